@@ -1,0 +1,349 @@
+use crate::{DomainError, IndustryCode, Money, ParkCode, RegionCode, Text, Uscc, Violation};
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+macro_rules! named_enum {
+    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal / $zh:literal,)+ }) => {
+        $(#[$doc])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name {
+            $($(#[$vdoc])* $variant,)+
+        }
+
+        impl $name {
+            /// Every value.
+            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
+
+            /// The stable name used in the API and the database.
+            pub fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text,)+ }
+            }
+
+            /// The Chinese name.
+            pub fn label_zh(self) -> &'static str {
+                match self { $(Self::$variant => $zh,)+ }
+            }
+
+            /// Parses the stable name or the Chinese name.
+            pub fn parse(s: &str) -> Result<Self, DomainError> {
+                let s = s.trim();
+                Self::ALL
+                    .iter()
+                    .copied()
+                    .find(|v| v.as_str() == s || v.label_zh() == s)
+                    .ok_or_else(|| DomainError::UnknownValue {
+                        value: s.to_owned(),
+                        allowed: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
+                    })
+            }
+        }
+    };
+}
+
+named_enum!(
+    /// 资质: a recognition an enterprise holds for a limited time.
+    QualificationKind {
+        /// 高新技术企业.
+        HighTech = "high_tech" / "高新技术企业",
+        /// 专精特新中小企业.
+        Specialized = "specialized" / "专精特新中小企业",
+        /// 专精特新"小巨人".
+        LittleGiant = "little_giant" / "专精特新“小巨人”企业",
+        /// 科技型中小企业.
+        TechSme = "tech_sme" / "科技型中小企业",
+        /// 国家知识产权优势企业.
+        NationalIpAdvantage = "national_ip_advantage" / "国家知识产权优势企业",
+        /// 国家知识产权示范企业.
+        NationalIpDemonstration = "national_ip_demonstration" / "国家知识产权示范企业",
+        /// 省知识产权优势企业.
+        ProvincialIpAdvantage = "provincial_ip_advantage" / "省知识产权优势企业",
+        /// GB/T 29490 知识产权管理体系认证.
+        IpManagementCertified = "ip_management_certified" / "知识产权管理体系认证",
+    }
+);
+
+named_enum!(
+    /// 风险标记: a record that excludes an enterprise from most products.
+    RiskFlagKind {
+        /// 失信被执行人.
+        DishonestDebtor = "dishonest_debtor" / "失信被执行人",
+        /// 经营异常名录.
+        AbnormalOperation = "abnormal_operation" / "经营异常",
+        /// 严重违法失信.
+        SeriousViolation = "serious_violation" / "严重违法失信",
+        /// 非正常专利申请.
+        AbnormalPatentFiling = "abnormal_patent_filing" / "非正常专利申请",
+    }
+);
+
+named_enum!(
+    /// 企业规模: size class under 《中小企业划型标准规定》.
+    SizeClass {
+        Micro = "micro" / "微型",
+        Small = "small" / "小型",
+        Medium = "medium" / "中型",
+        Large = "large" / "大型",
+    }
+);
+
+named_enum!(
+    /// 战略性新兴产业: the nine areas.
+    StrategicIndustry {
+        NextGenIt = "next_gen_it" / "新一代信息技术",
+        HighEndEquipment = "high_end_equipment" / "高端装备制造",
+        NewMaterials = "new_materials" / "新材料",
+        Biotech = "biotech" / "生物",
+        NewEnergyVehicles = "new_energy_vehicles" / "新能源汽车",
+        NewEnergy = "new_energy" / "新能源",
+        EnergySaving = "energy_saving" / "节能环保",
+        DigitalCreative = "digital_creative" / "数字创意",
+        RelatedServices = "related_services" / "相关服务业",
+    }
+);
+
+/// A qualification held until a date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Qualification {
+    pub kind: QualificationKind,
+    /// Certificate number, where there is one.
+    pub certificate_number: Option<String>,
+    /// The last day the qualification holds.
+    pub valid_until: NaiveDate,
+}
+
+/// A risk flag, since the day it was recorded.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RiskFlag {
+    pub kind: RiskFlagKind,
+    pub recorded_on: NaiveDate,
+}
+
+/// The financing an enterprise says it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FinancingNeed {
+    pub amount: Money,
+    pub term_months: u16,
+}
+
+/// 联系人: personal data, shown only where access is allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Contact {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// 企业: an enterprise of a park, with what the white list and the products ask about.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Enterprise {
+    pub uscc: Uscc,
+    pub name: Text,
+    pub park: ParkCode,
+    pub region: RegionCode,
+    pub industry: IndustryCode,
+    pub strategic_industry: Option<StrategicIndustry>,
+    pub founded_on: NaiveDate,
+    pub size: SizeClass,
+    pub qualifications: Vec<Qualification>,
+    pub risk_flags: Vec<RiskFlag>,
+    pub financing_need: Option<FinancingNeed>,
+    pub contact: Option<Contact>,
+    /// Whether the enterprise consented to banks seeing its contact.
+    pub contact_consent: bool,
+}
+
+impl Enterprise {
+    /// Whether a qualification of `kind` holds on `as_of`.
+    pub fn has_qualification(&self, kind: QualificationKind, as_of: NaiveDate) -> bool {
+        self.qualifications
+            .iter()
+            .any(|q| q.kind == kind && as_of <= q.valid_until)
+    }
+
+    /// Whether a risk flag of `kind` was recorded on or before `as_of`.
+    pub fn has_risk_flag(&self, kind: RiskFlagKind, as_of: NaiveDate) -> bool {
+        self.risk_flags
+            .iter()
+            .any(|f| f.kind == kind && f.recorded_on <= as_of)
+    }
+
+    /// Full years since founding on `as_of` (0 before the first anniversary or before founding).
+    pub fn years_in_operation(&self, as_of: NaiveDate) -> u32 {
+        if as_of < self.founded_on {
+            return 0;
+        }
+        let mut years = as_of.year() - self.founded_on.year();
+        if (as_of.month(), as_of.day()) < (self.founded_on.month(), self.founded_on.day()) {
+            years -= 1;
+        }
+        years.max(0) as u32
+    }
+
+    /// Checks the facts against each other; every problem comes with its field.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut v = Vec::new();
+        for (i, q) in self.qualifications.iter().enumerate() {
+            if let Some(c) = &q.certificate_number
+                && let Err(e) = Text::parse(c, 1, 64)
+            {
+                v.push(Violation::new(
+                    format!("qualifications[{i}].certificate_number"),
+                    e,
+                ));
+            }
+        }
+        let mut seen = std::collections::HashSet::new();
+        for (i, f) in self.risk_flags.iter().enumerate() {
+            if !seen.insert(f.kind) {
+                v.push(Violation::new(
+                    format!("risk_flags[{i}].kind"),
+                    DomainError::Format {
+                        what: "the same risk flag twice",
+                    },
+                ));
+            }
+        }
+        if let Some(need) = &self.financing_need
+            && !(1..=360).contains(&need.term_months)
+        {
+            v.push(Violation::new(
+                "financing_need.term_months",
+                DomainError::OutOfRange { min: 1, max: 360 },
+            ));
+        }
+        if let Some(c) = &self.contact {
+            if let Err(e) = Text::parse(&c.name, 1, 50) {
+                v.push(Violation::new("contact.name", e));
+            }
+            if let Some(p) = &c.phone {
+                let ok = (5..=20).contains(&p.chars().count())
+                    && p.chars()
+                        .all(|ch| ch.is_ascii_digit() || matches!(ch, '+' | '-' | ' ' | '(' | ')'));
+                if !ok {
+                    v.push(Violation::new(
+                        "contact.phone",
+                        DomainError::Format {
+                            what: "phone: digits, + - ( ) and spaces, 5 to 20",
+                        },
+                    ));
+                }
+            }
+            if let Some(e) = &c.email {
+                let ok = e.len() <= 254
+                    && e.split_once('@').is_some_and(|(l, d)| {
+                        !l.is_empty() && d.contains('.') && !e.contains(char::is_whitespace)
+                    });
+                if !ok {
+                    v.push(Violation::new(
+                        "contact.email",
+                        DomainError::Format {
+                            what: "e-mail address",
+                        },
+                    ));
+                }
+            }
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("test date")
+    }
+
+    fn enterprise() -> Enterprise {
+        Enterprise {
+            uscc: Uscc::parse("91110000600037341L").expect("valid"),
+            name: Text::parse("新乡市某某机械有限公司", 2, 100).expect("valid"),
+            park: ParkCode::parse("xxhtz").expect("valid"),
+            region: RegionCode::parse("410702").expect("valid"),
+            industry: IndustryCode::parse("C35").expect("valid"),
+            strategic_industry: Some(StrategicIndustry::HighEndEquipment),
+            founded_on: d(2016, 3, 5),
+            size: SizeClass::Small,
+            qualifications: vec![Qualification {
+                kind: QualificationKind::HighTech,
+                certificate_number: Some("GR202341000123".into()),
+                valid_until: d(2026, 12, 31),
+            }],
+            risk_flags: vec![RiskFlag {
+                kind: RiskFlagKind::AbnormalOperation,
+                recorded_on: d(2026, 6, 1),
+            }],
+            financing_need: Some(FinancingNeed {
+                amount: Money::from_yuan(5_000_000).expect("valid"),
+                term_months: 12,
+            }),
+            contact: Some(Contact {
+                name: "王经理".into(),
+                phone: Some("0373-1234567".into()),
+                email: Some("wang@example.cn".into()),
+            }),
+            contact_consent: false,
+        }
+    }
+
+    #[test]
+    fn qualifications_and_flags_are_dated() {
+        let e = enterprise();
+        assert!(e.has_qualification(QualificationKind::HighTech, d(2026, 12, 31)));
+        assert!(!e.has_qualification(QualificationKind::HighTech, d(2027, 1, 1)));
+        assert!(!e.has_qualification(QualificationKind::Specialized, d(2026, 1, 1)));
+        assert!(!e.has_risk_flag(RiskFlagKind::AbnormalOperation, d(2026, 5, 31)));
+        assert!(e.has_risk_flag(RiskFlagKind::AbnormalOperation, d(2026, 6, 1)));
+    }
+
+    #[test]
+    fn years_in_operation_count_whole_years() {
+        let e = enterprise();
+        assert_eq!(e.years_in_operation(d(2026, 3, 4)), 9);
+        assert_eq!(e.years_in_operation(d(2026, 3, 5)), 10);
+        assert_eq!(e.years_in_operation(d(2010, 1, 1)), 0);
+    }
+
+    #[test]
+    fn names_parse_in_both_languages() {
+        assert_eq!(
+            QualificationKind::parse("高新技术企业"),
+            Ok(QualificationKind::HighTech)
+        );
+        assert_eq!(
+            RiskFlagKind::parse("dishonest_debtor"),
+            Ok(RiskFlagKind::DishonestDebtor)
+        );
+        assert!(matches!(
+            SizeClass::parse("huge"),
+            Err(DomainError::UnknownValue { .. })
+        ));
+    }
+
+    #[test]
+    fn bad_contact_and_need_are_named() {
+        let mut e = enterprise();
+        assert!(e.violations().is_empty());
+        e.contact = Some(Contact {
+            name: "".into(),
+            phone: Some("call me".into()),
+            email: Some("nobody".into()),
+        });
+        e.financing_need = Some(FinancingNeed {
+            amount: Money::ZERO,
+            term_months: 0,
+        });
+        let fields: Vec<String> = e.violations().into_iter().map(|v| v.field).collect();
+        assert_eq!(
+            fields,
+            vec![
+                "financing_need.term_months",
+                "contact.name",
+                "contact.phone",
+                "contact.email"
+            ]
+        );
+    }
+}

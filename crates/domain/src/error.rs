@@ -1,0 +1,143 @@
+use thiserror::Error;
+
+/// Why a value of the field is not valid. Every case has a stable machine [`code`](Self::code);
+/// the message is Chinese first, English after.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum DomainError {
+    #[error("统一社会信用代码应为18位，实际为{found}位 / a USCC has 18 characters, found {found}")]
+    UsccLength { found: usize },
+    #[error(
+        "统一社会信用代码第{position}位不得使用字母{letter} / USCC position {position}: the letter {letter} is not used"
+    )]
+    UsccForbiddenLetter { position: usize, letter: char },
+    #[error(
+        "统一社会信用代码第{position}位字符“{character}”无效 / USCC position {position}: invalid character '{character}'"
+    )]
+    UsccInvalidCharacter { position: usize, character: char },
+    #[error(
+        "统一社会信用代码校验码应为{expected}，实际为{found} / USCC check character should be {expected}, found {found}"
+    )]
+    UsccCheckCharacter { expected: char, found: char },
+
+    #[error(
+        "专利申请号格式无效（应为12位数字+校验位，或2003年前的8位数字+校验位） / patent application number must be 12 digits (8 before 2003) and a check character"
+    )]
+    ApplicationNumberFormat,
+    #[error("专利申请号的专利类型位“{digit}”无效 / unknown patent type digit '{digit}'")]
+    ApplicationNumberKind { digit: char },
+    #[error(
+        "专利申请号中的申请年份{year}无效 / filing year {year} is not possible in this number form"
+    )]
+    ApplicationNumberYear { year: i32 },
+    #[error(
+        "专利申请号校验位应为{expected}，实际为{found} / application number check character should be {expected}, found {found}"
+    )]
+    ApplicationNumberCheck { expected: char, found: char },
+    #[error(
+        "公开(公告)号格式无效（应为CN+9位数字+类型码） / publication number must be CN, 9 digits and a kind code"
+    )]
+    PublicationNumberFormat,
+    #[error("IPC分类号格式无效（如B23K 37/04） / IPC class must look like B23K 37/04")]
+    IpcClass,
+
+    #[error("商标注册号应为1至9位数字 / a trademark registration number has 1 to 9 digits")]
+    TrademarkNumber,
+    #[error("尼斯分类应为1至45类，实际为{found} / Nice class must be 1 to 45, found {found}")]
+    NiceClass { found: i64 },
+
+    #[error(
+        "行政区划代码应为有效省份开头的6位数字 / a region code is 6 digits starting with a province code"
+    )]
+    RegionCode,
+    #[error(
+        "行业代码应符合GB/T 4754-2017（门类字母加2至4位数字，如C35） / industry code must follow GB/T 4754-2017, e.g. C35"
+    )]
+    IndustryCode,
+
+    #[error("金额不能为负数或超出范围 / an amount must not be negative or out of range")]
+    MoneyRange,
+    #[error("比率应在0至10000个基点之间 / a rate must be 0 to 10000 basis points")]
+    BasisPointsRange,
+
+    #[error(
+        "长度应为{min}至{max}个字符，实际为{found} / length must be {min} to {max} characters, found {found}"
+    )]
+    TextLength {
+        min: usize,
+        max: usize,
+        found: usize,
+    },
+    #[error(
+        "代码只能由字母、数字、-和_组成，长度2至32 / a code is 2 to 32 letters, digits, - or _"
+    )]
+    CodeFormat,
+    #[error("取值“{value}”无效，可选：{allowed} / '{value}' is not one of: {allowed}")]
+    UnknownValue { value: String, allowed: String },
+    #[error("日期{later}不能早于{earlier} / {later} must not be before {earlier}")]
+    DateOrder {
+        earlier: &'static str,
+        later: &'static str,
+    },
+    #[error(
+        "申请日年份应与申请号一致（{expected}年） / the filing date must fall in the year of the application number ({expected})"
+    )]
+    FilingYearMismatch { expected: i32 },
+    #[error("{field}为必填项 / {field} is required here")]
+    Required { field: &'static str },
+    #[error("{field}在此状态下应为空 / {field} must be empty here")]
+    NotAllowed { field: &'static str },
+    #[error("取值超出范围（{min}至{max}） / value out of range ({min} to {max})")]
+    OutOfRange { min: i64, max: i64 },
+    #[error("格式无效 / invalid format: {what}")]
+    Format { what: &'static str },
+}
+
+impl DomainError {
+    /// The stable machine code of this error, shown to API clients and in import reports.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::UsccLength { .. } => "uscc_length",
+            Self::UsccForbiddenLetter { .. } => "uscc_forbidden_letter",
+            Self::UsccInvalidCharacter { .. } => "uscc_invalid_character",
+            Self::UsccCheckCharacter { .. } => "uscc_check_character",
+            Self::ApplicationNumberFormat => "application_number_format",
+            Self::ApplicationNumberKind { .. } => "application_number_kind",
+            Self::ApplicationNumberYear { .. } => "application_number_year",
+            Self::ApplicationNumberCheck { .. } => "application_number_check",
+            Self::PublicationNumberFormat => "publication_number_format",
+            Self::IpcClass => "ipc_class",
+            Self::TrademarkNumber => "trademark_number",
+            Self::NiceClass { .. } => "nice_class",
+            Self::RegionCode => "region_code",
+            Self::IndustryCode => "industry_code",
+            Self::MoneyRange => "money_range",
+            Self::BasisPointsRange => "basis_points_range",
+            Self::TextLength { .. } => "text_length",
+            Self::CodeFormat => "code_format",
+            Self::UnknownValue { .. } => "unknown_value",
+            Self::DateOrder { .. } => "date_order",
+            Self::FilingYearMismatch { .. } => "filing_year_mismatch",
+            Self::Required { .. } => "required",
+            Self::NotAllowed { .. } => "not_allowed",
+            Self::OutOfRange { .. } => "out_of_range",
+            Self::Format { .. } => "format",
+        }
+    }
+}
+
+/// One invalid field of a larger value: the field's name (as the API spells it) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Violation {
+    pub field: String,
+    pub error: DomainError,
+}
+
+impl Violation {
+    /// A violation of `field`.
+    pub fn new(field: impl Into<String>, error: DomainError) -> Self {
+        Self {
+            field: field.into(),
+            error,
+        }
+    }
+}

@@ -1,0 +1,143 @@
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// An exact, non-negative amount of money in 分 (1/100 元). Never a float.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct Money(i64);
+
+/// The largest amount accepted: 1万亿元, far above any single loan or appraisal.
+const MAX_FEN: i64 = 100_000_000_000_000;
+
+impl Money {
+    /// Zero.
+    pub const ZERO: Self = Self(0);
+
+    /// An amount in 分; negative or absurd amounts are refused.
+    pub fn from_fen(fen: i64) -> Result<Self, DomainError> {
+        if (0..=MAX_FEN).contains(&fen) {
+            Ok(Self(fen))
+        } else {
+            Err(DomainError::MoneyRange)
+        }
+    }
+
+    /// An amount in whole 元.
+    pub fn from_yuan(yuan: i64) -> Result<Self, DomainError> {
+        yuan.checked_mul(100)
+            .ok_or(DomainError::MoneyRange)
+            .and_then(Self::from_fen)
+    }
+
+    /// The amount in 分.
+    pub fn fen(self) -> i64 {
+        self.0
+    }
+
+    /// The sum, or `None` past the accepted range.
+    pub fn checked_add(self, other: Self) -> Option<Self> {
+        self.0
+            .checked_add(other.0)
+            .and_then(|f| Self::from_fen(f).ok())
+    }
+
+    /// This amount times a rate, rounded down to the 分.
+    pub fn times(self, rate: BasisPoints) -> Self {
+        Self((i128::from(self.0) * i128::from(rate.0) / 10_000) as i64)
+    }
+}
+
+impl TryFrom<i64> for Money {
+    type Error = DomainError;
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        Self::from_fen(value)
+    }
+}
+
+impl From<Money> for i64 {
+    fn from(value: Money) -> Self {
+        value.0
+    }
+}
+
+impl std::fmt::Display for Money {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}元", self.0 / 100, self.0 % 100)
+    }
+}
+
+/// A rate in basis points (1bp = 0.01%), 0 to 10000: pledge rates (质押率), shares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "i64", into = "i64")]
+pub struct BasisPoints(u16);
+
+impl BasisPoints {
+    /// A rate of 0..=10000 bp.
+    pub fn new(bp: i64) -> Result<Self, DomainError> {
+        u16::try_from(bp)
+            .ok()
+            .filter(|v| *v <= 10_000)
+            .map(Self)
+            .ok_or(DomainError::BasisPointsRange)
+    }
+
+    /// The rate in basis points.
+    pub fn get(self) -> u16 {
+        self.0
+    }
+}
+
+impl TryFrom<i64> for BasisPoints {
+    type Error = DomainError;
+    fn try_from(value: i64) -> Result<Self, Self::Error> {
+        Self::new(value)
+    }
+}
+
+impl From<BasisPoints> for i64 {
+    fn from(value: BasisPoints) -> Self {
+        i64::from(value.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn money_is_exact_and_bounded() {
+        let m = Money::from_yuan(30_000_000).expect("3000万元");
+        assert_eq!(m.fen(), 3_000_000_000);
+        assert_eq!(m.to_string(), "30000000.00元");
+        assert_eq!(Money::from_fen(-1), Err(DomainError::MoneyRange));
+        assert_eq!(Money::from_yuan(i64::MAX), Err(DomainError::MoneyRange));
+        assert_eq!(
+            Money::from_fen(MAX_FEN).and_then(|m| m
+                .checked_add(Money::from_fen(1)?)
+                .ok_or(DomainError::MoneyRange)),
+            Err(DomainError::MoneyRange)
+        );
+    }
+
+    #[test]
+    fn pledge_value_rounds_down() {
+        let appraisal = Money::from_fen(1_000_001).expect("valid");
+        let rate = BasisPoints::new(2500).expect("25%");
+        assert_eq!(appraisal.times(rate).fen(), 250_000);
+        assert_eq!(BasisPoints::new(10_001), Err(DomainError::BasisPointsRange));
+        assert_eq!(BasisPoints::new(-1), Err(DomainError::BasisPointsRange));
+    }
+
+    proptest! {
+        #[test]
+        fn a_rate_never_raises_the_amount(fen in 0i64..=MAX_FEN, bp in 0i64..=10_000) {
+            let m = Money::from_fen(fen).expect("in range");
+            let r = BasisPoints::new(bp).expect("in range");
+            prop_assert!(m.times(r) <= m);
+            prop_assert_eq!(m.times(r).fen(), (i128::from(fen) * i128::from(bp) / 10_000) as i64);
+        }
+    }
+}

@@ -1,0 +1,808 @@
+use crate::{
+    DomainError, Money, PatentApplicationNumber, PatentKind, PublicationNumber, Text, Uscc,
+    Violation,
+};
+use chrono::{Datelike, Months, NaiveDate};
+use serde::{Deserialize, Serialize};
+
+/// 法律状态: the legal status of a patent as the register shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LegalStatus {
+    /// 审中: filed, not granted.
+    Pending,
+    /// 授权/有效: granted and in force.
+    InForce,
+    /// 未缴年费终止: terminated because an annual fee was not paid.
+    LapsedUnpaidFee,
+    /// 期限届满: the term has run out.
+    Expired,
+    /// 全部无效: invalidated.
+    Invalidated,
+    /// 无效宣告请求审查中: in force, with an invalidation request pending.
+    InvalidationRequested,
+    /// 中止/保全: proceedings suspended over an ownership dispute, or preserved by a court.
+    Suspended,
+}
+
+impl LegalStatus {
+    /// Every status.
+    pub const ALL: [Self; 7] = [
+        Self::Pending,
+        Self::InForce,
+        Self::LapsedUnpaidFee,
+        Self::Expired,
+        Self::Invalidated,
+        Self::InvalidationRequested,
+        Self::Suspended,
+    ];
+
+    /// The stable name used in the API and the database.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Pending => "pending",
+            Self::InForce => "in_force",
+            Self::LapsedUnpaidFee => "lapsed_unpaid_fee",
+            Self::Expired => "expired",
+            Self::Invalidated => "invalidated",
+            Self::InvalidationRequested => "invalidation_requested",
+            Self::Suspended => "suspended",
+        }
+    }
+
+    /// Parses the stable name.
+    pub fn parse(s: &str) -> Result<Self, DomainError> {
+        Self::ALL
+            .into_iter()
+            .find(|v| v.as_str() == s.trim())
+            .ok_or_else(|| DomainError::UnknownValue {
+                value: s.to_owned(),
+                allowed: Self::ALL.map(Self::as_str).join(", "),
+            })
+    }
+
+    /// Whether the patent right exists in this status (granted and not terminated).
+    pub fn is_granted_right(self) -> bool {
+        matches!(
+            self,
+            Self::InForce | Self::InvalidationRequested | Self::Suspended
+        )
+    }
+}
+
+/// 质押登记: a pledge registered with CNIPA.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PledgeRegistration {
+    /// CNIPA's registration number of the pledge.
+    pub registration_number: String,
+    /// The date the pledge was registered.
+    pub registered_on: NaiveDate,
+    /// The date the pledge was released (注销), if it was.
+    pub released_on: Option<NaiveDate>,
+}
+
+impl PledgeRegistration {
+    /// Whether the pledge is in force on `as_of`.
+    pub fn in_force(&self, as_of: NaiveDate) -> bool {
+        self.registered_on <= as_of && self.released_on.is_none_or(|r| r > as_of)
+    }
+}
+
+/// 评估: an appraisal by a licensed appraiser (GB/T 42748-2023).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Appraisal {
+    /// The appraised value.
+    pub amount: Money,
+    /// The date of the appraisal (评估基准日).
+    pub appraised_on: NaiveDate,
+    /// The last day the appraisal may be relied on.
+    pub valid_until: NaiveDate,
+    /// The appraiser (评估机构).
+    pub appraiser: String,
+}
+
+impl Appraisal {
+    /// Whether the appraisal counts on `as_of`.
+    pub fn is_valid(&self, as_of: NaiveDate) -> bool {
+        self.appraised_on <= as_of && as_of <= self.valid_until
+    }
+}
+
+/// An award that makes an invention patent high-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PatentAward {
+    /// 国家科学技术奖.
+    StateScienceTechnology,
+    /// 中国专利奖 (gold, silver or excellence).
+    ChinaPatentAward,
+}
+
+/// The facts behind CNIPA's definition of a high-value invention patent (高价值发明专利).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HighValueFacts {
+    /// Belongs to a strategic emerging industry (战略性新兴产业).
+    pub strategic_emerging_industry: bool,
+    /// Has a family member filed abroad (海外同族).
+    pub overseas_family: bool,
+    /// Has obtained a relatively high pledge-financing amount.
+    pub high_pledge_financing: bool,
+    /// A State Science and Technology Award or a China Patent Award.
+    pub award: Option<PatentAward>,
+}
+
+/// Why a valid invention patent counts as high-value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HighValueGround {
+    StrategicEmergingIndustry,
+    OverseasFamily,
+    MaintainedOverTenYears,
+    HighPledgeFinancing,
+    Award,
+}
+
+/// IPC 主分类号, e.g. `B23K 37/04` or just the subclass `B23K`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct IpcClass(String);
+
+impl IpcClass {
+    /// Parses a section (A–H), two-digit class, subclass letter and optional `group/subgroup`.
+    pub fn parse(input: &str) -> Result<Self, DomainError> {
+        let s: String = crate::to_half_width(input).trim().to_uppercase();
+        let compact: String = s.chars().filter(|c| !c.is_whitespace()).collect();
+        let b = compact.as_bytes();
+        let head_ok = b.len() >= 4
+            && (b'A'..=b'H').contains(&b[0])
+            && b[1].is_ascii_digit()
+            && b[2].is_ascii_digit()
+            && b[3].is_ascii_uppercase();
+        if !head_ok {
+            return Err(DomainError::IpcClass);
+        }
+        let rest = &compact[4..];
+        if rest.is_empty() {
+            return Ok(Self(compact));
+        }
+        let Some((group, sub)) = rest.split_once('/') else {
+            return Err(DomainError::IpcClass);
+        };
+        let digits = |x: &str, max: usize| {
+            !x.is_empty() && x.len() <= max && x.bytes().all(|c| c.is_ascii_digit())
+        };
+        if !digits(group, 4) || !digits(sub, 6) {
+            return Err(DomainError::IpcClass);
+        }
+        Ok(Self(format!("{} {group}/{sub}", &compact[..4])))
+    }
+
+    /// The class, e.g. `B23K 37/04`.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl TryFrom<String> for IpcClass {
+    type Error = DomainError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Self::parse(&value)
+    }
+}
+
+impl From<IpcClass> for String {
+    fn from(value: IpcClass) -> Self {
+        value.0
+    }
+}
+
+/// A ground on which CNIPA would refuse to register a pledge of this patent
+/// (《专利权质押登记办法》, 2021), with the figures behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "code", rename_all = "snake_case")]
+pub enum PledgeObstacle {
+    /// Ground 1: the pledgor is not the patentee of record.
+    NotPatentee { patentee: Uscc },
+    /// Ground 2: the right was terminated or invalidated.
+    Terminated { status: LegalStatus },
+    /// Ground 2: the term ran out.
+    Expired { expiry: NaiveDate },
+    /// Ground 3: not granted yet.
+    NotGranted,
+    /// Ground 4: the annual fee is not paid for the current year.
+    AnnualFeeUnpaid { paid_until: Option<NaiveDate> },
+    /// Ground 5: suspended over an ownership dispute or preserved by a court.
+    Suspended,
+    /// Ground 6: the debt falls due after the patent expires.
+    DebtDueAfterExpiry {
+        loan_end: NaiveDate,
+        expiry: NaiveDate,
+    },
+    /// Ground 8: co-owned, without the other owners' consent.
+    CoOwnersWithoutConsent { co_owners: Vec<String> },
+    /// Ground 9: a pledge is already in force.
+    AlreadyPledged { registration_number: String },
+    /// Ground 10: a same-day invention/utility-model double filing.
+    SameDayDoubleFiling,
+    /// Ground 11: an invalidation request is pending.
+    InvalidationPending,
+}
+
+impl PledgeObstacle {
+    /// The number of the ground in 《专利权质押登记办法》 article 12's list, as domain.md counts it.
+    pub fn ground(&self) -> u8 {
+        match self {
+            Self::NotPatentee { .. } => 1,
+            Self::Terminated { .. } | Self::Expired { .. } => 2,
+            Self::NotGranted => 3,
+            Self::AnnualFeeUnpaid { .. } => 4,
+            Self::Suspended => 5,
+            Self::DebtDueAfterExpiry { .. } => 6,
+            Self::CoOwnersWithoutConsent { .. } => 8,
+            Self::AlreadyPledged { .. } => 9,
+            Self::SameDayDoubleFiling => 10,
+            Self::InvalidationPending => 11,
+        }
+    }
+
+    /// A stable machine code.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::NotPatentee { .. } => "not_patentee",
+            Self::Terminated { .. } => "terminated",
+            Self::Expired { .. } => "expired",
+            Self::NotGranted => "not_granted",
+            Self::AnnualFeeUnpaid { .. } => "annual_fee_unpaid",
+            Self::Suspended => "suspended",
+            Self::DebtDueAfterExpiry { .. } => "debt_due_after_expiry",
+            Self::CoOwnersWithoutConsent { .. } => "co_owners_without_consent",
+            Self::AlreadyPledged { .. } => "already_pledged",
+            Self::SameDayDoubleFiling => "same_day_double_filing",
+            Self::InvalidationPending => "invalidation_pending",
+        }
+    }
+
+    /// The reason in Chinese, then English.
+    pub fn message(&self) -> String {
+        match self {
+            Self::NotPatentee { patentee } => format!("出质人不是登记的专利权人（{patentee}） / the pledgor is not the patentee of record ({patentee})"),
+            Self::Terminated { status } => format!("专利权已终止或被宣告无效（{}） / the right was terminated or invalidated ({})", status.as_str(), status.as_str()),
+            Self::Expired { expiry } => format!("专利权已于{expiry}期限届满 / the term ended on {expiry}"),
+            Self::NotGranted => "专利申请尚未授权 / the application is not granted".into(),
+            Self::AnnualFeeUnpaid { paid_until: Some(d) } => format!("年费仅缴至{d} / annual fees paid only until {d}"),
+            Self::AnnualFeeUnpaid { paid_until: None } => "未缴纳年费 / no annual fee paid".into(),
+            Self::Suspended => "因权属纠纷中止或被法院保全 / suspended over an ownership dispute or preserved by a court".into(),
+            Self::DebtDueAfterExpiry { loan_end, expiry } => format!("债务履行期{loan_end}晚于专利权届满日{expiry} / the loan ends {loan_end}, after the patent expires {expiry}"),
+            Self::CoOwnersWithoutConsent { co_owners } => format!("共有专利未经其他共有人（{}）同意 / co-owned without the consent of {}", co_owners.join("、"), co_owners.join(", ")),
+            Self::AlreadyPledged { registration_number } => format!("专利权已质押且质押有效（{registration_number}） / already pledged ({registration_number})"),
+            Self::SameDayDoubleFiling => "同日申请发明和实用新型 / same-day invention and utility-model filing".into(),
+            Self::InvalidationPending => "无效宣告请求审查中 / an invalidation request is pending".into(),
+        }
+    }
+}
+
+/// 专利: a patent (or application) with everything the pledge rules need.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Patent {
+    pub application_number: PatentApplicationNumber,
+    pub title: Text,
+    /// The patentee of record (专利权人) among our enterprises.
+    pub owner: Uscc,
+    /// Other patentees of a co-owned patent (共有人), by name.
+    pub co_owners: Vec<String>,
+    /// Whether every co-owner consented to pledging.
+    pub co_owners_consent: bool,
+    pub filing_date: NaiveDate,
+    pub grant_date: Option<NaiveDate>,
+    pub legal_status: LegalStatus,
+    /// The end of the last patent year whose annual fee is paid.
+    pub annual_fee_paid_until: Option<NaiveDate>,
+    /// The latest pledge registration, in force or released.
+    pub pledge: Option<PledgeRegistration>,
+    pub ipc_main: Option<IpcClass>,
+    pub publication_number: Option<PublicationNumber>,
+    pub high_value: HighValueFacts,
+    /// Filed on the same day as a utility model for the same invention (or vice versa).
+    pub same_day_double_filing: bool,
+    /// Every appraisal, oldest first.
+    pub appraisals: Vec<Appraisal>,
+}
+
+/// The day designs' term became 15 years (专利法 2020 amendment in force).
+fn design_fifteen_years_from() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2021, 6, 1).unwrap_or(NaiveDate::MIN)
+}
+
+impl Patent {
+    /// The kind, from the application number.
+    pub fn kind(&self) -> PatentKind {
+        self.application_number.kind()
+    }
+
+    /// Years of protection counted from the filing date.
+    pub fn term_years(&self) -> u32 {
+        match self.kind() {
+            PatentKind::Invention | PatentKind::PctInvention => 20,
+            PatentKind::UtilityModel | PatentKind::PctUtilityModel => 10,
+            PatentKind::Design if self.filing_date >= design_fifteen_years_from() => 15,
+            PatentKind::Design => 10,
+        }
+    }
+
+    /// The day the term ends: the anniversary of the filing date after the term; the right
+    /// protects up to the day before. A 29 February filing expires on 28 February.
+    pub fn expiry(&self) -> NaiveDate {
+        self.filing_date
+            .checked_add_months(Months::new(self.term_years() * 12))
+            .unwrap_or(NaiveDate::MAX)
+    }
+
+    /// Whole days of protection left on `as_of` (0 once expired).
+    pub fn remaining_days(&self, as_of: NaiveDate) -> i64 {
+        (self.expiry() - as_of).num_days().max(0)
+    }
+
+    /// Whole months of protection left on `as_of` (0 once expired).
+    pub fn remaining_months(&self, as_of: NaiveDate) -> u32 {
+        let expiry = self.expiry();
+        if as_of >= expiry {
+            return 0;
+        }
+        let mut months =
+            (expiry.year() - as_of.year()) as u32 * 12 + expiry.month() - as_of.month();
+        if as_of
+            .checked_add_months(Months::new(months))
+            .is_none_or(|d| d > expiry)
+        {
+            months = months.saturating_sub(1);
+        }
+        months
+    }
+
+    /// 有效专利: granted on or before `as_of`, not terminated, invalidated or expired.
+    pub fn is_valid(&self, as_of: NaiveDate) -> bool {
+        self.legal_status.is_granted_right()
+            && self.grant_date.is_some_and(|g| g <= as_of)
+            && as_of < self.expiry()
+    }
+
+    /// The grounds on which this is a high-value invention patent on `as_of`; empty when it
+    /// is not one (CNIPA: a valid invention patent meeting at least one ground).
+    pub fn high_value_grounds(&self, as_of: NaiveDate) -> Vec<HighValueGround> {
+        if !self.kind().is_invention() || !self.is_valid(as_of) {
+            return Vec::new();
+        }
+        let ten_years = self
+            .filing_date
+            .checked_add_months(Months::new(120))
+            .unwrap_or(NaiveDate::MAX);
+        let facts = &self.high_value;
+        [
+            (
+                facts.strategic_emerging_industry,
+                HighValueGround::StrategicEmergingIndustry,
+            ),
+            (facts.overseas_family, HighValueGround::OverseasFamily),
+            (as_of > ten_years, HighValueGround::MaintainedOverTenYears),
+            (
+                facts.high_pledge_financing,
+                HighValueGround::HighPledgeFinancing,
+            ),
+            (facts.award.is_some(), HighValueGround::Award),
+        ]
+        .into_iter()
+        .filter_map(|(holds, ground)| holds.then_some(ground))
+        .collect()
+    }
+
+    /// Whether this is a high-value invention patent on `as_of`.
+    pub fn is_high_value(&self, as_of: NaiveDate) -> bool {
+        !self.high_value_grounds(as_of).is_empty()
+    }
+
+    /// The most recent appraisal that counts on `as_of`.
+    pub fn valid_appraisal(&self, as_of: NaiveDate) -> Option<&Appraisal> {
+        self.appraisals
+            .iter()
+            .filter(|a| a.is_valid(as_of))
+            .max_by_key(|a| a.appraised_on)
+    }
+
+    /// Whether a pledge is in force on `as_of`.
+    pub fn is_pledged(&self, as_of: NaiveDate) -> bool {
+        self.pledge.as_ref().is_some_and(|p| p.in_force(as_of))
+    }
+
+    /// Every ground on which a pledge by `pledgor`, registered on `as_of` for a loan ending on
+    /// `loan_end`, would be refused. Empty: the patent can be pledged. Grounds 7 (the contract)
+    /// and 12 (other conditions) are not in the data and are not judged here.
+    pub fn pledge_obstacles(
+        &self,
+        pledgor: &Uscc,
+        as_of: NaiveDate,
+        loan_end: NaiveDate,
+    ) -> Vec<PledgeObstacle> {
+        let mut out = Vec::new();
+        if &self.owner != pledgor {
+            out.push(PledgeObstacle::NotPatentee {
+                patentee: self.owner.clone(),
+            });
+        }
+        let expiry = self.expiry();
+        match self.legal_status {
+            LegalStatus::LapsedUnpaidFee | LegalStatus::Invalidated => {
+                out.push(PledgeObstacle::Terminated {
+                    status: self.legal_status,
+                });
+            }
+            LegalStatus::Expired => out.push(PledgeObstacle::Expired { expiry }),
+            LegalStatus::Pending => out.push(PledgeObstacle::NotGranted),
+            LegalStatus::InForce | LegalStatus::InvalidationRequested | LegalStatus::Suspended => {
+                if self.grant_date.is_none_or(|g| g > as_of) {
+                    out.push(PledgeObstacle::NotGranted);
+                } else if as_of >= expiry {
+                    out.push(PledgeObstacle::Expired { expiry });
+                }
+            }
+        }
+        if self.legal_status.is_granted_right()
+            && self.annual_fee_paid_until.is_none_or(|d| d < as_of)
+        {
+            out.push(PledgeObstacle::AnnualFeeUnpaid {
+                paid_until: self.annual_fee_paid_until,
+            });
+        }
+        if self.legal_status == LegalStatus::Suspended {
+            out.push(PledgeObstacle::Suspended);
+        }
+        if loan_end >= expiry {
+            out.push(PledgeObstacle::DebtDueAfterExpiry { loan_end, expiry });
+        }
+        if !self.co_owners.is_empty() && !self.co_owners_consent {
+            out.push(PledgeObstacle::CoOwnersWithoutConsent {
+                co_owners: self.co_owners.clone(),
+            });
+        }
+        if let Some(p) = self.pledge.as_ref().filter(|p| p.in_force(as_of)) {
+            out.push(PledgeObstacle::AlreadyPledged {
+                registration_number: p.registration_number.clone(),
+            });
+        }
+        if self.same_day_double_filing {
+            out.push(PledgeObstacle::SameDayDoubleFiling);
+        }
+        if self.legal_status == LegalStatus::InvalidationRequested {
+            out.push(PledgeObstacle::InvalidationPending);
+        }
+        out
+    }
+
+    /// Checks the facts against each other; every inconsistency is returned with its field.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut v = Vec::new();
+        let year = self.application_number.filing_year();
+        if self.filing_date.year() != year {
+            v.push(Violation::new(
+                "filing_date",
+                DomainError::FilingYearMismatch { expected: year },
+            ));
+        }
+        match (self.legal_status, self.grant_date) {
+            (LegalStatus::Pending, Some(_)) => v.push(Violation::new(
+                "grant_date",
+                DomainError::NotAllowed {
+                    field: "grant_date",
+                },
+            )),
+            (status, None) if status != LegalStatus::Pending => {
+                v.push(Violation::new(
+                    "grant_date",
+                    DomainError::Required {
+                        field: "grant_date",
+                    },
+                ));
+            }
+            (_, Some(g)) if g < self.filing_date => {
+                v.push(Violation::new(
+                    "grant_date",
+                    DomainError::DateOrder {
+                        earlier: "filing_date",
+                        later: "grant_date",
+                    },
+                ));
+            }
+            _ => {}
+        }
+        if let Some(p) = &self.pledge {
+            if p.registration_number.trim().is_empty() || p.registration_number.chars().count() > 64
+            {
+                v.push(Violation::new(
+                    "pledge.registration_number",
+                    DomainError::TextLength {
+                        min: 1,
+                        max: 64,
+                        found: p.registration_number.chars().count(),
+                    },
+                ));
+            }
+            if p.released_on.is_some_and(|r| r < p.registered_on) {
+                v.push(Violation::new(
+                    "pledge.released_on",
+                    DomainError::DateOrder {
+                        earlier: "registered_on",
+                        later: "released_on",
+                    },
+                ));
+            }
+        }
+        for (i, name) in self.co_owners.iter().enumerate() {
+            if let Err(e) = Text::parse(name, 2, 100) {
+                v.push(Violation::new(format!("co_owners[{i}]"), e));
+            }
+        }
+        for (i, a) in self.appraisals.iter().enumerate() {
+            if a.valid_until < a.appraised_on {
+                v.push(Violation::new(
+                    format!("appraisals[{i}].valid_until"),
+                    DomainError::DateOrder {
+                        earlier: "appraised_on",
+                        later: "valid_until",
+                    },
+                ));
+            }
+        }
+        v
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("test date")
+    }
+
+    fn owner() -> Uscc {
+        Uscc::parse("91110000600037341L").expect("valid")
+    }
+
+    fn patent(number: &str, filed: NaiveDate) -> Patent {
+        Patent {
+            application_number: PatentApplicationNumber::parse(number).expect("valid"),
+            title: Text::parse("一种数控机床主轴冷却装置", 1, 200).expect("valid"),
+            owner: owner(),
+            co_owners: vec![],
+            co_owners_consent: false,
+            filing_date: filed,
+            grant_date: Some(filed + chrono::Days::new(700)),
+            legal_status: LegalStatus::InForce,
+            annual_fee_paid_until: Some(d(2030, 1, 1)),
+            pledge: None,
+            ipc_main: None,
+            publication_number: None,
+            high_value: HighValueFacts::default(),
+            same_day_double_filing: false,
+            appraisals: vec![],
+        }
+    }
+
+    fn number(year: i32, kind: char) -> String {
+        PatentApplicationNumber::from_digits(&format!("{year}{kind}0601862"))
+            .expect("valid")
+            .to_string()
+    }
+
+    #[test]
+    fn terms_follow_the_patent_law() {
+        assert_eq!(
+            patent(&number(2017, '1'), d(2017, 3, 5)).expiry(),
+            d(2037, 3, 5)
+        );
+        assert_eq!(
+            patent(&number(2017, '2'), d(2017, 3, 5)).expiry(),
+            d(2027, 3, 5)
+        );
+        assert_eq!(
+            patent(&number(2021, '3'), d(2021, 5, 31)).expiry(),
+            d(2031, 5, 31)
+        );
+        assert_eq!(
+            patent(&number(2021, '3'), d(2021, 6, 1)).expiry(),
+            d(2036, 6, 1)
+        );
+        assert_eq!(
+            patent(&number(2020, '8'), d(2020, 2, 29)).expiry(),
+            d(2040, 2, 29)
+        );
+        assert_eq!(
+            patent(&number(2020, '9'), d(2020, 2, 29)).expiry(),
+            d(2030, 2, 28)
+        );
+    }
+
+    #[test]
+    fn remaining_term_counts_down_to_zero() {
+        let p = patent(&number(2017, '2'), d(2017, 3, 5));
+        assert_eq!(p.remaining_months(d(2026, 3, 5)), 12);
+        assert_eq!(p.remaining_months(d(2026, 3, 6)), 11);
+        assert_eq!(p.remaining_days(d(2027, 3, 4)), 1);
+        assert_eq!(p.remaining_days(d(2027, 3, 5)), 0);
+        assert!(p.is_valid(d(2027, 3, 4)));
+        assert!(!p.is_valid(d(2027, 3, 5)));
+    }
+
+    #[test]
+    fn a_clean_patent_can_be_pledged_until_its_expiry() {
+        let p = patent(&number(2017, '1'), d(2017, 3, 5));
+        assert!(
+            p.pledge_obstacles(&owner(), d(2026, 11, 27), d(2029, 11, 27))
+                .is_empty()
+        );
+        let late = p.pledge_obstacles(&owner(), d(2026, 11, 27), d(2037, 3, 5));
+        assert_eq!(
+            late,
+            vec![PledgeObstacle::DebtDueAfterExpiry {
+                loan_end: d(2037, 3, 5),
+                expiry: d(2037, 3, 5)
+            }]
+        );
+        assert_eq!(late[0].ground(), 6);
+    }
+
+    #[test]
+    fn every_ground_the_data_expresses_is_reported() {
+        let as_of = d(2026, 11, 27);
+        let end = d(2027, 11, 27);
+        let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
+        p.legal_status = LegalStatus::Suspended;
+        p.annual_fee_paid_until = Some(d(2026, 3, 4));
+        p.co_owners = vec!["新乡市某某大学".into()];
+        p.pledge = Some(PledgeRegistration {
+            registration_number: "Y2025410000123".into(),
+            registered_on: d(2025, 1, 1),
+            released_on: None,
+        });
+        p.same_day_double_filing = true;
+        let other = Uscc::from_body("91410700MA3X00001").expect("valid");
+        let grounds: Vec<u8> = p
+            .pledge_obstacles(&other, as_of, end)
+            .iter()
+            .map(PledgeObstacle::ground)
+            .collect();
+        assert_eq!(grounds, vec![1, 4, 5, 8, 9, 10]);
+
+        p.legal_status = LegalStatus::InvalidationRequested;
+        assert!(
+            p.pledge_obstacles(&owner(), as_of, end)
+                .contains(&PledgeObstacle::InvalidationPending)
+        );
+        p.legal_status = LegalStatus::Invalidated;
+        assert!(
+            p.pledge_obstacles(&owner(), as_of, end)
+                .contains(&PledgeObstacle::Terminated {
+                    status: LegalStatus::Invalidated
+                })
+        );
+        p.legal_status = LegalStatus::Pending;
+        p.grant_date = None;
+        assert!(
+            p.pledge_obstacles(&owner(), as_of, end)
+                .contains(&PledgeObstacle::NotGranted)
+        );
+    }
+
+    #[test]
+    fn a_released_pledge_no_longer_blocks() {
+        let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
+        p.pledge = Some(PledgeRegistration {
+            registration_number: "Y1".into(),
+            registered_on: d(2024, 1, 1),
+            released_on: Some(d(2026, 1, 1)),
+        });
+        assert!(p.is_pledged(d(2025, 12, 31)));
+        assert!(!p.is_pledged(d(2026, 1, 1)));
+        assert!(
+            p.pledge_obstacles(&owner(), d(2026, 1, 1), d(2027, 1, 1))
+                .is_empty()
+        );
+    }
+
+    #[test]
+    fn high_value_needs_a_valid_invention_and_a_ground() {
+        let as_of = d(2026, 11, 27);
+        let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
+        assert!(!p.is_high_value(as_of));
+        p.high_value.overseas_family = true;
+        assert_eq!(
+            p.high_value_grounds(as_of),
+            vec![HighValueGround::OverseasFamily]
+        );
+        let old = patent(&number(2015, '1'), d(2015, 3, 5));
+        assert_eq!(
+            old.high_value_grounds(as_of),
+            vec![HighValueGround::MaintainedOverTenYears]
+        );
+        let mut um = patent(&number(2020, '2'), d(2020, 3, 5));
+        um.high_value.overseas_family = true;
+        assert!(!um.is_high_value(as_of));
+        p.legal_status = LegalStatus::LapsedUnpaidFee;
+        assert!(!p.is_high_value(as_of));
+    }
+
+    #[test]
+    fn the_latest_valid_appraisal_counts() {
+        let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
+        let a = |amount: i64, on: NaiveDate, until: NaiveDate| Appraisal {
+            amount: Money::from_yuan(amount).expect("valid"),
+            appraised_on: on,
+            valid_until: until,
+            appraiser: "河南某评估公司".into(),
+        };
+        p.appraisals = vec![
+            a(100, d(2025, 1, 1), d(2026, 12, 31)),
+            a(200, d(2026, 1, 1), d(2026, 6, 30)),
+        ];
+        assert_eq!(
+            p.valid_appraisal(d(2026, 3, 1)).map(|a| a.amount.fen()),
+            Some(20_000)
+        );
+        assert_eq!(
+            p.valid_appraisal(d(2026, 7, 1)).map(|a| a.amount.fen()),
+            Some(10_000)
+        );
+        assert_eq!(p.valid_appraisal(d(2027, 1, 1)), None);
+    }
+
+    #[test]
+    fn inconsistent_facts_are_named() {
+        let mut p = patent(&number(2017, '1'), d(2018, 3, 5));
+        p.grant_date = Some(d(2018, 1, 1));
+        let fields: Vec<String> = p.violations().into_iter().map(|v| v.field).collect();
+        assert_eq!(fields, vec!["filing_date", "grant_date"]);
+        p.filing_date = d(2017, 3, 5);
+        p.legal_status = LegalStatus::Pending;
+        assert_eq!(p.violations().len(), 1);
+        p.grant_date = None;
+        assert!(p.violations().is_empty());
+    }
+
+    #[test]
+    fn ipc_classes() {
+        assert_eq!(
+            IpcClass::parse("b23k37/04").map(|c| c.as_str().to_owned()),
+            Ok("B23K 37/04".into())
+        );
+        assert_eq!(
+            IpcClass::parse("H01M").map(|c| c.as_str().to_owned()),
+            Ok("H01M".into())
+        );
+        assert!(IpcClass::parse("Z01M").is_err());
+        assert!(IpcClass::parse("H01M 10").is_err());
+    }
+
+    proptest! {
+        #[test]
+        fn pledgeable_means_valid_and_ending_before_expiry(
+            kind in prop::sample::select(vec!['1', '2', '3']),
+            filed_days in 0i64..9000,
+            as_of_days in 0i64..12000,
+            term_days in 1i64..1500,
+            status in prop::sample::select(LegalStatus::ALL.to_vec()),
+        ) {
+            let filed = d(2003, 10, 1) + chrono::Days::new(filed_days as u64);
+            let mut p = patent(&number(filed.year(), kind), filed);
+            p.legal_status = status;
+            if status == LegalStatus::Pending { p.grant_date = None; }
+            let as_of = filed + chrono::Days::new(as_of_days as u64);
+            p.annual_fee_paid_until = Some(as_of);
+            let loan_end = as_of + chrono::Days::new(term_days as u64);
+            let obstacles = p.pledge_obstacles(&owner(), as_of, loan_end);
+            let expect_ok = p.is_valid(as_of) && loan_end < p.expiry() && status == LegalStatus::InForce;
+            prop_assert_eq!(obstacles.is_empty(), expect_ok, "{:?}", obstacles);
+            prop_assert!(p.remaining_days(as_of) >= 0);
+            prop_assert_eq!(p.is_valid(as_of), p.remaining_days(as_of) > 0 && status.is_granted_right() && p.grant_date.is_some_and(|g| g <= as_of));
+        }
+    }
+}

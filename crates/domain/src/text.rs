@@ -1,0 +1,73 @@
+use crate::DomainError;
+use serde::{Deserialize, Serialize};
+
+/// Maps full-width ASCII forms (ＡＢＣ１２３．) and the ideographic space to their half-width
+/// characters, and the ideographic full stop to a dot, as Chinese input methods type them.
+pub fn to_half_width(input: &str) -> String {
+    input
+        .chars()
+        .map(|c| match c {
+            '\u{FF01}'..='\u{FF5E}' => char::from_u32(c as u32 - 0xFEE0).unwrap_or(c),
+            '\u{3000}' => ' ',
+            '\u{3002}' => '.',
+            _ => c,
+        })
+        .collect()
+}
+
+/// A trimmed, non-control text whose length in characters lies within bounds.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Text(String);
+
+impl Text {
+    /// Trims `input` and checks that it has `min..=max` characters and no control characters.
+    pub fn parse(input: &str, min: usize, max: usize) -> Result<Self, DomainError> {
+        let trimmed = input.trim();
+        let found = trimmed.chars().count();
+        if found < min || found > max {
+            return Err(DomainError::TextLength { min, max, found });
+        }
+        if trimmed.chars().any(char::is_control) {
+            return Err(DomainError::Format {
+                what: "control character",
+            });
+        }
+        Ok(Self(trimmed.to_owned()))
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for Text {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn full_width_becomes_half_width() {
+        assert_eq!(to_half_width("ＺＬ２０１７　１．３。"), "ZL2017 1.3.");
+    }
+
+    #[test]
+    fn text_bounds_are_in_characters() {
+        assert!(Text::parse("  新乡  ", 2, 2).is_ok());
+        assert_eq!(
+            Text::parse("新", 2, 10),
+            Err(DomainError::TextLength {
+                min: 2,
+                max: 10,
+                found: 1
+            })
+        );
+        assert!(Text::parse("a\u{0007}b", 1, 10).is_err());
+    }
+}

@@ -1,0 +1,109 @@
+use crate::entities::audit;
+use crate::error::Result;
+use crate::{Actor, Page, Store};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+/// One entry of the append-only audit log.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct AuditRecord {
+    pub id: i64,
+    pub at: DateTime<Utc>,
+    pub actor: String,
+    pub actor_token_id: Option<i64>,
+    pub entity: String,
+    pub entity_key: String,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub reason: Option<String>,
+}
+
+/// Filters of the audit listing.
+#[derive(Debug, Clone, Default)]
+pub struct AuditFilter {
+    pub entity: Option<String>,
+    pub entity_key: Option<String>,
+    pub park_id: Option<i64>,
+}
+
+/// What changed, to be written in the same transaction as the change.
+pub(crate) struct Change<'a> {
+    pub entity: &'static str,
+    pub key: &'a str,
+    pub action: &'static str,
+    pub park_id: Option<i64>,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+}
+
+pub(crate) async fn record(
+    db: &impl ConnectionTrait,
+    actor: &Actor,
+    at: DateTime<Utc>,
+    change: Change<'_>,
+) -> Result<()> {
+    audit::Entity::insert(audit::ActiveModel {
+        id: NotSet,
+        at: Set(at),
+        actor_token_id: Set(actor.token_id),
+        actor: Set(actor.label.chars().take(120).collect()),
+        entity: Set(change.entity.into()),
+        entity_key: Set(change.key.into()),
+        action: Set(change.action.into()),
+        park_id: Set(change.park_id),
+        before: Set(change.before),
+        after: Set(change.after),
+        reason: Set(None),
+    })
+    .exec(db)
+    .await?;
+    Ok(())
+}
+
+impl Store {
+    /// Reads the audit log, oldest first, after the record `after`.
+    pub async fn audit_log(
+        &self,
+        filter: &AuditFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<AuditRecord>> {
+        let mut q = audit::Entity::find().order_by_asc(audit::Column::Id);
+        if let Some(e) = &filter.entity {
+            q = q.filter(audit::Column::Entity.eq(e.as_str()));
+        }
+        if let Some(k) = &filter.entity_key {
+            q = q.filter(audit::Column::EntityKey.eq(k.as_str()));
+        }
+        if let Some(p) = filter.park_id {
+            q = q.filter(audit::Column::ParkId.eq(p));
+        }
+        if let Some(a) = after {
+            q = q.filter(audit::Column::Id.gt(a));
+        }
+        let rows = q.limit(limit + 1).all(&self.db).await?;
+        Ok(crate::records::page(
+            rows,
+            limit,
+            |r| r.id,
+            |r| AuditRecord {
+                id: r.id,
+                at: r.at,
+                actor: r.actor,
+                actor_token_id: r.actor_token_id,
+                entity: r.entity,
+                entity_key: r.entity_key,
+                action: r.action,
+                before: r.before,
+                after: r.after,
+                reason: r.reason,
+            },
+        ))
+    }
+}

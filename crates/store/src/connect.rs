@@ -1,0 +1,126 @@
+use crate::entities::setting;
+use crate::error::Result;
+use pledge_migrations::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
+    DatabaseTransaction, DbBackend, EntityTrait, SqliteTransactionMode, Statement,
+    TransactionOptions, TransactionTrait,
+};
+use std::sync::{Arc, OnceLock};
+use std::time::Duration;
+
+/// Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
+const MIGRATION_LOCK: i64 = 0x706c_6564_6765;
+
+/// The database behind pledge: a connection pool and the key tokens are hashed with.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) db: DatabaseConnection,
+    pub(crate) token_key: Arc<OnceLock<Vec<u8>>>,
+}
+
+impl Store {
+    /// Connects to `url`: `sqlite://FILE` (created if missing; WAL, busy timeout, foreign
+    /// keys) or `postgres://…`. `token_key` overrides the token-hashing key kept in the database.
+    pub async fn connect(url: &str, token_key: Option<&str>) -> Result<Self> {
+        let mut options = ConnectOptions::new(url.to_owned());
+        options
+            .sqlx_logging(false)
+            .acquire_timeout(Duration::from_secs(10))
+            .connect_timeout(Duration::from_secs(10));
+        if url.starts_with("sqlite:") {
+            options
+                .max_connections(8)
+                .min_connections(1)
+                .map_sqlx_sqlite_opts(|o| {
+                    o.create_if_missing(true)
+                        .journal_mode(SqliteJournalMode::Wal)
+                        .synchronous(SqliteSynchronous::Normal)
+                        .busy_timeout(Duration::from_secs(10))
+                        .foreign_keys(true)
+                });
+        } else {
+            options.max_connections(16);
+        }
+        let db = Database::connect(options).await?;
+        let key = Arc::new(OnceLock::new());
+        if let Some(k) = token_key {
+            let _ = key.set(k.as_bytes().to_vec());
+        }
+        Ok(Self { db, token_key: key })
+    }
+
+    /// The connection, for callers that run their own queries (tests, the demo loader).
+    pub fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.db.get_database_backend() == DbBackend::Postgres
+    }
+
+    /// Applies pending migrations. Several servers may start at once: on PostgreSQL they
+    /// queue on an advisory lock, on SQLite on the write lock of an IMMEDIATE transaction.
+    pub async fn migrate(&self) -> Result<()> {
+        let txn = self.write().await?;
+        if self.is_postgres() {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [MIGRATION_LOCK.into()],
+            ))
+            .await?;
+        }
+        Migrator::up(&txn, None).await?;
+        txn.commit().await?;
+        Ok(())
+    }
+
+    /// Checks that the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Starts a write transaction. On SQLite it takes the write lock at once (IMMEDIATE), so
+    /// a transaction that reads before it writes waits for the lock instead of failing busy.
+    pub(crate) async fn write(&self) -> Result<DatabaseTransaction> {
+        let options = TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        };
+        Ok(self.db.begin_with_options(options).await?)
+    }
+
+    /// The key tokens are hashed with: configured, or made once and kept in the database.
+    pub(crate) async fn token_key(&self) -> Result<Vec<u8>> {
+        if let Some(k) = self.token_key.get() {
+            return Ok(k.clone());
+        }
+        const KEY: &str = "token_hash_key";
+        if let Some(row) = setting::Entity::find_by_id(KEY).one(&self.db).await? {
+            return Ok(self
+                .token_key
+                .get_or_init(|| row.value.into_bytes())
+                .clone());
+        }
+        let fresh = crate::tokens::random_hex(32);
+        let txn = self.write().await?;
+        if setting::Entity::find_by_id(KEY).one(&txn).await?.is_none() {
+            setting::Entity::insert(setting::ActiveModel {
+                key: Set(KEY.into()),
+                value: Set(fresh),
+            })
+            .exec(&txn)
+            .await?;
+        }
+        txn.commit().await?;
+        let row = setting::Entity::find_by_id(KEY).one(&self.db).await?;
+        let key = row
+            .map(|r| r.value.into_bytes())
+            .ok_or_else(|| crate::StoreError::corrupt("token key vanished"))?;
+        Ok(self.token_key.get_or_init(|| key).clone())
+    }
+}

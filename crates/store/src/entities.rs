@@ -1,0 +1,154 @@
+//! sea-orm entities, one module a table. Rows are mapped to domain types in the repositories.
+
+macro_rules! entity {
+    ($module:ident, $table:literal, { $($field:ident : $ty:ty,)* }) => {
+        #[allow(missing_docs)]
+        pub mod $module {
+            use sea_orm::entity::prelude::*;
+
+            #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+            #[sea_orm(table_name = $table)]
+            pub struct Model {
+                #[sea_orm(primary_key)]
+                pub id: i64,
+                $(pub $field: $ty,)*
+            }
+
+            #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+            pub enum Relation {}
+
+            impl ActiveModelBehavior for ActiveModel {}
+        }
+    };
+}
+
+entity!(park, "parks", {
+    code: String,
+    name: String,
+    region: String,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(bank, "banks", {
+    code: String,
+    name: String,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(enterprise, "enterprises", {
+    uscc: String,
+    name: String,
+    park_id: i64,
+    region: String,
+    industry: String,
+    strategic_industry: Option<String>,
+    founded_on: Date,
+    size: String,
+    qualifications: Json,
+    risk_flags: Json,
+    financing_need_fen: Option<i64>,
+    financing_need_term_months: Option<i32>,
+    contact: Option<Json>,
+    contact_consent: bool,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(patent, "patents", {
+    application_number: String,
+    enterprise_id: i64,
+    kind: String,
+    title: String,
+    filing_date: Date,
+    grant_date: Option<Date>,
+    legal_status: String,
+    annual_fee_paid_until: Option<Date>,
+    co_owners: Json,
+    co_owners_consent: bool,
+    ipc_main: Option<String>,
+    publication_number: Option<String>,
+    strategic_emerging_industry: bool,
+    overseas_family: bool,
+    high_pledge_financing: bool,
+    award: Option<String>,
+    same_day_double_filing: bool,
+    pledge_registration_number: Option<String>,
+    pledge_registered_on: Option<Date>,
+    pledge_released_on: Option<Date>,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(trademark, "trademarks", {
+    registration_number: i64,
+    nice_class: i16,
+    enterprise_id: i64,
+    name: String,
+    registered_on: Date,
+    valid_until: Date,
+    pledge_registration_number: Option<String>,
+    pledge_registered_on: Option<Date>,
+    pledge_released_on: Option<Date>,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(appraisal, "appraisals", {
+    patent_id: Option<i64>,
+    trademark_id: Option<i64>,
+    amount_fen: i64,
+    appraised_on: Date,
+    valid_until: Date,
+    appraiser: String,
+    created_at: DateTimeUtc,
+});
+
+entity!(api_token, "api_tokens", {
+    name: String,
+    role: String,
+    park_id: Option<i64>,
+    bank_id: Option<i64>,
+    prefix: String,
+    hash: String,
+    created_at: DateTimeUtc,
+    revoked_at: Option<DateTimeUtc>,
+});
+
+entity!(audit, "audit_log", {
+    at: DateTimeUtc,
+    actor_token_id: Option<i64>,
+    actor: String,
+    entity: String,
+    entity_key: String,
+    action: String,
+    park_id: Option<i64>,
+    before: Option<Json>,
+    after: Option<Json>,
+    reason: Option<String>,
+});
+
+/// The key-value settings table (the token-hashing key lives here unless configured).
+#[allow(missing_docs)]
+pub mod setting {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "settings")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key: String,
+        pub value: String,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}

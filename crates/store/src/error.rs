@@ -1,0 +1,46 @@
+use pledge_domain::Violation;
+use thiserror::Error;
+
+/// What can go wrong in the store. Callers map each case to their own answer (HTTP status,
+/// exit code); `Database` and `Corrupt` are internal faults.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// No record of `entity` under `key`.
+    #[error("{entity} {key} not found")]
+    NotFound { entity: &'static str, key: String },
+    /// A record with the same unique key exists.
+    #[error("{entity} {key} already exists")]
+    Duplicate { entity: &'static str, key: String },
+    /// The caller's version is not the stored one; nothing was changed.
+    #[error("{entity} {key}: version {expected} is stale, the current version is {current}")]
+    VersionConflict {
+        entity: &'static str,
+        key: String,
+        expected: i64,
+        current: i64,
+    },
+    /// The change needs the version the caller saw, and none was given.
+    #[error("{entity} {key} exists: send the version you read to change it")]
+    VersionRequired { entity: &'static str, key: String },
+    /// The value refers to something that does not exist, or breaks a rule; per field.
+    #[error("invalid: {0:?}")]
+    Invalid(Vec<Violation>),
+    /// The record, or the one it would become, lies outside the caller's park.
+    #[error("{entity} {key} is outside your park")]
+    OutOfScope { entity: &'static str, key: String },
+    /// A database error.
+    #[error("database: {0}")]
+    Database(#[from] sea_orm::DbErr),
+    /// A stored row that no longer parses into the domain.
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+impl StoreError {
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+}
+
+/// Store results.
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

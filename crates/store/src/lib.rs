@@ -1,0 +1,22 @@
+//! Persistence for pledge: sea-orm entities, repositories that map rows to domain types, and
+//! the rule that every change commits together with its audit record in one transaction.
+//! The same code runs on SQLite (embedded default) and PostgreSQL.
+
+mod audit;
+mod connect;
+pub mod entities;
+mod error;
+mod patents;
+mod records;
+mod registry;
+mod tokens;
+mod trademarks;
+
+pub use audit::{AuditFilter, AuditRecord};
+pub use connect::Store;
+pub use error::StoreError;
+pub use patents::{AppraisalRecord, PatentRecord, Upserted};
+pub use records::{Actor, EnterpriseFilter, Page, Versioned};
+pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
+pub use tokens::{Principal, Role, TokenRecord};
+pub use trademarks::TrademarkRecord;

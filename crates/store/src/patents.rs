@@ -1,0 +1,519 @@
+//! Patents and their appraisals.
+
+use crate::audit::{self, Change};
+use crate::entities::{appraisal, enterprise, patent};
+use crate::error::{Result, StoreError};
+use crate::records::page;
+use crate::registry::unique;
+use crate::{Actor, Page, Store, Versioned};
+use chrono::{DateTime, Utc};
+use pledge_domain::{
+    Appraisal, DomainError, HighValueFacts, IpcClass, LegalStatus, Money, ParkCode, Patent,
+    PatentApplicationNumber, PatentAward, PledgeRegistration, PublicationNumber, Text, Uscc,
+    Violation,
+};
+use sea_orm::{
+    ActiveValue::{NotSet, Set, Unchanged},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// A stored patent, with its appraisals.
+pub type PatentRecord = Versioned<Patent>;
+
+/// A stored appraisal.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppraisalRecord {
+    pub id: i64,
+    pub created_at: DateTime<Utc>,
+    #[serde(flatten)]
+    pub appraisal: Appraisal,
+}
+
+/// What an upsert did.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Upserted {
+    Created,
+    Updated,
+    Unchanged,
+}
+
+fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
+    r.map_err(StoreError::corrupt)
+}
+
+fn award_name(a: PatentAward) -> &'static str {
+    match a {
+        PatentAward::StateScienceTechnology => "state_science_technology",
+        PatentAward::ChinaPatentAward => "china_patent_award",
+    }
+}
+
+fn award_parse(s: &str) -> Result<PatentAward> {
+    match s {
+        "state_science_technology" => Ok(PatentAward::StateScienceTechnology),
+        "china_patent_award" => Ok(PatentAward::ChinaPatentAward),
+        other => Err(StoreError::corrupt(format!("award {other}"))),
+    }
+}
+
+pub(crate) fn pledge_from(
+    number: Option<String>,
+    on: Option<chrono::NaiveDate>,
+    released: Option<chrono::NaiveDate>,
+) -> Option<PledgeRegistration> {
+    Some(PledgeRegistration {
+        registration_number: number?,
+        registered_on: on?,
+        released_on: released,
+    })
+}
+
+pub(crate) fn appraisal_from_row(r: &appraisal::Model) -> Result<Appraisal> {
+    Ok(Appraisal {
+        amount: corrupt(Money::from_fen(r.amount_fen))?,
+        appraised_on: r.appraised_on,
+        valid_until: r.valid_until,
+        appraiser: r.appraiser.clone(),
+    })
+}
+
+fn patent_from_row(
+    r: patent::Model,
+    owner: Uscc,
+    appraisals: Vec<Appraisal>,
+) -> Result<PatentRecord> {
+    Ok(Versioned {
+        id: r.id,
+        version: r.version,
+        created_at: r.created_at,
+        updated_at: r.updated_at,
+        value: Patent {
+            application_number: corrupt(PatentApplicationNumber::parse(&r.application_number))?,
+            title: corrupt(Text::parse(&r.title, 1, 200))?,
+            owner,
+            co_owners: corrupt(serde_json::from_value(r.co_owners))?,
+            co_owners_consent: r.co_owners_consent,
+            filing_date: r.filing_date,
+            grant_date: r.grant_date,
+            legal_status: corrupt(LegalStatus::parse(&r.legal_status))?,
+            annual_fee_paid_until: r.annual_fee_paid_until,
+            pledge: pledge_from(
+                r.pledge_registration_number,
+                r.pledge_registered_on,
+                r.pledge_released_on,
+            ),
+            ipc_main: r
+                .ipc_main
+                .as_deref()
+                .map(IpcClass::parse)
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            publication_number: r
+                .publication_number
+                .as_deref()
+                .map(PublicationNumber::parse)
+                .transpose()
+                .map_err(StoreError::corrupt)?,
+            high_value: HighValueFacts {
+                strategic_emerging_industry: r.strategic_emerging_industry,
+                overseas_family: r.overseas_family,
+                high_pledge_financing: r.high_pledge_financing,
+                award: r.award.as_deref().map(award_parse).transpose()?,
+            },
+            same_day_double_filing: r.same_day_double_filing,
+            appraisals,
+        },
+    })
+}
+
+fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel> {
+    Ok(patent::ActiveModel {
+        id: NotSet,
+        application_number: Set(p.application_number.to_string()),
+        enterprise_id: Set(enterprise_id),
+        kind: Set(p.kind().as_str().into()),
+        title: Set(p.title.to_string()),
+        filing_date: Set(p.filing_date),
+        grant_date: Set(p.grant_date),
+        legal_status: Set(p.legal_status.as_str().into()),
+        annual_fee_paid_until: Set(p.annual_fee_paid_until),
+        co_owners: Set(serde_json::to_value(&p.co_owners).map_err(StoreError::corrupt)?),
+        co_owners_consent: Set(p.co_owners_consent),
+        ipc_main: Set(p.ipc_main.as_ref().map(|c| c.as_str().into())),
+        publication_number: Set(p.publication_number.as_ref().map(|c| c.as_str().into())),
+        strategic_emerging_industry: Set(p.high_value.strategic_emerging_industry),
+        overseas_family: Set(p.high_value.overseas_family),
+        high_pledge_financing: Set(p.high_value.high_pledge_financing),
+        award: Set(p.high_value.award.map(|a| award_name(a).into())),
+        same_day_double_filing: Set(p.same_day_double_filing),
+        pledge_registration_number: Set(p.pledge.as_ref().map(|x| x.registration_number.clone())),
+        pledge_registered_on: Set(p.pledge.as_ref().map(|x| x.registered_on)),
+        pledge_released_on: Set(p.pledge.as_ref().and_then(|x| x.released_on)),
+        version: NotSet,
+        created_at: NotSet,
+        updated_at: NotSet,
+    })
+}
+
+/// Appraisals of the given patents, oldest first, by patent id.
+async fn appraisals_of(
+    db: &impl ConnectionTrait,
+    patent_ids: Vec<i64>,
+) -> Result<HashMap<i64, Vec<Appraisal>>> {
+    let mut out: HashMap<i64, Vec<Appraisal>> = HashMap::new();
+    if patent_ids.is_empty() {
+        return Ok(out);
+    }
+    let rows = appraisal::Entity::find()
+        .filter(appraisal::Column::PatentId.is_in(patent_ids))
+        .order_by_asc(appraisal::Column::AppraisedOn)
+        .order_by_asc(appraisal::Column::Id)
+        .all(db)
+        .await?;
+    for r in &rows {
+        if let Some(pid) = r.patent_id {
+            out.entry(pid).or_default().push(appraisal_from_row(r)?);
+        }
+    }
+    Ok(out)
+}
+
+pub(crate) fn check_scope(
+    scope: Option<&ParkCode>,
+    park: &ParkCode,
+    entity: &'static str,
+    key: &str,
+) -> Result<()> {
+    match scope {
+        Some(s) if s != park => Err(StoreError::OutOfScope {
+            entity,
+            key: key.to_owned(),
+        }),
+        _ => Ok(()),
+    }
+}
+
+impl Store {
+    /// The enterprise (id, park) that owns IP, or a field error on `owner`.
+    pub(crate) async fn owner_ref(
+        &self,
+        db: &impl ConnectionTrait,
+        owner: &Uscc,
+    ) -> Result<(i64, ParkCode)> {
+        let Some((id, park_id)) = self.enterprise_ref(db, owner).await? else {
+            return Err(StoreError::Invalid(vec![Violation::new(
+                "owner",
+                DomainError::UnknownValue {
+                    value: owner.to_string(),
+                    allowed: "a registered enterprise".into(),
+                },
+            )]));
+        };
+        Ok((id, self.park_code(db, park_id).await?))
+    }
+
+    /// Creates or replaces the patent under its canonical application number. Replacing needs
+    /// the version the caller read; `scope` (a park) limits both the old and the new owner.
+    /// Appraisals are kept as they are: they are added one by one.
+    pub async fn upsert_patent(
+        &self,
+        actor: &Actor,
+        mut p: Patent,
+        expected_version: Option<i64>,
+        scope: Option<&ParkCode>,
+    ) -> Result<(PatentRecord, Upserted)> {
+        let violations = p.violations();
+        if !violations.is_empty() {
+            return Err(StoreError::Invalid(violations));
+        }
+        let key = p.application_number.to_string();
+        let txn = self.write().await?;
+        let (owner_id, owner_park) = self.owner_ref(&txn, &p.owner).await?;
+        check_scope(scope, &owner_park, "patent", &key)?;
+        let current = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.eq(key.as_str()))
+            .one(&txn)
+            .await?;
+        let now = Utc::now();
+        let Some(current) = current else {
+            if expected_version.is_some_and(|v| v != 0) {
+                return Err(StoreError::NotFound {
+                    entity: "patent",
+                    key,
+                });
+            }
+            let mut row = patent_columns(&p, owner_id)?;
+            row.version = Set(1);
+            row.created_at = Set(now);
+            row.updated_at = Set(now);
+            let row = patent::Entity::insert(row)
+                .exec_with_returning(&txn)
+                .await
+                .map_err(unique("patent", &key))?;
+            p.appraisals.clear();
+            let rec = patent_from_row(row, p.owner.clone(), vec![])?;
+            let after = serde_json::to_value(&rec.value).ok();
+            audit::record(
+                &txn,
+                actor,
+                now,
+                Change {
+                    entity: "patent",
+                    key: &key,
+                    action: "create",
+                    park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                    before: None,
+                    after,
+                },
+            )
+            .await?;
+            txn.commit().await?;
+            return Ok((rec, Upserted::Created));
+        };
+        let old_owner = enterprise::Entity::find_by_id(current.enterprise_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("patent owner"))?;
+        let old_park = self.park_code(&txn, old_owner.park_id).await?;
+        check_scope(scope, &old_park, "patent", &key)?;
+        let Some(expected) = expected_version else {
+            return Err(StoreError::VersionRequired {
+                entity: "patent",
+                key,
+            });
+        };
+        if current.version != expected {
+            return Err(StoreError::VersionConflict {
+                entity: "patent",
+                key,
+                expected,
+                current: current.version,
+            });
+        }
+        let appraisals = appraisals_of(&txn, vec![current.id])
+            .await?
+            .remove(&current.id)
+            .unwrap_or_default();
+        let before = patent_from_row(
+            current.clone(),
+            corrupt(Uscc::parse(&old_owner.uscc))?,
+            appraisals.clone(),
+        )?;
+        p.appraisals = appraisals;
+        if before.value == p {
+            return Ok((before, Upserted::Unchanged));
+        }
+        let mut row = patent_columns(&p, owner_id)?;
+        row.id = Unchanged(current.id);
+        row.version = Set(expected + 1);
+        row.updated_at = Set(now);
+        let res = patent::Entity::update_many()
+            .set(row)
+            .filter(patent::Column::Id.eq(current.id))
+            .filter(patent::Column::Version.eq(expected))
+            .exec(&txn)
+            .await?;
+        if res.rows_affected != 1 {
+            return Err(StoreError::VersionConflict {
+                entity: "patent",
+                key,
+                expected,
+                current: expected + 1,
+            });
+        }
+        let after = Versioned {
+            version: expected + 1,
+            updated_at: now,
+            value: p,
+            ..before.clone()
+        };
+        audit::record(
+            &txn,
+            actor,
+            now,
+            Change {
+                entity: "patent",
+                key: &key,
+                action: "update",
+                park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                before: serde_json::to_value(&before.value).ok(),
+                after: serde_json::to_value(&after.value).ok(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok((after, Upserted::Updated))
+    }
+
+    /// The patent with this application number, and the park of its owner.
+    pub async fn patent(
+        &self,
+        number: &PatentApplicationNumber,
+    ) -> Result<Option<(PatentRecord, ParkCode)>> {
+        let Some(row) = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.eq(number.as_str()))
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let owner = enterprise::Entity::find_by_id(row.enterprise_id)
+            .one(&self.db)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("patent owner"))?;
+        let park = self.park_code(&self.db, owner.park_id).await?;
+        let appraisals = appraisals_of(&self.db, vec![row.id])
+            .await?
+            .remove(&row.id)
+            .unwrap_or_default();
+        Ok(Some((
+            patent_from_row(row, corrupt(Uscc::parse(&owner.uscc))?, appraisals)?,
+            park,
+        )))
+    }
+
+    /// A page of the patents of one enterprise, in id order.
+    pub async fn list_patents(
+        &self,
+        owner: &Uscc,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<PatentRecord>> {
+        let Some((owner_id, _)) = self.enterprise_ref(&self.db, owner).await? else {
+            return Err(StoreError::NotFound {
+                entity: "enterprise",
+                key: owner.to_string(),
+            });
+        };
+        let mut q = patent::Entity::find()
+            .filter(patent::Column::EnterpriseId.eq(owner_id))
+            .order_by_asc(patent::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(patent::Column::Id.gt(a));
+        }
+        let rows = q.limit(limit + 1).all(&self.db).await?;
+        let mut appraisals = appraisals_of(&self.db, rows.iter().map(|r| r.id).collect()).await?;
+        let page = page(
+            rows,
+            limit,
+            |r| r.id,
+            |r| {
+                let a = appraisals.remove(&r.id).unwrap_or_default();
+                patent_from_row(r, owner.clone(), a)
+            },
+        );
+        Ok(Page {
+            items: page.items.into_iter().collect::<Result<Vec<_>>>()?,
+            next: page.next,
+        })
+    }
+
+    /// Adds an appraisal to a patent. Appraisals are never changed; a correction is a new one.
+    pub async fn add_patent_appraisal(
+        &self,
+        actor: &Actor,
+        number: &PatentApplicationNumber,
+        a: Appraisal,
+        scope: Option<&ParkCode>,
+    ) -> Result<AppraisalRecord> {
+        let key = number.to_string();
+        let txn = self.write().await?;
+        let row = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.eq(key.as_str()))
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "patent",
+                key: key.clone(),
+            })?;
+        let owner = enterprise::Entity::find_by_id(row.enterprise_id)
+            .one(&txn)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("patent owner"))?;
+        let park = self.park_code(&txn, owner.park_id).await?;
+        check_scope(scope, &park, "patent", &key)?;
+        let rec = self
+            .insert_appraisal(&txn, actor, Some(row.id), None, &key, owner.park_id, a)
+            .await?;
+        txn.commit().await?;
+        Ok(rec)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn insert_appraisal(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &Actor,
+        patent_id: Option<i64>,
+        trademark_id: Option<i64>,
+        key: &str,
+        park_id: i64,
+        a: Appraisal,
+    ) -> Result<AppraisalRecord> {
+        let mut violations = Vec::new();
+        if a.valid_until < a.appraised_on {
+            violations.push(Violation::new(
+                "valid_until",
+                DomainError::DateOrder {
+                    earlier: "appraised_on",
+                    later: "valid_until",
+                },
+            ));
+        }
+        if let Err(e) = Text::parse(&a.appraiser, 2, 100) {
+            violations.push(Violation::new("appraiser", e));
+        }
+        if !violations.is_empty() {
+            return Err(StoreError::Invalid(violations));
+        }
+        let now = Utc::now();
+        let row = appraisal::Entity::insert(appraisal::ActiveModel {
+            id: NotSet,
+            patent_id: Set(patent_id),
+            trademark_id: Set(trademark_id),
+            amount_fen: Set(a.amount.fen()),
+            appraised_on: Set(a.appraised_on),
+            valid_until: Set(a.valid_until),
+            appraiser: Set(a.appraiser.trim().to_owned()),
+            created_at: Set(now),
+        })
+        .exec_with_returning(txn)
+        .await?;
+        let rec = AppraisalRecord {
+            id: row.id,
+            created_at: now,
+            appraisal: appraisal_from_row(&row)?,
+        };
+        audit::record(
+            txn,
+            actor,
+            now,
+            Change {
+                entity: "appraisal",
+                key,
+                action: "create",
+                park_id: Some(park_id),
+                before: None,
+                after: serde_json::to_value(&rec).ok(),
+            },
+        )
+        .await?;
+        Ok(rec)
+    }
+
+    pub(crate) async fn park_id_of(
+        &self,
+        db: &impl ConnectionTrait,
+        code: &ParkCode,
+    ) -> Result<i64> {
+        crate::entities::park::Entity::find()
+            .filter(crate::entities::park::Column::Code.eq(code.as_str()))
+            .one(db)
+            .await?
+            .map(|p| p.id)
+            .ok_or_else(|| StoreError::corrupt("missing park"))
+    }
+}

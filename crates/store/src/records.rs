@@ -1,0 +1,67 @@
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// Who makes a change, as the audit log records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Actor {
+    /// The API token used, if any (`None` for the command line).
+    pub token_id: Option<i64>,
+    /// A readable label: the token's name, or `cli`.
+    pub label: String,
+}
+
+impl Actor {
+    /// The command line, acting for the city IP office.
+    pub fn cli(what: &str) -> Self {
+        Self {
+            token_id: None,
+            label: format!("cli:{what}"),
+        }
+    }
+}
+
+/// A stored value with its row id, version and timestamps.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Versioned<T> {
+    pub id: i64,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub value: T,
+}
+
+/// One page of a keyset-paginated listing; `next` continues after the last item.
+#[derive(Debug, Clone)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub next: Option<i64>,
+}
+
+/// Filters of the enterprise listing; all optional, all combined.
+#[derive(Debug, Clone, Default)]
+pub struct EnterpriseFilter {
+    /// Only this park.
+    pub park: Option<pledge_domain::ParkCode>,
+    /// Region code prefix, e.g. `4107`.
+    pub region_prefix: Option<String>,
+    /// Industry code prefix, e.g. `C35`.
+    pub industry_prefix: Option<String>,
+    /// Part of the name.
+    pub name_contains: Option<String>,
+}
+
+/// Cuts `rows` (fetched with `limit + 1`) into a page, mapping each kept row.
+pub(crate) fn page<R, T>(
+    mut rows: Vec<R>,
+    limit: u64,
+    id: impl Fn(&R) -> i64,
+    map: impl FnMut(R) -> T,
+) -> Page<T> {
+    let more = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    let next = if more { rows.last().map(&id) } else { None };
+    Page {
+        items: rows.into_iter().map(map).collect(),
+        next,
+    }
+}

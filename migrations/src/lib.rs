@@ -1,0 +1,17 @@
+//! Schema migrations, run by `pledge migrate` and at `serve` start. The same files serve SQLite
+//! and PostgreSQL; one migration per file, named by its file.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261127_000001_registry;
+
+/// Every migration, in order.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261127_000001_registry::Migration)]
+    }
+}
