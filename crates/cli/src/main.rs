@@ -1,1 +1,229 @@
-fn main() {}
+//! `pledge`: the one binary. Serves the API, migrates the database, loads the demo data set
+//! and manages access tokens.
+
+mod demo;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand, ValueEnum};
+use pledge_domain::{BankCode, ParkCode};
+use pledge_store::{Actor, Role, Store};
+use std::net::SocketAddr;
+use std::time::Duration;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "pledge",
+    version,
+    about = "知识产权金融普惠企业白名单 / the IP-financing white list and pledge-loan matching"
+)]
+struct Cli {
+    /// Database: `sqlite://FILE` (created if missing) or `postgres://USER@HOST/DB`.
+    #[arg(
+        long,
+        global = true,
+        env = "PLEDGE_DATABASE_URL",
+        default_value = "sqlite://pledge.db"
+    )]
+    database_url: String,
+    /// Key for hashing access tokens; when unset, a random key kept in the database is used.
+    #[arg(long, global = true, env = "PLEDGE_TOKEN_KEY", hide_env_values = true)]
+    token_key: Option<String>,
+    /// Log format on stderr.
+    #[arg(long, global = true, env = "PLEDGE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the HTTP API (migrates the database first).
+    Serve {
+        /// Address to listen on.
+        #[arg(long, env = "PLEDGE_BIND", default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load the demo data set and print a fresh admin token.
+        #[arg(long)]
+        demo: bool,
+        /// Seconds a request may take before it is answered 408.
+        #[arg(long, env = "PLEDGE_REQUEST_TIMEOUT", default_value_t = 30)]
+        request_timeout: u64,
+        /// Largest request body, in bytes.
+        #[arg(long, env = "PLEDGE_BODY_LIMIT", default_value_t = 1024 * 1024)]
+        body_limit: usize,
+    },
+    /// Apply pending database migrations.
+    Migrate,
+    /// Load the demo data set (a believable Xinxiang); running it again changes nothing.
+    Demo,
+    /// Create or revoke access tokens.
+    Token {
+        #[command(subcommand)]
+        command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum TokenCommand {
+    /// Create a token; it is printed alone on the last line of stdout, and never shown again.
+    Create {
+        #[arg(long, value_parser = ["admin", "park", "bank"])]
+        role: String,
+        /// Park code, for a park token.
+        #[arg(long)]
+        park: Option<String>,
+        /// Bank code, for a bank token.
+        #[arg(long)]
+        bank: Option<String>,
+        /// Who holds it.
+        #[arg(long)]
+        name: String,
+    },
+    /// Revoke a token by id; it stops working at once.
+    Revoke { id: i64 },
+}
+
+fn init_logging(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| "info,sqlx=warn,sea_orm=warn".into());
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+async fn open(cli: &Cli) -> Result<Store> {
+    let store = Store::connect(&cli.database_url, cli.token_key.as_deref())
+        .await
+        .with_context(|| format!("connecting to {}", redact(&cli.database_url)))?;
+    store.migrate().await.context("migrating the database")?;
+    Ok(store)
+}
+
+/// The URL without its password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => format!("{}://***{}", &url[..s], &url[at..]),
+        _ => url.to_owned(),
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let cli = Cli::parse();
+    init_logging(cli.log_format);
+    match &cli.command {
+        Command::Serve {
+            bind,
+            demo,
+            request_timeout,
+            body_limit,
+        } => {
+            let store = open(&cli).await?;
+            if *demo {
+                let report = demo::load(&store, pledge_http::today()).await?;
+                tracing::info!(?report, "demo data loaded");
+                let (_, token) = store
+                    .create_token(&Actor::cli("demo"), "demo admin", Role::Admin, None, None)
+                    .await?;
+                eprintln!("demo admin token: {token}");
+            }
+            let config = pledge_http::HttpConfig {
+                body_limit: *body_limit,
+                request_timeout: Duration::from_secs(*request_timeout),
+            };
+            let app = pledge_http::router(pledge_http::AppState { store }, &config);
+            let listener = tokio::net::TcpListener::bind(bind)
+                .await
+                .with_context(|| format!("binding {bind}"))?;
+            tracing::info!(addr = %listener.local_addr()?, docs = "/docs", "listening");
+            pledge_http::serve(listener, app, shutdown_signal()).await?;
+        }
+        Command::Migrate => {
+            open(&cli).await?;
+            println!("migrated");
+        }
+        Command::Demo => {
+            let store = open(&cli).await?;
+            let report = demo::load(&store, pledge_http::today()).await?;
+            println!("{report}");
+        }
+        Command::Token { command } => {
+            let store = open(&cli).await?;
+            match command {
+                TokenCommand::Create {
+                    role,
+                    park,
+                    bank,
+                    name,
+                } => {
+                    let role = Role::parse(role)?;
+                    let park = park.as_deref().map(ParkCode::parse).transpose()?;
+                    let bank = bank.as_deref().map(BankCode::parse).transpose()?;
+                    let (rec, token) = match store
+                        .create_token(
+                            &Actor::cli("token"),
+                            name,
+                            role,
+                            park.as_ref(),
+                            bank.as_ref(),
+                        )
+                        .await
+                    {
+                        Err(pledge_store::StoreError::Invalid(v)) => {
+                            let reasons: Vec<String> = v
+                                .iter()
+                                .map(|v| format!("{}: {}", v.field, v.error))
+                                .collect();
+                            bail!("invalid token: {}", reasons.join("; "))
+                        }
+                        other => other?,
+                    };
+                    println!(
+                        "id: {}  role: {}  prefix: {}",
+                        rec.id,
+                        rec.role.as_str(),
+                        rec.prefix
+                    );
+                    println!("{token}");
+                }
+                TokenCommand::Revoke { id } => {
+                    let rec = store.revoke_token(&Actor::cli("token"), *id).await?;
+                    println!("revoked token {} ({})", rec.id, rec.name);
+                }
+            }
+        }
+    }
+    Ok(())
+}

@@ -2,45 +2,6 @@ use crate::{DomainError, IndustryCode, Money, ParkCode, RegionCode, Text, Uscc, 
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-macro_rules! named_enum {
-    ($(#[$doc:meta])* $name:ident { $($(#[$vdoc:meta])* $variant:ident = $text:literal / $zh:literal,)+ }) => {
-        $(#[$doc])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-        #[serde(rename_all = "snake_case")]
-        pub enum $name {
-            $($(#[$vdoc])* $variant,)+
-        }
-
-        impl $name {
-            /// Every value.
-            pub const ALL: &'static [Self] = &[$(Self::$variant,)+];
-
-            /// The stable name used in the API and the database.
-            pub fn as_str(self) -> &'static str {
-                match self { $(Self::$variant => $text,)+ }
-            }
-
-            /// The Chinese name.
-            pub fn label_zh(self) -> &'static str {
-                match self { $(Self::$variant => $zh,)+ }
-            }
-
-            /// Parses the stable name or the Chinese name.
-            pub fn parse(s: &str) -> Result<Self, DomainError> {
-                let s = s.trim();
-                Self::ALL
-                    .iter()
-                    .copied()
-                    .find(|v| v.as_str() == s || v.label_zh() == s)
-                    .ok_or_else(|| DomainError::UnknownValue {
-                        value: s.to_owned(),
-                        allowed: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
-                    })
-            }
-        }
-    };
-}
-
 named_enum!(
     /// 资质: a recognition an enterprise holds for a limited time.
     QualificationKind {

@@ -108,15 +108,15 @@ impl Appraisal {
     }
 }
 
-/// An award that makes an invention patent high-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum PatentAward {
-    /// 国家科学技术奖.
-    StateScienceTechnology,
-    /// 中国专利奖 (gold, silver or excellence).
-    ChinaPatentAward,
-}
+named_enum!(
+    /// An award that makes an invention patent high-value.
+    PatentAward {
+        /// 国家科学技术奖.
+        StateScienceTechnology = "state_science_technology" / "国家科学技术奖",
+        /// 中国专利奖 (gold, silver or excellence).
+        ChinaPatentAward = "china_patent_award" / "中国专利奖",
+    }
+);
 
 /// The facts behind CNIPA's definition of a high-value invention patent (高价值发明专利).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,16 +131,16 @@ pub struct HighValueFacts {
     pub award: Option<PatentAward>,
 }
 
-/// Why a valid invention patent counts as high-value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum HighValueGround {
-    StrategicEmergingIndustry,
-    OverseasFamily,
-    MaintainedOverTenYears,
-    HighPledgeFinancing,
-    Award,
-}
+named_enum!(
+    /// Why a valid invention patent counts as high-value.
+    HighValueGround {
+        StrategicEmergingIndustry = "strategic_emerging_industry" / "战略性新兴产业",
+        OverseasFamily = "overseas_family" / "有海外同族专利",
+        MaintainedOverTenYears = "maintained_over_ten_years" / "维持年限超过10年",
+        HighPledgeFinancing = "high_pledge_financing" / "实现较高质押融资金额",
+        Award = "award" / "获得国家科学技术奖或中国专利奖",
+    }
+);
 
 /// IPC 主分类号, e.g. `B23K 37/04` or just the subclass `B23K`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]

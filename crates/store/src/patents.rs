@@ -44,21 +44,6 @@ fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
     r.map_err(StoreError::corrupt)
 }
 
-fn award_name(a: PatentAward) -> &'static str {
-    match a {
-        PatentAward::StateScienceTechnology => "state_science_technology",
-        PatentAward::ChinaPatentAward => "china_patent_award",
-    }
-}
-
-fn award_parse(s: &str) -> Result<PatentAward> {
-    match s {
-        "state_science_technology" => Ok(PatentAward::StateScienceTechnology),
-        "china_patent_award" => Ok(PatentAward::ChinaPatentAward),
-        other => Err(StoreError::corrupt(format!("award {other}"))),
-    }
-}
-
 pub(crate) fn pledge_from(
     number: Option<String>,
     on: Option<chrono::NaiveDate>,
@@ -121,7 +106,12 @@ fn patent_from_row(
                 strategic_emerging_industry: r.strategic_emerging_industry,
                 overseas_family: r.overseas_family,
                 high_pledge_financing: r.high_pledge_financing,
-                award: r.award.as_deref().map(award_parse).transpose()?,
+                award: r
+                    .award
+                    .as_deref()
+                    .map(PatentAward::parse)
+                    .transpose()
+                    .map_err(StoreError::corrupt)?,
             },
             same_day_double_filing: r.same_day_double_filing,
             appraisals,
@@ -147,7 +137,7 @@ fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel>
         strategic_emerging_industry: Set(p.high_value.strategic_emerging_industry),
         overseas_family: Set(p.high_value.overseas_family),
         high_pledge_financing: Set(p.high_value.high_pledge_financing),
-        award: Set(p.high_value.award.map(|a| award_name(a).into())),
+        award: Set(p.high_value.award.map(|a| a.as_str().into())),
         same_day_double_filing: Set(p.same_day_double_filing),
         pledge_registration_number: Set(p.pledge.as_ref().map(|x| x.registration_number.clone())),
         pledge_registered_on: Set(p.pledge.as_ref().map(|x| x.registered_on)),

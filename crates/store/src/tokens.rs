@@ -112,6 +112,8 @@ impl Store {
         let name = pledge_domain::Text::parse(name, 1, 100)
             .map_err(|e| violations.push(Violation::new("name", e)))
             .ok();
+        // Before the write transaction: making the key may need a write of its own.
+        let key = self.token_key().await?;
         let txn = self.write().await?;
         let mut park_row = None;
         let mut bank_row = None;
@@ -171,7 +173,7 @@ impl Store {
         };
         let prefix = format!("plg_{}", random_hex(4));
         let secret = format!("{prefix}_{}", random_hex(24));
-        let hash = keyed_hash(&self.token_key().await?, &secret)?;
+        let hash = keyed_hash(&key, &secret)?;
         let now = Utc::now();
         let row = api_token::Entity::insert(api_token::ActiveModel {
             id: NotSet,

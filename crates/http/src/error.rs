@@ -1,0 +1,287 @@
+//! One error type for the API, answered as RFC 9457 problem details
+//! (`application/problem+json`) with a stable machine `code`.
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use pledge_domain::{DomainError, Violation};
+use pledge_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// One invalid field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldError {
+    /// The field, as the request spells it (`uscc`, `qualifications[0].kind`).
+    pub field: String,
+    /// A stable machine code (`uscc_check_character`).
+    pub code: String,
+    /// Why, in Chinese and English.
+    pub message: String,
+}
+
+impl From<Violation> for FieldError {
+    fn from(v: Violation) -> Self {
+        Self {
+            field: v.field,
+            code: v.error.code().into(),
+            message: v.error.to_string(),
+        }
+    }
+}
+
+/// An RFC 9457 problem document.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem: `urn:pledge:problem:{code}`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Short summary, Chinese first.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong here.
+    pub detail: String,
+    /// Stable machine code.
+    pub code: String,
+    /// For validation problems: every invalid field.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub errors: Vec<FieldError>,
+    /// For version conflicts: the version now stored.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub current_version: Option<i64>,
+}
+
+/// Everything a handler can answer besides success.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the body is not JSON, or a parameter cannot be read.
+    BadRequest { code: &'static str, detail: String },
+    /// 401: no token, or not a live one.
+    Unauthorized,
+    /// 403: the token may not do this.
+    Forbidden { code: &'static str, detail: String },
+    /// 404: no such thing (or not one the caller may know of).
+    NotFound { detail: String },
+    /// 409: duplicate, stale version, or a required version missing.
+    Conflict {
+        code: &'static str,
+        detail: String,
+        current_version: Option<i64>,
+    },
+    /// 413: the body is larger than allowed.
+    PayloadTooLarge,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: the body is JSON but a field is invalid.
+    Validation(Vec<FieldError>),
+    /// 500: logged with its cause, never shown.
+    Internal(String),
+    /// 503: a dependency (the database) does not answer.
+    Unavailable(String),
+}
+
+impl ApiError {
+    /// 403 for a token whose role or scope does not cover the request.
+    pub fn forbidden(code: &'static str, detail: impl Into<String>) -> Self {
+        Self::Forbidden {
+            code,
+            detail: detail.into(),
+        }
+    }
+
+    /// 422 for one field.
+    pub fn field(field: &str, error: DomainError) -> Self {
+        Self::Validation(vec![Violation::new(field, error).into()])
+    }
+
+    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+        match self {
+            Self::BadRequest { code, .. } => {
+                (StatusCode::BAD_REQUEST, code, "请求无效 / bad request")
+            }
+            Self::Unauthorized => (
+                StatusCode::UNAUTHORIZED,
+                "unauthorized",
+                "未认证 / missing or invalid token",
+            ),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code, "无权操作 / forbidden"),
+            Self::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", "不存在 / not found"),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code, "冲突 / conflict"),
+            Self::PayloadTooLarge => (
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                "请求体过大 / payload too large",
+            ),
+            Self::UnsupportedMediaType => (
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "请求体须为JSON / body must be application/json",
+            ),
+            Self::Validation(_) => (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "validation_failed",
+                "数据校验未通过 / validation failed",
+            ),
+            Self::Internal(_) => (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "internal",
+                "服务器内部错误 / internal error",
+            ),
+            Self::Unavailable(_) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "unavailable",
+                "服务暂不可用 / unavailable",
+            ),
+        }
+    }
+
+    /// The problem document of this error.
+    pub fn problem(&self) -> Problem {
+        let (status, code, title) = self.parts();
+        let detail = match self {
+            Self::BadRequest { detail, .. } | Self::Forbidden { detail, .. } | Self::NotFound { detail } | Self::Conflict { detail, .. } => detail.clone(),
+            Self::Unauthorized => "请在Authorization头中提供有效的Bearer令牌 / send a live token as `Authorization: Bearer …`".into(),
+            Self::PayloadTooLarge => "请求体超过上限 / the body exceeds the limit".into(),
+            Self::UnsupportedMediaType => "Content-Type应为application/json / Content-Type must be application/json".into(),
+            Self::Validation(errors) => format!("{}个字段无效 / {} invalid field(s)", errors.len(), errors.len()),
+            Self::Internal(_) => "请稍后重试，或凭请求编号联系管理员 / try again later, or report the x-request-id".into(),
+            Self::Unavailable(_) => "数据库暂不可用 / the database does not answer".into(),
+        };
+        Problem {
+            kind: format!("urn:pledge:problem:{code}"),
+            title: title.into(),
+            status: status.as_u16(),
+            detail,
+            code: code.into(),
+            errors: match self {
+                Self::Validation(e) => e.clone(),
+                _ => Vec::new(),
+            },
+            current_version: match self {
+                Self::Conflict {
+                    current_version, ..
+                } => *current_version,
+                _ => None,
+            },
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        if let Self::Internal(cause) | Self::Unavailable(cause) = &self {
+            tracing::error!(%cause, "request failed");
+        }
+        let problem = self.problem();
+        let status =
+            StatusCode::from_u16(problem.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut res = (status, body).into_response();
+        res.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, Self::Unauthorized) {
+            res.headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        res
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::NotFound { entity, key } => Self::NotFound {
+                detail: format!("{entity} {key} 不存在 / {entity} {key} not found"),
+            },
+            StoreError::Duplicate { entity, key } => Self::Conflict {
+                code: "duplicate",
+                detail: format!("{entity} {key} 已存在 / {entity} {key} already exists"),
+                current_version: None,
+            },
+            StoreError::VersionConflict {
+                entity,
+                key,
+                expected,
+                current,
+            } => Self::Conflict {
+                code: "version_conflict",
+                detail: format!(
+                    "{entity} {key} 已被他人修改（您的版本{expected}，当前版本{current}），请重新读取 / changed by someone else (your version {expected}, now {current}): read it again"
+                ),
+                current_version: Some(current),
+            },
+            StoreError::VersionRequired { entity, key } => Self::Conflict {
+                code: "version_required",
+                detail: format!(
+                    "{entity} {key} 已存在，修改时须提供读取到的version / {entity} {key} exists: send the version you read"
+                ),
+                current_version: None,
+            },
+            StoreError::OutOfScope { entity, key } => Self::forbidden(
+                "out_of_scope",
+                format!("{entity} {key} 不属于您的园区 / {entity} {key} is outside your park"),
+            ),
+            StoreError::Invalid(v) => {
+                Self::Validation(v.into_iter().map(FieldError::from).collect())
+            }
+            StoreError::Database(e) => Self::Internal(format!("database: {e}")),
+            StoreError::Corrupt(e) => Self::Internal(format!("corrupt: {e}")),
+        }
+    }
+}
+
+/// Handler results.
+pub type ApiResult<T> = Result<T, ApiError>;
+
+/// The problems a reading route answers (OpenAPI only).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum ReadErrors {
+    /// 参数无效 / a parameter cannot be read
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// 未认证 / missing or invalid token
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// 无权 / the token's role or scope does not cover this
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// 不存在 / not found
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// 参数校验未通过 / a parameter is invalid
+    #[response(status = 422, content_type = "application/problem+json")]
+    Validation(Problem),
+}
+
+/// The problems a writing route answers (OpenAPI only).
+#[derive(utoipa::IntoResponses)]
+#[allow(dead_code)]
+pub enum WriteErrors {
+    /// 请求体不是有效JSON / malformed JSON
+    #[response(status = 400, content_type = "application/problem+json")]
+    BadRequest(Problem),
+    /// 未认证 / missing or invalid token
+    #[response(status = 401, content_type = "application/problem+json")]
+    Unauthorized(Problem),
+    /// 无权 / the token's role or scope does not cover this
+    #[response(status = 403, content_type = "application/problem+json")]
+    Forbidden(Problem),
+    /// 不存在 / not found
+    #[response(status = 404, content_type = "application/problem+json")]
+    NotFound(Problem),
+    /// 重复或版本冲突 / duplicate, stale or missing version
+    #[response(status = 409, content_type = "application/problem+json")]
+    Conflict(Problem),
+    /// 请求体过大 / body too large
+    #[response(status = 413, content_type = "application/problem+json")]
+    PayloadTooLarge(Problem),
+    /// 请求体须为JSON / body must be application/json
+    #[response(status = 415, content_type = "application/problem+json")]
+    UnsupportedMediaType(Problem),
+    /// 字段校验未通过 / invalid fields, each named in `errors`
+    #[response(status = 422, content_type = "application/problem+json")]
+    Validation(Problem),
+}

@@ -1,0 +1,100 @@
+//! Extractors whose rejections are problem documents.
+
+use crate::error::{ApiError, FieldError};
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::{header, request::Parts};
+use serde::de::DeserializeOwned;
+
+/// A JSON body: not JSON → 400, wrong content type → 415, too large → 413, a field of the
+/// wrong type or missing → 422 naming the field.
+#[derive(Debug)]
+pub struct ApiJson<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let is_json = req
+            .headers()
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.split(';').next())
+            .is_some_and(|m| {
+                let m = m.trim().to_ascii_lowercase();
+                m == "application/json" || (m.starts_with("application/") && m.ends_with("+json"))
+            });
+        if !is_json {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let bytes = Bytes::from_request(req, state).await.map_err(|e| {
+            if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BadRequest {
+                    code: "body_unreadable",
+                    detail: e.body_text(),
+                }
+            }
+        })?;
+        let de = &mut serde_json::Deserializer::from_slice(&bytes);
+        match serde_path_to_error::deserialize::<_, T>(de) {
+            Ok(v) => Ok(Self(v)),
+            Err(e) => {
+                let path = e.path().to_string();
+                let inner = e.into_inner();
+                if inner.is_syntax() || inner.is_eof() {
+                    Err(ApiError::BadRequest {
+                        code: "malformed_json",
+                        detail: format!("请求体不是有效的JSON / malformed JSON: {inner}"),
+                    })
+                } else {
+                    let field = if path == "." { String::new() } else { path };
+                    Err(ApiError::Validation(vec![FieldError {
+                        field,
+                        code: "invalid_type".into(),
+                        message: format!("字段缺失或类型错误 / missing or wrong type: {inner}"),
+                    }]))
+                }
+            }
+        }
+    }
+}
+
+/// Query parameters: a value that cannot be read → 422 naming the parameter.
+#[derive(Debug)]
+pub struct ApiQuery<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let query = parts.uri.query().unwrap_or_default();
+        let de = serde_urlencoded_de(query);
+        de.map(Self)
+    }
+}
+
+fn serde_urlencoded_de<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
+    axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
+        ApiError::BadRequest {
+            code: "bad_query",
+            detail: "查询参数无效 / unreadable query".into(),
+        }
+    })?)
+    .map(|q| q.0)
+    .map_err(|e| {
+        let text = e.body_text();
+        let field = text
+            .split(':')
+            .nth(1)
+            .map(str::trim)
+            .unwrap_or_default()
+            .to_owned();
+        ApiError::Validation(vec![FieldError {
+            field,
+            code: "invalid_query".into(),
+            message: format!("查询参数无效 / invalid query parameter: {text}"),
+        }])
+    })
+}

@@ -1,0 +1,434 @@
+//! Enterprises (企业).
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::check::{Check, paging};
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::Paged;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::{
+    Contact, DomainError, Enterprise, FinancingNeed, IndustryCode, Money, ParkCode, Qualification,
+    QualificationKind, RegionCode, RiskFlag, RiskFlagKind, SizeClass, StrategicIndustry, Text,
+    Uscc,
+};
+use pledge_store::{EnterpriseFilter, Versioned};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_enterprises, create_enterprise))
+        .routes(routes!(get_enterprise, update_enterprise))
+}
+
+/// A qualification (资质) with its validity end.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct QualificationDto {
+    /// One of `high_tech`, `specialized`, `little_giant`, `tech_sme`, `national_ip_advantage`,
+    /// `national_ip_demonstration`, `provincial_ip_advantage`, `ip_management_certified`
+    /// (the Chinese names are accepted too).
+    #[schema(example = "high_tech")]
+    pub kind: String,
+    pub certificate_number: Option<String>,
+    pub valid_until: NaiveDate,
+}
+
+/// A risk flag (风险标记) and when it was recorded.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RiskFlagDto {
+    /// One of `dishonest_debtor`, `abnormal_operation`, `serious_violation`, `abnormal_patent_filing`.
+    #[schema(example = "abnormal_operation")]
+    pub kind: String,
+    pub recorded_on: NaiveDate,
+}
+
+/// The financing the enterprise says it needs.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FinancingNeedDto {
+    /// Amount in 分 (1/100 元).
+    #[schema(example = 500000000, minimum = 0)]
+    pub amount_fen: i64,
+    #[schema(example = 12, minimum = 1, maximum = 360)]
+    pub term_months: i64,
+}
+
+/// The contact person (personal data).
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ContactDto {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
+/// An enterprise as written: create (no `version`) or replace (with the `version` read).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EnterpriseInput {
+    /// 统一社会信用代码; spaces and lower case accepted.
+    #[schema(example = "91410700MA3X0001XX")]
+    pub uscc: String,
+    #[schema(
+        example = "新乡市华锐数控机床有限公司",
+        min_length = 2,
+        max_length = 100
+    )]
+    pub name: String,
+    /// Park code.
+    #[schema(example = "xxhtz")]
+    pub park: String,
+    /// 行政区划代码, 6 digits.
+    #[schema(example = "410702")]
+    pub region: String,
+    /// GB/T 4754-2017 code.
+    #[schema(example = "C3421")]
+    pub industry: String,
+    /// 战略性新兴产业 area.
+    pub strategic_industry: Option<String>,
+    pub founded_on: NaiveDate,
+    /// `micro`, `small`, `medium` or `large`.
+    #[schema(example = "small")]
+    pub size: String,
+    #[serde(default)]
+    pub qualifications: Vec<QualificationDto>,
+    #[serde(default)]
+    pub risk_flags: Vec<RiskFlagDto>,
+    pub financing_need: Option<FinancingNeedDto>,
+    pub contact: Option<ContactDto>,
+    /// Consent to show the contact to banks.
+    #[serde(default)]
+    pub contact_consent: bool,
+    /// The version read; required to replace, absent to create.
+    pub version: Option<i64>,
+}
+
+/// An enterprise.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EnterpriseView {
+    pub uscc: String,
+    pub name: String,
+    pub park: String,
+    pub region: String,
+    pub industry: String,
+    pub strategic_industry: Option<String>,
+    pub founded_on: NaiveDate,
+    pub size: String,
+    pub qualifications: Vec<QualificationDto>,
+    pub risk_flags: Vec<RiskFlagDto>,
+    pub financing_need: Option<FinancingNeedDto>,
+    /// Shown only to the office and the enterprise's own park.
+    pub contact: Option<ContactDto>,
+    /// True when a contact exists but is not shown to this caller.
+    pub contact_withheld: bool,
+    pub contact_consent: bool,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl EnterpriseView {
+    fn new(rec: Versioned<Enterprise>, auth: &Auth) -> Self {
+        let e = rec.value;
+        let visible = auth.sees_contact(&e.park);
+        Self {
+            uscc: e.uscc.to_string(),
+            name: e.name.to_string(),
+            park: e.park.to_string(),
+            region: e.region.as_str().into(),
+            industry: e.industry.as_str().into(),
+            strategic_industry: e.strategic_industry.map(|s| s.as_str().into()),
+            founded_on: e.founded_on,
+            size: e.size.as_str().into(),
+            qualifications: e
+                .qualifications
+                .iter()
+                .map(|q| QualificationDto {
+                    kind: q.kind.as_str().into(),
+                    certificate_number: q.certificate_number.clone(),
+                    valid_until: q.valid_until,
+                })
+                .collect(),
+            risk_flags: e
+                .risk_flags
+                .iter()
+                .map(|f| RiskFlagDto {
+                    kind: f.kind.as_str().into(),
+                    recorded_on: f.recorded_on,
+                })
+                .collect(),
+            financing_need: e.financing_need.as_ref().map(|n| FinancingNeedDto {
+                amount_fen: n.amount.fen(),
+                term_months: i64::from(n.term_months),
+            }),
+            contact_withheld: e.contact.is_some() && !visible,
+            contact: e.contact.filter(|_| visible).map(|c| ContactDto {
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
+            }),
+            contact_consent: e.contact_consent,
+            version: rec.version,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+        }
+    }
+}
+
+/// Parses a request body into an enterprise, naming every invalid field.
+fn parse_enterprise(input: EnterpriseInput) -> ApiResult<Enterprise> {
+    let mut c = Check::default();
+    let uscc = c.field("uscc", Uscc::parse(&input.uscc));
+    let name = c.field("name", Text::parse(&input.name, 2, 100));
+    let park = c.field("park", ParkCode::parse(&input.park));
+    let region = c.field("region", RegionCode::parse(&input.region));
+    let industry = c.field("industry", IndustryCode::parse(&input.industry));
+    let strategic = c.optional(
+        "strategic_industry",
+        input.strategic_industry.as_deref(),
+        StrategicIndustry::parse,
+    );
+    let size = c.field("size", SizeClass::parse(&input.size));
+    let mut qualifications = Vec::new();
+    for (i, q) in input.qualifications.into_iter().enumerate() {
+        if let Some(kind) = c.field(
+            &format!("qualifications[{i}].kind"),
+            QualificationKind::parse(&q.kind),
+        ) {
+            qualifications.push(Qualification {
+                kind,
+                certificate_number: q.certificate_number,
+                valid_until: q.valid_until,
+            });
+        }
+    }
+    let mut risk_flags = Vec::new();
+    for (i, f) in input.risk_flags.into_iter().enumerate() {
+        if let Some(kind) = c.field(
+            &format!("risk_flags[{i}].kind"),
+            RiskFlagKind::parse(&f.kind),
+        ) {
+            risk_flags.push(RiskFlag {
+                kind,
+                recorded_on: f.recorded_on,
+            });
+        }
+    }
+    let need = c.optional("financing_need", input.financing_need, |n| {
+        let term_months = u16::try_from(n.term_months)
+            .map_err(|_| DomainError::OutOfRange { min: 1, max: 360 })?;
+        Ok(FinancingNeed {
+            amount: Money::from_fen(n.amount_fen)?,
+            term_months,
+        })
+    });
+    let (
+        Some(uscc),
+        Some(name),
+        Some(park),
+        Some(region),
+        Some(industry),
+        Some(strategic_industry),
+        Some(size),
+        Some(financing_need),
+    ) = (uscc, name, park, region, industry, strategic, size, need)
+    else {
+        return Err(c.fail());
+    };
+    let e = Enterprise {
+        uscc,
+        name,
+        park,
+        region,
+        industry,
+        strategic_industry,
+        founded_on: input.founded_on,
+        size,
+        qualifications,
+        risk_flags,
+        financing_need,
+        contact: input.contact.map(|c| Contact {
+            name: c.name.trim().into(),
+            phone: c.phone,
+            email: c.email,
+        }),
+        contact_consent: input.contact_consent,
+    };
+    c.violations(e.violations());
+    c.finish()?;
+    Ok(e)
+}
+
+/// Filters and paging of the listing.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EnterpriseQuery {
+    /// Park code (a park token sees only its own park).
+    park: Option<String>,
+    /// Region code prefix, e.g. `4107`.
+    region: Option<String>,
+    /// Industry code prefix, e.g. `C35`.
+    industry: Option<String>,
+    /// Part of the name.
+    q: Option<String>,
+    /// `next_cursor` of the previous page.
+    after: Option<String>,
+    /// Page size, 1–500 (default 50).
+    limit: Option<String>,
+}
+
+/// Lists enterprises (admin: all; park: its own).
+#[utoipa::path(get, path = "/api/v1/enterprises", tag = "registry", security(("bearer" = [])), params(EnterpriseQuery), responses((status = 200, body = Paged<EnterpriseView>), ReadErrors))]
+async fn list_enterprises(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<EnterpriseQuery>,
+) -> ApiResult<Json<Paged<EnterpriseView>>> {
+    let scope = auth.list_scope()?.cloned();
+    let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    let mut c = Check::default();
+    let park = c
+        .optional("park", q.park.as_deref(), ParkCode::parse)
+        .flatten();
+    let region = q.region.filter(|r| !r.is_empty());
+    if let Some(r) = &region
+        && (r.len() > 6 || !r.bytes().all(|b| b.is_ascii_digit()))
+    {
+        c.push("region", DomainError::RegionCode);
+    }
+    c.finish()?;
+    if let (Some(own), Some(asked)) = (&scope, &park)
+        && own != asked
+    {
+        return Err(ApiError::forbidden(
+            "out_of_scope",
+            "只能查看本园区企业 / you see only your own park",
+        ));
+    }
+    let filter = EnterpriseFilter {
+        park: scope.or(park),
+        region_prefix: region,
+        industry_prefix: q.industry.filter(|i| !i.is_empty()),
+        name_contains: q.q.filter(|n| !n.is_empty()),
+    };
+    let page = s.store.list_enterprises(&filter, after, limit).await?;
+    Ok(Json(Paged::from_page(page, |e| {
+        EnterpriseView::new(e, &auth)
+    })))
+}
+
+/// Registers an enterprise (admin, or the park it belongs to).
+#[utoipa::path(post, path = "/api/v1/enterprises", tag = "registry", security(("bearer" = [])), request_body = EnterpriseInput, responses((status = 201, body = EnterpriseView), WriteErrors))]
+async fn create_enterprise(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<EnterpriseInput>,
+) -> ApiResult<(StatusCode, Json<EnterpriseView>)> {
+    let scope = auth.write_scope()?.cloned();
+    if input.version.is_some_and(|v| v != 0) {
+        return Err(ApiError::field(
+            "version",
+            DomainError::NotAllowed { field: "version" },
+        ));
+    }
+    let e = parse_enterprise(input)?;
+    if scope.as_ref().is_some_and(|own| own != &e.park) {
+        return Err(ApiError::forbidden(
+            "out_of_scope",
+            "只能登记本园区企业 / you register enterprises of your own park only",
+        ));
+    }
+    let rec = s.store.create_enterprise(&auth.0.actor(), e).await?;
+    Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, &auth))))
+}
+
+fn parse_uscc(raw: &str) -> ApiResult<Uscc> {
+    Uscc::parse(raw).map_err(|e| ApiError::field("uscc", e))
+}
+
+/// Reads an enterprise the caller may see, or answers 403/404.
+pub(crate) async fn visible_enterprise(
+    s: &AppState,
+    auth: &Auth,
+    raw: &str,
+) -> ApiResult<Versioned<Enterprise>> {
+    let uscc = parse_uscc(raw)?;
+    if auth.0.role == pledge_store::Role::Bank {
+        return Err(auth.list_scope().err().unwrap_or(ApiError::Unauthorized));
+    }
+    let rec = s
+        .store
+        .enterprise(&uscc)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
+        })?;
+    auth.read_enterprise(&rec.value.park)?;
+    Ok(rec)
+}
+
+/// One enterprise (admin, or its park).
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, description = "统一社会信用代码")), responses((status = 200, body = EnterpriseView), ReadErrors))]
+async fn get_enterprise(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+) -> ApiResult<Json<EnterpriseView>> {
+    let rec = visible_enterprise(&s, &auth, &uscc).await?;
+    Ok(Json(EnterpriseView::new(rec, &auth)))
+}
+
+/// Replaces an enterprise; send the `version` you read (stale → 409). A park official cannot
+/// move an enterprise to another park.
+#[utoipa::path(put, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, description = "统一社会信用代码")), request_body = EnterpriseInput, responses((status = 200, body = EnterpriseView), WriteErrors))]
+async fn update_enterprise(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+    ApiJson(input): ApiJson<EnterpriseInput>,
+) -> ApiResult<Json<EnterpriseView>> {
+    let scope = auth.write_scope()?.cloned();
+    let uscc = parse_uscc(&uscc)?;
+    let Some(version) = input.version else {
+        return Err(ApiError::field(
+            "version",
+            DomainError::Required { field: "version" },
+        ));
+    };
+    let e = parse_enterprise(input)?;
+    if e.uscc != uscc {
+        return Err(ApiError::field(
+            "uscc",
+            DomainError::Format {
+                what: "the USCC of the path",
+            },
+        ));
+    }
+    let current = s
+        .store
+        .enterprise(&uscc)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
+        })?;
+    if let Some(own) = &scope
+        && (own != &current.value.park || own != &e.park)
+    {
+        return Err(ApiError::forbidden(
+            "out_of_scope",
+            "只能修改本园区企业 / you change enterprises of your own park only",
+        ));
+    }
+    let rec = s
+        .store
+        .update_enterprise(&auth.0.actor(), e, version)
+        .await?;
+    Ok(Json(EnterpriseView::new(rec, &auth)))
+}

@@ -1,0 +1,59 @@
+//! The routes, one module per part of the API.
+
+mod audit;
+mod enterprises;
+mod health;
+mod patents;
+mod registry;
+mod tokens;
+mod trademarks;
+
+use crate::AppState;
+use crate::error::ApiError;
+use axum::http::Uri;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+
+/// Every route.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .merge(health::router())
+        .merge(registry::router())
+        .merge(enterprises::router())
+        .merge(patents::router())
+        .merge(trademarks::router())
+        .merge(tokens::router())
+        .merge(audit::router())
+}
+
+/// One page of a listing; pass `next_cursor` as `after` for the next page.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Paged<T> {
+    pub items: Vec<T>,
+    /// Absent on the last page.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub next_cursor: Option<String>,
+}
+
+impl<T> Paged<T> {
+    fn from_page<R>(page: pledge_store::Page<R>, map: impl FnMut(R) -> T) -> Self {
+        Self {
+            items: page.items.into_iter().map(map).collect(),
+            next_cursor: page.next.map(|n| n.to_string()),
+        }
+    }
+}
+
+pub async fn not_found(uri: Uri) -> ApiError {
+    ApiError::NotFound {
+        detail: format!("没有这个地址 / no route {}", uri.path()),
+    }
+}
+
+pub async fn method_not_allowed() -> ApiError {
+    ApiError::BadRequest {
+        code: "method_not_allowed",
+        detail: "该地址不支持此方法 / this route does not take that method".into(),
+    }
+}

@@ -1,0 +1,452 @@
+//! Patents and their appraisals.
+
+use crate::auth::Auth;
+use crate::check::{Check, date, paging};
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::Paged;
+use crate::routes::enterprises::visible_enterprise;
+use crate::{AppState, today};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Months, NaiveDate, Utc};
+use pledge_domain::{
+    Appraisal, HighValueFacts, IpcClass, LegalStatus, Money, Patent, PatentApplicationNumber,
+    PatentAward, PledgeRegistration, PublicationNumber, Text, Uscc,
+};
+use pledge_store::{AppraisalRecord, Upserted, Versioned};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_patent, put_patent))
+        .routes(routes!(add_appraisal))
+        .routes(routes!(list_patents))
+}
+
+/// A pledge registered with CNIPA.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeDto {
+    /// CNIPA's registration number.
+    pub registration_number: String,
+    pub registered_on: NaiveDate,
+    /// When released (注销), if it was.
+    pub released_on: Option<NaiveDate>,
+}
+
+impl PledgeDto {
+    pub fn to_domain(&self) -> PledgeRegistration {
+        PledgeRegistration {
+            registration_number: self.registration_number.trim().into(),
+            registered_on: self.registered_on,
+            released_on: self.released_on,
+        }
+    }
+
+    pub fn from_domain(p: &PledgeRegistration) -> Self {
+        Self {
+            registration_number: p.registration_number.clone(),
+            registered_on: p.registered_on,
+            released_on: p.released_on,
+        }
+    }
+}
+
+/// An appraisal to add.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AppraisalInput {
+    /// Appraised value in 分.
+    #[schema(example = 300000000, minimum = 0)]
+    pub amount_fen: i64,
+    pub appraised_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    #[schema(example = "河南中原资产评估有限公司")]
+    pub appraiser: String,
+}
+
+impl AppraisalInput {
+    pub fn to_domain(&self) -> ApiResult<Appraisal> {
+        let amount =
+            Money::from_fen(self.amount_fen).map_err(|e| ApiError::field("amount_fen", e))?;
+        Ok(Appraisal {
+            amount,
+            appraised_on: self.appraised_on,
+            valid_until: self.valid_until,
+            appraiser: self.appraiser.clone(),
+        })
+    }
+}
+
+/// An appraisal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AppraisalView {
+    pub amount_fen: i64,
+    pub appraised_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    pub appraiser: String,
+}
+
+impl AppraisalView {
+    pub fn from_domain(a: &Appraisal) -> Self {
+        Self {
+            amount_fen: a.amount.fen(),
+            appraised_on: a.appraised_on,
+            valid_until: a.valid_until,
+            appraiser: a.appraiser.clone(),
+        }
+    }
+}
+
+impl From<AppraisalRecord> for AppraisalView {
+    fn from(r: AppraisalRecord) -> Self {
+        Self::from_domain(&r.appraisal)
+    }
+}
+
+/// A patent as written. The application number is the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PatentInput {
+    /// 专利权人: the USCC of a registered enterprise.
+    pub owner: String,
+    #[schema(example = "一种数控机床主轴冷却装置", max_length = 200)]
+    pub title: String,
+    pub filing_date: NaiveDate,
+    pub grant_date: Option<NaiveDate>,
+    /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`,
+    /// `invalidation_requested` or `suspended`.
+    #[schema(example = "in_force")]
+    pub legal_status: String,
+    /// Annual fees paid until this day.
+    pub annual_fee_paid_until: Option<NaiveDate>,
+    /// Other patentees (共有人), by name.
+    #[serde(default)]
+    pub co_owners: Vec<String>,
+    #[serde(default)]
+    pub co_owners_consent: bool,
+    /// IPC main class, e.g. `B23Q 11/12`.
+    pub ipc_main: Option<String>,
+    /// e.g. `CN107356125A`.
+    pub publication_number: Option<String>,
+    #[serde(default)]
+    pub strategic_emerging_industry: bool,
+    #[serde(default)]
+    pub overseas_family: bool,
+    #[serde(default)]
+    pub high_pledge_financing: bool,
+    /// `state_science_technology` or `china_patent_award`.
+    pub award: Option<String>,
+    #[serde(default)]
+    pub same_day_double_filing: bool,
+    pub pledge: Option<PledgeDto>,
+    /// The version read; required to replace an existing patent.
+    pub version: Option<i64>,
+}
+
+/// A reason a pledge would be refused.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ObstacleView {
+    /// The ground's number in 《专利权质押登记办法》 (1–12).
+    pub ground: u8,
+    pub code: String,
+    pub message: String,
+}
+
+/// Facts computed for a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PatentAsOf {
+    pub as_of: NaiveDate,
+    /// The loan end the pledge obstacles are judged for.
+    pub loan_end: NaiveDate,
+    pub expiry: NaiveDate,
+    pub remaining_months: u32,
+    /// 有效专利.
+    pub valid: bool,
+    /// Why it is a high-value invention patent; empty when it is not.
+    pub high_value_grounds: Vec<String>,
+    pub pledged: bool,
+    pub valid_appraisal: Option<AppraisalView>,
+    /// Every ground on which a pledge would be refused; empty: it can be pledged.
+    pub pledge_obstacles: Vec<ObstacleView>,
+}
+
+/// A patent with its appraisals and the facts as of a date.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PatentView {
+    /// Canonical 申请号.
+    pub application_number: String,
+    /// 专利号 (`ZL` + 申请号).
+    pub patent_number: String,
+    /// `invention`, `utility_model`, `design`, `pct_invention`, `pct_utility_model`.
+    pub kind: String,
+    pub owner: String,
+    pub title: String,
+    pub filing_date: NaiveDate,
+    pub grant_date: Option<NaiveDate>,
+    pub legal_status: String,
+    pub annual_fee_paid_until: Option<NaiveDate>,
+    pub co_owners: Vec<String>,
+    pub co_owners_consent: bool,
+    pub ipc_main: Option<String>,
+    pub publication_number: Option<String>,
+    pub strategic_emerging_industry: bool,
+    pub overseas_family: bool,
+    pub high_pledge_financing: bool,
+    pub award: Option<String>,
+    pub same_day_double_filing: bool,
+    pub pledge: Option<PledgeDto>,
+    pub appraisals: Vec<AppraisalView>,
+    pub computed: PatentAsOf,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl PatentView {
+    fn new(rec: Versioned<Patent>, as_of: NaiveDate, loan_end: NaiveDate) -> Self {
+        let p = &rec.value;
+        let computed = PatentAsOf {
+            as_of,
+            loan_end,
+            expiry: p.expiry(),
+            remaining_months: p.remaining_months(as_of),
+            valid: p.is_valid(as_of),
+            high_value_grounds: p
+                .high_value_grounds(as_of)
+                .into_iter()
+                .map(|g| g.as_str().to_owned())
+                .collect(),
+            pledged: p.is_pledged(as_of),
+            valid_appraisal: p.valid_appraisal(as_of).map(AppraisalView::from_domain),
+            pledge_obstacles: p
+                .pledge_obstacles(&p.owner, as_of, loan_end)
+                .into_iter()
+                .map(|o| ObstacleView {
+                    ground: o.ground(),
+                    code: o.code().into(),
+                    message: o.message(),
+                })
+                .collect(),
+        };
+        Self {
+            application_number: p.application_number.to_string(),
+            patent_number: p.application_number.patent_number(),
+            kind: p.kind().as_str().into(),
+            owner: p.owner.to_string(),
+            title: p.title.to_string(),
+            filing_date: p.filing_date,
+            grant_date: p.grant_date,
+            legal_status: p.legal_status.as_str().into(),
+            annual_fee_paid_until: p.annual_fee_paid_until,
+            co_owners: p.co_owners.clone(),
+            co_owners_consent: p.co_owners_consent,
+            ipc_main: p.ipc_main.as_ref().map(|c| c.as_str().into()),
+            publication_number: p.publication_number.as_ref().map(|c| c.as_str().into()),
+            strategic_emerging_industry: p.high_value.strategic_emerging_industry,
+            overseas_family: p.high_value.overseas_family,
+            high_pledge_financing: p.high_value.high_pledge_financing,
+            award: p.high_value.award.map(|a| a.as_str().into()),
+            same_day_double_filing: p.same_day_double_filing,
+            pledge: p.pledge.as_ref().map(PledgeDto::from_domain),
+            appraisals: p
+                .appraisals
+                .iter()
+                .map(AppraisalView::from_domain)
+                .collect(),
+            computed,
+            version: rec.version,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+        }
+    }
+}
+
+fn parse_number(raw: &str) -> ApiResult<PatentApplicationNumber> {
+    PatentApplicationNumber::parse(raw).map_err(|e| ApiError::field("application_number", e))
+}
+
+fn parse_patent(
+    number: PatentApplicationNumber,
+    input: PatentInput,
+) -> ApiResult<(Patent, Option<i64>)> {
+    let mut c = Check::default();
+    let owner = c.field("owner", Uscc::parse(&input.owner));
+    let title = c.field("title", Text::parse(&input.title, 1, 200));
+    let status = c.field("legal_status", LegalStatus::parse(&input.legal_status));
+    let ipc = c.optional("ipc_main", input.ipc_main.as_deref(), IpcClass::parse);
+    let publication = c.optional(
+        "publication_number",
+        input.publication_number.as_deref(),
+        PublicationNumber::parse,
+    );
+    let award = c.optional("award", input.award.as_deref(), PatentAward::parse);
+    let (
+        Some(owner),
+        Some(title),
+        Some(legal_status),
+        Some(ipc_main),
+        Some(publication_number),
+        Some(award),
+    ) = (owner, title, status, ipc, publication, award)
+    else {
+        return Err(c.fail());
+    };
+    let p = Patent {
+        application_number: number,
+        title,
+        owner,
+        co_owners: input
+            .co_owners
+            .iter()
+            .map(|n| n.trim().to_owned())
+            .collect(),
+        co_owners_consent: input.co_owners_consent,
+        filing_date: input.filing_date,
+        grant_date: input.grant_date,
+        legal_status,
+        annual_fee_paid_until: input.annual_fee_paid_until,
+        pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
+        ipc_main,
+        publication_number,
+        high_value: HighValueFacts {
+            strategic_emerging_industry: input.strategic_emerging_industry,
+            overseas_family: input.overseas_family,
+            high_pledge_financing: input.high_pledge_financing,
+            award,
+        },
+        same_day_double_filing: input.same_day_double_filing,
+        appraisals: Vec::new(),
+    };
+    c.violations(p.violations());
+    c.finish()?;
+    Ok((p, input.version))
+}
+
+/// The date the computed facts are for, and the loan end the pledge rules judge.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AsOfQuery {
+    /// `YYYY-MM-DD`; default today (China time).
+    as_of: Option<String>,
+    /// `YYYY-MM-DD`; default one year after `as_of`.
+    loan_end: Option<String>,
+}
+
+fn dates(q: &AsOfQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
+    let mut c = Check::default();
+    let as_of = date(&mut c, "as_of", q.as_of.as_deref())
+        .flatten()
+        .unwrap_or_else(today);
+    let loan_end = date(&mut c, "loan_end", q.loan_end.as_deref()).flatten();
+    c.finish()?;
+    let loan_end =
+        loan_end.unwrap_or_else(|| as_of.checked_add_months(Months::new(12)).unwrap_or(as_of));
+    Ok((as_of, loan_end))
+}
+
+/// A patent by application number in any spelling (`ZL2017106018623`, full-width, no dot).
+#[utoipa::path(get, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "申请号 or 专利号"), AsOfQuery), responses((status = 200, body = PatentView), ReadErrors))]
+async fn get_patent(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(number): Path<String>,
+    ApiQuery(q): ApiQuery<AsOfQuery>,
+) -> ApiResult<Json<PatentView>> {
+    let number = parse_number(&number)?;
+    let (as_of, loan_end) = dates(&q)?;
+    auth.list_scope()?;
+    let (rec, park) = s
+        .store
+        .patent(&number)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("专利{number}未登记 / patent {number} is not registered"),
+        })?;
+    auth.read_enterprise(&park)?;
+    Ok(Json(PatentView::new(rec, as_of, loan_end)))
+}
+
+/// Creates or replaces a patent under its canonical application number. Replacing needs the
+/// `version` read; a replacement that changes nothing answers 200 with the same version.
+#[utoipa::path(put, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "申请号 in any accepted spelling")), request_body = PatentInput, responses((status = 201, body = PatentView, description = "created"), (status = 200, body = PatentView, description = "replaced or unchanged"), WriteErrors))]
+async fn put_patent(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(number): Path<String>,
+    ApiJson(input): ApiJson<PatentInput>,
+) -> ApiResult<(StatusCode, Json<PatentView>)> {
+    let scope = auth.write_scope()?.cloned();
+    let number = parse_number(&number)?;
+    let (patent, version) = parse_patent(number, input)?;
+    let (rec, what) = s
+        .store
+        .upsert_patent(&auth.0.actor(), patent, version, scope.as_ref())
+        .await?;
+    let as_of = today();
+    let status = if what == Upserted::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((
+        status,
+        Json(PatentView::new(
+            rec,
+            as_of,
+            as_of.checked_add_months(Months::new(12)).unwrap_or(as_of),
+        )),
+    ))
+}
+
+/// Adds an appraisal (评估) to a patent. Appraisals are never changed; add a new one.
+#[utoipa::path(post, path = "/api/v1/patents/{number}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
+async fn add_appraisal(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(number): Path<String>,
+    ApiJson(input): ApiJson<AppraisalInput>,
+) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
+    let scope = auth.write_scope()?.cloned();
+    let number = parse_number(&number)?;
+    let a = input.to_domain()?;
+    let rec = s
+        .store
+        .add_patent_appraisal(&auth.0.actor(), &number, a, scope.as_ref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec.into())))
+}
+
+/// Paging and the date of the computed facts.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PatentListQuery {
+    after: Option<String>,
+    limit: Option<String>,
+    as_of: Option<String>,
+    loan_end: Option<String>,
+}
+
+/// The patents of an enterprise (admin, or its park).
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/patents", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path), PatentListQuery), responses((status = 200, body = Paged<PatentView>), ReadErrors))]
+async fn list_patents(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+    ApiQuery(q): ApiQuery<PatentListQuery>,
+) -> ApiResult<Json<Paged<PatentView>>> {
+    let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    let (as_of, loan_end) = dates(&AsOfQuery {
+        as_of: q.as_of,
+        loan_end: q.loan_end,
+    })?;
+    let e = visible_enterprise(&s, &auth, &uscc).await?;
+    let page = s.store.list_patents(&e.value.uscc, after, limit).await?;
+    Ok(Json(Paged::from_page(page, |p| {
+        PatentView::new(p, as_of, loan_end)
+    })))
+}

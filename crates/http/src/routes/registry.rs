@@ -1,0 +1,199 @@
+//! Parks and banks.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::check::Check;
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use pledge_domain::{BankCode, ParkCode, RegionCode, Text};
+use pledge_store::{BankRecord, ParkRecord, Role, Versioned};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_parks, create_park))
+        .routes(routes!(get_park))
+        .routes(routes!(list_banks, create_bank))
+        .routes(routes!(get_bank))
+}
+
+/// A new park.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ParkInput {
+    /// Short code, 2–32 letters, digits, `-`, `_` (e.g. `xxhtz`).
+    #[schema(example = "xxhtz", min_length = 2, max_length = 32)]
+    code: String,
+    #[schema(example = "新乡高新技术产业开发区", max_length = 100)]
+    name: String,
+    /// 行政区划代码.
+    #[schema(example = "410702")]
+    region: String,
+}
+
+/// A park.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParkView {
+    code: String,
+    name: String,
+    region: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Versioned<ParkRecord>> for ParkView {
+    fn from(p: Versioned<ParkRecord>) -> Self {
+        Self {
+            code: p.value.code.to_string(),
+            name: p.value.name.to_string(),
+            region: p.value.region.as_str().into(),
+            version: p.version,
+            created_at: p.created_at,
+        }
+    }
+}
+
+/// A new bank.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BankInput {
+    #[schema(example = "boc-xinxiang", min_length = 2, max_length = 32)]
+    code: String,
+    #[schema(example = "中国银行新乡分行", max_length = 100)]
+    name: String,
+}
+
+/// A bank.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankView {
+    code: String,
+    name: String,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<Versioned<BankRecord>> for BankView {
+    fn from(b: Versioned<BankRecord>) -> Self {
+        Self {
+            code: b.value.code.to_string(),
+            name: b.value.name.to_string(),
+            version: b.version,
+            created_at: b.created_at,
+        }
+    }
+}
+
+/// Every park (any token).
+#[utoipa::path(get, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [ParkView]), ReadErrors))]
+async fn list_parks(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<ParkView>>> {
+    Ok(Json(
+        s.store
+            .list_parks()
+            .await?
+            .into_iter()
+            .map(ParkView::from)
+            .collect(),
+    ))
+}
+
+/// Creates a park (admin).
+#[utoipa::path(post, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), request_body = ParkInput, responses((status = 201, body = ParkView), WriteErrors))]
+async fn create_park(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<ParkInput>,
+) -> ApiResult<(StatusCode, Json<ParkView>)> {
+    auth.require_admin()?;
+    let mut c = Check::default();
+    let code = c.field("code", ParkCode::parse(&input.code));
+    let name = c.field("name", Text::parse(&input.name, 2, 100));
+    let region = c.field("region", RegionCode::parse(&input.region));
+    let (Some(code), Some(name), Some(region)) = (code, name, region) else {
+        return Err(c.fail());
+    };
+    let rec = s
+        .store
+        .create_park(&auth.0.actor(), ParkRecord { code, name, region })
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec.into())))
+}
+
+/// One park (any token).
+#[utoipa::path(get, path = "/api/v1/parks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)), responses((status = 200, body = ParkView), ReadErrors))]
+async fn get_park(
+    State(s): State<AppState>,
+    _auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<ParkView>> {
+    let code = ParkCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
+    let park = s
+        .store
+        .park(&code)
+        .await?
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("园区{code}不存在 / no park {code}"),
+        })?;
+    Ok(Json(park.into()))
+}
+
+/// Banks: all of them for the office and parks; a bank sees only itself.
+#[utoipa::path(get, path = "/api/v1/banks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [BankView]), ReadErrors))]
+async fn list_banks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<BankView>>> {
+    let own = auth.0.bank.as_ref().map(|(_, code)| code.clone());
+    let banks = s.store.list_banks().await?;
+    Ok(Json(
+        banks
+            .into_iter()
+            .filter(|b| auth.0.role != Role::Bank || Some(&b.value.code) == own.as_ref())
+            .map(BankView::from)
+            .collect(),
+    ))
+}
+
+/// Creates a bank (admin).
+#[utoipa::path(post, path = "/api/v1/banks", tag = "registry", security(("bearer" = [])), request_body = BankInput, responses((status = 201, body = BankView), WriteErrors))]
+async fn create_bank(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<BankInput>,
+) -> ApiResult<(StatusCode, Json<BankView>)> {
+    auth.require_admin()?;
+    let mut c = Check::default();
+    let code = c.field("code", BankCode::parse(&input.code));
+    let name = c.field("name", Text::parse(&input.name, 2, 100));
+    let (Some(code), Some(name)) = (code, name) else {
+        return Err(c.fail());
+    };
+    let rec = s
+        .store
+        .create_bank(&auth.0.actor(), BankRecord { code, name })
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec.into())))
+}
+
+/// One bank; another bank is 404 to a bank token.
+#[utoipa::path(get, path = "/api/v1/banks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)), responses((status = 200, body = BankView), ReadErrors))]
+async fn get_bank(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(code): Path<String>,
+) -> ApiResult<Json<BankView>> {
+    let code = BankCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
+    let hidden =
+        auth.0.role == Role::Bank && auth.0.bank.as_ref().is_none_or(|(_, own)| own != &code);
+    let bank = if hidden {
+        None
+    } else {
+        s.store.bank(&code).await?
+    };
+    let bank = bank.ok_or_else(|| ApiError::NotFound {
+        detail: format!("银行{code}不存在 / no bank {code}"),
+    })?;
+    Ok(Json(bank.into()))
+}

@@ -1,0 +1,166 @@
+//! Access tokens (admin only) and the caller's own identity.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::check::Check;
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::ApiJson;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, Utc};
+use pledge_domain::{BankCode, ParkCode};
+use pledge_store::{Role, TokenRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_tokens, create_token))
+        .routes(routes!(revoke_token))
+        .routes(routes!(me))
+}
+
+/// A token to create.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenInput {
+    /// `admin`, `park` or `bank`.
+    #[schema(example = "park")]
+    role: String,
+    /// The park of a `park` token.
+    park: Option<String>,
+    /// The bank of a `bank` token.
+    bank: Option<String>,
+    /// A label: who holds it.
+    #[schema(example = "高新区 张科长")]
+    name: String,
+}
+
+/// A token as listed (never its secret).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TokenView {
+    id: i64,
+    name: String,
+    role: String,
+    park: Option<String>,
+    bank: Option<String>,
+    /// The start of the token, to recognise it.
+    prefix: String,
+    created_at: DateTime<Utc>,
+    revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<TokenRecord> for TokenView {
+    fn from(t: TokenRecord) -> Self {
+        Self {
+            id: t.id,
+            name: t.name,
+            role: t.role.as_str().into(),
+            park: t.park.map(|p| p.to_string()),
+            bank: t.bank.map(|b| b.to_string()),
+            prefix: t.prefix,
+            created_at: t.created_at,
+            revoked_at: t.revoked_at,
+        }
+    }
+}
+
+/// A new token: `token` is shown this once and never again.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedToken {
+    token: String,
+    #[serde(flatten)]
+    record: TokenView,
+}
+
+/// Every token (admin).
+#[utoipa::path(get, path = "/api/v1/tokens", tag = "access", security(("bearer" = [])), responses((status = 200, body = [TokenView]), ReadErrors))]
+async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TokenView>>> {
+    auth.require_admin()?;
+    Ok(Json(
+        s.store
+            .list_tokens()
+            .await?
+            .into_iter()
+            .map(TokenView::from)
+            .collect(),
+    ))
+}
+
+/// Creates a token (admin). The secret is in the answer only.
+#[utoipa::path(post, path = "/api/v1/tokens", tag = "access", security(("bearer" = [])), request_body = TokenInput, responses((status = 201, body = CreatedToken), WriteErrors))]
+async fn create_token(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<TokenInput>,
+) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
+    auth.require_admin()?;
+    let mut c = Check::default();
+    let role = c.field("role", Role::parse(&input.role));
+    let park = c.optional("park", input.park.as_deref(), ParkCode::parse);
+    let bank = c.optional("bank", input.bank.as_deref(), BankCode::parse);
+    let (Some(role), Some(park), Some(bank)) = (role, park, bank) else {
+        return Err(c.fail());
+    };
+    let (record, token) = s
+        .store
+        .create_token(
+            &auth.0.actor(),
+            &input.name,
+            role,
+            park.as_ref(),
+            bank.as_ref(),
+        )
+        .await?;
+    Ok((
+        StatusCode::CREATED,
+        Json(CreatedToken {
+            token,
+            record: record.into(),
+        }),
+    ))
+}
+
+/// Revokes a token (admin); it stops working at once.
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = TokenView), WriteErrors))]
+async fn revoke_token(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenView>> {
+    auth.require_admin()?;
+    let id = id.parse::<i64>().map_err(|_| {
+        ApiError::field(
+            "id",
+            pledge_domain::DomainError::Format { what: "token id" },
+        )
+    })?;
+    Ok(Json(
+        s.store.revoke_token(&auth.0.actor(), id).await?.into(),
+    ))
+}
+
+/// Who the caller is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    token_id: i64,
+    name: String,
+    role: String,
+    park: Option<String>,
+    bank: Option<String>,
+}
+
+/// The caller's own token: role and scope.
+#[utoipa::path(get, path = "/api/v1/me", tag = "access", security(("bearer" = [])), responses((status = 200, body = Me), ReadErrors))]
+async fn me(auth: Auth) -> Json<Me> {
+    let p = auth.0;
+    Json(Me {
+        token_id: p.token_id,
+        name: p.name,
+        role: p.role.as_str().into(),
+        park: p.park.map(|(_, c)| c.to_string()),
+        bank: p.bank.map(|(_, c)| c.to_string()),
+    })
+}

@@ -1,0 +1,207 @@
+//! Trademarks (商标) and their appraisals.
+
+use crate::auth::Auth;
+use crate::check::{Check, paging};
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::Paged;
+use crate::routes::enterprises::visible_enterprise;
+use crate::routes::patents::{AppraisalInput, AppraisalView, PledgeDto};
+use crate::{AppState, today};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::{NiceClass, Text, Trademark, TrademarkRegistrationNumber, Uscc};
+use pledge_store::{Upserted, Versioned};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_trademark, put_trademark))
+        .routes(routes!(add_trademark_appraisal))
+        .routes(routes!(list_trademarks))
+}
+
+/// A trademark registration as written; number and class are the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TrademarkInput {
+    /// 注册人: the USCC of a registered enterprise.
+    pub owner: String,
+    #[schema(example = "华锐")]
+    pub name: String,
+    pub registered_on: NaiveDate,
+    /// End of the current 10-year period (renewals move it on).
+    pub valid_until: NaiveDate,
+    pub pledge: Option<PledgeDto>,
+    /// The version read; required to replace.
+    pub version: Option<i64>,
+}
+
+/// A trademark registration.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TrademarkView {
+    pub registration_number: String,
+    pub nice_class: u8,
+    pub owner: String,
+    pub name: String,
+    pub registered_on: NaiveDate,
+    pub valid_until: NaiveDate,
+    /// Registered and not lapsed today.
+    pub valid: bool,
+    pub pledge: Option<PledgeDto>,
+    pub appraisals: Vec<AppraisalView>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Versioned<Trademark>> for TrademarkView {
+    fn from(rec: Versioned<Trademark>) -> Self {
+        let t = rec.value;
+        Self {
+            registration_number: t.registration_number.to_string(),
+            nice_class: t.nice_class.get(),
+            owner: t.owner.to_string(),
+            name: t.name.to_string(),
+            registered_on: t.registered_on,
+            valid_until: t.valid_until,
+            valid: t.is_valid(today()),
+            pledge: t.pledge.as_ref().map(PledgeDto::from_domain),
+            appraisals: t
+                .appraisals
+                .iter()
+                .map(AppraisalView::from_domain)
+                .collect(),
+            version: rec.version,
+            created_at: rec.created_at,
+            updated_at: rec.updated_at,
+        }
+    }
+}
+
+fn parse_key(number: &str, class: &str) -> ApiResult<(TrademarkRegistrationNumber, NiceClass)> {
+    let mut c = Check::default();
+    let n = c.field(
+        "registration_number",
+        TrademarkRegistrationNumber::parse(number),
+    );
+    let class = c.field(
+        "nice_class",
+        class
+            .trim()
+            .parse::<i64>()
+            .map_err(|_| pledge_domain::DomainError::NiceClass { found: 0 })
+            .and_then(NiceClass::new),
+    );
+    let (Some(n), Some(class)) = (n, class) else {
+        return Err(c.fail());
+    };
+    Ok((n, class))
+}
+
+/// One trademark registration (admin, or the owner's park).
+#[utoipa::path(get, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "注册号"), ("class" = u8, Path, description = "尼斯分类 1–45")), responses((status = 200, body = TrademarkView), ReadErrors))]
+async fn get_trademark(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((number, class)): Path<(String, String)>,
+) -> ApiResult<Json<TrademarkView>> {
+    let (number, class) = parse_key(&number, &class)?;
+    auth.list_scope()?;
+    let (rec, park) =
+        s.store
+            .trademark(number, class)
+            .await?
+            .ok_or_else(|| ApiError::NotFound {
+                detail: format!(
+                    "商标{number}/{}未登记 / trademark not registered",
+                    class.get()
+                ),
+            })?;
+    auth.read_enterprise(&park)?;
+    Ok(Json(rec.into()))
+}
+
+/// Creates or replaces a trademark registration (replacing needs the `version` read).
+#[utoipa::path(put, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path), ("class" = u8, Path)), request_body = TrademarkInput, responses((status = 201, body = TrademarkView, description = "created"), (status = 200, body = TrademarkView, description = "replaced or unchanged"), WriteErrors))]
+async fn put_trademark(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((number, class)): Path<(String, String)>,
+    ApiJson(input): ApiJson<TrademarkInput>,
+) -> ApiResult<(StatusCode, Json<TrademarkView>)> {
+    let scope = auth.write_scope()?.cloned();
+    let (registration_number, nice_class) = parse_key(&number, &class)?;
+    let mut c = Check::default();
+    let owner = c.field("owner", Uscc::parse(&input.owner));
+    let name = c.field("name", Text::parse(&input.name, 1, 100));
+    let (Some(owner), Some(name)) = (owner, name) else {
+        return Err(c.fail());
+    };
+    let t = Trademark {
+        registration_number,
+        nice_class,
+        name,
+        owner,
+        registered_on: input.registered_on,
+        valid_until: input.valid_until,
+        pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
+        appraisals: vec![],
+    };
+    c.violations(t.violations());
+    c.finish()?;
+    let (rec, what) = s
+        .store
+        .upsert_trademark(&auth.0.actor(), t, input.version, scope.as_ref())
+        .await?;
+    let status = if what == Upserted::Created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(rec.into())))
+}
+
+/// Adds an appraisal to a trademark registration.
+#[utoipa::path(post, path = "/api/v1/trademarks/{number}/{class}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path), ("class" = u8, Path)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
+async fn add_trademark_appraisal(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((number, class)): Path<(String, String)>,
+    ApiJson(input): ApiJson<AppraisalInput>,
+) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
+    let scope = auth.write_scope()?.cloned();
+    let (number, class) = parse_key(&number, &class)?;
+    let a = input.to_domain()?;
+    let rec = s
+        .store
+        .add_trademark_appraisal(&auth.0.actor(), number, class, a, scope.as_ref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec.into())))
+}
+
+/// Paging.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// The trademarks of an enterprise (admin, or its park).
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/trademarks", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path), PageQuery), responses((status = 200, body = Paged<TrademarkView>), ReadErrors))]
+async fn list_trademarks(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(uscc): Path<String>,
+    ApiQuery(q): ApiQuery<PageQuery>,
+) -> ApiResult<Json<Paged<TrademarkView>>> {
+    let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    let e = visible_enterprise(&s, &auth, &uscc).await?;
+    let page = s.store.list_trademarks(&e.value.uscc, after, limit).await?;
+    Ok(Json(Paged::from_page(page, TrademarkView::from)))
+}
