@@ -9,6 +9,8 @@ mod error;
 mod patents;
 mod records;
 mod registry;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod tokens;
 mod trademarks;
 
