@@ -1,1 +1,10 @@
-fn main() {}
+//! End-to-end tests: the real server on 127.0.0.1:0 with a fresh database per test, spoken
+//! to over HTTP. Every test runs on SQLite, and on PostgreSQL when
+//! `PLEDGE_TEST_POSTGRES_URL` is set.
+
+mod helpers;
+
+mod access;
+mod errors;
+mod health;
+mod registry;

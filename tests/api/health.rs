@@ -1,0 +1,126 @@
+use crate::helpers::{TestApp, e2e};
+use reqwest::{Method, StatusCode};
+
+e2e!(
+    health_and_readiness_answer,
+    openapi_documents_every_route,
+    docs_page_is_served,
+    unknown_routes_are_problems
+);
+
+async fn health_and_readiness_answer(app: TestApp) {
+    let a = app.call(Method::GET, "/healthz", None, None).await;
+    assert_eq!(
+        (a.status, a.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let a = app.call(Method::GET, "/readyz", None, None).await;
+    assert_eq!(
+        (a.status, a.body["status"].as_str()),
+        (StatusCode::OK, Some("ok"))
+    );
+    let id = a
+        .headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .expect("request id");
+    let b = app.call(Method::GET, "/healthz", None, None).await;
+    assert_ne!(
+        Some(id),
+        b.headers.get("x-request-id").and_then(|v| v.to_str().ok()),
+        "each request gets its own id"
+    );
+}
+
+async fn openapi_documents_every_route(app: TestApp) {
+    let a = app.call(Method::GET, "/openapi.json", None, None).await;
+    assert_eq!(a.status, StatusCode::OK);
+    let doc = &a.body;
+    assert!(
+        doc["openapi"]
+            .as_str()
+            .is_some_and(|v| v.starts_with("3.1")),
+        "{}",
+        doc["openapi"]
+    );
+    let paths = doc["paths"].as_object().expect("paths");
+    for p in [
+        "/healthz",
+        "/readyz",
+        "/api/v1/parks",
+        "/api/v1/banks",
+        "/api/v1/enterprises",
+        "/api/v1/enterprises/{uscc}",
+        "/api/v1/enterprises/{uscc}/patents",
+        "/api/v1/patents/{number}",
+        "/api/v1/patents/{number}/appraisals",
+        "/api/v1/trademarks/{number}/{class}",
+        "/api/v1/tokens",
+        "/api/v1/tokens/{id}",
+        "/api/v1/audit",
+    ] {
+        assert!(paths.contains_key(p), "missing {p}");
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().expect("item") {
+            let responses = op["responses"].as_object().expect("responses");
+            if path.starts_with("/api/") {
+                assert!(
+                    responses.contains_key("401"),
+                    "{method} {path} documents no 401"
+                );
+                let problem =
+                    &responses["401"]["content"]["application/problem+json"]["schema"]["$ref"];
+                assert_eq!(problem, "#/components/schemas/Problem", "{method} {path}");
+                assert_eq!(
+                    op["security"][0]["bearer"],
+                    serde_json::json!([]),
+                    "{method} {path}"
+                );
+            }
+            if method == "post" || method == "put" {
+                assert!(
+                    responses.contains_key("422") && responses.contains_key("409"),
+                    "{method} {path}"
+                );
+                assert!(
+                    op["requestBody"].is_object(),
+                    "{method} {path} has no request body"
+                );
+            }
+        }
+    }
+    assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+}
+
+async fn docs_page_is_served(app: TestApp) {
+    let res = app
+        .client
+        .get(format!("{}/docs/", app.base))
+        .send()
+        .await
+        .expect("docs");
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("swagger-ui"), "not the Swagger UI page");
+    let res = app
+        .client
+        .get(format!("{}/docs/swagger-ui.css", app.base))
+        .send()
+        .await
+        .expect("css");
+    assert_eq!(
+        res.status(),
+        StatusCode::OK,
+        "the UI's assets are served from the binary"
+    );
+}
+
+async fn unknown_routes_are_problems(app: TestApp) {
+    app.call(Method::GET, "/api/v1/nothing-here", None, None)
+        .await
+        .problem(404, "not_found");
+    app.call(Method::DELETE, "/api/v1/parks", Some(&app.admin), None)
+        .await
+        .problem(400, "method_not_allowed");
+}

@@ -1,0 +1,249 @@
+use pledge_http::{AppState, HttpConfig};
+use pledge_store::testing::{Backend, TestDatabase};
+use pledge_store::{Actor, Role, Store};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+
+/// Runs each named `async fn(TestApp)` on SQLite and on PostgreSQL.
+macro_rules! e2e {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    if let Some(app) = crate::helpers::spawn_app(pledge_store::testing::Backend::Sqlite).await {
+                        super::$name(app).await;
+                    }
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    if let Some(app) = crate::helpers::spawn_app(pledge_store::testing::Backend::Postgres).await {
+                        super::$name(app).await;
+                    }
+                }
+            }
+        )*
+    };
+}
+pub(crate) use e2e;
+
+/// A running server with its own database and an admin token.
+pub struct TestApp {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub admin: String,
+    _shutdown: tokio::sync::oneshot::Sender<()>,
+    _db: TestDatabase,
+}
+
+/// An answer: status, headers and the body as JSON (Null when it is not JSON).
+pub struct Answer {
+    pub status: StatusCode,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: Value,
+}
+
+impl Answer {
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    /// Asserts a problem document with this status and code, and returns it.
+    pub fn problem(&self, status: u16, code: &str) -> &Value {
+        assert_eq!(self.status.as_u16(), status, "body: {}", self.body);
+        assert_eq!(self.content_type(), "application/problem+json");
+        assert_eq!(self.body["code"], code, "body: {}", self.body);
+        assert_eq!(self.body["status"], status);
+        assert!(
+            self.body["type"]
+                .as_str()
+                .is_some_and(|t| t.ends_with(code))
+        );
+        &self.body
+    }
+
+    /// The codes of the invalid fields, as (field, code).
+    pub fn field_errors(&self) -> Vec<(String, String)> {
+        self.body["errors"]
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|e| {
+                        (
+                            e["field"].as_str().unwrap_or("").to_owned(),
+                            e["code"].as_str().unwrap_or("").to_owned(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
+pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
+    let db = TestDatabase::create(backend).await?;
+    let store = db.store().await;
+    let config = HttpConfig {
+        body_limit: 64 * 1024,
+        request_timeout: Duration::from_secs(20),
+    };
+    let app = pledge_http::router(
+        AppState {
+            store: store.clone(),
+        },
+        &config,
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(pledge_http::serve(listener, app, async {
+        let _ = rx.await;
+    }));
+    let (_, admin) = store
+        .create_token(&Actor::cli("test"), "test admin", Role::Admin, None, None)
+        .await
+        .expect("admin token");
+    Some(TestApp {
+        base: format!("http://{addr}"),
+        client: reqwest::Client::new(),
+        store,
+        admin,
+        _shutdown: tx,
+        _db: db,
+    })
+}
+
+impl TestApp {
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Answer {
+        let mut req = self.client.request(method, format!("{}{path}", self.base));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            req = req.json(&b);
+        }
+        let res = req.send().await.expect("request");
+        let status = res.status();
+        let headers = res.headers().clone();
+        let bytes = res.bytes().await.expect("body");
+        Answer {
+            status,
+            headers,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+        }
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Answer {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// A new token over the API.
+    pub async fn token(&self, role: &str, park: Option<&str>, bank: Option<&str>) -> String {
+        let a = self
+            .post(
+                "/api/v1/tokens",
+                &self.admin,
+                json!({"role": role, "park": park, "bank": bank, "name": format!("{role} tester")}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        a.body["token"].as_str().expect("token").to_owned()
+    }
+
+    /// Two parks (xxhtz, hqkfq) and two banks (boc, icbc).
+    pub async fn seed(&self) {
+        for (code, name) in [("xxhtz", "新乡高新区"), ("hqkfq", "红旗区先进制造业开发区")]
+        {
+            let a = self
+                .post(
+                    "/api/v1/parks",
+                    &self.admin,
+                    json!({"code": code, "name": name, "region": "410702"}),
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        }
+        for (code, name) in [("boc", "中国银行新乡分行"), ("icbc", "工商银行新乡分行")]
+        {
+            let a = self
+                .post(
+                    "/api/v1/banks",
+                    &self.admin,
+                    json!({"code": code, "name": name}),
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        }
+    }
+
+    /// How many audit records the log holds.
+    pub async fn audit_len(&self) -> usize {
+        self.store
+            .audit_log(&Default::default(), None, 10_000)
+            .await
+            .expect("audit")
+            .items
+            .len()
+    }
+}
+
+/// A valid USCC for test enterprise `i`.
+pub fn uscc(i: u32) -> String {
+    pledge_domain::Uscc::from_body(&format!("91410702MA{i:07}"))
+        .expect("valid")
+        .to_string()
+}
+
+/// The body of a new enterprise of `park`.
+pub fn enterprise_body(i: u32, park: &str) -> Value {
+    json!({
+        "uscc": uscc(i),
+        "name": format!("新乡市测试{i}机械有限公司"),
+        "park": park,
+        "region": "410702",
+        "industry": "C3421",
+        "founded_on": "2015-05-01",
+        "size": "small",
+        "qualifications": [{"kind": "high_tech", "certificate_number": "GR202341000123", "valid_until": "2027-12-31"}],
+        "risk_flags": [],
+        "financing_need": {"amount_fen": 500_000_000, "term_months": 12},
+        "contact": {"name": "王经理", "phone": "0373-1234567", "email": "wang@example.cn"},
+        "contact_consent": false
+    })
+}
+
+/// The body of an in-force invention patent owned by test enterprise `owner`.
+pub fn patent_body(owner: u32) -> Value {
+    json!({
+        "owner": uscc(owner),
+        "title": "一种数控机床主轴冷却装置",
+        "filing_date": "2017-03-05",
+        "grant_date": "2019-06-01",
+        "legal_status": "in_force",
+        "annual_fee_paid_until": "2030-03-04",
+        "ipc_main": "B23Q 11/12",
+        "strategic_emerging_industry": true
+    })
+}
