@@ -307,7 +307,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     let granted_on = filing_date + Days::new(grant_lag);
     let mut p = Patent {
         application_number: number,
-        title: Text::parse(*rng.pick(&titles[..]), 1, 200)?,
+        title: Text::parse(pick_title(rng, &titles), 1, 200)?,
         owner: owner.clone(),
         co_owners: Vec::new(),
         co_owners_consent: false,
@@ -480,4 +480,8 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
         }
     }
     Ok(report)
+}
+
+fn pick_title<'a>(rng: &mut Rng, titles: &[&'a str]) -> &'a str {
+    titles[rng.below(titles.len() as u64) as usize]
 }
