@@ -12,38 +12,77 @@ fn pledge(url: &str, args: &[&str]) -> (bool, String, String) {
         .env_remove("RUST_LOG")
         .output()
         .expect("run pledge");
-    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 async fn tokens_are_printed_once_and_revoked(backend: Backend) {
-    let Some(db) = TestDatabase::create(backend).await else { return };
-    let (ok, out, err) = pledge(&db.url, &["token", "create", "--role", "admin", "--name", "运维"]);
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let (ok, out, err) = pledge(
+        &db.url,
+        &["token", "create", "--role", "admin", "--name", "运维"],
+    );
     assert!(ok, "{err}");
     let token = out.lines().last().expect("a last line").to_owned();
-    assert!(token.starts_with("plg_") && !token.contains(' '), "the token alone on the last line: {out}");
+    assert!(
+        token.starts_with("plg_") && !token.contains(' '),
+        "the token alone on the last line: {out}"
+    );
     let store = db.store().await;
-    let who = store.authenticate(&token).await.expect("auth").expect("live");
+    let who = store
+        .authenticate(&token)
+        .await
+        .expect("auth")
+        .expect("live");
     let (ok, _, err) = pledge(&db.url, &["token", "revoke", &who.token_id.to_string()]);
     assert!(ok, "{err}");
     assert!(store.authenticate(&token).await.expect("auth").is_none());
-    let (ok, _, err) = pledge(&db.url, &["token", "create", "--role", "park", "--park", "nowhere", "--name", "x"]);
+    let (ok, _, err) = pledge(
+        &db.url,
+        &[
+            "token", "create", "--role", "park", "--park", "nowhere", "--name", "x",
+        ],
+    );
     assert!(!ok);
     assert!(err.contains("park"), "{err}");
 }
 
 async fn the_demo_loads_once(backend: Backend) {
-    let Some(db) = TestDatabase::create(backend).await else { return };
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
     let (ok, first, err) = pledge(&db.url, &["demo"]);
     assert!(ok, "{err}");
-    assert!(first.contains("added 5 parks, 3 banks, 300 enterprises"), "{first}");
+    assert!(
+        first.contains("added 5 parks, 3 banks, 300 enterprises"),
+        "{first}"
+    );
     let (ok, second, err) = pledge(&db.url, &["demo"]);
     assert!(ok, "{err}");
-    assert_eq!(second.trim(), "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals");
+    assert_eq!(
+        second.trim(),
+        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals"
+    );
     let store = db.store().await;
-    let page = store.list_enterprises(&Default::default(), None, 500).await.expect("list");
+    let page = store
+        .list_enterprises(&Default::default(), None, 500)
+        .await
+        .expect("list");
     assert_eq!(page.items.len(), 300);
-    let flagged = page.items.iter().filter(|e| !e.value.risk_flags.is_empty()).count();
-    assert!((1..=30).contains(&flagged), "a few risk flags, not none and not many: {flagged}");
+    let flagged = page
+        .items
+        .iter()
+        .filter(|e| !e.value.risk_flags.is_empty())
+        .count();
+    assert!(
+        (1..=30).contains(&flagged),
+        "a few risk flags, not none and not many: {flagged}"
+    );
 }
 
 #[tokio::test]

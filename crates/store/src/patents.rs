@@ -300,20 +300,15 @@ impl Store {
         row.id = Unchanged(current.id);
         row.version = Set(expected + 1);
         row.updated_at = Set(now);
-        let res = patent::Entity::update_many()
-            .set(row)
-            .filter(patent::Column::Id.eq(current.id))
-            .filter(patent::Column::Version.eq(expected))
-            .exec(&txn)
-            .await?;
-        if res.rows_affected != 1 {
-            return Err(StoreError::VersionConflict {
-                entity: "patent",
-                key,
-                expected,
-                current: expected + 1,
-            });
-        }
+        crate::records::write_if_version::<patent::Entity>(
+            &txn,
+            row,
+            (patent::Column::Id, patent::Column::Version),
+            current.id,
+            expected,
+            ("patent", &key),
+        )
+        .await?;
         let after = Versioned {
             version: expected + 1,
             updated_at: now,

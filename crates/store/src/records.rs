@@ -65,3 +65,37 @@ pub(crate) fn page<R, T>(
         next,
     }
 }
+
+/// Writes `row` over the row `id` only if its version is still `expected`: the optimistic
+/// concurrency check every replace goes through. A lost race is a version conflict.
+pub(crate) async fn write_if_version<E>(
+    db: &impl sea_orm::ConnectionTrait,
+    row: E::ActiveModel,
+    columns: (E::Column, E::Column),
+    id: i64,
+    expected: i64,
+    what: (&'static str, &str),
+) -> crate::error::Result<()>
+where
+    E: sea_orm::EntityTrait,
+    E::ActiveModel: sea_orm::ActiveModelTrait<Entity = E> + Send,
+{
+    use sea_orm::{ColumnTrait, QueryFilter};
+    let (id_column, version_column) = columns;
+    let res = E::update_many()
+        .set(row)
+        .filter(id_column.eq(id))
+        .filter(version_column.eq(expected))
+        .exec(db)
+        .await?;
+    if res.rows_affected == 1 {
+        Ok(())
+    } else {
+        Err(crate::StoreError::VersionConflict {
+            entity: what.0,
+            key: what.1.to_owned(),
+            expected,
+            current: expected + 1,
+        })
+    }
+}

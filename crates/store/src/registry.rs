@@ -356,20 +356,15 @@ impl Store {
         row.uscc = NotSet;
         row.version = Set(expected_version + 1);
         row.updated_at = Set(now);
-        let updated = enterprise::Entity::update_many()
-            .set(row)
-            .filter(enterprise::Column::Id.eq(current.id))
-            .filter(enterprise::Column::Version.eq(expected_version))
-            .exec(&txn)
-            .await?;
-        if updated.rows_affected != 1 {
-            return Err(StoreError::VersionConflict {
-                entity: "enterprise",
-                key,
-                expected: expected_version,
-                current: expected_version + 1,
-            });
-        }
+        crate::records::write_if_version::<enterprise::Entity>(
+            &txn,
+            row,
+            (enterprise::Column::Id, enterprise::Column::Version),
+            current.id,
+            expected_version,
+            ("enterprise", &key),
+        )
+        .await?;
         let after = Versioned {
             version: expected_version + 1,
             updated_at: now,

@@ -188,20 +188,15 @@ impl Store {
         row.id = Unchanged(current.id);
         row.version = Set(expected + 1);
         row.updated_at = Set(now);
-        let res = trademark::Entity::update_many()
-            .set(row)
-            .filter(trademark::Column::Id.eq(current.id))
-            .filter(trademark::Column::Version.eq(expected))
-            .exec(&txn)
-            .await?;
-        if res.rows_affected != 1 {
-            return Err(StoreError::VersionConflict {
-                entity: "trademark",
-                key,
-                expected,
-                current: expected + 1,
-            });
-        }
+        crate::records::write_if_version::<trademark::Entity>(
+            &txn,
+            row,
+            (trademark::Column::Id, trademark::Column::Version),
+            current.id,
+            expected,
+            ("trademark", &key),
+        )
+        .await?;
         let after = Versioned {
             version: expected + 1,
             updated_at: now,
