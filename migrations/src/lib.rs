@@ -4,6 +4,7 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_registry;
+mod m20261127_000002_whitelist;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -12,6 +13,9 @@ pub struct Migrator;
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261127_000001_registry::Migration)]
+        vec![
+            Box::new(m20261127_000001_registry::Migration),
+            Box::new(m20261127_000002_whitelist::Migration),
+        ]
     }
 }

@@ -108,7 +108,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         let _ = rx.await;
     }));
     let (_, admin) = store
-        .create_token(&Actor::cli("test"), "test admin", Role::Admin, None, None)
+        .create_token(
+            &Actor::cli(
+                "test",
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
+            ),
+            "test admin",
+            Role::Admin,
+            None,
+            None,
+        )
         .await
         .expect("admin token");
     Some(TestApp {

@@ -389,7 +389,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
 
 /// Loads the demo data set into `store`, adding only what is not there yet.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
-    let actor = Actor::cli("demo");
+    let actor = Actor::cli("demo", today);
     let mut report = Report::default();
     for (code, name, region) in PARKS {
         let code = ParkCode::parse(code)?;

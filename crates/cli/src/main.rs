@@ -62,6 +62,12 @@ enum Command {
     Migrate,
     /// Load the demo data set (a believable Xinxiang); running it again changes nothing.
     Demo,
+    /// Re-screen every published white-list entry and expire those past validity.
+    Rescreen {
+        /// The day to judge as of (YYYY-MM-DD); default today.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+    },
     /// Create or revoke access tokens.
     Token {
         #[command(subcommand)]
@@ -155,7 +161,13 @@ async fn main() -> Result<()> {
                 let report = demo::load(&store, pledge_http::today()).await?;
                 tracing::info!(?report, "demo data loaded");
                 let (_, token) = store
-                    .create_token(&Actor::cli("demo"), "demo admin", Role::Admin, None, None)
+                    .create_token(
+                        &Actor::cli("demo", pledge_http::today()),
+                        "demo admin",
+                        Role::Admin,
+                        None,
+                        None,
+                    )
                     .await?;
                 eprintln!("demo admin token: {token}");
             }
@@ -179,6 +191,23 @@ async fn main() -> Result<()> {
             let report = demo::load(&store, pledge_http::today()).await?;
             println!("{report}");
         }
+        Command::Rescreen { as_of } => {
+            let store = open(&cli).await?;
+            let as_of = as_of.unwrap_or_else(pledge_http::today);
+            let r = store
+                .rescreen(&Actor::cli("rescreen", pledge_http::today()), as_of)
+                .await?;
+            println!(
+                "as of {as_of}: checked {} published entries, suspended {}, expired {}, closed {} batches",
+                r.checked,
+                r.suspended.len(),
+                r.expired.len(),
+                r.closed_batches.len()
+            );
+            for (id, reason) in &r.suspended {
+                println!("suspended entry {id}: {reason}");
+            }
+        }
         Command::Token { command } => {
             let store = open(&cli).await?;
             match command {
@@ -193,7 +222,7 @@ async fn main() -> Result<()> {
                     let bank = bank.as_deref().map(BankCode::parse).transpose()?;
                     let (rec, token) = match store
                         .create_token(
-                            &Actor::cli("token"),
+                            &Actor::cli("token", pledge_http::today()),
                             name,
                             role,
                             park.as_ref(),
@@ -219,7 +248,9 @@ async fn main() -> Result<()> {
                     println!("{token}");
                 }
                 TokenCommand::Revoke { id } => {
-                    let rec = store.revoke_token(&Actor::cli("token"), *id).await?;
+                    let rec = store
+                        .revoke_token(&Actor::cli("token", pledge_http::today()), *id)
+                        .await?;
                     println!("revoked token {} ({})", rec.id, rec.name);
                 }
             }

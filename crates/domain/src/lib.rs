@@ -54,6 +54,7 @@ mod region;
 mod text;
 mod trademark;
 mod uscc;
+mod whitelist;
 
 pub use code::{BankCode, ParkCode};
 pub use enterprise::{
@@ -72,3 +73,6 @@ pub use region::RegionCode;
 pub use text::{Text, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};
 pub use uscc::Uscc;
+pub use whitelist::{
+    BatchStatus, Criteria, CriterionFailure, EntryStatus, ReasonCode, Screening, Transition, screen,
+};

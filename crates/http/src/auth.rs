@@ -92,12 +92,14 @@ impl Auth {
         }
     }
 
-    /// Whether personal contact data of an enterprise of `park` may be shown here: to the
-    /// office and to the park that collected it. Banks never read it through the registry.
-    pub fn sees_contact(&self, park: &ParkCode) -> bool {
+    /// Whether personal contact data of an enterprise of `park` may be shown: to the office
+    /// and to the park that collected it; to a bank (which sees published enterprises only)
+    /// when the enterprise consented.
+    pub fn sees_contact(&self, park: &ParkCode, consent: bool) -> bool {
         match (&self.0.role, &self.0.park) {
             (Role::Admin, _) => true,
             (Role::Park, Some((_, own))) => own == park,
+            (Role::Bank, _) => consent,
             _ => false,
         }
     }

@@ -226,6 +226,12 @@ impl From<StoreError> for ApiError {
             StoreError::Invalid(v) => {
                 Self::Validation(v.into_iter().map(FieldError::from).collect())
             }
+            StoreError::Conflict { code, detail } => Self::Conflict {
+                code,
+                detail,
+                current_version: None,
+            },
+            StoreError::Forbidden { code, detail } => Self::forbidden(code, detail),
             StoreError::Database(e) => Self::Internal(format!("database: {e}")),
             StoreError::Corrupt(e) => Self::Internal(format!("corrupt: {e}")),
         }

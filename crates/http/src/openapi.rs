@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "registry", description = "parks, banks, enterprises"),
         (name = "ip", description = "patents, trademarks, appraisals"),
         (name = "access", description = "tokens and the audit log"),
+        (name = "whitelist", description = "the white list: criteria, batches, entries, publication, export"),
     )
 )]
 struct ApiDoc;

@@ -40,6 +40,7 @@ pub(crate) struct Change<'a> {
     pub park_id: Option<i64>,
     pub before: Option<Value>,
     pub after: Option<Value>,
+    pub reason: Option<String>,
 }
 
 pub(crate) async fn record(
@@ -59,7 +60,7 @@ pub(crate) async fn record(
         park_id: Set(change.park_id),
         before: Set(change.before),
         after: Set(change.after),
-        reason: Set(None),
+        reason: Set(change.reason),
     })
     .exec(db)
     .await?;

@@ -152,3 +152,37 @@ pub mod setting {
 
     impl ActiveModelBehavior for ActiveModel {}
 }
+
+entity!(whitelist_criteria, "whitelist_criteria", {
+    criteria: Json,
+    version: i64,
+    updated_at: DateTimeUtc,
+});
+
+entity!(whitelist_batch, "whitelist_batches", {
+    name: String,
+    valid_until: Date,
+    status: String,
+    published_on: Option<Date>,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
+entity!(whitelist_entry, "whitelist_entries", {
+    batch_id: i64,
+    enterprise_id: i64,
+    park_id: i64,
+    status: String,
+    live_enterprise_id: Option<i64>,
+    nominated_by_token: Option<i64>,
+    nominated_by: String,
+    screening: Json,
+    override_reason: Option<String>,
+    reason_code: String,
+    reason: String,
+    published_on: Option<Date>,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});

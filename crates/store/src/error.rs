@@ -28,6 +28,12 @@ pub enum StoreError {
     /// The record, or the one it would become, lies outside the caller's park.
     #[error("{entity} {key} is outside your park")]
     OutOfScope { entity: &'static str, key: String },
+    /// A rule of the field refuses the change in the current state (409).
+    #[error("{code}: {detail}")]
+    Conflict { code: &'static str, detail: String },
+    /// A rule forbids this actor the change, whatever its role (403).
+    #[error("{code}: {detail}")]
+    Forbidden { code: &'static str, detail: String },
     /// A database error.
     #[error("database: {0}")]
     Database(#[from] sea_orm::DbErr),

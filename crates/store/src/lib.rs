@@ -13,6 +13,7 @@ mod registry;
 pub mod testing;
 mod tokens;
 mod trademarks;
+mod whitelist;
 
 pub use audit::{AuditFilter, AuditRecord};
 pub use connect::Store;
@@ -22,3 +23,6 @@ pub use records::{Actor, EnterpriseFilter, Page, Versioned};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trademarks::TrademarkRecord;
+pub use whitelist::{
+    BatchRecord, EntryFilter, EntryRecord, ExportRow, RescreenReport, TransitionRequest,
+};

@@ -65,7 +65,7 @@ pub(crate) fn appraisal_from_row(r: &appraisal::Model) -> Result<Appraisal> {
     })
 }
 
-fn patent_from_row(
+pub(crate) fn patent_from_row(
     r: patent::Model,
     owner: Uscc,
     appraisals: Vec<Appraisal>,
@@ -255,6 +255,7 @@ impl Store {
                     key: &key,
                     action: "create",
                     park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                    reason: None,
                     before: None,
                     after,
                 },
@@ -324,11 +325,18 @@ impl Store {
                 key: &key,
                 action: "update",
                 park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                reason: None,
                 before: serde_json::to_value(&before.value).ok(),
                 after: serde_json::to_value(&after.value).ok(),
             },
         )
         .await?;
+        // The change may cost either owner its place on the white list.
+        self.rescreen_after_change(&txn, actor, owner_id).await?;
+        if current.enterprise_id != owner_id {
+            self.rescreen_after_change(&txn, actor, current.enterprise_id)
+                .await?;
+        }
         txn.commit().await?;
         Ok((after, Upserted::Updated))
     }
@@ -481,6 +489,7 @@ impl Store {
                 key,
                 action: "create",
                 park_id: Some(park_id),
+                reason: None,
                 before: None,
                 after: serde_json::to_value(&rec).ok(),
             },

@@ -1,21 +1,28 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use serde::Serialize;
 
-/// Who makes a change, as the audit log records it.
+/// Who makes a change, as the audit log records it, and the business day it is made on
+/// (the day rules that depend on time, such as re-screening the white list, are judged for).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     /// The API token used, if any (`None` for the command line).
     pub token_id: Option<i64>,
-    /// A readable label: the token's name, or `cli`.
+    /// A readable label: role and the token's name, or `cli:…`.
     pub label: String,
+    /// The person holding the token (its name); four-eyes rules compare this.
+    pub holder: String,
+    /// The business day of the change.
+    pub today: NaiveDate,
 }
 
 impl Actor {
     /// The command line, acting for the city IP office.
-    pub fn cli(what: &str) -> Self {
+    pub fn cli(what: &str, today: NaiveDate) -> Self {
         Self {
             token_id: None,
             label: format!("cli:{what}"),
+            holder: format!("cli:{what}"),
+            today,
         }
     }
 }

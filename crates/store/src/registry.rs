@@ -74,7 +74,10 @@ fn bank_from_row(r: bank::Model) -> Result<Versioned<BankRecord>> {
     })
 }
 
-fn enterprise_from_row(r: enterprise::Model, park: ParkCode) -> Result<EnterpriseRecord> {
+pub(crate) fn enterprise_from_row(
+    r: enterprise::Model,
+    park: ParkCode,
+) -> Result<EnterpriseRecord> {
     let financing_need = match (r.financing_need_fen, r.financing_need_term_months) {
         (Some(fen), Some(months)) => Some(FinancingNeed {
             amount: corrupt(Money::from_fen(fen))?,
@@ -172,6 +175,7 @@ impl Store {
                 key: p.code.as_str(),
                 action: "create",
                 park_id: Some(rec.id),
+                reason: None,
                 before: None,
                 after: Some(to_json(&rec.value)?),
             },
@@ -227,6 +231,7 @@ impl Store {
                 key: b.code.as_str(),
                 action: "create",
                 park_id: None,
+                reason: None,
                 before: None,
                 after: Some(to_json(&rec.value)?),
             },
@@ -305,6 +310,7 @@ impl Store {
                 key: e.uscc.as_str(),
                 action: "create",
                 park_id: Some(park_id),
+                reason: None,
                 before: None,
                 after: Some(to_json(&rec.value)?),
             },
@@ -380,11 +386,13 @@ impl Store {
                 key: &key,
                 action: "update",
                 park_id: Some(park_id),
+                reason: None,
                 before: Some(to_json(&before.value)?),
                 after: Some(to_json(&after.value)?),
             },
         )
         .await?;
+        self.rescreen_after_change(&txn, actor, current.id).await?;
         txn.commit().await?;
         Ok(after)
     }

@@ -61,11 +61,13 @@ pub struct Principal {
 }
 
 impl Principal {
-    /// The actor the audit log records for this principal.
-    pub fn actor(&self) -> Actor {
+    /// The actor the audit log records for this principal, acting on `today`.
+    pub fn actor(&self, today: chrono::NaiveDate) -> Actor {
         Actor {
             token_id: Some(self.token_id),
             label: format!("{}:{}", self.role.as_str(), self.name),
+            holder: self.name.trim().to_lowercase(),
+            today,
         }
     }
 }
@@ -208,6 +210,7 @@ impl Store {
                 key: &row.id.to_string(),
                 action: "create",
                 park_id: row.park_id,
+                reason: None,
                 before: None,
                 after,
             },
@@ -250,6 +253,7 @@ impl Store {
                     key: &id.to_string(),
                     action: "revoke",
                     park_id: row.park_id,
+                    reason: None,
                     before: serde_json::to_value(&before).ok(),
                     after: serde_json::to_value(&after).ok(),
                 },

@@ -52,7 +52,10 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn actor() -> Actor {
-    Actor::cli("test")
+    Actor::cli(
+        "test",
+        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
+    )
 }
 
 fn uscc(i: u32) -> Uscc {
@@ -276,7 +279,16 @@ async fn racing_writers_exactly_one_wins(store: Store) {
         let mut e = rec.value.clone();
         e.name = Text::parse(&format!("并发写入{i}有限公司"), 2, 100).expect("valid");
         tasks.push(tokio::spawn(async move {
-            store.update_enterprise(&Actor::cli("racer"), e, 1).await
+            store
+                .update_enterprise(
+                    &Actor::cli(
+                        "racer",
+                        chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
+                    ),
+                    e,
+                    1,
+                )
+                .await
         }));
     }
     let mut wins = 0;

@@ -62,7 +62,7 @@ pub struct AuditQuery {
     limit: Option<String>,
 }
 
-/// The audit log, oldest first (admin).
+/// The audit log, oldest first (admin: all; a park: its own park's records).
 #[utoipa::path(get, path = "/api/v1/audit", tag = "access", security(("bearer" = [])), params(AuditQuery), responses((status = 200, body = Paged<AuditView>), ReadErrors))]
 async fn audit_log(
     State(s): State<AppState>,

@@ -137,7 +137,7 @@ pub struct EnterpriseView {
 impl EnterpriseView {
     fn new(rec: Versioned<Enterprise>, auth: &Auth) -> Self {
         let e = rec.value;
-        let visible = auth.sees_contact(&e.park);
+        let visible = auth.sees_contact(&e.park, e.contact_consent);
         Self {
             uscc: e.uscc.to_string(),
             name: e.name.to_string(),
@@ -345,7 +345,10 @@ async fn create_enterprise(
             "只能登记本园区企业 / you register enterprises of your own park only",
         ));
     }
-    let rec = s.store.create_enterprise(&auth.0.actor(), e).await?;
+    let rec = s
+        .store
+        .create_enterprise(&auth.0.actor(crate::today()), e)
+        .await?;
     Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, &auth))))
 }
 
@@ -360,8 +363,9 @@ pub(crate) async fn visible_enterprise(
     raw: &str,
 ) -> ApiResult<Versioned<Enterprise>> {
     let uscc = parse_uscc(raw)?;
-    if auth.0.role == pledge_store::Role::Bank {
-        return Err(auth.list_scope().err().unwrap_or(ApiError::Unauthorized));
+    let bank = auth.0.role == pledge_store::Role::Bank;
+    if bank && !s.store.is_published(&uscc).await? {
+        return Err(not_published());
     }
     let rec = s
         .store
@@ -370,8 +374,36 @@ pub(crate) async fn visible_enterprise(
         .ok_or_else(|| ApiError::NotFound {
             detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
         })?;
-    auth.read_enterprise(&rec.value.park)?;
+    if !bank {
+        auth.read_enterprise(&rec.value.park)?;
+    }
     Ok(rec)
+}
+
+/// Banks read an enterprise and its IP only while it is on a published white list.
+pub(crate) fn not_published() -> ApiError {
+    ApiError::forbidden(
+        "not_published",
+        "银行只能查看已发布白名单中的企业 / banks see only enterprises on a published white list",
+    )
+}
+
+/// Whether the caller may read the IP of `owner`, an enterprise of `park`.
+pub(crate) async fn check_ip_visible(
+    s: &AppState,
+    auth: &Auth,
+    owner: &Uscc,
+    park: &ParkCode,
+) -> ApiResult<()> {
+    if auth.0.role == pledge_store::Role::Bank {
+        if s.store.is_published(owner).await? {
+            Ok(())
+        } else {
+            Err(not_published())
+        }
+    } else {
+        auth.read_enterprise(park)
+    }
 }
 
 /// One enterprise (admin, or its park).
@@ -428,7 +460,7 @@ async fn update_enterprise(
     }
     let rec = s
         .store
-        .update_enterprise(&auth.0.actor(), e, version)
+        .update_enterprise(&auth.0.actor(crate::today()), e, version)
         .await?;
     Ok(Json(EnterpriseView::new(rec, &auth)))
 }

@@ -1,12 +1,13 @@
 //! The routes, one module per part of the API.
 
-mod audit;
+pub(crate) mod audit;
 mod enterprises;
 mod health;
 mod patents;
 mod registry;
 mod tokens;
 mod trademarks;
+mod whitelist;
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -25,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(trademarks::router())
         .merge(tokens::router())
         .merge(audit::router())
+        .merge(whitelist::router())
 }
 
 /// One page of a listing; pass `next_cursor` as `after` for the next page.

@@ -5,7 +5,7 @@ use crate::check::{Check, date, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::enterprises::visible_enterprise;
+use crate::routes::enterprises::{check_ip_visible, visible_enterprise};
 use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -359,7 +359,6 @@ async fn get_patent(
 ) -> ApiResult<Json<PatentView>> {
     let number = parse_number(&number)?;
     let (as_of, loan_end) = dates(&q)?;
-    auth.list_scope()?;
     let (rec, park) = s
         .store
         .patent(&number)
@@ -367,7 +366,7 @@ async fn get_patent(
         .ok_or_else(|| ApiError::NotFound {
             detail: format!("专利{number}未登记 / patent {number} is not registered"),
         })?;
-    auth.read_enterprise(&park)?;
+    check_ip_visible(&s, &auth, &rec.value.owner, &park).await?;
     Ok(Json(PatentView::new(rec, as_of, loan_end)))
 }
 
@@ -385,7 +384,12 @@ async fn put_patent(
     let (patent, version) = parse_patent(number, input)?;
     let (rec, what) = s
         .store
-        .upsert_patent(&auth.0.actor(), patent, version, scope.as_ref())
+        .upsert_patent(
+            &auth.0.actor(crate::today()),
+            patent,
+            version,
+            scope.as_ref(),
+        )
         .await?;
     let as_of = today();
     let status = if what == Upserted::Created {
@@ -416,7 +420,7 @@ async fn add_appraisal(
     let a = input.to_domain()?;
     let rec = s
         .store
-        .add_patent_appraisal(&auth.0.actor(), &number, a, scope.as_ref())
+        .add_patent_appraisal(&auth.0.actor(crate::today()), &number, a, scope.as_ref())
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -445,7 +449,11 @@ async fn list_patents(
         loan_end: q.loan_end,
     })?;
     let e = visible_enterprise(&s, &auth, &uscc).await?;
-    let page = s.store.list_patents(&e.value.uscc, after, limit).await?;
+    let mut page = s.store.list_patents(&e.value.uscc, after, limit).await?;
+    if auth.0.role == pledge_store::Role::Bank {
+        // Banks see the patents that count: the valid ones.
+        page.items.retain(|p| p.value.is_valid(as_of));
+    }
     Ok(Json(Paged::from_page(page, |p| {
         PatentView::new(p, as_of, loan_end)
     })))

@@ -119,7 +119,10 @@ async fn create_park(
     };
     let rec = s
         .store
-        .create_park(&auth.0.actor(), ParkRecord { code, name, region })
+        .create_park(
+            &auth.0.actor(crate::today()),
+            ParkRecord { code, name, region },
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -172,7 +175,7 @@ async fn create_bank(
     };
     let rec = s
         .store
-        .create_bank(&auth.0.actor(), BankRecord { code, name })
+        .create_bank(&auth.0.actor(crate::today()), BankRecord { code, name })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }

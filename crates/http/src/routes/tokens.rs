@@ -107,7 +107,7 @@ async fn create_token(
     let (record, token) = s
         .store
         .create_token(
-            &auth.0.actor(),
+            &auth.0.actor(crate::today()),
             &input.name,
             role,
             park.as_ref(),
@@ -138,7 +138,10 @@ async fn revoke_token(
         )
     })?;
     Ok(Json(
-        s.store.revoke_token(&auth.0.actor(), id).await?.into(),
+        s.store
+            .revoke_token(&auth.0.actor(crate::today()), id)
+            .await?
+            .into(),
     ))
 }
 

@@ -5,7 +5,7 @@ use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::enterprises::visible_enterprise;
+use crate::routes::enterprises::{check_ip_visible, visible_enterprise};
 use crate::routes::patents::{AppraisalInput, AppraisalView, PledgeDto};
 use crate::{AppState, today};
 use axum::Json;
@@ -111,7 +111,6 @@ async fn get_trademark(
     Path((number, class)): Path<(String, String)>,
 ) -> ApiResult<Json<TrademarkView>> {
     let (number, class) = parse_key(&number, &class)?;
-    auth.list_scope()?;
     let (rec, park) =
         s.store
             .trademark(number, class)
@@ -122,7 +121,7 @@ async fn get_trademark(
                     class.get()
                 ),
             })?;
-    auth.read_enterprise(&park)?;
+    check_ip_visible(&s, &auth, &rec.value.owner, &park).await?;
     Ok(Json(rec.into()))
 }
 
@@ -156,7 +155,12 @@ async fn put_trademark(
     c.finish()?;
     let (rec, what) = s
         .store
-        .upsert_trademark(&auth.0.actor(), t, input.version, scope.as_ref())
+        .upsert_trademark(
+            &auth.0.actor(crate::today()),
+            t,
+            input.version,
+            scope.as_ref(),
+        )
         .await?;
     let status = if what == Upserted::Created {
         StatusCode::CREATED
@@ -179,7 +183,13 @@ async fn add_trademark_appraisal(
     let a = input.to_domain()?;
     let rec = s
         .store
-        .add_trademark_appraisal(&auth.0.actor(), number, class, a, scope.as_ref())
+        .add_trademark_appraisal(
+            &auth.0.actor(crate::today()),
+            number,
+            class,
+            a,
+            scope.as_ref(),
+        )
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }

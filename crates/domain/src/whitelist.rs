@@ -1,0 +1,313 @@
+//! The white list (白名单): entry lifecycle, batches, and screening against entry criteria.
+
+use crate::{Enterprise, Patent, QualificationKind, RiskFlagKind};
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+named_enum!(
+    /// The state of one enterprise's entry in a batch.
+    EntryStatus {
+        /// 已推荐: nominated by a park official, screened, awaiting review.
+        Nominated = "nominated" / "已推荐",
+        /// 已审核: approved by the city IP office, awaiting publication of its batch.
+        Approved = "approved" / "已审核",
+        /// 未通过: rejected on review.
+        Rejected = "rejected" / "未通过",
+        /// 已发布: on the published list; banks see it.
+        Published = "published" / "已发布",
+        /// 暂停: suspended, e.g. a risk flag appeared.
+        Suspended = "suspended" / "暂停",
+        /// 已移出: removed from the list.
+        Removed = "removed" / "已移出",
+        /// 已到期: the validity of its batch ended.
+        Expired = "expired" / "已到期",
+    }
+);
+
+named_enum!(
+    /// A change of an entry's state.
+    Transition {
+        Approve = "approve" / "审核通过",
+        Reject = "reject" / "不予通过",
+        Publish = "publish" / "发布",
+        Suspend = "suspend" / "暂停",
+        Reinstate = "reinstate" / "恢复",
+        Remove = "remove" / "移出",
+        Expire = "expire" / "到期",
+    }
+);
+
+named_enum!(
+    /// The state of a batch (批次).
+    BatchStatus {
+        /// 草稿: entries are nominated and reviewed.
+        Draft = "draft" / "草稿",
+        /// 已发布: published to banks.
+        Published = "published" / "已发布",
+        /// 已关闭: past its validity; its entries expired.
+        Closed = "closed" / "已关闭",
+    }
+);
+
+named_enum!(
+    /// Why a transition happened: the stable code every transition carries beside free text.
+    ReasonCode {
+        MeetsCriteria = "meets_criteria" / "符合入选条件",
+        FailsCriteria = "fails_criteria" / "不符合入选条件",
+        AdminOverride = "admin_override" / "管理员特批",
+        RiskFlag = "risk_flag" / "出现风险记录",
+        LostValidIp = "lost_valid_ip" / "失去有效知识产权",
+        QualificationExpired = "qualification_expired" / "资质到期",
+        EnterpriseRequest = "enterprise_request" / "企业申请",
+        DataCorrected = "data_corrected" / "数据更正",
+        ValidityEnded = "validity_ended" / "有效期届满",
+        BatchPublished = "batch_published" / "批次发布",
+        Other = "other" / "其他",
+    }
+);
+
+impl EntryStatus {
+    /// Whether the entry still counts: an enterprise has at most one live entry.
+    pub fn is_live(self) -> bool {
+        matches!(
+            self,
+            Self::Nominated | Self::Approved | Self::Published | Self::Suspended
+        )
+    }
+
+    /// The state `t` leads to from here, or `None` when the lifecycle forbids it.
+    pub fn after(self, t: Transition) -> Option<Self> {
+        use EntryStatus as S;
+        use Transition as T;
+        match (self, t) {
+            (S::Nominated, T::Approve) => Some(S::Approved),
+            (S::Nominated | S::Approved, T::Reject) => Some(S::Rejected),
+            (S::Approved, T::Publish) => Some(S::Published),
+            (S::Published, T::Suspend) => Some(S::Suspended),
+            (S::Suspended, T::Reinstate) => Some(S::Published),
+            (S::Nominated | S::Approved | S::Published | S::Suspended, T::Remove) => {
+                Some(S::Removed)
+            }
+            (S::Published | S::Suspended, T::Expire) => Some(S::Expired),
+            _ => None,
+        }
+    }
+
+    /// The transitions allowed from here.
+    pub fn allowed(self) -> Vec<Transition> {
+        Transition::ALL
+            .iter()
+            .copied()
+            .filter(|t| self.after(*t).is_some())
+            .collect()
+    }
+}
+
+/// 入选条件: the entry criteria, edited by the city IP office as data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
+pub struct Criteria {
+    /// At least this many valid invention patents on the day of screening.
+    pub min_valid_invention_patents: u32,
+    /// At least this many valid patents of any kind.
+    pub min_valid_patents: u32,
+    /// None of these risk flags.
+    pub excluded_risk_flags: Vec<RiskFlagKind>,
+    /// At least one of these qualifications, valid on the day (empty: none required).
+    pub any_of_qualifications: Vec<QualificationKind>,
+    /// At least this many full years since founding.
+    pub min_years_in_operation: u32,
+}
+
+impl Criteria {
+    /// The criteria most cities start from: one valid invention patent, no dishonest-debtor,
+    /// abnormal-operation, serious-violation or abnormal-filing record.
+    pub fn common() -> Self {
+        Self {
+            min_valid_invention_patents: 1,
+            min_valid_patents: 1,
+            excluded_risk_flags: RiskFlagKind::ALL.to_vec(),
+            any_of_qualifications: Vec::new(),
+            min_years_in_operation: 0,
+        }
+    }
+}
+
+/// One criterion an enterprise fails, with what it needs and what it has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CriterionFailure {
+    /// Stable code of the criterion.
+    pub code: String,
+    pub need: String,
+    pub have: String,
+    /// Chinese, then English.
+    pub message: String,
+}
+
+/// The result of screening one enterprise against the criteria on one day.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Screening {
+    pub as_of: NaiveDate,
+    pub passed: bool,
+    pub failures: Vec<CriterionFailure>,
+}
+
+impl Screening {
+    /// The reason code a failed screening suspends an entry with: the first failure's kind.
+    pub fn reason_code(&self) -> ReasonCode {
+        match self.failures.first().map(|f| f.code.as_str()) {
+            None => ReasonCode::MeetsCriteria,
+            Some("risk_flag") => ReasonCode::RiskFlag,
+            Some("valid_invention_patents" | "valid_patents") => ReasonCode::LostValidIp,
+            Some("qualification") => ReasonCode::QualificationExpired,
+            Some(_) => ReasonCode::FailsCriteria,
+        }
+    }
+
+    /// The failures as one line of text.
+    pub fn summary(&self) -> String {
+        self.failures
+            .iter()
+            .map(|f| f.message.as_str())
+            .collect::<Vec<_>>()
+            .join("；")
+    }
+}
+
+/// Screens `enterprise`, holding `patents`, against `criteria` as of `as_of`.
+pub fn screen(
+    criteria: &Criteria,
+    enterprise: &Enterprise,
+    patents: &[Patent],
+    as_of: NaiveDate,
+) -> Screening {
+    let mut failures = Vec::new();
+    let valid: Vec<&Patent> = patents
+        .iter()
+        .filter(|p| p.owner == enterprise.uscc && p.is_valid(as_of))
+        .collect();
+    let inventions = valid.iter().filter(|p| p.kind().is_invention()).count() as u32;
+    if inventions < criteria.min_valid_invention_patents {
+        failures.push(CriterionFailure {
+            code: "valid_invention_patents".into(),
+            need: criteria.min_valid_invention_patents.to_string(),
+            have: inventions.to_string(),
+            message: format!(
+                "需要{}件有效发明专利，现有{inventions}件 / needs {} valid invention patent(s), has {inventions}",
+                criteria.min_valid_invention_patents, criteria.min_valid_invention_patents
+            ),
+        });
+    }
+    let all = valid.len() as u32;
+    if all < criteria.min_valid_patents {
+        failures.push(CriterionFailure {
+            code: "valid_patents".into(),
+            need: criteria.min_valid_patents.to_string(),
+            have: all.to_string(),
+            message: format!(
+                "需要{}件有效专利，现有{all}件 / needs {} valid patent(s), has {all}",
+                criteria.min_valid_patents, criteria.min_valid_patents
+            ),
+        });
+    }
+    for kind in &criteria.excluded_risk_flags {
+        if enterprise.has_risk_flag(*kind, as_of) {
+            failures.push(CriterionFailure {
+                code: "risk_flag".into(),
+                need: format!("no {}", kind.as_str()),
+                have: kind.as_str().into(),
+                message: format!(
+                    "存在风险记录：{} / has the risk flag {}",
+                    kind.label_zh(),
+                    kind.as_str()
+                ),
+            });
+        }
+    }
+    if !criteria.any_of_qualifications.is_empty()
+        && !criteria
+            .any_of_qualifications
+            .iter()
+            .any(|q| enterprise.has_qualification(*q, as_of))
+    {
+        let names: Vec<&str> = criteria
+            .any_of_qualifications
+            .iter()
+            .map(|q| q.as_str())
+            .collect();
+        let zh: Vec<&str> = criteria
+            .any_of_qualifications
+            .iter()
+            .map(|q| q.label_zh())
+            .collect();
+        failures.push(CriterionFailure {
+            code: "qualification".into(),
+            need: names.join(" | "),
+            have: "none valid".into(),
+            message: format!(
+                "需要以下资质之一：{} / needs one of: {}",
+                zh.join("、"),
+                names.join(", ")
+            ),
+        });
+    }
+    let years = enterprise.years_in_operation(as_of);
+    if years < criteria.min_years_in_operation {
+        failures.push(CriterionFailure {
+            code: "years_in_operation".into(),
+            need: criteria.min_years_in_operation.to_string(),
+            have: years.to_string(),
+            message: format!(
+                "需要成立满{}年，现为{years}年 / needs {} years in operation, has {years}",
+                criteria.min_years_in_operation, criteria.min_years_in_operation
+            ),
+        });
+    }
+    Screening {
+        as_of,
+        passed: failures.is_empty(),
+        failures,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    #[test]
+    fn the_lifecycle_table() {
+        use EntryStatus as S;
+        use Transition as T;
+        assert_eq!(
+            S::Nominated.allowed(),
+            vec![T::Approve, T::Reject, T::Remove]
+        );
+        assert_eq!(
+            S::Published.allowed(),
+            vec![T::Suspend, T::Remove, T::Expire]
+        );
+        assert_eq!(S::Suspended.after(T::Reinstate), Some(S::Published));
+        assert!(
+            S::Rejected.allowed().is_empty()
+                && S::Removed.allowed().is_empty()
+                && S::Expired.allowed().is_empty()
+        );
+        assert_eq!(S::Nominated.after(T::Publish), None);
+    }
+
+    proptest! {
+        #[test]
+        fn terminal_states_stay_terminal(path in proptest::collection::vec(0usize..7, 0..30)) {
+            let mut s = EntryStatus::Nominated;
+            let mut was_dead = false;
+            for i in path {
+                if let Some(next) = s.after(Transition::ALL[i]) {
+                    prop_assert!(!was_dead, "{:?} left a terminal state", s);
+                    prop_assert!(s.is_live());
+                    s = next;
+                }
+                was_dead = !s.is_live();
+            }
+        }
+    }
+}

@@ -1,0 +1,756 @@
+//! The white list (白名单): criteria, batches, entries, their lifecycle, publication and export.
+
+use crate::auth::Auth;
+use crate::check::{Check, date, paging};
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::Paged;
+use crate::{AppState, today};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use pledge_domain::{
+    Criteria, DomainError, EntryStatus, ParkCode, QualificationKind, ReasonCode, RiskFlagKind,
+    Text, Transition, Uscc,
+};
+use pledge_store::{BatchRecord, EntryFilter, EntryRecord, ExportRow, Role, TransitionRequest};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_criteria, put_criteria))
+        .routes(routes!(list_batches, create_batch))
+        .routes(routes!(get_batch))
+        .routes(routes!(nominate))
+        .routes(routes!(publish_batch))
+        .routes(routes!(export_batch))
+        .routes(routes!(list_entries))
+        .routes(routes!(get_entry))
+        .routes(routes!(entry_history))
+        .routes(routes!(transition))
+        .routes(routes!(rescreen))
+}
+
+/// The entry criteria (入选条件).
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CriteriaDto {
+    #[schema(example = 1)]
+    min_valid_invention_patents: u32,
+    #[serde(default)]
+    min_valid_patents: u32,
+    /// Risk flags that exclude (`dishonest_debtor`, `abnormal_operation`, …).
+    #[serde(default)]
+    excluded_risk_flags: Vec<String>,
+    /// At least one of these qualifications (empty: none required).
+    #[serde(default)]
+    any_of_qualifications: Vec<String>,
+    #[serde(default)]
+    min_years_in_operation: u32,
+    /// The version read (0 before the first change); answered with the new one.
+    version: i64,
+}
+
+fn criteria_dto(c: &Criteria, version: i64) -> CriteriaDto {
+    CriteriaDto {
+        min_valid_invention_patents: c.min_valid_invention_patents,
+        min_valid_patents: c.min_valid_patents,
+        excluded_risk_flags: c
+            .excluded_risk_flags
+            .iter()
+            .map(|f| f.as_str().into())
+            .collect(),
+        any_of_qualifications: c
+            .any_of_qualifications
+            .iter()
+            .map(|q| q.as_str().into())
+            .collect(),
+        min_years_in_operation: c.min_years_in_operation,
+        version,
+    }
+}
+
+/// The entry criteria in force (admin and parks).
+#[utoipa::path(get, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = CriteriaDto), ReadErrors))]
+async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<CriteriaDto>> {
+    auth.list_scope()?;
+    let (c, v) = s.store.criteria().await?;
+    Ok(Json(criteria_dto(&c, v)))
+}
+
+/// Replaces the entry criteria (admin); send the `version` read.
+#[utoipa::path(put, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), request_body = CriteriaDto, responses((status = 200, body = CriteriaDto), WriteErrors))]
+async fn put_criteria(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<CriteriaDto>,
+) -> ApiResult<Json<CriteriaDto>> {
+    auth.require_admin()?;
+    let mut c = Check::default();
+    let mut flags = Vec::new();
+    for (i, f) in input.excluded_risk_flags.iter().enumerate() {
+        flags.extend(c.field(&format!("excluded_risk_flags[{i}]"), RiskFlagKind::parse(f)));
+    }
+    let mut quals = Vec::new();
+    for (i, q) in input.any_of_qualifications.iter().enumerate() {
+        quals.extend(c.field(
+            &format!("any_of_qualifications[{i}]"),
+            QualificationKind::parse(q),
+        ));
+    }
+    for (field, v, max) in [
+        (
+            "min_valid_invention_patents",
+            input.min_valid_invention_patents,
+            1000,
+        ),
+        ("min_valid_patents", input.min_valid_patents, 1000),
+        ("min_years_in_operation", input.min_years_in_operation, 100),
+    ] {
+        if v > max {
+            c.push(
+                field,
+                DomainError::OutOfRange {
+                    min: 0,
+                    max: i64::from(max),
+                },
+            );
+        }
+    }
+    c.finish()?;
+    let criteria = Criteria {
+        min_valid_invention_patents: input.min_valid_invention_patents,
+        min_valid_patents: input.min_valid_patents,
+        excluded_risk_flags: flags,
+        any_of_qualifications: quals,
+        min_years_in_operation: input.min_years_in_operation,
+    };
+    let (c, v) = s
+        .store
+        .set_criteria(&auth.0.actor(today()), criteria, input.version)
+        .await?;
+    Ok(Json(criteria_dto(&c, v)))
+}
+
+/// A new batch.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BatchInput {
+    #[schema(example = "2026年第一批知识产权金融普惠企业白名单")]
+    name: String,
+    /// The last day its entries are valid.
+    valid_until: NaiveDate,
+}
+
+/// A batch (批次).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BatchView {
+    id: i64,
+    name: String,
+    valid_until: NaiveDate,
+    /// `draft`, `published` or `closed`.
+    status: String,
+    published_on: Option<NaiveDate>,
+    version: i64,
+    created_at: DateTime<Utc>,
+}
+
+impl From<BatchRecord> for BatchView {
+    fn from(b: BatchRecord) -> Self {
+        Self {
+            id: b.id,
+            name: b.name,
+            valid_until: b.valid_until,
+            status: b.status.as_str().into(),
+            published_on: b.published_on,
+            version: b.version,
+            created_at: b.created_at,
+        }
+    }
+}
+
+/// Batches, newest first (any token).
+#[utoipa::path(get, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = [BatchView]), ReadErrors))]
+async fn list_batches(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<BatchView>>> {
+    Ok(Json(
+        s.store
+            .batches()
+            .await?
+            .into_iter()
+            .map(BatchView::from)
+            .collect(),
+    ))
+}
+
+/// Creates a draft batch (admin).
+#[utoipa::path(post, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), request_body = BatchInput, responses((status = 201, body = BatchView), WriteErrors))]
+async fn create_batch(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<BatchInput>,
+) -> ApiResult<(StatusCode, Json<BatchView>)> {
+    auth.require_admin()?;
+    let name = Text::parse(&input.name, 2, 100).map_err(|e| ApiError::field("name", e))?;
+    let b = s
+        .store
+        .create_batch(&auth.0.actor(today()), &name, input.valid_until)
+        .await?;
+    Ok((StatusCode::CREATED, Json(b.into())))
+}
+
+fn parse_id(field: &str, raw: &str) -> ApiResult<i64> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::field(field, DomainError::Format { what: "id" }))
+}
+
+async fn find_batch(s: &AppState, raw: &str) -> ApiResult<BatchRecord> {
+    let id = parse_id("id", raw)?;
+    s.store.batch(id).await?.ok_or_else(|| ApiError::NotFound {
+        detail: format!("批次{id}不存在 / no batch {id}"),
+    })
+}
+
+/// One batch (any token).
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = BatchView), ReadErrors))]
+async fn get_batch(
+    State(s): State<AppState>,
+    _auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<BatchView>> {
+    Ok(Json(find_batch(&s, &id).await?.into()))
+}
+
+/// A nomination.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NominationInput {
+    /// 统一社会信用代码 of a registered enterprise.
+    uscc: String,
+}
+
+/// The result of screening, with every failing criterion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScreeningView {
+    as_of: NaiveDate,
+    passed: bool,
+    failures: Vec<FailureView>,
+}
+
+/// One failing criterion: what it needs, what the enterprise has.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FailureView {
+    code: String,
+    need: String,
+    have: String,
+    message: String,
+}
+
+/// An entry of the white list.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EntryView {
+    id: i64,
+    batch_id: i64,
+    batch_name: String,
+    uscc: String,
+    enterprise_name: String,
+    park: String,
+    /// `nominated`, `approved`, `rejected`, `published`, `suspended`, `removed`, `expired`.
+    status: String,
+    /// The transitions allowed from this state.
+    allowed: Vec<String>,
+    nominated_by: String,
+    screening: ScreeningView,
+    override_reason: Option<String>,
+    reason_code: String,
+    reason: String,
+    published_on: Option<NaiveDate>,
+    version: i64,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<EntryRecord> for EntryView {
+    fn from(e: EntryRecord) -> Self {
+        Self {
+            id: e.id,
+            batch_id: e.batch_id,
+            batch_name: e.batch_name,
+            uscc: e.uscc.to_string(),
+            enterprise_name: e.enterprise_name,
+            park: e.park.to_string(),
+            status: e.status.as_str().into(),
+            allowed: e
+                .status
+                .allowed()
+                .into_iter()
+                .filter(|t| !matches!(t, Transition::Publish | Transition::Expire))
+                .map(|t| t.as_str().into())
+                .collect(),
+            nominated_by: e.nominated_by,
+            screening: ScreeningView {
+                as_of: e.screening.as_of,
+                passed: e.screening.passed,
+                failures: e
+                    .screening
+                    .failures
+                    .into_iter()
+                    .map(|f| FailureView {
+                        code: f.code,
+                        need: f.need,
+                        have: f.have,
+                        message: f.message,
+                    })
+                    .collect(),
+            },
+            override_reason: e.override_reason,
+            reason_code: e.reason_code.as_str().into(),
+            reason: e.reason,
+            published_on: e.published_on,
+            version: e.version,
+            created_at: e.created_at,
+            updated_at: e.updated_at,
+        }
+    }
+}
+
+/// Nominates an enterprise into a draft batch and screens it (admin, or its park).
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
+async fn nominate(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NominationInput>,
+) -> ApiResult<(StatusCode, Json<EntryView>)> {
+    let scope = auth.write_scope()?.cloned();
+    let id = parse_id("id", &id)?;
+    let uscc = Uscc::parse(&input.uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let e = s
+        .store
+        .nominate(&auth.0.actor(today()), id, &uscc, scope.as_ref())
+        .await?;
+    Ok((StatusCode::CREATED, Json(e.into())))
+}
+
+/// The version of the batch read.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublishInput {
+    version: i64,
+}
+
+/// Publishes a batch (admin): its approved entries go to the banks.
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
+async fn publish_batch(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<PublishInput>,
+) -> ApiResult<Json<BatchView>> {
+    auth.require_admin()?;
+    let id = parse_id("id", &id)?;
+    Ok(Json(
+        s.store
+            .publish_batch(&auth.0.actor(today()), id, input.version)
+            .await?
+            .into(),
+    ))
+}
+
+/// A transition of one entry.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TransitionInput {
+    /// The version of the entry read.
+    version: i64,
+    /// `meets_criteria`, `fails_criteria`, `risk_flag`, `lost_valid_ip`, `qualification_expired`,
+    /// `enterprise_request`, `data_corrected`, `other`, ….
+    #[schema(example = "meets_criteria")]
+    reason_code: String,
+    /// Free text, required.
+    #[schema(example = "经复核符合条件")]
+    reason: String,
+    /// To approve an entry that fails screening: the admin's written reason.
+    override_reason: Option<String>,
+}
+
+/// Approves, rejects, suspends, reinstates or removes an entry (admin). Whoever nominated an
+/// entry cannot approve it; a stale version is 409; an illegal step is 409 naming the allowed.
+#[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path), ("action" = String, Path, description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
+async fn transition(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path((id, action)): Path<(String, String)>,
+    ApiJson(input): ApiJson<TransitionInput>,
+) -> ApiResult<Json<EntryView>> {
+    auth.require_admin()?;
+    let id = parse_id("id", &id)?;
+    let t = match Transition::parse(&action) {
+        Ok(
+            t @ (Transition::Approve
+            | Transition::Reject
+            | Transition::Suspend
+            | Transition::Reinstate
+            | Transition::Remove),
+        ) => t,
+        _ => {
+            return Err(ApiError::NotFound {
+                detail: format!(
+                    "没有操作{action} / no action {action}: approve, reject, suspend, reinstate, remove"
+                ),
+            });
+        }
+    };
+    let mut c = Check::default();
+    let code = c.field("reason_code", ReasonCode::parse(&input.reason_code));
+    let reason = c.field("reason", Text::parse(&input.reason, 1, 500));
+    let (Some(reason_code), Some(reason)) = (code, reason) else {
+        return Err(c.fail());
+    };
+    let req = TransitionRequest {
+        transition: t,
+        version: input.version,
+        reason_code,
+        reason: reason.to_string(),
+        override_reason: input.override_reason,
+    };
+    Ok(Json(
+        s.store
+            .transition(&auth.0.actor(today()), id, req)
+            .await?
+            .into(),
+    ))
+}
+
+/// Filters and paging of entries.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct EntryQuery {
+    /// An entry status.
+    status: Option<String>,
+    /// Park code.
+    park: Option<String>,
+    /// Batch id.
+    batch: Option<String>,
+    after: Option<String>,
+    limit: Option<String>,
+}
+
+/// The scope of the caller over entries: a park sees its park, a bank the published ones.
+fn entry_scope(auth: &Auth, filter: &mut EntryFilter) -> ApiResult<()> {
+    match (&auth.0.role, &auth.0.park) {
+        (Role::Admin, _) => {}
+        (Role::Park, Some((_, own))) => {
+            if filter.park.as_ref().is_some_and(|p| p != own) {
+                return Err(ApiError::forbidden(
+                    "out_of_scope",
+                    "只能查看本园区条目 / you see your own park's entries only",
+                ));
+            }
+            filter.park = Some(own.clone());
+        }
+        _ => {
+            if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
+                return Err(ApiError::forbidden(
+                    "not_published",
+                    "银行只能查看已发布条目 / banks see published entries only",
+                ));
+            }
+            filter.statuses = vec![EntryStatus::Published];
+        }
+    }
+    Ok(())
+}
+
+/// Entries: admin all, a park its own, a bank the published ones.
+#[utoipa::path(get, path = "/api/v1/whitelist/entries", tag = "whitelist", security(("bearer" = [])), params(EntryQuery), responses((status = 200, body = Paged<EntryView>), ReadErrors))]
+async fn list_entries(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<EntryQuery>,
+) -> ApiResult<Json<Paged<EntryView>>> {
+    let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    let mut c = Check::default();
+    let status = c
+        .optional("status", q.status.as_deref(), EntryStatus::parse)
+        .flatten();
+    let park = c
+        .optional("park", q.park.as_deref(), ParkCode::parse)
+        .flatten();
+    let batch = c
+        .optional("batch", q.batch.as_deref(), |b| {
+            b.parse::<i64>()
+                .map_err(|_| DomainError::Format { what: "batch id" })
+        })
+        .flatten();
+    c.finish()?;
+    let mut filter = EntryFilter {
+        statuses: status.into_iter().collect(),
+        park,
+        batch,
+    };
+    entry_scope(&auth, &mut filter)?;
+    Ok(Json(Paged::from_page(
+        s.store.entries(&filter, after, limit).await?,
+        EntryView::from,
+    )))
+}
+
+/// Reads an entry the caller may see (others are 404).
+async fn visible_entry(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<EntryRecord> {
+    let id = parse_id("id", raw)?;
+    let e = s.store.entry(id).await?;
+    let visible = e.filter(|e| match (&auth.0.role, &auth.0.park) {
+        (Role::Admin, _) => true,
+        (Role::Park, Some((_, own))) => own == &e.park,
+        _ => e.status == EntryStatus::Published,
+    });
+    visible.ok_or_else(|| ApiError::NotFound {
+        detail: format!("条目{id}不存在 / no entry {id}"),
+    })
+}
+
+/// One entry.
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = EntryView), ReadErrors))]
+async fn get_entry(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<EntryView>> {
+    Ok(Json(visible_entry(&s, &auth, &id).await?.into()))
+}
+
+/// The history of one entry, oldest first (admin, or its park).
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
+async fn entry_history(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<crate::routes::audit::AuditView>>> {
+    auth.list_scope()?;
+    let e = visible_entry(&s, &auth, &id).await?;
+    let filter = pledge_store::AuditFilter {
+        entity: Some("whitelist_entry".into()),
+        entity_key: Some(e.id.to_string()),
+        park_id: None,
+    };
+    Ok(Json(
+        s.store
+            .audit_log(&filter, None, 10_000)
+            .await?
+            .items
+            .into_iter()
+            .map(Into::into)
+            .collect(),
+    ))
+}
+
+/// The day to re-screen as of.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RescreenInput {
+    /// Default today.
+    as_of: Option<NaiveDate>,
+}
+
+/// What a re-screening changed.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RescreenView {
+    as_of: NaiveDate,
+    checked: usize,
+    /// (entry id, reason) of every entry suspended.
+    suspended: Vec<(i64, String)>,
+    expired: Vec<i64>,
+    closed_batches: Vec<i64>,
+}
+
+/// Re-screens every published entry and expires those past validity (admin).
+#[utoipa::path(post, path = "/api/v1/whitelist/rescreen", tag = "whitelist", security(("bearer" = [])), request_body = RescreenInput, responses((status = 200, body = RescreenView), WriteErrors))]
+async fn rescreen(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<RescreenInput>,
+) -> ApiResult<Json<RescreenView>> {
+    auth.require_admin()?;
+    let as_of = input.as_of.unwrap_or_else(today);
+    let r = s.store.rescreen(&auth.0.actor(today()), as_of).await?;
+    Ok(Json(RescreenView {
+        as_of,
+        checked: r.checked,
+        suspended: r.suspended,
+        expired: r.expired,
+        closed_batches: r.closed_batches,
+    }))
+}
+
+/// The file format.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// `xlsx` (default) or `csv`.
+    format: Option<String>,
+    /// Patent counts as of this day (default today).
+    as_of: Option<String>,
+}
+
+/// The columns officials circulate.
+const HEADERS: [&str; 9] = [
+    "序号",
+    "企业名称",
+    "统一社会信用代码",
+    "所属园区",
+    "所属行业",
+    "有效发明专利数",
+    "高价值发明专利数",
+    "资质",
+    "入选日期",
+];
+
+/// Exports a batch as XLSX or CSV (UTF-8 with BOM). Banks get its published entries; a park
+/// its own park's; a draft batch lists its nominated and approved entries.
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path), ExportQuery), responses(
+    (status = 200, description = "the batch as a workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ReadErrors
+))]
+async fn export_batch(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let batch = find_batch(&s, &id).await?;
+    let mut c = Check::default();
+    let as_of = date(&mut c, "as_of", q.as_of.as_deref())
+        .flatten()
+        .unwrap_or_else(today);
+    let format = q.format.unwrap_or_else(|| "xlsx".into());
+    if format != "xlsx" && format != "csv" {
+        c.push(
+            "format",
+            DomainError::UnknownValue {
+                value: format.clone(),
+                allowed: "xlsx, csv".into(),
+            },
+        );
+    }
+    c.finish()?;
+    let statuses = match (auth.0.role, batch.status) {
+        (Role::Bank, _) => vec![EntryStatus::Published],
+        (_, pledge_domain::BatchStatus::Draft) => {
+            vec![EntryStatus::Nominated, EntryStatus::Approved]
+        }
+        _ => vec![EntryStatus::Published],
+    };
+    let scope = match (&auth.0.role, &auth.0.park) {
+        (Role::Park, Some((_, own))) => Some(own.clone()),
+        _ => None,
+    };
+    let rows = s
+        .store
+        .batch_rows(batch.id, &statuses, scope.as_ref(), as_of)
+        .await?;
+    let file = format!("whitelist-{}.{format}", batch.id);
+    let (bytes, mime) = if format == "csv" {
+        (to_csv(&rows)?, "text/csv; charset=utf-8")
+    } else {
+        (
+            to_xlsx(&rows)?,
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+    };
+    Ok((
+        [
+            (header::CONTENT_TYPE, mime.to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{file}\""),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}
+
+fn cells(i: usize, r: &ExportRow) -> [String; 9] {
+    [
+        (i + 1).to_string(),
+        r.enterprise_name.clone(),
+        r.uscc.clone(),
+        r.park_name.clone(),
+        r.industry.clone(),
+        r.valid_invention_patents.to_string(),
+        r.high_value_invention_patents.to_string(),
+        r.qualifications.join("、"),
+        r.listed_on.map(|d| d.to_string()).unwrap_or_default(),
+    ]
+}
+
+fn to_csv(rows: &[ExportRow]) -> ApiResult<Vec<u8>> {
+    let mut out = b"\xEF\xBB\xBF".to_vec();
+    {
+        let mut w = csv::Writer::from_writer(&mut out);
+        let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
+        w.write_record(HEADERS).map_err(internal)?;
+        for (i, r) in rows.iter().enumerate() {
+            w.write_record(cells(i, r)).map_err(internal)?;
+        }
+        w.flush()
+            .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
+    }
+    Ok(out)
+}
+
+fn to_xlsx(rows: &[ExportRow]) -> ApiResult<Vec<u8>> {
+    use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
+    let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
+    let mut wb = Workbook::new();
+    let sheet = wb.add_worksheet();
+    sheet.set_name("白名单").map_err(internal)?;
+    let bold = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_background_color("#DDEBF7");
+    let date_format = Format::new().set_num_format("yyyy-mm-dd");
+    for (c, h) in HEADERS.iter().enumerate() {
+        sheet
+            .write_string_with_format(0, c as u16, *h, &bold)
+            .map_err(internal)?;
+    }
+    for (c, width) in [6, 36, 22, 26, 10, 14, 16, 40, 12].iter().enumerate() {
+        sheet.set_column_width(c as u16, *width).map_err(internal)?;
+    }
+    sheet.set_freeze_panes(1, 0).map_err(internal)?;
+    for (i, r) in rows.iter().enumerate() {
+        let row = (i + 1) as u32;
+        sheet
+            .write_number(row, 0, (i + 1) as f64)
+            .map_err(internal)?;
+        sheet
+            .write_string(row, 1, &r.enterprise_name)
+            .map_err(internal)?;
+        sheet.write_string(row, 2, &r.uscc).map_err(internal)?;
+        sheet.write_string(row, 3, &r.park_name).map_err(internal)?;
+        sheet.write_string(row, 4, &r.industry).map_err(internal)?;
+        sheet
+            .write_number(row, 5, f64::from(r.valid_invention_patents))
+            .map_err(internal)?;
+        sheet
+            .write_number(row, 6, f64::from(r.high_value_invention_patents))
+            .map_err(internal)?;
+        sheet
+            .write_string(row, 7, r.qualifications.join("、"))
+            .map_err(internal)?;
+        if let Some(d) = r.listed_on {
+            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+                .map_err(internal)?;
+            sheet
+                .write_datetime_with_format(row, 8, &x, &date_format)
+                .map_err(internal)?;
+        }
+    }
+    wb.save_to_buffer().map_err(internal)
+}

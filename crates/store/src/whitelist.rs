@@ -1,0 +1,1043 @@
+//! The white list: criteria, batches, entries and their lifecycle, screening, automatic
+//! suspension when committed data makes a published enterprise fail, and expiry.
+
+use crate::audit::{self, Change};
+use crate::entities::{
+    enterprise, park, patent, whitelist_batch, whitelist_criteria, whitelist_entry,
+};
+use crate::error::{Result, StoreError};
+use crate::records::{page, write_if_version};
+use crate::{Actor, Page, Store};
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::{
+    BatchStatus, Criteria, EntryStatus, ParkCode, ReasonCode, Screening, Text, Transition, Uscc,
+    screen,
+};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde::Serialize;
+use std::collections::HashMap;
+
+/// 白名单批次.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BatchRecord {
+    pub id: i64,
+    pub name: String,
+    pub valid_until: NaiveDate,
+    pub status: BatchStatus,
+    pub published_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One enterprise's entry in a batch.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EntryRecord {
+    pub id: i64,
+    pub batch_id: i64,
+    pub batch_name: String,
+    pub uscc: Uscc,
+    pub enterprise_name: String,
+    pub park: ParkCode,
+    pub status: EntryStatus,
+    /// The holder of the token that nominated it.
+    pub nominated_by: String,
+    /// The latest screening: at nomination, approval or re-screening.
+    pub screening: Screening,
+    /// Why an admin approved an entry that failed screening.
+    pub override_reason: Option<String>,
+    pub reason_code: ReasonCode,
+    pub reason: String,
+    pub published_on: Option<NaiveDate>,
+    pub version: i64,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+/// Filters of the entry listing.
+#[derive(Debug, Clone, Default)]
+pub struct EntryFilter {
+    pub statuses: Vec<EntryStatus>,
+    pub park: Option<ParkCode>,
+    pub batch: Option<i64>,
+}
+
+/// What a re-screening changed.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct RescreenReport {
+    pub as_of: Option<NaiveDate>,
+    /// Published entries screened.
+    pub checked: usize,
+    /// Entries suspended, with the reason.
+    pub suspended: Vec<(i64, String)>,
+    /// Entries expired with their batch.
+    pub expired: Vec<i64>,
+    /// Batches closed.
+    pub closed_batches: Vec<i64>,
+}
+
+/// A transition asked for by a person.
+#[derive(Debug, Clone)]
+pub struct TransitionRequest {
+    pub transition: Transition,
+    pub version: i64,
+    pub reason_code: ReasonCode,
+    pub reason: String,
+    /// For approving an entry that fails screening: the admin's written reason.
+    pub override_reason: Option<String>,
+}
+
+fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
+    r.map_err(StoreError::corrupt)
+}
+
+fn batch_from_row(r: whitelist_batch::Model) -> Result<BatchRecord> {
+    Ok(BatchRecord {
+        id: r.id,
+        name: r.name,
+        valid_until: r.valid_until,
+        status: corrupt(BatchStatus::parse(&r.status))?,
+        published_on: r.published_on,
+        version: r.version,
+        created_at: r.created_at,
+    })
+}
+
+/// What the audit log keeps of an entry before and after a transition.
+fn entry_audit(r: &whitelist_entry::Model) -> serde_json::Value {
+    serde_json::json!({
+        "status": r.status,
+        "version": r.version,
+        "reason_code": r.reason_code,
+        "reason": r.reason,
+        "override_reason": r.override_reason,
+        "batch_id": r.batch_id,
+        "enterprise_id": r.enterprise_id,
+    })
+}
+
+const KEY_CRITERIA: i64 = 1;
+
+impl Store {
+    /// The entry criteria in force (the common ones until the office sets its own).
+    pub async fn criteria(&self) -> Result<(Criteria, i64)> {
+        self.criteria_in(&self.db).await
+    }
+
+    async fn criteria_in(&self, db: &impl ConnectionTrait) -> Result<(Criteria, i64)> {
+        match whitelist_criteria::Entity::find_by_id(KEY_CRITERIA)
+            .one(db)
+            .await?
+        {
+            Some(r) => Ok((corrupt(serde_json::from_value(r.criteria))?, r.version)),
+            None => Ok((Criteria::common(), 0)),
+        }
+    }
+
+    /// Replaces the criteria if `expected_version` is current (0 before the first change).
+    pub async fn set_criteria(
+        &self,
+        actor: &Actor,
+        criteria: Criteria,
+        expected_version: i64,
+    ) -> Result<(Criteria, i64)> {
+        let txn = self.write().await?;
+        let (before, current) = self.criteria_in(&txn).await?;
+        if current != expected_version {
+            return Err(StoreError::VersionConflict {
+                entity: "criteria",
+                key: "1".into(),
+                expected: expected_version,
+                current,
+            });
+        }
+        let json = corrupt(serde_json::to_value(&criteria))?;
+        let now = Utc::now();
+        let row = whitelist_criteria::ActiveModel {
+            id: Set(KEY_CRITERIA),
+            criteria: Set(json.clone()),
+            version: Set(current + 1),
+            updated_at: Set(now),
+        };
+        if current == 0 {
+            whitelist_criteria::Entity::insert(row).exec(&txn).await?;
+        } else {
+            write_if_version::<whitelist_criteria::Entity>(
+                &txn,
+                row,
+                (
+                    whitelist_criteria::Column::Id,
+                    whitelist_criteria::Column::Version,
+                ),
+                KEY_CRITERIA,
+                current,
+                ("criteria", "1"),
+            )
+            .await?;
+        }
+        let change = Change {
+            entity: "criteria",
+            key: "1",
+            action: "update",
+            park_id: None,
+            reason: None,
+            before: serde_json::to_value(&before).ok(),
+            after: Some(json),
+        };
+        audit::record(&txn, actor, now, change).await?;
+        txn.commit().await?;
+        Ok((criteria, current + 1))
+    }
+
+    /// Creates a draft batch.
+    pub async fn create_batch(
+        &self,
+        actor: &Actor,
+        name: &Text,
+        valid_until: NaiveDate,
+    ) -> Result<BatchRecord> {
+        let txn = self.write().await?;
+        let now = Utc::now();
+        let row = whitelist_batch::Entity::insert(whitelist_batch::ActiveModel {
+            id: NotSet,
+            name: Set(name.to_string()),
+            valid_until: Set(valid_until),
+            status: Set(BatchStatus::Draft.as_str().into()),
+            published_on: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(&txn)
+        .await
+        .map_err(crate::registry::unique("batch", name.as_str()))?;
+        let rec = batch_from_row(row)?;
+        let change = Change {
+            entity: "whitelist_batch",
+            key: &rec.id.to_string(),
+            action: "create",
+            park_id: None,
+            reason: None,
+            before: None,
+            after: serde_json::to_value(&rec).ok(),
+        };
+        audit::record(&txn, actor, now, change).await?;
+        txn.commit().await?;
+        Ok(rec)
+    }
+
+    /// Every batch, newest first.
+    pub async fn batches(&self) -> Result<Vec<BatchRecord>> {
+        whitelist_batch::Entity::find()
+            .order_by_desc(whitelist_batch::Column::Id)
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(batch_from_row)
+            .collect()
+    }
+
+    /// One batch.
+    pub async fn batch(&self, id: i64) -> Result<Option<BatchRecord>> {
+        whitelist_batch::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(batch_from_row)
+            .transpose()
+    }
+
+    /// The enterprise and its patents as the screening sees them.
+    async fn screen_enterprise(
+        &self,
+        db: &impl ConnectionTrait,
+        enterprise_id: i64,
+        as_of: NaiveDate,
+    ) -> Result<Screening> {
+        let (criteria, _) = self.criteria_in(db).await?;
+        let row = enterprise::Entity::find_by_id(enterprise_id)
+            .one(db)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("entry enterprise"))?;
+        let park = self.park_code(db, row.park_id).await?;
+        let e = crate::registry::enterprise_from_row(row, park)?.value;
+        let rows = patent::Entity::find()
+            .filter(patent::Column::EnterpriseId.eq(enterprise_id))
+            .all(db)
+            .await?;
+        let patents = rows
+            .into_iter()
+            .map(|r| {
+                crate::patents::patent_from_row(r, e.uscc.clone(), Vec::new()).map(|p| p.value)
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(screen(&criteria, &e, &patents, as_of))
+    }
+
+    /// Nominates an enterprise into a draft batch, screening it on `actor.today`. `scope`
+    /// limits a park official to the enterprises of their park.
+    pub async fn nominate(
+        &self,
+        actor: &Actor,
+        batch_id: i64,
+        uscc: &Uscc,
+        scope: Option<&ParkCode>,
+    ) -> Result<EntryRecord> {
+        let txn = self.write().await?;
+        let batch = whitelist_batch::Entity::find_by_id(batch_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "batch",
+                key: batch_id.to_string(),
+            })?;
+        let Some(e) = enterprise::Entity::find()
+            .filter(enterprise::Column::Uscc.eq(uscc.as_str()))
+            .one(&txn)
+            .await?
+        else {
+            return Err(StoreError::NotFound {
+                entity: "enterprise",
+                key: uscc.to_string(),
+            });
+        };
+        crate::patents::check_scope(
+            scope,
+            &self.park_code(&txn, e.park_id).await?,
+            "enterprise",
+            uscc.as_str(),
+        )?;
+        if batch.status != BatchStatus::Draft.as_str() {
+            return Err(StoreError::Conflict {
+                code: "batch_not_draft",
+                detail: format!(
+                    "批次{}已{}，不能再推荐 / batch {} is {}, nominations are closed",
+                    batch.name, batch.status, batch.name, batch.status
+                ),
+            });
+        }
+        if let Some(live) = whitelist_entry::Entity::find()
+            .filter(whitelist_entry::Column::LiveEnterpriseId.eq(e.id))
+            .one(&txn)
+            .await?
+        {
+            return Err(StoreError::Conflict {
+                code: "already_listed",
+                detail: format!(
+                    "企业{uscc}已有有效条目{}（{}） / {uscc} already has live entry {} ({})",
+                    live.id, live.status, live.id, live.status
+                ),
+            });
+        }
+        let screening = self.screen_enterprise(&txn, e.id, actor.today).await?;
+        let (code, reason) = if screening.passed {
+            (
+                ReasonCode::MeetsCriteria,
+                "推荐并通过初筛 / nominated, screening passed".to_owned(),
+            )
+        } else {
+            (ReasonCode::FailsCriteria, screening.summary())
+        };
+        let now = Utc::now();
+        let row = whitelist_entry::Entity::insert(whitelist_entry::ActiveModel {
+            id: NotSet,
+            batch_id: Set(batch_id),
+            enterprise_id: Set(e.id),
+            park_id: Set(e.park_id),
+            status: Set(EntryStatus::Nominated.as_str().into()),
+            live_enterprise_id: Set(Some(e.id)),
+            nominated_by_token: Set(actor.token_id),
+            nominated_by: Set(actor.holder.clone()),
+            screening: Set(corrupt(serde_json::to_value(&screening))?),
+            override_reason: Set(None),
+            reason_code: Set(code.as_str().into()),
+            reason: Set(reason.clone()),
+            published_on: Set(None),
+            version: Set(1),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .exec_with_returning(&txn)
+        .await
+        .map_err(|err| match err.sql_err() {
+            Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict {
+                code: "already_listed",
+                detail: format!("企业{uscc}已有有效条目 / {uscc} already has a live entry"),
+            },
+            _ => StoreError::Database(err),
+        })?;
+        let change = Change {
+            entity: "whitelist_entry",
+            key: &row.id.to_string(),
+            action: "nominate",
+            park_id: Some(e.park_id),
+            reason: Some(format!("{}: {reason}", code.as_str())),
+            before: None,
+            after: Some(entry_audit(&row)),
+        };
+        audit::record(&txn, actor, now, change).await?;
+        txn.commit().await?;
+        self.entry(row.id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("entry vanished"))
+    }
+
+    /// Moves one entry from `row`'s state by `t`, inside `txn`; writes the audit record.
+    #[allow(clippy::too_many_arguments)]
+    async fn apply(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &Actor,
+        row: &whitelist_entry::Model,
+        t: Transition,
+        code: ReasonCode,
+        reason: &str,
+        screening: Option<&Screening>,
+        override_reason: Option<&str>,
+    ) -> Result<whitelist_entry::Model> {
+        let from = corrupt(EntryStatus::parse(&row.status))?;
+        let Some(to) = from.after(t) else {
+            let allowed: Vec<&str> = from.allowed().iter().map(|t| t.as_str()).collect();
+            return Err(StoreError::Conflict {
+                code: "illegal_transition",
+                detail: format!(
+                    "条目{}处于{}，不能{}；可执行：{} / entry {} is {}: cannot {}; allowed: {}",
+                    row.id,
+                    from.label_zh(),
+                    t.label_zh(),
+                    if allowed.is_empty() {
+                        "无".into()
+                    } else {
+                        allowed.join(", ")
+                    },
+                    row.id,
+                    from.as_str(),
+                    t.as_str(),
+                    if allowed.is_empty() {
+                        "none".into()
+                    } else {
+                        allowed.join(", ")
+                    }
+                ),
+            });
+        };
+        let now = Utc::now();
+        let mut after = row.clone();
+        after.status = to.as_str().into();
+        after.live_enterprise_id = to.is_live().then_some(row.enterprise_id);
+        after.reason_code = code.as_str().into();
+        after.reason = reason.to_owned();
+        after.version = row.version + 1;
+        after.updated_at = now;
+        if let Some(s) = screening {
+            after.screening = corrupt(serde_json::to_value(s))?;
+        }
+        if let Some(o) = override_reason {
+            after.override_reason = Some(o.to_owned());
+        }
+        if to == EntryStatus::Published && row.published_on.is_none() {
+            after.published_on = Some(actor.today);
+        }
+        let am = whitelist_entry::ActiveModel {
+            id: NotSet,
+            batch_id: NotSet,
+            enterprise_id: NotSet,
+            park_id: NotSet,
+            status: Set(after.status.clone()),
+            live_enterprise_id: Set(after.live_enterprise_id),
+            nominated_by_token: NotSet,
+            nominated_by: NotSet,
+            screening: Set(after.screening.clone()),
+            override_reason: Set(after.override_reason.clone()),
+            reason_code: Set(after.reason_code.clone()),
+            reason: Set(after.reason.clone()),
+            published_on: Set(after.published_on),
+            version: Set(after.version),
+            created_at: NotSet,
+            updated_at: Set(now),
+        };
+        let key = row.id.to_string();
+        write_if_version::<whitelist_entry::Entity>(
+            txn,
+            am,
+            (
+                whitelist_entry::Column::Id,
+                whitelist_entry::Column::Version,
+            ),
+            row.id,
+            row.version,
+            ("entry", &key),
+        )
+        .await?;
+        let change = Change {
+            entity: "whitelist_entry",
+            key: &key,
+            action: t.as_str(),
+            park_id: Some(row.park_id),
+            reason: Some(format!("{}: {reason}", code.as_str())),
+            before: Some(entry_audit(row)),
+            after: Some(entry_audit(&after)),
+        };
+        audit::record(txn, actor, now, change).await?;
+        Ok(after)
+    }
+
+    /// A person's transition of one entry: approve, reject, suspend, reinstate or remove.
+    /// Approval re-screens on `actor.today`, is refused to whoever nominated the entry, and
+    /// needs an override reason when the screening fails.
+    pub async fn transition(
+        &self,
+        actor: &Actor,
+        entry_id: i64,
+        req: TransitionRequest,
+    ) -> Result<EntryRecord> {
+        let key = entry_id.to_string();
+        if matches!(req.transition, Transition::Publish | Transition::Expire) {
+            return Err(StoreError::Conflict {
+                code: "illegal_transition",
+                detail: "发布与到期由批次完成 / entries are published and expired with their batch"
+                    .into(),
+            });
+        }
+        let txn = self.write().await?;
+        let row = whitelist_entry::Entity::find_by_id(entry_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "entry",
+                key: key.clone(),
+            })?;
+        if row.version != req.version {
+            return Err(StoreError::VersionConflict {
+                entity: "entry",
+                key,
+                expected: req.version,
+                current: row.version,
+            });
+        }
+        let mut screening = None;
+        let mut override_reason = None;
+        if req.transition == Transition::Approve {
+            let same_token = actor.token_id.is_some() && actor.token_id == row.nominated_by_token;
+            if same_token || actor.holder == row.nominated_by {
+                return Err(StoreError::Forbidden { code: "four_eyes", detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it".into() });
+            }
+            let s = self
+                .screen_enterprise(&txn, row.enterprise_id, actor.today)
+                .await?;
+            if !s.passed {
+                match req
+                    .override_reason
+                    .as_deref()
+                    .map(str::trim)
+                    .filter(|o| !o.is_empty())
+                {
+                    Some(o) => override_reason = Some(o.to_owned()),
+                    None => {
+                        return Err(StoreError::Conflict {
+                            code: "screening_failed",
+                            detail: format!(
+                                "复核未通过：{}；如确需通过，请填写override_reason / screening fails: send an override_reason to approve anyway",
+                                s.summary()
+                            ),
+                        });
+                    }
+                }
+            }
+            screening = Some(s);
+        }
+        let code = if override_reason.is_some() {
+            ReasonCode::AdminOverride
+        } else {
+            req.reason_code
+        };
+        let after = self
+            .apply(
+                &txn,
+                actor,
+                &row,
+                req.transition,
+                code,
+                &req.reason,
+                screening.as_ref(),
+                override_reason.as_deref(),
+            )
+            .await?;
+        txn.commit().await?;
+        self.entry(after.id)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("entry vanished"))
+    }
+
+    /// Publishes a draft batch: every approved entry becomes published, each with its audit
+    /// record. Refused while any entry is still undecided (nominated).
+    pub async fn publish_batch(
+        &self,
+        actor: &Actor,
+        batch_id: i64,
+        expected_version: i64,
+    ) -> Result<BatchRecord> {
+        let key = batch_id.to_string();
+        let txn = self.write().await?;
+        let batch = whitelist_batch::Entity::find_by_id(batch_id)
+            .one(&txn)
+            .await?
+            .ok_or(StoreError::NotFound {
+                entity: "batch",
+                key: key.clone(),
+            })?;
+        if batch.version != expected_version {
+            return Err(StoreError::VersionConflict {
+                entity: "batch",
+                key,
+                expected: expected_version,
+                current: batch.version,
+            });
+        }
+        if batch.status != BatchStatus::Draft.as_str() {
+            return Err(StoreError::Conflict {
+                code: "batch_not_draft",
+                detail: format!("批次已{} / the batch is {}", batch.status, batch.status),
+            });
+        }
+        let entries = whitelist_entry::Entity::find()
+            .filter(whitelist_entry::Column::BatchId.eq(batch_id))
+            .all(&txn)
+            .await?;
+        let undecided = entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Nominated.as_str())
+            .count();
+        if undecided > 0 {
+            return Err(StoreError::Conflict {
+                code: "undecided_entries",
+                detail: format!(
+                    "尚有{undecided}个条目未审核 / {undecided} entries are still undecided"
+                ),
+            });
+        }
+        for e in entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Approved.as_str())
+        {
+            self.apply(
+                &txn,
+                actor,
+                e,
+                Transition::Publish,
+                ReasonCode::BatchPublished,
+                &format!(
+                    "随批次“{}”发布 / published with batch {}",
+                    batch.name, batch.name
+                ),
+                None,
+                None,
+            )
+            .await?;
+        }
+        let now = Utc::now();
+        let am = whitelist_batch::ActiveModel {
+            status: Set(BatchStatus::Published.as_str().into()),
+            published_on: Set(Some(actor.today)),
+            version: Set(batch.version + 1),
+            updated_at: Set(now),
+            ..Default::default()
+        };
+        write_if_version::<whitelist_batch::Entity>(
+            &txn,
+            am,
+            (
+                whitelist_batch::Column::Id,
+                whitelist_batch::Column::Version,
+            ),
+            batch_id,
+            batch.version,
+            ("batch", &key),
+        )
+        .await?;
+        let before = batch_from_row(batch.clone())?;
+        let after = BatchRecord {
+            status: BatchStatus::Published,
+            published_on: Some(actor.today),
+            version: batch.version + 1,
+            ..before.clone()
+        };
+        audit::record(
+            &txn,
+            actor,
+            now,
+            Change {
+                entity: "whitelist_batch",
+                key: &key,
+                action: "publish",
+                park_id: None,
+                reason: None,
+                before: serde_json::to_value(&before).ok(),
+                after: serde_json::to_value(&after).ok(),
+            },
+        )
+        .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Re-screens the published entry of an enterprise inside the transaction that changed
+    /// its data; a failure suspends it, with the reason, in that same transaction.
+    pub(crate) async fn rescreen_after_change(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &Actor,
+        enterprise_id: i64,
+    ) -> Result<()> {
+        let Some(row) = whitelist_entry::Entity::find()
+            .filter(whitelist_entry::Column::LiveEnterpriseId.eq(enterprise_id))
+            .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
+            .one(txn)
+            .await?
+        else {
+            return Ok(());
+        };
+        let s = self
+            .screen_enterprise(txn, enterprise_id, actor.today)
+            .await?;
+        if !s.passed {
+            let reason = format!("自动暂停：{}", s.summary());
+            self.apply(
+                txn,
+                actor,
+                &row,
+                Transition::Suspend,
+                s.reason_code(),
+                &reason,
+                Some(&s),
+                None,
+            )
+            .await?;
+        }
+        Ok(())
+    }
+
+    /// Re-screens every published entry as of `as_of`, and expires the entries of batches
+    /// whose validity ended before it (closing those batches). One transaction.
+    pub async fn rescreen(&self, actor: &Actor, as_of: NaiveDate) -> Result<RescreenReport> {
+        let actor = Actor {
+            today: as_of,
+            ..actor.clone()
+        };
+        let mut report = RescreenReport {
+            as_of: Some(as_of),
+            ..Default::default()
+        };
+        let txn = self.write().await?;
+        let ended = whitelist_batch::Entity::find()
+            .filter(whitelist_batch::Column::Status.eq(BatchStatus::Published.as_str()))
+            .filter(whitelist_batch::Column::ValidUntil.lt(as_of))
+            .all(&txn)
+            .await?;
+        for b in ended {
+            let entries = whitelist_entry::Entity::find()
+                .filter(whitelist_entry::Column::BatchId.eq(b.id))
+                .filter(whitelist_entry::Column::Status.is_in([
+                    EntryStatus::Published.as_str(),
+                    EntryStatus::Suspended.as_str(),
+                ]))
+                .all(&txn)
+                .await?;
+            for e in entries {
+                self.apply(
+                    &txn,
+                    &actor,
+                    &e,
+                    Transition::Expire,
+                    ReasonCode::ValidityEnded,
+                    &format!(
+                        "批次有效期至{} / the batch was valid until {}",
+                        b.valid_until, b.valid_until
+                    ),
+                    None,
+                    None,
+                )
+                .await?;
+                report.expired.push(e.id);
+            }
+            let key = b.id.to_string();
+            let am = whitelist_batch::ActiveModel {
+                status: Set(BatchStatus::Closed.as_str().into()),
+                version: Set(b.version + 1),
+                updated_at: Set(Utc::now()),
+                ..Default::default()
+            };
+            write_if_version::<whitelist_batch::Entity>(
+                &txn,
+                am,
+                (
+                    whitelist_batch::Column::Id,
+                    whitelist_batch::Column::Version,
+                ),
+                b.id,
+                b.version,
+                ("batch", &key),
+            )
+            .await?;
+            let before = batch_from_row(b.clone())?;
+            let after = BatchRecord {
+                status: BatchStatus::Closed,
+                version: b.version + 1,
+                ..before.clone()
+            };
+            audit::record(
+                &txn,
+                &actor,
+                Utc::now(),
+                Change {
+                    entity: "whitelist_batch",
+                    key: &key,
+                    action: "close",
+                    park_id: None,
+                    reason: Some("validity_ended".into()),
+                    before: serde_json::to_value(&before).ok(),
+                    after: serde_json::to_value(&after).ok(),
+                },
+            )
+            .await?;
+            report.closed_batches.push(b.id);
+        }
+        let published = whitelist_entry::Entity::find()
+            .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
+            .all(&txn)
+            .await?;
+        for e in published {
+            report.checked += 1;
+            let s = self.screen_enterprise(&txn, e.enterprise_id, as_of).await?;
+            if !s.passed {
+                let reason = format!("复核暂停：{}", s.summary());
+                self.apply(
+                    &txn,
+                    &actor,
+                    &e,
+                    Transition::Suspend,
+                    s.reason_code(),
+                    &reason,
+                    Some(&s),
+                    None,
+                )
+                .await?;
+                report.suspended.push((e.id, s.summary()));
+            }
+        }
+        txn.commit().await?;
+        Ok(report)
+    }
+
+    /// One entry.
+    pub async fn entry(&self, id: i64) -> Result<Option<EntryRecord>> {
+        let Some(row) = whitelist_entry::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+        else {
+            return Ok(None);
+        };
+        Ok(self.entry_records(vec![row]).await?.pop())
+    }
+
+    /// A page of entries, in id order.
+    pub async fn entries(
+        &self,
+        filter: &EntryFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<EntryRecord>> {
+        let mut q = whitelist_entry::Entity::find().order_by_asc(whitelist_entry::Column::Id);
+        if !filter.statuses.is_empty() {
+            q = q.filter(
+                whitelist_entry::Column::Status.is_in(filter.statuses.iter().map(|s| s.as_str())),
+            );
+        }
+        if let Some(code) = &filter.park {
+            let Some(p) = park::Entity::find()
+                .filter(park::Column::Code.eq(code.as_str()))
+                .one(&self.db)
+                .await?
+            else {
+                return Ok(Page {
+                    items: vec![],
+                    next: None,
+                });
+            };
+            q = q.filter(whitelist_entry::Column::ParkId.eq(p.id));
+        }
+        if let Some(b) = filter.batch {
+            q = q.filter(whitelist_entry::Column::BatchId.eq(b));
+        }
+        if let Some(a) = after {
+            q = q.filter(whitelist_entry::Column::Id.gt(a));
+        }
+        let rows = q.limit(limit + 1).all(&self.db).await?;
+        let p = page(rows, limit, |r| r.id, |r| r);
+        Ok(Page {
+            items: self.entry_records(p.items).await?,
+            next: p.next,
+        })
+    }
+
+    /// Whether the enterprise has a published entry: what opens it to banks.
+    pub async fn is_published(&self, uscc: &Uscc) -> Result<bool> {
+        let Some((id, _)) = self.enterprise_ref(&self.db, uscc).await? else {
+            return Ok(false);
+        };
+        Ok(whitelist_entry::Entity::find()
+            .filter(whitelist_entry::Column::LiveEnterpriseId.eq(id))
+            .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
+            .one(&self.db)
+            .await?
+            .is_some())
+    }
+
+    async fn entry_records(&self, rows: Vec<whitelist_entry::Model>) -> Result<Vec<EntryRecord>> {
+        let batches: HashMap<i64, String> = whitelist_batch::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|b| (b.id, b.name))
+            .collect();
+        let parks: HashMap<i64, String> = park::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.id, p.code))
+            .collect();
+        let ids: Vec<i64> = rows.iter().map(|r| r.enterprise_id).collect();
+        let enterprises: HashMap<i64, (String, String)> = enterprise::Entity::find()
+            .filter(enterprise::Column::Id.is_in(ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| (e.id, (e.uscc, e.name)))
+            .collect();
+        rows.into_iter()
+            .map(|r| {
+                let (uscc, name) = enterprises
+                    .get(&r.enterprise_id)
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt("entry enterprise"))?;
+                Ok(EntryRecord {
+                    id: r.id,
+                    batch_id: r.batch_id,
+                    batch_name: batches.get(&r.batch_id).cloned().unwrap_or_default(),
+                    uscc: corrupt(Uscc::parse(&uscc))?,
+                    enterprise_name: name,
+                    park: corrupt(ParkCode::parse(
+                        parks
+                            .get(&r.park_id)
+                            .map(String::as_str)
+                            .unwrap_or_default(),
+                    ))?,
+                    status: corrupt(EntryStatus::parse(&r.status))?,
+                    nominated_by: r.nominated_by,
+                    screening: corrupt(serde_json::from_value(r.screening))?,
+                    override_reason: r.override_reason,
+                    reason_code: corrupt(ReasonCode::parse(&r.reason_code))?,
+                    reason: r.reason,
+                    published_on: r.published_on,
+                    version: r.version,
+                    created_at: r.created_at,
+                    updated_at: r.updated_at,
+                })
+            })
+            .collect()
+    }
+}
+
+/// One row of a batch as officials circulate it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ExportRow {
+    pub enterprise_name: String,
+    pub uscc: String,
+    pub park_name: String,
+    pub industry: String,
+    pub valid_invention_patents: u32,
+    pub high_value_invention_patents: u32,
+    /// The qualifications valid on the day, in Chinese.
+    pub qualifications: Vec<String>,
+    /// The day the entry was published (入选日期).
+    pub listed_on: Option<NaiveDate>,
+    pub status: EntryStatus,
+}
+
+impl Store {
+    /// The rows of a batch with these statuses (and of one park, if given), with patent
+    /// counts as of `as_of`.
+    pub async fn batch_rows(
+        &self,
+        batch_id: i64,
+        statuses: &[EntryStatus],
+        park_scope: Option<&ParkCode>,
+        as_of: NaiveDate,
+    ) -> Result<Vec<ExportRow>> {
+        let filter = EntryFilter {
+            statuses: statuses.to_vec(),
+            park: park_scope.cloned(),
+            batch: Some(batch_id),
+        };
+        let mut out = Vec::new();
+        let mut after = None;
+        let parks: HashMap<String, String> = park::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|p| (p.code, p.name))
+            .collect();
+        loop {
+            let page = self.entries(&filter, after, 500).await?;
+            for e in page.items {
+                let Some(ent) = self.enterprise(&e.uscc).await? else {
+                    continue;
+                };
+                let (eid, _) = self
+                    .enterprise_ref(&self.db, &e.uscc)
+                    .await?
+                    .ok_or_else(|| StoreError::corrupt("entry enterprise"))?;
+                let patents = patent::Entity::find()
+                    .filter(patent::Column::EnterpriseId.eq(eid))
+                    .all(&self.db)
+                    .await?;
+                let (mut valid, mut high) = (0, 0);
+                for r in patents {
+                    let p = crate::patents::patent_from_row(r, e.uscc.clone(), Vec::new())?.value;
+                    if p.kind().is_invention() && p.is_valid(as_of) {
+                        valid += 1;
+                        if p.is_high_value(as_of) {
+                            high += 1;
+                        }
+                    }
+                }
+                out.push(ExportRow {
+                    enterprise_name: e.enterprise_name,
+                    uscc: e.uscc.to_string(),
+                    park_name: parks
+                        .get(e.park.as_str())
+                        .cloned()
+                        .unwrap_or_else(|| e.park.to_string()),
+                    industry: ent.value.industry.as_str().into(),
+                    valid_invention_patents: valid,
+                    high_value_invention_patents: high,
+                    qualifications: ent
+                        .value
+                        .qualifications
+                        .iter()
+                        .filter(|q| as_of <= q.valid_until)
+                        .map(|q| q.kind.label_zh().to_owned())
+                        .collect(),
+                    listed_on: e.published_on,
+                    status: e.status,
+                });
+            }
+            match page.next {
+                Some(n) => after = Some(n),
+                None => break,
+            }
+        }
+        Ok(out)
+    }
+}
