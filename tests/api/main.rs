@@ -8,3 +8,4 @@ mod access;
 mod errors;
 mod health;
 mod registry;
+mod whitelist;

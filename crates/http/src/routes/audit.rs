@@ -69,12 +69,21 @@ async fn audit_log(
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paged<AuditView>>> {
-    auth.require_admin()?;
+    let park_id = match (&auth.0.role, &auth.0.park) {
+        (pledge_store::Role::Admin, _) => None,
+        (pledge_store::Role::Park, Some((id, _))) => Some(*id),
+        _ => {
+            return Err(crate::error::ApiError::forbidden(
+                "admin_only",
+                "银行不能查看审计日志 / banks do not read the audit log",
+            ));
+        }
+    };
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
     let filter = AuditFilter {
         entity: q.entity.filter(|e| !e.is_empty()),
         entity_key: q.key.filter(|k| !k.is_empty()),
-        park_id: None,
+        park_id,
     };
     Ok(Json(Paged::from_page(
         s.store.audit_log(&filter, after, limit).await?,

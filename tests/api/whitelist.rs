@@ -1,0 +1,694 @@
+use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+e2e!(
+    an_enterprise_goes_onto_the_list_and_banks_see_it,
+    every_role_hears_no,
+    the_nominator_never_approves,
+    racing_approvals_exactly_one_wins,
+    a_risk_flag_suspends_at_once,
+    rescreening_expires_and_suspends,
+    exports_read_back_cell_by_cell,
+);
+
+/// Parks, two enterprises of xxhtz with a valid invention patent, one of hqkfq without.
+async fn setup(app: &TestApp) -> Value {
+    app.seed().await;
+    for (i, park) in [(1, "xxhtz"), (2, "xxhtz"), (3, "hqkfq")] {
+        assert_eq!(
+            app.post("/api/v1/enterprises", &app.admin, enterprise_body(i, park))
+                .await
+                .status,
+            StatusCode::CREATED
+        );
+    }
+    assert_eq!(
+        app.put("/api/v1/patents/201710601862.3", &app.admin, patent_body(1))
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let mut second = patent_body(2);
+    second["filing_date"] = json!("2018-03-05");
+    assert_eq!(
+        app.put("/api/v1/patents/201810601862.8", &app.admin, second)
+            .await
+            .status,
+        StatusCode::CREATED
+    );
+    let b = app
+        .post(
+            "/api/v1/whitelist/batches",
+            &app.admin,
+            json!({"name": "2026年第一批知识产权金融普惠企业白名单", "valid_until": "2027-12-31"}),
+        )
+        .await;
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+    b.body
+}
+
+fn decision(version: i64) -> Value {
+    json!({"version": version, "reason_code": "meets_criteria", "reason": "经复核符合条件"})
+}
+
+async fn nominate(app: &TestApp, token: &str, batch: i64, i: u32) -> Value {
+    let a = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{batch}/entries"),
+            token,
+            json!({"uscc": uscc(i)}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    a.body
+}
+
+async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
+    let batch = setup(&app).await;
+    let bid = batch["id"].as_i64().expect("id");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let entry = nominate(&app, &park, bid, 1).await;
+    assert_eq!(entry["status"], "nominated");
+    assert_eq!(entry["screening"]["passed"], true);
+    assert_eq!(entry["allowed"], json!(["approve", "reject", "remove"]));
+    let id = entry["id"].as_i64().expect("id");
+    let approved = app
+        .post(
+            &format!("/api/v1/whitelist/entries/{id}/approve"),
+            &app.admin,
+            decision(1),
+        )
+        .await;
+    assert_eq!(
+        (approved.status, approved.body["status"].as_str()),
+        (StatusCode::OK, Some("approved")),
+        "{}",
+        approved.body
+    );
+
+    let bank = app.token("bank", None, Some("boc")).await;
+    app.get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
+        .await
+        .problem(403, "not_published");
+    let published = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{bid}/publish"),
+            &app.admin,
+            json!({"version": batch["version"]}),
+        )
+        .await;
+    assert_eq!(published.body["status"], "published", "{}", published.body);
+
+    let seen = app.get("/api/v1/whitelist/entries", &bank).await;
+    assert_eq!(seen.body["items"].as_array().map(Vec::len), Some(1));
+    assert_eq!(
+        seen.body["items"][0]["published_on"].as_str().is_some(),
+        true
+    );
+    let e = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
+        .await;
+    assert_eq!(e.status, StatusCode::OK);
+    assert!(
+        e.body["contact"].is_null() && e.body["contact_withheld"] == true,
+        "no consent, no contact"
+    );
+    let patents = app
+        .get(&format!("/api/v1/enterprises/{}/patents", uscc(1)), &bank)
+        .await;
+    assert_eq!(patents.body["items"][0]["computed"]["valid"], true);
+    app.get(&format!("/api/v1/enterprises/{}", uscc(2)), &bank)
+        .await
+        .problem(403, "not_published");
+    app.get("/api/v1/patents/201810601862.8", &bank)
+        .await
+        .problem(403, "not_published");
+
+    let history = app
+        .get(
+            &format!("/api/v1/whitelist/entries/{id}/history"),
+            &app.admin,
+        )
+        .await;
+    let actions: Vec<&str> = history
+        .body
+        .as_array()
+        .expect("history")
+        .iter()
+        .filter_map(|h| h["action"].as_str())
+        .collect();
+    assert_eq!(actions, vec!["nominate", "approve", "publish"]);
+    assert_eq!(history.body[1]["before"]["status"], "nominated");
+    assert_eq!(history.body[1]["after"]["status"], "approved");
+    assert!(
+        history.body[1]["reason"]
+            .as_str()
+            .is_some_and(|r| r.starts_with("meets_criteria"))
+    );
+}
+
+async fn every_role_hears_no(app: TestApp) {
+    let batch = setup(&app).await;
+    let bid = batch["id"].as_i64().expect("id");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let other_park = app.token("park", Some("hqkfq"), None).await;
+    let bank = app.token("bank", None, Some("boc")).await;
+    let entry = nominate(&app, &park, bid, 1).await;
+    let id = entry["id"].as_i64().expect("id");
+    let before = app.audit_len().await;
+
+    app.post(
+        &format!("/api/v1/whitelist/batches/{bid}/entries"),
+        &park,
+        json!({"uscc": uscc(3)}),
+    )
+    .await
+    .problem(403, "out_of_scope");
+    app.post(
+        &format!("/api/v1/whitelist/batches/{bid}/entries"),
+        &park,
+        json!({"uscc": uscc(1)}),
+    )
+    .await
+    .problem(409, "already_listed");
+    app.post(
+        &format!("/api/v1/whitelist/batches/{bid}/entries"),
+        &bank,
+        json!({"uscc": uscc(2)}),
+    )
+    .await
+    .problem(403, "read_only_role");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/approve"),
+        &park,
+        decision(1),
+    )
+    .await
+    .problem(403, "admin_only");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/approve"),
+        &bank,
+        decision(1),
+    )
+    .await
+    .problem(403, "admin_only");
+    app.post(
+        "/api/v1/whitelist/batches",
+        &park,
+        json!({"name": "私设批次", "valid_until": "2027-12-31"}),
+    )
+    .await
+    .problem(403, "admin_only");
+    app.post(
+        &format!("/api/v1/whitelist/batches/{bid}/publish"),
+        &park,
+        json!({"version": 1}),
+    )
+    .await
+    .problem(403, "admin_only");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/approve"),
+        &app.admin,
+        decision(9),
+    )
+    .await
+    .problem(409, "version_conflict");
+    let illegal = app
+        .post(
+            &format!("/api/v1/whitelist/entries/{id}/reinstate"),
+            &app.admin,
+            decision(1),
+        )
+        .await;
+    assert!(
+        illegal.problem(409, "illegal_transition")["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("approve, reject, remove"))
+    );
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/teleport"),
+        &app.admin,
+        decision(1),
+    )
+    .await
+    .problem(404, "not_found");
+    app.post(
+        &format!("/api/v1/whitelist/batches/{bid}/publish"),
+        &app.admin,
+        json!({"version": 1}),
+    )
+    .await
+    .problem(409, "undecided_entries");
+    let bad = app
+        .post(
+            &format!("/api/v1/whitelist/entries/{id}/reject"),
+            &app.admin,
+            json!({"version": 1, "reason_code": "because", "reason": ""}),
+        )
+        .await;
+    assert_eq!(
+        bad.field_errors(),
+        vec![
+            ("reason_code".to_owned(), "unknown_value".to_owned()),
+            ("reason".to_owned(), "text_length".to_owned())
+        ]
+    );
+    app.get(&format!("/api/v1/whitelist/entries/{id}"), &other_park)
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("/api/v1/whitelist/entries/{id}"), &bank)
+        .await
+        .problem(404, "not_found");
+    app.get("/api/v1/whitelist/entries?status=nominated", &bank)
+        .await
+        .problem(403, "not_published");
+    app.get("/api/v1/whitelist/entries?park=hqkfq", &park)
+        .await
+        .problem(403, "out_of_scope");
+    app.get("/api/v1/audit", &bank)
+        .await
+        .problem(403, "admin_only");
+    assert_eq!(
+        app.audit_len().await,
+        before,
+        "every refusal changed nothing"
+    );
+
+    let own = app.get("/api/v1/audit?entity=whitelist_entry", &park).await;
+    assert_eq!(own.body["items"].as_array().map(Vec::len), Some(1));
+    let others = app
+        .get("/api/v1/audit?entity=whitelist_entry", &other_park)
+        .await;
+    assert_eq!(others.body["items"].as_array().map(Vec::len), Some(0));
+}
+
+async fn the_nominator_never_approves(app: TestApp) {
+    let batch = setup(&app).await;
+    let bid = batch["id"].as_i64().expect("id");
+    let a = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            json!({"role": "admin", "name": "李处长"}),
+        )
+        .await;
+    let admin_li = a.body["token"].as_str().expect("token").to_owned();
+    let a = app
+        .post(
+            "/api/v1/tokens",
+            &app.admin,
+            json!({"role": "park", "park": "xxhtz", "name": "李处长"}),
+        )
+        .await;
+    let park_li = a.body["token"].as_str().expect("token").to_owned();
+
+    let own = nominate(&app, &admin_li, bid, 1).await;
+    let id = own["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/approve"),
+        &admin_li,
+        decision(1),
+    )
+    .await
+    .problem(403, "four_eyes");
+    let via_park = nominate(&app, &park_li, bid, 2).await;
+    let id2 = via_park["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id2}/approve"),
+        &admin_li,
+        decision(1),
+    )
+    .await
+    .problem(403, "four_eyes");
+    let ok = app
+        .post(
+            &format!("/api/v1/whitelist/entries/{id}/approve"),
+            &app.admin,
+            decision(1),
+        )
+        .await;
+    assert_eq!(ok.body["status"], "approved", "{}", ok.body);
+
+    let failing = nominate(&app, &app.admin, bid, 3).await;
+    assert_eq!(failing["screening"]["passed"], false);
+    assert_eq!(
+        failing["screening"]["failures"][0]["code"],
+        "valid_invention_patents"
+    );
+    assert_eq!(
+        (
+            failing["screening"]["failures"][0]["need"].as_str(),
+            failing["screening"]["failures"][0]["have"].as_str()
+        ),
+        (Some("1"), Some("0"))
+    );
+    let id3 = failing["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id3}/approve"),
+        &admin_li,
+        decision(1),
+    )
+    .await
+    .problem(409, "screening_failed");
+    let mut forced = decision(1);
+    forced["override_reason"] = json!("该企业发明专利已获授权，登记在途，特批");
+    let ok = app
+        .post(
+            &format!("/api/v1/whitelist/entries/{id3}/approve"),
+            &admin_li,
+            forced,
+        )
+        .await;
+    assert_eq!(
+        (ok.body["status"].as_str(), ok.body["reason_code"].as_str()),
+        (Some("approved"), Some("admin_override")),
+        "{}",
+        ok.body
+    );
+    assert!(
+        ok.body["override_reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("特批"))
+    );
+}
+
+async fn racing_approvals_exactly_one_wins(app: TestApp) {
+    let batch = setup(&app).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let entry = nominate(&app, &park, batch["id"].as_i64().expect("id"), 1).await;
+    let path = format!("/api/v1/whitelist/entries/{}/approve", entry["id"]);
+    let mut tasks = Vec::new();
+    for _ in 0..5 {
+        let (client, url, token) = (
+            app.client.clone(),
+            format!("{}{path}", app.base),
+            app.admin.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(url)
+                .bearer_auth(token)
+                .json(&decision(1))
+                .send()
+                .await
+                .map(|r| r.status().as_u16())
+        }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.expect("task").expect("answer"));
+    }
+    assert_eq!(
+        statuses.iter().filter(|s| **s == 200).count(),
+        1,
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.iter().all(|s| *s == 200 || *s == 409),
+        "{statuses:?}"
+    );
+    let history = app
+        .get(
+            &format!("/api/v1/whitelist/entries/{}/history", entry["id"]),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(
+        history.body.as_array().map(Vec::len),
+        Some(2),
+        "one nomination, one approval"
+    );
+}
+
+async fn publish_one(app: &TestApp, batch: &Value, i: u32) -> i64 {
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let bid = batch["id"].as_i64().expect("id");
+    let entry = nominate(app, &park, bid, i).await;
+    let id = entry["id"].as_i64().expect("id");
+    app.post(
+        &format!("/api/v1/whitelist/entries/{id}/approve"),
+        &app.admin,
+        decision(1),
+    )
+    .await;
+    let p = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{bid}/publish"),
+            &app.admin,
+            json!({"version": batch["version"]}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    id
+}
+
+async fn a_risk_flag_suspends_at_once(app: TestApp) {
+    let batch = setup(&app).await;
+    let id = publish_one(&app, &batch, 1).await;
+    let mut flagged = enterprise_body(1, "xxhtz");
+    flagged["risk_flags"] = json!([{"kind": "dishonest_debtor", "recorded_on": "2026-01-15"}]);
+    flagged["version"] = json!(1);
+    let a = app
+        .put(
+            &format!("/api/v1/enterprises/{}", uscc(1)),
+            &app.admin,
+            flagged,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let e = app
+        .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
+        .await;
+    assert_eq!(
+        (e.body["status"].as_str(), e.body["reason_code"].as_str()),
+        (Some("suspended"), Some("risk_flag")),
+        "{}",
+        e.body
+    );
+    assert!(
+        e.body["reason"]
+            .as_str()
+            .is_some_and(|r| r.contains("失信被执行人"))
+    );
+    let bank = app.token("bank", None, Some("boc")).await;
+    app.get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
+        .await
+        .problem(403, "not_published");
+    let version = e.body["version"].as_i64().expect("version");
+    let back = app.post(&format!("/api/v1/whitelist/entries/{id}/reinstate"), &app.admin, json!({"version": version, "reason_code": "data_corrected", "reason": "法院已撤销失信记录"})).await;
+    assert_eq!(back.body["status"], "published", "{}", back.body);
+
+    let mut lapsed = patent_body(1);
+    lapsed["legal_status"] = json!("lapsed_unpaid_fee");
+    lapsed["version"] = json!(1);
+    assert_eq!(
+        app.put("/api/v1/patents/201710601862.3", &app.admin, lapsed)
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let e = app
+        .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
+        .await;
+    assert_eq!(
+        (e.body["status"].as_str(), e.body["reason_code"].as_str()),
+        (Some("suspended"), Some("lost_valid_ip")),
+        "{}",
+        e.body
+    );
+}
+
+async fn rescreening_expires_and_suspends(app: TestApp) {
+    let batch = setup(&app).await;
+    let id = publish_one(&app, &batch, 1).await;
+    let r = app
+        .post(
+            "/api/v1/whitelist/rescreen",
+            &app.admin,
+            json!({"as_of": "2027-06-01"}),
+        )
+        .await;
+    assert_eq!(
+        (
+            r.body["checked"].as_i64(),
+            r.body["suspended"].as_array().map(Vec::len)
+        ),
+        (Some(1), Some(0)),
+        "{}",
+        r.body
+    );
+    let r = app
+        .post(
+            "/api/v1/whitelist/rescreen",
+            &app.admin,
+            json!({"as_of": "2028-01-01"}),
+        )
+        .await;
+    assert_eq!(r.body["expired"], json!([id]), "{}", r.body);
+    assert_eq!(r.body["closed_batches"], json!([batch["id"]]));
+    let e = app
+        .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
+        .await;
+    assert_eq!(e.body["status"], "expired");
+    assert_eq!(e.body["allowed"], json!([]));
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let again = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{}/entries", batch["id"]),
+            &park,
+            json!({"uscc": uscc(1)}),
+        )
+        .await;
+    again.problem(409, "batch_not_draft");
+    let b = app
+        .post(
+            "/api/v1/whitelist/batches",
+            &app.admin,
+            json!({"name": "2028年第一批", "valid_until": "2029-12-31"}),
+        )
+        .await;
+    let renewed = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{}/entries", b.body["id"]),
+            &park,
+            json!({"uscc": uscc(1)}),
+        )
+        .await;
+    assert_eq!(
+        renewed.status,
+        StatusCode::CREATED,
+        "an expired entry is no longer live: {}",
+        renewed.body
+    );
+}
+
+async fn exports_read_back_cell_by_cell(app: TestApp) {
+    use calamine::{Data, Reader, Xlsx};
+    let batch = setup(&app).await;
+    publish_one(&app, &batch, 1).await;
+    let url = format!(
+        "{}/api/v1/whitelist/batches/{}/export?format=xlsx&as_of=2026-11-27",
+        app.base, batch["id"]
+    );
+    let res = app
+        .client
+        .get(&url)
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("export");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .contains("spreadsheetml")
+    );
+    let bytes = res.bytes().await.expect("bytes").to_vec();
+    let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = wb.worksheet_range("白名单").expect("sheet");
+    let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
+    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    assert_eq!(
+        header,
+        vec![
+            "序号",
+            "企业名称",
+            "统一社会信用代码",
+            "所属园区",
+            "所属行业",
+            "有效发明专利数",
+            "高价值发明专利数",
+            "资质",
+            "入选日期"
+        ]
+    );
+    assert_eq!(rows.len(), 2);
+    let r = &rows[1];
+    assert_eq!(r[0], Data::Float(1.0));
+    assert_eq!(r[1], Data::String("新乡市测试1机械有限公司".into()));
+    assert_eq!(r[2], Data::String(uscc(1)));
+    assert_eq!(r[3], Data::String("新乡高新区".into()));
+    assert_eq!(r[4], Data::String("C3421".into()));
+    assert_eq!(r[5], Data::Float(1.0));
+    assert_eq!(
+        r[6],
+        Data::Float(1.0),
+        "strategic emerging industry makes it high-value"
+    );
+    assert_eq!(r[7], Data::String("高新技术企业".into()));
+    let serial = match &r[8] {
+        Data::DateTime(d) => d.as_f64(),
+        other => panic!("入选日期 is not a date cell: {other:?}"),
+    };
+    let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("Excel's epoch");
+    assert_eq!(
+        serial,
+        (pledge_http::today() - epoch).num_days() as f64,
+        "published today"
+    );
+
+    let csv = app
+        .client
+        .get(format!(
+            "{}/api/v1/whitelist/batches/{}/export?format=csv",
+            app.base, batch["id"]
+        ))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("csv");
+    let text = csv.bytes().await.expect("bytes");
+    assert!(
+        text.starts_with(b"\xEF\xBB\xBF"),
+        "UTF-8 with BOM for Excel and WPS"
+    );
+    let body = String::from_utf8(text[3..].to_vec()).expect("utf-8");
+    let lines: Vec<&str> = body.lines().collect();
+    assert_eq!(
+        lines[0],
+        "序号,企业名称,统一社会信用代码,所属园区,所属行业,有效发明专利数,高价值发明专利数,资质,入选日期"
+    );
+    assert!(
+        lines[1].starts_with(&format!(
+            "1,新乡市测试1机械有限公司,{},新乡高新区,C3421,1,1,高新技术企业,",
+            uscc(1)
+        )),
+        "{}",
+        lines[1]
+    );
+
+    let other = app.token("park", Some("hqkfq"), None).await;
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/whitelist/batches/{}/export?format=csv",
+            app.base, batch["id"]
+        ))
+        .bearer_auth(&other)
+        .send()
+        .await
+        .expect("csv");
+    let body = res.text().await.expect("text");
+    assert_eq!(
+        body.lines().count(),
+        1,
+        "another park's export holds only the header: {body}"
+    );
+    let a = app
+        .call(
+            Method::GET,
+            &format!(
+                "/api/v1/whitelist/batches/{}/export?format=pdf",
+                batch["id"]
+            ),
+            Some(&app.admin),
+            None,
+        )
+        .await;
+    assert_eq!(
+        a.field_errors(),
+        vec![("format".to_owned(), "unknown_value".to_owned())]
+    );
+}
