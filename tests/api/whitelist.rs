@@ -102,10 +102,7 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
 
     let seen = app.get("/api/v1/whitelist/entries", &bank).await;
     assert_eq!(seen.body["items"].as_array().map(Vec::len), Some(1));
-    assert_eq!(
-        seen.body["items"][0]["published_on"].as_str().is_some(),
-        true
-    );
+    assert!(seen.body["items"][0]["published_on"].as_str().is_some());
     let e = app
         .get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
         .await;
