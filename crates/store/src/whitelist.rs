@@ -120,6 +120,31 @@ fn entry_audit(r: &whitelist_entry::Model) -> serde_json::Value {
 
 const KEY_CRITERIA: i64 = 1;
 
+/// The refusal of a step the lifecycle forbids, naming the steps it allows.
+fn illegal(id: i64, from: EntryStatus, t: Transition) -> StoreError {
+    let allowed: Vec<&str> = from
+        .allowed()
+        .iter()
+        .filter(|t| !matches!(t, Transition::Publish | Transition::Expire))
+        .map(|t| t.as_str())
+        .collect();
+    let (zh, en) = if allowed.is_empty() {
+        ("无".to_owned(), "none".to_owned())
+    } else {
+        (allowed.join(", "), allowed.join(", "))
+    };
+    StoreError::Conflict {
+        code: "illegal_transition",
+        detail: format!(
+            "条目{id}处于{}，不能{}；可执行：{zh} / entry {id} is {}: cannot {}; allowed: {en}",
+            from.label_zh(),
+            t.label_zh(),
+            from.as_str(),
+            t.as_str()
+        ),
+    }
+}
+
 impl Store {
     /// The entry criteria in force (the common ones until the office sets its own).
     pub async fn criteria(&self) -> Result<(Criteria, i64)> {
@@ -398,29 +423,7 @@ impl Store {
     ) -> Result<whitelist_entry::Model> {
         let from = corrupt(EntryStatus::parse(&row.status))?;
         let Some(to) = from.after(t) else {
-            let allowed: Vec<&str> = from.allowed().iter().map(|t| t.as_str()).collect();
-            return Err(StoreError::Conflict {
-                code: "illegal_transition",
-                detail: format!(
-                    "条目{}处于{}，不能{}；可执行：{} / entry {} is {}: cannot {}; allowed: {}",
-                    row.id,
-                    from.label_zh(),
-                    t.label_zh(),
-                    if allowed.is_empty() {
-                        "无".into()
-                    } else {
-                        allowed.join(", ")
-                    },
-                    row.id,
-                    from.as_str(),
-                    t.as_str(),
-                    if allowed.is_empty() {
-                        "none".into()
-                    } else {
-                        allowed.join(", ")
-                    }
-                ),
-            });
+            return Err(illegal(row.id, from, t));
         };
         let now = Utc::now();
         let mut after = row.clone();
@@ -515,6 +518,11 @@ impl Store {
                 expected: req.version,
                 current: row.version,
             });
+        }
+        let from = corrupt(EntryStatus::parse(&row.status))?;
+        if from.after(req.transition).is_none() {
+            // Refused before four-eyes or screening are judged.
+            return Err(illegal(row.id, from, req.transition));
         }
         let mut screening = None;
         let mut override_reason = None;
