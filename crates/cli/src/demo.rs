@@ -26,19 +26,21 @@ pub struct Report {
     pub patents: usize,
     pub trademarks: usize,
     pub appraisals: usize,
+    pub listed: usize,
 }
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals",
+            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals, {} white-list entries",
             self.parks,
             self.banks,
             self.enterprises,
             self.patents,
             self.trademarks,
-            self.appraisals
+            self.appraisals,
+            self.listed
         )
     }
 }
@@ -479,7 +481,79 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
             }
         }
     }
+    report.listed = publish_first_batch(store, today).await?;
     Ok(report)
+}
+
+/// The first white-list batch, as the parks and the office would have decided it: every
+/// enterprise nominated by its park, those that pass screening approved by the office (the
+/// others rejected with their reasons), and the batch published. Only when there is no batch.
+async fn publish_first_batch(store: &Store, today: NaiveDate) -> Result<usize> {
+    use pledge_domain::{EntryStatus, ReasonCode, Transition};
+    use pledge_store::{EntryFilter, TransitionRequest};
+    if !store.batches().await?.is_empty() {
+        return Ok(0);
+    }
+    let park_official = Actor {
+        holder: "园区经办人".into(),
+        ..Actor::cli("demo-park", today)
+    };
+    let reviewer = Actor {
+        holder: "市知识产权局审核员".into(),
+        ..Actor::cli("demo-office", today)
+    };
+    let name = Text::parse(
+        &format!("{}年第一批知识产权金融普惠企业白名单", today.year()),
+        2,
+        100,
+    )?;
+    let valid_until = today.checked_add_months(Months::new(12)).unwrap_or(today);
+    let batch = store.create_batch(&reviewer, &name, valid_until).await?;
+    let mut after = None;
+    let mut usccs = Vec::new();
+    loop {
+        let page = store
+            .list_enterprises(&Default::default(), after, 500)
+            .await?;
+        usccs.extend(page.items.into_iter().map(|e| e.value.uscc));
+        match page.next {
+            Some(n) => after = Some(n),
+            None => break,
+        }
+    }
+    for uscc in &usccs {
+        let entry = store.nominate(&park_official, batch.id, uscc, None).await?;
+        let (transition, reason_code, reason) = if entry.screening.passed {
+            (
+                Transition::Approve,
+                ReasonCode::MeetsCriteria,
+                "经复核符合入选条件".to_owned(),
+            )
+        } else {
+            (
+                Transition::Reject,
+                ReasonCode::FailsCriteria,
+                entry.screening.summary(),
+            )
+        };
+        let req = TransitionRequest {
+            transition,
+            version: entry.version,
+            reason_code,
+            reason,
+            override_reason: None,
+        };
+        store.transition(&reviewer, entry.id, req).await?;
+    }
+    store
+        .publish_batch(&reviewer, batch.id, batch.version)
+        .await?;
+    let filter = EntryFilter {
+        statuses: vec![EntryStatus::Published],
+        batch: Some(batch.id),
+        ..Default::default()
+    };
+    Ok(store.entries(&filter, None, 10_000).await?.items.len())
 }
 
 fn pick_title<'a>(rng: &mut Rng, titles: &[&'a str]) -> &'a str {

@@ -66,7 +66,7 @@ async fn the_demo_loads_once(backend: Backend) {
     assert!(ok, "{err}");
     assert_eq!(
         second.trim(),
-        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals"
+        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals, 0 white-list entries"
     );
     let store = db.store().await;
     let page = store
