@@ -295,6 +295,112 @@ mod tests {
         assert_eq!(S::Nominated.after(T::Publish), None);
     }
 
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("test date")
+    }
+
+    fn subject() -> (Enterprise, Vec<Patent>) {
+        use crate::*;
+        let uscc = Uscc::parse("91110000600037341L").expect("valid");
+        let e = Enterprise {
+            uscc: uscc.clone(),
+            name: Text::parse("新乡市某某机械有限公司", 2, 100).expect("valid"),
+            park: ParkCode::parse("xxhtz").expect("valid"),
+            region: RegionCode::parse("410702").expect("valid"),
+            industry: IndustryCode::parse("C35").expect("valid"),
+            strategic_industry: None,
+            founded_on: d(2020, 6, 1),
+            size: SizeClass::Small,
+            qualifications: vec![Qualification {
+                kind: QualificationKind::TechSme,
+                certificate_number: None,
+                valid_until: d(2026, 12, 31),
+            }],
+            risk_flags: vec![],
+            financing_need: None,
+            contact: None,
+            contact_consent: false,
+        };
+        let patent = |digits: &str, filed: NaiveDate, status: LegalStatus| Patent {
+            application_number: PatentApplicationNumber::from_digits(digits).expect("valid"),
+            title: Text::parse("一种装置", 1, 200).expect("valid"),
+            owner: uscc.clone(),
+            co_owners: vec![],
+            co_owners_consent: false,
+            filing_date: filed,
+            grant_date: Some(filed + chrono::Days::new(600)),
+            legal_status: status,
+            annual_fee_paid_until: Some(d(2027, 1, 1)),
+            pledge: None,
+            ipc_main: None,
+            publication_number: None,
+            high_value: HighValueFacts::default(),
+            same_day_double_filing: false,
+            appraisals: vec![],
+        };
+        let patents = vec![
+            patent("201810000001", d(2018, 1, 1), LegalStatus::InForce),
+            patent("201920000001", d(2019, 1, 1), LegalStatus::InForce),
+            patent("201710000001", d(2017, 1, 1), LegalStatus::LapsedUnpaidFee),
+        ];
+        (e, patents)
+    }
+
+    #[test]
+    fn screening_names_every_failing_criterion_with_need_and_have() {
+        let (mut e, patents) = subject();
+        let criteria = Criteria {
+            min_valid_invention_patents: 2,
+            min_valid_patents: 3,
+            excluded_risk_flags: vec![RiskFlagKind::DishonestDebtor],
+            any_of_qualifications: vec![
+                QualificationKind::HighTech,
+                QualificationKind::Specialized,
+            ],
+            min_years_in_operation: 8,
+        };
+        e.risk_flags.push(crate::RiskFlag {
+            kind: RiskFlagKind::DishonestDebtor,
+            recorded_on: d(2026, 1, 1),
+        });
+        let s = screen(&criteria, &e, &patents, d(2026, 11, 27));
+        assert!(!s.passed);
+        let got: Vec<(&str, &str, &str)> = s
+            .failures
+            .iter()
+            .map(|f| (f.code.as_str(), f.need.as_str(), f.have.as_str()))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("valid_invention_patents", "2", "1"),
+                ("valid_patents", "3", "2"),
+                ("risk_flag", "no dishonest_debtor", "dishonest_debtor"),
+                ("qualification", "high_tech | specialized", "none valid"),
+                ("years_in_operation", "8", "6"),
+            ]
+        );
+        assert_eq!(s.reason_code(), ReasonCode::LostValidIp);
+        assert!(s.summary().contains("需要2件有效发明专利，现有1件"));
+    }
+
+    #[test]
+    fn the_common_criteria_pass_a_clean_enterprise_until_its_patent_expires() {
+        let (e, patents) = subject();
+        assert!(screen(&Criteria::common(), &e, &patents, d(2026, 11, 27)).passed);
+        let s = screen(&Criteria::common(), &e, &patents, d(2038, 1, 1));
+        assert_eq!(s.failures[0].code, "valid_invention_patents");
+        let flagged = Enterprise {
+            risk_flags: vec![crate::RiskFlag {
+                kind: RiskFlagKind::AbnormalOperation,
+                recorded_on: d(2026, 1, 1),
+            }],
+            ..e
+        };
+        let s = screen(&Criteria::common(), &flagged, &patents, d(2026, 11, 27));
+        assert_eq!(s.reason_code(), ReasonCode::RiskFlag);
+    }
+
     proptest! {
         #[test]
         fn terminal_states_stay_terminal(path in proptest::collection::vec(0usize..7, 0..30)) {

@@ -78,6 +78,8 @@ pub enum ApiError {
     Internal(String),
     /// 503: a dependency (the database) does not answer.
     Unavailable(String),
+    /// 408: the request took longer than the server allows.
+    Timeout,
 }
 
 impl ApiError {
@@ -132,6 +134,11 @@ impl ApiError {
                 "unavailable",
                 "服务暂不可用 / unavailable",
             ),
+            Self::Timeout => (
+                StatusCode::REQUEST_TIMEOUT,
+                "timeout",
+                "请求超时 / request timeout",
+            ),
         }
     }
 
@@ -146,6 +153,7 @@ impl ApiError {
             Self::Validation(errors) => format!("{}个字段无效 / {} invalid field(s)", errors.len(), errors.len()),
             Self::Internal(_) => "请稍后重试，或凭请求编号联系管理员 / try again later, or report the x-request-id".into(),
             Self::Unavailable(_) => "数据库暂不可用 / the database does not answer".into(),
+            Self::Timeout => "请求处理超时，未完成的修改已回滚 / the request took too long; nothing it began was kept".into(),
         };
         Problem {
             kind: format!("urn:pledge:problem:{code}"),

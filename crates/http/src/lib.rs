@@ -88,12 +88,24 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
+        .layer(axum::middleware::map_response(timeout_as_problem))
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(TraceLayer::new_for_http().make_span_with(|req: &Request<_>| {
             let id = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
             tracing::info_span!("request", method = %req.method(), path = %req.uri().path(), request_id = %id, actor = tracing::field::Empty)
         }))
         .layer(SetRequestIdLayer::new(REQUEST_ID, ids))
+}
+
+/// The timeout layer answers with an empty 408; give it the problem body every error has.
+async fn timeout_as_problem(res: axum::response::Response) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    if res.status() == StatusCode::REQUEST_TIMEOUT
+        && !res.headers().contains_key(axum::http::header::CONTENT_TYPE)
+    {
+        return ApiError::Timeout.into_response();
+    }
+    res
 }
 
 /// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.

@@ -644,49 +644,67 @@ impl Store {
             )
             .await?;
         }
+        let after = self
+            .set_batch_status(&txn, actor, &batch, BatchStatus::Published, "publish", None)
+            .await?;
+        txn.commit().await?;
+        Ok(after)
+    }
+
+    /// Moves a batch to `status` (publishing stamps the day), with its audit record.
+    async fn set_batch_status(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &Actor,
+        batch: &whitelist_batch::Model,
+        status: BatchStatus,
+        action: &'static str,
+        reason: Option<&str>,
+    ) -> Result<BatchRecord> {
+        let key = batch.id.to_string();
         let now = Utc::now();
+        let published_on = if status == BatchStatus::Published {
+            Some(actor.today)
+        } else {
+            batch.published_on
+        };
         let am = whitelist_batch::ActiveModel {
-            status: Set(BatchStatus::Published.as_str().into()),
-            published_on: Set(Some(actor.today)),
+            status: Set(status.as_str().into()),
+            published_on: Set(published_on),
             version: Set(batch.version + 1),
             updated_at: Set(now),
             ..Default::default()
         };
+        let columns = (
+            whitelist_batch::Column::Id,
+            whitelist_batch::Column::Version,
+        );
         write_if_version::<whitelist_batch::Entity>(
-            &txn,
+            txn,
             am,
-            (
-                whitelist_batch::Column::Id,
-                whitelist_batch::Column::Version,
-            ),
-            batch_id,
+            columns,
+            batch.id,
             batch.version,
             ("batch", &key),
         )
         .await?;
         let before = batch_from_row(batch.clone())?;
         let after = BatchRecord {
-            status: BatchStatus::Published,
-            published_on: Some(actor.today),
+            status,
+            published_on,
             version: batch.version + 1,
             ..before.clone()
         };
-        audit::record(
-            &txn,
-            actor,
-            now,
-            Change {
-                entity: "whitelist_batch",
-                key: &key,
-                action: "publish",
-                park_id: None,
-                reason: None,
-                before: serde_json::to_value(&before).ok(),
-                after: serde_json::to_value(&after).ok(),
-            },
-        )
-        .await?;
-        txn.commit().await?;
+        let change = Change {
+            entity: "whitelist_batch",
+            key: &key,
+            action,
+            park_id: None,
+            reason: reason.map(String::from),
+            before: serde_json::to_value(&before).ok(),
+            after: serde_json::to_value(&after).ok(),
+        };
+        audit::record(txn, actor, now, change).await?;
         Ok(after)
     }
 
@@ -769,44 +787,13 @@ impl Store {
                 .await?;
                 report.expired.push(e.id);
             }
-            let key = b.id.to_string();
-            let am = whitelist_batch::ActiveModel {
-                status: Set(BatchStatus::Closed.as_str().into()),
-                version: Set(b.version + 1),
-                updated_at: Set(Utc::now()),
-                ..Default::default()
-            };
-            write_if_version::<whitelist_batch::Entity>(
-                &txn,
-                am,
-                (
-                    whitelist_batch::Column::Id,
-                    whitelist_batch::Column::Version,
-                ),
-                b.id,
-                b.version,
-                ("batch", &key),
-            )
-            .await?;
-            let before = batch_from_row(b.clone())?;
-            let after = BatchRecord {
-                status: BatchStatus::Closed,
-                version: b.version + 1,
-                ..before.clone()
-            };
-            audit::record(
+            self.set_batch_status(
                 &txn,
                 &actor,
-                Utc::now(),
-                Change {
-                    entity: "whitelist_batch",
-                    key: &key,
-                    action: "close",
-                    park_id: None,
-                    reason: Some("validity_ended".into()),
-                    before: serde_json::to_value(&before).ok(),
-                    after: serde_json::to_value(&after).ok(),
-                },
+                &b,
+                BatchStatus::Closed,
+                "close",
+                Some("validity_ended"),
             )
             .await?;
             report.closed_batches.push(b.id);
