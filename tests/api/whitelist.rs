@@ -121,6 +121,24 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
     app.get("/api/v1/patents/201810601862.8", &bank)
         .await
         .problem(403, "not_published");
+    let mut consenting = enterprise_body(1, "xxhtz");
+    consenting["contact_consent"] = json!(true);
+    consenting["version"] = json!(1);
+    let a = app
+        .put(
+            &format!("/api/v1/enterprises/{}", uscc(1)),
+            &app.admin,
+            consenting,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let e = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
+        .await;
+    assert_eq!(
+        e.body["contact"]["phone"], "0373-1234567",
+        "with consent, the bank sees the contact"
+    );
 
     let history = app
         .get(
