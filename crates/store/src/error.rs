@@ -48,5 +48,10 @@ impl StoreError {
     }
 }
 
+/// Maps a stored value that no longer parses to `Corrupt`.
+pub(crate) fn corrupt<T, E: std::fmt::Display>(r: std::result::Result<T, E>) -> Result<T> {
+    r.map_err(StoreError::corrupt)
+}
+
 /// Store results.
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Change};
 use crate::entities::{appraisal, enterprise, patent};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, corrupt};
 use crate::records::page;
 use crate::registry::unique;
 use crate::{Actor, Page, Store, Versioned};
@@ -38,10 +38,6 @@ pub enum Upserted {
     Created,
     Updated,
     Unchanged,
-}
-
-fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
 }
 
 pub(crate) fn pledge_from(

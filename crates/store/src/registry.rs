@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Change};
 use crate::entities::{bank, enterprise, park};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, corrupt};
 use crate::records::page;
 use crate::{Actor, EnterpriseFilter, Page, Store, Versioned};
 use chrono::Utc;
@@ -41,10 +41,6 @@ pub(crate) fn unique(entity: &'static str, key: &str) -> impl FnOnce(sea_orm::Db
         Some(SqlErr::UniqueConstraintViolation(_)) => StoreError::Duplicate { entity, key },
         _ => StoreError::Database(e),
     }
-}
-
-fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
 }
 
 fn park_from_row(r: park::Model) -> Result<Versioned<ParkRecord>> {

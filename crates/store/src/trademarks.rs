@@ -2,7 +2,7 @@
 
 use crate::audit::{self, Change};
 use crate::entities::{appraisal, enterprise, trademark};
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, corrupt};
 use crate::patents::{AppraisalRecord, Upserted, appraisal_from_row, check_scope, pledge_from};
 use crate::records::page;
 use crate::registry::unique;
@@ -16,10 +16,6 @@ use sea_orm::{
 
 /// A stored trademark, with its appraisals.
 pub type TrademarkRecord = Versioned<Trademark>;
-
-fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
-}
 
 fn key_of(number: TrademarkRegistrationNumber, class: NiceClass) -> String {
     format!("{number}/{}", class.get())

@@ -5,7 +5,7 @@ use crate::audit::{self, Change};
 use crate::entities::{
     enterprise, park, patent, whitelist_batch, whitelist_criteria, whitelist_entry,
 };
-use crate::error::{Result, StoreError};
+use crate::error::{Result, StoreError, corrupt};
 use crate::records::{page, write_if_version};
 use crate::{Actor, Page, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -87,10 +87,6 @@ pub struct TransitionRequest {
     pub reason: String,
     /// For approving an entry that fails screening: the admin's written reason.
     pub override_reason: Option<String>,
-}
-
-fn corrupt<T, E: std::fmt::Display>(r: Result<T, E>) -> Result<T> {
-    r.map_err(StoreError::corrupt)
 }
 
 fn batch_from_row(r: whitelist_batch::Model) -> Result<BatchRecord> {
