@@ -78,6 +78,11 @@ pub enum DomainError {
         earlier: &'static str,
         later: &'static str,
     },
+    #[error("{larger}不能小于{smaller} / {larger} must not be less than {smaller}")]
+    Order {
+        smaller: &'static str,
+        larger: &'static str,
+    },
     #[error(
         "申请日年份应与申请号一致（{expected}年） / the filing date must fall in the year of the application number ({expected})"
     )]
@@ -116,6 +121,7 @@ impl DomainError {
             Self::CodeFormat => "code_format",
             Self::UnknownValue { .. } => "unknown_value",
             Self::DateOrder { .. } => "date_order",
+            Self::Order { .. } => "order",
             Self::FilingYearMismatch { .. } => "filing_year_mismatch",
             Self::Required { .. } => "required",
             Self::NotAllowed { .. } => "not_allowed",

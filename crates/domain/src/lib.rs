@@ -50,6 +50,7 @@ mod industry;
 mod money;
 mod patent;
 mod patent_number;
+mod product;
 mod region;
 mod text;
 mod trademark;
@@ -66,9 +67,10 @@ pub use industry::IndustryCode;
 pub use money::{BasisPoints, Money};
 pub use patent::{
     Appraisal, HighValueFacts, HighValueGround, IpcClass, LegalStatus, Patent, PatentAward,
-    PledgeObstacle, PledgeRegistration,
+    PledgeObstacle, PledgeRegistration, whole_months,
 };
 pub use patent_number::{PatentApplicationNumber, PatentKind, PublicationNumber};
+pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus};
 pub use region::RegionCode;
 pub use text::{Text, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};

@@ -308,6 +308,21 @@ pub struct Patent {
     pub appraisals: Vec<Appraisal>,
 }
 
+/// Whole months from `from` until `until` (0 when `until` is not later).
+pub fn whole_months(from: NaiveDate, until: NaiveDate) -> u32 {
+    if from >= until {
+        return 0;
+    }
+    let mut months = (until.year() - from.year()) as u32 * 12 + until.month() - from.month();
+    if from
+        .checked_add_months(Months::new(months))
+        .is_none_or(|d| d > until)
+    {
+        months = months.saturating_sub(1);
+    }
+    months
+}
+
 /// The day designs' term became 15 years (专利法 2020 amendment in force).
 fn design_fifteen_years_from() -> NaiveDate {
     NaiveDate::from_ymd_opt(2021, 6, 1).unwrap_or(NaiveDate::MIN)
@@ -344,19 +359,7 @@ impl Patent {
 
     /// Whole months of protection left on `as_of` (0 once expired).
     pub fn remaining_months(&self, as_of: NaiveDate) -> u32 {
-        let expiry = self.expiry();
-        if as_of >= expiry {
-            return 0;
-        }
-        let mut months =
-            (expiry.year() - as_of.year()) as u32 * 12 + expiry.month() - as_of.month();
-        if as_of
-            .checked_add_months(Months::new(months))
-            .is_none_or(|d| d > expiry)
-        {
-            months = months.saturating_sub(1);
-        }
-        months
+        whole_months(as_of, self.expiry())
     }
 
     /// 有效专利: granted on or before `as_of`, not terminated, invalidated or expired.

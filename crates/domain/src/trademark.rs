@@ -118,6 +118,14 @@ impl Trademark {
         self.registered_on <= as_of && as_of <= self.valid_until
     }
 
+    /// The most recent appraisal that counts on `as_of`.
+    pub fn valid_appraisal(&self, as_of: NaiveDate) -> Option<&Appraisal> {
+        self.appraisals
+            .iter()
+            .filter(|a| a.is_valid(as_of))
+            .max_by_key(|a| a.appraised_on)
+    }
+
     /// Every reason a pledge by `pledgor` for a loan ending on `loan_end` would be refused.
     pub fn pledge_obstacles(
         &self,

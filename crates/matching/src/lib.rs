@@ -1,2 +1,42 @@
-//! The matching engine: pure, synchronous and in memory, handed plain data and an explicit
-//! `as_of` date. Not built yet; the domain rules it will use live in `pledge-domain`.
+//! The matching engine (撮合引擎): pairs the patents and trademarks of white-listed enterprises
+//! with banks' loan products. Pure, synchronous and in memory; every answer is for the explicit
+//! `as_of` day the [`Index`] was built for.
+//!
+//! Three questions: [`Index::matches`] (product → ranked eligible enterprises, each with its
+//! pledge bundle and credit line), [`Index::enterprise_view`] (enterprise → every product with
+//! the reasons it fails), and [`Index::upsert_enterprise`] (a change → the pairs that gained or
+//! lost eligibility). [`evaluate`] is the plain reference the index is tested against.
+
+mod bitset;
+mod explain;
+mod index;
+mod reference;
+
+pub use explain::{
+    BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
+    bundle_order, bundle_target, ip_share,
+};
+pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};
+pub use reference::evaluate;
+
+use pledge_domain::{Enterprise, LoanProduct, Patent, Trademark};
+
+/// Everything the engine needs to know about one enterprise.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub enterprise: Enterprise,
+    /// Whether the enterprise is on the published white list.
+    pub listed: bool,
+    /// The patents it holds as patentee of record.
+    pub patents: Vec<Patent>,
+    /// The trademarks it holds as registrant.
+    pub trademarks: Vec<Trademark>,
+}
+
+/// A loan product as the engine sees it: its id, whether it is published, and its rules.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Product {
+    pub id: i64,
+    pub published: bool,
+    pub rules: LoanProduct,
+}

@@ -1,0 +1,935 @@
+//! The fast engine. Enterprises live in slots ordered by region code, so a region prefix is a
+//! contiguous slot range; white-list status, qualifications, risk flags and industry sections
+//! are dense bitsets ANDed word by word; each enterprise keeps only the IP that could be pledged
+//! on the index day, with the few fields pricing needs. The exact rules, the bundle, the credit
+//! line and the score are computed only for the slots that survive the bitsets.
+
+use crate::bitset::BitSet;
+use crate::explain::{
+    BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
+    bundle_target, ip_share,
+};
+use crate::{Holding, Product};
+use chrono::NaiveDate;
+use pledge_domain::{
+    IndustryCode, IpKind, LoanProduct, Money, ParkCode, QualificationKind, RegionCode,
+    RiskFlagKind, Uscc, whole_months,
+};
+use std::cmp::Reverse;
+use std::collections::{BTreeMap, BinaryHeap, HashMap};
+
+/// One patent or trademark that could be pledged on the index day, priced by its valid
+/// appraisal. Whether it fits a product (kind, loan end, remaining term) is decided per query.
+#[derive(Debug, Clone)]
+struct Item {
+    ip: IpRef,
+    kind: IpKind,
+    value: Money,
+    appraised_on: NaiveDate,
+    appraisal_valid_until: NaiveDate,
+    /// The last day a loan secured by it may fall due.
+    last_loan_end: NaiveDate,
+    /// Patents: the day the term ends.
+    expiry: Option<NaiveDate>,
+    ever_pledged: bool,
+    high_value: bool,
+}
+
+/// One enterprise as of the index day.
+#[derive(Debug, Clone)]
+struct Row {
+    uscc: Uscc,
+    park: ParkCode,
+    region: RegionCode,
+    region_num: u32,
+    industry: IndustryCode,
+    listed: bool,
+    qualifications: u16,
+    flags: u8,
+    years: u32,
+    valid_inventions: u32,
+    high_value: u32,
+    need: Option<Money>,
+    /// In [`IpRef`] order, so ties in pledge value fall the way [`crate::bundle_order`] says.
+    items: Vec<Item>,
+}
+
+fn qual_bit(k: QualificationKind) -> u16 {
+    1 << QualificationKind::ALL
+        .iter()
+        .position(|x| *x == k)
+        .unwrap_or(0)
+}
+
+fn flag_bit(k: RiskFlagKind) -> u8 {
+    1 << RiskFlagKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+}
+
+fn region_num(r: &RegionCode) -> u32 {
+    r.as_str().parse().unwrap_or(0)
+}
+
+impl Row {
+    fn new(h: &Holding, as_of: NaiveDate) -> Self {
+        let e = &h.enterprise;
+        let mut items = Vec::new();
+        for p in &h.patents {
+            // With the loan ending today, the only obstacles left are those of the patent itself.
+            if !p.pledge_obstacles(&e.uscc, as_of, as_of).is_empty() {
+                continue;
+            }
+            let Some(a) = p.valid_appraisal(as_of) else {
+                continue;
+            };
+            let expiry = p.expiry();
+            items.push(Item {
+                ip: IpRef::Patent {
+                    application_number: p.application_number.clone(),
+                },
+                kind: IpKind::of_patent(p.kind()),
+                value: a.amount,
+                appraised_on: a.appraised_on,
+                appraisal_valid_until: a.valid_until,
+                last_loan_end: expiry.pred_opt().unwrap_or(expiry),
+                expiry: Some(expiry),
+                ever_pledged: p.pledge.is_some(),
+                high_value: p.is_high_value(as_of),
+            });
+        }
+        for t in &h.trademarks {
+            if !t.pledge_obstacles(&e.uscc, as_of, as_of).is_empty() {
+                continue;
+            }
+            let Some(a) = t.valid_appraisal(as_of) else {
+                continue;
+            };
+            items.push(Item {
+                ip: IpRef::Trademark {
+                    registration_number: t.registration_number,
+                    nice_class: t.nice_class,
+                },
+                kind: IpKind::Trademark,
+                value: a.amount,
+                appraised_on: a.appraised_on,
+                appraisal_valid_until: a.valid_until,
+                last_loan_end: t.valid_until,
+                expiry: None,
+                ever_pledged: t.pledge.is_some(),
+                high_value: false,
+            });
+        }
+        items.sort_by(|a, b| a.ip.cmp(&b.ip));
+        let qualifications = QualificationKind::ALL
+            .iter()
+            .filter(|k| e.has_qualification(**k, as_of))
+            .fold(0, |m, k| m | qual_bit(*k));
+        let flags = RiskFlagKind::ALL
+            .iter()
+            .filter(|k| e.has_risk_flag(**k, as_of))
+            .fold(0, |m, k| m | flag_bit(*k));
+        Self {
+            uscc: e.uscc.clone(),
+            park: e.park.clone(),
+            region_num: region_num(&e.region),
+            region: e.region.clone(),
+            industry: e.industry.clone(),
+            listed: h.listed,
+            qualifications,
+            flags,
+            years: e.years_in_operation(as_of),
+            valid_inventions: h
+                .patents
+                .iter()
+                .filter(|p| p.kind().is_invention() && p.is_valid(as_of))
+                .count() as u32,
+            high_value: h.patents.iter().filter(|p| p.is_high_value(as_of)).count() as u32,
+            need: e.financing_need.as_ref().map(|n| n.amount),
+            items,
+        }
+    }
+
+    fn section(&self) -> usize {
+        usize::from(self.industry.as_str().as_bytes()[0].saturating_sub(b'A')).min(25)
+    }
+}
+
+/// A product's rules compiled to masks and ranges.
+#[derive(Debug, Clone)]
+struct Plan {
+    offered: bool,
+    loan_end: NaiveDate,
+    /// Inclusive-exclusive ranges of region numbers.
+    regions: Vec<(u32, u32)>,
+    sections: u32,
+    quals_all: u16,
+    quals_any: u16,
+    flags: u8,
+}
+
+impl Plan {
+    fn new(p: &LoanProduct, as_of: NaiveDate) -> Self {
+        let regions = p
+            .region_prefixes
+            .iter()
+            .filter_map(|x| {
+                let n: u32 = x.parse().ok()?;
+                let scale = 10u32.checked_pow(6u32.checked_sub(x.len() as u32)?)?;
+                Some((n * scale, (n + 1) * scale))
+            })
+            .collect();
+        let sections = p
+            .industry_prefixes
+            .iter()
+            .filter_map(|x| x.as_bytes().first())
+            .fold(0u32, |m, b| {
+                m | 1 << (u32::from(b.saturating_sub(b'A')).min(25))
+            });
+        Self {
+            offered: p.offered_on(as_of),
+            loan_end: p.loan_end(as_of),
+            regions,
+            sections,
+            quals_all: p.qualifications_all.iter().fold(0, |m, k| m | qual_bit(*k)),
+            quals_any: p.qualifications_any.iter().fold(0, |m, k| m | qual_bit(*k)),
+            flags: p
+                .excluded_risk_flags
+                .iter()
+                .fold(0, |m, k| m | flag_bit(*k)),
+        }
+    }
+}
+
+/// How a match list is ordered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SortBy {
+    /// Score, then credit line, then USCC.
+    #[default]
+    Score,
+    /// Credit line, then score, then USCC.
+    CreditLine,
+}
+
+/// Where a match sits in its list: rows after a key are the ones ranked below it.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub struct RankKey {
+    pub primary: i64,
+    pub secondary: i64,
+    /// Reversed so that, among equals, the smaller USCC ranks higher.
+    pub uscc: Reverse<Uscc>,
+}
+
+impl RankKey {
+    fn new(sort: SortBy, score: Score, credit_line: Money, uscc: &Uscc) -> Self {
+        let (s, c) = (i64::from(score.total), credit_line.fen());
+        let (primary, secondary) = match sort {
+            SortBy::Score => (s, c),
+            SortBy::CreditLine => (c, s),
+        };
+        Self {
+            primary,
+            secondary,
+            uscc: Reverse(uscc.clone()),
+        }
+    }
+}
+
+/// Filters and paging of a match list.
+#[derive(Debug, Clone, Default)]
+pub struct MatchQuery {
+    pub park: Option<ParkCode>,
+    pub region_prefix: Option<String>,
+    pub industry_prefix: Option<String>,
+    pub min_credit_line: Option<Money>,
+    pub sort: SortBy,
+    /// Continue below this key (the last key of the previous page).
+    pub after: Option<RankKey>,
+    pub limit: usize,
+}
+
+/// One page of a product's eligible enterprises, best first.
+#[derive(Debug, Clone)]
+pub struct MatchPage {
+    /// Eligible enterprises passing the filters, on all pages.
+    pub total: u32,
+    pub items: Vec<(RankKey, Evaluation)>,
+    /// The key to continue after, when there are more.
+    pub next: Option<RankKey>,
+}
+
+/// A pair whose eligibility changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PairChange {
+    pub product_id: i64,
+    pub uscc: Uscc,
+    /// `true`: became eligible; `false`: lost eligibility.
+    pub gained: bool,
+}
+
+/// How many enterprises a draft product would match, in total and per park.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Preview {
+    pub eligible: u32,
+    pub by_park: BTreeMap<ParkCode, u32>,
+    /// Σ credit lines of the eligible enterprises.
+    pub credit_lines: Money,
+}
+
+/// The in-memory index of enterprises, their pledgeable IP and the products, as of one day.
+#[derive(Debug, Clone)]
+pub struct Index {
+    as_of: NaiveDate,
+    rows: Vec<Row>,
+    slots: HashMap<Uscc, usize>,
+    /// Slots below this are ordered by region; later ones were appended by updates.
+    sorted: usize,
+    alive: BitSet,
+    listed: BitSet,
+    quals: Vec<BitSet>,
+    flags: Vec<BitSet>,
+    sections: Vec<BitSet>,
+    products: BTreeMap<i64, (Product, Plan)>,
+}
+
+/// The outcome of the exact rules for one slot, without explanations.
+struct Verdict {
+    score: Score,
+    credit_line: Money,
+}
+
+impl Index {
+    /// Builds the index of `holdings` and `products` as of `as_of` (a later holding of the same
+    /// USCC replaces an earlier one).
+    pub fn build(
+        as_of: NaiveDate,
+        holdings: impl IntoIterator<Item = Holding>,
+        products: impl IntoIterator<Item = Product>,
+    ) -> Self {
+        let mut by_uscc: HashMap<Uscc, Row> = HashMap::new();
+        for h in holdings {
+            let row = Row::new(&h, as_of);
+            by_uscc.insert(row.uscc.clone(), row);
+        }
+        let mut rows: Vec<Row> = by_uscc.into_values().collect();
+        rows.sort_by(|a, b| (a.region_num, &a.uscc).cmp(&(b.region_num, &b.uscc)));
+        let mut index = Self {
+            as_of,
+            sorted: rows.len(),
+            slots: HashMap::with_capacity(rows.len()),
+            rows: Vec::with_capacity(rows.len()),
+            alive: BitSet::default(),
+            listed: BitSet::default(),
+            quals: vec![BitSet::default(); QualificationKind::ALL.len()],
+            flags: vec![BitSet::default(); RiskFlagKind::ALL.len()],
+            sections: vec![BitSet::default(); 26],
+            products: BTreeMap::new(),
+        };
+        for row in rows {
+            index.push(row);
+        }
+        for p in products {
+            index.upsert_product(p);
+        }
+        index
+    }
+
+    /// The day every answer is for.
+    pub fn as_of(&self) -> NaiveDate {
+        self.as_of
+    }
+
+    /// Enterprises indexed.
+    pub fn enterprises(&self) -> usize {
+        self.slots.len()
+    }
+
+    /// Approximate bytes held by the index.
+    pub fn memory_bytes(&self) -> usize {
+        let items: usize = self
+            .rows
+            .iter()
+            .map(|r| r.items.capacity() * std::mem::size_of::<Item>() + r.items.len() * 16 + 64)
+            .sum();
+        let bits: usize = [&self.alive, &self.listed]
+            .into_iter()
+            .chain(&self.quals)
+            .chain(&self.flags)
+            .chain(&self.sections)
+            .map(BitSet::bytes)
+            .sum();
+        self.rows.capacity() * std::mem::size_of::<Row>()
+            + items
+            + bits
+            + self.slots.capacity() * (std::mem::size_of::<(Uscc, usize)>() + 24)
+    }
+
+    fn push(&mut self, row: Row) -> usize {
+        let slot = self.rows.len();
+        self.slots.insert(row.uscc.clone(), slot);
+        self.rows.push(row);
+        self.mark(slot, true);
+        slot
+    }
+
+    fn mark(&mut self, slot: usize, alive: bool) {
+        let r = &self.rows[slot];
+        self.alive.set(slot, alive);
+        self.listed.set(slot, alive && r.listed);
+        for (i, k) in QualificationKind::ALL.iter().enumerate() {
+            self.quals[i].set(slot, alive && r.qualifications & qual_bit(*k) != 0);
+        }
+        for (i, k) in RiskFlagKind::ALL.iter().enumerate() {
+            self.flags[i].set(slot, alive && r.flags & flag_bit(*k) != 0);
+        }
+        let section = r.section();
+        for (i, s) in self.sections.iter_mut().enumerate() {
+            s.set(slot, alive && i == section);
+        }
+    }
+
+    /// Adds or replaces a product (its eligible pairs change with it).
+    pub fn upsert_product(&mut self, product: Product) {
+        let plan = Plan::new(&product.rules, self.as_of);
+        self.products.insert(product.id, (product, plan));
+    }
+
+    /// A product, if indexed.
+    pub fn product(&self, id: i64) -> Option<&Product> {
+        self.products.get(&id).map(|(p, _)| p)
+    }
+
+    /// Adds or replaces an enterprise with everything it holds, and returns the (enterprise,
+    /// product) pairs that gained or lost eligibility.
+    pub fn upsert_enterprise(&mut self, holding: &Holding) -> Vec<PairChange> {
+        let uscc = &holding.enterprise.uscc;
+        let before: Vec<i64> = self
+            .slots
+            .get(uscc)
+            .map(|s| self.eligible_products(*s))
+            .unwrap_or_default();
+        let row = Row::new(holding, self.as_of);
+        let slot = match self.slots.get(uscc).copied() {
+            Some(s) if s >= self.sorted || self.rows[s].region_num == row.region_num => {
+                self.rows[s] = row;
+                self.mark(s, true);
+                s
+            }
+            Some(s) => {
+                // The region moved: the old slot would break the region order.
+                self.mark(s, false);
+                self.push(row)
+            }
+            None => self.push(row),
+        };
+        let after = self.eligible_products(slot);
+        let mut changes: Vec<PairChange> = before
+            .iter()
+            .filter(|id| !after.contains(id))
+            .map(|id| (*id, false))
+            .chain(
+                after
+                    .iter()
+                    .filter(|id| !before.contains(id))
+                    .map(|id| (*id, true)),
+            )
+            .map(|(product_id, gained)| PairChange {
+                product_id,
+                uscc: uscc.clone(),
+                gained,
+            })
+            .collect();
+        changes.sort_by_key(|c| c.product_id);
+        changes
+    }
+
+    fn eligible_products(&self, slot: usize) -> Vec<i64> {
+        let mut scratch = Vec::new();
+        self.products
+            .iter()
+            .filter(|(_, (p, plan))| {
+                self.decide(&self.rows[slot], &p.rules, plan, &mut scratch)
+                    .is_some()
+            })
+            .map(|(id, _)| *id)
+            .collect()
+    }
+
+    /// Slot ranges that can hold enterprises of the plan's regions (all slots without a rule).
+    fn ranges(&self, plan: &Plan) -> Vec<(usize, usize)> {
+        let n = self.rows.len();
+        if plan.regions.is_empty() {
+            return vec![(0, n)];
+        }
+        let sorted = &self.rows[..self.sorted];
+        let mut ranges: Vec<(usize, usize)> = plan
+            .regions
+            .iter()
+            .map(|(lo, hi)| {
+                (
+                    sorted.partition_point(|r| r.region_num < *lo),
+                    sorted.partition_point(|r| r.region_num < *hi),
+                )
+            })
+            .filter(|(a, b)| a < b)
+            .collect();
+        ranges.push((self.sorted, n));
+        ranges.retain(|(a, b)| a < b);
+        ranges.sort_unstable();
+        let mut merged: Vec<(usize, usize)> = Vec::with_capacity(ranges.len());
+        for (a, b) in ranges {
+            match merged.last_mut() {
+                Some(last) if a <= last.1 => last.1 = last.1.max(b),
+                _ => merged.push((a, b)),
+            }
+        }
+        merged
+    }
+
+    /// Calls `f` with every live slot the bitsets cannot rule out for `product`.
+    fn candidates(&self, p: &LoanProduct, plan: &Plan, mut f: impl FnMut(usize)) {
+        let all: Vec<&BitSet> = QualificationKind::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| plan.quals_all & qual_bit(**k) != 0)
+            .map(|(i, _)| &self.quals[i])
+            .collect();
+        let any: Vec<&BitSet> = QualificationKind::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| plan.quals_any & qual_bit(**k) != 0)
+            .map(|(i, _)| &self.quals[i])
+            .collect();
+        let flags: Vec<&BitSet> = RiskFlagKind::ALL
+            .iter()
+            .enumerate()
+            .filter(|(_, k)| plan.flags & flag_bit(**k) != 0)
+            .map(|(i, _)| &self.flags[i])
+            .collect();
+        let sections: Vec<&BitSet> = (0..26)
+            .filter(|i| plan.sections & (1 << i) != 0)
+            .map(|i| &self.sections[i])
+            .collect();
+        for (lo, hi) in self.ranges(plan) {
+            let mut w = lo / 64;
+            while w * 64 < hi {
+                let mut bits = self.alive.word(w);
+                if p.whitelist_required {
+                    bits &= self.listed.word(w);
+                }
+                for b in &all {
+                    bits &= b.word(w);
+                }
+                if !any.is_empty() {
+                    bits &= any.iter().fold(0, |m, b| m | b.word(w));
+                }
+                for b in &flags {
+                    bits &= !b.word(w);
+                }
+                if !sections.is_empty() {
+                    bits &= sections.iter().fold(0, |m, b| m | b.word(w));
+                }
+                if w * 64 < lo {
+                    bits &= !0u64 << (lo % 64);
+                }
+                if (w + 1) * 64 > hi {
+                    bits &= !0u64 >> (64 - (hi - w * 64));
+                }
+                while bits != 0 {
+                    f(w * 64 + bits.trailing_zeros() as usize);
+                    bits &= bits - 1;
+                }
+                w += 1;
+            }
+        }
+    }
+
+    /// Every rule, exactly, for one slot; `None` on the first failure. `scratch` holds the
+    /// fitting items as (pledge value, item position).
+    fn decide(
+        &self,
+        r: &Row,
+        p: &LoanProduct,
+        plan: &Plan,
+        scratch: &mut Vec<(Money, usize)>,
+    ) -> Option<Verdict> {
+        let ok = plan.offered
+            && (!p.whitelist_required || r.listed)
+            && (plan.regions.is_empty()
+                || plan
+                    .regions
+                    .iter()
+                    .any(|(lo, hi)| (*lo..*hi).contains(&r.region_num)))
+            && (p.industry_prefixes.is_empty()
+                || p.industry_prefixes.iter().any(|x| r.industry.is_within(x)))
+            && r.qualifications & plan.quals_all == plan.quals_all
+            && (plan.quals_any == 0 || r.qualifications & plan.quals_any != 0)
+            && r.flags & plan.flags == 0
+            && r.years >= u32::from(p.min_years_in_operation)
+            && r.valid_inventions >= u32::from(p.min_valid_invention_patents);
+        if !ok {
+            return None;
+        }
+        scratch.clear();
+        for (i, item) in r.items.iter().enumerate() {
+            if let Some(value) = self.pledge_value(item, p, plan.loan_end) {
+                scratch.push((value, i));
+            }
+        }
+        if scratch.is_empty() {
+            return None;
+        }
+        scratch.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let requested = bundle_target(p, r.need);
+        let mut total = Money::ZERO;
+        let mut taken = 0;
+        for (value, _) in scratch.iter() {
+            if total >= requested {
+                break;
+            }
+            total = total.checked_add(*value).unwrap_or(total);
+            taken += 1;
+        }
+        let credit_line = total.min(p.amount_max);
+        if credit_line < p.amount_min {
+            return None;
+        }
+        if let Some(min) = p.min_ip_share
+            && ip_share(p, r.need, total, credit_line) < u32::from(min.get())
+        {
+            return None;
+        }
+        let chosen = &scratch[..taken];
+        let score = self.score(r, plan, credit_line, requested, chosen);
+        Some(Verdict { score, credit_line })
+    }
+
+    /// The pledge value of `item` under `p` for a loan ending `loan_end`, if it fits.
+    fn pledge_value(&self, item: &Item, p: &LoanProduct, loan_end: NaiveDate) -> Option<Money> {
+        let rate = p.pledge_rates.of(item.kind)?;
+        if item.last_loan_end < loan_end || (p.no_prior_pledge && item.ever_pledged) {
+            return None;
+        }
+        if let Some(expiry) = item.expiry
+            && whole_months(loan_end, expiry) < u32::from(p.min_remaining_months)
+        {
+            return None;
+        }
+        Some(item.value.times(rate)).filter(|v| v.fen() > 0)
+    }
+
+    fn score(
+        &self,
+        r: &Row,
+        plan: &Plan,
+        credit_line: Money,
+        requested: Money,
+        chosen: &[(Money, usize)],
+    ) -> Score {
+        Score::of(ScoreInputs {
+            credit_line,
+            requested,
+            high_value_patents: r.high_value,
+            qualifications: r.qualifications.count_ones(),
+            shortest_term_months: chosen
+                .iter()
+                .map(|(_, i)| {
+                    r.items[*i]
+                        .expiry
+                        .map_or(120, |e| whole_months(plan.loan_end, e))
+                })
+                .min(),
+            oldest_appraisal_days: chosen
+                .iter()
+                .map(|(_, i)| (self.as_of - r.items[*i].appraised_on).num_days())
+                .max(),
+        })
+    }
+
+    /// The full answer for one slot: every failed rule with its figures, the bundle, the
+    /// credit line and the score.
+    fn explain_row(&self, r: &Row, product: &Product, plan: &Plan) -> Evaluation {
+        let p = &product.rules;
+        let mut reasons = Vec::new();
+        let mut fail = |rule, need, have| reasons.push(Reason::new(rule, need, have));
+        if !plan.offered {
+            fail(
+                Rule::ProductNotOffered,
+                Figure::Date(p.valid_from),
+                Figure::Date(self.as_of),
+            );
+        }
+        if p.whitelist_required && !r.listed {
+            fail(Rule::NotListed, Figure::Flag(true), Figure::Flag(false));
+        }
+        if !plan.regions.is_empty()
+            && !plan
+                .regions
+                .iter()
+                .any(|(lo, hi)| (*lo..*hi).contains(&r.region_num))
+        {
+            fail(
+                Rule::Region,
+                Figure::Codes(p.region_prefixes.clone()),
+                Figure::Codes(vec![r.region.as_str().to_owned()]),
+            );
+        }
+        if !p.industry_prefixes.is_empty()
+            && !p.industry_prefixes.iter().any(|x| r.industry.is_within(x))
+        {
+            fail(
+                Rule::Industry,
+                Figure::Codes(p.industry_prefixes.clone()),
+                Figure::Codes(vec![r.industry.as_str().to_owned()]),
+            );
+        }
+        let codes = |mask: u16| {
+            Figure::Codes(
+                QualificationKind::ALL
+                    .iter()
+                    .filter(|k| mask & qual_bit(**k) != 0)
+                    .map(|k| k.as_str().to_owned())
+                    .collect(),
+            )
+        };
+        let missing = plan.quals_all & !r.qualifications;
+        if missing != 0 {
+            // In the product's own order of the rule.
+            let need = p
+                .qualifications_all
+                .iter()
+                .filter(|k| missing & qual_bit(**k) != 0)
+                .map(|k| k.as_str().to_owned())
+                .collect();
+            fail(
+                Rule::QualificationsAll,
+                Figure::Codes(need),
+                codes(r.qualifications),
+            );
+        }
+        if plan.quals_any != 0 && r.qualifications & plan.quals_any == 0 {
+            fail(
+                Rule::QualificationsAny,
+                Figure::Codes(
+                    p.qualifications_any
+                        .iter()
+                        .map(|k| k.as_str().to_owned())
+                        .collect(),
+                ),
+                codes(r.qualifications),
+            );
+        }
+        if r.flags & plan.flags != 0 {
+            let have = p
+                .excluded_risk_flags
+                .iter()
+                .filter(|k| r.flags & flag_bit(**k) != 0)
+                .map(|k| k.as_str().to_owned())
+                .collect();
+            fail(
+                Rule::RiskFlag,
+                Figure::Codes(Vec::new()),
+                Figure::Codes(have),
+            );
+        }
+        if r.years < u32::from(p.min_years_in_operation) {
+            fail(
+                Rule::YearsInOperation,
+                Figure::Years(u32::from(p.min_years_in_operation)),
+                Figure::Years(r.years),
+            );
+        }
+        if r.valid_inventions < u32::from(p.min_valid_invention_patents) {
+            fail(
+                Rule::ValidInventionPatents,
+                Figure::Count(u32::from(p.min_valid_invention_patents)),
+                Figure::Count(r.valid_inventions),
+            );
+        }
+        let candidates: Vec<BundleItem> = r
+            .items
+            .iter()
+            .filter_map(|item| {
+                let value = self.pledge_value(item, p, plan.loan_end)?;
+                Some(BundleItem {
+                    ip: item.ip.clone(),
+                    kind: item.kind,
+                    appraised_value: item.value,
+                    appraised_on: item.appraised_on,
+                    appraisal_valid_until: item.appraisal_valid_until,
+                    pledge_rate: p.pledge_rates.of(item.kind)?,
+                    pledge_value: value,
+                    remaining_months_after_loan: item
+                        .expiry
+                        .map(|e| whole_months(plan.loan_end, e)),
+                    high_value: item.high_value,
+                })
+            })
+            .collect();
+        let requested = bundle_target(p, r.need);
+        let bundle = PledgeBundle::choose(candidates, requested);
+        let credit_line = bundle.total.min(p.amount_max);
+        if bundle.items.is_empty() {
+            fail(Rule::NoPledgeableIp, Figure::Count(1), Figure::Count(0));
+        } else {
+            if credit_line < p.amount_min {
+                fail(
+                    Rule::CreditLineBelowMinimum,
+                    Figure::Fen(p.amount_min.fen()),
+                    Figure::Fen(credit_line.fen()),
+                );
+            }
+            if let Some(min) = p.min_ip_share {
+                let share = ip_share(p, r.need, bundle.total, credit_line);
+                if share < u32::from(min.get()) {
+                    fail(
+                        Rule::IpShare,
+                        Figure::BasisPoints(u32::from(min.get())),
+                        Figure::BasisPoints(share),
+                    );
+                }
+            }
+        }
+        let score = Score::of(ScoreInputs {
+            credit_line,
+            requested,
+            high_value_patents: r.high_value,
+            qualifications: r.qualifications.count_ones(),
+            shortest_term_months: bundle
+                .items
+                .iter()
+                .map(|i| i.remaining_months_after_loan.unwrap_or(120))
+                .min(),
+            oldest_appraisal_days: bundle
+                .items
+                .iter()
+                .map(|i| (self.as_of - i.appraised_on).num_days())
+                .max(),
+        });
+        Evaluation {
+            uscc: r.uscc.clone(),
+            product_id: product.id,
+            as_of: self.as_of,
+            loan_end: plan.loan_end,
+            eligible: reasons.is_empty(),
+            reasons,
+            requested,
+            bundle,
+            credit_line,
+            score,
+        }
+    }
+
+    /// The full explanation of one pair; `None` for an unknown product or enterprise.
+    pub fn explain(&self, product_id: i64, uscc: &Uscc) -> Option<Evaluation> {
+        let (product, plan) = self.products.get(&product_id)?;
+        let slot = *self.slots.get(uscc)?;
+        Some(self.explain_row(&self.rows[slot], product, plan))
+    }
+
+    /// The gap analysis of one enterprise: every product (only published ones unless
+    /// `drafts_too`), eligible or not, with reasons; `None` for an unknown enterprise.
+    pub fn enterprise_view(&self, uscc: &Uscc, drafts_too: bool) -> Option<Vec<Evaluation>> {
+        let slot = *self.slots.get(uscc)?;
+        let r = &self.rows[slot];
+        Some(
+            self.products
+                .values()
+                .filter(|(p, _)| drafts_too || p.published)
+                .map(|(p, plan)| self.explain_row(r, p, plan))
+                .collect(),
+        )
+    }
+
+    /// The product's eligible enterprises passing `q`, best first, one page; `None` for an
+    /// unknown product.
+    pub fn matches(&self, product_id: i64, q: &MatchQuery) -> Option<MatchPage> {
+        let (product, plan) = self.products.get(&product_id)?;
+        let p = &product.rules;
+        let limit = q.limit.max(1);
+        let mut heap: BinaryHeap<Reverse<(RankKey, usize)>> = BinaryHeap::with_capacity(limit + 1);
+        let mut total = 0u32;
+        let mut scratch = Vec::new();
+        if plan.offered {
+            self.candidates(p, plan, |slot| {
+                let r = &self.rows[slot];
+                let passes = q.park.as_ref().is_none_or(|x| &r.park == x)
+                    && q.region_prefix
+                        .as_deref()
+                        .is_none_or(|x| r.region.is_within(x))
+                    && q.industry_prefix
+                        .as_deref()
+                        .is_none_or(|x| r.industry.is_within(x));
+                if !passes {
+                    return;
+                }
+                let Some(v) = self.decide(r, p, plan, &mut scratch) else {
+                    return;
+                };
+                if q.min_credit_line.is_some_and(|m| v.credit_line < m) {
+                    return;
+                }
+                total += 1;
+                let key = RankKey::new(q.sort, v.score, v.credit_line, &r.uscc);
+                if q.after.as_ref().is_some_and(|a| &key >= a) {
+                    return;
+                }
+                if heap.len() < limit {
+                    heap.push(Reverse((key, slot)));
+                } else if heap.peek().is_some_and(|Reverse((worst, _))| &key > worst) {
+                    heap.pop();
+                    heap.push(Reverse((key, slot)));
+                }
+            });
+        }
+        let mut best: Vec<(RankKey, usize)> = heap.into_iter().map(|Reverse(x)| x).collect();
+        best.sort_by(|a, b| b.0.cmp(&a.0));
+        let items: Vec<(RankKey, Evaluation)> = best
+            .into_iter()
+            .map(|(key, slot)| (key, self.explain_row(&self.rows[slot], product, plan)))
+            .collect();
+        let next = (items.len() == limit)
+            .then(|| items.last().map(|(k, _)| k.clone()))
+            .flatten();
+        Some(MatchPage { total, items, next })
+    }
+
+    /// How many enterprises the rules of a draft would match, by park, without saving it.
+    pub fn preview(&self, rules: &LoanProduct) -> Preview {
+        let plan = Plan::new(rules, self.as_of);
+        let mut out = Preview::default();
+        let mut scratch = Vec::new();
+        if plan.offered {
+            self.candidates(rules, &plan, |slot| {
+                let r = &self.rows[slot];
+                if let Some(v) = self.decide(r, rules, &plan, &mut scratch) {
+                    out.eligible += 1;
+                    *out.by_park.entry(r.park.clone()).or_default() += 1;
+                    out.credit_lines = out
+                        .credit_lines
+                        .checked_add(v.credit_line)
+                        .unwrap_or(out.credit_lines);
+                }
+            });
+        }
+        out
+    }
+
+    /// Every eligible (enterprise, product) pair, by product (the whole match table).
+    pub fn eligible_pairs(&self) -> BTreeMap<i64, Vec<Uscc>> {
+        let mut out = BTreeMap::new();
+        let mut scratch = Vec::new();
+        for (id, (product, plan)) in &self.products {
+            let mut list = Vec::new();
+            if plan.offered {
+                self.candidates(&product.rules, plan, |slot| {
+                    let r = &self.rows[slot];
+                    if self.decide(r, &product.rules, plan, &mut scratch).is_some() {
+                        list.push(r.uscc.clone());
+                    }
+                });
+            }
+            list.sort();
+            out.insert(*id, list);
+        }
+        out
+    }
+}
