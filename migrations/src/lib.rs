@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261127_000001_registry;
 mod m20261127_000002_whitelist;
+mod m20261127_000003_products;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261127_000001_registry::Migration),
             Box::new(m20261127_000002_whitelist::Migration),
+            Box::new(m20261127_000003_products::Migration),
         ]
     }
 }

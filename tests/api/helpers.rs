@@ -93,12 +93,8 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         body_limit: 64 * 1024,
         request_timeout: Duration::from_secs(20),
     };
-    let app = pledge_http::router(
-        AppState {
-            store: store.clone(),
-        },
-        &config,
-    );
+    let state = AppState::new(store.clone()).await.expect("index");
+    let app = pledge_http::router(state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");

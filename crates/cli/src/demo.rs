@@ -7,10 +7,10 @@
 use anyhow::Result;
 use chrono::{Datelike, Days, Months, NaiveDate};
 use pledge_domain::{
-    Appraisal, BankCode, Contact, Enterprise, FinancingNeed, HighValueFacts, IndustryCode,
-    LegalStatus, Money, NiceClass, ParkCode, Patent, PatentApplicationNumber, PatentAward,
-    PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag, RiskFlagKind,
-    SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
+    Appraisal, BankCode, BasisPoints, Contact, Enterprise, FinancingNeed, HighValueFacts,
+    IndustryCode, LegalStatus, Money, NiceClass, ParkCode, Patent, PatentApplicationNumber,
+    PatentAward, PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag,
+    RiskFlagKind, SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
 use pledge_store::{Actor, BankRecord, ParkRecord, Store};
 
@@ -27,20 +27,22 @@ pub struct Report {
     pub trademarks: usize,
     pub appraisals: usize,
     pub listed: usize,
+    pub products: usize,
 }
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals, {} white-list entries",
+            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals, {} white-list entries, {} loan products",
             self.parks,
             self.banks,
             self.enterprises,
             self.patents,
             self.trademarks,
             self.appraisals,
-            self.listed
+            self.listed,
+            self.products
         )
     }
 }
@@ -482,7 +484,152 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
         }
     }
     report.listed = publish_first_batch(store, today).await?;
+    report.products = publish_products(store, today).await?;
     Ok(report)
+}
+
+fn bp(v: i64) -> Result<BasisPoints> {
+    Ok(BasisPoints::new(v)?)
+}
+
+/// The banks' products, modelled on real ones: 中国银行's 知惠贷, a 专精特新 loan, a rural
+/// bank's general IP pledge loan (all published), and a draft. Only when there is none.
+async fn publish_products(store: &Store, today: NaiveDate) -> Result<usize> {
+    use pledge_domain::{LoanProduct, PledgeRates, ProductStatus};
+    if !store.products(None).await?.is_empty() {
+        return Ok(0);
+    }
+    let wan = |n: i64| Money::from_yuan(n * 10_000);
+    let all_flags = RiskFlagKind::ALL.to_vec();
+    let base = LoanProduct {
+        name: Text::parse("知惠贷", 2, 100)?,
+        description: Some(
+            "知识产权质押贷款，最高3000万元，纳入新乡市知识产权质押融资风险补偿资金池".into(),
+        ),
+        amount_min: wan(100)?,
+        amount_max: wan(3000)?,
+        max_term_months: 36,
+        rate_cap_over_lpr: bp(80)?,
+        pledge_rates: PledgeRates {
+            invention: Some(bp(2500)?),
+            utility_model: Some(bp(1500)?),
+            design: None,
+            trademark: Some(bp(5000)?),
+        },
+        min_remaining_months: 24,
+        no_prior_pledge: false,
+        qualifications_all: Vec::new(),
+        qualifications_any: vec![
+            QualificationKind::HighTech,
+            QualificationKind::Specialized,
+            QualificationKind::TechSme,
+        ],
+        excluded_risk_flags: vec![
+            RiskFlagKind::DishonestDebtor,
+            RiskFlagKind::AbnormalOperation,
+            RiskFlagKind::SeriousViolation,
+        ],
+        region_prefixes: vec!["4107".into()],
+        industry_prefixes: Vec::new(),
+        min_years_in_operation: 1,
+        min_valid_invention_patents: 1,
+        min_ip_share: None,
+        whitelist_required: true,
+        interest_subsidy: Some("按1年期LPR的50%贴息，每户每年最高50万元".into()),
+        risk_pool: true,
+        valid_from: date(today.year(), 1, 1),
+        valid_until: Some(date(today.year() + 1, 12, 31)),
+    };
+    let products = [
+        ("boc-xinxiang", base.clone(), true),
+        (
+            "icbc-xinxiang",
+            LoanProduct {
+                name: Text::parse("专精特新贷", 2, 100)?,
+                description: Some("面向专精特新中小企业的知识产权质押贷款".into()),
+                amount_min: wan(50)?,
+                amount_max: wan(1000)?,
+                max_term_months: 12,
+                rate_cap_over_lpr: bp(100)?,
+                pledge_rates: PledgeRates {
+                    invention: Some(bp(3000)?),
+                    utility_model: Some(bp(2000)?),
+                    design: None,
+                    trademark: None,
+                },
+                min_remaining_months: 12,
+                qualifications_any: vec![
+                    QualificationKind::Specialized,
+                    QualificationKind::LittleGiant,
+                ],
+                excluded_risk_flags: all_flags.clone(),
+                region_prefixes: Vec::new(),
+                min_years_in_operation: 2,
+                interest_subsidy: None,
+                risk_pool: false,
+                ..base.clone()
+            },
+            true,
+        ),
+        (
+            "xxrcb",
+            LoanProduct {
+                name: Text::parse("知识产权质押贷", 2, 100)?,
+                description: Some("专利、商标均可质押，未曾质押的知识产权优先".into()),
+                amount_min: wan(10)?,
+                amount_max: wan(500)?,
+                max_term_months: 24,
+                rate_cap_over_lpr: bp(150)?,
+                pledge_rates: PledgeRates {
+                    invention: Some(bp(2000)?),
+                    utility_model: Some(bp(1000)?),
+                    design: Some(bp(1000)?),
+                    trademark: Some(bp(3000)?),
+                },
+                min_remaining_months: 0,
+                no_prior_pledge: true,
+                qualifications_any: Vec::new(),
+                excluded_risk_flags: vec![RiskFlagKind::DishonestDebtor],
+                industry_prefixes: vec!["C".into()],
+                min_valid_invention_patents: 0,
+                interest_subsidy: None,
+                ..base.clone()
+            },
+            true,
+        ),
+        (
+            "boc-xinxiang",
+            LoanProduct {
+                name: Text::parse("知惠贷（科创版）", 2, 100)?,
+                qualifications_all: vec![QualificationKind::HighTech],
+                min_valid_invention_patents: 3,
+                min_ip_share: Some(bp(5000)?),
+                ..base
+            },
+            false,
+        ),
+    ];
+    let officer = Actor::cli("demo-bank", today);
+    let mut count = 0;
+    for (bank, rules, publish) in products {
+        let p = store
+            .create_product(&officer, &BankCode::parse(bank)?, rules)
+            .await?;
+        if publish {
+            store
+                .set_product_status(
+                    &officer,
+                    p.id,
+                    p.version,
+                    ProductStatus::Published,
+                    None,
+                    None,
+                )
+                .await?;
+        }
+        count += 1;
+    }
+    Ok(count)
 }
 
 /// The first white-list batch, as the parks and the office would have decided it: every

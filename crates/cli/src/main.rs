@@ -175,7 +175,7 @@ async fn main() -> Result<()> {
                 body_limit: *body_limit,
                 request_timeout: Duration::from_secs(*request_timeout),
             };
-            let app = pledge_http::router(pledge_http::AppState { store }, &config);
+            let app = pledge_http::router(pledge_http::AppState::new(store).await?, &config);
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;

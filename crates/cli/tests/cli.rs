@@ -66,8 +66,9 @@ async fn the_demo_loads_once(backend: Backend) {
     assert!(ok, "{err}");
     assert_eq!(
         second.trim(),
-        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals, 0 white-list entries"
+        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals, 0 white-list entries, 0 loan products"
     );
+    assert!(first.contains("4 loan products"), "{first}");
     let store = db.store().await;
     let page = store
         .list_enterprises(&Default::default(), None, 500)

@@ -114,6 +114,19 @@ pub struct Enterprise {
     pub contact_consent: bool,
 }
 
+/// An enterprise with the IP it holds and whether it is on the published white list: what the
+/// matching engine needs to know about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Holding {
+    pub enterprise: Enterprise,
+    /// On the published white list.
+    pub listed: bool,
+    /// The patents it holds as patentee of record.
+    pub patents: Vec<crate::Patent>,
+    /// The trademarks it holds as registrant.
+    pub trademarks: Vec<crate::Trademark>,
+}
+
 impl Enterprise {
     /// Whether a qualification of `kind` holds on `as_of`.
     pub fn has_qualification(&self, kind: QualificationKind, as_of: NaiveDate) -> bool {

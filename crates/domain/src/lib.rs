@@ -59,8 +59,8 @@ mod whitelist;
 
 pub use code::{BankCode, ParkCode};
 pub use enterprise::{
-    Contact, Enterprise, FinancingNeed, Qualification, QualificationKind, RiskFlag, RiskFlagKind,
-    SizeClass, StrategicIndustry,
+    Contact, Enterprise, FinancingNeed, Holding, Qualification, QualificationKind, RiskFlag,
+    RiskFlagKind, SizeClass, StrategicIndustry,
 };
 pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;

@@ -93,3 +93,10 @@ pub fn date(c: &mut Check, field: &str, s: Option<&str>) -> Option<Option<chrono
         })
     })
 }
+
+/// Reads a numeric id from a path segment.
+pub fn parse_id(field: &str, raw: &str) -> Result<i64, ApiError> {
+    raw.trim()
+        .parse::<i64>()
+        .map_err(|_| ApiError::field(field, DomainError::Format { what: "id" }))
+}

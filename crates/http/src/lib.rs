@@ -3,11 +3,14 @@
 
 mod auth;
 mod check;
+mod engine;
 mod error;
 mod extract;
 mod openapi;
 mod routes;
+mod sheet;
 
+pub use engine::Engine;
 pub use error::{ApiError, FieldError, Problem};
 
 use axum::Router;
@@ -27,6 +30,43 @@ use tower_http::trace::TraceLayer;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub store: Store,
+    pub engine: Engine,
+}
+
+impl AppState {
+    /// The state of a server on `store`, with the matching index built as of today.
+    pub async fn new(store: Store) -> Result<Self, pledge_store::StoreError> {
+        let engine = Engine::load(&store, today()).await?;
+        Ok(Self { store, engine })
+    }
+
+    /// Brings the matching index up to date with the store. A failure leaves the index one
+    /// step behind and is retried on the next call; it is logged, not answered.
+    pub async fn follow_store(&self) {
+        if let Err(e) = self.engine.catch_up(&self.store, today()).await {
+            tracing::error!(error = %e, "the matching index could not follow the store");
+        }
+    }
+}
+
+/// Brings the index up to date after every successful write, and before every read of
+/// products and matches (which also sees writes made by other processes).
+async fn follow_writes(
+    axum::extract::State(s): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
+    let path = req.uri().path();
+    if path.starts_with("/api/v1/products") || path.ends_with("/matches") {
+        s.follow_store().await;
+    }
+    let res = next.run(req).await;
+    if write && res.status().is_success() {
+        s.follow_store().await;
+    }
+    res
 }
 
 /// Server settings that shape the router.
@@ -85,6 +125,10 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     api.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            follow_writes,
+        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))

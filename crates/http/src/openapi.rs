@@ -21,6 +21,8 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "ip", description = "patents, trademarks, appraisals"),
         (name = "access", description = "tokens and the audit log"),
         (name = "whitelist", description = "the white list: criteria, batches, entries, publication, export"),
+        (name = "products", description = "loan products: rules, status, preview"),
+        (name = "matching", description = "matches: which listed enterprises qualify, with which IP, for how much, and why"),
     )
 )]
 struct ApiDoc;

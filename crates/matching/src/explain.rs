@@ -3,8 +3,8 @@
 
 use chrono::NaiveDate;
 use pledge_domain::{
-    BasisPoints, IpKind, LoanProduct, Money, NiceClass, PatentApplicationNumber,
-    TrademarkRegistrationNumber, Uscc,
+    BasisPoints, IpKind, LoanProduct, Money, NiceClass, PatentApplicationNumber, QualificationKind,
+    RiskFlagKind, TrademarkRegistrationNumber, Uscc,
 };
 use serde::Serialize;
 use std::cmp::Ordering;
@@ -68,6 +68,23 @@ pub enum Figure {
 }
 
 impl Figure {
+    /// For Chinese messages: codes of qualifications and risk flags by their Chinese names.
+    fn show_zh(&self) -> String {
+        match self {
+            Self::Codes(c) if !c.is_empty() => c
+                .iter()
+                .map(|code| {
+                    QualificationKind::parse(code)
+                        .map(QualificationKind::label_zh)
+                        .or_else(|_| RiskFlagKind::parse(code).map(RiskFlagKind::label_zh))
+                        .unwrap_or(code.as_str())
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            _ => self.show(),
+        }
+    }
+
     fn show(&self) -> String {
         match self {
             Self::Count(n) | Self::Years(n) => n.to_string(),
@@ -96,7 +113,8 @@ pub struct Reason {
 impl Reason {
     /// The reason `rule` failed with these figures.
     pub fn new(rule: Rule, need: Figure, have: Figure) -> Self {
-        let (n, h) = (need.show(), have.show());
+        let (n, h) = (need.show_zh(), have.show_zh());
+        let (ne, he) = (need.show(), have.show());
         let gap = match (&need, &have) {
             (Figure::Count(a), Figure::Count(b)) | (Figure::Years(a), Figure::Years(b)) => {
                 a.saturating_sub(*b)
@@ -106,7 +124,7 @@ impl Reason {
         let (message_zh, message_en) = match rule {
             Rule::ProductNotOffered => (
                 format!("产品在评估日不在有效期内（{n}起）"),
-                format!("the product is not offered on this day (from {n})"),
+                format!("the product is not offered on this day (from {ne})"),
             ),
             Rule::NotListed => (
                 "企业不在已发布的白名单上".into(),
@@ -114,31 +132,31 @@ impl Reason {
             ),
             Rule::Region => (
                 format!("所在地区{h}不在产品地区范围（{n}）内"),
-                format!("region {h} is outside the product's regions ({n})"),
+                format!("region {he} is outside the product's regions ({ne})"),
             ),
             Rule::Industry => (
                 format!("所属行业{h}不在产品行业范围（{n}）内"),
-                format!("industry {h} is outside the product's industries ({n})"),
+                format!("industry {he} is outside the product's industries ({ne})"),
             ),
             Rule::QualificationsAll => (
                 format!("缺少资质：{n}"),
-                format!("lacks the qualifications {n}"),
+                format!("lacks the qualifications {ne}"),
             ),
             Rule::QualificationsAny => (
                 format!("需至少具备其一资质：{n}"),
-                format!("needs one of the qualifications {n}"),
+                format!("needs one of the qualifications {ne}"),
             ),
             Rule::RiskFlag => (
                 format!("存在产品排除的风险记录：{h}"),
-                format!("has risk flags the product excludes: {h}"),
+                format!("has risk flags the product excludes: {he}"),
             ),
             Rule::YearsInOperation => (
                 format!("成立满{n}年方可申请，现{h}年，还差{gap}年"),
-                format!("needs {n} years in operation, has {h} ({gap} to go)"),
+                format!("needs {ne} years in operation, has {he} ({gap} to go)"),
             ),
             Rule::ValidInventionPatents => (
                 format!("需有效发明专利{n}件，现有{h}件，还需{gap}件"),
-                format!("needs {n} valid invention patents, has {h}: {gap} more"),
+                format!("needs {ne} valid invention patents, has {he}: {gap} more"),
             ),
             Rule::NoPledgeableIp => (
                 "没有可质押的专利或商标（须有效、已缴年费、未质押、有有效评估且期限足够）".into(),
@@ -146,11 +164,11 @@ impl Reason {
             ),
             Rule::CreditLineBelowMinimum => (
                 format!("测算授信额度{h}低于产品最低额度{n}"),
-                format!("the credit line {h} is below the product minimum {n}"),
+                format!("the credit line {he} is below the product minimum {ne}"),
             ),
             Rule::IpShare => (
                 format!("质押知识产权仅覆盖贷款的{h}，产品要求至少{n}"),
-                format!("the pledged IP covers {h} of the loan, the product needs {n}"),
+                format!("the pledged IP covers {he} of the loan, the product needs {ne}"),
             ),
         };
         Self {

@@ -240,6 +240,9 @@ pub struct MatchQuery {
     pub region_prefix: Option<String>,
     pub industry_prefix: Option<String>,
     pub min_credit_line: Option<Money>,
+    /// Only enterprises on the published white list, whatever the product requires (what a
+    /// bank may see).
+    pub listed_only: bool,
     pub sort: SortBy,
     /// Continue below this key (the last key of the previous page).
     pub after: Option<RankKey>,
@@ -390,6 +393,17 @@ impl Index {
     pub fn upsert_product(&mut self, product: Product) {
         let plan = Plan::new(&product.rules, self.as_of);
         self.products.insert(product.id, (product, plan));
+    }
+
+    /// Drops a product (withdrawn products match nobody).
+    pub fn remove_product(&mut self, id: i64) {
+        self.products.remove(&id);
+    }
+
+    /// The park of an indexed enterprise and whether it is on the published white list.
+    pub fn enterprise(&self, uscc: &Uscc) -> Option<(&ParkCode, bool)> {
+        let r = &self.rows[*self.slots.get(uscc)?];
+        Some((&r.park, r.listed))
     }
 
     /// A product, if indexed.
@@ -851,7 +865,8 @@ impl Index {
         if plan.offered {
             self.candidates(p, plan, |slot| {
                 let r = &self.rows[slot];
-                let passes = q.park.as_ref().is_none_or(|x| &r.park == x)
+                let passes = (!q.listed_only || r.listed)
+                    && q.park.as_ref().is_none_or(|x| &r.park == x)
                     && q.region_prefix
                         .as_deref()
                         .is_none_or(|x| r.region.is_within(x))
@@ -892,14 +907,18 @@ impl Index {
         Some(MatchPage { total, items, next })
     }
 
-    /// How many enterprises the rules of a draft would match, by park, without saving it.
-    pub fn preview(&self, rules: &LoanProduct) -> Preview {
+    /// How many enterprises the rules of a draft would match, by park, without saving it
+    /// (only listed ones with `listed_only`).
+    pub fn preview(&self, rules: &LoanProduct, listed_only: bool) -> Preview {
         let plan = Plan::new(rules, self.as_of);
         let mut out = Preview::default();
         let mut scratch = Vec::new();
         if plan.offered {
             self.candidates(rules, &plan, |slot| {
                 let r = &self.rows[slot];
+                if listed_only && !r.listed {
+                    return;
+                }
                 if let Some(v) = self.decide(r, rules, &plan, &mut scratch) {
                     out.eligible += 1;
                     *out.by_park.entry(r.park.clone()).or_default() += 1;

@@ -19,19 +19,8 @@ pub use explain::{
 pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};
 pub use reference::evaluate;
 
-use pledge_domain::{Enterprise, LoanProduct, Patent, Trademark};
-
-/// Everything the engine needs to know about one enterprise.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Holding {
-    pub enterprise: Enterprise,
-    /// Whether the enterprise is on the published white list.
-    pub listed: bool,
-    /// The patents it holds as patentee of record.
-    pub patents: Vec<Patent>,
-    /// The trademarks it holds as registrant.
-    pub trademarks: Vec<Trademark>,
-}
+pub use pledge_domain::Holding;
+use pledge_domain::LoanProduct;
 
 /// A loan product as the engine sees it: its id, whether it is published, and its rules.
 #[derive(Debug, Clone, PartialEq, Eq)]

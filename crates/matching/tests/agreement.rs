@@ -373,7 +373,7 @@ fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
             }
         }
         assert_eq!(
-            index.preview(&p.rules).eligible as usize,
+            index.preview(&p.rules, false).eligible as usize,
             expected.len(),
             "preview of product {}",
             p.id

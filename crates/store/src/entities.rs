@@ -110,6 +110,18 @@ entity!(appraisal, "appraisals", {
     created_at: DateTimeUtc,
 });
 
+entity!(loan_product, "loan_products", {
+    bank_id: i64,
+    name: String,
+    status: String,
+    rules: Json,
+    published_on: Option<Date>,
+    withdrawn_on: Option<Date>,
+    version: i64,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
 entity!(api_token, "api_tokens", {
     name: String,
     role: String,

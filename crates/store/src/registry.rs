@@ -462,6 +462,28 @@ impl Store {
     }
 
     /// The row id and park of the enterprise with `uscc`.
+    /// The enterprises named (unknown ones are left out), in one query.
+    pub async fn enterprises(&self, usccs: &[Uscc]) -> Result<Vec<EnterpriseRecord>> {
+        let rows = enterprise::Entity::find()
+            .filter(enterprise::Column::Uscc.is_in(usccs.iter().map(|u| u.to_string())))
+            .all(&self.db)
+            .await?;
+        let mut parks = std::collections::HashMap::new();
+        let mut out = Vec::with_capacity(rows.len());
+        for r in rows {
+            let park = match parks.get(&r.park_id) {
+                Some(p) => Clone::clone(p),
+                None => {
+                    let p = self.park_code(&self.db, r.park_id).await?;
+                    parks.insert(r.park_id, p.clone());
+                    p
+                }
+            };
+            out.push(enterprise_from_row(r, park)?);
+        }
+        Ok(out)
+    }
+
     pub(crate) async fn enterprise_ref(
         &self,
         db: &impl ConnectionTrait,

@@ -3,7 +3,9 @@
 pub(crate) mod audit;
 mod enterprises;
 mod health;
+mod matches;
 mod patents;
+mod products;
 mod registry;
 mod tokens;
 mod trademarks;
@@ -27,6 +29,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(tokens::router())
         .merge(audit::router())
         .merge(whitelist::router())
+        .merge(products::router())
+        .merge(matches::router())
 }
 
 /// One page of a listing; pass `next_cursor` as `after` for the next page.

@@ -1,21 +1,22 @@
 //! The white list (白名单): criteria, batches, entries, their lifecycle, publication and export.
 
 use crate::auth::Auth;
-use crate::check::{Check, date, paging};
+use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::sheet::{Cell, Column, Format, download};
 use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
-use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use axum::http::StatusCode;
+use axum::response::Response;
+use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{
     Criteria, DomainError, EntryStatus, ParkCode, QualificationKind, ReasonCode, RiskFlagKind,
     Text, Transition, Uscc,
 };
-use pledge_store::{BatchRecord, EntryFilter, EntryRecord, ExportRow, Role, TransitionRequest};
+use pledge_store::{BatchRecord, EntryFilter, EntryRecord, Role, TransitionRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -200,12 +201,6 @@ async fn create_batch(
         .create_batch(&auth.0.actor(today()), &name, input.valid_until)
         .await?;
     Ok((StatusCode::CREATED, Json(b.into())))
-}
-
-fn parse_id(field: &str, raw: &str) -> ApiResult<i64> {
-    raw.trim()
-        .parse::<i64>()
-        .map_err(|_| ApiError::field(field, DomainError::Format { what: "id" }))
 }
 
 async fn find_batch(s: &AppState, raw: &str) -> ApiResult<BatchRecord> {
@@ -597,17 +592,17 @@ pub struct ExportQuery {
     as_of: Option<String>,
 }
 
-/// The columns officials circulate.
-const HEADERS: [&str; 9] = [
-    "序号",
-    "企业名称",
-    "统一社会信用代码",
-    "所属园区",
-    "所属行业",
-    "有效发明专利数",
-    "高价值发明专利数",
-    "资质",
-    "入选日期",
+/// The columns officials circulate, with their widths.
+const COLUMNS: [Column; 9] = [
+    ("序号", 6.0),
+    ("企业名称", 36.0),
+    ("统一社会信用代码", 22.0),
+    ("所属园区", 26.0),
+    ("所属行业", 10.0),
+    ("有效发明专利数", 14.0),
+    ("高价值发明专利数", 16.0),
+    ("资质", 40.0),
+    ("入选日期", 12.0),
 ];
 
 /// Exports a batch as XLSX or CSV (UTF-8 with BOM). Banks get its published entries; a park
@@ -627,16 +622,10 @@ async fn export_batch(
     let as_of = date(&mut c, "as_of", q.as_of.as_deref())
         .flatten()
         .unwrap_or_else(today);
-    let format = q.format.unwrap_or_else(|| "xlsx".into());
-    if format != "xlsx" && format != "csv" {
-        c.push(
-            "format",
-            DomainError::UnknownValue {
-                value: format.clone(),
-                allowed: "xlsx, csv".into(),
-            },
-        );
-    }
+    let format = c
+        .optional("format", q.format.as_deref(), Format::parse)
+        .flatten()
+        .unwrap_or(Format::Xlsx);
     c.finish()?;
     let statuses = match (auth.0.role, batch.status) {
         (Role::Bank, _) => vec![EntryStatus::Published],
@@ -653,104 +642,28 @@ async fn export_batch(
         .store
         .batch_rows(batch.id, &statuses, scope.as_ref(), as_of)
         .await?;
-    let file = format!("whitelist-{}.{format}", batch.id);
-    let (bytes, mime) = if format == "csv" {
-        (to_csv(&rows)?, "text/csv; charset=utf-8")
-    } else {
-        (
-            to_xlsx(&rows)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        )
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{file}\""),
-            ),
-        ],
-        bytes,
+    let cells: Vec<Vec<Cell>> = rows
+        .iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                Cell::Text(r.enterprise_name.clone()),
+                Cell::Text(r.uscc.clone()),
+                Cell::Text(r.park_name.clone()),
+                Cell::Text(r.industry.clone()),
+                Cell::Int(i64::from(r.valid_invention_patents)),
+                Cell::Int(i64::from(r.high_value_invention_patents)),
+                Cell::Text(r.qualifications.join("、")),
+                Cell::Date(r.listed_on),
+            ]
+        })
+        .collect();
+    download(
+        format,
+        &format!("whitelist-{}", batch.id),
+        "白名单",
+        &COLUMNS,
+        &cells,
     )
-        .into_response())
-}
-
-fn cells(i: usize, r: &ExportRow) -> [String; 9] {
-    [
-        (i + 1).to_string(),
-        r.enterprise_name.clone(),
-        r.uscc.clone(),
-        r.park_name.clone(),
-        r.industry.clone(),
-        r.valid_invention_patents.to_string(),
-        r.high_value_invention_patents.to_string(),
-        r.qualifications.join("、"),
-        r.listed_on.map(|d| d.to_string()).unwrap_or_default(),
-    ]
-}
-
-fn to_csv(rows: &[ExportRow]) -> ApiResult<Vec<u8>> {
-    let mut out = b"\xEF\xBB\xBF".to_vec();
-    {
-        let mut w = csv::Writer::from_writer(&mut out);
-        let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
-        w.write_record(HEADERS).map_err(internal)?;
-        for (i, r) in rows.iter().enumerate() {
-            w.write_record(cells(i, r)).map_err(internal)?;
-        }
-        w.flush()
-            .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
-    }
-    Ok(out)
-}
-
-fn to_xlsx(rows: &[ExportRow]) -> ApiResult<Vec<u8>> {
-    use rust_xlsxwriter::{ExcelDateTime, Format, FormatAlign, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name("白名单").map_err(internal)?;
-    let bold = Format::new()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color("#DDEBF7");
-    let date_format = Format::new().set_num_format("yyyy-mm-dd");
-    for (c, h) in HEADERS.iter().enumerate() {
-        sheet
-            .write_string_with_format(0, c as u16, *h, &bold)
-            .map_err(internal)?;
-    }
-    for (c, width) in [6, 36, 22, 26, 10, 14, 16, 40, 12].iter().enumerate() {
-        sheet.set_column_width(c as u16, *width).map_err(internal)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(internal)?;
-    for (i, r) in rows.iter().enumerate() {
-        let row = (i + 1) as u32;
-        sheet
-            .write_number(row, 0, (i + 1) as f64)
-            .map_err(internal)?;
-        sheet
-            .write_string(row, 1, &r.enterprise_name)
-            .map_err(internal)?;
-        sheet.write_string(row, 2, &r.uscc).map_err(internal)?;
-        sheet.write_string(row, 3, &r.park_name).map_err(internal)?;
-        sheet.write_string(row, 4, &r.industry).map_err(internal)?;
-        sheet
-            .write_number(row, 5, f64::from(r.valid_invention_patents))
-            .map_err(internal)?;
-        sheet
-            .write_number(row, 6, f64::from(r.high_value_invention_patents))
-            .map_err(internal)?;
-        sheet
-            .write_string(row, 7, r.qualifications.join("、"))
-            .map_err(internal)?;
-        if let Some(d) = r.listed_on {
-            let x = ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                .map_err(internal)?;
-            sheet
-                .write_datetime_with_format(row, 8, &x, &date_format)
-                .map_err(internal)?;
-        }
-    }
-    wb.save_to_buffer().map_err(internal)
 }

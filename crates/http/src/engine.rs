@@ -1,0 +1,106 @@
+//! The matching index the server answers from, and how it follows the store: built at start,
+//! then brought up to date from the audit log after every committed write (and before every
+//! match query, which also picks up writes made by other processes such as the CLI). Only the
+//! enterprises and products named by new audit records are reloaded.
+
+use pledge_domain::ProductStatus;
+use pledge_matching::{Index, Product};
+use pledge_store::{ProductRecord, Store, StoreError};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use tokio::sync::Mutex;
+
+/// The audit records read per round while catching up.
+const ROUND: u64 = 5_000;
+
+/// The shared index and the last audit record applied to it.
+#[derive(Debug, Clone)]
+pub struct Engine {
+    index: Arc<RwLock<Index>>,
+    applied: Arc<Mutex<i64>>,
+}
+
+fn engine_product(p: ProductRecord) -> Option<Product> {
+    (p.status != ProductStatus::Withdrawn).then(|| Product {
+        id: p.id,
+        published: p.status == ProductStatus::Published,
+        rules: p.rules,
+    })
+}
+
+async fn build(store: &Store, as_of: chrono::NaiveDate) -> Result<(Index, i64), StoreError> {
+    // Read the position first: what commits while loading is applied again, harmlessly.
+    let last = store.last_change().await?;
+    let holdings = store.all_holdings().await?;
+    let products = store.products(None).await?;
+    let index = Index::build(
+        as_of,
+        holdings,
+        products.into_iter().filter_map(engine_product),
+    );
+    Ok((index, last))
+}
+
+impl Engine {
+    /// Builds the index of everything in `store` as of `as_of`.
+    pub async fn load(store: &Store, as_of: chrono::NaiveDate) -> Result<Self, StoreError> {
+        let started = std::time::Instant::now();
+        let (index, last) = build(store, as_of).await?;
+        tracing::info!(
+            enterprises = index.enterprises(),
+            bytes = index.memory_bytes(),
+            ms = started.elapsed().as_millis() as u64,
+            "matching index built"
+        );
+        Ok(Self {
+            index: Arc::new(RwLock::new(index)),
+            applied: Arc::new(Mutex::new(last)),
+        })
+    }
+
+    /// The index, for reading.
+    pub fn read(&self) -> RwLockReadGuard<'_, Index> {
+        self.index.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Applies every change committed since the last call; on a new day, rebuilds the index
+    /// as of `today` (rules such as expiry and appraisal validity depend on the day).
+    pub async fn catch_up(
+        &self,
+        store: &Store,
+        today: chrono::NaiveDate,
+    ) -> Result<(), StoreError> {
+        let mut applied = self.applied.lock().await;
+        if self.read().as_of() != today {
+            let (index, last) = build(store, today).await?;
+            *self.index.write().unwrap_or_else(|e| e.into_inner()) = index;
+            *applied = last;
+            return Ok(());
+        }
+        loop {
+            let changes = store.changes_since(*applied, ROUND).await?;
+            if changes.last == *applied {
+                return Ok(());
+            }
+            let usccs: Vec<_> = changes.enterprises.into_iter().collect();
+            let holdings = store.holdings(&usccs).await?;
+            let mut products = Vec::new();
+            for id in &changes.products {
+                products.push((*id, store.product(*id, None).await?));
+            }
+            let mut index = self.index.write().unwrap_or_else(|e| e.into_inner());
+            for h in &holdings {
+                let moved = index.upsert_enterprise(h);
+                if !moved.is_empty() {
+                    tracing::debug!(uscc = %h.enterprise.uscc, pairs = moved.len(), "eligibility changed");
+                }
+            }
+            for (id, p) in products {
+                match engine_product(p) {
+                    Some(p) => index.upsert_product(p),
+                    None => index.remove_product(id),
+                }
+            }
+            *applied = changes.last;
+        }
+    }
+}

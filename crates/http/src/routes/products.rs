@@ -1,0 +1,523 @@
+//! Loan products (贷款产品): a bank's own products, their rules, their life from draft to
+//! withdrawn, and the preview of a draft against the live list.
+
+use crate::auth::Auth;
+use crate::check::{Check, parse_id};
+use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::extract::ApiJson;
+use crate::{AppState, today};
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::{
+    BankCode, BasisPoints, DomainError, LoanProduct, Money, PledgeRates, ProductStatus,
+    QualificationKind, RiskFlagKind, Text,
+};
+use pledge_store::{ProductRecord, Role};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_products, create_product))
+        .routes(routes!(get_product, update_product))
+        .routes(routes!(publish_product))
+        .routes(routes!(withdraw_product))
+        .routes(routes!(preview_product))
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// 质押率 per IP kind, in basis points (2500 = 25%); absent = the kind is not accepted.
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PledgeRatesBody {
+    #[schema(example = 2500)]
+    invention: Option<i64>,
+    #[schema(example = 1500)]
+    utility_model: Option<i64>,
+    design: Option<i64>,
+    #[schema(example = 5000)]
+    trademark: Option<i64>,
+}
+
+/// A loan product's rules, as sent to create, replace or preview one, and as answered.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductBody {
+    /// The owning bank's code: answered always; sent only by the admin (a bank creates its own).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bank: Option<String>,
+    /// The version read, required to replace; answered with the current one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    version: Option<i64>,
+    #[schema(example = "知惠贷")]
+    name: String,
+    #[serde(default)]
+    description: Option<String>,
+    #[schema(example = 100_000_000)]
+    amount_min_fen: i64,
+    #[schema(example = 3_000_000_000i64)]
+    amount_max_fen: i64,
+    #[schema(example = 36)]
+    max_term_months: i64,
+    /// 利率上限: bp over the one-year LPR.
+    #[schema(example = 80)]
+    rate_cap_over_lpr_bp: i64,
+    pledge_rates_bp: PledgeRatesBody,
+    /// Months of protection a patent must have left after the loan ends.
+    #[serde(default)]
+    min_remaining_months: i64,
+    /// Only IP never pledged before.
+    #[serde(default)]
+    no_prior_pledge: bool,
+    /// Qualifications required, all of them (`high_tech`, `specialized`, …).
+    #[serde(default)]
+    qualifications_all: Vec<String>,
+    /// Qualifications of which one is required.
+    #[serde(default)]
+    qualifications_any: Vec<String>,
+    /// Risk flags that exclude (`dishonest_debtor`, …).
+    #[serde(default)]
+    excluded_risk_flags: Vec<String>,
+    /// Region code prefixes, e.g. `4107`.
+    #[serde(default)]
+    region_prefixes: Vec<String>,
+    /// Industry code prefixes (GB/T 4754), e.g. `C35`.
+    #[serde(default)]
+    industry_prefixes: Vec<String>,
+    #[serde(default)]
+    min_years_in_operation: i64,
+    #[serde(default)]
+    min_valid_invention_patents: i64,
+    /// The least share of the loan the pledged IP must cover, bp.
+    #[serde(default)]
+    min_ip_share_bp: Option<i64>,
+    /// Lends only to white-listed enterprises (default yes).
+    #[serde(default = "yes")]
+    whitelist_required: bool,
+    /// 贴息, as shown to enterprises.
+    #[serde(default)]
+    interest_subsidy: Option<String>,
+    /// Covered by the risk-compensation pool (风险补偿资金池).
+    #[serde(default)]
+    risk_pool: bool,
+    valid_from: NaiveDate,
+    #[serde(default)]
+    valid_until: Option<NaiveDate>,
+}
+
+fn small(c: &mut Check, field: &str, v: i64, max: u16) -> u16 {
+    match u16::try_from(v).ok().filter(|x| *x <= max) {
+        Some(x) => x,
+        None => {
+            c.push(
+                field,
+                DomainError::OutOfRange {
+                    min: 0,
+                    max: i64::from(max),
+                },
+            );
+            0
+        }
+    }
+}
+
+fn names<T>(
+    c: &mut Check,
+    field: &str,
+    xs: &[String],
+    parse: impl Fn(&str) -> Result<T, DomainError>,
+) -> Vec<T> {
+    xs.iter()
+        .enumerate()
+        .filter_map(|(i, x)| c.field(&format!("{field}[{i}]"), parse(x)))
+        .collect()
+}
+
+impl ProductBody {
+    /// The domain product, or every invalid field.
+    fn rules(&self) -> ApiResult<LoanProduct> {
+        let mut c = Check::default();
+        let name = c.field("name", Text::parse(&self.name, 2, 100));
+        let amount_min = c.field("amount_min_fen", Money::from_fen(self.amount_min_fen));
+        let amount_max = c.field("amount_max_fen", Money::from_fen(self.amount_max_fen));
+        let rate_cap = c.field(
+            "rate_cap_over_lpr_bp",
+            BasisPoints::new(self.rate_cap_over_lpr_bp),
+        );
+        let mut rate = |kind: &str, v: Option<i64>| {
+            v.and_then(|bp| c.field(&format!("pledge_rates_bp.{kind}"), BasisPoints::new(bp)))
+        };
+        let r = &self.pledge_rates_bp;
+        let pledge_rates = PledgeRates {
+            invention: rate("invention", r.invention),
+            utility_model: rate("utility_model", r.utility_model),
+            design: rate("design", r.design),
+            trademark: rate("trademark", r.trademark),
+        };
+        let min_ip_share = c
+            .optional("min_ip_share_bp", self.min_ip_share_bp, BasisPoints::new)
+            .flatten();
+        let max_term_months = small(&mut c, "max_term_months", self.max_term_months, 360);
+        let min_remaining_months = small(
+            &mut c,
+            "min_remaining_months",
+            self.min_remaining_months,
+            360,
+        );
+        let min_years_in_operation = small(
+            &mut c,
+            "min_years_in_operation",
+            self.min_years_in_operation,
+            200,
+        );
+        let min_valid_invention_patents = small(
+            &mut c,
+            "min_valid_invention_patents",
+            self.min_valid_invention_patents,
+            10_000,
+        );
+        let qualifications_all = names(
+            &mut c,
+            "qualifications_all",
+            &self.qualifications_all,
+            QualificationKind::parse,
+        );
+        let qualifications_any = names(
+            &mut c,
+            "qualifications_any",
+            &self.qualifications_any,
+            QualificationKind::parse,
+        );
+        let excluded_risk_flags = names(
+            &mut c,
+            "excluded_risk_flags",
+            &self.excluded_risk_flags,
+            RiskFlagKind::parse,
+        );
+        let trimmed = |xs: &[String], upper: bool| -> Vec<String> {
+            xs.iter()
+                .map(|x| {
+                    let x = pledge_domain::to_half_width(x).trim().to_owned();
+                    if upper { x.to_uppercase() } else { x }
+                })
+                .collect()
+        };
+        let (Some(name), Some(amount_min), Some(amount_max), Some(rate_cap_over_lpr)) =
+            (name, amount_min, amount_max, rate_cap)
+        else {
+            return Err(c.fail());
+        };
+        let product = LoanProduct {
+            name,
+            description: self.description.clone(),
+            amount_min,
+            amount_max,
+            max_term_months,
+            rate_cap_over_lpr,
+            pledge_rates,
+            min_remaining_months,
+            no_prior_pledge: self.no_prior_pledge,
+            qualifications_all,
+            qualifications_any,
+            excluded_risk_flags,
+            region_prefixes: trimmed(&self.region_prefixes, false),
+            industry_prefixes: trimmed(&self.industry_prefixes, true),
+            min_years_in_operation,
+            min_valid_invention_patents,
+            min_ip_share,
+            whitelist_required: self.whitelist_required,
+            interest_subsidy: self.interest_subsidy.clone(),
+            risk_pool: self.risk_pool,
+            valid_from: self.valid_from,
+            valid_until: self.valid_until,
+        };
+        c.violations(product.violations());
+        c.finish()?;
+        Ok(product)
+    }
+
+    fn of(bank: &BankCode, version: i64, p: &LoanProduct) -> Self {
+        let codes = |xs: Vec<&'static str>| xs.into_iter().map(String::from).collect();
+        let rate = |r: Option<BasisPoints>| r.map(|b| i64::from(b.get()));
+        Self {
+            bank: Some(bank.to_string()),
+            version: Some(version),
+            name: p.name.to_string(),
+            description: p.description.clone(),
+            amount_min_fen: p.amount_min.fen(),
+            amount_max_fen: p.amount_max.fen(),
+            max_term_months: i64::from(p.max_term_months),
+            rate_cap_over_lpr_bp: i64::from(p.rate_cap_over_lpr.get()),
+            pledge_rates_bp: PledgeRatesBody {
+                invention: rate(p.pledge_rates.invention),
+                utility_model: rate(p.pledge_rates.utility_model),
+                design: rate(p.pledge_rates.design),
+                trademark: rate(p.pledge_rates.trademark),
+            },
+            min_remaining_months: i64::from(p.min_remaining_months),
+            no_prior_pledge: p.no_prior_pledge,
+            qualifications_all: codes(p.qualifications_all.iter().map(|q| q.as_str()).collect()),
+            qualifications_any: codes(p.qualifications_any.iter().map(|q| q.as_str()).collect()),
+            excluded_risk_flags: codes(p.excluded_risk_flags.iter().map(|f| f.as_str()).collect()),
+            region_prefixes: p.region_prefixes.clone(),
+            industry_prefixes: p.industry_prefixes.clone(),
+            min_years_in_operation: i64::from(p.min_years_in_operation),
+            min_valid_invention_patents: i64::from(p.min_valid_invention_patents),
+            min_ip_share_bp: p.min_ip_share.map(|b| i64::from(b.get())),
+            whitelist_required: p.whitelist_required,
+            interest_subsidy: p.interest_subsidy.clone(),
+            risk_pool: p.risk_pool,
+            valid_from: p.valid_from,
+            valid_until: p.valid_until,
+        }
+    }
+}
+
+/// A stored loan product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProductView {
+    id: i64,
+    /// `draft`, `published` or `withdrawn`.
+    status: String,
+    published_on: Option<NaiveDate>,
+    withdrawn_on: Option<NaiveDate>,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    #[serde(flatten)]
+    rules: ProductBody,
+}
+
+impl From<ProductRecord> for ProductView {
+    fn from(r: ProductRecord) -> Self {
+        Self {
+            id: r.id,
+            status: r.status.as_str().into(),
+            published_on: r.published_on,
+            withdrawn_on: r.withdrawn_on,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+            rules: ProductBody::of(&r.bank, r.version, &r.rules),
+        }
+    }
+}
+
+/// The bank whose products the caller manages: its own for a bank token; for the admin, the
+/// one named (required to create).
+fn managing_bank(auth: &Auth, named: Option<&str>) -> ApiResult<Option<BankCode>> {
+    match (&auth.0.role, &auth.0.bank) {
+        (Role::Bank, Some((_, own))) => match named {
+            Some(b) if BankCode::parse(b).ok().as_ref() != Some(own) => Err(ApiError::forbidden(
+                "out_of_scope",
+                "银行只能管理本行产品 / a bank manages its own products only",
+            )),
+            _ => Ok(Some(own.clone())),
+        },
+        (Role::Admin, _) => named
+            .map(|b| BankCode::parse(b).map_err(|e| ApiError::field("bank", e)))
+            .transpose(),
+        _ => Err(ApiError::forbidden(
+            "bank_or_admin",
+            "仅银行和市知识产权局可管理产品 / only banks and the city IP office manage products",
+        )),
+    }
+}
+
+/// The product as the caller may see it: a bank only its own, a park official only published
+/// ones; anything else is 404.
+pub(crate) async fn visible_product(
+    s: &AppState,
+    auth: &Auth,
+    raw: &str,
+) -> ApiResult<ProductRecord> {
+    let id = parse_id("id", raw)?;
+    let scope = match (&auth.0.role, &auth.0.bank) {
+        (Role::Bank, Some((_, own))) => Some(own),
+        (Role::Bank, None) => return Err(no_product(id)),
+        _ => None,
+    };
+    let p = s.store.product(id, scope).await?;
+    if auth.0.role == Role::Park && p.status != ProductStatus::Published {
+        return Err(no_product(id));
+    }
+    Ok(p)
+}
+
+fn no_product(id: i64) -> ApiError {
+    ApiError::NotFound {
+        detail: format!("产品{id}不存在 / no product {id}"),
+    }
+}
+
+/// Products: a bank its own (every status), parks the published ones, the admin all.
+#[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), responses((status = 200, body = [ProductView]), ReadErrors))]
+async fn list_products(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ProductView>>> {
+    let (bank, published_only) = match (&auth.0.role, &auth.0.bank) {
+        (Role::Bank, Some((_, own))) => (Some(own.clone()), false),
+        (Role::Bank, None) => return Ok(Json(Vec::new())),
+        (Role::Park, _) => (None, true),
+        (Role::Admin, _) => (None, false),
+    };
+    Ok(Json(
+        s.store
+            .products(bank.as_ref())
+            .await?
+            .into_iter()
+            .filter(|p| !published_only || p.status == ProductStatus::Published)
+            .map(ProductView::from)
+            .collect(),
+    ))
+}
+
+/// Creates a draft product (a bank for itself; the admin names the bank).
+#[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])), request_body = ProductBody, responses((status = 201, body = ProductView), WriteErrors))]
+async fn create_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<ProductBody>,
+) -> ApiResult<(StatusCode, Json<ProductView>)> {
+    let bank = managing_bank(&auth, body.bank.as_deref())?
+        .ok_or_else(|| ApiError::field("bank", DomainError::Required { field: "bank" }))?;
+    let rules = body.rules()?;
+    let rec = s
+        .store
+        .create_product(&auth.0.actor(today()), &bank, rules)
+        .await?;
+    Ok((StatusCode::CREATED, Json(rec.into())))
+}
+
+/// One product (a bank's own; published ones for parks).
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = ProductView), ReadErrors))]
+async fn get_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<ProductView>> {
+    Ok(Json(visible_product(&s, &auth, &id).await?.into()))
+}
+
+/// Replaces the rules of a draft or published product; send the `version` read.
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
+async fn update_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<ProductBody>,
+) -> ApiResult<Json<ProductView>> {
+    let id = parse_id("id", &id)?;
+    let scope = managing_bank(&auth, None)?;
+    let version = body
+        .version
+        .ok_or_else(|| ApiError::field("version", DomainError::Required { field: "version" }))?;
+    let rules = body.rules()?;
+    let rec = s
+        .store
+        .update_product(&auth.0.actor(today()), id, version, rules, scope.as_ref())
+        .await?;
+    Ok(Json(rec.into()))
+}
+
+/// A status change.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct StatusBody {
+    /// The version read.
+    version: i64,
+    /// Why (kept in the audit log).
+    #[serde(default)]
+    reason: Option<String>,
+}
+
+async fn move_product(
+    s: &AppState,
+    auth: &Auth,
+    raw: &str,
+    body: StatusBody,
+    status: ProductStatus,
+) -> ApiResult<Json<ProductView>> {
+    let id = parse_id("id", raw)?;
+    let scope = managing_bank(auth, None)?;
+    let rec = s
+        .store
+        .set_product_status(
+            &auth.0.actor(today()),
+            id,
+            body.version,
+            status,
+            body.reason,
+            scope.as_ref(),
+        )
+        .await?;
+    Ok(Json(rec.into()))
+}
+
+/// Publishes a draft: it starts matching and enterprises see it.
+#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+async fn publish_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult<Json<ProductView>> {
+    move_product(&s, &auth, &id, body, ProductStatus::Published).await
+}
+
+/// Withdraws a published product: it matches nobody from now on; it stays on record.
+#[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+async fn withdraw_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(body): ApiJson<StatusBody>,
+) -> ApiResult<Json<ProductView>> {
+    move_product(&s, &auth, &id, body, ProductStatus::Withdrawn).await
+}
+
+/// Eligible enterprises of one park.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ParkCount {
+    park: String,
+    eligible: u32,
+}
+
+/// What a draft would match today, without saving it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PreviewView {
+    as_of: NaiveDate,
+    eligible: u32,
+    /// Σ estimated credit lines of the eligible enterprises.
+    credit_lines_fen: i64,
+    by_park: Vec<ParkCount>,
+}
+
+/// Evaluates draft rules against the live list without saving (banks count white-listed
+/// enterprises only).
+#[utoipa::path(post, path = "/api/v1/products/preview", tag = "products", security(("bearer" = [])), request_body = ProductBody, responses((status = 200, body = PreviewView), WriteErrors))]
+async fn preview_product(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<ProductBody>,
+) -> ApiResult<Json<PreviewView>> {
+    managing_bank(&auth, None)?;
+    let rules = body.rules()?;
+    let index = s.engine.read();
+    let p = index.preview(&rules, auth.0.role == Role::Bank);
+    Ok(Json(PreviewView {
+        as_of: index.as_of(),
+        eligible: p.eligible,
+        credit_lines_fen: p.credit_lines.fen(),
+        by_park: p
+            .by_park
+            .into_iter()
+            .map(|(park, eligible)| ParkCount {
+                park: park.to_string(),
+                eligible,
+            })
+            .collect(),
+    }))
+}

@@ -1,0 +1,317 @@
+//! What the matching engine is built from, and the feed of committed changes it follows: every
+//! write leaves an audit record in its own transaction, so the records after the last one the
+//! engine saw name exactly the enterprises and products to reload.
+
+use crate::Store;
+use crate::entities::{appraisal, audit, enterprise, park, patent, trademark, whitelist_entry};
+use crate::error::{Result, StoreError, corrupt};
+use crate::patents::{appraisal_from_row, patent_from_row, pledge_from};
+use crate::registry::enterprise_from_row;
+use pledge_domain::{
+    Appraisal, EntryStatus, Holding, NiceClass, ParkCode, PatentApplicationNumber, Text, Trademark,
+    TrademarkRegistrationNumber, Uscc,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+
+/// The ids a query names at once, well under every backend's bind limit.
+const CHUNK: usize = 500;
+
+/// What committed since a point of the audit log.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Changes {
+    /// The last audit record read; ask again after it.
+    pub last: i64,
+    /// Enterprises whose facts, IP or list status may have changed.
+    pub enterprises: BTreeSet<Uscc>,
+    /// Products that changed.
+    pub products: BTreeSet<i64>,
+}
+
+/// Every `owner` string in a JSON document, at any depth.
+fn owners_in(v: &Value, out: &mut Vec<String>) {
+    match v {
+        Value::Object(map) => {
+            for (k, x) in map {
+                match (k.as_str(), x) {
+                    ("owner", Value::String(s)) => out.push(s.clone()),
+                    _ => owners_in(x, out),
+                }
+            }
+        }
+        Value::Array(xs) => xs.iter().for_each(|x| owners_in(x, out)),
+        _ => {}
+    }
+}
+
+impl Store {
+    /// The id of the latest audit record (0 when there is none).
+    pub async fn last_change(&self) -> Result<i64> {
+        Ok(audit::Entity::find()
+            .order_by_desc(audit::Column::Id)
+            .one(&self.db)
+            .await?
+            .map_or(0, |r| r.id))
+    }
+
+    /// The enterprises and products changed by the audit records after `after`, at most
+    /// `limit` records at a time.
+    pub async fn changes_since(&self, after: i64, limit: u64) -> Result<Changes> {
+        let rows = audit::Entity::find()
+            .filter(audit::Column::Id.gt(after))
+            .order_by_asc(audit::Column::Id)
+            .limit(limit)
+            .all(&self.db)
+            .await?;
+        let mut out = Changes {
+            last: rows.last().map_or(after, |r| r.id),
+            ..Changes::default()
+        };
+        let mut enterprise_ids = BTreeSet::new();
+        let mut patents = Vec::new();
+        let mut trademarks = Vec::new();
+        for r in rows {
+            let mut owners = Vec::new();
+            for doc in [&r.before, &r.after].into_iter().flatten() {
+                owners_in(doc, &mut owners);
+            }
+            match r.entity.as_str() {
+                "enterprise" => owners.push(r.entity_key.clone()),
+                "product" => {
+                    if let Ok(id) = r.entity_key.parse() {
+                        out.products.insert(id);
+                    }
+                }
+                "patent" | "appraisal" | "trademark" => {
+                    if let Ok(n) = PatentApplicationNumber::parse(&r.entity_key) {
+                        patents.push(n.to_string());
+                    } else if let Some((n, c)) = r.entity_key.split_once('/')
+                        && let (Ok(n), Ok(c)) = (n.parse::<i64>(), c.parse::<i16>())
+                    {
+                        trademarks.push((n, c));
+                    }
+                }
+                "whitelist_entry" => {
+                    for doc in [&r.before, &r.after].into_iter().flatten() {
+                        if let Some(id) = doc.get("enterprise_id").and_then(Value::as_i64) {
+                            enterprise_ids.insert(id);
+                        }
+                    }
+                }
+                _ => {}
+            }
+            out.enterprises
+                .extend(owners.iter().filter_map(|o| Uscc::parse(o).ok()));
+        }
+        for chunk in patents.chunks(CHUNK) {
+            let rows = patent::Entity::find()
+                .filter(patent::Column::ApplicationNumber.is_in(chunk.iter().cloned()))
+                .all(&self.db)
+                .await?;
+            enterprise_ids.extend(rows.iter().map(|p| p.enterprise_id));
+        }
+        for (n, c) in trademarks {
+            let rows = trademark::Entity::find()
+                .filter(trademark::Column::RegistrationNumber.eq(n))
+                .filter(trademark::Column::NiceClass.eq(c))
+                .all(&self.db)
+                .await?;
+            enterprise_ids.extend(rows.iter().map(|t| t.enterprise_id));
+        }
+        let ids: Vec<i64> = enterprise_ids.into_iter().collect();
+        for chunk in ids.chunks(CHUNK) {
+            let rows = enterprise::Entity::find()
+                .filter(enterprise::Column::Id.is_in(chunk.iter().copied()))
+                .all(&self.db)
+                .await?;
+            for e in rows {
+                out.enterprises.insert(corrupt(Uscc::parse(&e.uscc))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every enterprise with its IP and list status.
+    pub async fn all_holdings(&self) -> Result<Vec<Holding>> {
+        let rows = enterprise::Entity::find()
+            .order_by_asc(enterprise::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.holdings_of_rows(rows).await
+    }
+
+    /// The enterprises named, with their IP and list status (unknown ones are left out).
+    pub async fn holdings(&self, usccs: &[Uscc]) -> Result<Vec<Holding>> {
+        let mut rows = Vec::new();
+        for chunk in usccs.chunks(CHUNK) {
+            rows.extend(
+                enterprise::Entity::find()
+                    .filter(enterprise::Column::Uscc.is_in(chunk.iter().map(|u| u.to_string())))
+                    .all(&self.db)
+                    .await?,
+            );
+        }
+        self.holdings_of_rows(rows).await
+    }
+
+    async fn holdings_of_rows(&self, rows: Vec<enterprise::Model>) -> Result<Vec<Holding>> {
+        let db = &self.db;
+        let parks: HashMap<i64, ParkCode> = park::Entity::find()
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|p| Ok((p.id, corrupt(ParkCode::parse(&p.code))?)))
+            .collect::<Result<_>>()?;
+        let everyone = rows.len() > CHUNK;
+        let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+        let patents = by_owner(db, &ids, everyone, |q: Option<Vec<i64>>| {
+            let mut s = patent::Entity::find().order_by_asc(patent::Column::Id);
+            if let Some(ids) = q {
+                s = s.filter(patent::Column::EnterpriseId.is_in(ids));
+            }
+            s
+        })
+        .await?;
+        let trademarks = by_owner(db, &ids, everyone, |q: Option<Vec<i64>>| {
+            let mut s = trademark::Entity::find().order_by_asc(trademark::Column::Id);
+            if let Some(ids) = q {
+                s = s.filter(trademark::Column::EnterpriseId.is_in(ids));
+            }
+            s
+        })
+        .await?;
+        let patent_ids: Vec<i64> = patents.iter().map(|p| p.id).collect();
+        let trademark_ids: Vec<i64> = trademarks.iter().map(|t| t.id).collect();
+        let (mut patent_appraisals, mut trademark_appraisals) =
+            appraisals(db, &patent_ids, &trademark_ids, everyone).await?;
+        let mut listed = BTreeSet::new();
+        for chunk in ids.chunks(if everyone { usize::MAX } else { CHUNK }) {
+            let mut q = whitelist_entry::Entity::find()
+                .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
+                .filter(whitelist_entry::Column::LiveEnterpriseId.is_not_null());
+            if !everyone {
+                q = q.filter(whitelist_entry::Column::EnterpriseId.is_in(chunk.iter().copied()));
+            }
+            listed.extend(q.all(db).await?.into_iter().map(|e| e.enterprise_id));
+        }
+        let mut out: HashMap<i64, Holding> = HashMap::with_capacity(rows.len());
+        for r in rows {
+            let id = r.id;
+            let park = parks
+                .get(&r.park_id)
+                .cloned()
+                .ok_or_else(|| StoreError::corrupt("enterprise park"))?;
+            let e = enterprise_from_row(r, park)?;
+            out.insert(
+                id,
+                Holding {
+                    listed: listed.contains(&e.id),
+                    enterprise: e.value,
+                    patents: Vec::new(),
+                    trademarks: Vec::new(),
+                },
+            );
+        }
+        for p in patents {
+            let Some(h) = out.get_mut(&p.enterprise_id) else {
+                continue;
+            };
+            let a = patent_appraisals.remove(&p.id).unwrap_or_default();
+            h.patents
+                .push(patent_from_row(p, h.enterprise.uscc.clone(), a)?.value);
+        }
+        for t in trademarks {
+            let Some(h) = out.get_mut(&t.enterprise_id) else {
+                continue;
+            };
+            h.trademarks.push(Trademark {
+                registration_number: corrupt(TrademarkRegistrationNumber::parse(
+                    &t.registration_number.to_string(),
+                ))?,
+                nice_class: corrupt(NiceClass::new(i64::from(t.nice_class)))?,
+                name: corrupt(Text::parse(&t.name, 1, 100))?,
+                owner: h.enterprise.uscc.clone(),
+                registered_on: t.registered_on,
+                valid_until: t.valid_until,
+                pledge: pledge_from(
+                    t.pledge_registration_number,
+                    t.pledge_registered_on,
+                    t.pledge_released_on,
+                ),
+                appraisals: trademark_appraisals.remove(&t.id).unwrap_or_default(),
+            });
+        }
+        let mut list: Vec<(i64, Holding)> = out.into_iter().collect();
+        list.sort_by_key(|(id, _)| *id);
+        Ok(list.into_iter().map(|(_, h)| h).collect())
+    }
+}
+
+/// Rows of an owned table for the enterprise `ids` (or for everyone, in one query).
+async fn by_owner<E, F>(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    everyone: bool,
+    select: F,
+) -> Result<Vec<E::Model>>
+where
+    E: EntityTrait,
+    F: Fn(Option<Vec<i64>>) -> sea_orm::Select<E>,
+{
+    if everyone {
+        return Ok(select(None).all(db).await?);
+    }
+    let mut out = Vec::new();
+    for chunk in ids.chunks(CHUNK) {
+        out.extend(select(Some(chunk.to_vec())).all(db).await?);
+    }
+    Ok(out)
+}
+
+type ByParent = HashMap<i64, Vec<Appraisal>>;
+
+/// The appraisals of these patents and trademarks, oldest first, by parent id.
+async fn appraisals(
+    db: &impl ConnectionTrait,
+    patents: &[i64],
+    trademarks: &[i64],
+    everyone: bool,
+) -> Result<(ByParent, ByParent)> {
+    let mut rows = Vec::new();
+    let ordered = || {
+        appraisal::Entity::find()
+            .order_by_asc(appraisal::Column::AppraisedOn)
+            .order_by_asc(appraisal::Column::Id)
+    };
+    if everyone {
+        rows = ordered().all(db).await?;
+    } else {
+        for chunk in patents.chunks(CHUNK) {
+            rows.extend(
+                ordered()
+                    .filter(appraisal::Column::PatentId.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+        for chunk in trademarks.chunks(CHUNK) {
+            rows.extend(
+                ordered()
+                    .filter(appraisal::Column::TrademarkId.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?,
+            );
+        }
+    }
+    let (mut p, mut t) = (ByParent::new(), ByParent::new());
+    for r in &rows {
+        let a = appraisal_from_row(r)?;
+        if let Some(id) = r.patent_id {
+            p.entry(id).or_default().push(a);
+        } else if let Some(id) = r.trademark_id {
+            t.entry(id).or_default().push(a);
+        }
+    }
+    Ok((p, t))
+}
