@@ -7,5 +7,6 @@ mod helpers;
 mod access;
 mod errors;
 mod health;
+mod matching;
 mod registry;
 mod whitelist;

@@ -861,6 +861,7 @@ impl Index {
         let limit = q.limit.max(1);
         let mut heap: BinaryHeap<Reverse<(RankKey, usize)>> = BinaryHeap::with_capacity(limit + 1);
         let mut total = 0u32;
+        let mut below = 0usize;
         let mut scratch = Vec::new();
         if plan.offered {
             self.candidates(p, plan, |slot| {
@@ -887,6 +888,7 @@ impl Index {
                 if q.after.as_ref().is_some_and(|a| &key >= a) {
                     return;
                 }
+                below += 1;
                 if heap.len() < limit {
                     heap.push(Reverse((key, slot)));
                 } else if heap.peek().is_some_and(|Reverse((worst, _))| &key > worst) {
@@ -901,7 +903,7 @@ impl Index {
             .into_iter()
             .map(|(key, slot)| (key, self.explain_row(&self.rows[slot], product, plan)))
             .collect();
-        let next = (items.len() == limit)
+        let next = (below > items.len())
             .then(|| items.last().map(|(k, _)| k.clone()))
             .flatten();
         Some(MatchPage { total, items, next })

@@ -396,6 +396,11 @@ fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
                 .unwrap_or_else(|| unreachable!("product {} is indexed", p.id));
             assert_eq!(page.total as usize, expected.len());
             got.extend(page.items.into_iter().map(|(_, e)| e));
+            assert_eq!(
+                page.next.is_some(),
+                got.len() < expected.len(),
+                "a next page exactly when rows remain"
+            );
             match page.next {
                 Some(k) => q.after = Some(k),
                 None => break,

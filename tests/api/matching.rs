@@ -1,0 +1,528 @@
+use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+e2e!(
+    a_bank_finds_listed_enterprises_with_their_bundles,
+    a_risk_flag_takes_an_enterprise_out_of_matches_at_once,
+    gap_analysis_names_what_is_missing,
+    match_lists_page_and_export,
+    products_are_validated_versioned_and_retired,
+    every_role_hears_no_on_products,
+);
+
+/// Adds an appraisal valid today to a patent.
+async fn appraise(app: &TestApp, number: &str, fen: i64) {
+    let a = app
+        .post(
+            &format!("/api/v1/patents/{number}/appraisals"),
+            &app.admin,
+            json!({"amount_fen": fen, "appraised_on": "2026-06-01", "valid_until": "2027-06-01", "appraiser": "河南中原资产评估有限公司"}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+}
+
+async fn put_patent(app: &TestApp, number: &str, body: Value) {
+    let a = app
+        .put(&format!("/api/v1/patents/{number}"), &app.admin, body)
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{number}: {}", a.body);
+}
+
+/// 知惠贷 of boc, as sent.
+fn zhihuidai() -> Value {
+    json!({
+        "name": "知惠贷",
+        "amount_min_fen": 50_000_000,
+        "amount_max_fen": 3_000_000_000i64,
+        "max_term_months": 36,
+        "rate_cap_over_lpr_bp": 80,
+        "pledge_rates_bp": {"invention": 2500, "utility_model": 1500, "trademark": 5000},
+        "min_remaining_months": 24,
+        "qualifications_any": ["high_tech", "specialized"],
+        "excluded_risk_flags": ["dishonest_debtor", "abnormal_operation"],
+        "region_prefixes": ["4107"],
+        "min_valid_invention_patents": 1,
+        "interest_subsidy": "按LPR的50%贴息",
+        "risk_pool": true,
+        "valid_from": "2026-01-01",
+        "valid_until": "2028-12-31"
+    })
+}
+
+/// The market: enterprises 1 and 2 of xxhtz on the published list, 3 of hqkfq not listed.
+/// Enterprise 1 holds a good invention patent (appraised 1000万) and three that must never be
+/// pledged: lapsed, pledged, co-owned without consent (each appraised higher). Enterprise 2
+/// holds one good patent appraised 400万. boc publishes 知惠贷. Returns (bank token, product id).
+async fn market(app: &TestApp) -> (String, i64) {
+    app.seed().await;
+    for (i, park) in [(1, "xxhtz"), (2, "xxhtz"), (3, "hqkfq")] {
+        let a = app
+            .post("/api/v1/enterprises", &app.admin, enterprise_body(i, park))
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    }
+    put_patent(app, "201710601862.3", patent_body(1)).await;
+    appraise(app, "201710601862.3", 1_000_000_000).await;
+    let mut lapsed = patent_body(1);
+    lapsed["legal_status"] = json!("lapsed_unpaid_fee");
+    lapsed["filing_date"] = json!("2016-03-05");
+    put_patent(app, "201610601862.9", lapsed).await;
+    let mut pledged = patent_body(1);
+    pledged["filing_date"] = json!("2015-03-05");
+    pledged["pledge"] =
+        json!({"registration_number": "Y2025410000123", "registered_on": "2025-05-01"});
+    put_patent(app, "201510601862.4", pledged).await;
+    let mut co_owned = patent_body(1);
+    co_owned["filing_date"] = json!("2014-03-05");
+    co_owned["co_owners"] = json!(["郑州某某大学"]);
+    co_owned["co_owners_consent"] = json!(false);
+    put_patent(app, "201410601862.X", co_owned).await;
+    for n in ["201610601862.9", "201510601862.4", "201410601862.X"] {
+        appraise(app, n, 5_000_000_000).await;
+    }
+    let mut second = patent_body(2);
+    second["filing_date"] = json!("2018-03-05");
+    put_patent(app, "201810601862.8", second).await;
+    appraise(app, "201810601862.8", 400_000_000).await;
+
+    let b = app
+        .post(
+            "/api/v1/whitelist/batches",
+            &app.admin,
+            json!({"name": "2026年第一批", "valid_until": "2027-12-31"}),
+        )
+        .await;
+    let bid = b.body["id"].as_i64().expect("batch id");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    for i in [1, 2] {
+        let e = app
+            .post(
+                &format!("/api/v1/whitelist/batches/{bid}/entries"),
+                &park,
+                json!({"uscc": uscc(i)}),
+            )
+            .await;
+        assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
+        let id = e.body["id"].as_i64().expect("entry id");
+        let a = app
+            .post(
+                &format!("/api/v1/whitelist/entries/{id}/approve"),
+                &app.admin,
+                json!({"version": 1, "reason_code": "meets_criteria", "reason": "符合条件"}),
+            )
+            .await;
+        assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    }
+    let p = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{bid}/publish"),
+            &app.admin,
+            json!({"version": b.body["version"]}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+
+    let bank = app.token("bank", None, Some("boc")).await;
+    let created = app.post("/api/v1/products", &bank, zhihuidai()).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    assert_eq!(created.body["status"], "draft");
+    assert_eq!(created.body["bank"], "boc");
+    let id = created.body["id"].as_i64().expect("product id");
+    let published = app
+        .post(
+            &format!("/api/v1/products/{id}/publish"),
+            &bank,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(published.body["status"], "published", "{}", published.body);
+    (bank, id)
+}
+
+fn numbers(m: &Value) -> Vec<&str> {
+    m["bundle"]
+        .as_array()
+        .map(|b| b.iter().filter_map(|i| i["number"].as_str()).collect())
+        .unwrap_or_default()
+}
+
+async fn a_bank_finds_listed_enterprises_with_their_bundles(app: TestApp) {
+    let (bank, id) = market(&app).await;
+    let list = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.body);
+    assert_eq!(list.body["total"], 2, "{}", list.body);
+    let first = &list.body["items"][0];
+    assert_eq!(first["uscc"], uscc(1));
+    assert_eq!(first["name"], "新乡市测试1机械有限公司");
+    assert_eq!(first["eligible"], true);
+    // Only the good patent: 1000万 × 25% = 250万; the lapsed, pledged and co-owned ones,
+    // though appraised higher, never enter the bundle.
+    assert_eq!(numbers(first), vec!["201710601862.3"]);
+    assert_eq!(first["credit_line_fen"], 250_000_000);
+    assert_eq!(first["bundle"][0]["pledge_rate_bp"], 2500);
+    assert_eq!(first["left_free"], 0);
+    let second = &list.body["items"][1];
+    assert_eq!(second["uscc"], uscc(2));
+    assert_eq!(second["credit_line_fen"], 100_000_000);
+    assert!(first["score"]["total"].as_u64() > second["score"]["total"].as_u64());
+    let parts = &first["score"];
+    let sum: u64 = [
+        "coverage",
+        "high_value",
+        "remaining_term",
+        "qualifications",
+        "appraisal_freshness",
+    ]
+    .iter()
+    .filter_map(|k| parts[*k].as_u64())
+    .sum();
+    assert_eq!(parts["total"].as_u64(), Some(sum));
+
+    let explained = app
+        .get(&format!("/api/v1/products/{id}/matches/{}", uscc(1)), &bank)
+        .await;
+    assert_eq!(explained.status, StatusCode::OK, "{}", explained.body);
+    assert_eq!(explained.body["product_name"], "知惠贷");
+    assert_eq!(explained.body["loan_end"].as_str().map(str::len), Some(10));
+    assert_eq!(numbers(&explained.body), vec!["201710601862.3"]);
+
+    // The enterprise not on the list stays invisible to the bank.
+    app.get(&format!("/api/v1/products/{id}/matches/{}", uscc(3)), &bank)
+        .await
+        .problem(403, "not_published");
+    // Preview: the same rules count the same enterprises, by park.
+    let preview = app
+        .post("/api/v1/products/preview", &bank, zhihuidai())
+        .await;
+    assert_eq!(preview.status, StatusCode::OK, "{}", preview.body);
+    assert_eq!(preview.body["eligible"], 2);
+    assert_eq!(
+        preview.body["by_park"],
+        json!([{"park": "xxhtz", "eligible": 2}])
+    );
+    assert_eq!(preview.body["credit_lines_fen"], 350_000_000);
+    let mut strict = zhihuidai();
+    strict["amount_min_fen"] = json!(200_000_000);
+    let preview = app.post("/api/v1/products/preview", &bank, strict).await;
+    assert_eq!(preview.body["eligible"], 1, "{}", preview.body);
+}
+
+async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
+    let (bank, id) = market(&app).await;
+    let mut flagged = enterprise_body(2, "xxhtz");
+    flagged["risk_flags"] = json!([{"kind": "abnormal_operation", "recorded_on": "2026-01-15"}]);
+    flagged["version"] = json!(1);
+    let a = app
+        .put(
+            &format!("/api/v1/enterprises/{}", uscc(2)),
+            &app.admin,
+            flagged,
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let list = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    assert_eq!(list.body["total"], 1, "{}", list.body);
+    assert_eq!(list.body["items"][0]["uscc"], uscc(1));
+    let why = app
+        .get(
+            &format!("/api/v1/products/{id}/matches/{}", uscc(2)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(why.body["eligible"], false);
+    let codes: Vec<&str> = why.body["reasons"]
+        .as_array()
+        .map(|r| r.iter().filter_map(|x| x["code"].as_str()).collect())
+        .unwrap_or_default();
+    assert!(codes.contains(&"risk_flag"), "{codes:?}");
+
+    // A patent change is seen at once too: the good patent of enterprise 1 lapses.
+    let current = app.get("/api/v1/patents/201710601862.3", &app.admin).await;
+    let mut lapsed = patent_body(1);
+    lapsed["legal_status"] = json!("lapsed_unpaid_fee");
+    lapsed["version"] = current.body["version"].clone();
+    let a = app
+        .put("/api/v1/patents/201710601862.3", &app.admin, lapsed)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let list = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    assert_eq!(list.body["total"], 0, "{}", list.body);
+}
+
+async fn gap_analysis_names_what_is_missing(app: TestApp) {
+    let (_, id) = market(&app).await;
+    let park = app.token("park", Some("hqkfq"), None).await;
+    let gaps = app
+        .get(&format!("/api/v1/enterprises/{}/matches", uscc(3)), &park)
+        .await;
+    assert_eq!(gaps.status, StatusCode::OK, "{}", gaps.body);
+    let views = gaps.body.as_array().expect("array");
+    assert_eq!(views.len(), 1);
+    let v = &views[0];
+    assert_eq!(v["product_id"], id);
+    assert_eq!(v["product_name"], "知惠贷");
+    assert_eq!(v["eligible"], false);
+    let reasons = v["reasons"].as_array().expect("reasons");
+    let by_code = |code: &str| reasons.iter().find(|r| r["code"] == code);
+    let inventions = by_code("valid_invention_patents").expect("invention rule");
+    assert_eq!(inventions["need"], json!({"unit": "count", "value": 1}));
+    assert_eq!(inventions["have"], json!({"unit": "count", "value": 0}));
+    assert!(
+        inventions["message_zh"]
+            .as_str()
+            .is_some_and(|m| m.contains("还需1件")),
+        "{inventions}"
+    );
+    assert!(by_code("not_listed").is_some());
+    assert!(by_code("no_pledgeable_ip").is_some());
+    // A draft is not part of anyone's gap analysis.
+    let bank = app.token("bank", None, Some("boc")).await;
+    let draft = app.post("/api/v1/products", &bank, zhihuidai()).await;
+    assert_eq!(draft.status, StatusCode::CREATED);
+    let gaps = app
+        .get(&format!("/api/v1/enterprises/{}/matches", uscc(3)), &park)
+        .await;
+    assert_eq!(gaps.body.as_array().map(Vec::len), Some(1));
+}
+
+async fn match_lists_page_and_export(app: TestApp) {
+    let (bank, id) = market(&app).await;
+    let first = app
+        .get(&format!("/api/v1/products/{id}/matches?limit=1"), &bank)
+        .await;
+    let cursor = first.body["next_cursor"].as_str().expect("cursor");
+    let second = app
+        .get(
+            &format!("/api/v1/products/{id}/matches?limit=1&after={cursor}"),
+            &bank,
+        )
+        .await;
+    assert_eq!(second.status, StatusCode::OK, "{}", second.body);
+    assert_eq!(first.body["items"][0]["uscc"], uscc(1));
+    assert_eq!(second.body["items"][0]["uscc"], uscc(2));
+    assert!(second.body["next_cursor"].is_null());
+    let by_credit = app
+        .get(
+            &format!(
+                "/api/v1/products/{id}/matches?sort=credit_line&min_credit_line_fen=200000000"
+            ),
+            &bank,
+        )
+        .await;
+    assert_eq!(by_credit.body["total"], 1);
+    let other_park = app
+        .get(&format!("/api/v1/products/{id}/matches?park=hqkfq"), &bank)
+        .await;
+    assert_eq!(other_park.body["total"], 0);
+    app.get(&format!("/api/v1/products/{id}/matches?sort=name"), &bank)
+        .await
+        .problem(422, "validation_failed");
+    app.get(
+        &format!("/api/v1/products/{id}/matches?after=garbage"),
+        &bank,
+    )
+    .await
+    .problem(422, "validation_failed");
+
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/products/{id}/matches?format=csv",
+            app.base
+        ))
+        .bearer_auth(&bank)
+        .send()
+        .await
+        .expect("csv");
+    assert_eq!(res.status(), StatusCode::OK);
+    let text = res.text().await.expect("text");
+    let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
+    assert_eq!(lines.len(), 3, "{text}");
+    assert!(lines[0].starts_with("排名,企业名称,统一社会信用代码"));
+    assert!(lines[1].contains(&uscc(1)) && lines[1].contains("2500000.00"));
+
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/products/{id}/matches?format=xlsx",
+            app.base
+        ))
+        .bearer_auth(&bank)
+        .send()
+        .await
+        .expect("xlsx");
+    let bytes = res.bytes().await.expect("bytes").to_vec();
+    use calamine::{DataType, Reader, Xlsx};
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
+    let sheet = book.worksheet_range("匹配企业").expect("sheet");
+    assert_eq!(sheet.height(), 3);
+    assert_eq!(
+        sheet.get((1, 2)).map(|c| c.to_string()),
+        Some(uscc(1)),
+        "USCC of the best match"
+    );
+    assert_eq!(
+        sheet.get((1, 5)).and_then(|c| c.as_f64()),
+        Some(2_500_000.0)
+    );
+}
+
+async fn products_are_validated_versioned_and_retired(app: TestApp) {
+    let (bank, id) = market(&app).await;
+    let mut bad = zhihuidai();
+    bad["amount_max_fen"] = json!(10);
+    bad["pledge_rates_bp"] = json!({"invention": 12000});
+    bad["qualifications_any"] = json!(["golden"]);
+    bad["region_prefixes"] = json!(["41x"]);
+    let before = app.audit_len().await;
+    let a = app.post("/api/v1/products", &bank, bad).await;
+    a.problem(422, "validation_failed");
+    let fields: Vec<String> = a.field_errors().into_iter().map(|(f, _)| f).collect();
+    for f in [
+        "pledge_rates_bp.invention",
+        "qualifications_any[0]",
+        "amount_max",
+        "region_prefixes[0]",
+    ] {
+        assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
+    }
+    assert_eq!(
+        app.audit_len().await,
+        before,
+        "a refused product writes nothing"
+    );
+
+    let mut changed = zhihuidai();
+    changed["amount_min_fen"] = json!(200_000_000);
+    changed["version"] = json!(1);
+    app.put(&format!("/api/v1/products/{id}"), &bank, changed.clone())
+        .await
+        .problem(409, "version_conflict");
+    changed["version"] = json!(2);
+    let a = app
+        .put(&format!("/api/v1/products/{id}"), &bank, changed)
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    assert_eq!(a.body["version"], 3);
+    // The new minimum (200万) drops enterprise 2 (100万) at once.
+    let list = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    assert_eq!(list.body["total"], 1, "{}", list.body);
+
+    let w = app
+        .post(
+            &format!("/api/v1/products/{id}/withdraw"),
+            &bank,
+            json!({"version": 3, "reason": "额度用完"}),
+        )
+        .await;
+    assert_eq!(w.body["status"], "withdrawn", "{}", w.body);
+    app.get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await
+        .problem(404, "not_found");
+    app.post(
+        &format!("/api/v1/products/{id}/publish"),
+        &bank,
+        json!({"version": 4}),
+    )
+    .await
+    .problem(409, "illegal_product_status");
+    let history = app
+        .get(
+            &format!("/api/v1/audit?entity=product&key={id}"),
+            &app.admin,
+        )
+        .await;
+    let actions: Vec<&str> = history.body["items"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|r| r["action"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(actions, vec!["create", "publish", "update", "withdraw"]);
+}
+
+async fn every_role_hears_no_on_products(app: TestApp) {
+    let (_, id) = market(&app).await;
+    let icbc = app.token("bank", None, Some("icbc")).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let other_park = app.token("park", Some("hqkfq"), None).await;
+    let p = format!("/api/v1/products/{id}");
+    // Another bank: the product does not exist for it.
+    app.get(&p, &icbc).await.problem(404, "not_found");
+    app.get(&format!("{p}/matches"), &icbc)
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("{p}/matches/{}", uscc(1)), &icbc)
+        .await
+        .problem(404, "not_found");
+    let mut body = zhihuidai();
+    body["version"] = json!(2);
+    app.put(&p, &icbc, body).await.problem(404, "not_found");
+    app.post(&format!("{p}/withdraw"), &icbc, json!({"version": 2}))
+        .await
+        .problem(404, "not_found");
+    let listed = app.get("/api/v1/products", &icbc).await;
+    assert_eq!(listed.body, json!([]));
+    let mut theirs = zhihuidai();
+    theirs["bank"] = json!("boc");
+    app.post("/api/v1/products", &icbc, theirs)
+        .await
+        .problem(403, "out_of_scope");
+    // A bank never sees the enterprise view.
+    app.get(&format!("/api/v1/enterprises/{}/matches", uscc(1)), &icbc)
+        .await
+        .problem(403, "admin_or_park");
+    // Parks: no product writes, no previews, no other park's enterprises.
+    app.post("/api/v1/products", &park, zhihuidai())
+        .await
+        .problem(403, "bank_or_admin");
+    app.post("/api/v1/products/preview", &park, zhihuidai())
+        .await
+        .problem(403, "bank_or_admin");
+    app.get(
+        &format!("/api/v1/enterprises/{}/matches", uscc(1)),
+        &other_park,
+    )
+    .await
+    .problem(403, "out_of_scope");
+    app.get(&format!("{p}/matches/{}", uscc(1)), &other_park)
+        .await
+        .problem(403, "out_of_scope");
+    app.get(&format!("{p}/matches?park=xxhtz"), &other_park)
+        .await
+        .problem(403, "out_of_scope");
+    // A park sees a published product's matches among its own enterprises only.
+    let own = app.get(&format!("{p}/matches"), &other_park).await;
+    assert_eq!(own.body["total"], 0, "{}", own.body);
+    let own = app.get(&format!("{p}/matches"), &park).await;
+    assert_eq!(own.body["total"], 2, "{}", own.body);
+    // A draft is invisible to parks.
+    let boc = app.token("bank", None, Some("boc")).await;
+    let draft = app.post("/api/v1/products", &boc, zhihuidai()).await;
+    let did = draft.body["id"].as_i64().expect("draft id");
+    app.get(&format!("/api/v1/products/{did}"), &park)
+        .await
+        .problem(404, "not_found");
+    // No token, no answer; an unknown enterprise is 404; a bad USCC is 422.
+    let anonymous = app
+        .call(reqwest::Method::GET, &format!("{p}/matches"), None, None)
+        .await;
+    anonymous.problem(401, "unauthorized");
+    app.get(&format!("{p}/matches/{}", uscc(99)), &app.admin)
+        .await
+        .problem(404, "not_found");
+    app.get(&format!("{p}/matches/91410702MA00000000"), &app.admin)
+        .await
+        .problem(422, "validation_failed");
+    app.get("/api/v1/products/abc", &app.admin)
+        .await
+        .problem(422, "validation_failed");
+}
