@@ -99,13 +99,10 @@ impl Figure {
     }
 }
 
-/// Why a rule failed: its code, a message in Chinese and in English, and the figures.
+/// Why a rule failed, with the figures; the messages are written when asked for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reason {
     pub rule: Rule,
-    pub code: &'static str,
-    pub message_zh: String,
-    pub message_en: String,
     pub need: Figure,
     pub have: Figure,
 }
@@ -113,15 +110,26 @@ pub struct Reason {
 impl Reason {
     /// The reason `rule` failed with these figures.
     pub fn new(rule: Rule, need: Figure, have: Figure) -> Self {
+        Self { rule, need, have }
+    }
+
+    /// The stable code of the rule.
+    pub fn code(&self) -> &'static str {
+        self.rule.code()
+    }
+
+    /// The reason in Chinese, then in English.
+    pub fn messages(&self) -> (String, String) {
+        let (need, have, rule) = (&self.need, &self.have, self.rule);
         let (n, h) = (need.show_zh(), have.show_zh());
         let (ne, he) = (need.show(), have.show());
-        let gap = match (&need, &have) {
+        let gap = match (need, have) {
             (Figure::Count(a), Figure::Count(b)) | (Figure::Years(a), Figure::Years(b)) => {
                 a.saturating_sub(*b)
             }
             _ => 0,
         };
-        let (message_zh, message_en) = match rule {
+        match rule {
             Rule::ProductNotOffered => (
                 format!("产品在评估日不在有效期内（{n}起）"),
                 format!("the product is not offered on this day (from {ne})"),
@@ -170,14 +178,6 @@ impl Reason {
                 format!("质押知识产权仅覆盖贷款的{h}，产品要求至少{n}"),
                 format!("the pledged IP covers {he} of the loan, the product needs {ne}"),
             ),
-        };
-        Self {
-            rule,
-            code: rule.code(),
-            message_zh,
-            message_en,
-            need,
-            have,
         }
     }
 }

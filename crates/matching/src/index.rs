@@ -50,6 +50,8 @@ struct Row {
     valid_inventions: u32,
     high_value: u32,
     need: Option<Money>,
+    /// The highest score any product could give (see [`Score`]).
+    bound: u16,
     /// In [`IpRef`] order, so ties in pledge value fall the way [`crate::bundle_order`] says.
     items: Vec<Item>,
 }
@@ -127,7 +129,10 @@ impl Row {
             .iter()
             .filter(|k| e.has_risk_flag(**k, as_of))
             .fold(0, |m, k| m | flag_bit(*k));
+        let high_value = h.patents.iter().filter(|p| p.is_high_value(as_of)).count() as u32;
+        let bound = score_bound(&items, high_value, qualifications, as_of);
         Self {
+            bound,
             uscc: e.uscc.clone(),
             park: e.park.clone(),
             region_num: region_num(&e.region),
@@ -142,15 +147,38 @@ impl Row {
                 .iter()
                 .filter(|p| p.kind().is_invention() && p.is_valid(as_of))
                 .count() as u32,
-            high_value: h.patents.iter().filter(|p| p.is_high_value(as_of)).count() as u32,
+            high_value,
             need: e.financing_need.as_ref().map(|n| n.amount),
             items,
         }
     }
+}
 
-    fn section(&self) -> usize {
-        usize::from(self.industry.as_str().as_bytes()[0].saturating_sub(b'A')).min(25)
+/// The most any score can be.
+const MAX_SCORE: u16 = 1000;
+
+/// An upper bound of the score on any product: full coverage, the enterprise's own high-value
+/// and qualification parts, and the best term and freshest appraisal among its items (a bundle's
+/// shortest term and oldest appraisal can only be worse; loans end after `as_of`).
+fn score_bound(items: &[Item], high_value: u32, qualifications: u16, as_of: NaiveDate) -> u16 {
+    if items.is_empty() {
+        return 0;
     }
+    let best = Score::of(ScoreInputs {
+        credit_line: Money::from_fen(1).unwrap_or_default(),
+        requested: Money::from_fen(1).unwrap_or_default(),
+        high_value_patents: high_value,
+        qualifications: qualifications.count_ones(),
+        shortest_term_months: items
+            .iter()
+            .map(|i| i.expiry.map_or(120, |e| whole_months(as_of, e)))
+            .max(),
+        oldest_appraisal_days: items
+            .iter()
+            .map(|i| (as_of - i.appraised_on).num_days())
+            .min(),
+    });
+    best.total
 }
 
 /// A product's rules compiled to masks and ranges.
@@ -160,10 +188,11 @@ struct Plan {
     loan_end: NaiveDate,
     /// Inclusive-exclusive ranges of region numbers.
     regions: Vec<(u32, u32)>,
-    sections: u32,
     quals_all: u16,
     quals_any: u16,
     flags: u8,
+    /// Industry prefixes in upper case, compared without allocating.
+    industries: Vec<String>,
 }
 
 impl Plan {
@@ -177,24 +206,21 @@ impl Plan {
                 Some((n * scale, (n + 1) * scale))
             })
             .collect();
-        let sections = p
-            .industry_prefixes
-            .iter()
-            .filter_map(|x| x.as_bytes().first())
-            .fold(0u32, |m, b| {
-                m | 1 << (u32::from(b.saturating_sub(b'A')).min(25))
-            });
         Self {
             offered: p.offered_on(as_of),
             loan_end: p.loan_end(as_of),
             regions,
-            sections,
             quals_all: p.qualifications_all.iter().fold(0, |m, k| m | qual_bit(*k)),
             quals_any: p.qualifications_any.iter().fold(0, |m, k| m | qual_bit(*k)),
             flags: p
                 .excluded_risk_flags
                 .iter()
                 .fold(0, |m, k| m | flag_bit(*k)),
+            industries: p
+                .industry_prefixes
+                .iter()
+                .map(|x| x.to_uppercase())
+                .collect(),
         }
     }
 }
@@ -252,8 +278,9 @@ pub struct MatchQuery {
 /// One page of a product's eligible enterprises, best first.
 #[derive(Debug, Clone)]
 pub struct MatchPage {
-    /// Eligible enterprises passing the filters, on all pages.
-    pub total: u32,
+    /// Eligible enterprises passing the filters, on all pages; `None` when the list was read
+    /// only as far as its best rows.
+    pub total: Option<u32>,
     pub items: Vec<(RankKey, Evaluation)>,
     /// The key to continue after, when there are more.
     pub next: Option<RankKey>,
@@ -289,8 +316,103 @@ pub struct Index {
     listed: BitSet,
     quals: Vec<BitSet>,
     flags: Vec<BitSet>,
-    sections: Vec<BitSet>,
+    /// By industry section (`C`) and division (`C35`).
+    industries: HashMap<String, BitSet>,
     products: BTreeMap<i64, (Product, Plan)>,
+    /// Live slots by the best score they could reach, highest last.
+    buckets: Vec<Vec<u32>>,
+    /// Where each slot sits in `buckets`.
+    placed: Vec<Option<(u16, u32)>>,
+    ordered_from: usize,
+}
+
+/// The enterprise-level rules of a product as bitsets, ANDed word by word.
+struct Filter<'a> {
+    alive: &'a BitSet,
+    listed: Option<&'a BitSet>,
+    all: Vec<&'a BitSet>,
+    any: Vec<&'a BitSet>,
+    flags: Vec<&'a BitSet>,
+    /// `None`: any industry.
+    industries: Option<Vec<&'a BitSet>>,
+}
+
+impl Filter<'_> {
+    /// The 64 slots of word `w` that pass.
+    fn word(&self, w: usize) -> u64 {
+        let mut bits = self.alive.word(w);
+        if let Some(l) = self.listed {
+            bits &= l.word(w);
+        }
+        for b in &self.all {
+            bits &= b.word(w);
+        }
+        if !self.any.is_empty() {
+            bits &= self.any.iter().fold(0, |m, b| m | b.word(w));
+        }
+        for b in &self.flags {
+            bits &= !b.word(w);
+        }
+        if let Some(ind) = &self.industries {
+            bits &= ind.iter().fold(0, |m, b| m | b.word(w));
+        }
+        bits
+    }
+
+    fn admits(&self, slot: usize) -> bool {
+        self.word(slot / 64) >> (slot % 64) & 1 == 1
+    }
+}
+
+/// The bitset keys of an industry code: its section and, when it has one, its division.
+fn industry_keys(code: &str) -> impl Iterator<Item = &str> {
+    [code.get(..1), code.get(..3)].into_iter().flatten()
+}
+
+/// The best `limit` keys seen, and how many were seen.
+struct TopK {
+    heap: BinaryHeap<Reverse<(RankKey, usize)>>,
+    limit: usize,
+    /// Eligible rows passing the filters.
+    total: u32,
+    /// Of those, the ones ranked below the cursor.
+    below: usize,
+}
+
+impl TopK {
+    fn new(limit: usize) -> Self {
+        Self {
+            heap: BinaryHeap::with_capacity(limit + 1),
+            limit,
+            total: 0,
+            below: 0,
+        }
+    }
+
+    fn offer(&mut self, key: RankKey, slot: usize) {
+        self.below += 1;
+        if self.heap.len() < self.limit {
+            self.heap.push(Reverse((key, slot)));
+        } else if self
+            .heap
+            .peek()
+            .is_some_and(|Reverse((worst, _))| &key > worst)
+        {
+            self.heap.pop();
+            self.heap.push(Reverse((key, slot)));
+        }
+    }
+
+    /// The page is full and it is known whether more rows follow it.
+    fn complete(&self) -> bool {
+        self.heap.len() == self.limit && self.below > self.limit
+    }
+
+    fn worst_primary(&self) -> i64 {
+        self.heap
+            .peek()
+            .map_or(i64::MIN, |Reverse((k, _))| k.primary)
+    }
 }
 
 /// The outcome of the exact rules for one slot, without explanations.
@@ -323,8 +445,11 @@ impl Index {
             listed: BitSet::default(),
             quals: vec![BitSet::default(); QualificationKind::ALL.len()],
             flags: vec![BitSet::default(); RiskFlagKind::ALL.len()],
-            sections: vec![BitSet::default(); 26],
+            industries: HashMap::new(),
             products: BTreeMap::new(),
+            buckets: vec![Vec::new(); usize::from(MAX_SCORE) + 1],
+            placed: Vec::new(),
+            ordered_from: 16_384,
         };
         for row in rows {
             index.push(row);
@@ -356,7 +481,7 @@ impl Index {
             .into_iter()
             .chain(&self.quals)
             .chain(&self.flags)
-            .chain(&self.sections)
+            .chain(self.industries.values())
             .map(BitSet::bytes)
             .sum();
         self.rows.capacity() * std::mem::size_of::<Row>()
@@ -374,6 +499,7 @@ impl Index {
     }
 
     fn mark(&mut self, slot: usize, alive: bool) {
+        self.place(slot, alive);
         let r = &self.rows[slot];
         self.alive.set(slot, alive);
         self.listed.set(slot, alive && r.listed);
@@ -383,9 +509,31 @@ impl Index {
         for (i, k) in RiskFlagKind::ALL.iter().enumerate() {
             self.flags[i].set(slot, alive && r.flags & flag_bit(*k) != 0);
         }
-        let section = r.section();
-        for (i, s) in self.sections.iter_mut().enumerate() {
-            s.set(slot, alive && i == section);
+        for key in industry_keys(r.industry.as_str()) {
+            self.industries
+                .entry(key.to_owned())
+                .or_default()
+                .set(slot, alive);
+        }
+    }
+
+    /// Files a slot under its best possible score (or takes it out).
+    fn place(&mut self, slot: usize, alive: bool) {
+        if self.placed.len() <= slot {
+            self.placed.resize(slot + 1, None);
+        }
+        if let Some((b, pos)) = self.placed[slot].take() {
+            let bucket = &mut self.buckets[usize::from(b)];
+            bucket.swap_remove(pos as usize);
+            if let Some(&moved) = bucket.get(pos as usize) {
+                self.placed[moved as usize] = Some((b, pos));
+            }
+        }
+        if alive {
+            let b = self.rows[slot].bound.min(MAX_SCORE);
+            let bucket = &mut self.buckets[usize::from(b)];
+            self.placed[slot] = Some((b, bucket.len() as u32));
+            bucket.push(slot as u32);
         }
     }
 
@@ -423,6 +571,7 @@ impl Index {
         let row = Row::new(holding, self.as_of);
         let slot = match self.slots.get(uscc).copied() {
             Some(s) if s >= self.sorted || self.rows[s].region_num == row.region_num => {
+                self.mark(s, false);
                 self.rows[s] = row;
                 self.mark(s, true);
                 s
@@ -498,49 +647,43 @@ impl Index {
         merged
     }
 
+    /// The bitsets of a product's enterprise-level rules.
+    fn filter<'a>(&'a self, p: &LoanProduct, plan: &Plan) -> Filter<'a> {
+        let pick = |mask: u16| -> Vec<&'a BitSet> {
+            QualificationKind::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| mask & qual_bit(**k) != 0)
+                .map(|(i, _)| &self.quals[i])
+                .collect()
+        };
+        Filter {
+            alive: &self.alive,
+            listed: p.whitelist_required.then_some(&self.listed),
+            all: pick(plan.quals_all),
+            any: pick(plan.quals_any),
+            flags: RiskFlagKind::ALL
+                .iter()
+                .enumerate()
+                .filter(|(_, k)| plan.flags & flag_bit(**k) != 0)
+                .map(|(i, _)| &self.flags[i])
+                .collect(),
+            industries: (!plan.industries.is_empty()).then(|| {
+                plan.industries
+                    .iter()
+                    .filter_map(|x| self.industries.get(industry_keys(x).last()?))
+                    .collect()
+            }),
+        }
+    }
+
     /// Calls `f` with every live slot the bitsets cannot rule out for `product`.
     fn candidates(&self, p: &LoanProduct, plan: &Plan, mut f: impl FnMut(usize)) {
-        let all: Vec<&BitSet> = QualificationKind::ALL
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| plan.quals_all & qual_bit(**k) != 0)
-            .map(|(i, _)| &self.quals[i])
-            .collect();
-        let any: Vec<&BitSet> = QualificationKind::ALL
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| plan.quals_any & qual_bit(**k) != 0)
-            .map(|(i, _)| &self.quals[i])
-            .collect();
-        let flags: Vec<&BitSet> = RiskFlagKind::ALL
-            .iter()
-            .enumerate()
-            .filter(|(_, k)| plan.flags & flag_bit(**k) != 0)
-            .map(|(i, _)| &self.flags[i])
-            .collect();
-        let sections: Vec<&BitSet> = (0..26)
-            .filter(|i| plan.sections & (1 << i) != 0)
-            .map(|i| &self.sections[i])
-            .collect();
+        let filter = self.filter(p, plan);
         for (lo, hi) in self.ranges(plan) {
             let mut w = lo / 64;
             while w * 64 < hi {
-                let mut bits = self.alive.word(w);
-                if p.whitelist_required {
-                    bits &= self.listed.word(w);
-                }
-                for b in &all {
-                    bits &= b.word(w);
-                }
-                if !any.is_empty() {
-                    bits &= any.iter().fold(0, |m, b| m | b.word(w));
-                }
-                for b in &flags {
-                    bits &= !b.word(w);
-                }
-                if !sections.is_empty() {
-                    bits &= sections.iter().fold(0, |m, b| m | b.word(w));
-                }
+                let mut bits = filter.word(w);
                 if w * 64 < lo {
                     bits &= !0u64 << (lo % 64);
                 }
@@ -573,7 +716,10 @@ impl Index {
                     .iter()
                     .any(|(lo, hi)| (*lo..*hi).contains(&r.region_num)))
             && (p.industry_prefixes.is_empty()
-                || p.industry_prefixes.iter().any(|x| r.industry.is_within(x)))
+                || plan
+                    .industries
+                    .iter()
+                    .any(|x| r.industry.as_str().starts_with(x.as_str())))
             && r.qualifications & plan.quals_all == plan.quals_all
             && (plan.quals_any == 0 || r.qualifications & plan.quals_any != 0)
             && r.flags & plan.flags == 0
@@ -582,25 +728,10 @@ impl Index {
         if !ok {
             return None;
         }
-        scratch.clear();
-        for (i, item) in r.items.iter().enumerate() {
-            if let Some(value) = self.pledge_value(item, p, plan.loan_end) {
-                scratch.push((value, i));
-            }
-        }
-        if scratch.is_empty() {
-            return None;
-        }
-        scratch.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
         let requested = bundle_target(p, r.need);
-        let mut total = Money::ZERO;
-        let mut taken = 0;
-        for (value, _) in scratch.iter() {
-            if total >= requested {
-                break;
-            }
-            total = total.checked_add(*value).unwrap_or(total);
-            taken += 1;
+        let (total, taken) = self.select(r, p, plan.loan_end, requested, scratch);
+        if taken == 0 {
+            return None;
         }
         let credit_line = total.min(p.amount_max);
         if credit_line < p.amount_min {
@@ -614,6 +745,37 @@ impl Index {
         let chosen = &scratch[..taken];
         let score = self.score(r, plan, credit_line, requested, chosen);
         Some(Verdict { score, credit_line })
+    }
+
+    /// Fills `scratch` with the items that fit `p` as (pledge value, position) in choice
+    /// order, and returns the total and the number of the first ones the bundle takes: the
+    /// fewest that reach `requested` (see [`PledgeBundle::choose`]).
+    fn select(
+        &self,
+        r: &Row,
+        p: &LoanProduct,
+        loan_end: NaiveDate,
+        requested: Money,
+        scratch: &mut Vec<(Money, usize)>,
+    ) -> (Money, usize) {
+        scratch.clear();
+        for (i, item) in r.items.iter().enumerate() {
+            if let Some(value) = self.pledge_value(item, p, loan_end) {
+                scratch.push((value, i));
+            }
+        }
+        // Items are kept in IpRef order, so the position breaks ties as bundle_order does.
+        scratch.sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut total = Money::ZERO;
+        let mut taken = 0;
+        for (value, _) in scratch.iter() {
+            if total >= requested {
+                break;
+            }
+            total = total.checked_add(*value).unwrap_or(total);
+            taken += 1;
+        }
+        (total, taken)
     }
 
     /// The pledge value of `item` under `p` for a loan ending `loan_end`, if it fits.
@@ -687,7 +849,10 @@ impl Index {
             );
         }
         if !p.industry_prefixes.is_empty()
-            && !p.industry_prefixes.iter().any(|x| r.industry.is_within(x))
+            && !plan
+                .industries
+                .iter()
+                .any(|x| r.industry.as_str().starts_with(x.as_str()))
         {
             fail(
                 Rule::Industry,
@@ -758,11 +923,13 @@ impl Index {
                 Figure::Count(r.valid_inventions),
             );
         }
-        let candidates: Vec<BundleItem> = r
-            .items
+        let requested = bundle_target(p, r.need);
+        let mut scratch = Vec::new();
+        let (total, taken) = self.select(r, p, plan.loan_end, requested, &mut scratch);
+        let items = scratch[..taken]
             .iter()
-            .filter_map(|item| {
-                let value = self.pledge_value(item, p, plan.loan_end)?;
+            .filter_map(|(value, i)| {
+                let item = &r.items[*i];
                 Some(BundleItem {
                     ip: item.ip.clone(),
                     kind: item.kind,
@@ -770,7 +937,7 @@ impl Index {
                     appraised_on: item.appraised_on,
                     appraisal_valid_until: item.appraisal_valid_until,
                     pledge_rate: p.pledge_rates.of(item.kind)?,
-                    pledge_value: value,
+                    pledge_value: *value,
                     remaining_months_after_loan: item
                         .expiry
                         .map(|e| whole_months(plan.loan_end, e)),
@@ -778,8 +945,11 @@ impl Index {
                 })
             })
             .collect();
-        let requested = bundle_target(p, r.need);
-        let bundle = PledgeBundle::choose(candidates, requested);
+        let bundle = PledgeBundle {
+            items,
+            total,
+            left_free: (scratch.len() - taken) as u32,
+        };
         let credit_line = bundle.total.min(p.amount_max);
         if bundle.items.is_empty() {
             fail(Rule::NoPledgeableIp, Figure::Count(1), Figure::Count(0));
@@ -855,48 +1025,47 @@ impl Index {
 
     /// The product's eligible enterprises passing `q`, best first, one page; `None` for an
     /// unknown product.
+    ///
+    /// Two ways through: when the product's rules or the query narrow the candidates (a region,
+    /// a park, or few enterprises), every candidate is judged and the total is exact. A broad
+    /// product sorted by score is read in order of each enterprise's best possible score and
+    /// stops once no later enterprise can reach the page; its total is then not counted.
     pub fn matches(&self, product_id: i64, q: &MatchQuery) -> Option<MatchPage> {
         let (product, plan) = self.products.get(&product_id)?;
         let p = &product.rules;
-        let limit = q.limit.max(1);
-        let mut heap: BinaryHeap<Reverse<(RankKey, usize)>> = BinaryHeap::with_capacity(limit + 1);
-        let mut total = 0u32;
-        let mut below = 0usize;
+        let mut top = TopK::new(q.limit.max(1));
         let mut scratch = Vec::new();
+        let mut counted = true;
         if plan.offered {
-            self.candidates(p, plan, |slot| {
-                let r = &self.rows[slot];
-                let passes = (!q.listed_only || r.listed)
-                    && q.park.as_ref().is_none_or(|x| &r.park == x)
-                    && q.region_prefix
-                        .as_deref()
-                        .is_none_or(|x| r.region.is_within(x))
-                    && q.industry_prefix
-                        .as_deref()
-                        .is_none_or(|x| r.industry.is_within(x));
-                if !passes {
-                    return;
+            let ranges = self.ranges(plan);
+            let span: usize = ranges.iter().map(|(a, b)| b - a).sum();
+            let broad = q.sort == SortBy::Score
+                && q.park.is_none()
+                && q.region_prefix.is_none()
+                && span >= self.ordered_from;
+            if broad {
+                counted = false;
+                let filter = self.filter(p, plan);
+                'buckets: for (bound, slots) in self.buckets.iter().enumerate().rev() {
+                    for &slot in slots {
+                        if top.complete() && (bound as i64) < top.worst_primary() {
+                            break 'buckets;
+                        }
+                        if !filter.admits(slot as usize) {
+                            continue;
+                        }
+                        self.consider(slot as usize, p, plan, q, &mut scratch, &mut top);
+                    }
                 }
-                let Some(v) = self.decide(r, p, plan, &mut scratch) else {
-                    return;
-                };
-                if q.min_credit_line.is_some_and(|m| v.credit_line < m) {
-                    return;
-                }
-                total += 1;
-                let key = RankKey::new(q.sort, v.score, v.credit_line, &r.uscc);
-                if q.after.as_ref().is_some_and(|a| &key >= a) {
-                    return;
-                }
-                below += 1;
-                if heap.len() < limit {
-                    heap.push(Reverse((key, slot)));
-                } else if heap.peek().is_some_and(|Reverse((worst, _))| &key > worst) {
-                    heap.pop();
-                    heap.push(Reverse((key, slot)));
-                }
-            });
+            } else {
+                self.candidates(p, plan, |slot| {
+                    self.consider(slot, p, plan, q, &mut scratch, &mut top);
+                });
+            }
         }
+        let TopK {
+            heap, below, total, ..
+        } = top;
         let mut best: Vec<(RankKey, usize)> = heap.into_iter().map(|Reverse(x)| x).collect();
         best.sort_by(|a, b| b.0.cmp(&a.0));
         let items: Vec<(RankKey, Evaluation)> = best
@@ -906,7 +1075,53 @@ impl Index {
         let next = (below > items.len())
             .then(|| items.last().map(|(k, _)| k.clone()))
             .flatten();
-        Some(MatchPage { total, items, next })
+        Some(MatchPage {
+            total: counted.then_some(total),
+            items,
+            next,
+        })
+    }
+
+    /// Judges one slot for a match list and offers it to the page.
+    fn consider(
+        &self,
+        slot: usize,
+        p: &LoanProduct,
+        plan: &Plan,
+        q: &MatchQuery,
+        scratch: &mut Vec<(Money, usize)>,
+        top: &mut TopK,
+    ) {
+        let r = &self.rows[slot];
+        let passes = (!q.listed_only || r.listed)
+            && q.park.as_ref().is_none_or(|x| &r.park == x)
+            && q.region_prefix
+                .as_deref()
+                .is_none_or(|x| r.region.is_within(x))
+            && q.industry_prefix
+                .as_deref()
+                .is_none_or(|x| r.industry.as_str().starts_with(x));
+        if !passes {
+            return;
+        }
+        let Some(v) = self.decide(r, p, plan, scratch) else {
+            return;
+        };
+        if q.min_credit_line.is_some_and(|m| v.credit_line < m) {
+            return;
+        }
+        top.total += 1;
+        let key = RankKey::new(q.sort, v.score, v.credit_line, &r.uscc);
+        if q.after.as_ref().is_some_and(|a| &key >= a) {
+            return;
+        }
+        top.offer(key, slot);
+    }
+
+    /// From how many candidate slots on a broad product's list is read in score order
+    /// (tests lower it to exercise that path on small data).
+    pub fn set_ordered_scan_from(&mut self, slots: usize) {
+        self.ordered_from = slots;
     }
 
     /// How many enterprises the rules of a draft would match, by park, without saving it

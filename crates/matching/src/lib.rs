@@ -11,6 +11,8 @@ mod bitset;
 mod explain;
 mod index;
 mod reference;
+#[cfg(feature = "synthetic")]
+pub mod synthetic;
 
 pub use explain::{
     BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,

@@ -125,12 +125,15 @@ fn view(e: Evaluation) -> MatchView {
         reasons: e
             .reasons
             .into_iter()
-            .map(|r| ReasonView {
-                code: r.code,
-                message_zh: r.message_zh,
-                message_en: r.message_en,
-                need: serde_json::to_value(&r.need).unwrap_or_default(),
-                have: serde_json::to_value(&r.have).unwrap_or_default(),
+            .map(|r| {
+                let (message_zh, message_en) = r.messages();
+                ReasonView {
+                    code: r.code(),
+                    message_zh,
+                    message_en,
+                    need: serde_json::to_value(&r.need).unwrap_or_default(),
+                    have: serde_json::to_value(&r.have).unwrap_or_default(),
+                }
             })
             .collect(),
         requested_fen: e.requested.fen(),
@@ -231,8 +234,10 @@ pub struct MatchParams {
 pub struct MatchList {
     product_id: i64,
     as_of: NaiveDate,
-    /// Eligible enterprises passing the filters, on all pages.
-    total: u32,
+    /// Eligible enterprises passing the filters, on all pages; absent when the list was read
+    /// only as far as its best rows (broad products sorted by score).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    total: Option<u32>,
     items: Vec<MatchView>,
     /// Absent on the last page.
     #[serde(skip_serializing_if = "Option::is_none")]
