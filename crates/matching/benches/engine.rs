@@ -156,7 +156,7 @@ fn main() {
                     .map(|h| evaluate(h, &products[0], as_of))
                     .filter(|e| e.eligible)
                     .collect();
-                hits.sort_by(|a, b| b.score.total.cmp(&a.score.total));
+                hits.sort_by_key(|e| std::cmp::Reverse(e.score.total));
                 hits.truncate(50);
                 hits.len()
             })

@@ -7,6 +7,7 @@ use pledge_domain::{
     RiskFlagKind, TrademarkRegistrationNumber, Uscc,
 };
 use serde::Serialize;
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 /// A product rule an enterprise can fail, with its stable code.
@@ -62,12 +63,17 @@ pub enum Figure {
     Fen(i64),
     BasisPoints(u32),
     /// Codes: regions, industries, qualifications, risk flags.
-    Codes(Vec<String>),
+    Codes(Vec<Cow<'static, str>>),
     Date(NaiveDate),
     Flag(bool),
 }
 
 impl Figure {
+    /// Codes copied from `codes`.
+    pub fn owned(codes: &[String]) -> Self {
+        Self::Codes(codes.iter().map(|c| Cow::Owned(c.clone())).collect())
+    }
+
     /// For Chinese messages: codes of qualifications and risk flags by their Chinese names.
     fn show_zh(&self) -> String {
         match self {
@@ -77,7 +83,7 @@ impl Figure {
                     QualificationKind::parse(code)
                         .map(QualificationKind::label_zh)
                         .or_else(|_| RiskFlagKind::parse(code).map(RiskFlagKind::label_zh))
-                        .unwrap_or(code.as_str())
+                        .unwrap_or(code)
                 })
                 .collect::<Vec<_>>()
                 .join("、"),

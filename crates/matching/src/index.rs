@@ -15,6 +15,7 @@ use pledge_domain::{
     IndustryCode, IpKind, LoanProduct, Money, ParkCode, QualificationKind, RegionCode,
     RiskFlagKind, Uscc, whole_months,
 };
+use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
@@ -898,7 +899,13 @@ impl Index {
 
     /// The full answer for one slot: every failed rule with its figures, the bundle, the
     /// credit line and the score.
-    fn explain_row(&self, r: &Row, product: &Product, plan: &Plan) -> Evaluation {
+    fn explain_row(
+        &self,
+        r: &Row,
+        product: &Product,
+        plan: &Plan,
+        scratch: &mut Vec<(Money, usize)>,
+    ) -> Evaluation {
         let p = &product.rules;
         let mut reasons = Vec::new();
         let mut fail = |rule, need, have| reasons.push(Reason::new(rule, need, have));
@@ -920,8 +927,8 @@ impl Index {
         {
             fail(
                 Rule::Region,
-                Figure::Codes(p.region_prefixes.clone()),
-                Figure::Codes(vec![r.region.as_str().to_owned()]),
+                Figure::owned(&p.region_prefixes),
+                Figure::Codes(vec![Cow::Owned(r.region.as_str().to_owned())]),
             );
         }
         if !p.industry_prefixes.is_empty()
@@ -932,8 +939,8 @@ impl Index {
         {
             fail(
                 Rule::Industry,
-                Figure::Codes(p.industry_prefixes.clone()),
-                Figure::Codes(vec![r.industry.as_str().to_owned()]),
+                Figure::owned(&p.industry_prefixes),
+                Figure::Codes(vec![Cow::Owned(r.industry.as_str().to_owned())]),
             );
         }
         let codes = |mask: u16| {
@@ -941,7 +948,7 @@ impl Index {
                 QualificationKind::ALL
                     .iter()
                     .filter(|k| mask & qual_bit(**k) != 0)
-                    .map(|k| k.as_str().to_owned())
+                    .map(|k| Cow::Borrowed(k.as_str()))
                     .collect(),
             )
         };
@@ -952,7 +959,7 @@ impl Index {
                 .qualifications_all
                 .iter()
                 .filter(|k| missing & qual_bit(**k) != 0)
-                .map(|k| k.as_str().to_owned())
+                .map(|k| Cow::Borrowed(k.as_str()))
                 .collect();
             fail(
                 Rule::QualificationsAll,
@@ -966,7 +973,7 @@ impl Index {
                 Figure::Codes(
                     p.qualifications_any
                         .iter()
-                        .map(|k| k.as_str().to_owned())
+                        .map(|k| Cow::Borrowed(k.as_str()))
                         .collect(),
                 ),
                 codes(r.qualifications),
@@ -977,7 +984,7 @@ impl Index {
                 .excluded_risk_flags
                 .iter()
                 .filter(|k| r.flags & flag_bit(**k) != 0)
-                .map(|k| k.as_str().to_owned())
+                .map(|k| Cow::Borrowed(k.as_str()))
                 .collect();
             fail(
                 Rule::RiskFlag,
@@ -1000,8 +1007,7 @@ impl Index {
             );
         }
         let requested = bundle_target(p, r.need);
-        let mut scratch = Vec::new();
-        let (total, taken) = self.select(r, p, plan.loan_end, requested, &mut scratch);
+        let (total, taken) = self.select(r, p, plan.loan_end, requested, scratch);
         let items = scratch[..taken]
             .iter()
             .filter_map(|(value, i)| {
@@ -1082,7 +1088,7 @@ impl Index {
     pub fn explain(&self, product_id: i64, uscc: &Uscc) -> Option<Evaluation> {
         let (product, plan) = self.products.get(&product_id)?;
         let slot = *self.slots.get(uscc)?;
-        Some(self.explain_row(&self.rows[slot], product, plan))
+        Some(self.explain_row(&self.rows[slot], product, plan, &mut Vec::new()))
     }
 
     /// The gap analysis of one enterprise: every product (only published ones unless
@@ -1090,11 +1096,12 @@ impl Index {
     pub fn enterprise_view(&self, uscc: &Uscc, drafts_too: bool) -> Option<Vec<Evaluation>> {
         let slot = *self.slots.get(uscc)?;
         let r = &self.rows[slot];
+        let mut scratch = Vec::new();
         Some(
             self.products
                 .values()
                 .filter(|(p, _)| drafts_too || p.published)
-                .map(|(p, plan)| self.explain_row(r, p, plan))
+                .map(|(p, plan)| self.explain_row(r, p, plan, &mut scratch))
                 .collect(),
         )
     }
@@ -1155,7 +1162,10 @@ impl Index {
         best.sort_by(|a, b| b.0.cmp(&a.0));
         let items: Vec<(RankKey, Evaluation)> = best
             .into_iter()
-            .map(|(key, slot)| (key, self.explain_row(&self.rows[slot], product, plan)))
+            .map(|(key, slot)| {
+                let e = self.explain_row(&self.rows[slot], product, plan, &mut scratch);
+                (key, e)
+            })
             .collect();
         let next = (below > items.len())
             .then(|| items.last().map(|(k, _)| k.clone()))

@@ -9,6 +9,7 @@ use crate::explain::{
 use crate::{Holding, Product};
 use chrono::NaiveDate;
 use pledge_domain::{IpKind, QualificationKind};
+use std::borrow::Cow;
 
 /// Evaluates `product` for the enterprise of `holding` on `as_of`.
 pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evaluation {
@@ -33,8 +34,8 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
     if !p.region_prefixes.is_empty() && !p.region_prefixes.iter().any(|x| e.region.is_within(x)) {
         reasons.push(Reason::new(
             Rule::Region,
-            Figure::Codes(p.region_prefixes.clone()),
-            Figure::Codes(vec![e.region.as_str().to_owned()]),
+            Figure::owned(&p.region_prefixes),
+            Figure::Codes(vec![Cow::Owned(e.region.as_str().to_owned())]),
         ));
     }
     if !p.industry_prefixes.is_empty()
@@ -42,8 +43,8 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
     {
         reasons.push(Reason::new(
             Rule::Industry,
-            Figure::Codes(p.industry_prefixes.clone()),
-            Figure::Codes(vec![e.industry.as_str().to_owned()]),
+            Figure::owned(&p.industry_prefixes),
+            Figure::Codes(vec![Cow::Owned(e.industry.as_str().to_owned())]),
         ));
     }
     let held: Vec<QualificationKind> = QualificationKind::ALL
@@ -51,12 +52,12 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
         .copied()
         .filter(|k| e.has_qualification(*k, as_of))
         .collect();
-    let held_codes = || Figure::Codes(held.iter().map(|k| k.as_str().to_owned()).collect());
-    let missing: Vec<String> = p
+    let held_codes = || Figure::Codes(held.iter().map(|k| Cow::Borrowed(k.as_str())).collect());
+    let missing: Vec<Cow<str>> = p
         .qualifications_all
         .iter()
         .filter(|k| !held.contains(k))
-        .map(|k| k.as_str().to_owned())
+        .map(|k| Cow::Borrowed(k.as_str()))
         .collect();
     if !missing.is_empty() {
         reasons.push(Reason::new(
@@ -71,17 +72,17 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
             Figure::Codes(
                 p.qualifications_any
                     .iter()
-                    .map(|k| k.as_str().to_owned())
+                    .map(|k| Cow::Borrowed(k.as_str()))
                     .collect(),
             ),
             held_codes(),
         ));
     }
-    let flagged: Vec<String> = p
+    let flagged: Vec<Cow<str>> = p
         .excluded_risk_flags
         .iter()
         .filter(|f| e.has_risk_flag(**f, as_of))
-        .map(|f| f.as_str().to_owned())
+        .map(|f| Cow::Borrowed(f.as_str()))
         .collect();
     if !flagged.is_empty() {
         reasons.push(Reason::new(
