@@ -58,6 +58,14 @@ async fn openapi_documents_every_route(app: TestApp) {
         "/api/v1/tokens",
         "/api/v1/tokens/{id}",
         "/api/v1/audit",
+        "/api/v1/products",
+        "/api/v1/products/{id}",
+        "/api/v1/products/{id}/publish",
+        "/api/v1/products/{id}/withdraw",
+        "/api/v1/products/preview",
+        "/api/v1/products/{id}/matches",
+        "/api/v1/products/{id}/matches/{uscc}",
+        "/api/v1/enterprises/{uscc}/matches",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }

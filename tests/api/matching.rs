@@ -242,6 +242,33 @@ async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
         .unwrap_or_default();
     assert!(codes.contains(&"risk_flag"), "{codes:?}");
 
+    // A write by another process (here the store itself, as the CLI writes) is seen by the
+    // next match read: a fresh, higher appraisal lifts enterprise 1's credit line.
+    let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 2).expect("date");
+    let number = pledge_domain::PatentApplicationNumber::parse("201710601862.3").expect("number");
+    app.store
+        .add_patent_appraisal(
+            &pledge_store::Actor::cli("test", today),
+            &number,
+            pledge_domain::Appraisal {
+                amount: pledge_domain::Money::from_yuan(20_000_000).expect("money"),
+                appraised_on: today,
+                valid_until: chrono::NaiveDate::from_ymd_opt(2027, 6, 1).expect("date"),
+                appraiser: "河南中原资产评估有限公司".into(),
+            },
+            None,
+        )
+        .await
+        .expect("appraisal");
+    let list = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    assert_eq!(
+        list.body["items"][0]["credit_line_fen"], 500_000_000,
+        "{}",
+        list.body
+    );
+
     // A patent change is seen at once too: the good patent of enterprise 1 lapses.
     let current = app.get("/api/v1/patents/201710601862.3", &app.admin).await;
     let mut lapsed = patent_body(1);

@@ -358,3 +358,114 @@ pub struct Evaluation {
     pub credit_line: Money,
     pub score: Score,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn item(number: &str, yuan: i64) -> BundleItem {
+        let day = NaiveDate::from_ymd_opt(2026, 1, 1).unwrap_or_default();
+        let value = Money::from_yuan(yuan).unwrap_or_default();
+        BundleItem {
+            ip: IpRef::Patent {
+                application_number: PatentApplicationNumber::from_digits(number)
+                    .unwrap_or_else(|e| unreachable!("{e}")),
+            },
+            kind: IpKind::Invention,
+            appraised_value: value,
+            appraised_on: day,
+            appraisal_valid_until: day,
+            pledge_rate: BasisPoints::new(10_000).unwrap_or_else(|e| unreachable!("{e}")),
+            pledge_value: value,
+            remaining_months_after_loan: Some(60),
+            high_value: false,
+        }
+    }
+
+    #[test]
+    fn the_bundle_is_the_fewest_items_that_reach_the_target() {
+        let items = vec![
+            item("201710000001", 100),
+            item("201710000002", 500),
+            item("201710000003", 300),
+            item("201710000004", 300),
+        ];
+        let b = PledgeBundle::choose(items.clone(), Money::from_yuan(700).unwrap_or_default());
+        let chosen: Vec<i64> = b.items.iter().map(|i| i.pledge_value.fen() / 100).collect();
+        // 500 + 300 reach 700 with two items; equal values go to the smaller number.
+        assert_eq!(chosen, vec![500, 300]);
+        assert!(
+            b.items[1].ip
+                < IpRef::Trademark {
+                    registration_number: TrademarkRegistrationNumber::parse("1")
+                        .unwrap_or_else(|e| unreachable!("{e}")),
+                    nice_class: NiceClass::new(1).unwrap_or_else(|e| unreachable!("{e}")),
+                }
+        );
+        assert_eq!(
+            b.items[1].ip,
+            IpRef::Patent {
+                application_number: PatentApplicationNumber::from_digits("201710000003")
+                    .unwrap_or_else(|e| unreachable!("{e}"))
+            }
+        );
+        assert_eq!((b.total.fen(), b.left_free), (80_000, 2));
+        let all = PledgeBundle::choose(items, Money::from_yuan(5_000).unwrap_or_default());
+        assert_eq!(
+            (all.items.len(), all.total.fen(), all.left_free),
+            (4, 120_000, 0)
+        );
+    }
+
+    #[test]
+    fn the_score_adds_its_documented_parts() {
+        let yuan = |y| Money::from_yuan(y).unwrap_or_default();
+        let s = Score::of(ScoreInputs {
+            credit_line: yuan(250),
+            requested: yuan(500),
+            high_value_patents: 7,
+            qualifications: 2,
+            shortest_term_months: Some(60),
+            oldest_appraisal_days: Some(73),
+        });
+        assert_eq!(
+            (
+                s.coverage,
+                s.high_value,
+                s.remaining_term,
+                s.qualifications,
+                s.appraisal_freshness
+            ),
+            (200, 200, 75, 60, 80)
+        );
+        assert_eq!(s.total, 615);
+        let empty = Score::of(ScoreInputs {
+            credit_line: Money::ZERO,
+            requested: yuan(500),
+            high_value_patents: 0,
+            qualifications: 0,
+            shortest_term_months: None,
+            oldest_appraisal_days: None,
+        });
+        assert_eq!(empty.total, 0);
+    }
+
+    #[test]
+    fn messages_name_the_gap_in_both_languages() {
+        let r = Reason::new(
+            Rule::ValidInventionPatents,
+            Figure::Count(3),
+            Figure::Count(1),
+        );
+        let (zh, en) = r.messages();
+        assert!(zh.contains("还需2件"), "{zh}");
+        assert!(en.contains("2 more"), "{en}");
+        let q = Reason::new(
+            Rule::QualificationsAny,
+            Figure::Codes(vec![Cow::Borrowed("high_tech")]),
+            Figure::Codes(Vec::new()),
+        );
+        assert!(q.messages().0.contains("高新技术企业"));
+        assert_eq!(q.code(), "qualifications_any");
+    }
+}
