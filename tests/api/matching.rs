@@ -9,6 +9,7 @@ e2e!(
     match_lists_page_and_export,
     products_are_validated_versioned_and_retired,
     every_role_hears_no_on_products,
+    the_index_rolls_over_to_a_new_day,
 );
 
 /// Adds an appraisal valid today to a patent.
@@ -552,4 +553,40 @@ async fn every_role_hears_no_on_products(app: TestApp) {
     app.get("/api/v1/products/abc", &app.admin)
         .await
         .problem(422, "validation_failed");
+}
+
+async fn the_index_rolls_over_to_a_new_day(app: TestApp) {
+    let (_, id) = market(&app).await;
+    let day = |m, d| chrono::NaiveDate::from_ymd_opt(2027, m, d).expect("date");
+    let engine = pledge_http::Engine::load(&app.store, day(1, 15))
+        .await
+        .expect("index");
+    let q = pledge_matching::MatchQuery {
+        limit: 10,
+        ..Default::default()
+    };
+    let count = |e: &pledge_http::Engine| e.read().matches(id, &q).map(|p| p.items.len());
+    assert_eq!(count(&engine), Some(2));
+    assert!(
+        !engine
+            .roll_over(&app.store, day(1, 15))
+            .await
+            .expect("same day")
+    );
+    // Every appraisal ends on 2027-06-01: from the next day nothing can be pledged.
+    assert!(
+        engine
+            .roll_over(&app.store, day(6, 2))
+            .await
+            .expect("roll over")
+    );
+    assert_eq!(engine.read().as_of(), day(6, 2));
+    assert_eq!(count(&engine), Some(0));
+    let owner = pledge_domain::Uscc::parse(&uscc(1)).expect("uscc");
+    let why = engine.read().explain(id, &owner).expect("explained");
+    assert!(
+        why.reasons.iter().any(|r| r.code() == "no_pledgeable_ip"),
+        "{:?}",
+        why.reasons
+    );
 }

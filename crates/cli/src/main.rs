@@ -175,7 +175,9 @@ async fn main() -> Result<()> {
                 body_limit: *body_limit,
                 request_timeout: Duration::from_secs(*request_timeout),
             };
-            let app = pledge_http::router(pledge_http::AppState::new(store).await?, &config);
+            let state = pledge_http::AppState::new(store).await?;
+            state.spawn_day_rollover();
+            let app = pledge_http::router(state, &config);
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;

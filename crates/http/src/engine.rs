@@ -62,20 +62,30 @@ impl Engine {
         self.index.read().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Applies every change committed since the last call; on a new day, rebuilds the index
-    /// as of `today` (rules such as expiry and appraisal validity depend on the day).
-    pub async fn catch_up(
+    /// Rebuilds the index as of `today` when it is for another day (expiry, fees and
+    /// appraisal validity depend on the day). The old index answers while the new one is
+    /// built; changes committed meanwhile are applied after the swap.
+    pub async fn roll_over(
         &self,
         store: &Store,
         today: chrono::NaiveDate,
-    ) -> Result<(), StoreError> {
-        let mut applied = self.applied.lock().await;
-        if self.read().as_of() != today {
-            let (index, last) = build(store, today).await?;
+    ) -> Result<bool, StoreError> {
+        if self.read().as_of() == today {
+            return Ok(false);
+        }
+        let (index, last) = build(store, today).await?;
+        {
+            let mut applied = self.applied.lock().await;
             *self.index.write().unwrap_or_else(|e| e.into_inner()) = index;
             *applied = last;
-            return Ok(());
         }
+        self.catch_up(store).await?;
+        Ok(true)
+    }
+
+    /// Applies every change committed since the last call.
+    pub async fn catch_up(&self, store: &Store) -> Result<(), StoreError> {
+        let mut applied = self.applied.lock().await;
         loop {
             let changes = store.changes_since(*applied, ROUND).await?;
             if changes.last == *applied {

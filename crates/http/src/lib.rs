@@ -43,9 +43,28 @@ impl AppState {
     /// Brings the matching index up to date with the store. A failure leaves the index one
     /// step behind and is retried on the next call; it is logged, not answered.
     pub async fn follow_store(&self) {
-        if let Err(e) = self.engine.catch_up(&self.store, today()).await {
+        if let Err(e) = self.engine.catch_up(&self.store).await {
             tracing::error!(error = %e, "the matching index could not follow the store");
         }
+    }
+
+    /// Keeps the matching index on today's date: checks every minute and rebuilds it in the
+    /// background when the day has turned (UTC+8).
+    pub fn spawn_day_rollover(&self) -> tokio::task::JoinHandle<()> {
+        let state = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                match state.engine.roll_over(&state.store, today()).await {
+                    Ok(true) => {
+                        tracing::info!(as_of = %today(), "matching index rebuilt for the new day")
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
+                }
+            }
+        })
     }
 }
 
