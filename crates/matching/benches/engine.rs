@@ -121,6 +121,16 @@ fn main() {
     }
     row("every product, top 50", &stats(all));
 
+    let by_credit = MatchQuery {
+        sort: pledge_matching::SortBy::CreditLine,
+        ..top50.clone()
+    };
+    let credit: Vec<Duration> = products
+        .iter()
+        .map(|pr| time(|| index.matches(pr.id, &by_credit)).0)
+        .collect();
+    row("every product, top 50 by credit line", &stats(credit));
+
     let mut rng = Rng(7);
     let views: Vec<Duration> = (0..500)
         .map(|_| {

@@ -158,6 +158,75 @@ impl Row {
 /// The most any score can be.
 const MAX_SCORE: u16 = 1000;
 
+/// Buckets of the value order: four per power of two.
+const VALUE_BUCKETS: usize = 256;
+
+/// The value bucket of an amount in 分: 4 × log2, so a bucket spans at most a quarter octave.
+fn value_bucket(fen: i64) -> usize {
+    if fen < 4 {
+        return 0;
+    }
+    let v = fen as u64;
+    let e = 63 - v.leading_zeros() as usize;
+    let f = ((v >> (e - 2)) & 3) as usize;
+    (4 * (e - 1) + f).min(VALUE_BUCKETS - 1)
+}
+
+/// The largest amount in value bucket `b`.
+fn value_ceiling(b: usize) -> i64 {
+    if b < 4 {
+        return 3;
+    }
+    let (e, f) = (b / 4 + 1, (b % 4) as u64);
+    if e >= 62 {
+        return i64::MAX;
+    }
+    ((1u64 << e) + ((f + 1) << (e - 2)) - 1) as i64
+}
+
+/// The most credit `p` could give against IP appraised at `value_fen` in all.
+fn credit_ceiling(value_fen: i64, p: &LoanProduct, plan: &Plan) -> i64 {
+    (value_fen.saturating_mul(i64::from(plan.max_rate)) / 10_000).min(p.amount_max.fen())
+}
+
+/// Slots filed in buckets, each bucket in slot order so that a region's slot range is a slice
+/// of it.
+#[derive(Debug, Clone)]
+struct Buckets {
+    lists: Vec<Vec<u32>>,
+    /// The bucket of each filed slot.
+    of: Vec<Option<u16>>,
+}
+
+impl Buckets {
+    fn new(n: usize) -> Self {
+        Self {
+            lists: vec![Vec::new(); n],
+            of: Vec::new(),
+        }
+    }
+
+    fn put(&mut self, slot: usize, bucket: usize) {
+        if self.of.len() <= slot {
+            self.of.resize(slot + 1, None);
+        }
+        let list = &mut self.lists[bucket];
+        // Slots mostly arrive in order: appending is the common case.
+        let pos = list.partition_point(|s| (*s as usize) < slot);
+        list.insert(pos, slot as u32);
+        self.of[slot] = Some(bucket as u16);
+    }
+
+    fn take(&mut self, slot: usize) {
+        if let Some(b) = self.of.get_mut(slot).and_then(Option::take) {
+            let list = &mut self.lists[usize::from(b)];
+            if let Ok(pos) = list.binary_search(&(slot as u32)) {
+                list.remove(pos);
+            }
+        }
+    }
+}
+
 /// The most the coverage part of a score can be.
 const COVERAGE_MAX: u16 = 400;
 
@@ -388,11 +457,10 @@ pub struct Index {
     products: BTreeMap<i64, (Product, Plan)>,
     /// What decides most rejections, per slot, without touching the row.
     hot: Vec<Hot>,
-    /// Live slots by the best score they could reach (highest last), each bucket in slot
-    /// order so that a region's slot range is a slice of it.
-    buckets: Vec<Vec<u32>>,
-    /// The bucket of each live slot.
-    placed: Vec<Option<u16>>,
+    /// Live slots by the best score they could reach.
+    by_score: Buckets,
+    /// Live slots by the appraised value of their pledgeable IP (log scale).
+    by_value: Buckets,
     ordered_from: usize,
 }
 
@@ -478,10 +546,14 @@ impl TopK {
         self.heap.len() == self.limit && self.below > self.limit
     }
 
-    fn worst_primary(&self) -> i64 {
-        self.heap
-            .peek()
-            .map_or(i64::MIN, |Reverse((k, _))| k.primary)
+    /// Whether the page is complete and its worst row ranks above anything that reaches at
+    /// most `(primary, secondary)`.
+    fn beats(&self, (primary, secondary): (i64, i64)) -> bool {
+        self.complete()
+            && self
+                .heap
+                .peek()
+                .is_some_and(|Reverse((k, _))| (primary, secondary) < (k.primary, k.secondary))
     }
 }
 
@@ -517,8 +589,8 @@ impl Index {
             flags: vec![BitSet::default(); RiskFlagKind::ALL.len()],
             industries: HashMap::new(),
             products: BTreeMap::new(),
-            buckets: vec![Vec::new(); usize::from(MAX_SCORE) + 1],
-            placed: Vec::new(),
+            by_score: Buckets::new(usize::from(MAX_SCORE) + 1),
+            by_value: Buckets::new(VALUE_BUCKETS),
             hot: Vec::new(),
             ordered_from: 16_384,
         };
@@ -592,25 +664,15 @@ impl Index {
         }
     }
 
-    /// Files a slot under its best possible score (or takes it out).
+    /// Files a live slot under its best possible score and its IP's value (or takes it out).
     fn place(&mut self, slot: usize, alive: bool) {
-        if self.placed.len() <= slot {
-            self.placed.resize(slot + 1, None);
-        }
-        let key = slot as u32;
-        if let Some(b) = self.placed[slot].take() {
-            let bucket = &mut self.buckets[usize::from(b)];
-            if let Ok(pos) = bucket.binary_search(&key) {
-                bucket.remove(pos);
-            }
-        }
+        self.by_score.take(slot);
+        self.by_value.take(slot);
         if alive {
-            let b = self.rows[slot].bound.min(MAX_SCORE);
-            let bucket = &mut self.buckets[usize::from(b)];
-            // Slots mostly arrive in order: appending is the common case.
-            let pos = bucket.partition_point(|s| *s < key);
-            bucket.insert(pos, key);
-            self.placed[slot] = Some(b);
+            let r = &self.rows[slot];
+            let value: i64 = r.items.iter().map(|i| i.value.fen()).sum();
+            self.by_score.put(slot, usize::from(r.bound.min(MAX_SCORE)));
+            self.by_value.put(slot, value_bucket(value));
         }
     }
 
@@ -1122,28 +1184,43 @@ impl Index {
         if plan.offered {
             let ranges = self.ranges(plan);
             let span: usize = ranges.iter().map(|(a, b)| b - a).sum();
-            let broad = q.sort == SortBy::Score
-                && q.park.is_none()
-                && q.region_prefix.is_none()
-                && span >= self.ordered_from;
+            let broad = q.park.is_none() && q.region_prefix.is_none() && span >= self.ordered_from;
             if broad {
                 counted = false;
                 let filter = self.filter(p, plan);
-                'buckets: for (bound, bucket) in self.buckets.iter().enumerate().rev() {
+                // Each order with the most a bucket (and a slot in it) could reach: a score,
+                // or a credit line then a score.
+                let by_score = q.sort == SortBy::Score;
+                let buckets = if by_score {
+                    &self.by_score
+                } else {
+                    &self.by_value
+                };
+                let ceiling = |b: usize| {
+                    if by_score {
+                        (b as i64, i64::MAX)
+                    } else {
+                        (credit_ceiling(value_ceiling(b), p, plan), i64::MAX)
+                    }
+                };
+                let reach = |slot: usize| {
+                    let h = &self.hot[slot];
+                    if by_score {
+                        (h.score_bound(p, plan), i64::MAX)
+                    } else {
+                        (credit_ceiling(h.value_fen, p, plan), h.score_bound(p, plan))
+                    }
+                };
+                'buckets: for (b, bucket) in buckets.lists.iter().enumerate().rev() {
                     for (lo, hi) in &ranges {
                         let from = bucket.partition_point(|s| (*s as usize) < *lo);
                         let to = bucket.partition_point(|s| (*s as usize) < *hi);
                         for &slot in &bucket[from..to] {
-                            if top.complete() && (bound as i64) < top.worst_primary() {
+                            if top.beats(ceiling(b)) {
                                 break 'buckets;
                             }
                             let slot = slot as usize;
-                            if !filter.admits(slot) {
-                                continue;
-                            }
-                            let hopeless = top.complete()
-                                && self.hot[slot].score_bound(p, plan) < top.worst_primary();
-                            if !hopeless {
+                            if filter.admits(slot) && !top.beats(reach(slot)) {
                                 self.consider(slot, p, plan, q, &mut scratch, &mut top);
                             }
                         }
