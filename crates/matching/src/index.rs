@@ -193,7 +193,7 @@ fn credit_ceiling(value_fen: i64, p: &LoanProduct, plan: &Plan) -> i64 {
 /// of it.
 #[derive(Debug, Clone)]
 struct Buckets {
-    lists: Vec<Vec<u32>>,
+    lists: Vec<SortedSlots>,
     /// The bucket of each filed slot.
     of: Vec<Option<u16>>,
 }
@@ -201,8 +201,20 @@ struct Buckets {
 impl Buckets {
     fn new(n: usize) -> Self {
         Self {
-            lists: vec![Vec::new(); n],
+            lists: vec![SortedSlots::default(); n],
             of: Vec::new(),
+        }
+    }
+
+    /// Files `slot` under `bucket` (`None`: nowhere), moving it only when that changes.
+    fn file(&mut self, slot: usize, bucket: Option<usize>) {
+        let now = self.of.get(slot).copied().flatten().map(usize::from);
+        if now == bucket {
+            return;
+        }
+        self.take(slot);
+        if let Some(b) = bucket {
+            self.put(slot, b);
         }
     }
 
@@ -210,20 +222,81 @@ impl Buckets {
         if self.of.len() <= slot {
             self.of.resize(slot + 1, None);
         }
-        let list = &mut self.lists[bucket];
-        // Slots mostly arrive in order: appending is the common case.
-        let pos = list.partition_point(|s| (*s as usize) < slot);
-        list.insert(pos, slot as u32);
+        self.lists[bucket].insert(slot as u32);
         self.of[slot] = Some(bucket as u16);
     }
 
     fn take(&mut self, slot: usize) {
         if let Some(b) = self.of.get_mut(slot).and_then(Option::take) {
-            let list = &mut self.lists[usize::from(b)];
-            if let Ok(pos) = list.binary_search(&(slot as u32)) {
-                list.remove(pos);
+            self.lists[usize::from(b)].remove(slot as u32);
+        }
+    }
+}
+
+/// The most slots one chunk of [`SortedSlots`] holds before it splits: small enough that an
+/// insertion moves a few kilobytes, not the whole bucket.
+const CHUNK: usize = 2048;
+
+/// A set of slots in ascending order, kept in chunks so that changes stay cheap and a slot
+/// range is read as slices.
+#[derive(Debug, Clone, Default)]
+struct SortedSlots {
+    chunks: Vec<Vec<u32>>,
+}
+
+impl SortedSlots {
+    /// The chunk that holds, or would hold, `slot`.
+    fn chunk_of(&self, slot: u32) -> usize {
+        self.chunks
+            .partition_point(|c| c.last().is_some_and(|l| *l < slot))
+            .min(self.chunks.len().saturating_sub(1))
+    }
+
+    fn insert(&mut self, slot: u32) {
+        if self.chunks.is_empty() {
+            self.chunks.push(vec![slot]);
+            return;
+        }
+        let i = self.chunk_of(slot);
+        let chunk = &mut self.chunks[i];
+        let pos = chunk.partition_point(|s| *s < slot);
+        if chunk.get(pos) == Some(&slot) {
+            return;
+        }
+        chunk.insert(pos, slot);
+        if chunk.len() > CHUNK {
+            let tail = chunk.split_off(CHUNK / 2);
+            self.chunks.insert(i + 1, tail);
+        }
+    }
+
+    fn remove(&mut self, slot: u32) {
+        if self.chunks.is_empty() {
+            return;
+        }
+        let i = self.chunk_of(slot);
+        let chunk = &mut self.chunks[i];
+        if let Ok(pos) = chunk.binary_search(&slot) {
+            chunk.remove(pos);
+            if chunk.is_empty() {
+                self.chunks.remove(i);
             }
         }
+    }
+
+    /// The slots in `lo..hi`, ascending.
+    fn range(&self, lo: usize, hi: usize) -> impl Iterator<Item = u32> + '_ {
+        let first = self
+            .chunks
+            .partition_point(|c| c.last().is_some_and(|l| (*l as usize) < lo));
+        self.chunks[first..]
+            .iter()
+            .take_while(move |c| c.first().is_some_and(|f| (*f as usize) < hi))
+            .flat_map(move |c| {
+                let from = c.partition_point(|s| (*s as usize) < lo);
+                let to = c.partition_point(|s| (*s as usize) < hi);
+                c[from..to].iter().copied()
+            })
     }
 }
 
@@ -666,14 +739,11 @@ impl Index {
 
     /// Files a live slot under its best possible score and its IP's value (or takes it out).
     fn place(&mut self, slot: usize, alive: bool) {
-        self.by_score.take(slot);
-        self.by_value.take(slot);
-        if alive {
-            let r = &self.rows[slot];
-            let value: i64 = r.items.iter().map(|i| i.value.fen()).sum();
-            self.by_score.put(slot, usize::from(r.bound.min(MAX_SCORE)));
-            self.by_value.put(slot, value_bucket(value));
-        }
+        let r = &self.rows[slot];
+        let score = alive.then(|| usize::from(r.bound.min(MAX_SCORE)));
+        let value = alive.then(|| value_bucket(r.items.iter().map(|i| i.value.fen()).sum()));
+        self.by_score.file(slot, score);
+        self.by_value.file(slot, value);
     }
 
     /// Adds or replaces a product (its eligible pairs change with it).
@@ -1213,9 +1283,7 @@ impl Index {
                 };
                 'buckets: for (b, bucket) in buckets.lists.iter().enumerate().rev() {
                     for (lo, hi) in &ranges {
-                        let from = bucket.partition_point(|s| (*s as usize) < *lo);
-                        let to = bucket.partition_point(|s| (*s as usize) < *hi);
-                        for &slot in &bucket[from..to] {
+                        for slot in bucket.range(*lo, *hi) {
                             if top.beats(ceiling(b)) {
                                 break 'buckets;
                             }
@@ -1342,5 +1410,64 @@ impl Index {
             out.insert(*id, list);
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::BTreeSet;
+
+    #[test]
+    fn sorted_slots_behave_as_a_set_across_chunk_splits() {
+        let mut slots = SortedSlots::default();
+        let mut model = BTreeSet::new();
+        let mut x: u64 = 12345;
+        for step in 0..40_000u32 {
+            x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let slot = (x >> 33) as u32 % 20_000;
+            if step % 3 == 2 {
+                slots.remove(slot);
+                model.remove(&slot);
+            } else {
+                slots.insert(slot);
+                model.insert(slot);
+            }
+        }
+        assert!(slots.chunks.len() > 2, "chunks split");
+        assert!(
+            slots
+                .chunks
+                .iter()
+                .all(|c| !c.is_empty() && c.len() <= CHUNK)
+        );
+        let all: Vec<u32> = slots.range(0, usize::MAX).collect();
+        assert_eq!(all, model.iter().copied().collect::<Vec<_>>());
+        let some: Vec<u32> = slots.range(5_000, 12_345).collect();
+        let want: Vec<u32> = model.range(5_000..12_345).copied().collect();
+        assert_eq!(some, want);
+        assert_eq!(slots.range(30_000, 40_000).count(), 0);
+    }
+
+    #[test]
+    fn value_buckets_bound_their_amounts() {
+        for v in [
+            0i64,
+            3,
+            4,
+            5,
+            7,
+            8,
+            1_000,
+            123_456_789,
+            1 << 40,
+            i64::MAX / 3,
+        ] {
+            let b = value_bucket(v);
+            assert!(v <= value_ceiling(b), "{v} in bucket {b}");
+            if b > 0 {
+                assert!(v > value_ceiling(b - 1), "{v} above bucket {}", b - 1);
+            }
+        }
     }
 }
