@@ -1282,14 +1282,18 @@ impl Index {
                     }
                 };
                 'buckets: for (b, bucket) in buckets.lists.iter().enumerate().rev() {
+                    let most = ceiling(b);
+                    if top.beats(most) {
+                        break;
+                    }
                     for (lo, hi) in &ranges {
                         for slot in bucket.range(*lo, *hi) {
-                            if top.beats(ceiling(b)) {
-                                break 'buckets;
-                            }
                             let slot = slot as usize;
                             if filter.admits(slot) && !top.beats(reach(slot)) {
                                 self.consider(slot, p, plan, q, &mut scratch, &mut top);
+                                if top.beats(most) {
+                                    break 'buckets;
+                                }
                             }
                         }
                     }
