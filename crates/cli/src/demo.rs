@@ -312,7 +312,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     let mut p = Patent {
         application_number: number,
         title: Text::parse(pick_title(rng, &titles), 1, 200)?,
-        owner: owner.clone(),
+        owner: *owner,
         co_owners: Vec::new(),
         co_owners_consent: false,
         filing_date,
@@ -430,7 +430,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
         // One stream per enterprise and per patent: what is drawn never depends on `today`.
         let mut rng = Rng(0x5EED_4107 ^ (i as u64).wrapping_mul(0x1_0000_01B3));
         let (e, sector) = enterprise(&mut rng, i, today)?;
-        let owner = e.uscc.clone();
+        let owner = e.uscc;
         if store.enterprise(&owner).await?.is_none() {
             store.create_enterprise(&actor, e).await?;
             report.enterprises += 1;
@@ -464,7 +464,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
                 )?,
                 nice_class: NiceClass::new(*rng.pick(&[5i64, 7, 9, 10, 12]))?,
                 name: Text::parse(STEMS[i % STEMS.len()], 1, 100)?,
-                owner: owner.clone(),
+                owner,
                 registered_on,
                 valid_until: registered_on
                     .checked_add_months(Months::new(120))

@@ -428,7 +428,7 @@ impl Patent {
         let mut out = Vec::new();
         if &self.owner != pledgor {
             out.push(PledgeObstacle::NotPatentee {
-                patentee: self.owner.clone(),
+                patentee: self.owner,
             });
         }
         let expiry = self.expiry();

@@ -136,7 +136,7 @@ impl Trademark {
         let mut out = Vec::new();
         if &self.owner != pledgor {
             out.push(TrademarkObstacle::NotRegistrant {
-                registrant: self.owner.clone(),
+                registrant: self.owner,
             });
         }
         if !self.is_valid(as_of) {
@@ -220,7 +220,7 @@ mod tests {
             registration_number: TrademarkRegistrationNumber::parse("12345678").expect("valid"),
             nice_class: NiceClass::new(7).expect("valid"),
             name: Text::parse("牧野", 1, 100).expect("valid"),
-            owner: owner.clone(),
+            owner,
             registered_on: d(2016, 5, 1),
             valid_until: d(2026, 4, 30),
             pledge: None,

@@ -13,10 +13,11 @@ fn value_of(c: u8) -> Option<u32> {
 }
 
 /// 统一社会信用代码: the 18-character unified social credit code of GB 32100-2015, valid by
-/// construction (length, character set and check character).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// construction (length, character set and check character). Kept inline as its 18 ASCII
+/// bytes, so it is copied, compared and hashed without touching the heap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct Uscc(String);
+pub struct Uscc([u8; 18]);
 
 impl Uscc {
     /// Parses a code: surrounding spaces, full-width forms and lower case are accepted.
@@ -47,7 +48,9 @@ impl Uscc {
         if expected != found {
             return Err(DomainError::UsccCheckCharacter { expected, found });
         }
-        Ok(Self(s))
+        let mut code = [0u8; 18];
+        code.copy_from_slice(bytes);
+        Ok(Self(code))
     }
 
     /// Builds a code from its first 17 characters by appending the check character.
@@ -83,12 +86,13 @@ impl Uscc {
 
     /// The code, upper case.
     pub fn as_str(&self) -> &str {
-        &self.0
+        // Only ASCII characters of the charset are ever stored.
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Positions 3–8: the administrative division code of the registering authority.
     pub fn division_code(&self) -> &str {
-        &self.0[2..8]
+        &self.as_str()[2..8]
     }
 }
 
@@ -101,13 +105,13 @@ impl TryFrom<String> for Uscc {
 
 impl From<Uscc> for String {
     fn from(value: Uscc) -> Self {
-        value.0
+        value.as_str().to_owned()
     }
 }
 
 impl std::fmt::Display for Uscc {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -192,7 +196,7 @@ mod tests {
         #[test]
         fn generated_codes_round_trip(body in body()) {
             let code = Uscc::from_body(&body).expect("any body gets a check character");
-            prop_assert_eq!(Uscc::parse(&code.as_str().to_lowercase()), Ok(code.clone()));
+            prop_assert_eq!(Uscc::parse(&code.as_str().to_lowercase()), Ok(code));
         }
 
         #[test]
@@ -209,7 +213,7 @@ mod tests {
         fn whatever_parses_is_canonical(s in "[0-9A-Za-z ]{16,20}") {
             if let Ok(u) = Uscc::parse(&s) {
                 prop_assert_eq!(u.as_str().len(), 18);
-                prop_assert_eq!(Uscc::parse(u.as_str()), Ok(u.clone()));
+                prop_assert_eq!(Uscc::parse(u.as_str()), Ok(u));
             }
         }
     }

@@ -303,7 +303,7 @@ mod tests {
         use crate::*;
         let uscc = Uscc::parse("91110000600037341L").expect("valid");
         let e = Enterprise {
-            uscc: uscc.clone(),
+            uscc,
             name: Text::parse("新乡市某某机械有限公司", 2, 100).expect("valid"),
             park: ParkCode::parse("xxhtz").expect("valid"),
             region: RegionCode::parse("410702").expect("valid"),
@@ -324,7 +324,7 @@ mod tests {
         let patent = |digits: &str, filed: NaiveDate, status: LegalStatus| Patent {
             application_number: PatentApplicationNumber::from_digits(digits).expect("valid"),
             title: Text::parse("一种装置", 1, 200).expect("valid"),
-            owner: uscc.clone(),
+            owner: uscc,
             co_owners: vec![],
             co_owners_consent: false,
             filing_date: filed,

@@ -134,7 +134,7 @@ impl Row {
         let bound = score_bound(&items, high_value, qualifications, as_of);
         Self {
             bound,
-            uscc: e.uscc.clone(),
+            uscc: e.uscc,
             park: e.park.clone(),
             region_num: region_num(&e.region),
             region: e.region.clone(),
@@ -463,7 +463,7 @@ impl RankKey {
         Self {
             primary,
             secondary,
-            uscc: Reverse(uscc.clone()),
+            uscc: Reverse(*uscc),
         }
     }
 }
@@ -647,7 +647,7 @@ impl Index {
         let mut by_uscc: HashMap<Uscc, Row> = HashMap::new();
         for h in holdings {
             let row = Row::new(&h, as_of);
-            by_uscc.insert(row.uscc.clone(), row);
+            by_uscc.insert(row.uscc, row);
         }
         let mut rows: Vec<Row> = by_uscc.into_values().collect();
         rows.sort_by(|a, b| (a.region_num, &a.uscc).cmp(&(b.region_num, &b.uscc)));
@@ -708,7 +708,7 @@ impl Index {
 
     fn push(&mut self, row: Row) -> usize {
         let slot = self.rows.len();
-        self.slots.insert(row.uscc.clone(), slot);
+        self.slots.insert(row.uscc, slot);
         self.rows.push(row);
         self.mark(slot, true);
         slot
@@ -805,7 +805,7 @@ impl Index {
             )
             .map(|(product_id, gained)| PairChange {
                 product_id,
-                uscc: uscc.clone(),
+                uscc: *uscc,
                 gained,
             })
             .collect();
@@ -1203,7 +1203,7 @@ impl Index {
                 .max(),
         });
         Evaluation {
-            uscc: r.uscc.clone(),
+            uscc: r.uscc,
             product_id: product.id,
             as_of: self.as_of,
             loan_end: plan.loan_end,
@@ -1406,7 +1406,7 @@ impl Index {
                 self.candidates(&product.rules, plan, |slot| {
                     let r = &self.rows[slot];
                     if self.decide(r, &product.rules, plan, &mut scratch).is_some() {
-                        list.push(r.uscc.clone());
+                        list.push(r.uscc);
                     }
                 });
             }

@@ -223,7 +223,7 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
             .max(),
     });
     Evaluation {
-        uscc: e.uscc.clone(),
+        uscc: e.uscc,
         product_id: product.id,
         as_of,
         loan_end,

@@ -197,7 +197,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
     Some(Patent {
         application_number: number,
         title: text("一种装置及其控制方法"),
-        owner: owner.clone(),
+        owner: *owner,
         co_owners: if co_owned {
             vec!["某某大学".into()]
         } else {
@@ -260,7 +260,7 @@ pub fn holding(seed: u64, i: usize, as_of: NaiveDate) -> Holding {
         }
     }
     let enterprise = Enterprise {
-        uscc: u.clone(),
+        uscc: u,
         name: text("某某科技有限公司"),
         park: ParkCode::parse(&format!("p{}", &region[..4]))
             .unwrap_or_else(|_| unreachable!("a generated park code is valid")),
@@ -301,7 +301,7 @@ pub fn holding(seed: u64, i: usize, as_of: NaiveDate) -> Holding {
                     .ok()?,
                     nice_class: NiceClass::new(1 + rng.below(45) as i64).ok()?,
                     name: text("某某"),
-                    owner: u.clone(),
+                    owner: u,
                     registered_on,
                     valid_until: registered_on
                         .checked_add_months(Months::new(120))

@@ -150,7 +150,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         owner: if rng.chance(3) {
             uscc(rng, "410702")
         } else {
-            owner.clone()
+            *owner
         },
         co_owners,
         co_owners_consent: rng.chance(50),
@@ -182,7 +182,7 @@ fn trademark(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Trademark>
         .ok()?,
         nice_class: NiceClass::new(1 + rng.below(45) as i64).ok()?,
         name: Text::parse("某商标", 1, 100).ok()?,
-        owner: owner.clone(),
+        owner: *owner,
         registered_on,
         valid_until,
         pledge: pledge(rng, as_of),
@@ -213,7 +213,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
         }
     }
     let enterprise = Enterprise {
-        uscc: u.clone(),
+        uscc: u,
         name: Text::parse("新乡市某某科技有限公司", 2, 100).unwrap_or_else(|_| unreachable!()),
         park: ParkCode::parse(rng.pick::<&str>(&PARKS)).unwrap_or_else(|_| unreachable!()),
         region: RegionCode::parse(region).unwrap_or_else(|_| unreachable!()),
@@ -356,7 +356,7 @@ fn key(sort: SortBy, e: &Evaluation) -> RankKey {
     RankKey {
         primary,
         secondary,
-        uscc: Reverse(e.uscc.clone()),
+        uscc: Reverse(e.uscc),
     }
 }
 
@@ -456,7 +456,7 @@ proptest! {
                         }),
                         2 => h.enterprise.region = fresh.enterprise.region.clone(),
                         3 => { h.patents.pop(); }
-                        4 => h.patents = fresh.patents.iter().map(|p| Patent { owner: h.enterprise.uscc.clone(), ..p.clone() }).collect(),
+                        4 => h.patents = fresh.patents.iter().map(|p| Patent { owner: h.enterprise.uscc, ..p.clone() }).collect(),
                         _ => h.enterprise.qualifications = fresh.enterprise.qualifications.clone(),
                     }
                     h
@@ -467,7 +467,7 @@ proptest! {
             let after = eligible_ids(&changed, &w.products, w.as_of);
             let mut expected: Vec<PairChange> = w.products.iter().filter_map(|p| {
                 let (b, a) = (before.contains(&p.id), after.contains(&p.id));
-                (a != b).then(|| PairChange { product_id: p.id, uscc: changed.enterprise.uscc.clone(), gained: a })
+                (a != b).then_some(PairChange { product_id: p.id, uscc: changed.enterprise.uscc, gained: a })
             }).collect();
             expected.sort_by_key(|c| c.product_id);
             prop_assert_eq!(index.upsert_enterprise(&changed), expected);

@@ -219,7 +219,7 @@ impl Store {
             };
             let a = patent_appraisals.remove(&p.id).unwrap_or_default();
             h.patents
-                .push(patent_from_row(p, h.enterprise.uscc.clone(), a)?.value);
+                .push(patent_from_row(p, h.enterprise.uscc, a)?.value);
         }
         for t in trademarks {
             let Some(h) = out.get_mut(&t.enterprise_id) else {
@@ -231,7 +231,7 @@ impl Store {
                 ))?,
                 nice_class: corrupt(NiceClass::new(i64::from(t.nice_class)))?,
                 name: corrupt(Text::parse(&t.name, 1, 100))?,
-                owner: h.enterprise.uscc.clone(),
+                owner: h.enterprise.uscc,
                 registered_on: t.registered_on,
                 valid_until: t.valid_until,
                 pledge: pledge_from(

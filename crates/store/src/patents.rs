@@ -240,7 +240,7 @@ impl Store {
                 .await
                 .map_err(unique("patent", &key))?;
             p.appraisals.clear();
-            let rec = patent_from_row(row, p.owner.clone(), vec![])?;
+            let rec = patent_from_row(row, p.owner, vec![])?;
             let after = serde_json::to_value(&rec.value).ok();
             audit::record(
                 &txn,
@@ -391,7 +391,7 @@ impl Store {
             |r| r.id,
             |r| {
                 let a = appraisals.remove(&r.id).unwrap_or_default();
-                patent_from_row(r, owner.clone(), a)
+                patent_from_row(r, *owner, a)
             },
         );
         Ok(Page {

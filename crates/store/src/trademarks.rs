@@ -128,7 +128,7 @@ impl Store {
                 .exec_with_returning(&txn)
                 .await
                 .map_err(unique("trademark", &key))?;
-            let rec = from_row(&txn, row, t.owner.clone()).await?;
+            let rec = from_row(&txn, row, t.owner).await?;
             audit::record(
                 &txn,
                 actor,
@@ -262,7 +262,7 @@ impl Store {
         let p = page(rows, limit, |r| r.id, |r| r);
         let mut items = Vec::with_capacity(p.items.len());
         for r in p.items {
-            items.push(from_row(&self.db, r, owner.clone()).await?);
+            items.push(from_row(&self.db, r, *owner).await?);
         }
         Ok(Page {
             items,

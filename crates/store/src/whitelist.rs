@@ -289,9 +289,7 @@ impl Store {
             .await?;
         let patents = rows
             .into_iter()
-            .map(|r| {
-                crate::patents::patent_from_row(r, e.uscc.clone(), Vec::new()).map(|p| p.value)
-            })
+            .map(|r| crate::patents::patent_from_row(r, e.uscc, Vec::new()).map(|p| p.value))
             .collect::<Result<Vec<_>>>()?;
         Ok(screen(&criteria, &e, &patents, as_of))
     }
@@ -995,7 +993,7 @@ impl Store {
                     .await?;
                 let (mut valid, mut high) = (0, 0);
                 for r in patents {
-                    let p = crate::patents::patent_from_row(r, e.uscc.clone(), Vec::new())?.value;
+                    let p = crate::patents::patent_from_row(r, e.uscc, Vec::new())?.value;
                     if p.kind().is_invention() && p.is_valid(as_of) {
                         valid += 1;
                         if p.is_high_value(as_of) {

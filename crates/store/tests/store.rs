@@ -103,7 +103,7 @@ fn patent(owner: &Uscc, number: &str) -> Patent {
         grant_date: Some(d(number.filing_year() + 1, 6, 1)),
         application_number: number,
         title: Text::parse("一种数控机床主轴冷却装置", 1, 200).expect("valid"),
-        owner: owner.clone(),
+        owner: *owner,
         co_owners: vec![],
         co_owners_consent: false,
         legal_status: LegalStatus::InForce,
