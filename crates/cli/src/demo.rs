@@ -447,7 +447,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
             if store.patent(&p.application_number).await?.is_some() {
                 continue;
             }
-            let number = p.application_number.clone();
+            let number = p.application_number;
             let appraisals = p.appraisals.clone();
             store.upsert_patent(&actor, p, None, None).await?;
             report.patents += 1;

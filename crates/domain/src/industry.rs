@@ -27,9 +27,10 @@ const SECTIONS: [(u8, u8, u8); 20] = [
 
 /// 国民经济行业分类代码 (GB/T 4754-2017): a section letter and 0, 2, 3 or 4 digits whose
 /// division belongs to that section, e.g. `C`, `C35`, `C351`, `C3511`.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Kept inline, zero-padded, so it orders as its text does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct IndustryCode(String);
+pub struct IndustryCode([u8; 5]);
 
 impl IndustryCode {
     /// Parses a code; lower case and spaces around it are accepted.
@@ -51,17 +52,23 @@ impl IndustryCode {
                 return Err(DomainError::IndustryCode);
             }
         }
-        Ok(Self(s))
+        let mut code = [0u8; 5];
+        code[..b.len()].copy_from_slice(b);
+        Ok(Self(code))
     }
 
     /// The code.
     pub fn as_str(&self) -> &str {
-        &self.0
+        let len = self.0.iter().position(|b| *b == 0).unwrap_or(self.0.len());
+        // Only the ASCII of a parsed code is ever stored.
+        std::str::from_utf8(&self.0[..len]).unwrap_or_default()
     }
 
     /// Whether this code lies under `prefix` (`C` manufacturing, `C35` special equipment).
     pub fn is_within(&self, prefix: &str) -> bool {
-        self.0.starts_with(&prefix.to_uppercase())
+        let own = self.as_str();
+        own.len() >= prefix.len()
+            && own.as_bytes()[..prefix.len()].eq_ignore_ascii_case(prefix.as_bytes())
     }
 }
 
@@ -74,7 +81,7 @@ impl TryFrom<String> for IndustryCode {
 
 impl From<IndustryCode> for String {
     fn from(value: IndustryCode) -> Self {
-        value.0
+        value.as_str().to_owned()
     }
 }
 

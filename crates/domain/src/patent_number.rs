@@ -69,10 +69,11 @@ impl PatentKind {
 }
 
 /// 专利申请号: a CNIPA application number with a valid check character, in one canonical
-/// spelling (`201710601862.3`, or `90101673.X` for the form used before 2003-10-01).
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// spelling (`201710601862.3`, or `90101673.X` for the form used before 2003-10-01). Kept
+/// inline, zero-padded, so it is copied without the heap and orders as its text does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct PatentApplicationNumber(String);
+pub struct PatentApplicationNumber([u8; 14]);
 
 impl PatentApplicationNumber {
     /// Parses any spelling met in practice: with `ZL` or `CN` in front, with spaces, with
@@ -132,7 +133,10 @@ impl PatentApplicationNumber {
         if expected != found {
             return Err(DomainError::ApplicationNumberCheck { expected, found });
         }
-        Ok(Self(format!("{body}.{found}")))
+        let canonical = format!("{body}.{found}");
+        let mut bytes = [0u8; 14];
+        bytes[..canonical.len()].copy_from_slice(canonical.as_bytes());
+        Ok(Self(bytes))
     }
 
     /// Builds a number from its digits (12, or 8 for the old form) by appending the check.
@@ -146,21 +150,23 @@ impl PatentApplicationNumber {
 
     /// The canonical spelling, e.g. `201710601862.3`.
     pub fn as_str(&self) -> &str {
-        &self.0
+        let len = self.0.iter().position(|b| *b == 0).unwrap_or(self.0.len());
+        // Only the ASCII of a parsed number is ever stored.
+        std::str::from_utf8(&self.0[..len]).unwrap_or_default()
     }
 
     /// The patent number (专利号): `ZL` and the application number.
     pub fn patent_number(&self) -> String {
-        format!("ZL{}", self.0)
+        format!("ZL{}", self.as_str())
     }
 
     fn is_old_form(&self) -> bool {
-        self.0.len() == 10
+        self.as_str().len() == 10
     }
 
     /// The kind of patent, from the type digit.
     pub fn kind(&self) -> PatentKind {
-        let b = self.0.as_bytes();
+        let b = self.0;
         let digit = if self.is_old_form() { b[2] } else { b[4] };
         PatentKind::from_digit(digit).unwrap_or(PatentKind::Invention)
     }
@@ -168,10 +174,10 @@ impl PatentApplicationNumber {
     /// The filing year encoded in the number.
     pub fn filing_year(&self) -> i32 {
         if self.is_old_form() {
-            let yy: i32 = self.0[..2].parse().unwrap_or(0);
+            let yy: i32 = self.as_str()[..2].parse().unwrap_or(0);
             if yy >= 85 { 1900 + yy } else { 2000 + yy }
         } else {
-            self.0[..4].parse().unwrap_or(0)
+            self.as_str()[..4].parse().unwrap_or(0)
         }
     }
 }
@@ -197,13 +203,13 @@ impl TryFrom<String> for PatentApplicationNumber {
 
 impl From<PatentApplicationNumber> for String {
     fn from(value: PatentApplicationNumber) -> Self {
-        value.0
+        value.as_str().to_owned()
     }
 }
 
 impl std::fmt::Display for PatentApplicationNumber {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
+        f.write_str(self.as_str())
     }
 }
 
@@ -368,8 +374,8 @@ mod tests {
         fn generated_numbers_round_trip_in_every_spelling(d in digits()) {
             let n = PatentApplicationNumber::from_digits(&d).expect("valid");
             let check = &n.as_str()[13..];
-            prop_assert_eq!(PatentApplicationNumber::parse(&format!("ZL{d}{check}")), Ok(n.clone()));
-            prop_assert_eq!(PatentApplicationNumber::parse(&format!("CN {d}.{}", check.to_lowercase())), Ok(n.clone()));
+            prop_assert_eq!(PatentApplicationNumber::parse(&format!("ZL{d}{check}")), Ok(n));
+            prop_assert_eq!(PatentApplicationNumber::parse(&format!("CN {d}.{}", check.to_lowercase())), Ok(n));
         }
 
         #[test]

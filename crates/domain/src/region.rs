@@ -8,9 +8,10 @@ const PROVINCES: [u8; 34] = [
 ];
 
 /// 行政区划代码: a 6-digit administrative division code (GB/T 2260), e.g. `410702` 红旗区.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+/// Kept inline as its six digits.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]
-pub struct RegionCode(String);
+pub struct RegionCode([u8; 6]);
 
 impl RegionCode {
     /// Parses 6 digits whose first two are a province code.
@@ -24,17 +25,19 @@ impl RegionCode {
         if !PROVINCES.contains(&province) {
             return Err(DomainError::RegionCode);
         }
-        Ok(Self(s))
+        let mut code = [0u8; 6];
+        code.copy_from_slice(b);
+        Ok(Self(code))
     }
 
     /// The code.
     pub fn as_str(&self) -> &str {
-        &self.0
+        std::str::from_utf8(&self.0).unwrap_or_default()
     }
 
     /// Whether this region lies within `prefix` (`41` Henan, `4107` Xinxiang, `410702`).
     pub fn is_within(&self, prefix: &str) -> bool {
-        self.0.starts_with(prefix)
+        self.as_str().starts_with(prefix)
     }
 }
 
@@ -47,7 +50,7 @@ impl TryFrom<String> for RegionCode {
 
 impl From<RegionCode> for String {
     fn from(value: RegionCode) -> Self {
-        value.0
+        value.as_str().to_owned()
     }
 }
 

@@ -3,12 +3,12 @@
 
 use chrono::NaiveDate;
 use pledge_domain::{
-    BasisPoints, IpKind, LoanProduct, Money, NiceClass, PatentApplicationNumber, QualificationKind,
-    RiskFlagKind, TrademarkRegistrationNumber, Uscc,
+    BasisPoints, IndustryCode, IpKind, LoanProduct, Money, NiceClass, PatentApplicationNumber,
+    QualificationKind, RegionCode, RiskFlagKind, TrademarkRegistrationNumber, Uscc,
 };
 use serde::Serialize;
-use std::borrow::Cow;
 use std::cmp::Ordering;
+use std::sync::Arc;
 
 /// A product rule an enterprise can fail, with its stable code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
@@ -63,22 +63,18 @@ pub enum Figure {
     Fen(i64),
     BasisPoints(u32),
     /// Codes: regions, industries, qualifications, risk flags.
-    Codes(Vec<Cow<'static, str>>),
+    Codes(Codes),
     Date(NaiveDate),
     Flag(bool),
 }
 
 impl Figure {
-    /// Codes copied from `codes`.
-    pub fn owned(codes: &[String]) -> Self {
-        Self::Codes(codes.iter().map(|c| Cow::Owned(c.clone())).collect())
-    }
-
     /// For Chinese messages: codes of qualifications and risk flags by their Chinese names.
     fn show_zh(&self) -> String {
         match self {
-            Self::Codes(c) if !c.is_empty() => c
-                .iter()
+            Self::Codes(c) if !c.list().is_empty() => c
+                .list()
+                .into_iter()
                 .map(|code| {
                     QualificationKind::parse(code)
                         .map(QualificationKind::label_zh)
@@ -96,12 +92,89 @@ impl Figure {
             Self::Count(n) | Self::Years(n) => n.to_string(),
             Self::Fen(f) => format!("{}.{:02}元", f / 100, f % 100),
             Self::BasisPoints(b) => format!("{}.{:02}%", b / 100, b % 100),
-            Self::Codes(c) if c.is_empty() => "—".into(),
-            Self::Codes(c) => c.join("、"),
+            Self::Codes(c) if c.list().is_empty() => "—".into(),
+            Self::Codes(c) => c.list().join("、"),
             Self::Date(d) => d.to_string(),
             Self::Flag(true) => "是".into(),
             Self::Flag(false) => "否".into(),
         }
+    }
+}
+
+/// A list of codes (regions, industries, qualifications, risk flags) that costs nothing to
+/// copy: shared with the product it came from, one enterprise code, or a set of kinds.
+#[derive(Debug, Clone)]
+pub enum Codes {
+    /// A product's own list, in its order.
+    Shared(Arc<[String]>),
+    Region(RegionCode),
+    Industry(IndustryCode),
+    /// Qualification kinds, in the order of [`QualificationKind::ALL`].
+    Qualifications(u16),
+    /// Risk flag kinds, in the order of [`RiskFlagKind::ALL`].
+    RiskFlags(u8),
+}
+
+/// The bit of `item` in a set over `all`.
+pub(crate) fn bit_of<T: PartialEq>(all: &[T], item: &T) -> u32 {
+    all.iter().position(|x| x == item).map_or(0, |i| 1 << i)
+}
+
+impl Codes {
+    /// A list copied from `codes`.
+    pub fn shared(codes: &[String]) -> Self {
+        Self::Shared(codes.into())
+    }
+
+    /// The set of these qualification kinds.
+    pub fn qualifications<'a>(kinds: impl IntoIterator<Item = &'a QualificationKind>) -> Self {
+        Self::Qualifications(
+            kinds
+                .into_iter()
+                .fold(0, |m, k| m | bit_of(QualificationKind::ALL, k) as u16),
+        )
+    }
+
+    /// The set of these risk flag kinds.
+    pub fn risk_flags<'a>(kinds: impl IntoIterator<Item = &'a RiskFlagKind>) -> Self {
+        Self::RiskFlags(
+            kinds
+                .into_iter()
+                .fold(0, |m, k| m | bit_of(RiskFlagKind::ALL, k) as u8),
+        )
+    }
+
+    /// The codes, in order.
+    pub fn list(&self) -> Vec<&str> {
+        match self {
+            Self::Shared(c) => c.iter().map(String::as_str).collect(),
+            Self::Region(r) => vec![r.as_str()],
+            Self::Industry(i) => vec![i.as_str()],
+            Self::Qualifications(m) => QualificationKind::ALL
+                .iter()
+                .filter(|k| u32::from(*m) & bit_of(QualificationKind::ALL, *k) != 0)
+                .map(|k| k.as_str())
+                .collect(),
+            Self::RiskFlags(m) => RiskFlagKind::ALL
+                .iter()
+                .filter(|k| u32::from(*m) & bit_of(RiskFlagKind::ALL, *k) != 0)
+                .map(|k| k.as_str())
+                .collect(),
+        }
+    }
+}
+
+impl PartialEq for Codes {
+    fn eq(&self, other: &Self) -> bool {
+        self.list() == other.list()
+    }
+}
+
+impl Eq for Codes {}
+
+impl Serialize for Codes {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_seq(self.list())
     }
 }
 
@@ -462,8 +535,8 @@ mod tests {
         assert!(en.contains("2 more"), "{en}");
         let q = Reason::new(
             Rule::QualificationsAny,
-            Figure::Codes(vec![Cow::Borrowed("high_tech")]),
-            Figure::Codes(Vec::new()),
+            Figure::Codes(Codes::qualifications(&[QualificationKind::HighTech])),
+            Figure::Codes(Codes::Qualifications(0)),
         );
         assert!(q.messages().0.contains("高新技术企业"));
         assert_eq!(q.code(), "qualifications_any");

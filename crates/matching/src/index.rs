@@ -6,7 +6,7 @@
 
 use crate::bitset::BitSet;
 use crate::explain::{
-    BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
+    BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
     bundle_target, ip_share,
 };
 use crate::{Holding, Product};
@@ -15,7 +15,6 @@ use pledge_domain::{
     IndustryCode, IpKind, LoanProduct, Money, ParkCode, QualificationKind, RegionCode,
     RiskFlagKind, Uscc, whole_months,
 };
-use std::borrow::Cow;
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
@@ -87,7 +86,7 @@ impl Row {
             let expiry = p.expiry();
             items.push(Item {
                 ip: IpRef::Patent {
-                    application_number: p.application_number.clone(),
+                    application_number: p.application_number,
                 },
                 kind: IpKind::of_patent(p.kind()),
                 value: a.amount,
@@ -137,8 +136,8 @@ impl Row {
             uscc: e.uscc,
             park: e.park.clone(),
             region_num: region_num(&e.region),
-            region: e.region.clone(),
-            industry: e.industry.clone(),
+            region: e.region,
+            industry: e.industry,
             listed: h.listed,
             qualifications,
             flags,
@@ -396,6 +395,9 @@ struct Plan {
     industries: Vec<String>,
     /// The highest pledge rate of any accepted kind, bp.
     max_rate: u16,
+    /// The region and industry rules as reasons show them, shared by every explanation.
+    region_need: Codes,
+    industry_need: Codes,
 }
 
 impl Plan {
@@ -430,6 +432,8 @@ impl Plan {
                 .map(|r| r.get())
                 .max()
                 .unwrap_or(0),
+            region_need: Codes::shared(&p.region_prefixes),
+            industry_need: Codes::shared(&p.industry_prefixes),
         }
     }
 }
@@ -1059,8 +1063,8 @@ impl Index {
         {
             fail(
                 Rule::Region,
-                Figure::owned(&p.region_prefixes),
-                Figure::Codes(vec![Cow::Owned(r.region.as_str().to_owned())]),
+                Figure::Codes(plan.region_need.clone()),
+                Figure::Codes(Codes::Region(r.region)),
             );
         }
         if !p.industry_prefixes.is_empty()
@@ -1071,57 +1075,31 @@ impl Index {
         {
             fail(
                 Rule::Industry,
-                Figure::owned(&p.industry_prefixes),
-                Figure::Codes(vec![Cow::Owned(r.industry.as_str().to_owned())]),
+                Figure::Codes(plan.industry_need.clone()),
+                Figure::Codes(Codes::Industry(r.industry)),
             );
         }
-        let codes = |mask: u16| {
-            Figure::Codes(
-                QualificationKind::ALL
-                    .iter()
-                    .filter(|k| mask & qual_bit(**k) != 0)
-                    .map(|k| Cow::Borrowed(k.as_str()))
-                    .collect(),
-            )
-        };
+        let held = || Figure::Codes(Codes::Qualifications(r.qualifications));
         let missing = plan.quals_all & !r.qualifications;
         if missing != 0 {
-            // In the product's own order of the rule.
-            let need = p
-                .qualifications_all
-                .iter()
-                .filter(|k| missing & qual_bit(**k) != 0)
-                .map(|k| Cow::Borrowed(k.as_str()))
-                .collect();
             fail(
                 Rule::QualificationsAll,
-                Figure::Codes(need),
-                codes(r.qualifications),
+                Figure::Codes(Codes::Qualifications(missing)),
+                held(),
             );
         }
         if plan.quals_any != 0 && r.qualifications & plan.quals_any == 0 {
             fail(
                 Rule::QualificationsAny,
-                Figure::Codes(
-                    p.qualifications_any
-                        .iter()
-                        .map(|k| Cow::Borrowed(k.as_str()))
-                        .collect(),
-                ),
-                codes(r.qualifications),
+                Figure::Codes(Codes::Qualifications(plan.quals_any)),
+                held(),
             );
         }
         if r.flags & plan.flags != 0 {
-            let have = p
-                .excluded_risk_flags
-                .iter()
-                .filter(|k| r.flags & flag_bit(**k) != 0)
-                .map(|k| Cow::Borrowed(k.as_str()))
-                .collect();
             fail(
                 Rule::RiskFlag,
-                Figure::Codes(Vec::new()),
-                Figure::Codes(have),
+                Figure::Codes(Codes::RiskFlags(0)),
+                Figure::Codes(Codes::RiskFlags(r.flags & plan.flags)),
             );
         }
         if r.years < u32::from(p.min_years_in_operation) {

@@ -15,7 +15,7 @@ mod reference;
 pub mod synthetic;
 
 pub use explain::{
-    BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
+    BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
     bundle_order, bundle_target, ip_share,
 };
 pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};

@@ -3,13 +3,12 @@
 //! must agree with it on every pair.
 
 use crate::explain::{
-    BundleItem, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
+    BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
     bundle_target, ip_share,
 };
 use crate::{Holding, Product};
 use chrono::NaiveDate;
-use pledge_domain::{IpKind, QualificationKind};
-use std::borrow::Cow;
+use pledge_domain::{IpKind, QualificationKind, RiskFlagKind};
 
 /// Evaluates `product` for the enterprise of `holding` on `as_of`.
 pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evaluation {
@@ -34,8 +33,8 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
     if !p.region_prefixes.is_empty() && !p.region_prefixes.iter().any(|x| e.region.is_within(x)) {
         reasons.push(Reason::new(
             Rule::Region,
-            Figure::owned(&p.region_prefixes),
-            Figure::Codes(vec![Cow::Owned(e.region.as_str().to_owned())]),
+            Figure::Codes(Codes::shared(&p.region_prefixes)),
+            Figure::Codes(Codes::Region(e.region)),
         ));
     }
     if !p.industry_prefixes.is_empty()
@@ -43,8 +42,8 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
     {
         reasons.push(Reason::new(
             Rule::Industry,
-            Figure::owned(&p.industry_prefixes),
-            Figure::Codes(vec![Cow::Owned(e.industry.as_str().to_owned())]),
+            Figure::Codes(Codes::shared(&p.industry_prefixes)),
+            Figure::Codes(Codes::Industry(e.industry)),
         ));
     }
     let held: Vec<QualificationKind> = QualificationKind::ALL
@@ -52,43 +51,38 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
         .copied()
         .filter(|k| e.has_qualification(*k, as_of))
         .collect();
-    let held_codes = || Figure::Codes(held.iter().map(|k| Cow::Borrowed(k.as_str())).collect());
-    let missing: Vec<Cow<str>> = p
+    let held_codes = || Figure::Codes(Codes::qualifications(&held));
+    let missing: Vec<QualificationKind> = p
         .qualifications_all
         .iter()
+        .copied()
         .filter(|k| !held.contains(k))
-        .map(|k| Cow::Borrowed(k.as_str()))
         .collect();
     if !missing.is_empty() {
         reasons.push(Reason::new(
             Rule::QualificationsAll,
-            Figure::Codes(missing),
+            Figure::Codes(Codes::qualifications(&missing)),
             held_codes(),
         ));
     }
     if !p.qualifications_any.is_empty() && !p.qualifications_any.iter().any(|k| held.contains(k)) {
         reasons.push(Reason::new(
             Rule::QualificationsAny,
-            Figure::Codes(
-                p.qualifications_any
-                    .iter()
-                    .map(|k| Cow::Borrowed(k.as_str()))
-                    .collect(),
-            ),
+            Figure::Codes(Codes::qualifications(&p.qualifications_any)),
             held_codes(),
         ));
     }
-    let flagged: Vec<Cow<str>> = p
+    let flagged: Vec<RiskFlagKind> = p
         .excluded_risk_flags
         .iter()
-        .filter(|f| e.has_risk_flag(**f, as_of))
-        .map(|f| Cow::Borrowed(f.as_str()))
+        .copied()
+        .filter(|f| e.has_risk_flag(*f, as_of))
         .collect();
     if !flagged.is_empty() {
         reasons.push(Reason::new(
             Rule::RiskFlag,
-            Figure::Codes(Vec::new()),
-            Figure::Codes(flagged),
+            Figure::Codes(Codes::RiskFlags(0)),
+            Figure::Codes(Codes::risk_flags(&flagged)),
         ));
     }
     let years = e.years_in_operation(as_of);
@@ -132,7 +126,7 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
         };
         candidates.push(BundleItem {
             ip: IpRef::Patent {
-                application_number: x.application_number.clone(),
+                application_number: x.application_number,
             },
             kind,
             appraised_value: a.amount,

@@ -454,7 +454,7 @@ proptest! {
                             kind: *rng.pick(RiskFlagKind::ALL),
                             recorded_on: w.as_of,
                         }),
-                        2 => h.enterprise.region = fresh.enterprise.region.clone(),
+                        2 => h.enterprise.region = fresh.enterprise.region,
                         3 => { h.patents.pop(); }
                         4 => h.patents = fresh.patents.iter().map(|p| Patent { owner: h.enterprise.uscc, ..p.clone() }).collect(),
                         _ => h.enterprise.qualifications = fresh.enterprise.qualifications.clone(),
