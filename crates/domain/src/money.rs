@@ -45,7 +45,8 @@ impl Money {
 
     /// This amount times a rate, rounded down to the 分.
     pub fn times(self, rate: BasisPoints) -> Self {
-        Self((i128::from(self.0) * i128::from(rate.0) / 10_000) as i64)
+        // Both factors are non-negative and bounded (10^14 × 10^4 < 2^63): exact in i64.
+        Self(self.0 * i64::from(rate.0) / 10_000)
     }
 }
 

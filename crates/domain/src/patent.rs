@@ -313,14 +313,15 @@ pub fn whole_months(from: NaiveDate, until: NaiveDate) -> u32 {
     if from >= until {
         return 0;
     }
-    let mut months = (until.year() - from.year()) as u32 * 12 + until.month() - from.month();
-    if from
-        .checked_add_months(Months::new(months))
-        .is_none_or(|d| d > until)
-    {
-        months = months.saturating_sub(1);
+    let months = (until.year() - from.year()) as u32 * 12 + until.month() - from.month();
+    // `from + months` lands in `until`'s month on day min(from.day, month length): past
+    // `until` exactly when from's day is later and `until` is not its month's last day.
+    let last_day = until.succ_opt().is_none_or(|next| next.day() == 1);
+    if from.day() > until.day() && !last_day {
+        months.saturating_sub(1)
+    } else {
+        months
     }
-    months
 }
 
 /// The day designs' term became 15 years (专利法 2020 amendment in force).
@@ -562,6 +563,21 @@ impl Patent {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn whole_months_is_the_most_months_that_fit(a in 0i64..30_000, b in 0i64..30_000) {
+            let base = NaiveDate::from_ymd_opt(1990, 1, 1).unwrap_or_default();
+            let (from, until) = (base + chrono::Days::new(a as u64), base + chrono::Days::new(b as u64));
+            let m = whole_months(from, until);
+            if from < until {
+                prop_assert!(from.checked_add_months(Months::new(m)).is_some_and(|d| d <= until));
+                prop_assert!(from.checked_add_months(Months::new(m + 1)).is_none_or(|d| d > until));
+            } else {
+                prop_assert_eq!(m, 0);
+            }
+        }
+    }
 
     fn d(y: i32, m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(y, m, day).expect("test date")

@@ -132,6 +132,14 @@ fn main() {
     row("every product, top 50 by credit line", &stats(credit));
 
     let mut rng = Rng(7);
+    if std::env::var("PLEDGE_BENCH_PROFILE_VIEW").is_ok() {
+        // A long run of the enterprise view alone, for a profiler.
+        for _ in 0..20_000 {
+            let u = &holdings[rng.below(n as u64) as usize].enterprise.uscc;
+            std::hint::black_box(index.enterprise_view(u, true));
+        }
+        return;
+    }
     let views: Vec<Duration> = (0..500)
         .map(|_| {
             let u = &holdings[rng.below(n as u64) as usize].enterprise.uscc;

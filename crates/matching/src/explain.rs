@@ -375,8 +375,8 @@ impl Score {
         let coverage = if i.requested.fen() == 0 {
             0
         } else {
-            (i128::from(i.credit_line.min(i.requested).fen()) * 400 / i128::from(i.requested.fen()))
-                as u16
+            // Amounts are at most 10^14 fen, so the product stays inside i64.
+            (i.credit_line.min(i.requested).fen() * 400 / i.requested.fen()) as u16
         };
         let high_value = (i.high_value_patents.min(5) * 40) as u16;
         let remaining_term = i
@@ -410,7 +410,7 @@ pub fn ip_share(p: &LoanProduct, need: Option<Money>, total: Money, credit_line:
     if loan.fen() == 0 {
         return 0;
     }
-    (i128::from(total.min(loan).fen()) * 10_000 / i128::from(loan.fen())) as u32
+    (total.min(loan).fen() * 10_000 / loan.fen()) as u32
 }
 
 /// The engine's whole answer for one (enterprise, product) pair on one day.
