@@ -1,0 +1,21 @@
+//! The spreadsheets park offices keep (台账), read as they really are: a merged title above the
+//! headers, headers with line breaks and stray spaces, empty, total (合计) and note (注) rows at
+//! the bottom, CSV in UTF-8 with or without BOM or in GB18030, and cell values in the many
+//! spellings people type. Every row keeps the number Excel shows, so reports can point at it.
+
+mod table;
+mod values;
+
+pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
+pub use values::{ValueError, normalize_header, parse_amount_wan, parse_date, parse_yes_no};
+
+/// Why a file could not be read at all.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("不是可读取的Excel工作簿 / not a readable Excel workbook: {0}")]
+    Workbook(String),
+    #[error("不是可读取的CSV文件 / not a readable CSV file: {0}")]
+    Csv(String),
+    #[error("工作表“{0}”中找不到表头行 / no header row found in sheet {0}")]
+    NoHeader(String),
+}

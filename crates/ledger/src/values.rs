@@ -1,0 +1,180 @@
+//! Cell values in the spellings people type: dates six ways, amounts in 万元 with or without
+//! the unit, 是/否 flags, headers with line breaks.
+
+use crate::Cell;
+use chrono::NaiveDate;
+use pledge_domain::{Money, to_half_width};
+
+/// Why a cell value could not be read.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ValueError {
+    #[error("不是可识别的日期 / not a date: {0}")]
+    Date(String),
+    #[error("不是可识别的金额 / not an amount: {0}")]
+    Amount(String),
+    #[error("应填“是”或“否” / expected 是 or 否: {0}")]
+    YesNo(String),
+}
+
+/// A header as it is meant: no line breaks or spaces, half-width, lower case.
+pub fn normalize_header(text: &str) -> String {
+    to_half_width(text)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .collect::<String>()
+        .to_lowercase()
+}
+
+/// Day 0 of Excel's 1900 date system as it is used in practice (serial 1 = 1900-01-01, with
+/// the phantom 1900-02-29 counted).
+fn excel_epoch() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1899, 12, 30).unwrap_or_default()
+}
+
+/// A date from an Excel serial number (whole days; a time part is dropped).
+pub(crate) fn from_serial(serial: f64) -> Option<NaiveDate> {
+    if !(1.0..=2_958_465.0).contains(&serial) {
+        return None;
+    }
+    excel_epoch().checked_add_days(chrono::Days::new(serial.trunc() as u64))
+}
+
+/// A date written as a date cell, an Excel serial number, or text: `2019-03-05`, `2019/3/5`,
+/// `2019.03.05`, `2019年3月5日`, `20190305`.
+pub fn parse_date(cell: &Cell) -> Result<NaiveDate, ValueError> {
+    match cell {
+        Cell::Date(d) => Ok(*d),
+        Cell::Number(n) => from_serial(*n).ok_or_else(|| ValueError::Date(n.to_string())),
+        Cell::Text(t) => parse_date_text(t).ok_or_else(|| ValueError::Date(t.clone())),
+        Cell::Empty => Err(ValueError::Date(String::new())),
+    }
+}
+
+fn parse_date_text(text: &str) -> Option<NaiveDate> {
+    let s = to_half_width(text).trim().to_owned();
+    if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
+        return NaiveDate::parse_from_str(&s, "%Y%m%d").ok();
+    }
+    let parts: Vec<&str> = s
+        .split(['-', '/', '.', '年', '月', '日'])
+        .filter(|p| !p.is_empty())
+        .collect();
+    if let [y, m, d] = parts.as_slice() {
+        let y: i32 = y.trim().parse().ok()?;
+        let m: u32 = m.trim().parse().ok()?;
+        let d: u32 = d.trim().parse().ok()?;
+        if y < 1000 {
+            return None;
+        }
+        return NaiveDate::from_ymd_opt(y, m, d);
+    }
+    // A serial number typed as text.
+    s.parse::<f64>().ok().and_then(from_serial)
+}
+
+/// An amount in 万元, as a number or as text with or without the unit (`500`, `500万`,
+/// `500万元`, `1,200.5`), exact to the 分. Negative amounts are refused.
+pub fn parse_amount_wan(cell: &Cell) -> Result<Money, ValueError> {
+    let text = match cell {
+        Cell::Number(n) => format!("{n}"),
+        Cell::Text(t) => to_half_width(t)
+            .trim()
+            .trim_end_matches('元')
+            .trim_end_matches('万')
+            .replace(',', "")
+            .trim()
+            .to_owned(),
+        _ => return Err(ValueError::Amount(String::new())),
+    };
+    let bad = || ValueError::Amount(text.clone());
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    if whole.is_empty()
+        || !whole.bytes().all(|b| b.is_ascii_digit())
+        || !frac.bytes().all(|b| b.is_ascii_digit())
+        || frac.len() > 6
+    {
+        return Err(bad());
+    }
+    // 1万元 = 1,000,000分: six decimals of 万元 are whole 分.
+    let frac_fen: i64 = format!("{frac:0<6}").parse().map_err(|_| bad())?;
+    let fen = whole
+        .parse::<i64>()
+        .ok()
+        .and_then(|w| w.checked_mul(1_000_000))
+        .and_then(|w| w.checked_add(frac_fen))
+        .ok_or_else(bad)?;
+    Money::from_fen(fen).map_err(|_| bad())
+}
+
+/// 是/否 and their usual stand-ins.
+pub fn parse_yes_no(cell: &Cell) -> Result<bool, ValueError> {
+    let text = match cell {
+        Cell::Text(t) => normalize_header(t),
+        Cell::Number(n) if *n == 1.0 => return Ok(true),
+        Cell::Number(n) if *n == 0.0 => return Ok(false),
+        Cell::Empty => return Ok(false),
+        other => return Err(ValueError::YesNo(format!("{other:?}"))),
+    };
+    match text.as_str() {
+        "是" | "有" | "y" | "yes" | "true" | "1" | "√" => Ok(true),
+        "否" | "无" | "n" | "no" | "false" | "0" | "×" | "" => Ok(false),
+        _ => Err(ValueError::YesNo(text)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Cell {
+        Cell::Text(s.into())
+    }
+
+    #[test]
+    fn dates_in_every_spelling_met() {
+        let want = NaiveDate::from_ymd_opt(2019, 3, 5);
+        for s in [
+            "2019-03-05",
+            "2019/3/5",
+            "2019.03.05",
+            "2019年3月5日",
+            "20190305",
+            " ２０１９－０３－０５ ",
+            "43529",
+        ] {
+            assert_eq!(parse_date(&text(s)).ok(), want, "{s}");
+        }
+        assert_eq!(parse_date(&Cell::Number(43529.0)).ok(), want);
+        assert_eq!(
+            parse_date(&Cell::Date(NaiveDate::MIN)).ok(),
+            Some(NaiveDate::MIN)
+        );
+        for bad in ["2019-02-30", "3/5", "昨天", "19.3.5", ""] {
+            assert!(parse_date(&text(bad)).is_err(), "{bad}");
+        }
+        assert!(parse_date(&Cell::Number(-3.0)).is_err());
+    }
+
+    #[test]
+    fn amounts_in_wan_are_exact() {
+        let fen = |c: Cell| parse_amount_wan(&c).map(|m| m.fen());
+        assert_eq!(fen(text("500万")), Ok(500_000_000));
+        assert_eq!(fen(text("500万元")), Ok(500_000_000));
+        assert_eq!(fen(text("1,200.5")), Ok(1_200_500_000));
+        assert_eq!(fen(Cell::Number(0.01)), Ok(10_000));
+        assert_eq!(fen(Cell::Number(800.0)), Ok(800_000_000));
+        for bad in ["-5", "五百万", "1.2.3", "", "0.0000001"] {
+            assert!(fen(text(bad)).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn flags_and_headers() {
+        assert_eq!(parse_yes_no(&text(" 是 ")), Ok(true));
+        assert_eq!(parse_yes_no(&text("否")), Ok(false));
+        assert_eq!(parse_yes_no(&Cell::Empty), Ok(false));
+        assert!(parse_yes_no(&text("也许")).is_err());
+        assert_eq!(normalize_header("统一社会\n信用代码 "), "统一社会信用代码");
+        assert_eq!(normalize_header("融资需求（万元）"), "融资需求(万元)");
+    }
+}
