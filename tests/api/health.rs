@@ -66,6 +66,7 @@ async fn openapi_documents_every_route(app: TestApp) {
         "/api/v1/products/{id}/matches",
         "/api/v1/products/{id}/matches/{uscc}",
         "/api/v1/enterprises/{uscc}/matches",
+        "/api/v1/templates/{file}",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }

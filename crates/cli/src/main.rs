@@ -68,6 +68,15 @@ enum Command {
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
     },
+    /// Write the import template of a kind of sheet (enterprises, patents, trademarks,
+    /// appraisals, qualifications) as an Excel workbook.
+    Template {
+        #[arg(value_parser = ["enterprises", "patents", "trademarks", "appraisals", "qualifications"])]
+        kind: String,
+        /// Where to write it; default `KIND-template.xlsx`.
+        #[arg(long)]
+        out: Option<std::path::PathBuf>,
+    },
     /// Create or revoke access tokens.
     Token {
         #[command(subcommand)]
@@ -192,6 +201,16 @@ async fn main() -> Result<()> {
             let store = open(&cli).await?;
             let report = demo::load(&store, pledge_http::today()).await?;
             println!("{report}");
+        }
+        Command::Template { kind, out } => {
+            let kind = pledge_ledger::SheetKind::parse(kind)
+                .with_context(|| format!("no template {kind}"))?;
+            let path = out
+                .clone()
+                .unwrap_or_else(|| format!("{}-template.xlsx", kind.as_str()).into());
+            let bytes = pledge_ledger::template(kind)?;
+            std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            println!("{}", path.display());
         }
         Command::Rescreen { as_of } => {
             let store = open(&cli).await?;

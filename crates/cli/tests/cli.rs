@@ -105,3 +105,27 @@ async fn demo_on_sqlite() {
 async fn demo_on_postgres() {
     the_demo_loads_once(Backend::Postgres).await;
 }
+
+#[test]
+fn templates_are_written_and_read_back() {
+    let dir = std::env::temp_dir().join(format!("pledge-template-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("dir");
+    let path = dir.join("patents.xlsx");
+    let (ok, out, err) = pledge(
+        "sqlite::memory:",
+        &["template", "patents", "--out", path.to_str().expect("path")],
+    );
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), path.display().to_string());
+    let bytes = std::fs::read(&path).expect("written");
+    let tables = pledge_ledger::read_xlsx(&bytes).expect("a workbook");
+    assert_eq!(tables[0].sheet, "专利清单");
+    let layout = pledge_ledger::layout(&tables[0], pledge_ledger::SheetKind::Patents);
+    assert!(
+        layout.missing.is_empty() && layout.unknown.is_empty(),
+        "{layout:?}"
+    );
+    let (ok, _, err) = pledge("sqlite::memory:", &["template", "loans"]);
+    assert!(!ok && err.contains("loans"), "{err}");
+    std::fs::remove_dir_all(&dir).ok();
+}

@@ -50,11 +50,24 @@ impl LegalStatus {
         }
     }
 
-    /// Parses the stable name.
+    /// The Chinese name, as the register and ledgers write it.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Pending => "审中",
+            Self::InForce => "有效",
+            Self::LapsedUnpaidFee => "未缴年费终止",
+            Self::Expired => "期限届满",
+            Self::Invalidated => "全部无效",
+            Self::InvalidationRequested => "无效宣告请求审查中",
+            Self::Suspended => "中止或保全",
+        }
+    }
+
+    /// Parses the stable name or the Chinese name.
     pub fn parse(s: &str) -> Result<Self, DomainError> {
         Self::ALL
             .into_iter()
-            .find(|v| v.as_str() == s.trim())
+            .find(|v| v.as_str() == s.trim() || v.label_zh() == s.trim())
             .ok_or_else(|| DomainError::UnknownValue {
                 value: s.to_owned(),
                 allowed: Self::ALL.map(Self::as_str).join(", "),

@@ -22,6 +22,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "access", description = "tokens and the audit log"),
         (name = "whitelist", description = "the white list: criteria, batches, entries, publication, export"),
         (name = "products", description = "loan products: rules, status, preview"),
+        (name = "ledger", description = "Excel and CSV: import templates"),
         (name = "matching", description = "matches: which listed enterprises qualify, with which IP, for how much, and why"),
     )
 )]

@@ -3,10 +3,14 @@
 //! the bottom, CSV in UTF-8 with or without BOM or in GB18030, and cell values in the many
 //! spellings people type. Every row keeps the number Excel shows, so reports can point at it.
 
+mod columns;
 mod table;
+mod template;
 mod values;
 
+pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
 pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
+pub use template::template;
 pub use values::{ValueError, normalize_header, parse_amount_wan, parse_date, parse_yes_no};
 
 /// Why a file could not be read at all.

@@ -275,7 +275,13 @@ mod tests {
         );
         assert_eq!(firms.data().count(), 41);
         assert_eq!(firms.data().next().map(|r| r.number), Some(3));
+        let firm_layout = crate::layout(firms, crate::SheetKind::Enterprises);
+        assert!(firm_layout.missing.is_empty(), "{firm_layout:?}");
+        assert_eq!(firm_layout.position("financing_need"), Some(11));
         let patents = &tables[1];
+        let patent_layout = crate::layout(patents, crate::SheetKind::Patents);
+        assert!(patent_layout.missing.is_empty(), "{patent_layout:?}");
+        assert_eq!(patent_layout.unknown, vec!["序号".to_owned()]);
         assert_eq!(patents.header_row, 1);
         assert!(patents.column(&["专利号", "申请号"]).is_some());
         assert!(patents.data().all(|r| r.number >= 2));

@@ -7,6 +7,7 @@ mod matches;
 mod patents;
 mod products;
 mod registry;
+mod templates;
 mod tokens;
 mod trademarks;
 mod whitelist;
@@ -31,6 +32,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(whitelist::router())
         .merge(products::router())
         .merge(matches::router())
+        .merge(templates::router())
 }
 
 /// One page of a listing; pass `next_cursor` as `after` for the next page.

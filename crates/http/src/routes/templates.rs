@@ -1,0 +1,47 @@
+//! Import templates (导入模板), written from the same column definitions the importer reads.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::error::{ApiError, ApiResult, ReadErrors};
+use axum::extract::Path;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use pledge_ledger::SheetKind;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(template))
+}
+
+/// The import template of a kind of sheet: headers, a filled example row, drop-down lists for
+/// fixed choices, and a notes sheet (any role).
+#[utoipa::path(get, path = "/api/v1/templates/{file}", tag = "ledger", security(("bearer" = [])), params(("file" = String, Path, description = "`enterprises.xlsx`, `patents.xlsx`, `trademarks.xlsx`, `appraisals.xlsx` or `qualifications.xlsx`")), responses(
+    (status = 200, description = "the template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ReadErrors
+))]
+async fn template(_auth: Auth, Path(file): Path<String>) -> ApiResult<Response> {
+    let kind = file
+        .strip_suffix(".xlsx")
+        .and_then(SheetKind::parse)
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!(
+                "没有模板{file}；可选：enterprises.xlsx、patents.xlsx、trademarks.xlsx、appraisals.xlsx、qualifications.xlsx / no template {file}"
+            ),
+        })?;
+    let bytes =
+        pledge_ledger::template(kind).map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
+            ),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-template.xlsx\"", kind.as_str()),
+            ),
+        ],
+        bytes,
+    )
+        .into_response())
+}

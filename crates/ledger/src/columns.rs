@@ -1,0 +1,665 @@
+//! The columns of each kind of sheet, with the Chinese header offices use, English and usual
+//! aliases, an example and a note. Templates are written from these definitions and imports
+//! read by them, so the two cannot drift apart.
+
+use crate::Table;
+use crate::values::normalize_header;
+use pledge_domain::{LegalStatus, PatentKind, QualificationKind, SizeClass, StrategicIndustry};
+
+/// The kinds of sheet pledge reads and hands out as templates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SheetKind {
+    Enterprises,
+    Patents,
+    Trademarks,
+    Appraisals,
+    Qualifications,
+}
+
+impl SheetKind {
+    /// Every kind.
+    pub const ALL: [Self; 5] = [
+        Self::Enterprises,
+        Self::Patents,
+        Self::Trademarks,
+        Self::Appraisals,
+        Self::Qualifications,
+    ];
+
+    /// The stable name (`enterprises`, …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Enterprises => "enterprises",
+            Self::Patents => "patents",
+            Self::Trademarks => "trademarks",
+            Self::Appraisals => "appraisals",
+            Self::Qualifications => "qualifications",
+        }
+    }
+
+    /// The sheet name offices use.
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            Self::Enterprises => "企业台账",
+            Self::Patents => "专利清单",
+            Self::Trademarks => "商标清单",
+            Self::Appraisals => "评估信息",
+            Self::Qualifications => "企业资质",
+        }
+    }
+
+    /// Parses the stable name or the sheet name.
+    pub fn parse(s: &str) -> Option<Self> {
+        let s = s.trim();
+        Self::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s || k.label_zh() == s)
+    }
+}
+
+/// The value a column takes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Shape {
+    Text,
+    Date,
+    /// An amount in 万元.
+    AmountWan,
+    Whole,
+    YesNo,
+    /// One of these (Chinese names; the stable names are accepted too).
+    OneOf(Vec<&'static str>),
+    /// Several of these joined by 、 or commas.
+    SomeOf(Vec<&'static str>),
+}
+
+/// One column of a sheet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Column {
+    /// The field it fills, as the API names it.
+    pub key: &'static str,
+    /// The header written in templates.
+    pub header: &'static str,
+    /// Other headers met in practice, English ones included.
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+    pub shape: Shape,
+    /// A filled example.
+    pub example: &'static str,
+    /// What to write, for the notes sheet.
+    pub note: &'static str,
+}
+
+#[allow(clippy::too_many_arguments)]
+fn col(
+    key: &'static str,
+    header: &'static str,
+    aliases: &'static [&'static str],
+    required: bool,
+    shape: Shape,
+    example: &'static str,
+    note: &'static str,
+) -> Column {
+    Column {
+        key,
+        header,
+        aliases,
+        required,
+        shape,
+        example,
+        note,
+    }
+}
+
+fn yes_no() -> Shape {
+    Shape::OneOf(vec!["是", "否"])
+}
+
+/// The columns of `kind`, in template order.
+pub fn columns(kind: SheetKind) -> Vec<Column> {
+    use Shape::*;
+    let uscc = |required| {
+        col(
+            "uscc",
+            "统一社会信用代码",
+            &[
+                "社会信用代码",
+                "信用代码",
+                "uscc",
+                "unified social credit code",
+            ],
+            required,
+            Text,
+            "91410702MA44X7JG2K",
+            "18位，大小写、全角均可",
+        )
+    };
+    match kind {
+        SheetKind::Enterprises => vec![
+            uscc(true),
+            col(
+                "name",
+                "企业名称",
+                &["名称", "企业", "name", "enterprise"],
+                true,
+                Text,
+                "新乡市华锐新材料有限公司",
+                "营业执照上的全称",
+            ),
+            col(
+                "park",
+                "园区代码",
+                &["园区", "park"],
+                false,
+                Text,
+                "hqkfq",
+                "留空则为导入人所在园区",
+            ),
+            col(
+                "region",
+                "行政区划代码",
+                &["区划代码", "region"],
+                false,
+                Text,
+                "410702",
+                "6位；留空则取信用代码第3–8位",
+            ),
+            col(
+                "industry",
+                "行业代码",
+                &["国民经济行业代码", "industry", "industry code"],
+                true,
+                Text,
+                "C3511",
+                "GB/T 4754-2017，字母加0、2、3或4位数字",
+            ),
+            col(
+                "founded_on",
+                "成立日期",
+                &["成立时间", "founded", "founded on"],
+                true,
+                Date,
+                "2015-06-01",
+                "日期格式均可：2015-06-01、2015/6/1、2015年6月1日、20150601",
+            ),
+            col(
+                "size",
+                "企业规模",
+                &["规模", "size"],
+                false,
+                OneOf(SizeClass::ALL.iter().map(|s| s.label_zh()).collect()),
+                "小型",
+                "微型、小型、中型、大型；留空为小型",
+            ),
+            col(
+                "strategic_industry",
+                "战略性新兴产业",
+                &["战新产业", "strategic industry"],
+                false,
+                OneOf(
+                    StrategicIndustry::ALL
+                        .iter()
+                        .map(|s| s.label_zh())
+                        .collect(),
+                ),
+                "高端装备制造",
+                "九大领域之一，可空",
+            ),
+            col(
+                "qualifications",
+                "企业资质",
+                &["资质", "qualifications"],
+                false,
+                SomeOf(
+                    QualificationKind::ALL
+                        .iter()
+                        .map(|q| q.label_zh())
+                        .collect(),
+                ),
+                "高新技术企业、专精特新中小企业",
+                "多个用“、”分隔；“无”或留空表示没有",
+            ),
+            col(
+                "qualifications_valid_until",
+                "资质有效期至",
+                &["资质有效期", "qualifications valid until"],
+                false,
+                Date,
+                "2027-12-31",
+                "留空则按证书常见有效期三年计",
+            ),
+            col(
+                "dishonest_debtor",
+                "是否失信被执行人",
+                &["失信被执行人", "dishonest debtor"],
+                false,
+                yes_no(),
+                "否",
+                "是/否",
+            ),
+            col(
+                "abnormal_operation",
+                "是否列入经营异常名录",
+                &["经营异常", "abnormal operation"],
+                false,
+                yes_no(),
+                "否",
+                "是/否",
+            ),
+            col(
+                "financing_need",
+                "融资需求(万元)",
+                &["融资需求", "融资需求（万元）", "financing need"],
+                false,
+                AmountWan,
+                "500",
+                "单位万元；可写500或500万",
+            ),
+            col(
+                "financing_term_months",
+                "融资期限(月)",
+                &["融资期限", "term months"],
+                false,
+                Whole,
+                "12",
+                "月数，留空为12",
+            ),
+            col(
+                "contact_name",
+                "联系人",
+                &["contact", "contact name"],
+                false,
+                Text,
+                "王芳",
+                "个人信息，仅经企业同意后向银行展示",
+            ),
+            col(
+                "contact_phone",
+                "联系电话",
+                &["电话", "phone"],
+                false,
+                Text,
+                "0373-1234567",
+                "",
+            ),
+            col(
+                "contact_email",
+                "电子邮箱",
+                &["邮箱", "email"],
+                false,
+                Text,
+                "wang@example.cn",
+                "",
+            ),
+            col(
+                "contact_consent",
+                "同意向银行提供联系方式",
+                &["联系方式授权", "contact consent"],
+                false,
+                yes_no(),
+                "否",
+                "是/否；未填视为不同意",
+            ),
+        ],
+        SheetKind::Patents => vec![
+            col(
+                "application_number",
+                "申请号",
+                &[
+                    "专利号",
+                    "申请号/专利号",
+                    "application number",
+                    "patent number",
+                ],
+                true,
+                Text,
+                "ZL201710601862.3",
+                "带不带ZL、点号、空格、全角均可",
+            ),
+            col(
+                "title",
+                "专利名称",
+                &["名称", "title"],
+                true,
+                Text,
+                "一种数控机床主轴冷却装置",
+                "",
+            ),
+            col(
+                "owner",
+                "专利权人",
+                &["权利人", "专利权人名称", "owner"],
+                true,
+                Text,
+                "91410702MA44X7JG2K",
+                "统一社会信用代码，或本园区内的企业名称",
+            ),
+            col(
+                "kind",
+                "专利类型",
+                &["类型", "kind"],
+                false,
+                OneOf(vec![
+                    PatentKind::Invention.label_zh(),
+                    PatentKind::UtilityModel.label_zh(),
+                    PatentKind::Design.label_zh(),
+                ]),
+                "发明",
+                "可空：由申请号第5位判断",
+            ),
+            col(
+                "filing_date",
+                "申请日",
+                &["申请日期", "filing date"],
+                true,
+                Date,
+                "2017-03-05",
+                "",
+            ),
+            col(
+                "grant_date",
+                "授权日",
+                &["授权公告日", "授权日期", "grant date"],
+                false,
+                Date,
+                "2019-06-01",
+                "审中专利留空",
+            ),
+            col(
+                "legal_status",
+                "法律状态",
+                &["状态", "legal status"],
+                true,
+                OneOf(LegalStatus::ALL.iter().map(|s| s.label_zh()).collect()),
+                "有效",
+                "",
+            ),
+            col(
+                "annual_fee_paid_until",
+                "年费缴至",
+                &["年费缴纳至", "annual fee paid until"],
+                false,
+                Date,
+                "2027-03-04",
+                "",
+            ),
+            col(
+                "co_owners",
+                "共有人",
+                &["共同专利权人", "co-owners"],
+                false,
+                Text,
+                "",
+                "多个用“、”分隔",
+            ),
+            col(
+                "co_owners_consent",
+                "共有人同意质押",
+                &["共有人同意", "co-owners consent"],
+                false,
+                yes_no(),
+                "否",
+                "是/否",
+            ),
+            col(
+                "ipc_main",
+                "IPC主分类号",
+                &["主分类号", "ipc"],
+                false,
+                Text,
+                "B23Q 11/12",
+                "",
+            ),
+            col(
+                "pledge_registration_number",
+                "质押登记号",
+                &["质押登记编号", "pledge registration number"],
+                false,
+                Text,
+                "",
+                "已质押的填写",
+            ),
+            col(
+                "pledge_registered_on",
+                "质押登记日",
+                &["质押日期", "pledge registered on"],
+                false,
+                Date,
+                "",
+                "",
+            ),
+            col(
+                "pledge_released_on",
+                "质押注销日",
+                &["解押日期", "pledge released on"],
+                false,
+                Date,
+                "",
+                "已解除质押的填写",
+            ),
+            col(
+                "pledged",
+                "是否已质押",
+                &["已质押", "pledged"],
+                false,
+                yes_no(),
+                "否",
+                "是/否；填“是”时请同时填写质押登记号和登记日",
+            ),
+            col(
+                "appraisal_amount",
+                "评估价值(万元)",
+                &["评估价值", "评估值", "appraised value"],
+                false,
+                AmountWan,
+                "800",
+                "有评估的填写，单位万元",
+            ),
+            col(
+                "appraised_on",
+                "评估基准日",
+                &["评估日期", "appraised on"],
+                false,
+                Date,
+                "2026-03-01",
+                "",
+            ),
+            col(
+                "appraiser",
+                "评估机构",
+                &["评估公司", "appraiser"],
+                false,
+                Text,
+                "河南中原资产评估有限公司",
+                "",
+            ),
+        ],
+        SheetKind::Trademarks => vec![
+            col(
+                "registration_number",
+                "注册号",
+                &["商标注册号", "registration number"],
+                true,
+                Whole,
+                "12345678",
+                "",
+            ),
+            col(
+                "nice_class",
+                "类别",
+                &["国际分类", "尼斯分类", "nice class"],
+                true,
+                Whole,
+                "7",
+                "1–45",
+            ),
+            col(
+                "name",
+                "商标名称",
+                &["商标", "name"],
+                true,
+                Text,
+                "华锐",
+                "",
+            ),
+            col(
+                "owner",
+                "注册人",
+                &["商标注册人", "owner"],
+                true,
+                Text,
+                "91410702MA44X7JG2K",
+                "统一社会信用代码，或本园区内的企业名称",
+            ),
+            col(
+                "registered_on",
+                "注册日",
+                &["注册日期", "registered on"],
+                true,
+                Date,
+                "2018-05-14",
+                "",
+            ),
+            col(
+                "valid_until",
+                "有效期至",
+                &["专用权期限", "valid until"],
+                true,
+                Date,
+                "2028-05-13",
+                "",
+            ),
+        ],
+        SheetKind::Appraisals => vec![
+            col(
+                "number",
+                "申请号/注册号",
+                &["申请号", "专利号", "注册号", "number"],
+                true,
+                Text,
+                "201710601862.3",
+                "专利填申请号；商标填“注册号/类别”，如12345678/7",
+            ),
+            col(
+                "amount",
+                "评估价值(万元)",
+                &["评估价值", "评估值", "appraised value"],
+                true,
+                AmountWan,
+                "800",
+                "单位万元",
+            ),
+            col(
+                "appraised_on",
+                "评估基准日",
+                &["评估日期", "appraised on"],
+                true,
+                Date,
+                "2026-03-01",
+                "",
+            ),
+            col(
+                "valid_until",
+                "评估有效期至",
+                &["有效期至", "valid until"],
+                false,
+                Date,
+                "2027-02-28",
+                "留空为基准日起一年",
+            ),
+            col(
+                "appraiser",
+                "评估机构",
+                &["评估公司", "appraiser"],
+                true,
+                Text,
+                "河南中原资产评估有限公司",
+                "",
+            ),
+        ],
+        SheetKind::Qualifications => vec![
+            uscc(true),
+            col(
+                "kind",
+                "资质",
+                &["资质名称", "qualification"],
+                true,
+                OneOf(
+                    QualificationKind::ALL
+                        .iter()
+                        .map(|q| q.label_zh())
+                        .collect(),
+                ),
+                "高新技术企业",
+                "",
+            ),
+            col(
+                "certificate_number",
+                "证书编号",
+                &["证书号", "certificate number"],
+                false,
+                Text,
+                "GR202341000123",
+                "",
+            ),
+            col(
+                "valid_until",
+                "有效期至",
+                &["有效期", "valid until"],
+                true,
+                Date,
+                "2026-12-31",
+                "",
+            ),
+        ],
+    }
+}
+
+/// Where each column of a kind sits in a table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Layout {
+    /// (column key, position in the table).
+    pub found: Vec<(&'static str, usize)>,
+    /// Required columns the table lacks, by header.
+    pub missing: Vec<&'static str>,
+    /// Headers of the table that match no column (they are ignored).
+    pub unknown: Vec<String>,
+}
+
+impl Layout {
+    /// The position of the column `key`, if the table has it.
+    pub fn position(&self, key: &str) -> Option<usize> {
+        self.found.iter().find(|(k, _)| *k == key).map(|(_, i)| *i)
+    }
+}
+
+/// Matches the table's headers with the columns of `kind` by header or alias, ignoring
+/// spaces, line breaks, width and case.
+pub fn layout(table: &Table, kind: SheetKind) -> Layout {
+    let columns = columns(kind);
+    let mut found = Vec::new();
+    let mut unknown = Vec::new();
+    for (i, h) in table.headers.iter().enumerate() {
+        let h = normalize_header(h);
+        if h.is_empty() {
+            continue;
+        }
+        let hit = columns.iter().find(|c| {
+            normalize_header(c.header) == h || c.aliases.iter().any(|a| normalize_header(a) == h)
+        });
+        match hit {
+            Some(c) if !found.iter().any(|(k, _)| *k == c.key) => found.push((c.key, i)),
+            Some(_) => {}
+            None => unknown.push(table.headers[i].clone()),
+        }
+    }
+    let missing = columns
+        .iter()
+        .filter(|c| c.required && !found.iter().any(|(k, _)| *k == c.key))
+        .map(|c| c.header)
+        .collect();
+    Layout {
+        found,
+        missing,
+        unknown,
+    }
+}
