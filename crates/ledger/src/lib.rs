@@ -4,11 +4,13 @@
 //! spellings people type. Every row keeps the number Excel shows, so reports can point at it.
 
 mod columns;
+mod rows;
 mod table;
 mod template;
 mod values;
 
 pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
+pub use rows::{Defaults, Rejection, enterprises};
 pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
 pub use template::template;
 pub use values::{ValueError, normalize_header, parse_amount_wan, parse_date, parse_yes_no};
