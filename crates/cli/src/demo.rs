@@ -12,6 +12,7 @@ use pledge_domain::{
     PatentAward, PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag,
     RiskFlagKind, SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
+use pledge_matching::Rng;
 use pledge_store::{Actor, BankRecord, ParkRecord, Store};
 
 /// How many enterprises the demo holds.
@@ -44,31 +45,6 @@ impl std::fmt::Display for Report {
             self.listed,
             self.products
         )
-    }
-}
-
-/// SplitMix64: small, fast and the same everywhere, so the demo is the same on every machine.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len() as u64) as usize]
     }
 }
 
@@ -311,7 +287,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     let granted_on = filing_date + Days::new(grant_lag);
     let mut p = Patent {
         application_number: number,
-        title: Text::parse(pick_title(rng, &titles), 1, 200)?,
+        title: Text::parse(rng.pick::<&str>(&titles), 1, 200)?,
         owner: *owner,
         co_owners: Vec::new(),
         co_owners_consent: false,
@@ -701,8 +677,4 @@ async fn publish_first_batch(store: &Store, today: NaiveDate) -> Result<usize> {
         ..Default::default()
     };
     Ok(store.entries(&filter, None, 10_000).await?.items.len())
-}
-
-fn pick_title<'a>(rng: &mut Rng, titles: &[&'a str]) -> &'a str {
-    titles[rng.below(titles.len() as u64) as usize]
 }

@@ -5,75 +5,27 @@ use crate::{
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
 
-/// 法律状态: the legal status of a patent as the register shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum LegalStatus {
-    /// 审中: filed, not granted.
-    Pending,
-    /// 授权/有效: granted and in force.
-    InForce,
-    /// 未缴年费终止: terminated because an annual fee was not paid.
-    LapsedUnpaidFee,
-    /// 期限届满: the term has run out.
-    Expired,
-    /// 全部无效: invalidated.
-    Invalidated,
-    /// 无效宣告请求审查中: in force, with an invalidation request pending.
-    InvalidationRequested,
-    /// 中止/保全: proceedings suspended over an ownership dispute, or preserved by a court.
-    Suspended,
-}
+named_enum!(
+    /// 法律状态: the legal status of a patent as the register shows it.
+    LegalStatus {
+        /// 审中: filed, not granted.
+        Pending = "pending" / "审中",
+        /// 授权/有效: granted and in force.
+        InForce = "in_force" / "有效",
+        /// 未缴年费终止: terminated because an annual fee was not paid.
+        LapsedUnpaidFee = "lapsed_unpaid_fee" / "未缴年费终止",
+        /// 期限届满: the term has run out.
+        Expired = "expired" / "期限届满",
+        /// 全部无效: invalidated.
+        Invalidated = "invalidated" / "全部无效",
+        /// 无效宣告请求审查中: in force, with an invalidation request pending.
+        InvalidationRequested = "invalidation_requested" / "无效宣告请求审查中",
+        /// 中止/保全: proceedings suspended over an ownership dispute, or preserved by a court.
+        Suspended = "suspended" / "中止或保全",
+    }
+);
 
 impl LegalStatus {
-    /// Every status.
-    pub const ALL: [Self; 7] = [
-        Self::Pending,
-        Self::InForce,
-        Self::LapsedUnpaidFee,
-        Self::Expired,
-        Self::Invalidated,
-        Self::InvalidationRequested,
-        Self::Suspended,
-    ];
-
-    /// The stable name used in the API and the database.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Pending => "pending",
-            Self::InForce => "in_force",
-            Self::LapsedUnpaidFee => "lapsed_unpaid_fee",
-            Self::Expired => "expired",
-            Self::Invalidated => "invalidated",
-            Self::InvalidationRequested => "invalidation_requested",
-            Self::Suspended => "suspended",
-        }
-    }
-
-    /// The Chinese name, as the register and ledgers write it.
-    pub fn label_zh(self) -> &'static str {
-        match self {
-            Self::Pending => "审中",
-            Self::InForce => "有效",
-            Self::LapsedUnpaidFee => "未缴年费终止",
-            Self::Expired => "期限届满",
-            Self::Invalidated => "全部无效",
-            Self::InvalidationRequested => "无效宣告请求审查中",
-            Self::Suspended => "中止或保全",
-        }
-    }
-
-    /// Parses the stable name or the Chinese name.
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        Self::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s.trim() || v.label_zh() == s.trim())
-            .ok_or_else(|| DomainError::UnknownValue {
-                value: s.to_owned(),
-                allowed: Self::ALL.map(Self::as_str).join(", "),
-            })
-    }
-
     /// Whether the patent right exists in this status (granted and not terminated).
     pub fn is_granted_right(self) -> bool {
         matches!(

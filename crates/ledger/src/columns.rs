@@ -65,7 +65,6 @@ pub enum Shape {
     /// An amount in 万元.
     AmountWan,
     Whole,
-    YesNo,
     /// One of these (Chinese names; the stable names are accepted too).
     OneOf(Vec<&'static str>),
     /// Several of these joined by 、 or commas.

@@ -50,7 +50,6 @@ pub fn template(kind: SheetKind) -> Result<Vec<u8>, XlsxError> {
         let r = r as u32 + 1;
         let choices = match &c.shape {
             Shape::OneOf(x) | Shape::SomeOf(x) => x.join("、"),
-            Shape::YesNo => "是、否".into(),
             _ => String::new(),
         };
         notes.write_string(r, 0, c.header)?;

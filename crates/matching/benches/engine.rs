@@ -4,7 +4,8 @@
 //! Reports median and p99 per workload; one thread per query.
 
 use chrono::NaiveDate;
-use pledge_matching::synthetic::{Rng, holding, product, selective_product};
+use pledge_matching::Rng;
+use pledge_matching::synthetic::{holding, product, selective_product};
 use pledge_matching::{Index, MatchQuery, evaluate};
 use std::time::{Duration, Instant};
 

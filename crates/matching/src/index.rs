@@ -7,7 +7,7 @@
 use crate::bitset::BitSet;
 use crate::explain::{
     BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
-    bundle_target, ip_share,
+    bit_of, bundle_target, ip_share,
 };
 use crate::{Holding, Product};
 use chrono::NaiveDate;
@@ -56,15 +56,14 @@ struct Row {
     items: Vec<Item>,
 }
 
+/// The bit of a qualification in the masks, as [`Codes::Qualifications`] reads them.
 fn qual_bit(k: QualificationKind) -> u16 {
-    1 << QualificationKind::ALL
-        .iter()
-        .position(|x| *x == k)
-        .unwrap_or(0)
+    bit_of(QualificationKind::ALL, &k) as u16
 }
 
+/// The bit of a risk flag in the masks, as [`Codes::RiskFlags`] reads them.
 fn flag_bit(k: RiskFlagKind) -> u8 {
-    1 << RiskFlagKind::ALL.iter().position(|x| *x == k).unwrap_or(0)
+    bit_of(RiskFlagKind::ALL, &k) as u8
 }
 
 fn region_num(r: &RegionCode) -> u32 {
@@ -719,12 +718,12 @@ impl Index {
     }
 
     fn mark(&mut self, slot: usize, alive: bool) {
-        self.place(slot, alive);
-        let r = &self.rows[slot];
         if self.hot.len() <= slot {
             self.hot.resize(slot + 1, Hot::default());
         }
-        self.hot[slot] = Hot::of(r);
+        self.hot[slot] = Hot::of(&self.rows[slot]);
+        self.place(slot, alive);
+        let r = &self.rows[slot];
         self.alive.set(slot, alive);
         self.listed.set(slot, alive && r.listed);
         for (i, k) in QualificationKind::ALL.iter().enumerate() {
@@ -743,9 +742,8 @@ impl Index {
 
     /// Files a live slot under its best possible score and its IP's value (or takes it out).
     fn place(&mut self, slot: usize, alive: bool) {
-        let r = &self.rows[slot];
-        let score = alive.then(|| usize::from(r.bound.min(MAX_SCORE)));
-        let value = alive.then(|| value_bucket(r.items.iter().map(|i| i.value.fen()).sum()));
+        let score = alive.then(|| usize::from(self.rows[slot].bound.min(MAX_SCORE)));
+        let value = alive.then(|| value_bucket(self.hot[slot].value_fen));
         self.by_score.file(slot, score);
         self.by_value.file(slot, value);
     }
@@ -1164,22 +1162,7 @@ impl Index {
                 }
             }
         }
-        let score = Score::of(ScoreInputs {
-            credit_line,
-            requested,
-            high_value_patents: r.high_value,
-            qualifications: r.qualifications.count_ones(),
-            shortest_term_months: bundle
-                .items
-                .iter()
-                .map(|i| i.remaining_months_after_loan.unwrap_or(120))
-                .min(),
-            oldest_appraisal_days: bundle
-                .items
-                .iter()
-                .map(|i| (self.as_of - i.appraised_on).num_days())
-                .max(),
-        });
+        let score = self.score(r, plan, credit_line, requested, &scratch[..taken]);
         Evaluation {
             uscc: r.uscc,
             product_id: product.id,

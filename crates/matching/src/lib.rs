@@ -11,6 +11,7 @@ mod bitset;
 mod explain;
 mod index;
 mod reference;
+mod rng;
 #[cfg(feature = "synthetic")]
 pub mod synthetic;
 
@@ -20,6 +21,7 @@ pub use explain::{
 };
 pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};
 pub use reference::evaluate;
+pub use rng::Rng;
 
 pub use pledge_domain::Holding;
 use pledge_domain::LoanProduct;

@@ -3,7 +3,7 @@
 //! on average), legal statuses, pledges and appraisals as the register has them, and products
 //! whose rules look like real ones. Same seed, same data.
 
-use crate::Product;
+use crate::{Product, Rng};
 use chrono::{Days, Months, NaiveDate};
 use pledge_domain::{
     Appraisal, BasisPoints, Enterprise, FinancingNeed, HighValueFacts, Holding, IndustryCode,
@@ -11,31 +11,6 @@ use pledge_domain::{
     PledgeRates, PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag,
     RiskFlagKind, SizeClass, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
-
-/// SplitMix64.
-#[derive(Debug, Clone)]
-pub struct Rng(pub u64);
-
-impl Rng {
-    /// The next 64 random bits.
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// A number below `n` (0 when `n` is 0).
-    pub fn below(&mut self, n: u64) -> u64 {
-        if n == 0 { 0 } else { self.next_u64() % n }
-    }
-
-    /// True `percent` times in a hundred.
-    pub fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-}
 
 const PROVINCES: [u32; 31] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,

@@ -12,39 +12,18 @@ use pledge_domain::{
     SizeClass, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
 use pledge_matching::{
-    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, SortBy, evaluate,
+    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, Rng, SortBy, evaluate,
 };
 use proptest::prelude::*;
 use std::cmp::Reverse;
 
-/// SplitMix64: a small deterministic generator driven by proptest's seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.next() % n.max(1)
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.below(100) < percent
-    }
-    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
-        &xs[self.below(xs.len() as u64) as usize]
-    }
-    /// A day within `spread` days either side of `around`.
-    fn near(&mut self, around: NaiveDate, spread: u64) -> NaiveDate {
-        let off = self.below(2 * spread + 1);
-        if off >= spread {
-            around + Days::new(off - spread)
-        } else {
-            around - Days::new(spread - off)
-        }
+/// A day within `spread` days either side of `around`.
+fn near(rng: &mut Rng, around: NaiveDate, spread: u64) -> NaiveDate {
+    let off = rng.below(2 * spread + 1);
+    if off >= spread {
+        around + Days::new(off - spread)
+    } else {
+        around - Days::new(spread - off)
     }
 }
 
@@ -71,7 +50,7 @@ fn money(yuan: u64) -> Money {
 fn appraisals(rng: &mut Rng, as_of: NaiveDate) -> Vec<Appraisal> {
     (0..1 + rng.below(2))
         .map(|_| {
-            let appraised_on = rng.near(as_of - Days::new(200), 250);
+            let appraised_on = near(rng, as_of - Days::new(200), 250);
             Appraisal {
                 amount: money(if rng.chance(3) {
                     0
@@ -88,7 +67,7 @@ fn appraisals(rng: &mut Rng, as_of: NaiveDate) -> Vec<Appraisal> {
 
 fn pledge(rng: &mut Rng, as_of: NaiveDate) -> Option<PledgeRegistration> {
     rng.chance(12).then(|| {
-        let registered_on = rng.near(as_of, 400);
+        let registered_on = near(rng, as_of, 400);
         PledgeRegistration {
             registration_number: format!("Y2026{}", rng.below(1_000_000)),
             registered_on,
@@ -106,7 +85,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         _ => 10,
     };
     // Expiry lands within a few years of the evaluation day, so loan ends straddle it.
-    let expiry = rng.near(as_of + Months::new(60), 1100);
+    let expiry = near(rng, as_of + Months::new(60), 1100);
     let filing_date = expiry.checked_sub_months(Months::new(term_years * 12))?;
     let serial = rng.below(10_000_000);
     let number = PatentApplicationNumber::from_digits(&format!(
@@ -134,7 +113,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         .then(|| filing_date + Days::new(200 + rng.below(1500)))
         .map(|g| {
             if rng.chance(5) {
-                rng.near(as_of, 20)
+                near(rng, as_of, 20)
             } else {
                 g
             }
@@ -157,7 +136,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         filing_date,
         grant_date,
         legal_status,
-        annual_fee_paid_until: rng.chance(95).then(|| rng.near(as_of + Days::new(45), 60)),
+        annual_fee_paid_until: rng.chance(95).then(|| near(rng, as_of + Days::new(45), 60)),
         pledge: pledge(rng, as_of),
         ipc_main: None,
         publication_number: None,
@@ -173,7 +152,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
 }
 
 fn trademark(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Trademark> {
-    let valid_until = rng.near(as_of + Months::new(24), 900);
+    let valid_until = near(rng, as_of + Months::new(24), 900);
     let registered_on = valid_until.checked_sub_months(Months::new(120))?;
     Some(Trademark {
         registration_number: TrademarkRegistrationNumber::parse(
@@ -199,7 +178,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
             qualifications.push(Qualification {
                 kind: *k,
                 certificate_number: None,
-                valid_until: rng.near(as_of, 200),
+                valid_until: near(rng, as_of, 200),
             });
         }
     }
@@ -208,7 +187,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
         if rng.chance(8) {
             risk_flags.push(RiskFlag {
                 kind: *k,
-                recorded_on: rng.near(as_of, 100),
+                recorded_on: near(rng, as_of, 100),
             });
         }
     }
@@ -220,7 +199,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
         industry: IndustryCode::parse(rng.pick::<&str>(&INDUSTRIES))
             .unwrap_or_else(|_| unreachable!()),
         strategic_industry: None,
-        founded_on: rng.near(as_of - Days::new(3650), 3600),
+        founded_on: near(rng, as_of - Days::new(3650), 3600),
         size: SizeClass::Small,
         qualifications,
         risk_flags,
@@ -317,7 +296,7 @@ fn product(rng: &mut Rng, id: i64, as_of: NaiveDate) -> Product {
         valid_from,
         valid_until: rng
             .chance(50)
-            .then(|| rng.near(as_of + Days::new(200), 220).max(valid_from)),
+            .then(|| near(rng, as_of + Days::new(200), 220).max(valid_from)),
     };
     Product {
         id,
@@ -334,7 +313,8 @@ struct World {
 
 fn world(seed: u64, enterprises: usize, products: usize) -> World {
     let mut rng = Rng(seed);
-    let as_of = rng.near(
+    let as_of = near(
+        &mut rng,
         NaiveDate::from_ymd_opt(2026, 6, 15).unwrap_or_default(),
         500,
     );

@@ -487,29 +487,32 @@ async fn enterprise_matches(
         ));
     }
     let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
-    let found = {
+    let park = s
+        .engine
+        .read()
+        .enterprise(&uscc)
+        .map(|(park, _)| park.clone())
+        .ok_or_else(|| ApiError::NotFound {
+            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
+        })?;
+    auth.read_enterprise(&park)?;
+    let views: Vec<MatchView> = {
         let index = s.engine.read();
         index
-            .enterprise(&uscc)
-            .map(|(park, _)| park.clone())
-            .map(|park| (park, index.enterprise_view(&uscc, false)))
+            .enterprise_view(&uscc, false)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                let product_name = index
+                    .product(e.product_id)
+                    .map(|p| p.rules.name.to_string());
+                MatchView {
+                    product_name,
+                    ..view(e)
+                }
+            })
+            .collect()
     };
-    let Some((park, Some(evaluations))) = found else {
-        return Err(ApiError::NotFound {
-            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
-        });
-    };
-    auth.read_enterprise(&park)?;
-    let names: HashMap<i64, String> = s
-        .store
-        .products(None)
-        .await?
-        .into_iter()
-        .map(|p| (p.id, p.rules.name.to_string()))
-        .collect();
-    let mut views = with_names(&s, evaluations.into_iter().map(view).collect()).await?;
-    for v in &mut views {
-        v.product_name = names.get(&v.product_id).cloned();
-    }
+    let views = with_names(&s, views).await?;
     Ok(Json(views))
 }
