@@ -154,9 +154,15 @@ impl Enterprise {
         years.max(0) as u32
     }
 
-    /// Checks the facts against each other; every problem comes with its field.
-    pub fn violations(&self) -> Vec<Violation> {
+    /// Checks the facts against each other and against `today`; every problem comes with its
+    /// field.
+    pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut v = Vec::new();
+        v.extend(Violation::if_future(
+            "founded_on",
+            Some(self.founded_on),
+            today,
+        ));
         for (i, q) in self.qualifications.iter().enumerate() {
             if let Some(c) = &q.certificate_number
                 && let Err(e) = Text::parse(c, 1, 64)
@@ -299,7 +305,7 @@ mod tests {
     #[test]
     fn bad_contact_and_need_are_named() {
         let mut e = enterprise();
-        assert!(e.violations().is_empty());
+        assert!(e.violations(NaiveDate::MAX).is_empty());
         e.contact = Some(Contact {
             name: "".into(),
             phone: Some("call me".into()),
@@ -309,7 +315,11 @@ mod tests {
             amount: Money::ZERO,
             term_months: 0,
         });
-        let fields: Vec<String> = e.violations().into_iter().map(|v| v.field).collect();
+        let fields: Vec<String> = e
+            .violations(NaiveDate::MAX)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
         assert_eq!(
             fields,
             vec![

@@ -91,6 +91,11 @@ pub enum DomainError {
     Required { field: &'static str },
     #[error("{field}在此状态下应为空 / {field} must be empty here")]
     NotAllowed { field: &'static str },
+    #[error("{field}不能晚于今天（{today}） / {field} must not be after today ({today})")]
+    InFuture {
+        field: &'static str,
+        today: chrono::NaiveDate,
+    },
     #[error("取值超出范围（{min}至{max}） / value out of range ({min} to {max})")]
     OutOfRange { min: i64, max: i64 },
     #[error("格式无效 / invalid format: {what}")]
@@ -125,6 +130,7 @@ impl DomainError {
             Self::FilingYearMismatch { .. } => "filing_year_mismatch",
             Self::Required { .. } => "required",
             Self::NotAllowed { .. } => "not_allowed",
+            Self::InFuture { .. } => "date_in_future",
             Self::OutOfRange { .. } => "out_of_range",
             Self::Format { .. } => "format",
         }
@@ -145,5 +151,16 @@ impl Violation {
             field: field.into(),
             error,
         }
+    }
+
+    /// A violation of `field` when `date` is later than `today`: facts of the past (a filing,
+    /// a grant, a founding, an appraisal) cannot be dated after the day they are recorded on.
+    pub fn if_future(
+        field: &'static str,
+        date: Option<chrono::NaiveDate>,
+        today: chrono::NaiveDate,
+    ) -> Option<Self> {
+        date.filter(|d| *d > today)
+            .map(|_| Self::new(field, DomainError::InFuture { field, today }))
     }
 }

@@ -67,6 +67,30 @@ pub struct Appraisal {
 }
 
 impl Appraisal {
+    /// What an appraisal recorded on `today` must satisfy: a named appraiser, a date not in
+    /// the future, a validity that does not end before it begins.
+    pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
+        let mut v = Vec::new();
+        v.extend(Violation::if_future(
+            "appraised_on",
+            Some(self.appraised_on),
+            today,
+        ));
+        if self.valid_until < self.appraised_on {
+            v.push(Violation::new(
+                "valid_until",
+                DomainError::DateOrder {
+                    earlier: "appraised_on",
+                    later: "valid_until",
+                },
+            ));
+        }
+        if let Err(e) = Text::parse(&self.appraiser, 2, 100) {
+            v.push(Violation::new("appraiser", e));
+        }
+        v
+    }
+
     /// Whether the appraisal counts on `as_of`.
     pub fn is_valid(&self, as_of: NaiveDate) -> bool {
         self.appraised_on <= as_of && as_of <= self.valid_until
@@ -446,9 +470,28 @@ impl Patent {
         out
     }
 
-    /// Checks the facts against each other; every inconsistency is returned with its field.
-    pub fn violations(&self) -> Vec<Violation> {
+    /// Checks the facts against each other and against `today`; every inconsistency is
+    /// returned with its field.
+    pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut v = Vec::new();
+        v.extend(Violation::if_future(
+            "filing_date",
+            Some(self.filing_date),
+            today,
+        ));
+        v.extend(Violation::if_future("grant_date", self.grant_date, today));
+        if let Some(p) = &self.pledge {
+            v.extend(Violation::if_future(
+                "pledge.registered_on",
+                Some(p.registered_on),
+                today,
+            ));
+            v.extend(Violation::if_future(
+                "pledge.released_on",
+                p.released_on,
+                today,
+            ));
+        }
         let year = self.application_number.filing_year();
         if self.filing_date.year() != year {
             v.push(Violation::new(
@@ -510,15 +553,10 @@ impl Patent {
             }
         }
         for (i, a) in self.appraisals.iter().enumerate() {
-            if a.valid_until < a.appraised_on {
-                v.push(Violation::new(
-                    format!("appraisals[{i}].valid_until"),
-                    DomainError::DateOrder {
-                        earlier: "appraised_on",
-                        later: "valid_until",
-                    },
-                ));
-            }
+            v.extend(a.violations(today).into_iter().map(|x| Violation {
+                field: format!("appraisals[{i}].{}", x.field),
+                ..x
+            }));
         }
         v
     }
@@ -743,13 +781,17 @@ mod tests {
     fn inconsistent_facts_are_named() {
         let mut p = patent(&number(2017, '1'), d(2018, 3, 5));
         p.grant_date = Some(d(2018, 1, 1));
-        let fields: Vec<String> = p.violations().into_iter().map(|v| v.field).collect();
+        let fields: Vec<String> = p
+            .violations(NaiveDate::MAX)
+            .into_iter()
+            .map(|v| v.field)
+            .collect();
         assert_eq!(fields, vec!["filing_date", "grant_date"]);
         p.filing_date = d(2017, 3, 5);
         p.legal_status = LegalStatus::Pending;
-        assert_eq!(p.violations().len(), 1);
+        assert_eq!(p.violations(NaiveDate::MAX).len(), 1);
         p.grant_date = None;
-        assert!(p.violations().is_empty());
+        assert!(p.violations(NaiveDate::MAX).is_empty());
     }
 
     #[test]

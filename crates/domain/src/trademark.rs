@@ -157,9 +157,14 @@ impl Trademark {
         out
     }
 
-    /// Checks the facts against each other.
-    pub fn violations(&self) -> Vec<Violation> {
+    /// Checks the facts against each other and against `today`.
+    pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut v = Vec::new();
+        v.extend(Violation::if_future(
+            "registered_on",
+            Some(self.registered_on),
+            today,
+        ));
         if self.valid_until <= self.registered_on {
             v.push(Violation::new(
                 "valid_until",

@@ -128,7 +128,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             ],
             required,
             Text,
-            "91410702MA44X7JG2K",
+            "91410702MA44X7JG2R",
             "18位，大小写、全角均可",
         )
     };
@@ -329,7 +329,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                 &["权利人", "专利权人名称", "owner"],
                 true,
                 Text,
-                "91410702MA44X7JG2K",
+                "91410702MA44X7JG2R",
                 "统一社会信用代码，或本园区内的企业名称",
             ),
             col(
@@ -506,7 +506,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                 &["商标注册人", "owner"],
                 true,
                 Text,
-                "91410702MA44X7JG2K",
+                "91410702MA44X7JG2R",
                 "统一社会信用代码，或本园区内的企业名称",
             ),
             col(

@@ -4,16 +4,27 @@
 //! spellings people type. Every row keeps the number Excel shows, so reports can point at it.
 
 mod columns;
+mod directory;
+mod merge;
 mod rows;
+mod sheets;
 mod table;
 mod template;
 mod values;
 
 pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
-pub use rows::{Defaults, Rejection, enterprises};
+pub use directory::{Directory, Known, References, Unresolved, name_key, references};
+pub use merge::merged_trademark;
+pub use rows::{
+    AppraisalRow, Context, EnterpriseRow, IpNumber, Parsed, PatentRow, QualificationRow, Rejection,
+    Source, Stated, UNSTATED_APPRAISER, UNSTATED_PLEDGE, parse,
+};
+pub use sheets::{Sheet, classify, read_file};
 pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
 pub use template::template;
-pub use values::{ValueError, normalize_header, parse_amount_wan, parse_date, parse_yes_no};
+pub use values::{
+    ValueError, normalize_header, parse_amount_wan, parse_date, parse_legal_status, parse_yes_no,
+};
 
 /// Why a file could not be read at all.
 #[derive(Debug, thiserror::Error)]

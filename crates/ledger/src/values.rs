@@ -3,7 +3,7 @@
 
 use crate::Cell;
 use chrono::NaiveDate;
-use pledge_domain::{Money, to_half_width};
+use pledge_domain::{DomainError, LegalStatus, Money, to_half_width};
 
 /// Why a cell value could not be read.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -104,6 +104,47 @@ pub fn parse_amount_wan(cell: &Cell) -> Result<Money, ValueError> {
         .and_then(|w| w.checked_add(frac_fen))
         .ok_or_else(bad)?;
     Money::from_fen(fen).map_err(|_| bad())
+}
+
+/// A legal status as registers and ledgers write it: the register's own wording
+/// (`未缴年费专利权终止`, `专利权维持`, `专利权期限届满` …) as well as the short names.
+pub fn parse_legal_status(text: &str) -> Result<LegalStatus, DomainError> {
+    let t = normalize_header(text);
+    if let Ok(s) = LegalStatus::parse(&t) {
+        return Ok(s);
+    }
+    let status = if t.contains("无效宣告") {
+        LegalStatus::InvalidationRequested
+    } else if t.contains("年费") && t.contains("终止") {
+        LegalStatus::LapsedUnpaidFee
+    } else if t.contains("届满") {
+        LegalStatus::Expired
+    } else if t.contains("无效") {
+        LegalStatus::Invalidated
+    } else if t.contains("中止") || t.contains("保全") {
+        LegalStatus::Suspended
+    } else if matches!(
+        t.as_str(),
+        "有效" | "授权" | "专利权维持" | "维持" | "有权" | "granted"
+    ) {
+        LegalStatus::InForce
+    } else if matches!(
+        t.as_str(),
+        "审中" | "在审" | "实审" | "实质审查" | "公开" | "申请中" | "pending"
+    ) || t.starts_with("实质审查")
+    {
+        LegalStatus::Pending
+    } else {
+        return Err(DomainError::UnknownValue {
+            value: text.trim().to_owned(),
+            allowed: LegalStatus::ALL
+                .iter()
+                .map(|s| s.label_zh())
+                .collect::<Vec<_>>()
+                .join("、"),
+        });
+    };
+    Ok(status)
 }
 
 /// 是/否 and their usual stand-ins.

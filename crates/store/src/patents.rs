@@ -211,7 +211,7 @@ impl Store {
         expected_version: Option<i64>,
         scope: Option<&ParkCode>,
     ) -> Result<(PatentRecord, Upserted)> {
-        let violations = p.violations();
+        let violations = p.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }
@@ -442,19 +442,7 @@ impl Store {
         park_id: i64,
         a: Appraisal,
     ) -> Result<AppraisalRecord> {
-        let mut violations = Vec::new();
-        if a.valid_until < a.appraised_on {
-            violations.push(Violation::new(
-                "valid_until",
-                DomainError::DateOrder {
-                    earlier: "appraised_on",
-                    later: "valid_until",
-                },
-            ));
-        }
-        if let Err(e) = Text::parse(&a.appraiser, 2, 100) {
-            violations.push(Violation::new("appraiser", e));
-        }
+        let violations = a.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }

@@ -281,7 +281,7 @@ impl Store {
         actor: &Actor,
         e: Enterprise,
     ) -> Result<EnterpriseRecord> {
-        let violations = e.violations();
+        let violations = e.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }
@@ -324,7 +324,7 @@ impl Store {
         e: Enterprise,
         expected_version: i64,
     ) -> Result<EnterpriseRecord> {
-        let violations = e.violations();
+        let violations = e.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }

@@ -100,7 +100,7 @@ impl Store {
         expected_version: Option<i64>,
         scope: Option<&ParkCode>,
     ) -> Result<(TrademarkRecord, Upserted)> {
-        let violations = t.violations();
+        let violations = t.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }

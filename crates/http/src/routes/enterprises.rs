@@ -261,7 +261,7 @@ fn parse_enterprise(input: EnterpriseInput) -> ApiResult<Enterprise> {
         }),
         contact_consent: input.contact_consent,
     };
-    c.violations(e.violations());
+    c.violations(e.violations(crate::today()));
     c.finish()?;
     Ok(e)
 }

@@ -322,7 +322,7 @@ fn parse_patent(
         same_day_double_filing: input.same_day_double_filing,
         appraisals: Vec::new(),
     };
-    c.violations(p.violations());
+    c.violations(p.violations(today()));
     c.finish()?;
     Ok((p, input.version))
 }

@@ -151,7 +151,7 @@ async fn put_trademark(
         pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
         appraisals: vec![],
     };
-    c.violations(t.violations());
+    c.violations(t.violations(crate::today()));
     c.finish()?;
     let (rec, what) = s
         .store

@@ -1,0 +1,125 @@
+//! The enterprises an import may refer to: those already stored that the file names, and
+//! those the file itself brings. Owners written by name are found here, within the importing
+//! official's scope.
+
+use crate::Cell;
+use crate::columns::SheetKind;
+use crate::sheets::Sheet;
+use pledge_domain::{ParkCode, Uscc, to_half_width};
+use std::collections::{BTreeSet, HashMap};
+
+/// An enterprise as the directory knows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Known {
+    pub uscc: Uscc,
+    pub name: String,
+    pub park: ParkCode,
+}
+
+/// Why an owner could not be found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unresolved {
+    /// No enterprise of that code or name (within scope, for a name).
+    Unknown,
+    /// Several enterprises in scope carry the name.
+    Ambiguous(usize),
+}
+
+/// Enterprises by code and by name.
+#[derive(Debug, Clone, Default)]
+pub struct Directory {
+    by_uscc: HashMap<Uscc, Known>,
+    by_name: HashMap<String, BTreeSet<Uscc>>,
+}
+
+/// A name as it is meant: half-width, without spaces, brackets of one kind.
+pub fn name_key(name: &str) -> String {
+    to_half_width(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            other => other,
+        })
+        .collect()
+}
+
+impl Directory {
+    /// Adds (or replaces) an enterprise. A replaced name no longer finds it.
+    pub fn insert(&mut self, known: Known) {
+        if let Some(old) = self.by_uscc.get(&known.uscc) {
+            let key = name_key(&old.name);
+            if let Some(set) = self.by_name.get_mut(&key) {
+                set.remove(&known.uscc);
+            }
+        }
+        self.by_name
+            .entry(name_key(&known.name))
+            .or_default()
+            .insert(known.uscc);
+        self.by_uscc.insert(known.uscc, known);
+    }
+
+    /// The enterprise with this code, wherever it is.
+    pub fn get(&self, uscc: &Uscc) -> Option<&Known> {
+        self.by_uscc.get(uscc)
+    }
+
+    /// The one enterprise of this name in `scope` (every park when `None`).
+    pub fn by_name(&self, name: &str, scope: Option<&ParkCode>) -> Result<&Known, Unresolved> {
+        let found: Vec<&Known> = self
+            .by_name
+            .get(&name_key(name))
+            .into_iter()
+            .flatten()
+            .filter_map(|u| self.by_uscc.get(u))
+            .filter(|k| scope.is_none_or(|s| &k.park == s))
+            .collect();
+        match found.as_slice() {
+            [one] => Ok(one),
+            [] => Err(Unresolved::Unknown),
+            many => Err(Unresolved::Ambiguous(many.len())),
+        }
+    }
+}
+
+/// The enterprises a file refers to, to be looked up before it is read.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct References {
+    pub usccs: BTreeSet<Uscc>,
+    pub names: BTreeSet<String>,
+}
+
+/// Every enterprise code and owner name written in `sheets`.
+pub fn references(sheets: &[Sheet]) -> References {
+    let mut out = References::default();
+    for sheet in sheets {
+        let keys: &[&str] = match sheet.kind {
+            SheetKind::Enterprises | SheetKind::Qualifications => &["uscc"],
+            SheetKind::Patents | SheetKind::Trademarks => &["owner"],
+            SheetKind::Appraisals => &[],
+        };
+        for key in keys {
+            let Some(at) = sheet.layout.position(key) else {
+                continue;
+            };
+            for row in sheet.table.data() {
+                let text = row.cells.get(at).map(Cell::text).unwrap_or_default();
+                if text.is_empty() {
+                    continue;
+                }
+                match Uscc::parse(&text) {
+                    Ok(u) => {
+                        out.usccs.insert(u);
+                    }
+                    Err(_) if *key == "owner" => {
+                        out.names.insert(text);
+                    }
+                    Err(_) => {}
+                }
+            }
+        }
+    }
+    out
+}

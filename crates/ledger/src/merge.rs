@@ -1,0 +1,152 @@
+//! A row laid over what is stored: the columns a sheet has replace the stored values, the
+//! ones it lacks keep them. So a ledger without contact columns does not erase contacts, and
+//! importing the same file twice changes nothing the second time.
+
+use crate::rows::{EnterpriseRow, PatentRow, QualificationRow, UNSTATED_PLEDGE};
+use pledge_domain::{Enterprise, Patent, Trademark};
+
+impl EnterpriseRow {
+    fn states(&self, key: &str) -> bool {
+        self.stated.contains(&key)
+    }
+
+    /// The enterprise as it is after this row: the row's values over `stored`.
+    pub fn merged(&self, stored: Option<&Enterprise>) -> Enterprise {
+        let mut e = self.enterprise.clone();
+        let Some(old) = stored else {
+            return e;
+        };
+        if !self.states("region") {
+            e.region = old.region;
+        }
+        if !self.states("size") {
+            e.size = old.size;
+        }
+        if !self.states("strategic_industry") {
+            e.strategic_industry = old.strategic_industry;
+        }
+        if self.states("qualifications") {
+            // A qualification the row names again keeps its certificate, and its end date
+            // unless the row gives one.
+            for q in &mut e.qualifications {
+                if let Some(prev) = old.qualifications.iter().find(|p| p.kind == q.kind) {
+                    q.certificate_number = prev.certificate_number.clone();
+                    if self.qualifications_until.is_none() {
+                        q.valid_until = prev.valid_until;
+                    }
+                }
+            }
+        } else {
+            e.qualifications = old.qualifications.clone();
+        }
+        let mut flags = Vec::new();
+        for prev in &old.risk_flags {
+            let key = match prev.kind.as_str() {
+                "dishonest_debtor" => "dishonest_debtor",
+                "abnormal_operation" => "abnormal_operation",
+                _ => "",
+            };
+            // A flag of a kind the sheet has no column for stays; one the row still marks
+            // keeps the day it was first recorded.
+            if !self.states(key) || e.risk_flags.iter().any(|f| f.kind == prev.kind) {
+                flags.push(prev.clone());
+            }
+        }
+        for f in &e.risk_flags {
+            if !flags.iter().any(|p| p.kind == f.kind) {
+                flags.push(f.clone());
+            }
+        }
+        e.risk_flags = flags;
+        if !self.states("financing_need") {
+            e.financing_need = old.financing_need.clone();
+        } else if !self.states("financing_term_months")
+            && let (Some(need), Some(prev)) = (&mut e.financing_need, &old.financing_need)
+        {
+            need.term_months = prev.term_months;
+        }
+        if !self.states("contact_name") {
+            e.contact = old.contact.clone();
+        } else if let (Some(c), Some(prev)) = (&mut e.contact, &old.contact) {
+            if !self.states("contact_phone") {
+                c.phone = prev.phone.clone();
+            }
+            if !self.states("contact_email") {
+                c.email = prev.email.clone();
+            }
+        }
+        if !self.states("contact_consent") {
+            e.contact_consent = old.contact_consent;
+        }
+        e
+    }
+}
+
+impl PatentRow {
+    fn states(&self, key: &str) -> bool {
+        self.stated.contains(&key)
+    }
+
+    /// The patent as it is after this row (its appraisal aside: appraisals are added).
+    pub fn merged(&self, stored: Option<&Patent>) -> Patent {
+        let mut p = self.patent.clone();
+        let Some(old) = stored else {
+            return p;
+        };
+        if !self.states("grant_date") {
+            p.grant_date = old.grant_date;
+        }
+        if !self.states("annual_fee_paid_until") {
+            p.annual_fee_paid_until = old.annual_fee_paid_until;
+        }
+        if !self.states("co_owners") {
+            p.co_owners = old.co_owners.clone();
+        }
+        if !self.states("co_owners_consent") {
+            p.co_owners_consent = old.co_owners_consent;
+        }
+        if !self.states("ipc_main") {
+            p.ipc_main = old.ipc_main.clone();
+        }
+        p.publication_number = old.publication_number.clone();
+        p.high_value = old.high_value.clone();
+        p.same_day_double_filing = old.same_day_double_filing;
+        p.appraisals = old.appraisals.clone();
+        p.pledge = match (&self.patent.pledge, &old.pledge) {
+            // 是 without particulars leaves a stored pledge as it is.
+            (Some(new), Some(prev)) if new.registration_number == UNSTATED_PLEDGE => {
+                Some(prev.clone())
+            }
+            (Some(new), _) => Some(new.clone()),
+            // A ledger's 否 does not erase a registered pledge: only its release does.
+            (None, prev) => prev.clone(),
+        };
+        p
+    }
+}
+
+impl QualificationRow {
+    /// `stored` with this qualification added, or replacing the one of its kind.
+    pub fn applied_to(&self, stored: &Enterprise) -> Enterprise {
+        let mut e = stored.clone();
+        match e
+            .qualifications
+            .iter_mut()
+            .find(|q| q.kind == self.qualification.kind)
+        {
+            Some(q) => *q = self.qualification.clone(),
+            None => e.qualifications.push(self.qualification.clone()),
+        }
+        e
+    }
+}
+
+/// The trademark as it is after a row over `stored`: pledges and appraisals are kept.
+pub fn merged_trademark(row: &Trademark, stored: Option<&Trademark>) -> Trademark {
+    let mut t = row.clone();
+    if let Some(old) = stored {
+        t.pledge = old.pledge.clone();
+        t.appraisals = old.appraisals.clone();
+    }
+    t
+}
