@@ -6,6 +6,7 @@ mod check;
 mod engine;
 mod error;
 mod extract;
+pub mod imports;
 mod openapi;
 mod routes;
 mod sheet;

@@ -3,6 +3,7 @@
 //! the bottom, CSV in UTF-8 with or without BOM or in GB18030, and cell values in the many
 //! spellings people type. Every row keeps the number Excel shows, so reports can point at it.
 
+mod annotate;
 mod columns;
 mod directory;
 mod merge;
@@ -12,6 +13,7 @@ mod table;
 mod template;
 mod values;
 
+pub use annotate::{REASON_HEADER, annotate};
 pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
 pub use directory::{Directory, Known, References, Unresolved, name_key, references};
 pub use merge::merged_trademark;

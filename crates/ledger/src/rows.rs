@@ -109,8 +109,8 @@ pub struct Parsed {
     pub rejections: Vec<Rejection>,
     /// Rows taken with an assumption the official should confirm.
     pub warnings: Vec<Rejection>,
-    /// Rows rejected, by (sheet, row).
-    pub rejected_rows: usize,
+    /// The rows rejected, with their kind.
+    pub rejected: Vec<(Source, SheetKind)>,
 }
 
 impl Parsed {
@@ -275,12 +275,12 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    fn finish(self, out: &mut Parsed) -> bool {
+    fn finish(self, out: &mut Parsed, source: Source) -> bool {
         if self.rejections.is_empty() {
             true
         } else {
             out.rejections.extend(self.rejections);
-            out.rejected_rows += 1;
+            out.rejected.push((source, self.sheet.kind));
             false
         }
     }
@@ -358,7 +358,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     if let Some(e) = &e {
                         enterprises.check(&mut r, i, e.enterprise.uscc, "uscc");
                     }
-                    if r.finish(&mut out)
+                    if r.finish(&mut out, source)
                         && let Some(e) = e
                     {
                         directory.insert(Known {
@@ -380,7 +380,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     if let Some(p) = &p {
                         patents.check(&mut r, i, p.patent.application_number, "application_number");
                     }
-                    if r.finish(&mut out)
+                    if r.finish(&mut out, source)
                         && let Some(p) = p
                     {
                         out.patents.push((
@@ -398,7 +398,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                         let key = (t.registration_number, t.nice_class);
                         trademarks.check(&mut r, i, key, "registration_number");
                     }
-                    if r.finish(&mut out)
+                    if r.finish(&mut out, source)
                         && let Some(t) = t
                     {
                         out.trademarks.push((source, t));
@@ -410,7 +410,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                         let key = (q.uscc, q.qualification.kind);
                         qualifications.check(&mut r, i, key, "kind");
                     }
-                    if r.finish(&mut out)
+                    if r.finish(&mut out, source)
                         && let Some(q) = q
                     {
                         out.qualifications.push((source, q));
@@ -418,7 +418,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                 }
                 SheetKind::Appraisals => {
                     let a = appraisal(&mut r, ctx);
-                    if r.finish(&mut out)
+                    if r.finish(&mut out, source)
                         && let Some(a) = a
                     {
                         out.appraisals.push((source, a));

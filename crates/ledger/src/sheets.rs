@@ -2,7 +2,7 @@
 //! that, by the columns it has.
 
 use crate::columns::{Layout, SheetKind, columns, layout};
-use crate::{ReadError, Rejection, Table, read_csv, read_xlsx};
+use crate::{Cell, ReadError, Rejection, Table, read_csv, read_xlsx};
 
 /// A table of a known kind, with where its columns sit.
 #[derive(Debug, Clone)]
@@ -27,6 +27,19 @@ impl Sheet {
                     .map(|c| c.header.to_owned())
             })
             .unwrap_or_else(|| key.to_owned())
+    }
+
+    /// The text of the cell in Excel row `row`, column `key` (empty if there is none).
+    pub fn value(&self, row: u32, key: &str) -> String {
+        let Some(at) = self.layout.position(key) else {
+            return String::new();
+        };
+        row.checked_sub(self.table.header_row + 1)
+            .and_then(|i| self.table.rows.get(i as usize))
+            .filter(|r| r.number == row)
+            .and_then(|r| r.cells.get(at))
+            .map(Cell::text)
+            .unwrap_or_default()
     }
 
     /// Whether the sheet has the column `key`.

@@ -84,6 +84,8 @@ pub struct Table {
     pub sheet: String,
     /// The row number of the header.
     pub header_row: u32,
+    /// The rows above the header (titles), from row 1.
+    pub above: Vec<Vec<Cell>>,
     /// The headers as written.
     pub headers: Vec<String>,
     pub rows: Vec<Row>,
@@ -124,9 +126,10 @@ impl Table {
             })
             .ok_or_else(|| ReadError::NoHeader(sheet.to_owned()))?;
         let mut rows = grid.into_iter();
+        let mut above: Vec<Vec<Cell>> = (1..first).map(|_| Vec::new()).collect();
+        above.extend(rows.by_ref().take(header_at));
         let header = rows
-            .by_ref()
-            .nth(header_at)
+            .next()
             .ok_or_else(|| ReadError::NoHeader(sheet.to_owned()))?;
         let width = header
             .iter()
@@ -152,6 +155,7 @@ impl Table {
         Ok(Self {
             sheet: sheet.to_owned(),
             header_row,
+            above,
             headers,
             rows,
         })
@@ -209,19 +213,28 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
     Ok(tables)
 }
 
-/// A CSV file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel writes it.
+/// A CSV file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel writes it. A file
+/// mostly in one encoding with a few lines in another is read in the main one; the bytes of
+/// the odd lines become U+FFFD, and those rows are refused one by one rather than the file.
 pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(body) {
         Ok(t) => t.to_owned(),
         Err(_) => {
-            let (t, _, malformed) = encoding_rs::GB18030.decode(body);
-            if malformed {
-                return Err(ReadError::Csv(
-                    "既不是UTF-8也不是GB18030编码 / neither UTF-8 nor GB18030".into(),
-                ));
+            let lines = body.split(|b| *b == b'\n').filter(|l| !l.is_ascii());
+            let (utf8, other) = lines.fold((0usize, 0usize), |(u, o), l| {
+                if std::str::from_utf8(l).is_ok() {
+                    (u + 1, o)
+                } else {
+                    (u, o + 1)
+                }
+            });
+            if utf8 > other {
+                String::from_utf8_lossy(body).into_owned()
+            } else {
+                let (t, _, _) = encoding_rs::GB18030.decode(body);
+                t.into_owned()
             }
-            t.into_owned()
         }
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -300,6 +313,11 @@ mod tests {
         bom.extend_from_slice(text.as_bytes());
         let utf8 = read_csv("x.csv", &bom).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(utf8.rows, t.rows);
-        assert!(read_csv("x.csv", b"\xFF\xFE\x00garbage").is_err());
+        // A UTF-8 file with one line saved in GB18030: that line alone is unreadable.
+        let mut mixed = text.as_bytes().to_vec();
+        mixed.extend_from_slice(&encoding_rs::GB18030.encode("2,河南某某有限公司,x\n").0);
+        let t = read_csv("x.csv", &mixed).unwrap_or_else(|e| unreachable!("{e}"));
+        assert_eq!(t.rows[0].cells[1], Cell::Text("新乡市某某有限公司".into()));
+        assert!(t.rows[2].cells[1].text().contains('\u{FFFD}'));
     }
 }

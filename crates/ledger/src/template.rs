@@ -100,6 +100,7 @@ mod tests {
     #[test]
     fn headers_match_however_they_are_written() {
         let table = crate::Table {
+            above: Vec::new(),
             sheet: "x".into(),
             header_row: 1,
             headers: vec![

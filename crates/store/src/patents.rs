@@ -14,7 +14,8 @@ use pledge_domain::{
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use std::collections::HashMap;
@@ -207,6 +208,23 @@ impl Store {
     pub async fn upsert_patent(
         &self,
         actor: &Actor,
+        p: Patent,
+        expected_version: Option<i64>,
+        scope: Option<&ParkCode>,
+    ) -> Result<(PatentRecord, Upserted)> {
+        let txn = self.write().await?;
+        let out = self
+            .upsert_patent_in(&txn, actor, p, expected_version, scope)
+            .await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// [`upsert_patent`](Self::upsert_patent) inside the caller's transaction (imports write many rows in one).
+    pub(crate) async fn upsert_patent_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
         mut p: Patent,
         expected_version: Option<i64>,
         scope: Option<&ParkCode>,
@@ -216,12 +234,11 @@ impl Store {
             return Err(StoreError::Invalid(violations));
         }
         let key = p.application_number.to_string();
-        let txn = self.write().await?;
-        let (owner_id, owner_park) = self.owner_ref(&txn, &p.owner).await?;
+        let (owner_id, owner_park) = self.owner_ref(txn, &p.owner).await?;
         check_scope(scope, &owner_park, "patent", &key)?;
         let current = patent::Entity::find()
             .filter(patent::Column::ApplicationNumber.eq(key.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?;
         let now = Utc::now();
         let Some(current) = current else {
@@ -236,35 +253,34 @@ impl Store {
             row.created_at = Set(now);
             row.updated_at = Set(now);
             let row = patent::Entity::insert(row)
-                .exec_with_returning(&txn)
+                .exec_with_returning(txn)
                 .await
                 .map_err(unique("patent", &key))?;
             p.appraisals.clear();
             let rec = patent_from_row(row, p.owner, vec![])?;
             let after = serde_json::to_value(&rec.value).ok();
             audit::record(
-                &txn,
+                txn,
                 actor,
                 now,
                 Change {
                     entity: "patent",
                     key: &key,
                     action: "create",
-                    park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                    park_id: Some(self.park_id_of(txn, &owner_park).await?),
                     reason: None,
                     before: None,
                     after,
                 },
             )
             .await?;
-            txn.commit().await?;
             return Ok((rec, Upserted::Created));
         };
         let old_owner = enterprise::Entity::find_by_id(current.enterprise_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| StoreError::corrupt("patent owner"))?;
-        let old_park = self.park_code(&txn, old_owner.park_id).await?;
+        let old_park = self.park_code(txn, old_owner.park_id).await?;
         check_scope(scope, &old_park, "patent", &key)?;
         let Some(expected) = expected_version else {
             return Err(StoreError::VersionRequired {
@@ -280,7 +296,7 @@ impl Store {
                 current: current.version,
             });
         }
-        let appraisals = appraisals_of(&txn, vec![current.id])
+        let appraisals = appraisals_of(txn, vec![current.id])
             .await?
             .remove(&current.id)
             .unwrap_or_default();
@@ -298,7 +314,7 @@ impl Store {
         row.version = Set(expected + 1);
         row.updated_at = Set(now);
         crate::records::write_if_version::<patent::Entity>(
-            &txn,
+            txn,
             row,
             (patent::Column::Id, patent::Column::Version),
             current.id,
@@ -313,14 +329,14 @@ impl Store {
             ..before.clone()
         };
         audit::record(
-            &txn,
+            txn,
             actor,
             now,
             Change {
                 entity: "patent",
                 key: &key,
                 action: "update",
-                park_id: Some(self.park_id_of(&txn, &owner_park).await?),
+                park_id: Some(self.park_id_of(txn, &owner_park).await?),
                 reason: None,
                 before: serde_json::to_value(&before.value).ok(),
                 after: serde_json::to_value(&after.value).ok(),
@@ -328,12 +344,11 @@ impl Store {
         )
         .await?;
         // The change may cost either owner its place on the white list.
-        self.rescreen_after_change(&txn, actor, owner_id).await?;
+        self.rescreen_after_change(txn, actor, owner_id).await?;
         if current.enterprise_id != owner_id {
-            self.rescreen_after_change(&txn, actor, current.enterprise_id)
+            self.rescreen_after_change(txn, actor, current.enterprise_id)
                 .await?;
         }
-        txn.commit().await?;
         Ok((after, Upserted::Updated))
     }
 
@@ -342,19 +357,28 @@ impl Store {
         &self,
         number: &PatentApplicationNumber,
     ) -> Result<Option<(PatentRecord, ParkCode)>> {
+        self.patent_in(&self.db, number).await
+    }
+
+    /// [`patent`](Self::patent) read through `db` (a transaction sees its own writes).
+    pub(crate) async fn patent_in(
+        &self,
+        db: &impl ConnectionTrait,
+        number: &PatentApplicationNumber,
+    ) -> Result<Option<(PatentRecord, ParkCode)>> {
         let Some(row) = patent::Entity::find()
             .filter(patent::Column::ApplicationNumber.eq(number.as_str()))
-            .one(&self.db)
+            .one(db)
             .await?
         else {
             return Ok(None);
         };
         let owner = enterprise::Entity::find_by_id(row.enterprise_id)
-            .one(&self.db)
+            .one(db)
             .await?
             .ok_or_else(|| StoreError::corrupt("patent owner"))?;
-        let park = self.park_code(&self.db, owner.park_id).await?;
-        let appraisals = appraisals_of(&self.db, vec![row.id])
+        let park = self.park_code(db, owner.park_id).await?;
+        let appraisals = appraisals_of(db, vec![row.id])
             .await?
             .remove(&row.id)
             .unwrap_or_default();

@@ -12,7 +12,8 @@ use pledge_domain::{
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect, SqlErr,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect, SqlErr,
 };
 use serde::Serialize;
 
@@ -281,24 +282,36 @@ impl Store {
         actor: &Actor,
         e: Enterprise,
     ) -> Result<EnterpriseRecord> {
+        let txn = self.write().await?;
+        let out = self.create_enterprise_in(&txn, actor, e).await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// [`create_enterprise`](Self::create_enterprise) inside the caller's transaction.
+    pub(crate) async fn create_enterprise_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        e: Enterprise,
+    ) -> Result<EnterpriseRecord> {
         let violations = e.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }
-        let txn = self.write().await?;
-        let park_id = self.park_id(&txn, &e.park).await?;
+        let park_id = self.park_id(txn, &e.park).await?;
         let now = Utc::now();
         let mut row = enterprise_columns(&e, park_id)?;
         row.version = Set(1);
         row.created_at = Set(now);
         row.updated_at = Set(now);
         let row = enterprise::Entity::insert(row)
-            .exec_with_returning(&txn)
+            .exec_with_returning(txn)
             .await
             .map_err(unique("enterprise", e.uscc.as_str()))?;
         let rec = enterprise_from_row(row, e.park.clone())?;
         audit::record(
-            &txn,
+            txn,
             actor,
             now,
             Change {
@@ -312,7 +325,6 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
         Ok(rec)
     }
 
@@ -324,15 +336,30 @@ impl Store {
         e: Enterprise,
         expected_version: i64,
     ) -> Result<EnterpriseRecord> {
+        let txn = self.write().await?;
+        let out = self
+            .update_enterprise_in(&txn, actor, e, expected_version)
+            .await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// [`update_enterprise`](Self::update_enterprise) inside the caller's transaction.
+    pub(crate) async fn update_enterprise_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        e: Enterprise,
+        expected_version: i64,
+    ) -> Result<EnterpriseRecord> {
         let violations = e.violations(actor.today);
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }
-        let txn = self.write().await?;
         let key = e.uscc.to_string();
         let current = enterprise::Entity::find()
             .filter(enterprise::Column::Uscc.eq(key.as_str()))
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or(StoreError::NotFound {
                 entity: "enterprise",
@@ -346,12 +373,12 @@ impl Store {
                 current: current.version,
             });
         }
-        let old_park = self.park_code(&txn, current.park_id).await?;
+        let old_park = self.park_code(txn, current.park_id).await?;
         let before = enterprise_from_row(current.clone(), old_park)?;
         if before.value == e {
             return Ok(before);
         }
-        let park_id = self.park_id(&txn, &e.park).await?;
+        let park_id = self.park_id(txn, &e.park).await?;
         let now = Utc::now();
         let mut row = enterprise_columns(&e, park_id)?;
         row.id = sea_orm::ActiveValue::Unchanged(current.id);
@@ -359,7 +386,7 @@ impl Store {
         row.version = Set(expected_version + 1);
         row.updated_at = Set(now);
         crate::records::write_if_version::<enterprise::Entity>(
-            &txn,
+            txn,
             row,
             (enterprise::Column::Id, enterprise::Column::Version),
             current.id,
@@ -374,7 +401,7 @@ impl Store {
             ..before.clone()
         };
         audit::record(
-            &txn,
+            txn,
             actor,
             now,
             Change {
@@ -388,21 +415,29 @@ impl Store {
             },
         )
         .await?;
-        self.rescreen_after_change(&txn, actor, current.id).await?;
-        txn.commit().await?;
+        self.rescreen_after_change(txn, actor, current.id).await?;
         Ok(after)
     }
 
     /// The enterprise with `uscc`.
     pub async fn enterprise(&self, uscc: &Uscc) -> Result<Option<EnterpriseRecord>> {
+        self.enterprise_in(&self.db, uscc).await
+    }
+
+    /// [`enterprise`](Self::enterprise) read through `db` (a transaction sees its own writes).
+    pub(crate) async fn enterprise_in(
+        &self,
+        db: &impl ConnectionTrait,
+        uscc: &Uscc,
+    ) -> Result<Option<EnterpriseRecord>> {
         let Some(row) = enterprise::Entity::find()
             .filter(enterprise::Column::Uscc.eq(uscc.as_str()))
-            .one(&self.db)
+            .one(db)
             .await?
         else {
             return Ok(None);
         };
-        let park = self.park_code(&self.db, row.park_id).await?;
+        let park = self.park_code(db, row.park_id).await?;
         enterprise_from_row(row, park).map(Some)
     }
 

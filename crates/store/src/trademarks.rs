@@ -11,7 +11,8 @@ use chrono::Utc;
 use pledge_domain::{NiceClass, ParkCode, Text, Trademark, TrademarkRegistrationNumber, Uscc};
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// A stored trademark, with its appraisals.
@@ -96,6 +97,23 @@ impl Store {
     pub async fn upsert_trademark(
         &self,
         actor: &Actor,
+        t: Trademark,
+        expected_version: Option<i64>,
+        scope: Option<&ParkCode>,
+    ) -> Result<(TrademarkRecord, Upserted)> {
+        let txn = self.write().await?;
+        let out = self
+            .upsert_trademark_in(&txn, actor, t, expected_version, scope)
+            .await?;
+        txn.commit().await?;
+        Ok(out)
+    }
+
+    /// [`upsert_trademark`](Self::upsert_trademark) inside the caller's transaction (imports write many rows in one).
+    pub(crate) async fn upsert_trademark_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
         mut t: Trademark,
         expected_version: Option<i64>,
         scope: Option<&ParkCode>,
@@ -105,13 +123,12 @@ impl Store {
             return Err(StoreError::Invalid(violations));
         }
         let key = key_of(t.registration_number, t.nice_class);
-        let txn = self.write().await?;
-        let (owner_id, owner_park) = self.owner_ref(&txn, &t.owner).await?;
+        let (owner_id, owner_park) = self.owner_ref(txn, &t.owner).await?;
         check_scope(scope, &owner_park, "trademark", &key)?;
-        let park_id = self.park_id_of(&txn, &owner_park).await?;
+        let park_id = self.park_id_of(txn, &owner_park).await?;
         let now = Utc::now();
         let Some(current) = self
-            .find_trademark(&txn, t.registration_number, t.nice_class)
+            .find_trademark(txn, t.registration_number, t.nice_class)
             .await?
         else {
             if expected_version.is_some_and(|v| v != 0) {
@@ -125,12 +142,12 @@ impl Store {
             row.created_at = Set(now);
             row.updated_at = Set(now);
             let row = trademark::Entity::insert(row)
-                .exec_with_returning(&txn)
+                .exec_with_returning(txn)
                 .await
                 .map_err(unique("trademark", &key))?;
-            let rec = from_row(&txn, row, t.owner).await?;
+            let rec = from_row(txn, row, t.owner).await?;
             audit::record(
-                &txn,
+                txn,
                 actor,
                 now,
                 Change {
@@ -144,16 +161,15 @@ impl Store {
                 },
             )
             .await?;
-            txn.commit().await?;
             return Ok((rec, Upserted::Created));
         };
         let old_owner = enterprise::Entity::find_by_id(current.enterprise_id)
-            .one(&txn)
+            .one(txn)
             .await?
             .ok_or_else(|| StoreError::corrupt("trademark owner"))?;
         check_scope(
             scope,
-            &self.park_code(&txn, old_owner.park_id).await?,
+            &self.park_code(txn, old_owner.park_id).await?,
             "trademark",
             &key,
         )?;
@@ -171,12 +187,7 @@ impl Store {
                 current: current.version,
             });
         }
-        let before = from_row(
-            &txn,
-            current.clone(),
-            corrupt(Uscc::parse(&old_owner.uscc))?,
-        )
-        .await?;
+        let before = from_row(txn, current.clone(), corrupt(Uscc::parse(&old_owner.uscc))?).await?;
         t.appraisals = before.value.appraisals.clone();
         if before.value == t {
             return Ok((before, Upserted::Unchanged));
@@ -186,7 +197,7 @@ impl Store {
         row.version = Set(expected + 1);
         row.updated_at = Set(now);
         crate::records::write_if_version::<trademark::Entity>(
-            &txn,
+            txn,
             row,
             (trademark::Column::Id, trademark::Column::Version),
             current.id,
@@ -201,7 +212,7 @@ impl Store {
             ..before.clone()
         };
         audit::record(
-            &txn,
+            txn,
             actor,
             now,
             Change {
@@ -215,7 +226,6 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
         Ok((after, Upserted::Updated))
     }
 
@@ -225,16 +235,26 @@ impl Store {
         number: TrademarkRegistrationNumber,
         class: NiceClass,
     ) -> Result<Option<(TrademarkRecord, ParkCode)>> {
-        let Some(row) = self.find_trademark(&self.db, number, class).await? else {
+        self.trademark_in(&self.db, number, class).await
+    }
+
+    /// [`trademark`](Self::trademark) read through `db` (a transaction sees its own writes).
+    pub(crate) async fn trademark_in(
+        &self,
+        db: &impl ConnectionTrait,
+        number: TrademarkRegistrationNumber,
+        class: NiceClass,
+    ) -> Result<Option<(TrademarkRecord, ParkCode)>> {
+        let Some(row) = self.find_trademark(db, number, class).await? else {
             return Ok(None);
         };
         let owner = enterprise::Entity::find_by_id(row.enterprise_id)
-            .one(&self.db)
+            .one(db)
             .await?
             .ok_or_else(|| StoreError::corrupt("trademark owner"))?;
-        let park = self.park_code(&self.db, owner.park_id).await?;
+        let park = self.park_code(db, owner.park_id).await?;
         Ok(Some((
-            from_row(&self.db, row, corrupt(Uscc::parse(&owner.uscc))?).await?,
+            from_row(db, row, corrupt(Uscc::parse(&owner.uscc))?).await?,
             park,
         )))
     }

@@ -1,0 +1,213 @@
+//! One import, from the uploaded bytes to the report and the annotated copy: read the sheets,
+//! look up the enterprises they name, read the rows, write the good ones. The CLI and the
+//! HTTP upload both run this.
+
+use crate::error::{ApiError, FieldError};
+use pledge_domain::ParkCode;
+use pledge_ledger::{Context, Rejection, SheetKind};
+use pledge_store::{Actor, Counts, ImportMode, Store};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// What to import, and how.
+#[derive(Debug, Clone)]
+pub struct ImportRequest {
+    /// The file's name; `.csv` is read as CSV, anything else as `.xlsx`.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+    /// The kind of every sheet, when the sheet names do not say it.
+    pub kind: Option<SheetKind>,
+    pub mode: ImportMode,
+    pub dry_run: bool,
+}
+
+/// A sheet that was read.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SheetRead {
+    pub sheet: String,
+    /// `enterprises`, `patents`, `trademarks`, `appraisals` or `qualifications`.
+    pub kind: String,
+    pub header_row: u32,
+    pub data_rows: usize,
+    /// Headers that match no column (ignored).
+    pub ignored_columns: Vec<String>,
+}
+
+/// A sheet that was not read, and the required columns it lacks.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct SheetSkipped {
+    pub sheet: String,
+    pub missing_columns: Vec<String>,
+}
+
+/// A rejected (or doubtful) cell.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RowProblem {
+    pub sheet: String,
+    /// The row number Excel shows.
+    pub row: u32,
+    pub column: String,
+    pub value: String,
+    pub code: String,
+    pub message: String,
+}
+
+impl From<&Rejection> for RowProblem {
+    fn from(r: &Rejection) -> Self {
+        Self {
+            sheet: r.sheet.clone(),
+            row: r.row,
+            column: r.column.clone(),
+            value: r.value.clone(),
+            code: r.code.into(),
+            message: r.message.clone(),
+        }
+    }
+}
+
+/// Rows of one kind: inserted, updated, unchanged, rejected.
+#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+pub struct RowCounts {
+    pub inserted: u64,
+    pub updated: u64,
+    pub unchanged: u64,
+    pub rejected: u64,
+}
+
+impl From<Counts> for RowCounts {
+    fn from(c: Counts) -> Self {
+        Self {
+            inserted: c.inserted,
+            updated: c.updated,
+            unchanged: c.unchanged,
+            rejected: c.rejected,
+        }
+    }
+}
+
+/// The report of an import.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ImportReport {
+    pub file: String,
+    /// `partial` or `all_or_nothing`.
+    pub mode: String,
+    pub dry_run: bool,
+    /// Whether the rows were written (false for a dry run, and for an all-or-nothing import
+    /// with a bad row: the counts then say what would have happened).
+    pub committed: bool,
+    pub sheets: Vec<SheetRead>,
+    pub skipped_sheets: Vec<SheetSkipped>,
+    /// By kind.
+    pub counts: BTreeMap<String, RowCounts>,
+    pub total: RowCounts,
+    /// Every bad cell, by sheet and row.
+    pub rejections: Vec<RowProblem>,
+    /// Rows taken with an assumption to confirm (a pledge marked 是 without its number …).
+    pub warnings: Vec<RowProblem>,
+}
+
+/// The report and the annotated copy of the file.
+#[derive(Debug)]
+pub struct Imported {
+    pub report: ImportReport,
+    pub annotated: Vec<u8>,
+}
+
+/// Runs an import for `actor` within `scope` (a park; `None` for the city office).
+pub async fn run(
+    store: &Store,
+    actor: &Actor,
+    scope: Option<&ParkCode>,
+    req: ImportRequest,
+    progress: &(dyn Fn(usize, usize) + Send + Sync),
+) -> Result<Imported, ApiError> {
+    let file_error = |code: &str, message: String| {
+        ApiError::Validation(vec![FieldError {
+            field: "file".into(),
+            code: code.into(),
+            message,
+        }])
+    };
+    let unreadable = |e: pledge_ledger::ReadError| file_error("unreadable_file", e.to_string());
+    let tables = pledge_ledger::read_file(&req.file_name, &req.bytes).map_err(unreadable)?;
+    let all_tables = tables.clone();
+    let (sheets, skipped) = pledge_ledger::classify(tables, req.kind);
+    if sheets.is_empty() {
+        let missing: Vec<&str> = skipped
+            .iter()
+            .flat_map(|(_, m)| m.iter().copied())
+            .collect();
+        return Err(file_error(
+            "no_known_sheet",
+            format!(
+                "文件中没有可识别的工作表，缺少必填列：{} / no sheet has the columns of a template",
+                missing.join("、")
+            ),
+        ));
+    }
+    let refs = pledge_ledger::references(&sheets);
+    let (mut directory, parks) = store.directory(&refs, scope).await?;
+    let ctx = Context {
+        scope: scope.cloned(),
+        parks,
+        today: actor.today,
+    };
+    let parsed = pledge_ledger::parse(&sheets, &ctx, &mut directory);
+    let outcome = store
+        .import(actor, &parsed, req.mode, req.dry_run, scope, progress)
+        .await?;
+    let mut rejections = parsed.rejections.clone();
+    for r in &outcome.rejections {
+        let sheet = &sheets[r.source.sheet];
+        let value = sheet.value(r.source.row, &r.key);
+        rejections.push(sheet.rejection(r.source.row, &r.key, value, r.code, r.message.clone()));
+    }
+    rejections.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
+    let annotated = pledge_ledger::annotate(&all_tables, &rejections, &parsed.warnings)
+        .map_err(|e| ApiError::Internal(format!("annotated copy: {e}")))?;
+    let mut total = RowCounts::default();
+    let counts = outcome
+        .counts
+        .iter()
+        .map(|(k, c)| {
+            total.inserted += c.inserted;
+            total.updated += c.updated;
+            total.unchanged += c.unchanged;
+            total.rejected += c.rejected;
+            ((*k).to_owned(), RowCounts::from(*c))
+        })
+        .collect();
+    let report = ImportReport {
+        file: req.file_name,
+        mode: match req.mode {
+            ImportMode::Partial => "partial",
+            ImportMode::AllOrNothing => "all_or_nothing",
+        }
+        .into(),
+        dry_run: req.dry_run,
+        committed: outcome.committed,
+        sheets: sheets
+            .iter()
+            .map(|s| SheetRead {
+                sheet: s.table.sheet.clone(),
+                kind: s.kind.as_str().into(),
+                header_row: s.table.header_row,
+                data_rows: s.table.data().count(),
+                ignored_columns: s.layout.unknown.clone(),
+            })
+            .collect(),
+        skipped_sheets: skipped
+            .iter()
+            .map(|(t, missing)| SheetSkipped {
+                sheet: t.sheet.clone(),
+                missing_columns: missing.iter().map(|m| (*m).to_owned()).collect(),
+            })
+            .collect(),
+        counts,
+        total,
+        rejections: rejections.iter().map(RowProblem::from).collect(),
+        warnings: parsed.warnings.iter().map(RowProblem::from).collect(),
+    };
+    Ok(Imported { report, annotated })
+}
