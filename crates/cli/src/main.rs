@@ -1,7 +1,8 @@
-//! `pledge`: the one binary. Serves the API, migrates the database, loads the demo data set
-//! and manages access tokens.
+//! `pledge`: the one binary. Serves the API, migrates the database, loads the demo data set,
+//! imports ledgers, writes templates and manages access tokens.
 
 mod demo;
+mod import;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
@@ -76,6 +77,33 @@ enum Command {
         /// Where to write it; default `KIND-template.xlsx`.
         #[arg(long)]
         out: Option<std::path::PathBuf>,
+    },
+    /// Import enterprises, patents, trademarks, appraisals or qualifications from an Excel
+    /// (.xlsx) or CSV file. Good rows are written, bad ones reported (with an annotated copy
+    /// of the file); exit code 2 when any row was rejected.
+    Import {
+        /// The file (.xlsx, or .csv in UTF-8 or GB18030).
+        file: std::path::PathBuf,
+        /// The kind of every sheet, when sheet names and headers do not say it.
+        #[arg(long, value_parser = ["enterprises", "patents", "trademarks", "appraisals", "qualifications"])]
+        kind: Option<String>,
+        /// Check and count everything, write nothing.
+        #[arg(long)]
+        dry_run: bool,
+        /// Write nothing unless every row is good.
+        #[arg(long)]
+        all_or_nothing: bool,
+        /// Import as the official of this park: only its enterprises change, owners written by
+        /// name are looked for in it, new enterprises without a park column join it.
+        #[arg(long)]
+        park: Option<String>,
+        /// Where to write the annotated copy when rows are rejected or doubtful; default
+        /// `FILE.errors.xlsx` beside the file.
+        #[arg(long)]
+        annotated: Option<std::path::PathBuf>,
+        /// Print the report as JSON on stdout.
+        #[arg(long)]
+        json: bool,
     },
     /// Create or revoke access tokens.
     Token {
@@ -211,6 +239,31 @@ async fn main() -> Result<()> {
             let bytes = pledge_ledger::template(kind)?;
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
             println!("{}", path.display());
+        }
+        Command::Import {
+            file,
+            kind,
+            dry_run,
+            all_or_nothing,
+            park,
+            annotated,
+            json,
+        } => {
+            let store = open(&cli).await?;
+            let code = import::run(
+                &store,
+                import::Options {
+                    file,
+                    kind: kind.as_deref(),
+                    dry_run: *dry_run,
+                    all_or_nothing: *all_or_nothing,
+                    park: park.as_deref(),
+                    annotated: annotated.as_deref(),
+                    json: *json,
+                },
+            )
+            .await?;
+            std::process::exit(code);
         }
         Command::Rescreen { as_of } => {
             let store = open(&cli).await?;

@@ -91,7 +91,7 @@ pub enum DomainError {
     Required { field: &'static str },
     #[error("{field}在此状态下应为空 / {field} must be empty here")]
     NotAllowed { field: &'static str },
-    #[error("{field}不能晚于今天（{today}） / {field} must not be after today ({today})")]
+    #[error("日期不能晚于今天（{today}） / {field} must not be after today ({today})")]
     InFuture {
         field: &'static str,
         today: chrono::NaiveDate,

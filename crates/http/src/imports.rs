@@ -163,8 +163,20 @@ pub async fn run(
         let value = sheet.value(r.source.row, &r.key);
         rejections.push(sheet.rejection(r.source.row, &r.key, value, r.code, r.message.clone()));
     }
-    rejections.sort_by(|a, b| (&a.sheet, a.row).cmp(&(&b.sheet, b.row)));
-    let annotated = pledge_ledger::annotate(&all_tables, &rejections, &parsed.warnings)
+    let order = |sheet: &str| all_tables.iter().position(|t| t.sheet == sheet);
+    rejections.sort_by_key(|r| (order(&r.sheet), r.row));
+    // A doubt about a row that is rejected anyway is not worth a word.
+    let warnings: Vec<Rejection> = parsed
+        .warnings
+        .iter()
+        .filter(|w| {
+            !rejections
+                .iter()
+                .any(|r| r.sheet == w.sheet && r.row == w.row)
+        })
+        .cloned()
+        .collect();
+    let annotated = pledge_ledger::annotate(&all_tables, &rejections, &warnings)
         .map_err(|e| ApiError::Internal(format!("annotated copy: {e}")))?;
     let mut total = RowCounts::default();
     let counts = outcome
@@ -207,7 +219,7 @@ pub async fn run(
         counts,
         total,
         rejections: rejections.iter().map(RowProblem::from).collect(),
-        warnings: parsed.warnings.iter().map(RowProblem::from).collect(),
+        warnings: warnings.iter().map(RowProblem::from).collect(),
     };
     Ok(Imported { report, annotated })
 }
