@@ -1,5 +1,6 @@
 use crate::helpers::{TestApp, e2e};
 use reqwest::StatusCode;
+use serde_json::{Value, json};
 
 e2e!(templates_come_from_the_importer_definitions);
 
@@ -38,4 +39,281 @@ async fn templates_come_from_the_importer_definitions(app: TestApp) {
     )
     .await
     .problem(401, "unauthorized");
+}
+
+e2e!(
+    a_park_ledger_imports_with_its_bad_rows_named,
+    broken_rows_are_named_and_the_rest_imported,
+);
+
+/// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
+async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/imports{query}", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    for _ in 0..600 {
+        let job = app.get(&location, token).await;
+        assert_eq!(job.status, StatusCode::OK, "{}", job.body);
+        if job.body["state"] != "running" {
+            return job.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    unreachable!("the import did not finish in 30 s");
+}
+
+fn fixture() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test-data/park-ledger-hongqi.xlsx"
+    ))
+    .expect("fixture")
+}
+
+fn rejected(report: &Value) -> Vec<(String, u64, String)> {
+    report["rejections"]
+        .as_array()
+        .expect("rejections")
+        .iter()
+        .map(|r| {
+            (
+                r["sheet"].as_str().unwrap_or("").to_owned(),
+                r["row"].as_u64().unwrap_or(0),
+                r["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect()
+}
+
+async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("hqkfq"), None).await;
+    let job = import(&app, &park, "红旗区台账.xlsx", fixture(), "").await;
+    assert_eq!(job["state"], "done", "{job}");
+    let report = &job["report"];
+    assert_eq!(report["committed"], true);
+    // The grant date of patent row 70 (2027-07-24) lies in the future until that day.
+    let future_row =
+        pledge_http::today() < chrono::NaiveDate::from_ymd_opt(2027, 7, 24).expect("day");
+    let mut expected = vec![("企业台账".to_owned(), 43, "uscc_check_character".to_owned())];
+    if future_row {
+        expected.push(("专利清单".into(), 70, "date_in_future".into()));
+    }
+    expected.push(("专利清单".into(), 88, "application_number_check".into()));
+    expected.push(("专利清单".into(), 88, "owner_unknown".into()));
+    assert_eq!(rejected(report), expected);
+    let bad_patents = if future_row { 2 } else { 1 };
+    assert_eq!(
+        report["counts"]["enterprises"],
+        json!({"inserted": 40, "updated": 0, "unchanged": 0, "rejected": 1})
+    );
+    assert_eq!(
+        report["counts"]["patents"],
+        json!({"inserted": 87 - bad_patents, "updated": 0, "unchanged": 0, "rejected": bad_patents})
+    );
+    assert_eq!(
+        report["sheets"][0]["header_row"], 2,
+        "title row above the header"
+    );
+    assert_eq!(
+        report["sheets"][0]["data_rows"], 41,
+        "empty, total and note rows left out"
+    );
+    assert!(report["warnings"].as_array().is_some_and(|w| {
+        w.iter()
+            .any(|w| w["row"] == 2 && w["code"] == "pledge_details_missing")
+    }));
+    // The owner named 河南宏业宏业新材料有限公司 now holds patent 200828864766.5, pledged.
+    let p = app.get("/api/v1/patents/200828864766.5", &park).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(p.body["legal_status"], "lapsed_unpaid_fee");
+    let owner = p.body["owner"].as_str().expect("owner").to_owned();
+    let e = app
+        .get(&format!("/api/v1/enterprises/{owner}"), &park)
+        .await;
+    assert_eq!(e.body["name"], "河南宏业宏业新材料有限公司");
+    assert_eq!(e.body["park"], "hqkfq");
+    // The engine knows the imported enterprise at once.
+    let view = app
+        .get(&format!("/api/v1/enterprises/{owner}/matches"), &park)
+        .await;
+    assert_eq!(view.status, StatusCode::OK, "{}", view.body);
+    // The annotated copy names the bad cell on its own row.
+    let copy = app
+        .client
+        .get(format!(
+            "{}{}",
+            app.base,
+            job["annotated_url"].as_str().expect("url")
+        ))
+        .bearer_auth(&park)
+        .send()
+        .await
+        .expect("annotated")
+        .bytes()
+        .await
+        .expect("bytes");
+    let tables = pledge_ledger::read_xlsx(&copy).expect("workbook");
+    let row43 = tables[0]
+        .rows
+        .iter()
+        .find(|r| r.number == 43)
+        .expect("row 43");
+    assert_eq!(
+        tables[0].headers.last().map(String::as_str),
+        Some(pledge_ledger::REASON_HEADER)
+    );
+    assert!(
+        row43
+            .cells
+            .last()
+            .is_some_and(|c| c.text().contains("校验码"))
+    );
+    // Importing it again changes nothing, and writes no audit record.
+    let before = app.audit_len().await;
+    let again = import(&app, &park, "红旗区台账.xlsx", fixture(), "").await;
+    assert_eq!(
+        again["report"]["counts"]["patents"]["unchanged"],
+        87 - bad_patents,
+        "{again}"
+    );
+    assert_eq!(again["report"]["counts"]["enterprises"]["unchanged"], 40);
+    assert_eq!(again["report"]["total"]["inserted"], 0);
+    assert_eq!(again["report"]["total"]["updated"], 0);
+    assert_eq!(app.audit_len().await, before);
+    // Another park changes none of it; a bank imports nothing; jobs are private to the park.
+    let other = app.token("park", Some("xxhtz"), None).await;
+    let before = app.audit_len().await;
+    let foreign = import(&app, &other, "红旗区台账.xlsx", fixture(), "").await;
+    assert_eq!(foreign["report"]["total"]["inserted"], 0);
+    assert_eq!(foreign["report"]["total"]["updated"], 0);
+    assert!(
+        rejected(&foreign["report"])
+            .iter()
+            .filter(|(s, _, _)| s == "企业台账")
+            .all(|(_, _, code)| code == "out_of_scope" || code == "uscc_check_character")
+    );
+    app.get(&format!("/api/v1/imports/{}", job["id"]), &other)
+        .await
+        .problem(404, "not_found");
+    assert_eq!(app.audit_len().await, before);
+    let bank = app.token("bank", None, Some("boc")).await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(fixture()).file_name("a.xlsx"),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/imports", app.base))
+        .bearer_auth(&bank)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+/// An enterprise row of the CSV below.
+fn csv_row(i: u32, park: &str, founded: &str, need: &str) -> String {
+    format!(
+        "{},新乡市导入{i}科技有限公司,{park},C3511,{founded},高新技术企业,{need},否\n",
+        crate::helpers::uscc(i)
+    )
+}
+
+async fn broken_rows_are_named_and_the_rest_imported(app: TestApp) {
+    app.seed().await;
+    let header = "统一社会信用代码,企业名称,园区代码,行业代码,成立日期,企业资质,融资需求(万元),是否失信被执行人\n";
+    let mut text = String::from(header);
+    text += &csv_row(1, "xxhtz", "2015-03-01", "500");
+    let mut bad_check = csv_row(2, "xxhtz", "2015-03-01", "500");
+    bad_check.replace_range(17..18, if &bad_check[17..18] == "0" { "1" } else { "0" });
+    text += &bad_check; // line 3
+    text += &csv_row(3, "nowhere", "2015-03-01", "500"); // line 4: unknown park
+    text += &csv_row(4, "xxhtz", "2099-01-01", "500"); // line 5: founded in the future
+    text += &csv_row(5, "xxhtz", "2015-03-01", "-300"); // line 6: negative need
+    text += &csv_row(1, "xxhtz", "2015-03-01", "500"); // line 7: same as line 2
+    text += &csv_row(6, "hqkfq", "2016年5月1日", "500万"); // line 8: good
+    let mut bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
+    // Line 9 saved in UTF-8 inside a GB18030 file is read as it is meant; line 10 holds bytes
+    // of neither encoding and is refused alone.
+    bytes.extend_from_slice(csv_row(7, "xxhtz", "2015-03-01", "500").as_bytes());
+    bytes.extend_from_slice(
+        &[
+            crate::helpers::uscc(8).as_bytes(),
+            b",\xFF\xFE\xFF\xFE,xxhtz,C3511,2015-03-01,,500,\xE5\n",
+        ]
+        .concat(),
+    );
+    let expected: Vec<(String, u64, String)> = [
+        (3, "uscc_check_character"),
+        (4, "park_unknown"),
+        (5, "date_in_future"),
+        (6, "amount"),
+        (7, "duplicate_row"),
+        (10, "encoding"),
+    ]
+    .iter()
+    .map(|(row, code)| ("enterprises".to_owned(), *row, (*code).to_owned()))
+    .collect();
+    // All or nothing: the same report, nothing written.
+    let job = import(
+        &app,
+        &app.admin,
+        "enterprises.csv",
+        bytes.clone(),
+        "?mode=all_or_nothing",
+    )
+    .await;
+    assert_eq!(job["report"]["committed"], false, "{job}");
+    assert_eq!(rejected(&job["report"]), expected, "{job}");
+    let listed = app.get("/api/v1/enterprises", &app.admin).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0));
+    // A dry run writes nothing either.
+    let dry = import(
+        &app,
+        &app.admin,
+        "enterprises.csv",
+        bytes.clone(),
+        "?dry_run=true",
+    )
+    .await;
+    assert_eq!(dry["report"]["counts"]["enterprises"]["inserted"], 3);
+    assert_eq!(dry["report"]["committed"], false);
+    let listed = app.get("/api/v1/enterprises", &app.admin).await;
+    assert_eq!(listed.body["items"].as_array().map(Vec::len), Some(0));
+    // Partial: the three good rows are written, every bad one named.
+    let job = import(&app, &app.admin, "enterprises.csv", bytes, "").await;
+    assert_eq!(rejected(&job["report"]), expected, "{job}");
+    assert_eq!(
+        job["report"]["counts"]["enterprises"],
+        json!({"inserted": 3, "updated": 0, "unchanged": 0, "rejected": 6})
+    );
+    let one = app
+        .get(
+            &format!("/api/v1/enterprises/{}", crate::helpers::uscc(6)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(one.body["founded_on"], "2016-05-01");
+    assert_eq!(one.body["park"], "hqkfq");
+    assert_eq!(one.body["financing_need"]["amount_fen"], 500_000_000);
+    // A file without any known sheet is refused as a whole.
+    let job = import(&app, &app.admin, "x.csv", b"a,b\n1,2\n".to_vec(), "").await;
+    assert_eq!(job["state"], "failed");
+    assert_eq!(job["problem"]["errors"][0]["code"], "no_known_sheet");
 }

@@ -32,13 +32,19 @@ use tower_http::trace::TraceLayer;
 pub struct AppState {
     pub store: Store,
     pub engine: Engine,
+    /// Ledger imports started on this server.
+    pub imports: routes::ImportJobs,
 }
 
 impl AppState {
     /// The state of a server on `store`, with the matching index built as of today.
     pub async fn new(store: Store) -> Result<Self, pledge_store::StoreError> {
         let engine = Engine::load(&store, today()).await?;
-        Ok(Self { store, engine })
+        Ok(Self {
+            store,
+            engine,
+            imports: Default::default(),
+        })
     }
 
     /// Brings the matching index up to date with the store. A failure leaves the index one

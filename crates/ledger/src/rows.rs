@@ -138,18 +138,22 @@ impl<'a> RowReader<'a> {
             row,
             rejections: Vec::new(),
         };
-        // Bytes that fit neither UTF-8 nor GB18030 were read as U+FFFD.
-        for (key, at) in &sheet.layout.found {
-            if let Some(cell) = row.cells.get(*at)
-                && cell.text().contains('\u{FFFD}')
-            {
-                r.reject(
-                    key,
-                    cell.text(),
-                    "encoding",
-                    "含无法识别的字符，请以UTF-8或GB18030编码保存 / unreadable characters: save as UTF-8 or GB18030".into(),
-                );
-            }
+        // Bytes that fit neither UTF-8 nor GB18030 were read as U+FFFD: the row is refused
+        // at its first such cell, and nothing else in it is judged.
+        let unreadable = sheet.layout.found.iter().find_map(|(key, at)| {
+            row.cells
+                .get(*at)
+                .map(Cell::text)
+                .filter(|t| t.contains('\u{FFFD}'))
+                .map(|t| (*key, t))
+        });
+        if let Some((key, text)) = unreadable {
+            r.reject(
+                key,
+                text,
+                "encoding",
+                "含无法识别的字符，请以UTF-8或GB18030编码保存 / unreadable characters: save as UTF-8 or GB18030".into(),
+            );
         }
         r
     }
@@ -352,6 +356,10 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                 row: row.number,
             };
             let mut r = RowReader::new(sheet, row);
+            if !r.rejections.is_empty() {
+                r.finish(&mut out, source);
+                continue;
+            }
             match sheet.kind {
                 SheetKind::Enterprises => {
                     let e = enterprise(&mut r, ctx, directory);

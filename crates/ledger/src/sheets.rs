@@ -70,7 +70,7 @@ impl Sheet {
 /// How well `table` fits `kind`: columns found, or `None` when a required one is missing.
 fn fit(table: &Table, kind: SheetKind) -> Option<(usize, Layout)> {
     let l = layout(table, kind);
-    l.missing.is_empty().then(|| (l.found.len(), l))
+    l.missing.is_empty().then_some((l.found.len(), l))
 }
 
 /// The kind of each table: named by its sheet name, the one `kind` names, or the kind whose

@@ -213,28 +213,24 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
     Ok(tables)
 }
 
-/// A CSV file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel writes it. A file
-/// mostly in one encoding with a few lines in another is read in the main one; the bytes of
-/// the odd lines become U+FFFD, and those rows are refused one by one rather than the file.
+/// A CSV file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel writes it. Files
+/// pieced together from both are read line by line, each line in the encoding it is valid in;
+/// bytes valid in neither become U+FFFD, and those rows are refused one by one.
 pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(body) {
         Ok(t) => t.to_owned(),
         Err(_) => {
-            let lines = body.split(|b| *b == b'\n').filter(|l| !l.is_ascii());
-            let (utf8, other) = lines.fold((0usize, 0usize), |(u, o), l| {
-                if std::str::from_utf8(l).is_ok() {
-                    (u + 1, o)
-                } else {
-                    (u, o + 1)
+            let mut text = String::with_capacity(body.len() * 3 / 2);
+            for line in body.split_inclusive(|b| *b == b'\n') {
+                match std::str::from_utf8(line) {
+                    Ok(l) => text.push_str(l),
+                    Err(_) => {
+                        text.push_str(&encoding_rs::GB18030.decode_without_bom_handling(line).0)
+                    }
                 }
-            });
-            if utf8 > other {
-                String::from_utf8_lossy(body).into_owned()
-            } else {
-                let (t, _, _) = encoding_rs::GB18030.decode(body);
-                t.into_owned()
             }
+            text
         }
     };
     let mut reader = csv::ReaderBuilder::new()
@@ -313,11 +309,14 @@ mod tests {
         bom.extend_from_slice(text.as_bytes());
         let utf8 = read_csv("x.csv", &bom).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(utf8.rows, t.rows);
-        // A UTF-8 file with one line saved in GB18030: that line alone is unreadable.
+        // A UTF-8 file with one line saved in GB18030 is read whole; bytes valid in neither
+        // encoding mark their line alone.
         let mut mixed = text.as_bytes().to_vec();
         mixed.extend_from_slice(&encoding_rs::GB18030.encode("2,河南某某有限公司,x\n").0);
+        mixed.extend_from_slice(b"3,\xFF\xFE,x\n");
         let t = read_csv("x.csv", &mixed).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(t.rows[0].cells[1], Cell::Text("新乡市某某有限公司".into()));
-        assert!(t.rows[2].cells[1].text().contains('\u{FFFD}'));
+        assert_eq!(t.rows[2].cells[1], Cell::Text("河南某某有限公司".into()));
+        assert!(t.rows[3].cells[1].text().contains('\u{FFFD}'));
     }
 }

@@ -3,6 +3,7 @@
 pub(crate) mod audit;
 mod enterprises;
 mod health;
+mod imports;
 mod matches;
 mod patents;
 mod products;
@@ -15,6 +16,7 @@ mod whitelist;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::http::Uri;
+pub use imports::Jobs as ImportJobs;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
@@ -33,6 +35,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(products::router())
         .merge(matches::router())
         .merge(templates::router())
+        .merge(imports::router())
 }
 
 /// One page of a listing; pass `next_cursor` as `after` for the next page.
