@@ -44,6 +44,7 @@ async fn templates_come_from_the_importer_definitions(app: TestApp) {
 e2e!(
     a_park_ledger_imports_with_its_bad_rows_named,
     broken_rows_are_named_and_the_rest_imported,
+    a_filled_template_imports_and_exports_the_same,
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
@@ -316,4 +317,184 @@ async fn broken_rows_are_named_and_the_rest_imported(app: TestApp) {
     let job = import(&app, &app.admin, "x.csv", b"a,b\n1,2\n".to_vec(), "").await;
     assert_eq!(job["state"], "failed");
     assert_eq!(job["problem"]["errors"][0]["code"], "no_known_sheet");
+}
+
+/// Downloads `path` as bytes, asserting 200.
+async fn download(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
+    let res = app
+        .client
+        .get(format!("{}{path}", app.base))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("download");
+    assert_eq!(res.status(), StatusCode::OK, "{path}");
+    res.bytes().await.expect("bytes").to_vec()
+}
+
+/// The data rows of the first table of a file, as (column key → text) by the kind's layout.
+fn rows_by_key(
+    name: &str,
+    bytes: &[u8],
+    kind: pledge_ledger::SheetKind,
+) -> Vec<Vec<(String, String)>> {
+    let tables = pledge_ledger::read_file(name, bytes).expect("readable");
+    let layout = pledge_ledger::layout(&tables[0], kind);
+    assert!(layout.missing.is_empty(), "{layout:?}");
+    tables[0]
+        .data()
+        .map(|r| {
+            let mut cells: Vec<(String, String)> = layout
+                .found
+                .iter()
+                .map(|(k, i)| ((*k).to_owned(), r.cells[*i].text()))
+                .collect();
+            cells.sort();
+            cells
+        })
+        .collect()
+}
+
+async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
+    use pledge_ledger::SheetKind;
+    app.seed().await;
+    let park = app.token("park", Some("hqkfq"), None).await;
+    let firms: Vec<Vec<(&str, String)>> = [11, 12]
+        .iter()
+        .map(|i| {
+            vec![
+                ("uscc", crate::helpers::uscc(*i)),
+                ("name", format!("新乡市模板{i}装备有限公司")),
+                ("park", "hqkfq".into()),
+                ("region", "410702".into()),
+                ("industry", "C3511".into()),
+                ("founded_on", "2015-06-01".into()),
+                ("size", "小型".into()),
+                ("strategic_industry", "高端装备制造".into()),
+                ("qualifications", "高新技术企业、专精特新中小企业".into()),
+                ("qualifications_valid_until", "2027-12-31".into()),
+                ("dishonest_debtor", "否".into()),
+                ("abnormal_operation", "否".into()),
+                ("financing_need", "500.5".into()),
+                ("financing_term_months", "12".into()),
+                ("contact_name", "王芳".into()),
+                ("contact_phone", "0373-1234567".into()),
+                ("contact_email", "wang@example.cn".into()),
+                ("contact_consent", "是".into()),
+            ]
+        })
+        .collect();
+    let patents: Vec<Vec<(&str, String)>> = [("201810123456.5", 11), ("201920654321.1", 12)]
+        .iter()
+        .map(|(number, owner)| {
+            vec![
+                ("application_number", (*number).to_owned()),
+                ("title", "一种数控机床主轴冷却装置".into()),
+                ("owner", crate::helpers::uscc(*owner)),
+                (
+                    "kind",
+                    if number.as_bytes()[4] == b'1' {
+                        "发明"
+                    } else {
+                        "实用新型"
+                    }
+                    .into(),
+                ),
+                ("filing_date", format!("{}-03-05", &number[..4])),
+                ("grant_date", "2021-06-01".into()),
+                ("legal_status", "有效".into()),
+                ("annual_fee_paid_until", "2027-03-04".into()),
+                ("co_owners", "新乡学院".into()),
+                ("co_owners_consent", "是".into()),
+                ("ipc_main", "B23Q 11/12".into()),
+                ("pledge_registration_number", String::new()),
+                ("pledge_registered_on", String::new()),
+                ("pledge_released_on", String::new()),
+                ("pledged", "否".into()),
+                ("appraisal_amount", "800".into()),
+                ("appraised_on", "2026-03-01".into()),
+                ("appraiser", "河南中原资产评估有限公司".into()),
+            ]
+        })
+        .collect();
+    // Fill the two templates as an official would: their headers, our rows, one workbook.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (kind, rows) in [
+        (SheetKind::Enterprises, &firms),
+        (SheetKind::Patents, &patents),
+    ] {
+        let template = download(
+            &app,
+            &format!("/api/v1/templates/{}.xlsx", kind.as_str()),
+            &park,
+        )
+        .await;
+        let table = pledge_ledger::read_xlsx(&template)
+            .expect("template")
+            .remove(0);
+        let layout = pledge_ledger::layout(&table, kind);
+        let sheet = book.add_worksheet();
+        sheet.set_name(kind.label_zh()).expect("name");
+        for (c, h) in table.headers.iter().enumerate() {
+            sheet.write_string(0, c as u16, h).expect("header");
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (key, value) in row {
+                let c = layout.position(key).expect("a template column");
+                sheet
+                    .write_string(r as u32 + 1, c as u16, value)
+                    .expect("cell");
+            }
+        }
+    }
+    let filled = book.save_to_buffer().expect("workbook");
+    let job = import(&app, &park, "filled.xlsx", filled, "?mode=all_or_nothing").await;
+    assert_eq!(job["report"]["committed"], true, "{job}");
+    assert_eq!(job["report"]["total"]["inserted"], 4, "{job}");
+    // What goes in comes out, by the same columns, in both formats.
+    let expect = |rows: &Vec<Vec<(&str, String)>>| -> Vec<Vec<(String, String)>> {
+        rows.iter()
+            .map(|r| {
+                let mut r: Vec<(String, String)> = r
+                    .iter()
+                    .map(|(k, v)| ((*k).to_owned(), v.clone()))
+                    .collect();
+                r.sort();
+                r
+            })
+            .collect()
+    };
+    for ext in ["xlsx", "csv"] {
+        let name = format!("enterprises.{ext}");
+        let bytes = download(&app, &format!("/api/v1/exports/{name}"), &park).await;
+        assert_eq!(
+            rows_by_key(&name, &bytes, SheetKind::Enterprises),
+            expect(&firms),
+            "{ext}"
+        );
+        let name = format!("patents.{ext}");
+        let bytes = download(&app, &format!("/api/v1/exports/{name}"), &park).await;
+        assert_eq!(
+            rows_by_key(&name, &bytes, SheetKind::Patents),
+            expect(&patents),
+            "{ext}"
+        );
+        // And the exported file imports again without changing anything.
+        let again = import(&app, &park, &name, bytes, "").await;
+        assert_eq!(
+            again["report"]["counts"]["patents"]["unchanged"], 2,
+            "{again}"
+        );
+    }
+    // Only what the caller may see: another park's export is empty, a bank gets none.
+    let other = app.token("park", Some("xxhtz"), None).await;
+    let bytes = download(&app, "/api/v1/exports/enterprises.csv", &other).await;
+    assert!(rows_by_key("e.csv", &bytes, SheetKind::Enterprises).is_empty());
+    let bank = app.token("bank", None, Some("boc")).await;
+    app.get("/api/v1/exports/patents.xlsx", &bank)
+        .await
+        .problem(403, "not_published");
+    app.get("/api/v1/exports/loans.xlsx", &park)
+        .await
+        .problem(404, "not_found");
 }

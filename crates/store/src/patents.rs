@@ -424,6 +424,59 @@ impl Store {
         })
     }
 
+    /// A page of the patents of every enterprise of `park` (of every park when `None`), in id
+    /// order: what exports read.
+    pub async fn patents_of_park(
+        &self,
+        park: Option<&ParkCode>,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<PatentRecord>> {
+        let mut q = patent::Entity::find().order_by_asc(patent::Column::Id);
+        if let Some(code) = park {
+            let park_id = self.park_id_of(&self.db, code).await?;
+            q = q.filter(
+                patent::Column::EnterpriseId.in_subquery(
+                    sea_orm::sea_query::Query::select()
+                        .column(enterprise::Column::Id)
+                        .from(enterprise::Entity)
+                        .and_where(enterprise::Column::ParkId.eq(park_id))
+                        .to_owned(),
+                ),
+            );
+        }
+        if let Some(a) = after {
+            q = q.filter(patent::Column::Id.gt(a));
+        }
+        let rows = q.limit(limit + 1).all(&self.db).await?;
+        let owner_ids: Vec<i64> = rows.iter().map(|r| r.enterprise_id).collect();
+        let owners: HashMap<i64, Uscc> = enterprise::Entity::find()
+            .filter(enterprise::Column::Id.is_in(owner_ids))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|e| Ok((e.id, corrupt(Uscc::parse(&e.uscc))?)))
+            .collect::<Result<_>>()?;
+        let mut appraisals = appraisals_of(&self.db, rows.iter().map(|r| r.id).collect()).await?;
+        let page = page(
+            rows,
+            limit,
+            |r| r.id,
+            |r| {
+                let owner = owners
+                    .get(&r.enterprise_id)
+                    .copied()
+                    .ok_or_else(|| StoreError::corrupt("patent owner"))?;
+                let a = appraisals.remove(&r.id).unwrap_or_default();
+                patent_from_row(r, owner, a)
+            },
+        );
+        Ok(Page {
+            items: page.items.into_iter().collect::<Result<Vec<_>>>()?,
+            next: page.next,
+        })
+    }
+
     /// Adds an appraisal to a patent. Appraisals are never changed; a correction is a new one.
     pub async fn add_patent_appraisal(
         &self,

@@ -2,6 +2,7 @@
 
 pub(crate) mod audit;
 mod enterprises;
+mod exports;
 mod health;
 mod imports;
 mod matches;
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(matches::router())
         .merge(templates::router())
         .merge(imports::router())
+        .merge(exports::router())
 }
 
 /// One page of a listing; pass `next_cursor` as `after` for the next page.
