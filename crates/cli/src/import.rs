@@ -47,9 +47,14 @@ pub async fn run(store: &Store, o: Options<'_>) -> Result<i32> {
         ProgressStyle::with_template("{bar:40} {pos}/{len} rows  {elapsed} (about {eta} left)")
             .unwrap_or_else(|_| ProgressStyle::default_bar()),
     );
+    // On a terminal a bar; in a log, a line per batch.
+    let plain = !std::io::IsTerminal::is_terminal(&std::io::stderr());
     let progress = |done: usize, total: usize| {
         bar.set_length(total as u64);
         bar.set_position(done as u64);
+        if plain {
+            eprintln!("{done}/{total} rows");
+        }
     };
     let actor = Actor::cli("import", pledge_http::today());
     let imported = match run_import(store, &actor, scope.as_ref(), request, &progress).await {

@@ -129,3 +129,135 @@ fn templates_are_written_and_read_back() {
     assert!(!ok && err.contains("loans"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 }
+
+/// Counts rows of `table` straight from the database.
+async fn count(store: &pledge_store::Store, sql: &str) -> i64 {
+    store.count(sql).await.expect("count")
+}
+
+/// A park, 200 enterprises imported, and a file of `patents` patents to import next.
+async fn large_import_setup(
+    db: &TestDatabase,
+    dir: &std::path::Path,
+    patents: u32,
+) -> std::path::PathBuf {
+    let store = db.store().await;
+    store
+        .create_park(
+            &pledge_store::Actor::cli(
+                "test",
+                chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("day"),
+            ),
+            pledge_store::ParkRecord {
+                code: pledge_domain::ParkCode::parse("hqkfq").expect("code"),
+                name: pledge_domain::Text::parse("红旗区先进制造业开发区", 1, 100).expect("name"),
+                region: pledge_domain::RegionCode::parse("410702").expect("region"),
+            },
+        )
+        .await
+        .expect("park");
+    let (firms, ip) = pledge_ledger::sample_ledgers(200, patents, "hqkfq");
+    let firms_path = dir.join("enterprises.csv");
+    std::fs::write(&firms_path, firms).expect("write");
+    let (ok, out, err) = pledge(&db.url, &["import", firms_path.to_str().expect("path")]);
+    assert!(ok, "{out}{err}");
+    assert!(out.contains("enterprises: 200 inserted"), "{out}");
+    let path = dir.join("patents.csv");
+    std::fs::write(&path, ip).expect("write");
+    path
+}
+
+/// Starts `pledge import FILE ARGS…`, waits until it reports `rows` rows done, and kills it.
+fn kill_during_import(url: &str, file: &std::path::Path, args: &[&str], rows: usize) {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pledge"))
+        .arg("import")
+        .arg(file)
+        .args(args)
+        .env("PLEDGE_DATABASE_URL", url)
+        .env("PLEDGE_TOKEN_KEY", "test-key")
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let stderr = child.stderr.take().expect("stderr");
+    for line in BufReader::new(stderr).lines() {
+        let line = line.expect("line");
+        let done = line
+            .split_once('/')
+            .and_then(|(d, _)| d.trim().parse::<usize>().ok());
+        if done.is_some_and(|d| d >= rows) {
+            break;
+        }
+    }
+    assert!(
+        child.try_wait().expect("status").is_none(),
+        "still importing when killed"
+    );
+    child.kill().expect("kill");
+    child.wait().expect("reaped");
+}
+
+async fn a_killed_import_leaves_whole_rows(backend: Backend) {
+    let Some(db) = TestDatabase::create(backend).await else {
+        return;
+    };
+    let dir = tempfile::tempdir().expect("dir");
+    let file = large_import_setup(&db, dir.path(), 20_000).await;
+    let store = db.store().await;
+    let audit_before = count(&store, "SELECT COUNT(*) FROM audit_log").await;
+    // All or nothing: killed halfway, nothing is written.
+    kill_during_import(&db.url, &file, &["--all-or-nothing"], 1000);
+    assert_eq!(count(&store, "SELECT COUNT(*) FROM patents").await, 0);
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM audit_log").await,
+        audit_before
+    );
+    // Partial: killed after some batches committed, whole rows only: every patent with its
+    // appraisal and its audit records, in whole batches.
+    kill_during_import(&db.url, &file, &[], 1000);
+    let patents = count(&store, "SELECT COUNT(*) FROM patents").await;
+    assert!(patents >= 1000 && patents < 20_000, "{patents}");
+    assert_eq!(patents % 500, 0, "whole batches: {patents}");
+    assert_eq!(
+        count(&store, "SELECT COUNT(*) FROM appraisals").await,
+        patents
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'patent'"
+        )
+        .await,
+        patents
+    );
+    assert_eq!(
+        count(
+            &store,
+            "SELECT COUNT(*) FROM audit_log WHERE entity = 'appraisal'"
+        )
+        .await,
+        patents
+    );
+    // Importing the file again completes it, leaving the committed rows unchanged.
+    let (ok, out, err) = pledge(&db.url, &["import", file.to_str().expect("path")]);
+    assert!(ok, "{out}{err}");
+    assert!(
+        out.contains(&format!(
+            "patents: {} inserted, 0 updated, {patents} unchanged, 0 rejected",
+            20_000 - patents
+        )),
+        "{out}"
+    );
+}
+
+#[tokio::test]
+async fn killed_import_on_sqlite() {
+    a_killed_import_leaves_whole_rows(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+async fn killed_import_on_postgres() {
+    a_killed_import_leaves_whole_rows(Backend::Postgres).await;
+}

@@ -8,6 +8,8 @@ mod columns;
 mod directory;
 mod merge;
 mod rows;
+#[cfg(feature = "sample")]
+mod sample;
 mod sheets;
 mod table;
 mod template;
@@ -21,6 +23,8 @@ pub use rows::{
     AppraisalRow, Context, EnterpriseRow, IpNumber, Parsed, PatentRow, QualificationRow, Rejection,
     Source, Stated, UNSTATED_APPRAISER, UNSTATED_PLEDGE, parse,
 };
+#[cfg(feature = "sample")]
+pub use sample::{sample_application_number, sample_ledgers, sample_uscc};
 pub use sheets::{Sheet, classify, read_file};
 pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
 pub use template::template;

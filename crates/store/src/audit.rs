@@ -49,7 +49,28 @@ pub(crate) async fn record(
     at: DateTime<Utc>,
     change: Change<'_>,
 ) -> Result<()> {
-    audit::Entity::insert(audit::ActiveModel {
+    audit::Entity::insert(row(actor, at, change))
+        .exec(db)
+        .await?;
+    Ok(())
+}
+
+/// Many records in few statements (imports).
+pub(crate) async fn record_many(
+    db: &impl ConnectionTrait,
+    rows: Vec<audit::ActiveModel>,
+) -> Result<()> {
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<audit::ActiveModel> = rows.by_ref().take(200).collect();
+        audit::Entity::insert_many(chunk).exec(db).await?;
+    }
+    Ok(())
+}
+
+/// The row of one record.
+pub(crate) fn row(actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> audit::ActiveModel {
+    audit::ActiveModel {
         id: NotSet,
         at: Set(at),
         actor_token_id: Set(actor.token_id),
@@ -61,10 +82,7 @@ pub(crate) async fn record(
         before: Set(change.before),
         after: Set(change.after),
         reason: Set(change.reason),
-    })
-    .exec(db)
-    .await?;
-    Ok(())
+    }
 }
 
 impl Store {

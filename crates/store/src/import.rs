@@ -2,16 +2,21 @@
 //! audit records as the API, a few hundred rows per transaction (or all in one), so a killed
 //! import leaves whole rows only (or nothing).
 
-use crate::entities::{enterprise, park};
-use crate::error::{Result, StoreError};
-use crate::patents::{Upserted, check_scope};
+use crate::audit::{self, Change};
+use crate::entities::{appraisal, enterprise, park, patent};
+use crate::error::{Result, StoreError, corrupt};
+use crate::patents::{Upserted, appraisals_of, check_scope, patent_columns, patent_from_row};
 use crate::{Actor, Store};
-use pledge_domain::{Appraisal, ParkCode, Uscc};
+use chrono::Utc;
+use pledge_domain::{Appraisal, DomainError, ParkCode, Uscc, Violation};
 use pledge_ledger::{
     AppraisalRow, Directory, EnterpriseRow, IpNumber, Known, Parsed, PatentRow, QualificationRow,
     References, SheetKind, Source, merged_trademark,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter};
+use sea_orm::{
+    ActiveValue::{NotSet, Set},
+    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+};
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
 
@@ -221,41 +226,71 @@ impl Store {
         let total = steps.len();
         let one_transaction = dry_run || mode == ImportMode::AllOrNothing;
         let mut txn: Option<DatabaseTransaction> = None;
-        for (n, (source, step)) in steps.iter().enumerate() {
+        let mut done = 0;
+        for chunk in steps.chunks(CHUNK) {
             if txn.is_none() {
                 txn = Some(self.write().await?);
             }
             let Some(t) = txn.as_ref() else {
                 continue;
             };
-            let counts = out.counts.entry(step.kind().as_str()).or_default();
-            match self.import_row(t, actor, step, scope).await {
-                Ok(Upserted::Created) => counts.inserted += 1,
-                Ok(Upserted::Updated) => counts.updated += 1,
-                Ok(Upserted::Unchanged) => counts.unchanged += 1,
-                Err(e) => match refusal(&e, step) {
-                    Some(list) => {
-                        counts.rejected += 1;
-                        out.rejections
-                            .extend(list.into_iter().map(|(key, code, message)| RowRejection {
-                                source: *source,
-                                key,
-                                code,
-                                message,
-                            }));
-                    }
-                    None => return Err(e),
-                },
+            // Patents, the bulk of most ledgers, are written a chunk at a time; the rest row
+            // by row. Steps come in kind order, so the chunk's patents are contiguous.
+            let patents: Vec<(usize, &PatentRow)> = chunk
+                .iter()
+                .enumerate()
+                .filter_map(|(i, (_, s))| match s {
+                    Step::Patent(p) => Some((i, *p)),
+                    _ => None,
+                })
+                .collect();
+            let mut results: Vec<Option<Result<Upserted>>> =
+                (0..chunk.len()).map(|_| None).collect();
+            let first_patent = patents.first().map_or(chunk.len(), |(i, _)| *i);
+            for (i, (_, step)) in chunk.iter().enumerate().take(first_patent) {
+                results[i] = Some(self.import_row(t, actor, step, scope).await);
             }
-            let done = n + 1;
-            if !one_transaction && (done % CHUNK == 0 || done == total) {
-                if let Some(t) = txn.take() {
-                    t.commit().await?;
+            if !patents.is_empty() {
+                let rows: Vec<&PatentRow> = patents.iter().map(|(_, p)| *p).collect();
+                for ((i, _), r) in patents
+                    .iter()
+                    .zip(self.import_patents(t, actor, &rows, scope).await?)
+                {
+                    results[*i] = Some(r);
                 }
-                progress(done, total);
-            } else if done % CHUNK == 0 {
-                progress(done, total);
             }
+            let after = patents.last().map_or(chunk.len(), |(i, _)| i + 1);
+            for (i, (_, step)) in chunk.iter().enumerate().skip(after.max(first_patent)) {
+                results[i] = Some(self.import_row(t, actor, step, scope).await);
+            }
+            for ((source, step), result) in chunk.iter().zip(results) {
+                let counts = out.counts.entry(step.kind().as_str()).or_default();
+                match result {
+                    Some(Ok(Upserted::Created)) => counts.inserted += 1,
+                    Some(Ok(Upserted::Updated)) => counts.updated += 1,
+                    Some(Ok(Upserted::Unchanged)) | None => counts.unchanged += 1,
+                    Some(Err(e)) => match refusal(&e, step) {
+                        Some(list) => {
+                            counts.rejected += 1;
+                            out.rejections
+                                .extend(list.into_iter().map(|(key, code, message)| {
+                                    RowRejection {
+                                        source: *source,
+                                        key,
+                                        code,
+                                        message,
+                                    }
+                                }));
+                        }
+                        None => return Err(e),
+                    },
+                }
+            }
+            done += chunk.len();
+            if !one_transaction && let Some(t) = txn.take() {
+                t.commit().await?;
+            }
+            progress(done, total);
         }
         // Rows refused while reading count as rejected in their kind.
         for (_, kind) in &parsed.rejected {
@@ -270,7 +305,6 @@ impl Store {
                 t.rollback().await?;
             }
         }
-        progress(total, total);
         Ok(out)
     }
 
@@ -323,40 +357,11 @@ impl Store {
                     Upserted::Updated
                 })
             }
-            Step::Patent(row) => {
-                let number = row.patent.application_number;
-                let stored = self.patent_in(txn, &number).await?;
-                let p = row.merged(stored.as_ref().map(|(s, _)| &s.value));
-                let (rec, mut what) = self
-                    .upsert_patent_in(
-                        txn,
-                        actor,
-                        p,
-                        stored.as_ref().map(|(s, _)| s.version),
-                        scope,
-                    )
-                    .await?;
-                if let Some(a) = &row.appraisal
-                    && is_new(a, &rec.value.appraisals)
-                {
-                    let (owner, _) = self.owner_ref(txn, &rec.value.owner).await?;
-                    let park_id = self.park_of_enterprise(txn, owner).await?;
-                    self.insert_appraisal(
-                        txn,
-                        actor,
-                        Some(rec.id),
-                        None,
-                        &number.to_string(),
-                        park_id,
-                        a.clone(),
-                    )
-                    .await?;
-                    if what == Upserted::Unchanged {
-                        what = Upserted::Updated;
-                    }
-                }
-                Ok(what)
-            }
+            Step::Patent(row) => self
+                .import_patents(txn, actor, &[row], scope)
+                .await?
+                .pop()
+                .unwrap_or(Ok(Upserted::Unchanged)),
             Step::Trademark(row) => {
                 let stored = self
                     .trademark_in(txn, row.registration_number, row.nice_class)
@@ -426,6 +431,204 @@ impl Store {
                 Ok(Upserted::Created)
             }
         }
+    }
+
+    /// A chunk of patent rows: new patents (the usual case) are inserted with their
+    /// appraisals and audit records in a few statements; changed ones go through the same
+    /// upsert as the API. Each row's result is answered in order; an `Err` of the whole is
+    /// a fault.
+    async fn import_patents(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        rows: &[&PatentRow],
+        scope: Option<&ParkCode>,
+    ) -> Result<Vec<Result<Upserted>>> {
+        let parks: HashMap<i64, ParkCode> = park::Entity::find()
+            .all(txn)
+            .await?
+            .into_iter()
+            .filter_map(|p| ParkCode::parse(&p.code).ok().map(|c| (p.id, c)))
+            .collect();
+        let numbers: Vec<String> = rows
+            .iter()
+            .map(|r| r.patent.application_number.to_string())
+            .collect();
+        let stored: HashMap<String, patent::Model> = patent::Entity::find()
+            .filter(patent::Column::ApplicationNumber.is_in(numbers.clone()))
+            .all(txn)
+            .await?
+            .into_iter()
+            .map(|m| (m.application_number.clone(), m))
+            .collect();
+        let mut usccs: Vec<String> = rows.iter().map(|r| r.patent.owner.to_string()).collect();
+        let stored_owner_ids: Vec<i64> = stored.values().map(|m| m.enterprise_id).collect();
+        let mut owners: HashMap<String, (i64, i64)> = HashMap::new();
+        let mut owner_of_id: HashMap<i64, (String, i64)> = HashMap::new();
+        usccs.sort();
+        usccs.dedup();
+        let found = enterprise::Entity::find()
+            .filter(
+                Condition::any()
+                    .add(enterprise::Column::Uscc.is_in(usccs))
+                    .add(enterprise::Column::Id.is_in(stored_owner_ids)),
+            )
+            .all(txn)
+            .await?;
+        for e in found {
+            owners.insert(e.uscc.clone(), (e.id, e.park_id));
+            owner_of_id.insert(e.id, (e.uscc, e.park_id));
+        }
+        let mut appraisals = appraisals_of(txn, stored.values().map(|m| m.id).collect()).await?;
+        let now = Utc::now();
+        let mut results = Vec::with_capacity(rows.len());
+        let mut inserts = Vec::new();
+        let mut audits = Vec::new();
+        // (application number, patent id if known, park id, appraisal) to add.
+        let mut new_appraisals: Vec<(String, Option<i64>, i64, Appraisal)> = Vec::new();
+        for (row, number) in rows.iter().zip(&numbers) {
+            let result: Result<Upserted> = async {
+                if let Some(a) = &row.appraisal {
+                    let v = a.violations(actor.today);
+                    if !v.is_empty() {
+                        return Err(StoreError::Invalid(v));
+                    }
+                }
+                let Some(model) = stored.get(number) else {
+                    let p = row.merged(None);
+                    let v = p.violations(actor.today);
+                    if !v.is_empty() {
+                        return Err(StoreError::Invalid(v));
+                    }
+                    let Some((owner_id, park_id)) = owners.get(p.owner.as_str()).copied() else {
+                        return Err(StoreError::Invalid(vec![Violation::new(
+                            "owner",
+                            DomainError::UnknownValue {
+                                value: p.owner.to_string(),
+                                allowed: "a registered enterprise".into(),
+                            },
+                        )]));
+                    };
+                    let park = parks
+                        .get(&park_id)
+                        .ok_or_else(|| StoreError::corrupt("park"))?;
+                    check_scope(scope, park, "patent", number)?;
+                    let mut columns = patent_columns(&p, owner_id)?;
+                    columns.version = Set(1);
+                    columns.created_at = Set(now);
+                    columns.updated_at = Set(now);
+                    inserts.push(columns);
+                    audits.push(audit::row(
+                        actor,
+                        now,
+                        Change {
+                            entity: "patent",
+                            key: number,
+                            action: "create",
+                            park_id: Some(park_id),
+                            reason: None,
+                            before: None,
+                            after: serde_json::to_value(&p).ok(),
+                        },
+                    ));
+                    if let Some(a) = &row.appraisal {
+                        new_appraisals.push((number.clone(), None, park_id, a.clone()));
+                    }
+                    return Ok(Upserted::Created);
+                };
+                let (old_uscc, old_park) = owner_of_id
+                    .get(&model.enterprise_id)
+                    .cloned()
+                    .ok_or_else(|| StoreError::corrupt("patent owner"))?;
+                let before = patent_from_row(
+                    model.clone(),
+                    corrupt(Uscc::parse(&old_uscc))?,
+                    appraisals.remove(&model.id).unwrap_or_default(),
+                )?;
+                let p = row.merged(Some(&before.value));
+                let (what, park_id) = if p == before.value {
+                    let park = parks
+                        .get(&old_park)
+                        .ok_or_else(|| StoreError::corrupt("park"))?;
+                    check_scope(scope, park, "patent", number)?;
+                    (Upserted::Unchanged, old_park)
+                } else {
+                    let (rec, what) = self
+                        .upsert_patent_in(txn, actor, p, Some(before.version), scope)
+                        .await?;
+                    let park_id = owners
+                        .get(rec.value.owner.as_str())
+                        .map_or(old_park, |(_, park)| *park);
+                    (what, park_id)
+                };
+                match &row.appraisal {
+                    Some(a) if is_new(a, &before.value.appraisals) => {
+                        new_appraisals.push((number.clone(), Some(model.id), park_id, a.clone()));
+                        Ok(Upserted::Updated)
+                    }
+                    _ => Ok(what),
+                }
+            }
+            .await;
+            results.push(result);
+        }
+        for chunk in inserts.chunks(100) {
+            patent::Entity::insert_many(chunk.to_vec())
+                .exec(txn)
+                .await?;
+        }
+        if new_appraisals.iter().any(|(_, id, _, _)| id.is_none()) {
+            let wanted: Vec<String> = new_appraisals
+                .iter()
+                .filter(|(_, id, _, _)| id.is_none())
+                .map(|(n, _, _, _)| n.clone())
+                .collect();
+            let ids: HashMap<String, i64> = patent::Entity::find()
+                .filter(patent::Column::ApplicationNumber.is_in(wanted))
+                .all(txn)
+                .await?
+                .into_iter()
+                .map(|m| (m.application_number, m.id))
+                .collect();
+            for (n, id, _, _) in &mut new_appraisals {
+                if id.is_none() {
+                    *id = ids.get(n.as_str()).copied();
+                }
+            }
+        }
+        let mut appraisal_rows = Vec::with_capacity(new_appraisals.len());
+        for (number, id, park_id, a) in &new_appraisals {
+            appraisal_rows.push(appraisal::ActiveModel {
+                id: NotSet,
+                patent_id: Set(*id),
+                trademark_id: Set(None),
+                amount_fen: Set(a.amount.fen()),
+                appraised_on: Set(a.appraised_on),
+                valid_until: Set(a.valid_until),
+                appraiser: Set(a.appraiser.trim().to_owned()),
+                created_at: Set(now),
+            });
+            audits.push(audit::row(
+                actor,
+                now,
+                Change {
+                    entity: "appraisal",
+                    key: number,
+                    action: "create",
+                    park_id: Some(*park_id),
+                    reason: None,
+                    before: None,
+                    after: serde_json::to_value(a).ok(),
+                },
+            ));
+        }
+        for chunk in appraisal_rows.chunks(200) {
+            appraisal::Entity::insert_many(chunk.to_vec())
+                .exec(txn)
+                .await?;
+        }
+        audit::record_many(txn, audits).await?;
+        Ok(results)
     }
 
     async fn park_of_enterprise(&self, db: &impl ConnectionTrait, id: i64) -> Result<i64> {

@@ -116,7 +116,7 @@ pub(crate) fn patent_from_row(
     })
 }
 
-fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel> {
+pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel> {
     Ok(patent::ActiveModel {
         id: NotSet,
         application_number: Set(p.application_number.to_string()),
@@ -146,7 +146,7 @@ fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel>
 }
 
 /// Appraisals of the given patents, oldest first, by patent id.
-async fn appraisals_of(
+pub(crate) async fn appraisals_of(
     db: &impl ConnectionTrait,
     patent_ids: Vec<i64>,
 ) -> Result<HashMap<i64, Vec<Appraisal>>> {

@@ -125,3 +125,17 @@ impl Drop for TestDatabase {
         }
     }
 }
+
+impl Store {
+    /// The single integer a counting query answers, read straight from the database (tests
+    /// check what is really stored, past every repository).
+    pub async fn count(&self, sql: &str) -> crate::error::Result<i64> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(sea_orm::Statement::from_string(backend, sql))
+            .await?
+            .ok_or_else(|| crate::StoreError::corrupt("no row"))?;
+        Ok(row.try_get_by_index::<i64>(0)?)
+    }
+}

@@ -1,0 +1,61 @@
+//! Sample ledgers of any size, valid row by row, for benchmarks and tests of large imports.
+
+use pledge_domain::Uscc;
+use std::fmt::Write;
+
+/// The USCC of sample enterprise `i` (registered in 红旗区, 410702).
+pub fn sample_uscc(i: u32) -> Option<Uscc> {
+    Uscc::from_body(&format!("91410702MB{i:07}")).ok()
+}
+
+/// The application number of sample patent `i` (filed 2015–2024, inventions and utility
+/// models), with its check character.
+pub fn sample_application_number(i: u32) -> String {
+    let year = 2015 + i % 10;
+    let kind = if i % 3 == 0 { 1 } else { 2 };
+    let body = format!("{year}{kind}{:07}", i % 10_000_000);
+    let weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
+    let sum: u32 = body
+        .bytes()
+        .zip(weights)
+        .map(|(d, w)| u32::from(d - b'0') * w)
+        .sum();
+    let check = match sum % 11 {
+        10 => 'X',
+        n => char::from(b'0' + n as u8),
+    };
+    format!("{body}.{check}")
+}
+
+/// Two CSV ledgers: `enterprises` enterprises of `park`, and `patents` patents spread over
+/// them, each with an appraisal.
+pub fn sample_ledgers(enterprises: u32, patents: u32, park: &str) -> (String, String) {
+    let mut firms = String::from(
+        "统一社会信用代码,企业名称,园区代码,行业代码,成立日期,企业资质,资质有效期至,融资需求(万元)\n",
+    );
+    for i in 0..enterprises {
+        let Some(uscc) = sample_uscc(i) else { continue };
+        let _ = writeln!(
+            firms,
+            "{uscc},新乡市样本{i}科技有限公司,{park},C35{:02},2012-05-01,高新技术企业,2028-12-31,{}",
+            i % 100,
+            100 + i % 900
+        );
+    }
+    let mut ip = String::from(
+        "申请号,专利名称,专利权人,申请日,授权日,法律状态,年费缴至,评估价值(万元),评估基准日,评估机构\n",
+    );
+    for i in 0..patents {
+        let number = sample_application_number(i);
+        let Some(owner) = sample_uscc(i % enterprises.max(1)) else {
+            continue;
+        };
+        let year = &number[..4];
+        let _ = writeln!(
+            ip,
+            "{number},一种样本装置{i},{owner},{year}-03-01,2026-01-10,有效,2027-02-28,{},2026-03-01,河南中原资产评估有限公司",
+            50 + i % 950
+        );
+    }
+    (firms, ip)
+}
