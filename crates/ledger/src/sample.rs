@@ -12,7 +12,7 @@ pub fn sample_uscc(i: u32) -> Option<Uscc> {
 /// models), with its check character.
 pub fn sample_application_number(i: u32) -> String {
     let year = 2015 + i % 10;
-    let kind = if i % 3 == 0 { 1 } else { 2 };
+    let kind = if i.is_multiple_of(3) { 1 } else { 2 };
     let body = format!("{year}{kind}{:07}", i % 10_000_000);
     let weights = [2, 3, 4, 5, 6, 7, 8, 9, 2, 3, 4, 5];
     let sum: u32 = body
