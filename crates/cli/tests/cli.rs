@@ -218,7 +218,7 @@ async fn a_killed_import_leaves_whole_rows(backend: Backend) {
     // appraisal and its audit records, in whole batches.
     kill_during_import(&db.url, &file, &[], 1000);
     let patents = count(&store, "SELECT COUNT(*) FROM patents").await;
-    assert!(patents >= 1000 && patents < 20_000, "{patents}");
+    assert!((1000..20_000).contains(&patents), "{patents}");
     assert_eq!(patents % 500, 0, "whole batches: {patents}");
     assert_eq!(
         count(&store, "SELECT COUNT(*) FROM appraisals").await,
