@@ -67,6 +67,10 @@ async fn openapi_documents_every_route(app: TestApp) {
         "/api/v1/products/{id}/matches/{uscc}",
         "/api/v1/enterprises/{uscc}/matches",
         "/api/v1/templates/{file}",
+        "/api/v1/imports",
+        "/api/v1/imports/{id}",
+        "/api/v1/imports/{id}/annotated.xlsx",
+        "/api/v1/exports/{file}",
     ] {
         assert!(paths.contains_key(p), "missing {p}");
     }

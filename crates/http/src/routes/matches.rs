@@ -9,7 +9,7 @@ use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::extract::ApiQuery;
 use crate::routes::enterprises::not_published;
 use crate::routes::products::visible_product;
-use crate::sheet::{Cell, Column, Format, download};
+use crate::sheet::{Cell, Column, Format, stream_download};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
@@ -31,7 +31,8 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The most rows one export holds.
-const EXPORT_LIMIT: usize = 50_000;
+/// Rows read from the index per page of an export.
+const EXPORT_PAGE: usize = 1000;
 
 /// Why a rule failed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -348,11 +349,14 @@ async fn product_matches(
         sort,
         after: if format.is_some() { None } else { after },
         limit: if format.is_some() {
-            EXPORT_LIMIT
+            EXPORT_PAGE
         } else {
             limit as usize
         },
     };
+    if let Some(format) = format {
+        return export(s, format, product.id, query).await;
+    }
     let (page, as_of) = {
         let index = s.engine.read();
         let page = index.matches(product.id, &query);
@@ -368,9 +372,6 @@ async fn product_matches(
     let mut items = with_names(&s, page.items.into_iter().map(|(_, e)| view(e)).collect()).await?;
     for v in &mut items {
         v.product_name = Some(product.rules.name.to_string());
-    }
-    if let Some(format) = format {
-        return export(format, product.id, &items);
     }
     Ok(Json(MatchList {
         product_id: product.id,
@@ -396,39 +397,71 @@ const COLUMNS: [Column; 11] = [
     ("测算日", 12.0),
 ];
 
-fn export(format: Format, product_id: i64, items: &[MatchView]) -> ApiResult<Response> {
-    let rows: Vec<Vec<Cell>> = items
-        .iter()
-        .enumerate()
-        .map(|(i, m)| {
-            vec![
-                Cell::Int(i as i64 + 1),
-                Cell::Text(m.name.clone().unwrap_or_default()),
-                Cell::Text(m.uscc.clone()),
-                Cell::Text(m.park.clone().unwrap_or_default()),
-                Cell::Int(i64::from(m.score.total)),
-                Cell::Fen(m.credit_line_fen),
-                Cell::Fen(m.bundle_total_fen),
-                Cell::Int(m.bundle.len() as i64),
-                Cell::Text(
-                    m.bundle
-                        .iter()
-                        .map(|b| b.number.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、"),
-                ),
-                Cell::Date(Some(m.loan_end)),
-                Cell::Date(Some(m.as_of)),
-            ]
-        })
-        .collect();
-    download(
+fn export_row(rank: usize, m: &MatchView) -> Vec<Cell> {
+    vec![
+        Cell::Int(rank as i64),
+        Cell::Text(m.name.clone().unwrap_or_default()),
+        Cell::Text(m.uscc.clone()),
+        Cell::Text(m.park.clone().unwrap_or_default()),
+        Cell::Int(i64::from(m.score.total)),
+        Cell::Fen(m.credit_line_fen),
+        Cell::Fen(m.bundle_total_fen),
+        Cell::Int(m.bundle.len() as i64),
+        Cell::Text(
+            m.bundle
+                .iter()
+                .map(|b| b.number.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+        ),
+        Cell::Date(Some(m.loan_end)),
+        Cell::Date(Some(m.as_of)),
+    ]
+}
+
+/// Every row the filters select, streamed a page of the index at a time.
+async fn export(
+    s: AppState,
+    format: Format,
+    product_id: i64,
+    query: MatchQuery,
+) -> ApiResult<Response> {
+    // (cursor of the next page, rows so far); `None` once the list is done.
+    let start = Some((None::<RankKey>, 0usize));
+    let pages = futures_util::stream::unfold(start, move |state| {
+        let (s, query) = (s.clone(), query.clone());
+        async move {
+            let (after, shown) = state?;
+            let page = {
+                let index = s.engine.read();
+                index.matches(product_id, &MatchQuery { after, ..query })
+            };
+            let Some(page) = page else {
+                return Some((Ok(Vec::new()), None));
+            };
+            let views = page.items.into_iter().map(|(_, e)| view(e)).collect();
+            let views = match with_names(&s, views).await {
+                Ok(v) => v,
+                Err(e) => return Some((Err(e), None)),
+            };
+            let rows: Vec<Vec<Cell>> = views
+                .into_iter()
+                .enumerate()
+                .map(|(i, m)| export_row(shown + i + 1, &m))
+                .collect();
+            let shown = shown + rows.len();
+            let next = page.next.map(|k| (Some(k), shown));
+            Some((Ok(rows), next))
+        }
+    });
+    stream_download(
         format,
         &format!("matches-product-{product_id}"),
         "匹配企业",
-        &COLUMNS,
-        &rows,
+        COLUMNS.to_vec(),
+        Box::pin(pages),
     )
+    .await
 }
 
 /// The full explanation of one enterprise against one product: verdict, every failed rule
