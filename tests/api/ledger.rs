@@ -45,6 +45,7 @@ e2e!(
     a_park_ledger_imports_with_its_bad_rows_named,
     broken_rows_are_named_and_the_rest_imported,
     a_filled_template_imports_and_exports_the_same,
+    trademarks_appraisals_and_qualifications_import_too,
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
@@ -497,4 +498,126 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
     app.get("/api/v1/exports/loans.xlsx", &park)
         .await
         .problem(404, "not_found");
+}
+
+/// A workbook of sheets named by kind, each with the template's headers and `rows` of
+/// (column key, value).
+fn workbook(sheets: &[(pledge_ledger::SheetKind, Vec<Vec<(&str, String)>>)]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    for (kind, rows) in sheets {
+        let columns = pledge_ledger::columns(*kind);
+        let sheet = book.add_worksheet();
+        sheet.set_name(kind.label_zh()).expect("name");
+        for (c, col) in columns.iter().enumerate() {
+            sheet.write_string(0, c as u16, col.header).expect("header");
+        }
+        for (r, row) in rows.iter().enumerate() {
+            for (key, value) in row {
+                let c = columns
+                    .iter()
+                    .position(|col| col.key == *key)
+                    .expect("a column");
+                sheet
+                    .write_string(r as u32 + 1, c as u16, value)
+                    .expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("workbook")
+}
+
+async fn trademarks_appraisals_and_qualifications_import_too(app: TestApp) {
+    use pledge_ledger::SheetKind;
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let a = app
+        .post(
+            "/api/v1/enterprises",
+            &park,
+            crate::helpers::enterprise_body(21, "xxhtz"),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let owner = crate::helpers::uscc(21);
+    let file = workbook(&[
+        (
+            SheetKind::Trademarks,
+            vec![vec![
+                ("registration_number", "12345678".into()),
+                ("nice_class", "7".into()),
+                ("name", "华锐".into()),
+                ("owner", "新乡市测试21机械有限公司".into()),
+                ("registered_on", "2018-05-14".into()),
+                ("valid_until", "2028-05-13".into()),
+            ]],
+        ),
+        (
+            SheetKind::Appraisals,
+            vec![
+                vec![
+                    ("number", "12345678/7".into()),
+                    ("amount", "300万".into()),
+                    ("appraised_on", "2026-03-01".into()),
+                    ("appraiser", "河南中原资产评估有限公司".into()),
+                ],
+                vec![
+                    ("number", "87654321/9".into()),
+                    ("amount", "100".into()),
+                    ("appraised_on", "2026-03-01".into()),
+                    ("appraiser", "河南中原资产评估有限公司".into()),
+                ],
+            ],
+        ),
+        (
+            SheetKind::Qualifications,
+            vec![vec![
+                ("uscc", owner.to_lowercase()),
+                ("kind", "专精特新中小企业".into()),
+                ("certificate_number", "ZJTX-2025-0031".into()),
+                ("valid_until", "2028年6月30日".into()),
+            ]],
+        ),
+    ]);
+    let job = import(&app, &park, "ip.xlsx", file.clone(), "").await;
+    let report = &job["report"];
+    assert_eq!(
+        rejected(report),
+        vec![("评估信息".to_owned(), 3, "not_found".to_owned())],
+        "an appraisal of an unknown trademark: {job}"
+    );
+    assert_eq!(report["counts"]["trademarks"]["inserted"], 1);
+    assert_eq!(report["counts"]["appraisals"]["inserted"], 1);
+    assert_eq!(report["counts"]["qualifications"]["updated"], 1);
+    let t = app.get("/api/v1/trademarks/12345678/7", &park).await;
+    assert_eq!(t.status, StatusCode::OK, "{}", t.body);
+    assert_eq!(t.body["owner"], owner.as_str());
+    assert_eq!(t.body["appraisals"][0]["amount_fen"], 300_000_000);
+    let e = app
+        .get(&format!("/api/v1/enterprises/{owner}"), &park)
+        .await;
+    let quals: Vec<(String, String)> = e.body["qualifications"]
+        .as_array()
+        .expect("qualifications")
+        .iter()
+        .map(|q| {
+            (
+                q["kind"].as_str().unwrap_or("").to_owned(),
+                q["valid_until"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        quals,
+        vec![
+            ("high_tech".to_owned(), "2027-12-31".to_owned()),
+            ("specialized".to_owned(), "2028-06-30".to_owned())
+        ]
+    );
+    // Again: nothing changes.
+    let before = app.audit_len().await;
+    let again = import(&app, &park, "ip.xlsx", file, "").await;
+    assert_eq!(again["report"]["total"]["inserted"], 0, "{again}");
+    assert_eq!(again["report"]["total"]["updated"], 0, "{again}");
+    assert_eq!(again["report"]["total"]["unchanged"], 3, "{again}");
+    assert_eq!(app.audit_len().await, before);
 }
