@@ -1,5 +1,6 @@
 //! Tables handed out as files: CSV (UTF-8 with BOM, which Excel and WPS open as such) or XLSX
-//! (bold header row, frozen, column widths, dates and money as real cells).
+//! (bold header row, frozen, column widths, dates and money as real cells), streamed a page of
+//! rows at a time so that no export is held whole in memory.
 
 use crate::error::{ApiError, ApiResult};
 use axum::http::header;
@@ -62,105 +63,19 @@ impl Format {
     }
 }
 
-fn csv(columns: &[Column], rows: &[Vec<Cell>]) -> ApiResult<Vec<u8>> {
+/// Records as CSV text.
+fn csv_records<'a>(records: impl Iterator<Item = Vec<String>> + 'a) -> ApiResult<Vec<u8>> {
     let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
-    let mut out = b"\xEF\xBB\xBF".to_vec();
+    let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
-        w.write_record(columns.iter().map(|c| c.0))
-            .map_err(internal)?;
-        for r in rows {
-            w.write_record(r.iter().map(Cell::text)).map_err(internal)?;
+        for r in records {
+            w.write_record(&r).map_err(internal)?;
         }
         w.flush()
             .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
     }
     Ok(out)
-}
-
-fn xlsx(sheet_name: &str, columns: &[Column], rows: &[Vec<Cell>]) -> ApiResult<Vec<u8>> {
-    use rust_xlsxwriter::{ExcelDateTime, FormatAlign, Workbook};
-    let internal = |e: rust_xlsxwriter::XlsxError| ApiError::Internal(format!("xlsx: {e}"));
-    let mut wb = Workbook::new();
-    let sheet = wb.add_worksheet();
-    sheet.set_name(sheet_name).map_err(internal)?;
-    let bold = rust_xlsxwriter::Format::new()
-        .set_bold()
-        .set_align(FormatAlign::Center)
-        .set_background_color("#DDEBF7");
-    let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-    let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
-    for (c, (h, width)) in columns.iter().enumerate() {
-        let c = c as u16;
-        sheet
-            .write_string_with_format(0, c, *h, &bold)
-            .map_err(internal)?;
-        sheet.set_column_width(c, *width).map_err(internal)?;
-    }
-    sheet.set_freeze_panes(1, 0).map_err(internal)?;
-    for (i, r) in rows.iter().enumerate() {
-        let row = (i + 1) as u32;
-        for (c, cell) in r.iter().enumerate() {
-            let c = c as u16;
-            match cell {
-                Cell::Text(s) => {
-                    sheet.write_string(row, c, s).map_err(internal)?;
-                }
-                Cell::Int(n) => {
-                    sheet.write_number(row, c, *n as f64).map_err(internal)?;
-                }
-                Cell::Fen(f) => {
-                    sheet
-                        .write_number_with_format(row, c, *f as f64 / 100.0, &money)
-                        .map_err(internal)?;
-                }
-                Cell::Wan(f) => {
-                    sheet
-                        .write_number(row, c, *f as f64 / 1_000_000.0)
-                        .map_err(internal)?;
-                }
-                Cell::Date(Some(d)) => {
-                    let x =
-                        ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
-                            .map_err(internal)?;
-                    sheet
-                        .write_datetime_with_format(row, c, &x, &date)
-                        .map_err(internal)?;
-                }
-                Cell::Date(None) => {}
-            }
-        }
-    }
-    wb.save_to_buffer().map_err(internal)
-}
-
-/// The table as a download named `stem` plus the format's extension.
-pub fn download(
-    format: Format,
-    stem: &str,
-    sheet_name: &str,
-    columns: &[Column],
-    rows: &[Vec<Cell>],
-) -> ApiResult<Response> {
-    let (bytes, mime, ext) = match format {
-        Format::Csv => (csv(columns, rows)?, "text/csv; charset=utf-8", "csv"),
-        Format::Xlsx => (
-            xlsx(sheet_name, columns, rows)?,
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-            "xlsx",
-        ),
-    };
-    Ok((
-        [
-            (header::CONTENT_TYPE, mime.to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{stem}.{ext}\""),
-            ),
-        ],
-        bytes,
-    )
-        .into_response())
 }
 
 /// Rows arriving page by page, as a streamed export reads them from the store.
@@ -181,20 +96,16 @@ pub async fn stream_download(
     let (body, mime, ext) = match format {
         Format::Csv => {
             let mut head = b"\xEF\xBB\xBF".to_vec();
-            head.extend(csv(&columns, &[])?.into_iter().skip(3));
+            head.extend(csv_records(std::iter::once(
+                columns.iter().map(|c| c.0.to_owned()).collect(),
+            ))?);
             let rows = pages.map(|page| {
                 let page = page.inspect_err(|e| tracing::error!(error = ?e, "export stopped"))?;
-                let mut out = Vec::new();
-                {
-                    let mut w = csv::Writer::from_writer(&mut out);
-                    for r in &page {
-                        w.write_record(r.iter().map(Cell::text))
-                            .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
-                    }
-                    w.flush()
-                        .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;
-                }
-                Ok::<_, ApiError>(axum::body::Bytes::from(out))
+                let text = csv_records(
+                    page.iter()
+                        .map(|r| r.iter().map(Cell::text).collect::<Vec<_>>()),
+                )?;
+                Ok::<_, ApiError>(axum::body::Bytes::from(text))
             });
             let first = futures_util::stream::once(async move {
                 Ok::<_, ApiError>(axum::body::Bytes::from(head))

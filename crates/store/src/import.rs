@@ -229,7 +229,14 @@ impl Store {
         let mut done = 0;
         for chunk in steps.chunks(CHUNK) {
             if txn.is_none() {
-                txn = Some(self.write().await?);
+                let t = self.write().await?;
+                // The tables grow faster than PostgreSQL's statistics during an import; with
+                // stale ones the planner scans whole tables for each chunk's lookups by key.
+                if t.get_database_backend() == sea_orm::DbBackend::Postgres {
+                    t.execute_unprepared("SET LOCAL enable_seqscan = off")
+                        .await?;
+                }
+                txn = Some(t);
             }
             let Some(t) = txn.as_ref() else {
                 continue;

@@ -5,7 +5,7 @@ use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::sheet::{Cell, Column, Format, download};
+use crate::sheet::{Cell, Column, Format, stream_download};
 use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -659,11 +659,14 @@ async fn export_batch(
             ]
         })
         .collect();
-    download(
+    // A batch is a list of hundreds: read whole, written out as exports are.
+    let pages = futures_util::stream::once(async move { Ok(cells) });
+    stream_download(
         format,
         &format!("whitelist-{}", batch.id),
         "白名单",
-        &COLUMNS,
-        &cells,
+        COLUMNS.to_vec(),
+        Box::pin(pages),
     )
+    .await
 }
