@@ -500,9 +500,11 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
         .problem(404, "not_found");
 }
 
-/// A workbook of sheets named by kind, each with the template's headers and `rows` of
-/// (column key, value).
-fn workbook(sheets: &[(pledge_ledger::SheetKind, Vec<Vec<(&str, String)>>)]) -> Vec<u8> {
+/// Rows of a sheet as (column key, value) pairs.
+type Rows<'a> = Vec<Vec<(&'a str, String)>>;
+
+/// A workbook of sheets named by kind, each with the template's headers and its rows.
+fn workbook(sheets: &[(pledge_ledger::SheetKind, Rows<'_>)]) -> Vec<u8> {
     let mut book = rust_xlsxwriter::Workbook::new();
     for (kind, rows) in sheets {
         let columns = pledge_ledger::columns(*kind);
