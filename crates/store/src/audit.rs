@@ -62,7 +62,7 @@ pub(crate) async fn record_many(
 ) -> Result<()> {
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
-        let chunk: Vec<audit::ActiveModel> = rows.by_ref().take(200).collect();
+        let chunk: Vec<audit::ActiveModel> = rows.by_ref().take(1000).collect();
         audit::Entity::insert_many(chunk).exec(db).await?;
     }
     Ok(())

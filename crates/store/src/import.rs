@@ -579,7 +579,10 @@ impl Store {
             .await;
             results.push(result);
         }
-        for chunk in inserts.chunks(100) {
+        // Few, large statements: each one costs a round trip (and, over TCP, may wait for an
+        // acknowledgement); 1,000 rows of patents or audit records stay well below the
+        // bind-parameter limits of SQLite (32,766) and PostgreSQL (65,535).
+        for chunk in inserts.chunks(1000) {
             patent::Entity::insert_many(chunk.to_vec())
                 .exec(txn)
                 .await?;
@@ -629,7 +632,7 @@ impl Store {
                 },
             ));
         }
-        for chunk in appraisal_rows.chunks(200) {
+        for chunk in appraisal_rows.chunks(1000) {
             appraisal::Entity::insert_many(chunk.to_vec())
                 .exec(txn)
                 .await?;
