@@ -548,7 +548,8 @@ async fn trademarks_appraisals_and_qualifications_import_too(app: TestApp) {
                 ("registration_number", "12345678".into()),
                 ("nice_class", "7".into()),
                 ("name", "华锐".into()),
-                ("owner", "新乡市测试21机械有限公司".into()),
+                // The stored name, written with full-width digits and a stray space.
+                ("owner", "新乡市测试２１机械 有限公司".into()),
                 ("registered_on", "2018-05-14".into()),
                 ("valid_until", "2028-05-13".into()),
             ]],

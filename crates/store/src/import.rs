@@ -162,10 +162,22 @@ impl Store {
                     .await?,
             );
         }
-        let names: Vec<String> = refs.names.iter().cloned().collect();
+        // Names as stored may differ from the ledger's in brackets and spaces: ask for the
+        // usual spellings; the directory compares them all by `name_key`.
+        let mut names: Vec<String> = refs
+            .names
+            .iter()
+            .flat_map(|n| {
+                let key = pledge_ledger::name_key(n);
+                let wide = key.replace('(', "（").replace(')', "）");
+                [n.trim().to_owned(), key, wide]
+            })
+            .collect();
+        names.sort();
+        names.dedup();
         for chunk in names.chunks(CHUNK) {
             let mut q = enterprise::Entity::find()
-                .filter(enterprise::Column::Name.is_in(chunk.iter().map(|n| n.trim().to_owned())));
+                .filter(enterprise::Column::Name.is_in(chunk.iter().cloned()));
             if let Some(id) = scope_id {
                 q = q.filter(enterprise::Column::ParkId.eq(id));
             }
