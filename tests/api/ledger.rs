@@ -227,6 +227,10 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
         .await
         .expect("upload");
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // Not a multipart upload: a problem, and nothing started.
+    app.post("/api/v1/imports", &park, json!({"file": "x"}))
+        .await
+        .problem(400, "multipart_required");
 }
 
 /// An enterprise row of the CSV below.

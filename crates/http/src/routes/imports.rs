@@ -166,9 +166,13 @@ async fn upload(
     State(s): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<UploadQuery>,
-    mut form: Multipart,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
     let scope = auth.write_scope()?.cloned();
+    let mut form = form.map_err(|_| ApiError::BadRequest {
+        code: "multipart_required",
+        detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
+    })?;
     let invalid = |field: &str, code: &str, message: String| {
         ApiError::Validation(vec![crate::FieldError {
             field: field.into(),
