@@ -42,11 +42,6 @@ impl Sheet {
             .unwrap_or_default()
     }
 
-    /// Whether the sheet has the column `key`.
-    pub fn has(&self, key: &str) -> bool {
-        self.layout.position(key).is_some()
-    }
-
     /// A rejection of the cell in `row`, column `key`.
     pub fn rejection(
         &self,

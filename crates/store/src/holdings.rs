@@ -3,12 +3,12 @@
 //! engine saw name exactly the enterprises and products to reload.
 
 use crate::Store;
-use crate::entities::{appraisal, audit, enterprise, park, patent, trademark, whitelist_entry};
+use crate::entities::{appraisal, audit, enterprise, patent, trademark, whitelist_entry};
 use crate::error::{Result, StoreError, corrupt};
 use crate::patents::{appraisal_from_row, patent_from_row, pledge_from};
 use crate::registry::enterprise_from_row;
 use pledge_domain::{
-    Appraisal, EntryStatus, Holding, NiceClass, ParkCode, PatentApplicationNumber, Text, Trademark,
+    Appraisal, EntryStatus, Holding, NiceClass, PatentApplicationNumber, Text, Trademark,
     TrademarkRegistrationNumber, Uscc,
 };
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -157,12 +157,7 @@ impl Store {
 
     async fn holdings_of_rows(&self, rows: Vec<enterprise::Model>) -> Result<Vec<Holding>> {
         let db = &self.db;
-        let parks: HashMap<i64, ParkCode> = park::Entity::find()
-            .all(db)
-            .await?
-            .into_iter()
-            .map(|p| Ok((p.id, corrupt(ParkCode::parse(&p.code))?)))
-            .collect::<Result<_>>()?;
+        let parks = crate::registry::park_codes(db).await?;
         let everyone = rows.len() > CHUNK;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let patents = by_owner(db, &ids, everyone, |q: Option<Vec<i64>>| {

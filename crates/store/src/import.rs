@@ -3,9 +3,12 @@
 //! import leaves whole rows only (or nothing).
 
 use crate::audit::{self, Change};
-use crate::entities::{appraisal, enterprise, park, patent};
+use crate::entities::{appraisal, enterprise, patent};
 use crate::error::{Result, StoreError, corrupt};
-use crate::patents::{Upserted, appraisals_of, check_scope, patent_columns, patent_from_row};
+use crate::patents::{
+    Upserted, appraisal_columns, appraisals_of, check_scope, patent_columns, patent_from_row,
+};
+use crate::registry::park_codes;
 use crate::{Actor, Store};
 use chrono::Utc;
 use pledge_domain::{Appraisal, DomainError, ParkCode, Uscc, Violation};
@@ -14,8 +17,8 @@ use pledge_ledger::{
     References, SheetKind, Source, merged_trademark,
 };
 use sea_orm::{
-    ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait, QueryFilter,
+    ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
+    QueryFilter,
 };
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -145,12 +148,7 @@ impl Store {
         refs: &References,
         scope: Option<&ParkCode>,
     ) -> Result<(Directory, Vec<ParkCode>)> {
-        let parks: HashMap<i64, ParkCode> = park::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .filter_map(|p| ParkCode::parse(&p.code).ok().map(|c| (p.id, c)))
-            .collect();
+        let parks = park_codes(&self.db).await?;
         let scope_id = scope.and_then(|s| parks.iter().find(|(_, c)| *c == s).map(|(i, _)| *i));
         let mut rows = Vec::new();
         let usccs: Vec<String> = refs.usccs.iter().map(|u| u.to_string()).collect();
@@ -463,12 +461,7 @@ impl Store {
         rows: &[&PatentRow],
         scope: Option<&ParkCode>,
     ) -> Result<Vec<Result<Upserted>>> {
-        let parks: HashMap<i64, ParkCode> = park::Entity::find()
-            .all(txn)
-            .await?
-            .into_iter()
-            .filter_map(|p| ParkCode::parse(&p.code).ok().map(|c| (p.id, c)))
-            .collect();
+        let parks = park_codes(txn).await?;
         let numbers: Vec<String> = rows
             .iter()
             .map(|r| r.patent.application_number.to_string())
@@ -620,16 +613,7 @@ impl Store {
         }
         let mut appraisal_rows = Vec::with_capacity(new_appraisals.len());
         for (number, id, park_id, a) in &new_appraisals {
-            appraisal_rows.push(appraisal::ActiveModel {
-                id: NotSet,
-                patent_id: Set(*id),
-                trademark_id: Set(None),
-                amount_fen: Set(a.amount.fen()),
-                appraised_on: Set(a.appraised_on),
-                valid_until: Set(a.valid_until),
-                appraiser: Set(a.appraiser.trim().to_owned()),
-                created_at: Set(now),
-            });
+            appraisal_rows.push(appraisal_columns(a, *id, None, now));
             audits.push(audit::row(
                 actor,
                 now,

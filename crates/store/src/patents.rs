@@ -145,6 +145,25 @@ pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::A
     })
 }
 
+/// The row of a new appraisal of a patent or a trademark.
+pub(crate) fn appraisal_columns(
+    a: &Appraisal,
+    patent_id: Option<i64>,
+    trademark_id: Option<i64>,
+    now: DateTime<Utc>,
+) -> appraisal::ActiveModel {
+    appraisal::ActiveModel {
+        id: NotSet,
+        patent_id: Set(patent_id),
+        trademark_id: Set(trademark_id),
+        amount_fen: Set(a.amount.fen()),
+        appraised_on: Set(a.appraised_on),
+        valid_until: Set(a.valid_until),
+        appraiser: Set(a.appraiser.trim().to_owned()),
+        created_at: Set(now),
+    }
+}
+
 /// Appraisals of the given patents, oldest first, by patent id.
 pub(crate) async fn appraisals_of(
     db: &impl ConnectionTrait,
@@ -408,14 +427,29 @@ impl Store {
             q = q.filter(patent::Column::Id.gt(a));
         }
         let rows = q.limit(limit + 1).all(&self.db).await?;
+        self.patent_page(rows, limit, &HashMap::from([(owner_id, *owner)]))
+            .await
+    }
+
+    /// Patent rows (fetched with `limit + 1`) as a page, with their appraisals.
+    async fn patent_page(
+        &self,
+        rows: Vec<patent::Model>,
+        limit: u64,
+        owners: &HashMap<i64, Uscc>,
+    ) -> Result<Page<PatentRecord>> {
         let mut appraisals = appraisals_of(&self.db, rows.iter().map(|r| r.id).collect()).await?;
         let page = page(
             rows,
             limit,
             |r| r.id,
             |r| {
+                let owner = owners
+                    .get(&r.enterprise_id)
+                    .copied()
+                    .ok_or_else(|| StoreError::corrupt("patent owner"))?;
                 let a = appraisals.remove(&r.id).unwrap_or_default();
-                patent_from_row(r, *owner, a)
+                patent_from_row(r, owner, a)
             },
         );
         Ok(Page {
@@ -457,24 +491,7 @@ impl Store {
             .into_iter()
             .map(|e| Ok((e.id, corrupt(Uscc::parse(&e.uscc))?)))
             .collect::<Result<_>>()?;
-        let mut appraisals = appraisals_of(&self.db, rows.iter().map(|r| r.id).collect()).await?;
-        let page = page(
-            rows,
-            limit,
-            |r| r.id,
-            |r| {
-                let owner = owners
-                    .get(&r.enterprise_id)
-                    .copied()
-                    .ok_or_else(|| StoreError::corrupt("patent owner"))?;
-                let a = appraisals.remove(&r.id).unwrap_or_default();
-                patent_from_row(r, owner, a)
-            },
-        );
-        Ok(Page {
-            items: page.items.into_iter().collect::<Result<Vec<_>>>()?,
-            next: page.next,
-        })
+        self.patent_page(rows, limit, &owners).await
     }
 
     /// Adds an appraisal to a patent. Appraisals are never changed; a correction is a new one.
@@ -524,18 +541,9 @@ impl Store {
             return Err(StoreError::Invalid(violations));
         }
         let now = Utc::now();
-        let row = appraisal::Entity::insert(appraisal::ActiveModel {
-            id: NotSet,
-            patent_id: Set(patent_id),
-            trademark_id: Set(trademark_id),
-            amount_fen: Set(a.amount.fen()),
-            appraised_on: Set(a.appraised_on),
-            valid_until: Set(a.valid_until),
-            appraiser: Set(a.appraiser.trim().to_owned()),
-            created_at: Set(now),
-        })
-        .exec_with_returning(txn)
-        .await?;
+        let row = appraisal::Entity::insert(appraisal_columns(&a, patent_id, trademark_id, now))
+            .exec_with_returning(txn)
+            .await?;
         let rec = AppraisalRecord {
             id: row.id,
             created_at: now,

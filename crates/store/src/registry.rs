@@ -16,6 +16,7 @@ use sea_orm::{
     QuerySelect, SqlErr,
 };
 use serde::Serialize;
+use std::collections::HashMap;
 
 /// 园区: an industrial park.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -34,6 +35,16 @@ pub struct BankRecord {
 
 /// A stored enterprise.
 pub type EnterpriseRecord = Versioned<Enterprise>;
+
+/// Every park's code, by row id.
+pub(crate) async fn park_codes(db: &impl ConnectionTrait) -> Result<HashMap<i64, ParkCode>> {
+    park::Entity::find()
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| Ok((p.id, corrupt(ParkCode::parse(&p.code))?)))
+        .collect()
+}
 
 /// Maps a unique-key violation raised by the database to `Duplicate`.
 pub(crate) fn unique(entity: &'static str, key: &str) -> impl FnOnce(sea_orm::DbErr) -> StoreError {
