@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use pledge_matching::Rng;
-use pledge_matching::synthetic::{holding, product, selective_product};
+use pledge_matching::synthetic::{DataSet, products};
 use pledge_matching::{Index, MatchQuery, evaluate};
 use std::time::{Duration, Instant};
 
@@ -51,10 +51,9 @@ fn main() {
     let p = env("PLEDGE_BENCH_PRODUCTS", 1_000);
     let seed = 42;
     let as_of = NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default();
-    let (gen_time, holdings) = time(|| (0..n).map(|i| holding(seed, i, as_of)).collect::<Vec<_>>());
+    let (gen_time, holdings) = time(|| DataSet::new(seed, n, as_of).collect::<Vec<_>>());
     let patents: usize = holdings.iter().map(|h| h.patents.len()).sum();
-    let mut products: Vec<_> = (2..=p as i64).map(|id| product(seed, id, as_of)).collect();
-    products.insert(0, selective_product(1, as_of));
+    let products = products(seed, p, as_of);
     let (build_time, mut index) =
         time(|| Index::build(as_of, holdings.iter().cloned(), products.iter().cloned()));
     println!(

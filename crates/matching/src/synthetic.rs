@@ -4,13 +4,14 @@
 //! whose rules look like real ones. Same seed, same data.
 
 use crate::{Product, Rng};
-use chrono::{Days, Months, NaiveDate};
+use chrono::{Datelike, Days, Months, NaiveDate};
 use pledge_domain::{
     Appraisal, BasisPoints, Enterprise, FinancingNeed, HighValueFacts, Holding, IndustryCode,
     LegalStatus, LoanProduct, Money, NiceClass, ParkCode, Patent, PatentApplicationNumber,
     PledgeRates, PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag,
     RiskFlagKind, SizeClass, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
+use std::collections::HashMap;
 
 const PROVINCES: [u32; 31] = [
     11, 12, 13, 14, 15, 21, 22, 23, 31, 32, 33, 34, 35, 36, 37, 41, 42, 43, 44, 45, 46, 50, 51, 52,
@@ -101,7 +102,21 @@ fn appraisal(rng: &mut Rng, as_of: NaiveDate, base_yuan: u64) -> Appraisal {
     }
 }
 
-fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<Patent> {
+/// Application serials handed out in order per filing year and kind, as the office does, so
+/// that every application number of a data set is unique.
+#[derive(Debug, Default, Clone)]
+pub struct Serials(HashMap<(i32, u64), u32>);
+
+impl Serials {
+    /// The next serial of `year` and `kind`, or `None` once its seven digits are spent.
+    fn next(&mut self, year: i32, kind: u64) -> Option<u32> {
+        let n = self.0.entry((year, kind)).or_insert(0);
+        *n += 1;
+        (*n < 10_000_000).then_some(*n)
+    }
+}
+
+fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serials: &mut Serials) -> Option<Patent> {
     let digit = match rng.below(100) {
         0..35 => 1,
         35..85 => 2,
@@ -113,12 +128,13 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
         rng.below(365 * 22)
     };
     let filing_date = day(as_of, age_days);
+    let serial = serials.next(filing_date.year(), digit);
     let number = PatentApplicationNumber::from_digits(&format!(
         "{}{digit}{:07}",
-        filing_date.format("%Y"),
-        serial % 10_000_000
+        filing_date.year(),
+        serial.unwrap_or(0)
     ))
-    .ok()?;
+    .ok();
     let term_years: u64 = if digit == 1 { 20 } else { 10 };
     let expired = age_days >= term_years * 365;
     let legal_status = if expired {
@@ -144,14 +160,17 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
     let grant_date = grant_date.map(|g| g.min(as_of));
     let pledge = match rng.below(100) {
         0..5 => Some(PledgeRegistration {
-            registration_number: format!("Y{serial}"),
+            registration_number: format!("Y{}", number.map(|n| n.to_string()).unwrap_or_default()),
             registered_on: day(as_of, 30 + rng.below(700)),
             released_on: None,
         }),
         5..10 => {
             let on = day(as_of, 400 + rng.below(1500));
             Some(PledgeRegistration {
-                registration_number: format!("Y{serial}"),
+                registration_number: format!(
+                    "Y{}",
+                    number.map(|n| n.to_string()).unwrap_or_default()
+                ),
                 registered_on: on,
                 released_on: Some(on + Days::new(365)),
             })
@@ -159,6 +178,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
         _ => None,
     };
     let co_owned = rng.chance(8);
+    let number = number.filter(|_| serial.is_some());
     let appraisals = if legal_status == LegalStatus::InForce && rng.chance(40) {
         let base = match digit {
             1 => 500_000,
@@ -170,7 +190,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
         Vec::new()
     };
     Some(Patent {
-        application_number: number,
+        application_number: number?,
         title: text("一种装置及其控制方法"),
         owner: *owner,
         co_owners: if co_owned {
@@ -201,8 +221,48 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate, serial: u64) -> Option<
     })
 }
 
-/// The enterprise number `i` with everything it holds.
-pub fn holding(seed: u64, i: usize, as_of: NaiveDate) -> Holding {
+/// The enterprises `0..n` of a data set, in order, with everything they hold; application
+/// numbers are unique across the set.
+#[derive(Debug, Clone)]
+pub struct DataSet {
+    seed: u64,
+    as_of: NaiveDate,
+    serials: Serials,
+    next: usize,
+    end: usize,
+}
+
+impl DataSet {
+    /// The `n` enterprises of `seed` as of a day.
+    pub fn new(seed: u64, n: usize, as_of: NaiveDate) -> Self {
+        Self {
+            seed,
+            as_of,
+            serials: Serials::default(),
+            next: 0,
+            end: n,
+        }
+    }
+}
+
+impl Iterator for DataSet {
+    type Item = Holding;
+
+    fn next(&mut self) -> Option<Holding> {
+        (self.next < self.end).then(|| {
+            self.next += 1;
+            holding(self.seed, self.next - 1, self.as_of, &mut self.serials)
+        })
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = self.end - self.next;
+        (left, Some(left))
+    }
+}
+
+/// The enterprise number `i` with everything it holds, numbering its patents from `serials`.
+pub fn holding(seed: u64, i: usize, as_of: NaiveDate, serials: &mut Serials) -> Holding {
     let mut rng = Rng(seed ^ (i as u64).wrapping_mul(0x1000_0000_01B3));
     let region = region(&mut rng);
     let u = uscc(&mut rng, &region, i);
@@ -263,7 +323,7 @@ pub fn holding(seed: u64, i: usize, as_of: NaiveDate) -> Holding {
         _ => 21 + rng.below(80),
     };
     let patents = (0..count)
-        .filter_map(|j| patent(&mut rng, &u, as_of, (i as u64) * 128 + j))
+        .filter_map(|_| patent(&mut rng, &u, as_of, serials))
         .collect();
     let trademarks = if rng.chance(20) {
         (0..1 + rng.below(3))
@@ -299,6 +359,30 @@ pub fn holding(seed: u64, i: usize, as_of: NaiveDate) -> Holding {
         patents,
         trademarks,
     }
+}
+
+/// Every park a data set's enterprises may belong to: one per city, coded `p` and the
+/// city's four digits, with the city's region code.
+pub fn parks() -> Vec<(ParkCode, RegionCode)> {
+    PROVINCES
+        .iter()
+        .flat_map(|p| (1..=17).map(move |c| format!("{p:02}{c:02}")))
+        .filter_map(|city| {
+            Some((
+                ParkCode::parse(&format!("p{city}")).ok()?,
+                RegionCode::parse(&format!("{city}00")).ok()?,
+            ))
+        })
+        .collect()
+}
+
+/// The `n` products of a data set: the selective [`selective_product`] first (id 1), then
+/// [`product`]s with ids from 2.
+pub fn products(seed: u64, n: usize, as_of: NaiveDate) -> Vec<Product> {
+    let mut out = vec![selective_product(1, as_of)];
+    out.extend((2..=n as i64).map(|id| product(seed, id, as_of)));
+    out.truncate(n);
+    out
 }
 
 /// A city's 知惠贷: Xinxiang (4107), manufacturers (C), high-tech or 专精特新.
@@ -402,5 +486,84 @@ pub fn product(seed: u64, id: i64, as_of: NaiveDate) -> Product {
             valid_from: day(as_of, 100),
             valid_until: Some(as_of + Days::new(300)),
         },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashSet;
+
+    fn as_of() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 27).unwrap_or_default()
+    }
+
+    #[test]
+    fn a_data_set_passes_the_checks_real_data_gets() {
+        let today = as_of();
+        let mut numbers = HashSet::new();
+        let mut usccs = HashSet::new();
+        let mut trademarks = HashSet::new();
+        let (mut patents, mut listed, mut flagged) = (0, 0, 0);
+        for h in DataSet::new(9, 3000, today) {
+            let e = &h.enterprise;
+            assert!(e.violations(today).is_empty(), "{:?}", e.violations(today));
+            assert_eq!(Uscc::parse(&e.uscc.to_string()).ok(), Some(e.uscc));
+            assert!(usccs.insert(e.uscc), "USCC {} twice", e.uscc);
+            listed += usize::from(h.listed);
+            flagged += usize::from(!e.risk_flags.is_empty());
+            for p in &h.patents {
+                assert!(p.violations(today).is_empty(), "{:?}", p.violations(today));
+                let text = p.application_number.to_string();
+                assert_eq!(
+                    PatentApplicationNumber::parse(&text).ok(),
+                    Some(p.application_number)
+                );
+                assert!(numbers.insert(p.application_number), "{text} twice");
+                for a in &p.appraisals {
+                    assert!(a.violations(today).is_empty());
+                }
+                patents += 1;
+            }
+            for t in &h.trademarks {
+                assert!(t.violations(today).is_empty(), "{:?}", t.violations(today));
+                assert!(trademarks.insert((t.registration_number, t.nice_class)));
+            }
+        }
+        // About five patents each, a quarter listed, a few per cent flagged.
+        assert!((3.5..6.5).contains(&(patents as f64 / 3000.0)), "{patents}");
+        assert!((600..900).contains(&listed), "{listed}");
+        assert!((100..900).contains(&flagged), "{flagged}");
+    }
+
+    #[test]
+    fn the_same_seed_gives_the_same_data() {
+        let a: Vec<_> = DataSet::new(5, 200, as_of()).collect();
+        let b: Vec<_> = DataSet::new(5, 200, as_of()).collect();
+        let c: Vec<_> = DataSet::new(6, 200, as_of()).collect();
+        assert_eq!(format!("{a:?}"), format!("{b:?}"));
+        assert_ne!(format!("{a:?}"), format!("{c:?}"));
+    }
+
+    #[test]
+    fn every_enterprise_belongs_to_a_listed_park() {
+        let parks: HashSet<ParkCode> = parks().into_iter().map(|(code, _)| code).collect();
+        assert!(parks.len() > 500);
+        for h in DataSet::new(2, 2000, as_of()) {
+            assert!(parks.contains(&h.enterprise.park), "{}", h.enterprise.park);
+        }
+    }
+
+    #[test]
+    fn products_pass_the_checks_a_saved_product_gets() {
+        for id in 1..300 {
+            let p = product(3, id, as_of());
+            assert!(
+                p.rules.violations().is_empty(),
+                "{:?}",
+                p.rules.violations()
+            );
+        }
+        assert!(selective_product(1, as_of()).rules.violations().is_empty());
     }
 }

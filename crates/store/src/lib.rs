@@ -3,6 +3,7 @@
 //! The same code runs on SQLite (embedded default) and PostgreSQL.
 
 mod audit;
+mod bulk;
 mod connect;
 pub mod entities;
 mod error;
@@ -19,6 +20,7 @@ mod trademarks;
 mod whitelist;
 
 pub use audit::{AuditFilter, AuditRecord};
+pub use bulk::{BulkCounts, BulkLoad};
 pub use connect::Store;
 pub use error::StoreError;
 pub use holdings::Changes;

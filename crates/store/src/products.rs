@@ -43,7 +43,7 @@ fn record(r: loan_product::Model, bank: BankCode) -> Result<ProductRecord> {
     })
 }
 
-fn checked(rules: &LoanProduct) -> Result<serde_json::Value> {
+pub(crate) fn checked(rules: &LoanProduct) -> Result<serde_json::Value> {
     let v = rules.violations();
     if !v.is_empty() {
         return Err(StoreError::Invalid(v));

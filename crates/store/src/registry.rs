@@ -130,7 +130,7 @@ fn to_json<T: Serialize>(v: &T) -> Result<serde_json::Value> {
 }
 
 /// The columns of an enterprise, without id, version and timestamps.
-fn enterprise_columns(e: &Enterprise, park_id: i64) -> Result<enterprise::ActiveModel> {
+pub(crate) fn enterprise_columns(e: &Enterprise, park_id: i64) -> Result<enterprise::ActiveModel> {
     Ok(enterprise::ActiveModel {
         id: NotSet,
         uscc: Set(e.uscc.to_string()),

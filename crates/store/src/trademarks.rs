@@ -60,7 +60,7 @@ async fn from_row(
     })
 }
 
-fn columns(t: &Trademark, enterprise_id: i64) -> trademark::ActiveModel {
+pub(crate) fn columns(t: &Trademark, enterprise_id: i64) -> trademark::ActiveModel {
     trademark::ActiveModel {
         id: NotSet,
         registration_number: Set(i64::from(t.registration_number.get())),
