@@ -1,6 +1,7 @@
 //! `pledge`: the one binary. Serves the API, migrates the database, loads the demo data set,
 //! imports ledgers, writes templates and manages access tokens.
 
+mod bench;
 mod demo;
 mod generate;
 mod import;
@@ -126,10 +127,44 @@ enum Command {
         #[arg(long)]
         out: Option<std::path::PathBuf>,
     },
+    /// Measure the matching engine on the data set in the database, beside the reference
+    /// evaluator and (on PostgreSQL) the rules as SQL; or chart several runs.
+    Bench {
+        #[command(subcommand)]
+        command: BenchCommand,
+    },
     /// Create or revoke access tokens.
     Token {
         #[command(subcommand)]
         command: TokenCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum BenchCommand {
+    /// Run every workload and print a Markdown table of medians, p99s and ratios.
+    Run {
+        /// Samples of each engine workload.
+        #[arg(long, default_value_t = 300)]
+        samples: usize,
+        /// Samples of each reference-evaluator and SQL workload (each one is slow).
+        #[arg(long, default_value_t = 5)]
+        baseline_samples: usize,
+        /// The day to match as of (YYYY-MM-DD); default today. Use the day given to `gen`.
+        #[arg(long)]
+        as_of: Option<chrono::NaiveDate>,
+        /// Also write the figures as JSON here, for `pledge bench chart`.
+        #[arg(long)]
+        json: Option<std::path::PathBuf>,
+    },
+    /// Draw median query time against data size from the JSON of several runs, as SVG.
+    Chart {
+        /// Where to write the SVG.
+        #[arg(long)]
+        out: std::path::PathBuf,
+        /// The JSON files of runs on data sets of different sizes.
+        #[arg(required = true)]
+        runs: Vec<std::path::PathBuf>,
     },
 }
 
@@ -315,6 +350,47 @@ async fn main() -> Result<()> {
                 "{} enterprises ({} listed), {} patents, {} trademarks, {} appraisals",
                 c.enterprises, c.listed, c.patents, c.trademarks, c.appraisals
             );
+        }
+        Command::Bench {
+            command:
+                BenchCommand::Run {
+                    samples,
+                    baseline_samples,
+                    as_of,
+                    json,
+                },
+        } => {
+            let store = open(&cli).await?;
+            let report = bench::run(
+                &store,
+                bench::Options {
+                    samples: (*samples).max(1),
+                    baseline_samples: *baseline_samples,
+                    as_of: as_of.unwrap_or_else(pledge_http::today),
+                },
+            )
+            .await?;
+            if let Some(path) = json {
+                std::fs::write(path, serde_json::to_vec_pretty(&report)?)
+                    .with_context(|| format!("writing {}", path.display()))?;
+            }
+            print!("{}", bench::markdown(&report));
+        }
+        Command::Bench {
+            command: BenchCommand::Chart { out, runs },
+        } => {
+            let runs = runs
+                .iter()
+                .map(|p| {
+                    let bytes =
+                        std::fs::read(p).with_context(|| format!("reading {}", p.display()))?;
+                    serde_json::from_slice(&bytes)
+                        .with_context(|| format!("{} is not a run's JSON", p.display()))
+                })
+                .collect::<Result<Vec<bench::Report>>>()?;
+            std::fs::write(out, bench::draw(&runs)?)
+                .with_context(|| format!("writing {}", out.display()))?;
+            println!("{}", out.display());
         }
         Command::Rescreen { as_of } => {
             let store = open(&cli).await?;
