@@ -322,3 +322,118 @@ async fn gen_on_sqlite() {
 async fn gen_on_postgres() {
     generated_data_reads_back_as_generated(Backend::Postgres).await;
 }
+
+/// `pledge bench run` with few samples on the database at `url`: its stdout and its JSON.
+fn bench_run(url: &str) -> (String, serde_json::Value) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let json = dir.path().join("run.json");
+    let (ok, out, err) = pledge(
+        url,
+        &[
+            "bench",
+            "run",
+            "--samples",
+            "3",
+            "--baseline-samples",
+            "1",
+            "--as-of",
+            "2026-11-27",
+            "--json",
+            &json.display().to_string(),
+        ],
+    );
+    assert!(ok, "{err}");
+    let report = serde_json::from_slice(&std::fs::read(&json).expect("the JSON")).expect("JSON");
+    (out, report)
+}
+
+/// `pledge bench run` measures every workload on a generated data set, and `pledge bench
+/// chart` draws runs of two sizes.
+#[tokio::test]
+async fn bench_runs_and_charts_on_sqlite() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let mut runs = Vec::new();
+    for n in [120, 360] {
+        let db = dir.path().join(format!("{n}.db"));
+        let url = format!("sqlite://{}", db.display());
+        let (ok, _, err) = pledge(
+            &url,
+            &[
+                "gen",
+                "--enterprises",
+                &n.to_string(),
+                "--products",
+                "20",
+                "--as-of",
+                "2026-11-27",
+                "--out",
+                &db.display().to_string(),
+            ],
+        );
+        assert!(ok, "{err}");
+        let (out, report) = bench_run(&url);
+        assert!(out.contains("| selective product, top 50 |"), "{out}");
+        let json = dir.path().join(format!("{n}.json"));
+        std::fs::write(&json, report.to_string()).expect("the JSON written");
+        assert_eq!(report["enterprises"], n);
+        assert_eq!(report["products"], 20);
+        let workloads = report["workloads"].as_array().expect("workloads");
+        assert_eq!(workloads.len(), 7, "{workloads:?}");
+        for w in workloads {
+            assert!(w["engine"]["median_us"].as_f64().expect("a median") > 0.0);
+        }
+        // The reference evaluator ran beside the engine; SQL only on PostgreSQL.
+        assert!(workloads[0]["reference"]["median_us"].as_f64().is_some());
+        assert!(workloads[0]["sql"].is_null());
+        runs.push(json.display().to_string());
+    }
+    let svg = dir.path().join("chart.svg");
+    let mut args = vec!["bench", "chart", "--out"];
+    let svg_path = svg.display().to_string();
+    args.push(&svg_path);
+    args.extend(runs.iter().map(String::as_str));
+    let (ok, _, err) = pledge("sqlite://unused.db", &args);
+    assert!(ok, "{err}");
+    let drawn = std::fs::read_to_string(&svg).expect("the chart");
+    assert!(drawn.starts_with("<svg"));
+    assert_eq!(drawn.matches("<polyline").count(), 5, "{drawn}");
+    let (ok, _, err) = pledge(
+        "sqlite://unused.db",
+        &["bench", "chart", "--out", &svg_path, &runs[0]],
+    );
+    assert!(!ok && err.contains("at least two sizes"), "{err}");
+}
+
+/// On PostgreSQL the product rules also run as SQL, and its top 50 is compared with the
+/// engine's.
+#[tokio::test]
+async fn bench_runs_the_sql_baseline_on_postgres() {
+    let Some(db) = TestDatabase::create(Backend::Postgres).await else {
+        return;
+    };
+    let (ok, _, err) = pledge(
+        &db.url,
+        &[
+            "gen",
+            "--enterprises",
+            "3000",
+            "--products",
+            "10",
+            "--as-of",
+            "2026-11-27",
+        ],
+    );
+    assert!(ok, "{err}");
+    let (out, report) = bench_run(&db.url);
+    assert_eq!(report["backend"], "PostgreSQL");
+    let workloads = report["workloads"].as_array().expect("workloads");
+    for w in &workloads[..3] {
+        assert!(
+            w["sql"]["median_us"].as_f64().expect("SQL timed") > 0.0,
+            "{w}"
+        );
+    }
+    // Both sides list the same enterprises, in number at least.
+    let agreement = report["sql_agreement"].as_array().expect("an agreement");
+    assert_eq!(agreement[0], agreement[1], "{out}");
+}

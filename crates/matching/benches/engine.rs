@@ -5,7 +5,7 @@
 
 use chrono::NaiveDate;
 use pledge_matching::Rng;
-use pledge_matching::synthetic::{DataSet, products};
+use pledge_matching::synthetic::{DataSet, products, with_first_patent_flipped};
 use pledge_matching::{Index, MatchQuery, evaluate};
 use std::time::{Duration, Instant};
 
@@ -153,14 +153,7 @@ fn main() {
 
     let changes: Vec<Duration> = (0..500)
         .map(|_| {
-            let mut h = holdings[rng.below(n as u64) as usize].clone();
-            if let Some(p) = h.patents.first_mut() {
-                p.legal_status = if p.legal_status == pledge_domain::LegalStatus::InForce {
-                    pledge_domain::LegalStatus::LapsedUnpaidFee
-                } else {
-                    pledge_domain::LegalStatus::InForce
-                };
-            }
+            let h = with_first_patent_flipped(&holdings[rng.below(n as u64) as usize]);
             time(|| index.upsert_enterprise(&h)).0
         })
         .collect();

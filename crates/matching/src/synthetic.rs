@@ -385,6 +385,20 @@ pub fn products(seed: u64, n: usize, as_of: NaiveDate) -> Vec<Product> {
     out
 }
 
+/// The benchmarks' change: the holding with its first patent's status flipped between in
+/// force and lapsed for unpaid fees.
+pub fn with_first_patent_flipped(h: &Holding) -> Holding {
+    let mut h = h.clone();
+    if let Some(p) = h.patents.first_mut() {
+        p.legal_status = if p.legal_status == LegalStatus::InForce {
+            LegalStatus::LapsedUnpaidFee
+        } else {
+            LegalStatus::InForce
+        };
+    }
+    h
+}
+
 /// A city's 知惠贷: Xinxiang (4107), manufacturers (C), high-tech or 专精特新.
 pub fn selective_product(id: i64, as_of: NaiveDate) -> Product {
     Product {

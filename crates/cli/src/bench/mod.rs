@@ -10,7 +10,8 @@ pub use chart::draw;
 
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
-use pledge_domain::{Holding, LegalStatus, ProductStatus};
+use pledge_domain::{Holding, ProductStatus};
+use pledge_matching::synthetic::with_first_patent_flipped;
 use pledge_matching::{Index, MatchQuery, Product, Rng, SortBy, evaluate};
 use pledge_store::Store;
 use sea_orm::{ConnectionTrait, DbBackend, Statement};
@@ -313,7 +314,13 @@ pub async fn run(store: &Store, o: Options) -> Result<Report> {
     let reference: Vec<Duration> = (0..o.baseline_samples * 10)
         .map(|_| {
             let h = &holdings[pick(&mut picks, n)];
-            time(|| products.iter().map(|p| evaluate(h, p, as_of)).count()).0
+            time(|| {
+                products
+                    .iter()
+                    .map(|p| evaluate(h, p, as_of))
+                    .collect::<Vec<_>>()
+            })
+            .0
         })
         .collect();
     add(
@@ -327,14 +334,7 @@ pub async fn run(store: &Store, o: Options) -> Result<Report> {
     let mut change = Vec::new();
     let mut reference = Vec::new();
     for i in 0..o.samples {
-        let mut h = holdings[pick(&mut picks, n)].clone();
-        if let Some(p) = h.patents.first_mut() {
-            p.legal_status = if p.legal_status == LegalStatus::InForce {
-                LegalStatus::LapsedUnpaidFee
-            } else {
-                LegalStatus::InForce
-            };
-        }
+        let h = with_first_patent_flipped(&holdings[pick(&mut picks, n)]);
         change.push(time(|| index.upsert_enterprise(&h)).0);
         if i < o.baseline_samples * 10 {
             let before = &holdings

@@ -15,14 +15,22 @@ fn list(xs: impl IntoIterator<Item = String>) -> String {
     xs.into_iter().collect::<Vec<_>>().join(", ")
 }
 
-/// `expr` starts with one of `prefixes` (true when there are none).
+/// `expr` starts with one of `prefixes` (true when there are none), written as a range so
+/// that a plain B-tree index serves it whatever the collation.
 fn any_prefix(expr: &str, prefixes: &[String]) -> String {
     if prefixes.is_empty() {
         return "TRUE".into();
     }
     let ors: Vec<String> = prefixes
         .iter()
-        .map(|p| format!("{expr} LIKE {}", quoted(&format!("{p}%"))))
+        .map(|p| {
+            let mut next: Vec<char> = p.chars().collect();
+            if let Some(last) = next.last_mut() {
+                *last = char::from_u32(*last as u32 + 1).unwrap_or(*last);
+            }
+            let next: String = next.into_iter().collect();
+            format!("({expr} >= {} AND {expr} < {})", quoted(p), quoted(&next))
+        })
         .collect();
     format!("({})", ors.join(" OR "))
 }
@@ -52,7 +60,7 @@ pub fn top_by_credit_line(
     ];
     if let Some(park) = park {
         filters.push(format!(
-            "e.park_id = (SELECT id FROM parks WHERE code = {})",
+            "e.park_id IN (SELECT id FROM parks WHERE code = {})",
             quoted(park.as_str())
         ));
     }
