@@ -19,6 +19,10 @@ use std::time::{Duration, Instant};
 use zen_engine::model::GraphContent;
 use zen_engine::{Decision, Variable};
 
+/// The allocator the `pledge` binary uses, for both sides alike.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn env(name: &str, default: usize) -> usize {
     std::env::var(name)
         .ok()

@@ -13,6 +13,12 @@ use pledge_store::{Actor, Role, Store};
 use std::net::SocketAddr;
 use std::time::Duration;
 
+/// The index and the holdings it is built from are millions of small allocations made and
+/// freed in bursts (loading, match pages, explanations); mimalloc keeps them fast where the
+/// system allocator fragments.
+#[global_allocator]
+static GLOBAL: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Debug, Parser)]
 #[command(
     name = "pledge",
