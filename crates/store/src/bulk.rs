@@ -5,11 +5,11 @@
 //! moved past them at the end. Each transaction writes its own audit record.
 
 use crate::audit::{self, Change};
-use crate::entities::{bank, loan_product, park, whitelist_batch, whitelist_entry};
+use crate::entities::{bank, loan_product, whitelist_batch, whitelist_entry};
 use crate::error::{Result, StoreError};
 use crate::patents::{appraisal_columns, patent_columns};
 use crate::products::checked;
-use crate::registry::enterprise_columns;
+use crate::registry::{enterprise_columns, park_columns};
 use crate::{Actor, BankRecord, ParkRecord, Store};
 use chrono::{Days, Utc};
 use pledge_domain::{
@@ -76,6 +76,18 @@ impl BulkLoad {
     }
 }
 
+/// Gives a new row its id, version 1 and both timestamps.
+macro_rules! stamp {
+    ($row:expr, $id:expr, $now:expr) => {{
+        let mut row = $row;
+        row.id = Set($id);
+        row.version = Set(1);
+        row.created_at = Set($now);
+        row.updated_at = Set($now);
+        row
+    }};
+}
+
 async fn insert_all<A>(txn: &DatabaseTransaction, rows: Vec<A>) -> Result<()>
 where
     A: ActiveModelTrait + Send,
@@ -127,15 +139,7 @@ impl Store {
         let mut rows = Vec::new();
         for (id, p) in (1..).zip(parks) {
             park_ids.insert(p.code.clone(), id);
-            rows.push(park::ActiveModel {
-                id: Set(id),
-                code: Set(p.code.to_string()),
-                name: Set(p.name.to_string()),
-                region: Set(p.region.as_str().into()),
-                version: Set(1),
-                created_at: Set(now),
-                updated_at: Set(now),
-            });
+            rows.push(park_columns(p, Set(id), now));
         }
         insert_all(&txn, rows).await?;
         let bank_count = banks.len();
@@ -236,32 +240,21 @@ impl Store {
                 .ok_or_else(|| StoreError::corrupt(format!("park {} was not loaded", e.park)))?;
             load.enterprise += 1;
             let id = load.enterprise;
-            let mut row = enterprise_columns(e, park_id)?;
-            row.id = Set(id);
-            row.version = Set(1);
-            row.created_at = Set(now);
-            row.updated_at = Set(now);
-            enterprises.push(row);
+            enterprises.push(stamp!(enterprise_columns(e, park_id)?, id, now));
             for p in &h.patents {
                 load.patent += 1;
-                let mut row = patent_columns(p, id)?;
-                row.id = Set(load.patent);
-                row.version = Set(1);
-                row.created_at = Set(now);
-                row.updated_at = Set(now);
-                patents.push(row);
+                patents.push(stamp!(patent_columns(p, id)?, load.patent, now));
                 for a in &p.appraisals {
                     appraise(a, Some(load.patent), None, &mut load.appraisal);
                 }
             }
             for t in &h.trademarks {
                 load.trademark += 1;
-                let mut row = crate::trademarks::columns(t, id);
-                row.id = Set(load.trademark);
-                row.version = Set(1);
-                row.created_at = Set(now);
-                row.updated_at = Set(now);
-                trademarks.push(row);
+                trademarks.push(stamp!(
+                    crate::trademarks::columns(t, id),
+                    load.trademark,
+                    now
+                ));
                 for a in &t.appraisals {
                     appraise(a, None, Some(load.trademark), &mut load.appraisal);
                 }

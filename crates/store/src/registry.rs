@@ -156,23 +156,32 @@ pub(crate) fn enterprise_columns(e: &Enterprise, park_id: i64) -> Result<enterpr
     })
 }
 
+/// The row of a park, with id `id` (`NotSet`: the database's next), stamped `now`.
+pub(crate) fn park_columns(
+    p: &ParkRecord,
+    id: sea_orm::ActiveValue<i64>,
+    now: chrono::DateTime<Utc>,
+) -> park::ActiveModel {
+    park::ActiveModel {
+        id,
+        code: Set(p.code.to_string()),
+        name: Set(p.name.to_string()),
+        region: Set(p.region.as_str().into()),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
 impl Store {
     /// Creates a park.
     pub async fn create_park(&self, actor: &Actor, p: ParkRecord) -> Result<Versioned<ParkRecord>> {
         let txn = self.write().await?;
         let now = Utc::now();
-        let row = park::Entity::insert(park::ActiveModel {
-            id: NotSet,
-            code: Set(p.code.to_string()),
-            name: Set(p.name.to_string()),
-            region: Set(p.region.as_str().into()),
-            version: Set(1),
-            created_at: Set(now),
-            updated_at: Set(now),
-        })
-        .exec_with_returning(&txn)
-        .await
-        .map_err(unique("park", p.code.as_str()))?;
+        let row = park::Entity::insert(park_columns(&p, NotSet, now))
+            .exec_with_returning(&txn)
+            .await
+            .map_err(unique("park", p.code.as_str()))?;
         let rec = park_from_row(row)?;
         audit::record(
             &txn,
