@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261127_000001_registry;
 mod m20261127_000002_whitelist;
 mod m20261127_000003_products;
+mod m20261201_000004_commit_order;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000001_registry::Migration),
             Box::new(m20261127_000002_whitelist::Migration),
             Box::new(m20261127_000003_products::Migration),
+            Box::new(m20261201_000004_commit_order::Migration),
         ]
     }
 }

@@ -105,7 +105,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     }));
     let (_, admin) = store
         .create_token(
-            &Actor::cli(
+            &Actor::cli_on(
                 "test",
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
             ),

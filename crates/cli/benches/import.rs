@@ -24,7 +24,7 @@ async fn import(store: &Store, name: &str, text: String, mode: ImportMode) -> (f
         mode,
         dry_run: false,
     };
-    let actor = Actor::cli("bench", pledge_http::today());
+    let actor = Actor::cli("bench", chrono::Utc::now());
     let imported = run(store, &actor, None, request, &|_, _| {})
         .await
         .unwrap_or_else(|e| panic!("{}", e.problem().detail));
@@ -51,7 +51,7 @@ async fn main() {
         .await
         .unwrap_or_else(|e| panic!("{e}"));
     store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    let actor = Actor::cli("bench", pledge_http::today());
+    let actor = Actor::cli("bench", chrono::Utc::now());
     let park = pledge_domain::ParkCode::parse("hqkfq").unwrap_or_else(|e| panic!("{e}"));
     if store.park(&park).await.ok().flatten().is_none() {
         store

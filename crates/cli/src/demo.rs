@@ -369,7 +369,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
 
 /// Loads the demo data set into `store`, adding only what is not there yet.
 pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
-    let actor = Actor::cli("demo", today);
+    let actor = Actor::cli_on("demo", today);
     let mut report = Report::default();
     for (code, name, region) in PARKS {
         let code = ParkCode::parse(code)?;
@@ -585,7 +585,7 @@ async fn publish_products(store: &Store, today: NaiveDate) -> Result<usize> {
             false,
         ),
     ];
-    let officer = Actor::cli("demo-bank", today);
+    let officer = Actor::cli_on("demo-bank", today);
     let mut count = 0;
     for (bank, rules, publish) in products {
         let p = store
@@ -619,11 +619,11 @@ async fn publish_first_batch(store: &Store, today: NaiveDate) -> Result<usize> {
     }
     let park_official = Actor {
         holder: "园区经办人".into(),
-        ..Actor::cli("demo-park", today)
+        ..Actor::cli_on("demo-park", today)
     };
     let reviewer = Actor {
         holder: "市知识产权局审核员".into(),
-        ..Actor::cli("demo-office", today)
+        ..Actor::cli_on("demo-office", today)
     };
     let name = Text::parse(
         &format!("{}年第一批知识产权金融普惠企业白名单", today.year()),

@@ -41,7 +41,7 @@ pub fn banks(products: usize) -> Result<Vec<BankRecord>> {
 /// Generates the data set into `store`, which must be empty.
 pub async fn run(store: &Store, o: Options) -> Result<BulkCounts> {
     let started = Instant::now();
-    let actor = Actor::cli("gen", o.as_of);
+    let actor = Actor::cli_on("gen", o.as_of);
     let parks: Vec<ParkRecord> = parks()
         .into_iter()
         .map(|(code, region)| {

@@ -56,7 +56,7 @@ pub async fn run(store: &Store, o: Options<'_>) -> Result<i32> {
             eprintln!("{done}/{total} rows");
         }
     };
-    let actor = Actor::cli("import", pledge_http::today());
+    let actor = Actor::cli("import", chrono::Utc::now());
     let imported = match run_import(store, &actor, scope.as_ref(), request, &progress).await {
         Ok(i) => i,
         Err(e) => {

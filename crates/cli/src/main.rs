@@ -261,7 +261,7 @@ async fn main() -> Result<()> {
                 tracing::info!(?report, "demo data loaded");
                 let (_, token) = store
                     .create_token(
-                        &Actor::cli("demo", pledge_http::today()),
+                        &Actor::cli("demo", chrono::Utc::now()),
                         "demo admin",
                         Role::Admin,
                         None,
@@ -402,7 +402,7 @@ async fn main() -> Result<()> {
             let store = open(&cli).await?;
             let as_of = as_of.unwrap_or_else(pledge_http::today);
             let r = store
-                .rescreen(&Actor::cli("rescreen", pledge_http::today()), as_of)
+                .rescreen(&Actor::cli("rescreen", chrono::Utc::now()), as_of)
                 .await?;
             println!(
                 "as of {as_of}: checked {} published entries, suspended {}, expired {}, closed {} batches",
@@ -429,7 +429,7 @@ async fn main() -> Result<()> {
                     let bank = bank.as_deref().map(BankCode::parse).transpose()?;
                     let (rec, token) = match store
                         .create_token(
-                            &Actor::cli("token", pledge_http::today()),
+                            &Actor::cli("token", chrono::Utc::now()),
                             name,
                             role,
                             park.as_ref(),
@@ -456,7 +456,7 @@ async fn main() -> Result<()> {
                 }
                 TokenCommand::Revoke { id } => {
                     let rec = store
-                        .revoke_token(&Actor::cli("token", pledge_http::today()), *id)
+                        .revoke_token(&Actor::cli("token", chrono::Utc::now()), *id)
                         .await?;
                     println!("revoked token {} ({})", rec.id, rec.name);
                 }

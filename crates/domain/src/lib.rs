@@ -52,6 +52,7 @@ mod patent;
 mod patent_number;
 mod product;
 mod region;
+pub mod statement;
 mod text;
 mod trademark;
 mod uscc;
@@ -72,6 +73,7 @@ pub use patent::{
 pub use patent_number::{PatentApplicationNumber, PatentKind, PublicationNumber};
 pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus};
 pub use region::RegionCode;
+pub use statement::name_key;
 pub use text::{Text, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};
 pub use uscc::Uscc;

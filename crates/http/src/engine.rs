@@ -5,7 +5,7 @@
 
 use pledge_domain::ProductStatus;
 use pledge_matching::{Index, Product};
-use pledge_store::{ProductRecord, Store, StoreError};
+use pledge_store::{FeedPosition, ProductRecord, Store, StoreError};
 use std::sync::{Arc, RwLock, RwLockReadGuard};
 use tokio::sync::Mutex;
 
@@ -16,7 +16,7 @@ const ROUND: u64 = 5_000;
 #[derive(Debug, Clone)]
 pub struct Engine {
     index: Arc<RwLock<Index>>,
-    applied: Arc<Mutex<i64>>,
+    applied: Arc<Mutex<FeedPosition>>,
 }
 
 fn engine_product(p: ProductRecord) -> Option<Product> {
@@ -27,7 +27,10 @@ fn engine_product(p: ProductRecord) -> Option<Product> {
     })
 }
 
-async fn build(store: &Store, as_of: chrono::NaiveDate) -> Result<(Index, i64), StoreError> {
+async fn build(
+    store: &Store,
+    as_of: chrono::NaiveDate,
+) -> Result<(Index, FeedPosition), StoreError> {
     // Read the position first: what commits while loading is applied again, harmlessly.
     let last = store.last_change().await?;
     let holdings = store.all_holdings().await?;

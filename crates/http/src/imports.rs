@@ -147,7 +147,13 @@ pub async fn run(
         ));
     }
     let refs = pledge_ledger::references(&sheets);
-    let (mut directory, parks) = store.directory(&refs, scope).await?;
+    let usccs: Vec<_> = refs.usccs.iter().copied().collect();
+    let names: Vec<_> = refs.names.iter().cloned().collect();
+    let (known, parks) = store.referenced_enterprises(&usccs, &names, scope).await?;
+    let mut directory = pledge_ledger::Directory::default();
+    for (uscc, name, park) in known {
+        directory.insert(pledge_ledger::Known { uscc, name, park });
+    }
     let ctx = Context {
         scope: scope.cloned(),
         parks,
@@ -155,7 +161,14 @@ pub async fn run(
     };
     let parsed = pledge_ledger::parse(&sheets, &ctx, &mut directory);
     let outcome = store
-        .import(actor, &parsed, req.mode, req.dry_run, scope, progress)
+        .import(
+            actor,
+            &parsed.statements,
+            req.mode,
+            req.dry_run,
+            scope,
+            progress,
+        )
         .await?;
     let mut rejections = parsed.rejections.clone();
     for r in &outcome.rejections {

@@ -113,6 +113,11 @@ impl Default for HttpConfig {
     }
 }
 
+/// The instant of a request, read once at the edge.
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
 /// The calendar date in China (UTC+8), which business dates such as "as of" default to.
 pub fn today() -> chrono::NaiveDate {
     (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()

@@ -5,7 +5,7 @@
 use crate::Cell;
 use crate::columns::SheetKind;
 use crate::sheets::Sheet;
-use pledge_domain::{ParkCode, Uscc, to_half_width};
+use pledge_domain::{ParkCode, Uscc, name_key};
 use std::collections::{BTreeSet, HashMap};
 
 /// An enterprise as the directory knows it.
@@ -30,19 +30,6 @@ pub enum Unresolved {
 pub struct Directory {
     by_uscc: HashMap<Uscc, Known>,
     by_name: HashMap<String, BTreeSet<Uscc>>,
-}
-
-/// A name as it is meant: half-width, without spaces, brackets of one kind.
-pub fn name_key(name: &str) -> String {
-    to_half_width(name)
-        .chars()
-        .filter(|c| !c.is_whitespace())
-        .map(|c| match c {
-            '（' => '(',
-            '）' => ')',
-            other => other,
-        })
-        .collect()
 }
 
 impl Directory {

@@ -6,7 +6,6 @@
 mod annotate;
 mod columns;
 mod directory;
-mod merge;
 mod rows;
 #[cfg(feature = "sample")]
 mod sample;
@@ -17,12 +16,12 @@ mod values;
 
 pub use annotate::{REASON_HEADER, annotate};
 pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
-pub use directory::{Directory, Known, References, Unresolved, name_key, references};
-pub use merge::merged_trademark;
-pub use rows::{
-    AppraisalRow, Context, EnterpriseRow, IpNumber, Parsed, PatentRow, QualificationRow, Rejection,
-    Source, Stated, UNSTATED_APPRAISER, UNSTATED_PLEDGE, parse,
+pub use directory::{Directory, Known, References, Unresolved, references};
+pub use pledge_domain::statement::{
+    AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
+    UNSTATED_APPRAISER, UNSTATED_PLEDGE, merged_trademark, name_key,
 };
+pub use rows::{Context, Parsed, Rejection, parse};
 #[cfg(feature = "sample")]
 pub use sample::{sample_application_number, sample_ledgers, sample_uscc};
 pub use sheets::{Sheet, classify, read_file};

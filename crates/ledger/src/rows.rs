@@ -8,6 +8,10 @@ use crate::sheets::Sheet;
 use crate::values::{parse_amount_wan, parse_date, parse_legal_status, parse_yes_no};
 use crate::{Cell, Row};
 use chrono::{Days, Months, NaiveDate};
+use pledge_domain::statement::{
+    AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
+    UNSTATED_APPRAISER, UNSTATED_PLEDGE,
+};
 use pledge_domain::{
     Appraisal, Contact, DomainError, Enterprise, FinancingNeed, IndustryCode, IpcClass, NiceClass,
     ParkCode, Patent, PatentApplicationNumber, PatentKind, PledgeRegistration, Qualification,
@@ -31,11 +35,6 @@ pub struct Rejection {
     pub message: String,
 }
 
-/// The appraiser recorded when a ledger gives an appraised value without naming who made it.
-pub const UNSTATED_APPRAISER: &str = "台账未注明评估机构";
-/// The registration number recorded when a ledger marks a patent pledged without giving it.
-pub const UNSTATED_PLEDGE: &str = "台账标注已质押（未注明登记号）";
-
 /// What an import assumes and may touch.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -50,77 +49,26 @@ pub struct Context {
     pub today: NaiveDate,
 }
 
-/// Where a row came from: the sheet (its index among the file's sheets) and the Excel row.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub struct Source {
-    pub sheet: usize,
-    pub row: u32,
-}
-
-/// The column keys a sheet has: a value it lacks is kept as stored.
-pub type Stated = Arc<[&'static str]>;
-
-/// An enterprise as a row states it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct EnterpriseRow {
-    pub enterprise: Enterprise,
-    pub stated: Stated,
-    /// The end date the row gives its qualifications, if it gives one.
-    pub qualifications_until: Option<NaiveDate>,
-}
-
-/// A patent as a row states it, with the appraisal the row carries.
-#[derive(Debug, Clone, PartialEq)]
-pub struct PatentRow {
-    pub patent: Patent,
-    pub stated: Stated,
-    pub appraisal: Option<Appraisal>,
-}
-
-/// One qualification of an enterprise.
-#[derive(Debug, Clone, PartialEq)]
-pub struct QualificationRow {
-    pub uscc: Uscc,
-    pub qualification: Qualification,
-}
-
-/// The patent or trademark an appraisal is for.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IpNumber {
-    Patent(PatentApplicationNumber),
-    Trademark(TrademarkRegistrationNumber, NiceClass),
-}
-
-/// An appraisal of a patent or trademark.
-#[derive(Debug, Clone, PartialEq)]
-pub struct AppraisalRow {
-    pub ip: IpNumber,
-    pub appraisal: Appraisal,
-}
-
 /// Every good row of a file, by kind, and every rejected cell.
 #[derive(Debug, Clone, Default)]
 pub struct Parsed {
-    pub enterprises: Vec<(Source, EnterpriseRow)>,
-    pub qualifications: Vec<(Source, QualificationRow)>,
-    pub patents: Vec<(Source, PatentRow)>,
-    pub trademarks: Vec<(Source, Trademark)>,
-    pub appraisals: Vec<(Source, AppraisalRow)>,
+    /// The good rows, as the store applies them.
+    pub statements: Statements,
     pub rejections: Vec<Rejection>,
     /// Rows taken with an assumption the official should confirm.
     pub warnings: Vec<Rejection>,
-    /// The rows rejected, with their kind.
-    pub rejected: Vec<(Source, SheetKind)>,
 }
 
-impl Parsed {
-    /// Good rows of every kind.
-    pub fn accepted(&self) -> usize {
-        self.enterprises.len()
-            + self.qualifications.len()
-            + self.patents.len()
-            + self.trademarks.len()
-            + self.appraisals.len()
+impl std::ops::Deref for Parsed {
+    type Target = Statements;
+    fn deref(&self) -> &Statements {
+        &self.statements
+    }
+}
+
+impl std::ops::DerefMut for Parsed {
+    fn deref_mut(&mut self) -> &mut Statements {
+        &mut self.statements
     }
 }
 
@@ -284,7 +232,7 @@ impl<'a> RowReader<'a> {
             true
         } else {
             out.rejections.extend(self.rejections);
-            out.rejected.push((source, self.sheet.kind));
+            out.rejected.push((source, self.sheet.kind.as_str()));
             false
         }
     }

@@ -1,10 +1,11 @@
 use crate::entities::audit;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::{Actor, Page, Store};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DatabaseTransaction, DbBackend, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, Statement,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -55,6 +56,34 @@ pub(crate) async fn record(
     Ok(())
 }
 
+/// Commits a write transaction in commit order: takes the next number of the commit counter
+/// (whose row lock is held until the commit, so a later number is never visible before an
+/// earlier one) and stamps the transaction's audit records with it.
+pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<()> {
+    let backend = txn.get_database_backend();
+    let row = txn
+        .query_one_raw(Statement::from_string(
+            backend,
+            "UPDATE commit_counter SET last = last + 1 WHERE id = 1 RETURNING last",
+        ))
+        .await?
+        .ok_or_else(|| StoreError::Corrupt("the commit counter has no row".into()))?;
+    let seq: i64 = row.try_get("", "last")?;
+    // Only this transaction's records are unsealed and visible to it: others' uncommitted
+    // rows are not, and every committed row was sealed before its commit.
+    txn.execute_raw(Statement::from_sql_and_values(
+        backend,
+        match backend {
+            DbBackend::Postgres => "UPDATE audit_log SET commit_seq = $1 WHERE commit_seq IS NULL",
+            _ => "UPDATE audit_log SET commit_seq = ? WHERE commit_seq IS NULL",
+        },
+        [seq.into()],
+    ))
+    .await?;
+    txn.commit().await?;
+    Ok(())
+}
+
 /// Many records in few statements (imports).
 pub(crate) async fn record_many(
     db: &impl ConnectionTrait,
@@ -82,6 +111,7 @@ pub(crate) fn row(actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> audit
         before: Set(change.before),
         after: Set(change.after),
         reason: Set(change.reason),
+        commit_seq: NotSet,
     }
 }
 

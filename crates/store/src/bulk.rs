@@ -11,7 +11,7 @@ use crate::patents::{appraisal_columns, patent_columns};
 use crate::products::checked;
 use crate::registry::{enterprise_columns, park_columns};
 use crate::{Actor, BankRecord, ParkRecord, Store};
-use chrono::{Days, Utc};
+use chrono::Days;
 use pledge_domain::{
     Appraisal, BatchStatus, EntryStatus, Holding, LoanProduct, ParkCode, ProductStatus, ReasonCode,
     Screening,
@@ -133,7 +133,7 @@ impl Store {
                 });
             }
         }
-        let now = Utc::now();
+        let now = actor.now;
         let today = actor.today;
         let mut park_ids = HashMap::new();
         let mut rows = Vec::new();
@@ -199,7 +199,7 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(BulkLoad {
             actor: actor.clone(),
             parks: park_ids,
@@ -215,7 +215,7 @@ impl Store {
     /// Writes enterprises with their patents, trademarks, appraisals and, for the listed
     /// ones, a published white-list entry: one transaction and one audit record.
     pub async fn bulk_add(&self, load: &mut BulkLoad, holdings: &[Holding]) -> Result<()> {
-        let now = Utc::now();
+        let now = load.actor.now;
         let today = load.actor.today;
         let screening = serde_json::to_value(Screening {
             as_of: today,
@@ -303,7 +303,7 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(())
     }
 

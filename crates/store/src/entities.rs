@@ -144,6 +144,7 @@ entity!(audit, "audit_log", {
     before: Option<Json>,
     after: Option<Json>,
     reason: Option<String>,
+    commit_seq: Option<i64>,
 });
 
 /// The key-value settings table (the token-hashing key lives here unless configured).

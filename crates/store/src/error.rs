@@ -43,6 +43,26 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database did not answer (no connection, pool exhausted or closed, the
+    /// connection broke): a passing fault, not a bug.
+    pub fn is_unavailable(&self) -> bool {
+        use sea_orm::DbErr;
+        match self {
+            Self::Database(DbErr::ConnectionAcquire(_) | DbErr::Conn(_)) => true,
+            Self::Database(e @ (DbErr::Exec(_) | DbErr::Query(_))) => {
+                let text = e.to_string();
+                [
+                    "error communicating with database",
+                    "pool timed out",
+                    "closed pool",
+                ]
+                .iter()
+                .any(|t| text.contains(t))
+            }
+            _ => false,
+        }
+    }
+
     pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
         Self::Corrupt(what.to_string())
     }

@@ -1,6 +1,7 @@
 //! What the matching engine is built from, and the feed of committed changes it follows: every
-//! write leaves an audit record in its own transaction, so the records after the last one the
-//! engine saw name exactly the enterprises and products to reload.
+//! write leaves its audit records in its own transaction, stamped with the transaction's commit
+//! number, so the records after the last position the engine saw name exactly the enterprises
+//! and products to reload, in the order their transactions committed.
 
 use crate::Store;
 use crate::entities::{appraisal, audit, enterprise, patent, trademark, whitelist_entry};
@@ -11,18 +12,38 @@ use pledge_domain::{
     Appraisal, EntryStatus, Holding, NiceClass, PatentApplicationNumber, Text, Trademark,
     TrademarkRegistrationNumber, Uscc,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    Statement,
+};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 
 /// The ids a query names at once, well under every backend's bind limit.
 const CHUNK: usize = 500;
 
-/// What committed since a point of the audit log.
+/// A point of the change feed: a commit number, and an audit record within that commit.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord)]
+pub struct FeedPosition {
+    pub commit: i64,
+    pub record: i64,
+}
+
+impl FeedPosition {
+    /// After every record of `commit`.
+    pub fn after_commit(commit: i64) -> Self {
+        Self {
+            commit,
+            record: i64::MAX,
+        }
+    }
+}
+
+/// What committed since a point of the change feed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Changes {
-    /// The last audit record read; ask again after it.
-    pub last: i64,
+    /// The last position read; ask again after it.
+    pub last: FeedPosition,
     /// Enterprises whose facts, IP or list status may have changed.
     pub enterprises: BTreeSet<Uscc>,
     /// Products that changed.
@@ -46,26 +67,49 @@ fn owners_in(v: &Value, out: &mut Vec<String>) {
 }
 
 impl Store {
-    /// The id of the latest audit record (0 when there is none).
-    pub async fn last_change(&self) -> Result<i64> {
-        Ok(audit::Entity::find()
-            .order_by_desc(audit::Column::Id)
-            .one(&self.db)
+    /// The number of the latest committed write (0 when there is none): one small read, for
+    /// followers that poll.
+    pub async fn last_commit(&self) -> Result<i64> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT last FROM commit_counter WHERE id = 1",
+            ))
             .await?
-            .map_or(0, |r| r.id))
+            .ok_or_else(|| StoreError::Corrupt("the commit counter has no row".into()))?;
+        Ok(row.try_get("", "last")?)
     }
 
-    /// The enterprises and products changed by the audit records after `after`, at most
-    /// `limit` records at a time.
-    pub async fn changes_since(&self, after: i64, limit: u64) -> Result<Changes> {
+    /// The position after every committed write.
+    pub async fn last_change(&self) -> Result<FeedPosition> {
+        Ok(FeedPosition::after_commit(self.last_commit().await?))
+    }
+
+    /// The enterprises and products changed by the audit records after `after`, in commit
+    /// order, at most `limit` records at a time.
+    pub async fn changes_since(&self, after: FeedPosition, limit: u64) -> Result<Changes> {
         let rows = audit::Entity::find()
-            .filter(audit::Column::Id.gt(after))
+            .filter(
+                Condition::any()
+                    .add(audit::Column::CommitSeq.gt(after.commit))
+                    .add(
+                        Condition::all()
+                            .add(audit::Column::CommitSeq.eq(after.commit))
+                            .add(audit::Column::Id.gt(after.record)),
+                    ),
+            )
+            .order_by_asc(audit::Column::CommitSeq)
             .order_by_asc(audit::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
         let mut out = Changes {
-            last: rows.last().map_or(after, |r| r.id),
+            last: rows.last().map_or(after, |r| FeedPosition {
+                commit: r.commit_seq.unwrap_or(after.commit),
+                record: r.id,
+            }),
             ..Changes::default()
         };
         let mut enterprise_ids = BTreeSet::new();

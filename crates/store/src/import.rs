@@ -10,12 +10,11 @@ use crate::patents::{
 };
 use crate::registry::park_codes;
 use crate::{Actor, Store};
-use chrono::Utc;
-use pledge_domain::{Appraisal, DomainError, ParkCode, Uscc, Violation};
-use pledge_ledger::{
-    AppraisalRow, Directory, EnterpriseRow, IpNumber, Known, Parsed, PatentRow, QualificationRow,
-    References, SheetKind, Source, merged_trademark,
+use pledge_domain::statement::{
+    AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
+    merged_trademark, name_key,
 };
+use pledge_domain::{Appraisal, DomainError, ParkCode, Uscc, Violation};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter,
@@ -75,13 +74,14 @@ enum Step<'a> {
 }
 
 impl Step<'_> {
-    fn kind(&self) -> SheetKind {
+    /// The name of the row's kind, as import reports count them.
+    fn kind(&self) -> &'static str {
         match self {
-            Self::Enterprise(_) => SheetKind::Enterprises,
-            Self::Qualification(_) => SheetKind::Qualifications,
-            Self::Patent(_) => SheetKind::Patents,
-            Self::Trademark(_) => SheetKind::Trademarks,
-            Self::Appraisal(_) => SheetKind::Appraisals,
+            Self::Enterprise(_) => "enterprises",
+            Self::Qualification(_) => "qualifications",
+            Self::Patent(_) => "patents",
+            Self::Trademark(_) => "trademarks",
+            Self::Appraisal(_) => "appraisals",
         }
     }
 
@@ -141,17 +141,18 @@ fn is_new(a: &Appraisal, stored: &[Appraisal]) -> bool {
 }
 
 impl Store {
-    /// The parks there are, and the stored enterprises a file refers to: by code wherever
-    /// they are, by name within `scope`.
-    pub async fn directory(
+    /// The parks there are, and the stored enterprises (code, name, park) a file refers to:
+    /// by code wherever they are, by name within `scope`.
+    pub async fn referenced_enterprises(
         &self,
-        refs: &References,
+        usccs: &[Uscc],
+        names: &[String],
         scope: Option<&ParkCode>,
-    ) -> Result<(Directory, Vec<ParkCode>)> {
+    ) -> Result<(Vec<(Uscc, String, ParkCode)>, Vec<ParkCode>)> {
         let parks = park_codes(&self.db).await?;
         let scope_id = scope.and_then(|s| parks.iter().find(|(_, c)| *c == s).map(|(i, _)| *i));
         let mut rows = Vec::new();
-        let usccs: Vec<String> = refs.usccs.iter().map(|u| u.to_string()).collect();
+        let usccs: Vec<String> = usccs.iter().map(|u| u.to_string()).collect();
         for chunk in usccs.chunks(CHUNK) {
             rows.extend(
                 enterprise::Entity::find()
@@ -162,11 +163,10 @@ impl Store {
         }
         // Names as stored may differ from the ledger's in brackets and spaces: ask for the
         // usual spellings; the directory compares them all by `name_key`.
-        let mut names: Vec<String> = refs
-            .names
+        let mut names: Vec<String> = names
             .iter()
             .flat_map(|n| {
-                let key = pledge_ledger::name_key(n);
+                let key = name_key(n);
                 let wide = key.replace('(', "（").replace(')', "）");
                 [n.trim().to_owned(), key, wide]
             })
@@ -181,17 +181,14 @@ impl Store {
             }
             rows.extend(q.all(&self.db).await?);
         }
-        let mut directory = Directory::default();
-        for r in rows {
-            if let (Ok(uscc), Some(park)) = (Uscc::parse(&r.uscc), parks.get(&r.park_id)) {
-                directory.insert(Known {
-                    uscc,
-                    name: r.name,
-                    park: park.clone(),
-                });
-            }
-        }
-        Ok((directory, parks.into_values().collect()))
+        let known = rows
+            .into_iter()
+            .filter_map(|r| match (Uscc::parse(&r.uscc), parks.get(&r.park_id)) {
+                (Ok(uscc), Some(park)) => Some((uscc, r.name, park.clone())),
+                _ => None,
+            })
+            .collect();
+        Ok((known, parks.into_values().collect()))
     }
 
     /// Writes the good rows of `parsed`. `progress` is told how many rows are done after each
@@ -200,7 +197,7 @@ impl Store {
     pub async fn import(
         &self,
         actor: &Actor,
-        parsed: &Parsed,
+        parsed: &Statements,
         mode: ImportMode,
         dry_run: bool,
         scope: Option<&ParkCode>,
@@ -281,7 +278,7 @@ impl Store {
                 results[i] = Some(self.import_row(t, actor, step, scope).await);
             }
             for ((source, step), result) in chunk.iter().zip(results) {
-                let counts = out.counts.entry(step.kind().as_str()).or_default();
+                let counts = out.counts.entry(step.kind()).or_default();
                 match result {
                     Some(Ok(Upserted::Created)) => counts.inserted += 1,
                     Some(Ok(Upserted::Updated)) => counts.updated += 1,
@@ -305,19 +302,19 @@ impl Store {
             }
             done += chunk.len();
             if !one_transaction && let Some(t) = txn.take() {
-                t.commit().await?;
+                crate::audit::commit(t).await?;
             }
             progress(done, total);
         }
         // Rows refused while reading count as rejected in their kind.
         for (_, kind) in &parsed.rejected {
-            out.counts.entry(kind.as_str()).or_default().rejected += 1;
+            out.counts.entry(kind).or_default().rejected += 1;
         }
         let clean = out.rejections.is_empty() && parsed.rejected.is_empty();
         out.committed = !dry_run && (mode == ImportMode::Partial || clean);
         if let Some(t) = txn.take() {
             if out.committed {
-                t.commit().await?;
+                crate::audit::commit(t).await?;
             } else {
                 t.rollback().await?;
             }
@@ -492,7 +489,7 @@ impl Store {
             owner_of_id.insert(e.id, (e.uscc, e.park_id));
         }
         let mut appraisals = appraisals_of(txn, stored.values().map(|m| m.id).collect()).await?;
-        let now = Utc::now();
+        let now = actor.now;
         let mut results = Vec::with_capacity(rows.len());
         let mut inserts = Vec::new();
         let mut audits = Vec::new();

@@ -235,7 +235,7 @@ impl Store {
         let out = self
             .upsert_patent_in(&txn, actor, p, expected_version, scope)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(out)
     }
 
@@ -259,7 +259,7 @@ impl Store {
             .filter(patent::Column::ApplicationNumber.eq(key.as_str()))
             .one(txn)
             .await?;
-        let now = Utc::now();
+        let now = actor.now;
         let Some(current) = current else {
             if expected_version.is_some_and(|v| v != 0) {
                 return Err(StoreError::NotFound {
@@ -521,7 +521,7 @@ impl Store {
         let rec = self
             .insert_appraisal(&txn, actor, Some(row.id), None, &key, owner.park_id, a)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -540,7 +540,7 @@ impl Store {
         if !violations.is_empty() {
             return Err(StoreError::Invalid(violations));
         }
-        let now = Utc::now();
+        let now = actor.now;
         let row = appraisal::Entity::insert(appraisal_columns(&a, patent_id, trademark_id, now))
             .exec_with_returning(txn)
             .await?;

@@ -113,7 +113,7 @@ impl Store {
                     },
                 )])
             })?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = loan_product::Entity::insert(loan_product::ActiveModel {
             id: NotSet,
             bank_id: Set(bank_row.id),
@@ -139,7 +139,7 @@ impl Store {
             reason: None,
         };
         audit::record(&txn, actor, now, change).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -161,7 +161,7 @@ impl Store {
                 detail: format!("产品{id}已下架，不能修改 / product {id} is withdrawn"),
             });
         }
-        let now = Utc::now();
+        let now = actor.now;
         let am = loan_product::ActiveModel {
             name: Set(rules.name.to_string()),
             rules: Set(json),
@@ -179,7 +179,7 @@ impl Store {
         };
         self.audit_product(&txn, actor, "update", &before, &after, None)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(after)
     }
 
@@ -207,7 +207,7 @@ impl Store {
                 ),
             });
         }
-        let now = Utc::now();
+        let now = actor.now;
         let mut after = ProductRecord {
             status,
             version: expected_version + 1,
@@ -236,7 +236,7 @@ impl Store {
         };
         self.audit_product(&txn, actor, action, &before, &after, reason)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(after)
     }
 

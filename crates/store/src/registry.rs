@@ -177,7 +177,7 @@ impl Store {
     /// Creates a park.
     pub async fn create_park(&self, actor: &Actor, p: ParkRecord) -> Result<Versioned<ParkRecord>> {
         let txn = self.write().await?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = park::Entity::insert(park_columns(&p, NotSet, now))
             .exec_with_returning(&txn)
             .await
@@ -198,7 +198,7 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -226,7 +226,7 @@ impl Store {
     /// Creates a bank.
     pub async fn create_bank(&self, actor: &Actor, b: BankRecord) -> Result<Versioned<BankRecord>> {
         let txn = self.write().await?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = bank::Entity::insert(bank::ActiveModel {
             id: NotSet,
             code: Set(b.code.to_string()),
@@ -254,7 +254,7 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -304,7 +304,7 @@ impl Store {
     ) -> Result<EnterpriseRecord> {
         let txn = self.write().await?;
         let out = self.create_enterprise_in(&txn, actor, e).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(out)
     }
 
@@ -320,7 +320,7 @@ impl Store {
             return Err(StoreError::Invalid(violations));
         }
         let park_id = self.park_id(txn, &e.park).await?;
-        let now = Utc::now();
+        let now = actor.now;
         let mut row = enterprise_columns(&e, park_id)?;
         row.version = Set(1);
         row.created_at = Set(now);
@@ -360,7 +360,7 @@ impl Store {
         let out = self
             .update_enterprise_in(&txn, actor, e, expected_version)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(out)
     }
 
@@ -399,7 +399,7 @@ impl Store {
             return Ok(before);
         }
         let park_id = self.park_id(txn, &e.park).await?;
-        let now = Utc::now();
+        let now = actor.now;
         let mut row = enterprise_columns(&e, park_id)?;
         row.id = sea_orm::ActiveValue::Unchanged(current.id);
         row.uscc = NotSet;

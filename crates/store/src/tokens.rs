@@ -62,12 +62,13 @@ pub struct Principal {
 
 impl Principal {
     /// The actor the audit log records for this principal, acting on `today`.
-    pub fn actor(&self, today: chrono::NaiveDate) -> Actor {
+    pub fn actor(&self, now: chrono::DateTime<chrono::Utc>) -> Actor {
         Actor {
             token_id: Some(self.token_id),
             label: format!("{}:{}", self.role.as_str(), self.name),
             holder: self.name.trim().to_lowercase(),
-            today,
+            today: crate::records::business_day(now),
+            now,
         }
     }
 }
@@ -176,7 +177,7 @@ impl Store {
         let prefix = format!("plg_{}", random_hex(4));
         let secret = format!("{prefix}_{}", random_hex(24));
         let hash = keyed_hash(&key, &secret)?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = api_token::Entity::insert(api_token::ActiveModel {
             id: NotSet,
             name: Set(name.as_str().into()),
@@ -216,7 +217,7 @@ impl Store {
             },
         )
         .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok((record, secret))
     }
 
@@ -233,7 +234,7 @@ impl Store {
                 })?;
         if row.revoked_at.is_none() {
             let before = self.token_record(&txn, row.clone()).await?;
-            let now = Utc::now();
+            let now = actor.now;
             api_token::Entity::update_many()
                 .col_expr(
                     api_token::Column::RevokedAt,
@@ -259,7 +260,7 @@ impl Store {
                 },
             )
             .await?;
-            txn.commit().await?;
+            crate::audit::commit(txn).await?;
             return Ok(after);
         }
         self.token_record(&txn, row).await
@@ -280,10 +281,23 @@ impl Store {
 
     /// The principal holding `token`, if it is a live token.
     pub async fn authenticate(&self, token: &str) -> Result<Option<Principal>> {
+        match self.token_hash(token).await? {
+            Some(hash) => self.authenticate_hash(&hash).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The keyed hash a token is stored under (`None` for what cannot be a token): callers
+    /// that cache principals key them by it, never by the secret.
+    pub async fn token_hash(&self, token: &str) -> Result<Option<String>> {
         if !token.starts_with("plg_") || token.len() > 100 {
             return Ok(None);
         }
-        let hash = keyed_hash(&self.token_key().await?, token)?;
+        Ok(Some(keyed_hash(&self.token_key().await?, token)?))
+    }
+
+    /// The principal holding the live token stored under `hash`.
+    pub async fn authenticate_hash(&self, hash: &str) -> Result<Option<Principal>> {
         let Some(row) = api_token::Entity::find()
             .filter(api_token::Column::Hash.eq(hash))
             .filter(api_token::Column::RevokedAt.is_null())

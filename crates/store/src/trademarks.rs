@@ -7,7 +7,6 @@ use crate::patents::{AppraisalRecord, Upserted, appraisal_from_row, check_scope,
 use crate::records::page;
 use crate::registry::unique;
 use crate::{Actor, Page, Store, Versioned};
-use chrono::Utc;
 use pledge_domain::{NiceClass, ParkCode, Text, Trademark, TrademarkRegistrationNumber, Uscc};
 use sea_orm::{
     ActiveValue::{NotSet, Set, Unchanged},
@@ -105,7 +104,7 @@ impl Store {
         let out = self
             .upsert_trademark_in(&txn, actor, t, expected_version, scope)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(out)
     }
 
@@ -126,7 +125,7 @@ impl Store {
         let (owner_id, owner_park) = self.owner_ref(txn, &t.owner).await?;
         check_scope(scope, &owner_park, "trademark", &key)?;
         let park_id = self.park_id_of(txn, &owner_park).await?;
-        let now = Utc::now();
+        let now = actor.now;
         let Some(current) = self
             .find_trademark(txn, t.registration_number, t.nice_class)
             .await?
@@ -321,7 +320,7 @@ impl Store {
         let rec = self
             .insert_appraisal(&txn, actor, None, Some(row.id), &key, owner.park_id, a)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 }

@@ -175,7 +175,7 @@ impl Store {
             });
         }
         let json = corrupt(serde_json::to_value(&criteria))?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = whitelist_criteria::ActiveModel {
             id: Set(KEY_CRITERIA),
             criteria: Set(json.clone()),
@@ -208,7 +208,7 @@ impl Store {
             after: Some(json),
         };
         audit::record(&txn, actor, now, change).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok((criteria, current + 1))
     }
 
@@ -220,7 +220,7 @@ impl Store {
         valid_until: NaiveDate,
     ) -> Result<BatchRecord> {
         let txn = self.write().await?;
-        let now = Utc::now();
+        let now = actor.now;
         let row = whitelist_batch::Entity::insert(whitelist_batch::ActiveModel {
             id: NotSet,
             name: Set(name.to_string()),
@@ -245,7 +245,7 @@ impl Store {
             after: serde_json::to_value(&rec).ok(),
         };
         audit::record(&txn, actor, now, change).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -358,7 +358,7 @@ impl Store {
         } else {
             (ReasonCode::FailsCriteria, screening.summary())
         };
-        let now = Utc::now();
+        let now = actor.now;
         let row = whitelist_entry::Entity::insert(whitelist_entry::ActiveModel {
             id: NotSet,
             batch_id: Set(batch_id),
@@ -396,7 +396,7 @@ impl Store {
             after: Some(entry_audit(&row)),
         };
         audit::record(&txn, actor, now, change).await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         self.entry(row.id)
             .await?
             .ok_or_else(|| StoreError::corrupt("entry vanished"))
@@ -419,7 +419,7 @@ impl Store {
         let Some(to) = from.after(t) else {
             return Err(illegal(row.id, from, t));
         };
-        let now = Utc::now();
+        let now = actor.now;
         let mut after = row.clone();
         after.status = to.as_str().into();
         after.live_enterprise_id = to.is_live().then_some(row.enterprise_id);
@@ -566,7 +566,7 @@ impl Store {
                 override_reason.as_deref(),
             )
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         self.entry(after.id)
             .await?
             .ok_or_else(|| StoreError::corrupt("entry vanished"))
@@ -641,7 +641,7 @@ impl Store {
         let after = self
             .set_batch_status(&txn, actor, &batch, BatchStatus::Published, "publish", None)
             .await?;
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(after)
     }
 
@@ -656,7 +656,7 @@ impl Store {
         reason: Option<&str>,
     ) -> Result<BatchRecord> {
         let key = batch.id.to_string();
-        let now = Utc::now();
+        let now = actor.now;
         let published_on = if status == BatchStatus::Published {
             Some(actor.today)
         } else {
@@ -815,7 +815,7 @@ impl Store {
                 report.suspended.push((e.id, s.summary()));
             }
         }
-        txn.commit().await?;
+        crate::audit::commit(txn).await?;
         Ok(report)
     }
 

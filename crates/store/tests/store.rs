@@ -52,7 +52,7 @@ fn d(y: i32, m: u32, day: u32) -> NaiveDate {
 }
 
 fn actor() -> Actor {
-    Actor::cli(
+    Actor::cli_on(
         "test",
         chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
     )
@@ -281,7 +281,7 @@ async fn racing_writers_exactly_one_wins(store: Store) {
         tasks.push(tokio::spawn(async move {
             store
                 .update_enterprise(
-                    &Actor::cli(
+                    &Actor::cli_on(
                         "racer",
                         chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
                     ),

@@ -74,7 +74,7 @@ fn actor(i: usize) -> Actor {
         token_id: Some(id),
         label: format!("actor{i}"),
         holder: holder.into(),
-        today: today(),
+        ..Actor::cli_on("model", today())
     }
 }
 
@@ -95,7 +95,7 @@ struct ModelEntry {
 }
 
 async fn setup(store: &Store) -> i64 {
-    let admin = Actor::cli("setup", today());
+    let admin = Actor::cli_on("setup", today());
     for code in PARKS {
         let park = ParkRecord {
             code: ParkCode::parse(code).expect("code"),

@@ -347,7 +347,7 @@ async fn create_enterprise(
     }
     let rec = s
         .store
-        .create_enterprise(&auth.0.actor(crate::today()), e)
+        .create_enterprise(&auth.0.actor(crate::now()), e)
         .await?;
     Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, &auth))))
 }
@@ -460,7 +460,7 @@ async fn update_enterprise(
     }
     let rec = s
         .store
-        .update_enterprise(&auth.0.actor(crate::today()), e, version)
+        .update_enterprise(&auth.0.actor(crate::now()), e, version)
         .await?;
     Ok(Json(EnterpriseView::new(rec, &auth)))
 }

@@ -228,7 +228,7 @@ async fn upload(
         ));
     };
     let id = lock(&s.imports).start(file_name.clone(), scope.clone());
-    let actor = auth.0.actor(crate::today());
+    let actor = auth.0.actor(crate::now());
     let state = s.clone();
     tokio::spawn(async move {
         let jobs = state.imports.clone();

@@ -384,12 +384,7 @@ async fn put_patent(
     let (patent, version) = parse_patent(number, input)?;
     let (rec, what) = s
         .store
-        .upsert_patent(
-            &auth.0.actor(crate::today()),
-            patent,
-            version,
-            scope.as_ref(),
-        )
+        .upsert_patent(&auth.0.actor(crate::now()), patent, version, scope.as_ref())
         .await?;
     let as_of = today();
     let status = if what == Upserted::Created {
@@ -420,7 +415,7 @@ async fn add_appraisal(
     let a = input.to_domain()?;
     let rec = s
         .store
-        .add_patent_appraisal(&auth.0.actor(crate::today()), &number, a, scope.as_ref())
+        .add_patent_appraisal(&auth.0.actor(crate::now()), &number, a, scope.as_ref())
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }

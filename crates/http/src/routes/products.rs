@@ -1,11 +1,11 @@
 //! Loan products (贷款产品): a bank's own products, their rules, their life from draft to
 //! withdrawn, and the preview of a draft against the live list.
 
+use crate::AppState;
 use crate::auth::Auth;
 use crate::check::{Check, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::ApiJson;
-use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -386,7 +386,7 @@ async fn create_product(
     let rules = body.rules()?;
     let rec = s
         .store
-        .create_product(&auth.0.actor(today()), &bank, rules)
+        .create_product(&auth.0.actor(crate::now()), &bank, rules)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -417,7 +417,13 @@ async fn update_product(
     let rules = body.rules()?;
     let rec = s
         .store
-        .update_product(&auth.0.actor(today()), id, version, rules, scope.as_ref())
+        .update_product(
+            &auth.0.actor(crate::now()),
+            id,
+            version,
+            rules,
+            scope.as_ref(),
+        )
         .await?;
     Ok(Json(rec.into()))
 }
@@ -445,7 +451,7 @@ async fn move_product(
     let rec = s
         .store
         .set_product_status(
-            &auth.0.actor(today()),
+            &auth.0.actor(crate::now()),
             id,
             body.version,
             status,

@@ -120,7 +120,7 @@ async fn create_park(
     let rec = s
         .store
         .create_park(
-            &auth.0.actor(crate::today()),
+            &auth.0.actor(crate::now()),
             ParkRecord { code, name, region },
         )
         .await?;
@@ -175,7 +175,7 @@ async fn create_bank(
     };
     let rec = s
         .store
-        .create_bank(&auth.0.actor(crate::today()), BankRecord { code, name })
+        .create_bank(&auth.0.actor(crate::now()), BankRecord { code, name })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }

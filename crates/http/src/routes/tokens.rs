@@ -107,7 +107,7 @@ async fn create_token(
     let (record, token) = s
         .store
         .create_token(
-            &auth.0.actor(crate::today()),
+            &auth.0.actor(crate::now()),
             &input.name,
             role,
             park.as_ref(),
@@ -139,7 +139,7 @@ async fn revoke_token(
     })?;
     Ok(Json(
         s.store
-            .revoke_token(&auth.0.actor(crate::today()), id)
+            .revoke_token(&auth.0.actor(crate::now()), id)
             .await?
             .into(),
     ))

@@ -156,7 +156,7 @@ async fn put_trademark(
     let (rec, what) = s
         .store
         .upsert_trademark(
-            &auth.0.actor(crate::today()),
+            &auth.0.actor(crate::now()),
             t,
             input.version,
             scope.as_ref(),
@@ -184,7 +184,7 @@ async fn add_trademark_appraisal(
     let rec = s
         .store
         .add_trademark_appraisal(
-            &auth.0.actor(crate::today()),
+            &auth.0.actor(crate::now()),
             number,
             class,
             a,

@@ -132,7 +132,7 @@ async fn put_criteria(
     };
     let (c, v) = s
         .store
-        .set_criteria(&auth.0.actor(today()), criteria, input.version)
+        .set_criteria(&auth.0.actor(crate::now()), criteria, input.version)
         .await?;
     Ok(Json(criteria_dto(&c, v)))
 }
@@ -198,7 +198,7 @@ async fn create_batch(
     let name = Text::parse(&input.name, 2, 100).map_err(|e| ApiError::field("name", e))?;
     let b = s
         .store
-        .create_batch(&auth.0.actor(today()), &name, input.valid_until)
+        .create_batch(&auth.0.actor(crate::now()), &name, input.valid_until)
         .await?;
     Ok((StatusCode::CREATED, Json(b.into())))
 }
@@ -326,7 +326,7 @@ async fn nominate(
     let uscc = Uscc::parse(&input.uscc).map_err(|e| ApiError::field("uscc", e))?;
     let e = s
         .store
-        .nominate(&auth.0.actor(today()), id, &uscc, scope.as_ref())
+        .nominate(&auth.0.actor(crate::now()), id, &uscc, scope.as_ref())
         .await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
@@ -350,7 +350,7 @@ async fn publish_batch(
     let id = parse_id("id", &id)?;
     Ok(Json(
         s.store
-            .publish_batch(&auth.0.actor(today()), id, input.version)
+            .publish_batch(&auth.0.actor(crate::now()), id, input.version)
             .await?
             .into(),
     ))
@@ -415,7 +415,7 @@ async fn transition(
     };
     Ok(Json(
         s.store
-            .transition(&auth.0.actor(today()), id, req)
+            .transition(&auth.0.actor(crate::now()), id, req)
             .await?
             .into(),
     ))
@@ -572,7 +572,7 @@ async fn rescreen(
 ) -> ApiResult<Json<RescreenView>> {
     auth.require_admin()?;
     let as_of = input.as_of.unwrap_or_else(today);
-    let r = s.store.rescreen(&auth.0.actor(today()), as_of).await?;
+    let r = s.store.rescreen(&auth.0.actor(crate::now()), as_of).await?;
     Ok(Json(RescreenView {
         as_of,
         checked: r.checked,

@@ -1,9 +1,103 @@
-//! A row laid over what is stored: the columns a sheet has replace the stored values, the
-//! ones it lacks keep them. So a ledger without contact columns does not erase contacts, and
-//! importing the same file twice changes nothing the second time.
+//! What one ledger row states about the registry, and how it is laid over what is stored: the
+//! columns a sheet has replace the stored values, the ones it lacks keep them. So a ledger
+//! without contact columns does not erase contacts, and importing the same file twice changes
+//! nothing the second time. Ledgers produce these statements; the store applies them.
 
-use crate::rows::{EnterpriseRow, PatentRow, QualificationRow, UNSTATED_PLEDGE};
-use pledge_domain::{Enterprise, Patent, Trademark};
+use crate::{
+    Appraisal, Enterprise, NiceClass, Patent, PatentApplicationNumber, Qualification, Trademark,
+    TrademarkRegistrationNumber, Uscc, to_half_width,
+};
+use chrono::NaiveDate;
+use std::sync::Arc;
+
+/// The appraiser recorded when a ledger gives an appraised value without naming who made it.
+pub const UNSTATED_APPRAISER: &str = "台账未注明评估机构";
+/// The registration number recorded when a ledger marks a patent pledged without giving it.
+pub const UNSTATED_PLEDGE: &str = "台账标注已质押（未注明登记号）";
+
+/// Where a row came from: the sheet (its index among the file's sheets) and the Excel row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Source {
+    pub sheet: usize,
+    pub row: u32,
+}
+
+/// The column keys a sheet has: a value it lacks is kept as stored.
+pub type Stated = Arc<[&'static str]>;
+
+/// An enterprise as a row states it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct EnterpriseRow {
+    pub enterprise: Enterprise,
+    pub stated: Stated,
+    /// The end date the row gives its qualifications, if it gives one.
+    pub qualifications_until: Option<NaiveDate>,
+}
+
+/// A patent as a row states it, with the appraisal the row carries.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PatentRow {
+    pub patent: Patent,
+    pub stated: Stated,
+    pub appraisal: Option<Appraisal>,
+}
+
+/// One qualification of an enterprise.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QualificationRow {
+    pub uscc: Uscc,
+    pub qualification: Qualification,
+}
+
+/// The patent or trademark an appraisal is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IpNumber {
+    Patent(PatentApplicationNumber),
+    Trademark(TrademarkRegistrationNumber, NiceClass),
+}
+
+/// An appraisal of a patent or trademark.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AppraisalRow {
+    pub ip: IpNumber,
+    pub appraisal: Appraisal,
+}
+
+/// Every good row of a file, by kind, as the store applies them.
+#[derive(Debug, Clone, Default)]
+pub struct Statements {
+    pub enterprises: Vec<(Source, EnterpriseRow)>,
+    pub qualifications: Vec<(Source, QualificationRow)>,
+    pub patents: Vec<(Source, PatentRow)>,
+    pub trademarks: Vec<(Source, Trademark)>,
+    pub appraisals: Vec<(Source, AppraisalRow)>,
+    /// The rows rejected while reading, with the name of their kind (`patents` …).
+    pub rejected: Vec<(Source, &'static str)>,
+}
+
+impl Statements {
+    /// Good rows of every kind.
+    pub fn accepted(&self) -> usize {
+        self.enterprises.len()
+            + self.qualifications.len()
+            + self.patents.len()
+            + self.trademarks.len()
+            + self.appraisals.len()
+    }
+}
+
+/// A name as it is meant: half-width, without spaces, brackets of one kind.
+pub fn name_key(name: &str) -> String {
+    to_half_width(name)
+        .chars()
+        .filter(|c| !c.is_whitespace())
+        .map(|c| match c {
+            '（' => '(',
+            '）' => ')',
+            other => other,
+        })
+        .collect()
+}
 
 impl EnterpriseRow {
     fn states(&self, key: &str) -> bool {
