@@ -93,7 +93,16 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         body_limit: 64 * 1024,
         request_timeout: Duration::from_secs(20),
     };
-    let state = AppState::new(store.clone()).await.expect("index");
+    let service = pledge_service::Service::on(
+        store.clone(),
+        pledge_service::business_day(chrono::Utc::now()),
+    )
+    .await
+    .expect("index");
+    // Writes by other processes (here: the test, through the store) are followed as a
+    // server follows them.
+    service.spawn_follower(Duration::from_millis(20));
+    let state = AppState::new(service);
     let app = pledge_http::router(state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await

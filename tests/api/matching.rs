@@ -243,8 +243,9 @@ async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
         .unwrap_or_default();
     assert!(codes.contains(&"risk_flag"), "{codes:?}");
 
-    // A write by another process (here the store itself, as the CLI writes) is seen by the
-    // next match read: a fresh, higher appraisal lifts enterprise 1's credit line.
+    // A write by another process (here the store itself, as the CLI writes) is followed
+    // within the follower's interval: a fresh, higher appraisal lifts enterprise 1's credit
+    // line.
     let today = chrono::NaiveDate::from_ymd_opt(2026, 6, 2).expect("date");
     let number = pledge_domain::PatentApplicationNumber::parse("201710601862.3").expect("number");
     app.store
@@ -261,9 +262,18 @@ async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
         )
         .await
         .expect("appraisal");
-    let list = app
+    let mut list = app
         .get(&format!("/api/v1/products/{id}/matches"), &bank)
         .await;
+    for _ in 0..200 {
+        if list.body["items"][0]["credit_line_fen"] == 500_000_000 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        list = app
+            .get(&format!("/api/v1/products/{id}/matches"), &bank)
+            .await;
+    }
     assert_eq!(
         list.body["items"][0]["credit_line_fen"], 500_000_000,
         "{}",
@@ -558,14 +568,15 @@ async fn every_role_hears_no_on_products(app: TestApp) {
 async fn the_index_rolls_over_to_a_new_day(app: TestApp) {
     let (_, id) = market(&app).await;
     let day = |m, d| chrono::NaiveDate::from_ymd_opt(2027, m, d).expect("date");
-    let engine = pledge_http::Engine::load(&app.store, day(1, 15))
+    let engine = pledge_service::LiveIndex::load(&app.store, day(1, 15))
         .await
         .expect("index");
     let q = pledge_matching::MatchQuery {
         limit: 10,
         ..Default::default()
     };
-    let count = |e: &pledge_http::Engine| e.read().matches(id, &q).map(|p| p.items.len());
+    let count =
+        |e: &pledge_service::LiveIndex| e.read().index.matches(id, &q).map(|p| p.items.len());
     assert_eq!(count(&engine), Some(2));
     assert!(
         !engine
@@ -580,10 +591,10 @@ async fn the_index_rolls_over_to_a_new_day(app: TestApp) {
             .await
             .expect("roll over")
     );
-    assert_eq!(engine.read().as_of(), day(6, 2));
+    assert_eq!(engine.read().index.as_of(), day(6, 2));
     assert_eq!(count(&engine), Some(0));
     let owner = pledge_domain::Uscc::parse(&uscc(1)).expect("uscc");
-    let why = engine.read().explain(id, &owner).expect("explained");
+    let why = engine.read().index.explain(id, &owner).expect("explained");
     assert!(
         why.reasons.iter().any(|r| r.code() == "no_pledgeable_ip"),
         "{:?}",

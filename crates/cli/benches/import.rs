@@ -4,8 +4,9 @@
 //! `cargo bench -p pledge --bench import`; sizes by `PLEDGE_BENCH_IMPORT_ENTERPRISES` and
 //! `PLEDGE_BENCH_IMPORT_PATENTS`; `PLEDGE_BENCH_DATABASE_URL` for another database.
 
-use pledge_http::imports::{ImportRequest, run};
-use pledge_store::{Actor, ImportMode, Store};
+use pledge_service::ledgers::ImportRequest;
+use pledge_service::testing::ledger::sample_ledgers;
+use pledge_service::{Context, ImportMode, ParkRecord, Service};
 use std::time::Instant;
 
 fn size(var: &str, default: u32) -> u32 {
@@ -15,7 +16,7 @@ fn size(var: &str, default: u32) -> u32 {
         .unwrap_or(default)
 }
 
-async fn import(store: &Store, name: &str, text: String, mode: ImportMode) -> (f64, String) {
+async fn import(service: &Service, name: &str, text: String, mode: ImportMode) -> (f64, String) {
     let started = Instant::now();
     let request = ImportRequest {
         file_name: name.into(),
@@ -24,10 +25,11 @@ async fn import(store: &Store, name: &str, text: String, mode: ImportMode) -> (f
         mode,
         dry_run: false,
     };
-    let actor = Actor::cli("bench", chrono::Utc::now());
-    let imported = run(store, &actor, None, request, &|_, _| {})
+    let caller = Context::command_line("bench", chrono::Utc::now());
+    let imported = service
+        .import(&caller, None, request, &|_, _| {})
         .await
-        .unwrap_or_else(|e| panic!("{}", e.problem().detail));
+        .unwrap_or_else(|e| panic!("{e}"));
     let secs = started.elapsed().as_secs_f64();
     let r = &imported.report;
     assert!(r.rejections.is_empty(), "{:?}", &r.rejections[..1]);
@@ -47,17 +49,16 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = std::env::var("PLEDGE_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let store = Store::connect(&url, Some("bench"))
+    let service = Service::open_unindexed(&url, Some("bench"), true)
         .await
         .unwrap_or_else(|e| panic!("{e}"));
-    store.migrate().await.unwrap_or_else(|e| panic!("{e}"));
-    let actor = Actor::cli("bench", chrono::Utc::now());
+    let caller = Context::command_line("bench", chrono::Utc::now());
     let park = pledge_domain::ParkCode::parse("hqkfq").unwrap_or_else(|e| panic!("{e}"));
-    if store.park(&park).await.ok().flatten().is_none() {
-        store
+    if service.park(&caller, &park).await.is_err() {
+        service
             .create_park(
-                &actor,
-                pledge_store::ParkRecord {
+                &caller,
+                ParkRecord {
                     code: park,
                     name: pledge_domain::Text::parse("红旗区先进制造业开发区", 1, 100)
                         .unwrap_or_else(|e| panic!("{e}")),
@@ -68,22 +69,22 @@ async fn main() {
             .await
             .unwrap_or_else(|e| panic!("{e}"));
     }
-    let (firms, ip) = pledge_ledger::sample_ledgers(enterprises, patents, "hqkfq");
+    let (firms, ip) = sample_ledgers(enterprises, patents, "hqkfq");
     println!(
         "import bench: {enterprises} enterprises, {patents} patents, on {}",
         url.split(':').next().unwrap_or("")
     );
-    let (s, what) = import(&store, "enterprises.csv", firms, ImportMode::Partial).await;
+    let (s, what) = import(&service, "enterprises.csv", firms, ImportMode::Partial).await;
     println!(
         "enterprises: {s:.2} s ({what}), {:.0} rows/s",
         f64::from(enterprises) / s
     );
-    let (s, what) = import(&store, "patents.csv", ip.clone(), ImportMode::Partial).await;
+    let (s, what) = import(&service, "patents.csv", ip.clone(), ImportMode::Partial).await;
     println!(
         "patents: {s:.2} s ({what}), {:.0} rows/s",
         f64::from(patents) / s
     );
-    let (s, what) = import(&store, "patents.csv", ip, ImportMode::Partial).await;
+    let (s, what) = import(&service, "patents.csv", ip, ImportMode::Partial).await;
     println!(
         "patents again (idempotent): {s:.2} s ({what}), {:.0} rows/s",
         f64::from(patents) / s

@@ -4,9 +4,8 @@
 use anyhow::{Context, Result, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 use pledge_domain::ParkCode;
-use pledge_http::imports::{ImportRequest, run as run_import};
-use pledge_ledger::SheetKind;
-use pledge_store::{Actor, ImportMode, Store};
+use pledge_service::ledgers::{ImportRequest, SheetKind};
+use pledge_service::{Context as Caller, ImportMode, Service, ServiceError};
 use std::path::Path;
 use std::time::Instant;
 
@@ -23,15 +22,10 @@ pub struct Options<'a> {
 }
 
 /// Runs the import; the exit code is 0 when every row was good and written, 2 otherwise.
-pub async fn run(store: &Store, o: Options<'_>) -> Result<i32> {
+pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
     let started = Instant::now();
     let bytes = std::fs::read(o.file).with_context(|| format!("reading {}", o.file.display()))?;
     let scope = o.park.map(ParkCode::parse).transpose()?;
-    if let Some(p) = &scope
-        && store.park(p).await?.is_none()
-    {
-        bail!("no park {p}");
-    }
     let request = ImportRequest {
         file_name: o.file.to_string_lossy().into_owned(),
         bytes,
@@ -56,21 +50,20 @@ pub async fn run(store: &Store, o: Options<'_>) -> Result<i32> {
             eprintln!("{done}/{total} rows");
         }
     };
-    let actor = Actor::cli("import", chrono::Utc::now());
-    let imported = match run_import(store, &actor, scope.as_ref(), request, &progress).await {
+    let caller = Caller::command_line("import", chrono::Utc::now());
+    let imported = match service
+        .import(&caller, scope.clone(), request, &progress)
+        .await
+    {
         Ok(i) => i,
-        Err(e) => {
-            let p = e.problem();
-            let why: Vec<String> = p.errors.iter().map(|f| f.message.clone()).collect();
-            bail!(
-                "{}",
-                if why.is_empty() {
-                    p.detail
-                } else {
-                    why.join("; ")
-                }
-            )
+        Err(ServiceError::Invalid(errors)) => {
+            if let (Some(p), true) = (&scope, errors.iter().any(|e| e.field == "park")) {
+                bail!("no park {p}");
+            }
+            let why: Vec<String> = errors.iter().map(|f| f.message.clone()).collect();
+            bail!("{}", why.join("; "))
         }
+        Err(e) => bail!("{e}"),
     };
     bar.finish_and_clear();
     let report = &imported.report;

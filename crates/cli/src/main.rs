@@ -1,15 +1,13 @@
 //! `pledge`: the one binary. Serves the API, migrates the database, loads the demo data set,
 //! imports ledgers, writes templates and manages access tokens.
 
-mod bench;
-mod demo;
-mod generate;
 mod import;
 
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use pledge_domain::{BankCode, ParkCode};
-use pledge_store::{Actor, Role, Store};
+use pledge_service::loaders::{demo, generate};
+use pledge_service::{Context as Caller, Role, Service, ServiceError, bench};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -206,12 +204,27 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-async fn open(cli: &Cli) -> Result<Store> {
-    let store = Store::connect(&cli.database_url, cli.token_key.as_deref())
+/// The clock of the command line: read here, once per use.
+fn now() -> chrono::DateTime<chrono::Utc> {
+    chrono::Utc::now()
+}
+
+fn today() -> chrono::NaiveDate {
+    pledge_service::business_day(now())
+}
+
+/// The service on the configured database, migrated, with the matching index built.
+async fn open(cli: &Cli) -> Result<Service> {
+    Service::open(&cli.database_url, cli.token_key.as_deref(), true, today())
         .await
-        .with_context(|| format!("connecting to {}", redact(&cli.database_url)))?;
-    store.migrate().await.context("migrating the database")?;
-    Ok(store)
+        .with_context(|| format!("opening {}", redact(&cli.database_url)))
+}
+
+/// The service on `url`, migrated, for commands that only write (no index is built).
+async fn open_for_writes(cli: &Cli, url: &str) -> Result<Service> {
+    Service::open_unindexed(url, cli.token_key.as_deref(), true)
+        .await
+        .with_context(|| format!("opening {}", redact(url)))
 }
 
 /// The URL without its password, for messages.
@@ -255,13 +268,13 @@ async fn main() -> Result<()> {
             request_timeout,
             body_limit,
         } => {
-            let store = open(&cli).await?;
+            let service = open(&cli).await?;
             if *demo {
-                let report = demo::load(&store, pledge_http::today()).await?;
+                let report = demo::load(&service, today()).await?;
                 tracing::info!(?report, "demo data loaded");
-                let (_, token) = store
+                let (_, token) = service
                     .create_token(
-                        &Actor::cli("demo", chrono::Utc::now()),
+                        &Caller::command_line("demo", now()),
                         "demo admin",
                         Role::Admin,
                         None,
@@ -274,8 +287,9 @@ async fn main() -> Result<()> {
                 body_limit: *body_limit,
                 request_timeout: Duration::from_secs(*request_timeout),
             };
-            let state = pledge_http::AppState::new(store).await?;
-            state.spawn_day_rollover();
+            service.spawn_follower(Duration::from_millis(100));
+            service.spawn_day_rollover(now);
+            let state = pledge_http::AppState::new(service);
             let app = pledge_http::router(state, &config);
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
@@ -284,21 +298,21 @@ async fn main() -> Result<()> {
             pledge_http::serve(listener, app, shutdown_signal()).await?;
         }
         Command::Migrate => {
-            open(&cli).await?;
+            open_for_writes(&cli, &cli.database_url).await?;
             println!("migrated");
         }
         Command::Demo => {
-            let store = open(&cli).await?;
-            let report = demo::load(&store, pledge_http::today()).await?;
+            let service = open_for_writes(&cli, &cli.database_url).await?;
+            let report = demo::load(&service, today()).await?;
             println!("{report}");
         }
         Command::Template { kind, out } => {
-            let kind = pledge_ledger::SheetKind::parse(kind)
+            let kind = pledge_service::ledgers::SheetKind::parse(kind)
                 .with_context(|| format!("no template {kind}"))?;
             let path = out
                 .clone()
                 .unwrap_or_else(|| format!("{}-template.xlsx", kind.as_str()).into());
-            let bytes = pledge_ledger::template(kind)?;
+            let bytes = pledge_service::ledgers::template(kind)?;
             std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
             println!("{}", path.display());
         }
@@ -311,9 +325,9 @@ async fn main() -> Result<()> {
             annotated,
             json,
         } => {
-            let store = open(&cli).await?;
+            let service = open_for_writes(&cli, &cli.database_url).await?;
             let code = import::run(
-                &store,
+                &service,
                 import::Options {
                     file,
                     kind: kind.as_deref(),
@@ -338,17 +352,14 @@ async fn main() -> Result<()> {
                 Some(path) => format!("sqlite://{}?mode=rwc", path.display()),
                 None => cli.database_url.clone(),
             };
-            let store = Store::connect(&url, cli.token_key.as_deref())
-                .await
-                .with_context(|| format!("connecting to {}", redact(&url)))?;
-            store.migrate().await.context("migrating the database")?;
+            let service = open_for_writes(&cli, &url).await?;
             let c = generate::run(
-                &store,
+                &service,
                 generate::Options {
                     enterprises: *enterprises,
                     products: *products,
                     seed: *seed,
-                    as_of: as_of.unwrap_or_else(pledge_http::today),
+                    as_of: as_of.unwrap_or_else(today),
                 },
             )
             .await?;
@@ -366,13 +377,13 @@ async fn main() -> Result<()> {
                     json,
                 },
         } => {
-            let store = open(&cli).await?;
+            let service = open_for_writes(&cli, &cli.database_url).await?;
             let report = bench::run(
-                &store,
+                &service,
                 bench::Options {
                     samples: (*samples).max(1),
                     baseline_samples: *baseline_samples,
-                    as_of: as_of.unwrap_or_else(pledge_http::today),
+                    as_of: as_of.unwrap_or_else(today),
                 },
             )
             .await?;
@@ -399,11 +410,10 @@ async fn main() -> Result<()> {
             println!("{}", out.display());
         }
         Command::Rescreen { as_of } => {
-            let store = open(&cli).await?;
-            let as_of = as_of.unwrap_or_else(pledge_http::today);
-            let r = store
-                .rescreen(&Actor::cli("rescreen", chrono::Utc::now()), as_of)
-                .await?;
+            let service = open_for_writes(&cli, &cli.database_url).await?;
+            let caller = Caller::command_line("rescreen", now());
+            let as_of = as_of.unwrap_or(caller.today());
+            let r = service.rescreen(&caller, as_of).await?;
             println!(
                 "as of {as_of}: checked {} published entries, suspended {}, expired {}, closed {} batches",
                 r.checked,
@@ -416,7 +426,8 @@ async fn main() -> Result<()> {
             }
         }
         Command::Token { command } => {
-            let store = open(&cli).await?;
+            let service = open_for_writes(&cli, &cli.database_url).await?;
+            let caller = Caller::command_line("token", now());
             match command {
                 TokenCommand::Create {
                     role,
@@ -427,20 +438,14 @@ async fn main() -> Result<()> {
                     let role = Role::parse(role)?;
                     let park = park.as_deref().map(ParkCode::parse).transpose()?;
                     let bank = bank.as_deref().map(BankCode::parse).transpose()?;
-                    let (rec, token) = match store
-                        .create_token(
-                            &Actor::cli("token", chrono::Utc::now()),
-                            name,
-                            role,
-                            park.as_ref(),
-                            bank.as_ref(),
-                        )
+                    let (rec, token) = match service
+                        .create_token(&caller, name, role, park.as_ref(), bank.as_ref())
                         .await
                     {
-                        Err(pledge_store::StoreError::Invalid(v)) => {
+                        Err(ServiceError::Invalid(v)) => {
                             let reasons: Vec<String> = v
                                 .iter()
-                                .map(|v| format!("{}: {}", v.field, v.error))
+                                .map(|v| format!("{}: {}", v.field, v.message))
                                 .collect();
                             bail!("invalid token: {}", reasons.join("; "))
                         }
@@ -455,9 +460,7 @@ async fn main() -> Result<()> {
                     println!("{token}");
                 }
                 TokenCommand::Revoke { id } => {
-                    let rec = store
-                        .revoke_token(&Actor::cli("token", chrono::Utc::now()), *id)
-                        .await?;
+                    let rec = service.revoke_token(&caller, *id).await?;
                     println!("revoked token {} ({})", rec.id, rec.name);
                 }
             }

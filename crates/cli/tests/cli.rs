@@ -1,7 +1,9 @@
 //! The `pledge` binary itself: token management and the demo data set, on SQLite and, when
 //! `PLEDGE_TEST_POSTGRES_URL` is set, on PostgreSQL.
 
-use pledge_store::testing::{Backend, TestDatabase};
+use pledge_service::testing::{
+    Backend, TestDatabase, ledger as pledge_ledger, store as pledge_store,
+};
 use std::process::Command;
 
 fn pledge(url: &str, args: &[&str]) -> (bool, String, String) {

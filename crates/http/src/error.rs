@@ -4,30 +4,11 @@
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pledge_domain::{DomainError, Violation};
-use pledge_store::StoreError;
+use pledge_service::ServiceError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
-/// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
-pub struct FieldError {
-    /// The field, as the request spells it (`uscc`, `qualifications[0].kind`).
-    pub field: String,
-    /// A stable machine code (`uscc_check_character`).
-    pub code: String,
-    /// Why, in Chinese and English.
-    pub message: String,
-}
-
-impl From<Violation> for FieldError {
-    fn from(v: Violation) -> Self {
-        Self {
-            field: v.field,
-            code: v.error.code().into(),
-            message: v.error.to_string(),
-        }
-    }
-}
+pub use pledge_service::FieldError;
 
 /// An RFC 9457 problem document.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -197,51 +178,24 @@ impl IntoResponse for ApiError {
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<ServiceError> for ApiError {
+    fn from(e: ServiceError) -> Self {
         match e {
-            StoreError::NotFound { entity, key } => Self::NotFound {
-                detail: format!("{entity} {key} 不存在 / {entity} {key} not found"),
-            },
-            StoreError::Duplicate { entity, key } => Self::Conflict {
-                code: "duplicate",
-                detail: format!("{entity} {key} 已存在 / {entity} {key} already exists"),
-                current_version: None,
-            },
-            StoreError::VersionConflict {
-                entity,
-                key,
-                expected,
-                current,
-            } => Self::Conflict {
-                code: "version_conflict",
-                detail: format!(
-                    "{entity} {key} 已被他人修改（您的版本{expected}，当前版本{current}），请重新读取 / changed by someone else (your version {expected}, now {current}): read it again"
-                ),
-                current_version: Some(current),
-            },
-            StoreError::VersionRequired { entity, key } => Self::Conflict {
-                code: "version_required",
-                detail: format!(
-                    "{entity} {key} 已存在，修改时须提供读取到的version / {entity} {key} exists: send the version you read"
-                ),
-                current_version: None,
-            },
-            StoreError::OutOfScope { entity, key } => Self::forbidden(
-                "out_of_scope",
-                format!("{entity} {key} 不属于您的园区 / {entity} {key} is outside your park"),
-            ),
-            StoreError::Invalid(v) => {
-                Self::Validation(v.into_iter().map(FieldError::from).collect())
-            }
-            StoreError::Conflict { code, detail } => Self::Conflict {
+            ServiceError::Unauthorized => Self::Unauthorized,
+            ServiceError::Forbidden { code, detail } => Self::Forbidden { code, detail },
+            ServiceError::NotFound { detail } => Self::NotFound { detail },
+            ServiceError::Conflict {
                 code,
                 detail,
-                current_version: None,
+                current_version,
+            } => Self::Conflict {
+                code,
+                detail,
+                current_version,
             },
-            StoreError::Forbidden { code, detail } => Self::forbidden(code, detail),
-            StoreError::Database(e) => Self::Internal(format!("database: {e}")),
-            StoreError::Corrupt(e) => Self::Internal(format!("corrupt: {e}")),
+            ServiceError::Invalid(errors) => Self::Validation(errors),
+            ServiceError::Unavailable(cause) => Self::Unavailable(cause),
+            ServiceError::Internal(cause) => Self::Internal(cause),
         }
     }
 }

@@ -3,21 +3,18 @@
 
 mod auth;
 mod check;
-mod engine;
 mod error;
 mod extract;
-pub mod imports;
 mod openapi;
 mod routes;
 mod sheet;
 
-pub use engine::Engine;
 pub use error::{ApiError, FieldError, Problem};
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::http::{HeaderName, Request, StatusCode};
-use pledge_store::Store;
+use pledge_service::Service;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -30,69 +27,19 @@ use tower_http::trace::TraceLayer;
 /// What every handler shares.
 #[derive(Debug, Clone)]
 pub struct AppState {
-    pub store: Store,
-    pub engine: Engine,
+    pub service: Service,
     /// Ledger imports started on this server.
     pub imports: routes::ImportJobs,
 }
 
 impl AppState {
-    /// The state of a server on `store`, with the matching index built as of today.
-    pub async fn new(store: Store) -> Result<Self, pledge_store::StoreError> {
-        let engine = Engine::load(&store, today()).await?;
-        Ok(Self {
-            store,
-            engine,
+    /// The state of a server answering from `service`.
+    pub fn new(service: Service) -> Self {
+        Self {
+            service,
             imports: Default::default(),
-        })
-    }
-
-    /// Brings the matching index up to date with the store. A failure leaves the index one
-    /// step behind and is retried on the next call; it is logged, not answered.
-    pub async fn follow_store(&self) {
-        if let Err(e) = self.engine.catch_up(&self.store).await {
-            tracing::error!(error = %e, "the matching index could not follow the store");
         }
     }
-
-    /// Keeps the matching index on today's date: checks every minute and rebuilds it in the
-    /// background when the day has turned (UTC+8).
-    pub fn spawn_day_rollover(&self) -> tokio::task::JoinHandle<()> {
-        let state = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(std::time::Duration::from_secs(60));
-            loop {
-                tick.tick().await;
-                match state.engine.roll_over(&state.store, today()).await {
-                    Ok(true) => {
-                        tracing::info!(as_of = %today(), "matching index rebuilt for the new day")
-                    }
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
-                }
-            }
-        })
-    }
-}
-
-/// Brings the index up to date after every successful write, and before every read of
-/// products and matches (which also sees writes made by other processes).
-async fn follow_writes(
-    axum::extract::State(s): axum::extract::State<AppState>,
-    req: axum::extract::Request,
-    next: axum::middleware::Next,
-) -> axum::response::Response {
-    use axum::http::Method;
-    let write = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
-    let path = req.uri().path();
-    if path.starts_with("/api/v1/products") || path.ends_with("/matches") {
-        s.follow_store().await;
-    }
-    let res = next.run(req).await;
-    if write && res.status().is_success() {
-        s.follow_store().await;
-    }
-    res
 }
 
 /// Server settings that shape the router.
@@ -116,11 +63,6 @@ impl Default for HttpConfig {
 /// The instant of a request, read once at the edge.
 pub fn now() -> chrono::DateTime<chrono::Utc> {
     chrono::Utc::now()
-}
-
-/// The calendar date in China (UTC+8), which business dates such as "as of" default to.
-pub fn today() -> chrono::NaiveDate {
-    (chrono::Utc::now() + chrono::Duration::hours(8)).date_naive()
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -156,10 +98,6 @@ pub fn router(state: AppState, config: &HttpConfig) -> Router {
     api.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
-        .layer(axum::middleware::from_fn_with_state(
-            state.clone(),
-            follow_writes,
-        ))
         .with_state(state)
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))

@@ -78,6 +78,18 @@ impl Store {
         Ok(())
     }
 
+    /// Rows of `(uscc, credit_line)` a query of the benchmark's SQL baseline answers.
+    pub async fn uscc_amounts(&self, sql: &str) -> Result<Vec<(String, i64)>> {
+        let backend = self.db.get_database_backend();
+        let rows = self
+            .db
+            .query_all_raw(sea_orm::Statement::from_string(backend, sql.to_owned()))
+            .await?;
+        rows.iter()
+            .map(|r| Ok((r.try_get("", "uscc")?, r.try_get("", "credit_line")?)))
+            .collect()
+    }
+
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         self.db.ping().await?;

@@ -48,6 +48,8 @@ pub struct Changes {
     pub enterprises: BTreeSet<Uscc>,
     /// Products that changed.
     pub products: BTreeSet<i64>,
+    /// Whether a token was created or revoked.
+    pub tokens: bool,
 }
 
 /// Every `owner` string in a JSON document, at any depth.
@@ -136,6 +138,7 @@ impl Store {
                         trademarks.push((n, c));
                     }
                 }
+                "token" => out.tokens = true,
                 "whitelist_entry" => {
                     for doc in [&r.before, &r.after].into_iter().flatten() {
                         if let Some(id) = doc.get("enterprise_id").and_then(Value::as_i64) {

@@ -9,7 +9,7 @@ use crate::routes::Paged;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
-use pledge_store::{AuditFilter, AuditRecord};
+use pledge_service::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -69,24 +69,14 @@ async fn audit_log(
     auth: Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paged<AuditView>>> {
-    let park_id = match (&auth.0.role, &auth.0.park) {
-        (pledge_store::Role::Admin, _) => None,
-        (pledge_store::Role::Park, Some((id, _))) => Some(*id),
-        _ => {
-            return Err(crate::error::ApiError::forbidden(
-                "admin_only",
-                "银行不能查看审计日志 / banks do not read the audit log",
-            ));
-        }
-    };
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
     let filter = AuditFilter {
         entity: q.entity.filter(|e| !e.is_empty()),
         entity_key: q.key.filter(|k| !k.is_empty()),
-        park_id,
+        park_id: None,
     };
     Ok(Json(Paged::from_page(
-        s.store.audit_log(&filter, after, limit).await?,
+        s.service.audit_log(&auth.0, filter, after, limit).await?,
         AuditView::from,
     )))
 }

@@ -15,7 +15,7 @@ use pledge_domain::{
     QualificationKind, RegionCode, RiskFlag, RiskFlagKind, SizeClass, StrategicIndustry, Text,
     Uscc,
 };
-use pledge_store::{EnterpriseFilter, Versioned};
+use pledge_service::{EnterpriseFilter, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -137,7 +137,7 @@ pub struct EnterpriseView {
 impl EnterpriseView {
     fn new(rec: Versioned<Enterprise>, auth: &Auth) -> Self {
         let e = rec.value;
-        let visible = auth.sees_contact(&e.park, e.contact_consent);
+        let visible = auth.0.sees_contact(&e.park, e.contact_consent);
         Self {
             uscc: e.uscc.to_string(),
             name: e.name.to_string(),
@@ -183,7 +183,7 @@ impl EnterpriseView {
 }
 
 /// Parses a request body into an enterprise, naming every invalid field.
-fn parse_enterprise(input: EnterpriseInput) -> ApiResult<Enterprise> {
+fn parse_enterprise(input: EnterpriseInput, today: NaiveDate) -> ApiResult<Enterprise> {
     let mut c = Check::default();
     let uscc = c.field("uscc", Uscc::parse(&input.uscc));
     let name = c.field("name", Text::parse(&input.name, 2, 100));
@@ -261,7 +261,7 @@ fn parse_enterprise(input: EnterpriseInput) -> ApiResult<Enterprise> {
         }),
         contact_consent: input.contact_consent,
     };
-    c.violations(e.violations(crate::today()));
+    c.violations(e.violations(today));
     c.finish()?;
     Ok(e)
 }
@@ -291,7 +291,7 @@ async fn list_enterprises(
     auth: Auth,
     ApiQuery(q): ApiQuery<EnterpriseQuery>,
 ) -> ApiResult<Json<Paged<EnterpriseView>>> {
-    let scope = auth.list_scope()?.cloned();
+    auth.0.list_scope()?;
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
     let mut c = Check::default();
     let park = c
@@ -304,21 +304,13 @@ async fn list_enterprises(
         c.push("region", DomainError::RegionCode);
     }
     c.finish()?;
-    if let (Some(own), Some(asked)) = (&scope, &park)
-        && own != asked
-    {
-        return Err(ApiError::forbidden(
-            "out_of_scope",
-            "只能查看本园区企业 / you see only your own park",
-        ));
-    }
     let filter = EnterpriseFilter {
-        park: scope.or(park),
+        park,
         region_prefix: region,
         industry_prefix: q.industry.filter(|i| !i.is_empty()),
         name_contains: q.q.filter(|n| !n.is_empty()),
     };
-    let page = s.store.list_enterprises(&filter, after, limit).await?;
+    let page = s.service.enterprises(&auth.0, filter, after, limit).await?;
     Ok(Json(Paged::from_page(page, |e| {
         EnterpriseView::new(e, &auth)
     })))
@@ -331,24 +323,15 @@ async fn create_enterprise(
     auth: Auth,
     ApiJson(input): ApiJson<EnterpriseInput>,
 ) -> ApiResult<(StatusCode, Json<EnterpriseView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     if input.version.is_some_and(|v| v != 0) {
         return Err(ApiError::field(
             "version",
             DomainError::NotAllowed { field: "version" },
         ));
     }
-    let e = parse_enterprise(input)?;
-    if scope.as_ref().is_some_and(|own| own != &e.park) {
-        return Err(ApiError::forbidden(
-            "out_of_scope",
-            "只能登记本园区企业 / you register enterprises of your own park only",
-        ));
-    }
-    let rec = s
-        .store
-        .create_enterprise(&auth.0.actor(crate::now()), e)
-        .await?;
+    let e = parse_enterprise(input, auth.0.today())?;
+    let rec = s.service.create_enterprise(&auth.0, e).await?;
     Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, &auth))))
 }
 
@@ -363,47 +346,7 @@ pub(crate) async fn visible_enterprise(
     raw: &str,
 ) -> ApiResult<Versioned<Enterprise>> {
     let uscc = parse_uscc(raw)?;
-    let bank = auth.0.role == pledge_store::Role::Bank;
-    if bank && !s.store.is_published(&uscc).await? {
-        return Err(not_published());
-    }
-    let rec = s
-        .store
-        .enterprise(&uscc)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
-        })?;
-    if !bank {
-        auth.read_enterprise(&rec.value.park)?;
-    }
-    Ok(rec)
-}
-
-/// Banks read an enterprise and its IP only while it is on a published white list.
-pub(crate) fn not_published() -> ApiError {
-    ApiError::forbidden(
-        "not_published",
-        "银行只能查看已发布白名单中的企业 / banks see only enterprises on a published white list",
-    )
-}
-
-/// Whether the caller may read the IP of `owner`, an enterprise of `park`.
-pub(crate) async fn check_ip_visible(
-    s: &AppState,
-    auth: &Auth,
-    owner: &Uscc,
-    park: &ParkCode,
-) -> ApiResult<()> {
-    if auth.0.role == pledge_store::Role::Bank {
-        if s.store.is_published(owner).await? {
-            Ok(())
-        } else {
-            Err(not_published())
-        }
-    } else {
-        auth.read_enterprise(park)
-    }
+    Ok(s.service.enterprise(&auth.0, &uscc).await?)
 }
 
 /// One enterprise (admin, or its park).
@@ -426,7 +369,7 @@ async fn update_enterprise(
     Path(uscc): Path<String>,
     ApiJson(input): ApiJson<EnterpriseInput>,
 ) -> ApiResult<Json<EnterpriseView>> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let uscc = parse_uscc(&uscc)?;
     let Some(version) = input.version else {
         return Err(ApiError::field(
@@ -434,7 +377,7 @@ async fn update_enterprise(
             DomainError::Required { field: "version" },
         ));
     };
-    let e = parse_enterprise(input)?;
+    let e = parse_enterprise(input, auth.0.today())?;
     if e.uscc != uscc {
         return Err(ApiError::field(
             "uscc",
@@ -443,24 +386,6 @@ async fn update_enterprise(
             },
         ));
     }
-    let current = s
-        .store
-        .enterprise(&uscc)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
-        })?;
-    if let Some(own) = &scope
-        && (own != &current.value.park || own != &e.park)
-    {
-        return Err(ApiError::forbidden(
-            "out_of_scope",
-            "只能修改本园区企业 / you change enterprises of your own park only",
-        ));
-    }
-    let rec = s
-        .store
-        .update_enterprise(&auth.0.actor(crate::now()), e, version)
-        .await?;
+    let rec = s.service.update_enterprise(&auth.0, e, version).await?;
     Ok(Json(EnterpriseView::new(rec, &auth)))
 }

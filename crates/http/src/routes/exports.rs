@@ -8,9 +8,9 @@ use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::sheet::{Cell, Column, Format, Pages, stream_download};
 use axum::extract::{Path, State};
 use axum::response::Response;
-use pledge_domain::{Enterprise, ParkCode, Patent, RiskFlagKind};
-use pledge_ledger::{SheetKind, columns};
-use pledge_store::{EnterpriseFilter, Store};
+use pledge_domain::{Enterprise, Patent, RiskFlagKind};
+use pledge_service::Context;
+use pledge_service::ledgers::{SheetKind, columns};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Rows read from the store per page.
@@ -140,19 +140,15 @@ where
     Box::pin(stream)
 }
 
-fn enterprise_pages(store: Store, park: Option<ParkCode>) -> Pages {
+fn enterprise_pages(s: AppState, cx: Context) -> Pages {
     let keys: Vec<&'static str> = columns(SheetKind::Enterprises)
         .iter()
         .map(|c| c.key)
         .collect();
     pages(move |after| {
-        let (store, park, keys) = (store.clone(), park.clone(), keys.clone());
+        let (s, cx, keys) = (s.clone(), cx.clone(), keys.clone());
         async move {
-            let filter = EnterpriseFilter {
-                park,
-                ..Default::default()
-            };
-            let page = store.list_enterprises(&filter, after, PAGE).await?;
+            let page = s.service.export_enterprises(&cx, after, PAGE).await?;
             let rows = page
                 .items
                 .iter()
@@ -163,12 +159,12 @@ fn enterprise_pages(store: Store, park: Option<ParkCode>) -> Pages {
     })
 }
 
-fn patent_pages(store: Store, park: Option<ParkCode>) -> Pages {
+fn patent_pages(s: AppState, cx: Context) -> Pages {
     let keys: Vec<&'static str> = columns(SheetKind::Patents).iter().map(|c| c.key).collect();
     pages(move |after| {
-        let (store, park, keys) = (store.clone(), park.clone(), keys.clone());
+        let (s, cx, keys) = (s.clone(), cx.clone(), keys.clone());
         async move {
-            let page = store.patents_of_park(park.as_ref(), after, PAGE).await?;
+            let page = s.service.export_patents(&cx, after, PAGE).await?;
             let rows = page
                 .items
                 .iter()
@@ -193,7 +189,7 @@ async fn export(
     auth: Auth,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    let park = auth.list_scope()?.cloned();
+    auth.0.list_scope()?;
     let unknown = || ApiError::NotFound {
         detail: format!(
             "没有导出{file}；可选 enterprises.xlsx、enterprises.csv、patents.xlsx、patents.csv / no export {file}"
@@ -207,8 +203,8 @@ async fn export(
         _ => return Err(unknown()),
     };
     let rows = match kind {
-        SheetKind::Enterprises => enterprise_pages(s.store.clone(), park),
-        _ => patent_pages(s.store.clone(), park),
+        SheetKind::Enterprises => enterprise_pages(s, auth.0),
+        _ => patent_pages(s, auth.0),
     };
     stream_download(format, stem, kind.label_zh(), sheet_columns(kind), rows).await
 }

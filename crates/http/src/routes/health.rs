@@ -31,8 +31,8 @@ async fn healthz() -> Json<Health> {
 ))]
 async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state
-        .store
-        .ping()
+        .service
+        .ready()
         .await
         .map_err(|e| ApiError::Unavailable(e.to_string()))?;
     Ok(Json(Health { status: "ok" }))

@@ -6,14 +6,13 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::ApiQuery;
-use crate::imports::{ImportReport, ImportRequest, run};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pledge_domain::ParkCode;
-use pledge_ledger::SheetKind;
-use pledge_store::ImportMode;
+use pledge_service::ImportMode;
+use pledge_service::ledgers::{ImportReport, ImportRequest, SheetKind};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -127,9 +126,9 @@ impl ImportJobs {
             detail: format!("没有导入任务{id} / no import job {id}"),
         };
         let job = self.jobs.get(&id).ok_or_else(not_found)?;
-        match (auth.write_scope()?, &job.scope) {
+        match (auth.0.write_scope()?, &job.scope) {
             (None, _) => Ok(job),
-            (Some(own), Some(park)) if own == park => Ok(job),
+            (Some(own), Some(park)) if &own == park => Ok(job),
             _ => Err(not_found()),
         }
     }
@@ -168,7 +167,7 @@ async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    let scope = auth.write_scope()?.cloned();
+    let scope = auth.0.write_scope()?;
     let mut form = form.map_err(|_| ApiError::BadRequest {
         code: "multipart_required",
         detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
@@ -228,7 +227,7 @@ async fn upload(
         ));
     };
     let id = lock(&s.imports).start(file_name.clone(), scope.clone());
-    let actor = auth.0.actor(crate::now());
+    let cx = auth.0.clone();
     let state = s.clone();
     tokio::spawn(async move {
         let jobs = state.imports.clone();
@@ -245,9 +244,8 @@ async fn upload(
             mode,
             dry_run: q.dry_run,
         };
-        let result = run(&state.store, &actor, scope.as_ref(), request, &progress).await;
         // The index sees the imported rows before the job says it is done.
-        state.follow_store().await;
+        let result = state.service.import(&cx, scope, request, &progress).await;
         let mut jobs = lock(&state.imports);
         let Some(job) = jobs.jobs.get_mut(&id) else {
             return;
@@ -260,6 +258,7 @@ async fn upload(
                 job.annotated = Some(imported.annotated);
             }
             Err(e) => {
+                let e = ApiError::from(e);
                 if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = &e {
                     tracing::error!(job = id, %cause, "import failed");
                 }

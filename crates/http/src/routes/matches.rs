@@ -4,11 +4,9 @@
 
 use crate::AppState;
 use crate::auth::Auth;
-use crate::check::{Check, paging};
+use crate::check::{Check, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::extract::ApiQuery;
-use crate::routes::enterprises::not_published;
-use crate::routes::products::visible_product;
 use crate::sheet::{Cell, Column, Format, stream_download};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -16,10 +14,9 @@ use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use pledge_domain::{DomainError, IndustryCode, Money, ParkCode, Uscc};
 use pledge_matching::{Evaluation, IpRef, MatchQuery, RankKey, SortBy};
-use pledge_store::Role;
+use pledge_service::{MatchListing, Shown};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
-use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
@@ -30,7 +27,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enterprise_matches))
 }
 
-/// The most rows one export holds.
 /// Rows read from the index per page of an export.
 const EXPORT_PAGE: usize = 1000;
 
@@ -183,29 +179,14 @@ fn view(e: Evaluation) -> MatchView {
     }
 }
 
-/// Fills in the names and parks of the enterprises shown, in one read.
-async fn with_names(s: &AppState, mut views: Vec<MatchView>) -> ApiResult<Vec<MatchView>> {
-    let usccs: Vec<Uscc> = views
-        .iter()
-        .filter_map(|v| Uscc::parse(&v.uscc).ok())
-        .collect();
-    let names: HashMap<String, (String, String)> = s
-        .store
-        .enterprises(&usccs)
-        .await?
-        .into_iter()
-        .map(|e| {
-            let e = e.value;
-            (e.uscc.to_string(), (e.name.to_string(), e.park.to_string()))
-        })
-        .collect();
-    for v in &mut views {
-        if let Some((name, park)) = names.get(&v.uscc) {
-            v.name = Some(name.clone());
-            v.park = Some(park.clone());
-        }
+/// The view of an evaluation as the service shows it.
+fn shown(x: Shown) -> MatchView {
+    MatchView {
+        name: x.name,
+        park: x.park.map(|p| p.to_string()),
+        product_name: x.product_name,
+        ..view(x.evaluation)
     }
-    Ok(views)
 }
 
 /// Filters, order and paging of a match list.
@@ -276,10 +257,10 @@ async fn product_matches(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MatchParams>,
 ) -> ApiResult<Response> {
-    let product = visible_product(&s, &auth, &id).await?;
+    let product_id = parse_id("id", &id)?;
     let (_, limit) = paging(None, q.limit.as_deref())?;
     let mut c = Check::default();
-    let mut park = c
+    let park = c
         .optional("park", q.park.as_deref(), ParkCode::parse)
         .flatten();
     let region = c
@@ -331,21 +312,12 @@ async fn product_matches(
         .flatten()
         .flatten();
     c.finish()?;
-    if let (Role::Park, Some((_, own))) = (&auth.0.role, &auth.0.park) {
-        if park.as_ref().is_some_and(|p| p != own) {
-            return Err(ApiError::forbidden(
-                "out_of_scope",
-                "只能查看本园区企业 / you see your own park's enterprises only",
-            ));
-        }
-        park = Some(own.clone());
-    }
     let query = MatchQuery {
         park,
         region_prefix: region,
         industry_prefix: industry,
         min_credit_line,
-        listed_only: auth.0.role == Role::Bank,
+        listed_only: false,
         sort,
         after: if format.is_some() { None } else { after },
         limit: if format.is_some() {
@@ -354,30 +326,17 @@ async fn product_matches(
             limit as usize
         },
     };
+    // The first page answers every refusal before a download starts.
+    let first = s.service.matches(&auth.0, product_id, query.clone())?;
     if let Some(format) = format {
-        return export(s, format, product.id, query).await;
+        return export(s, auth, format, first, query).await;
     }
-    let (page, as_of) = {
-        let index = s.engine.read();
-        let page = index.matches(product.id, &query);
-        (page, index.as_of())
-    };
-    let page = page.ok_or_else(|| ApiError::NotFound {
-        detail: format!(
-            "产品{}已下架，不再匹配 / product {} is withdrawn and matches nobody",
-            product.id, product.id
-        ),
-    })?;
-    let next_cursor = page.next.as_ref().map(cursor);
-    let mut items = with_names(&s, page.items.into_iter().map(|(_, e)| view(e)).collect()).await?;
-    for v in &mut items {
-        v.product_name = Some(product.rules.name.to_string());
-    }
+    let next_cursor = first.next.as_ref().map(cursor);
     Ok(Json(MatchList {
-        product_id: product.id,
-        as_of,
-        total: page.total,
-        items,
+        product_id: first.product_id,
+        as_of: first.as_of,
+        total: first.total,
+        items: first.items.into_iter().map(shown).collect(),
         next_cursor,
     })
     .into_response())
@@ -422,35 +381,40 @@ fn export_row(rank: usize, m: &MatchView) -> Vec<Cell> {
 /// Every row the filters select, streamed a page of the index at a time.
 async fn export(
     s: AppState,
+    auth: Auth,
     format: Format,
-    product_id: i64,
+    first: MatchListing,
     query: MatchQuery,
 ) -> ApiResult<Response> {
-    // (cursor of the next page, rows so far); `None` once the list is done.
-    let start = Some((None::<RankKey>, 0usize));
+    let product_id = first.product_id;
+    // (the page to write, rows before it); `None` once the list is done.
+    let start = Some((first, 0usize));
     let pages = futures_util::stream::unfold(start, move |state| {
-        let (s, query) = (s.clone(), query.clone());
+        let (s, auth, query) = (s.clone(), auth.clone(), query.clone());
         async move {
-            let (after, shown) = state?;
-            let page = {
-                let index = s.engine.read();
-                index.matches(product_id, &MatchQuery { after, ..query })
-            };
-            let Some(page) = page else {
-                return Some((Ok(Vec::new()), None));
-            };
-            let views = page.items.into_iter().map(|(_, e)| view(e)).collect();
-            let views = match with_names(&s, views).await {
-                Ok(v) => v,
-                Err(e) => return Some((Err(e), None)),
-            };
-            let rows: Vec<Vec<Cell>> = views
+            let (page, shown_before) = state?;
+            let after = page.next.clone();
+            let rows: Vec<Vec<Cell>> = page
+                .items
                 .into_iter()
                 .enumerate()
-                .map(|(i, m)| export_row(shown + i + 1, &m))
+                .map(|(i, m)| export_row(shown_before + i + 1, &shown(m)))
                 .collect();
-            let shown = shown + rows.len();
-            let next = page.next.map(|k| (Some(k), shown));
+            let shown_now = shown_before + rows.len();
+            let next = match after {
+                None => None,
+                Some(k) => match s.service.matches(
+                    &auth.0,
+                    product_id,
+                    MatchQuery {
+                        after: Some(k),
+                        ..query
+                    },
+                ) {
+                    Ok(p) => Some((p, shown_now)),
+                    Err(e) => return Some((Err(e.into()), None)),
+                },
+            };
             Some((Ok(rows), next))
         }
     });
@@ -472,37 +436,9 @@ async fn explain_match(
     auth: Auth,
     Path((id, uscc)): Path<(String, String)>,
 ) -> ApiResult<Json<MatchView>> {
-    let product = visible_product(&s, &auth, &id).await?;
+    let product_id = parse_id("id", &id)?;
     let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
-    let explained = {
-        let index = s.engine.read();
-        let who = index
-            .enterprise(&uscc)
-            .map(|(park, listed)| (park.clone(), listed));
-        who.map(|w| (w, index.explain(product.id, &uscc)))
-    };
-    let Some(((park, listed), evaluation)) = explained else {
-        return Err(ApiError::NotFound {
-            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
-        });
-    };
-    match auth.0.role {
-        Role::Bank if !listed => return Err(not_published()),
-        Role::Park => auth.read_enterprise(&park)?,
-        _ => {}
-    }
-    let evaluation = evaluation.ok_or_else(|| ApiError::NotFound {
-        detail: format!(
-            "产品{}已下架，不再匹配 / product {} is withdrawn and matches nobody",
-            product.id, product.id
-        ),
-    })?;
-    let mut v = with_names(&s, vec![view(evaluation)]).await?;
-    let mut v = v
-        .pop()
-        .ok_or_else(|| ApiError::Internal("an explained pair went missing".into()))?;
-    v.product_name = Some(product.rules.name.to_string());
-    Ok(Json(v))
+    Ok(Json(shown(s.service.explain(&auth.0, product_id, &uscc)?)))
 }
 
 /// The gap analysis of one enterprise: every published product, eligible or not, with every
@@ -513,39 +449,12 @@ async fn enterprise_matches(
     auth: Auth,
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<Vec<MatchView>>> {
-    if auth.0.role == Role::Bank {
-        return Err(ApiError::forbidden(
-            "admin_or_park",
-            "企业的全部产品匹配仅对市知识产权局和所在园区开放 / only the city IP office and the enterprise's park see its matches across products",
-        ));
-    }
     let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
-    let park = s
-        .engine
-        .read()
-        .enterprise(&uscc)
-        .map(|(park, _)| park.clone())
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("企业{uscc}未登记 / enterprise {uscc} is not registered"),
-        })?;
-    auth.read_enterprise(&park)?;
-    let views: Vec<MatchView> = {
-        let index = s.engine.read();
-        index
-            .enterprise_view(&uscc, false)
-            .unwrap_or_default()
+    Ok(Json(
+        s.service
+            .enterprise_matches(&auth.0, &uscc)?
             .into_iter()
-            .map(|e| {
-                let product_name = index
-                    .product(e.product_id)
-                    .map(|p| p.rules.name.to_string());
-                MatchView {
-                    product_name,
-                    ..view(e)
-                }
-            })
-            .collect()
-    };
-    let views = with_names(&s, views).await?;
-    Ok(Json(views))
+            .map(shown)
+            .collect(),
+    ))
 }

@@ -50,7 +50,7 @@ pub struct Paged<T> {
 }
 
 impl<T> Paged<T> {
-    fn from_page<R>(page: pledge_store::Page<R>, map: impl FnMut(R) -> T) -> Self {
+    fn from_page<R>(page: pledge_service::Page<R>, map: impl FnMut(R) -> T) -> Self {
         Self {
             items: page.items.into_iter().map(map).collect(),
             next_cursor: page.next.map(|n| n.to_string()),

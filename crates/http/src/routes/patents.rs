@@ -1,12 +1,11 @@
 //! Patents and their appraisals.
 
+use crate::AppState;
 use crate::auth::Auth;
 use crate::check::{Check, date, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::enterprises::{check_ip_visible, visible_enterprise};
-use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -15,7 +14,7 @@ use pledge_domain::{
     Appraisal, HighValueFacts, IpcClass, LegalStatus, Money, Patent, PatentApplicationNumber,
     PatentAward, PledgeRegistration, PublicationNumber, Text, Uscc,
 };
-use pledge_store::{AppraisalRecord, Upserted, Versioned};
+use pledge_service::{AppraisalRecord, Upserted, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -273,6 +272,7 @@ fn parse_number(raw: &str) -> ApiResult<PatentApplicationNumber> {
 fn parse_patent(
     number: PatentApplicationNumber,
     input: PatentInput,
+    today: NaiveDate,
 ) -> ApiResult<(Patent, Option<i64>)> {
     let mut c = Check::default();
     let owner = c.field("owner", Uscc::parse(&input.owner));
@@ -322,7 +322,7 @@ fn parse_patent(
         same_day_double_filing: input.same_day_double_filing,
         appraisals: Vec::new(),
     };
-    c.violations(p.violations(today()));
+    c.violations(p.violations(today));
     c.finish()?;
     Ok((p, input.version))
 }
@@ -337,11 +337,11 @@ pub struct AsOfQuery {
     loan_end: Option<String>,
 }
 
-fn dates(q: &AsOfQuery) -> ApiResult<(NaiveDate, NaiveDate)> {
+fn dates(q: &AsOfQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
     let mut c = Check::default();
     let as_of = date(&mut c, "as_of", q.as_of.as_deref())
         .flatten()
-        .unwrap_or_else(today);
+        .unwrap_or(today);
     let loan_end = date(&mut c, "loan_end", q.loan_end.as_deref()).flatten();
     c.finish()?;
     let loan_end =
@@ -358,15 +358,8 @@ async fn get_patent(
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<Json<PatentView>> {
     let number = parse_number(&number)?;
-    let (as_of, loan_end) = dates(&q)?;
-    let (rec, park) = s
-        .store
-        .patent(&number)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("专利{number}未登记 / patent {number} is not registered"),
-        })?;
-    check_ip_visible(&s, &auth, &rec.value.owner, &park).await?;
+    let (as_of, loan_end) = dates(&q, auth.0.today())?;
+    let rec = s.service.patent(&auth.0, &number).await?;
     Ok(Json(PatentView::new(rec, as_of, loan_end)))
 }
 
@@ -379,14 +372,11 @@ async fn put_patent(
     Path(number): Path<String>,
     ApiJson(input): ApiJson<PatentInput>,
 ) -> ApiResult<(StatusCode, Json<PatentView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let number = parse_number(&number)?;
-    let (patent, version) = parse_patent(number, input)?;
-    let (rec, what) = s
-        .store
-        .upsert_patent(&auth.0.actor(crate::now()), patent, version, scope.as_ref())
-        .await?;
-    let as_of = today();
+    let as_of = auth.0.today();
+    let (patent, version) = parse_patent(number, input, as_of)?;
+    let (rec, what) = s.service.put_patent(&auth.0, patent, version).await?;
     let status = if what == Upserted::Created {
         StatusCode::CREATED
     } else {
@@ -410,13 +400,10 @@ async fn add_appraisal(
     Path(number): Path<String>,
     ApiJson(input): ApiJson<AppraisalInput>,
 ) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let number = parse_number(&number)?;
     let a = input.to_domain()?;
-    let rec = s
-        .store
-        .add_patent_appraisal(&auth.0.actor(crate::now()), &number, a, scope.as_ref())
-        .await?;
+    let rec = s.service.add_patent_appraisal(&auth.0, &number, a).await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
 
@@ -439,16 +426,19 @@ async fn list_patents(
     ApiQuery(q): ApiQuery<PatentListQuery>,
 ) -> ApiResult<Json<Paged<PatentView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
-    let (as_of, loan_end) = dates(&AsOfQuery {
-        as_of: q.as_of,
-        loan_end: q.loan_end,
-    })?;
-    let e = visible_enterprise(&s, &auth, &uscc).await?;
-    let mut page = s.store.list_patents(&e.value.uscc, after, limit).await?;
-    if auth.0.role == pledge_store::Role::Bank {
-        // Banks see the patents that count: the valid ones.
-        page.items.retain(|p| p.value.is_valid(as_of));
-    }
+    let (as_of, loan_end) = dates(
+        &AsOfQuery {
+            as_of: q.as_of,
+            loan_end: q.loan_end,
+        },
+        auth.0.today(),
+    )?;
+    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    // Banks see the patents that count: the valid ones.
+    let page = s
+        .service
+        .patents_of(&auth.0, &uscc, after, limit, as_of)
+        .await?;
     Ok(Json(Paged::from_page(page, |p| {
         PatentView::new(p, as_of, loan_end)
     })))

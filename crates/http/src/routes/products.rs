@@ -14,7 +14,7 @@ use pledge_domain::{
     BankCode, BasisPoints, DomainError, LoanProduct, Money, PledgeRates, ProductStatus,
     QualificationKind, RiskFlagKind, Text,
 };
-use pledge_store::{ProductRecord, Role};
+use pledge_service::ProductRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -307,68 +307,20 @@ impl From<ProductRecord> for ProductView {
     }
 }
 
-/// The bank whose products the caller manages: its own for a bank token; for the admin, the
-/// one named (required to create).
-fn managing_bank(auth: &Auth, named: Option<&str>) -> ApiResult<Option<BankCode>> {
-    match (&auth.0.role, &auth.0.bank) {
-        (Role::Bank, Some((_, own))) => match named {
-            Some(b) if BankCode::parse(b).ok().as_ref() != Some(own) => Err(ApiError::forbidden(
-                "out_of_scope",
-                "银行只能管理本行产品 / a bank manages its own products only",
-            )),
-            _ => Ok(Some(own.clone())),
-        },
-        (Role::Admin, _) => named
-            .map(|b| BankCode::parse(b).map_err(|e| ApiError::field("bank", e)))
-            .transpose(),
-        _ => Err(ApiError::forbidden(
-            "bank_or_admin",
-            "仅银行和市知识产权局可管理产品 / only banks and the city IP office manage products",
-        )),
-    }
-}
-
 /// The product as the caller may see it: a bank only its own, a park official only published
 /// ones; anything else is 404.
-pub(crate) async fn visible_product(
-    s: &AppState,
-    auth: &Auth,
-    raw: &str,
-) -> ApiResult<ProductRecord> {
+pub(crate) fn visible_product(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<ProductRecord> {
     let id = parse_id("id", raw)?;
-    let scope = match (&auth.0.role, &auth.0.bank) {
-        (Role::Bank, Some((_, own))) => Some(own),
-        (Role::Bank, None) => return Err(no_product(id)),
-        _ => None,
-    };
-    let p = s.store.product(id, scope).await?;
-    if auth.0.role == Role::Park && p.status != ProductStatus::Published {
-        return Err(no_product(id));
-    }
-    Ok(p)
-}
-
-fn no_product(id: i64) -> ApiError {
-    ApiError::NotFound {
-        detail: format!("产品{id}不存在 / no product {id}"),
-    }
+    Ok(s.service.product(&auth.0, id)?)
 }
 
 /// Products: a bank its own (every status), parks the published ones, the admin all.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), responses((status = 200, body = [ProductView]), ReadErrors))]
 async fn list_products(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ProductView>>> {
-    let (bank, published_only) = match (&auth.0.role, &auth.0.bank) {
-        (Role::Bank, Some((_, own))) => (Some(own.clone()), false),
-        (Role::Bank, None) => return Ok(Json(Vec::new())),
-        (Role::Park, _) => (None, true),
-        (Role::Admin, _) => (None, false),
-    };
     Ok(Json(
-        s.store
-            .products(bank.as_ref())
-            .await?
+        s.service
+            .products(&auth.0)
             .into_iter()
-            .filter(|p| !published_only || p.status == ProductStatus::Published)
             .map(ProductView::from)
             .collect(),
     ))
@@ -381,12 +333,14 @@ async fn create_product(
     auth: Auth,
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
-    let bank = managing_bank(&auth, body.bank.as_deref())?
+    let bank = auth
+        .0
+        .managing_bank(body.bank.as_deref())?
         .ok_or_else(|| ApiError::field("bank", DomainError::Required { field: "bank" }))?;
     let rules = body.rules()?;
     let rec = s
-        .store
-        .create_product(&auth.0.actor(crate::now()), &bank, rules)
+        .service
+        .create_product(&auth.0, Some(bank.as_str()), rules)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -398,7 +352,7 @@ async fn get_product(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(visible_product(&s, &auth, &id).await?.into()))
+    Ok(Json(visible_product(&s, &auth, &id)?.into()))
 }
 
 /// Replaces the rules of a draft or published product; send the `version` read.
@@ -410,20 +364,14 @@ async fn update_product(
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<Json<ProductView>> {
     let id = parse_id("id", &id)?;
-    let scope = managing_bank(&auth, None)?;
+    auth.0.managing_bank(None)?;
     let version = body
         .version
         .ok_or_else(|| ApiError::field("version", DomainError::Required { field: "version" }))?;
     let rules = body.rules()?;
     let rec = s
-        .store
-        .update_product(
-            &auth.0.actor(crate::now()),
-            id,
-            version,
-            rules,
-            scope.as_ref(),
-        )
+        .service
+        .update_product(&auth.0, id, version, rules)
         .await?;
     Ok(Json(rec.into()))
 }
@@ -447,17 +395,9 @@ async fn move_product(
     status: ProductStatus,
 ) -> ApiResult<Json<ProductView>> {
     let id = parse_id("id", raw)?;
-    let scope = managing_bank(auth, None)?;
     let rec = s
-        .store
-        .set_product_status(
-            &auth.0.actor(crate::now()),
-            id,
-            body.version,
-            status,
-            body.reason,
-            scope.as_ref(),
-        )
+        .service
+        .set_product_status(&auth.0, id, body.version, status, body.reason)
         .await?;
     Ok(Json(rec.into()))
 }
@@ -509,12 +449,11 @@ async fn preview_product(
     auth: Auth,
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<Json<PreviewView>> {
-    managing_bank(&auth, None)?;
+    auth.0.managing_bank(None)?;
     let rules = body.rules()?;
-    let index = s.engine.read();
-    let p = index.preview(&rules, auth.0.role == Role::Bank);
+    let (p, as_of) = s.service.preview(&auth.0, &rules)?;
     Ok(Json(PreviewView {
-        as_of: index.as_of(),
+        as_of,
         eligible: p.eligible,
         credit_lines_fen: p.credit_lines.fen(),
         by_park: p

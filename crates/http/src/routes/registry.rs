@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use pledge_domain::{BankCode, ParkCode, RegionCode, Text};
-use pledge_store::{BankRecord, ParkRecord, Role, Versioned};
+use pledge_service::{BankRecord, ParkRecord, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -93,8 +93,8 @@ impl From<Versioned<BankRecord>> for BankView {
 #[utoipa::path(get, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [ParkView]), ReadErrors))]
 async fn list_parks(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<ParkView>>> {
     Ok(Json(
-        s.store
-            .list_parks()
+        s.service
+            .parks(&_auth.0)
             .await?
             .into_iter()
             .map(ParkView::from)
@@ -109,7 +109,7 @@ async fn create_park(
     auth: Auth,
     ApiJson(input): ApiJson<ParkInput>,
 ) -> ApiResult<(StatusCode, Json<ParkView>)> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let mut c = Check::default();
     let code = c.field("code", ParkCode::parse(&input.code));
     let name = c.field("name", Text::parse(&input.name, 2, 100));
@@ -118,11 +118,8 @@ async fn create_park(
         return Err(c.fail());
     };
     let rec = s
-        .store
-        .create_park(
-            &auth.0.actor(crate::now()),
-            ParkRecord { code, name, region },
-        )
+        .service
+        .create_park(&auth.0, ParkRecord { code, name, region })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -135,28 +132,15 @@ async fn get_park(
     Path(code): Path<String>,
 ) -> ApiResult<Json<ParkView>> {
     let code = ParkCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
-    let park = s
-        .store
-        .park(&code)
-        .await?
-        .ok_or_else(|| ApiError::NotFound {
-            detail: format!("园区{code}不存在 / no park {code}"),
-        })?;
+    let park = s.service.park(&_auth.0, &code).await?;
     Ok(Json(park.into()))
 }
 
 /// Banks: all of them for the office and parks; a bank sees only itself.
 #[utoipa::path(get, path = "/api/v1/banks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [BankView]), ReadErrors))]
 async fn list_banks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<BankView>>> {
-    let own = auth.0.bank.as_ref().map(|(_, code)| code.clone());
-    let banks = s.store.list_banks().await?;
-    Ok(Json(
-        banks
-            .into_iter()
-            .filter(|b| auth.0.role != Role::Bank || Some(&b.value.code) == own.as_ref())
-            .map(BankView::from)
-            .collect(),
-    ))
+    let banks = s.service.banks(&auth.0).await?;
+    Ok(Json(banks.into_iter().map(BankView::from).collect()))
 }
 
 /// Creates a bank (admin).
@@ -166,7 +150,7 @@ async fn create_bank(
     auth: Auth,
     ApiJson(input): ApiJson<BankInput>,
 ) -> ApiResult<(StatusCode, Json<BankView>)> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let mut c = Check::default();
     let code = c.field("code", BankCode::parse(&input.code));
     let name = c.field("name", Text::parse(&input.name, 2, 100));
@@ -174,8 +158,8 @@ async fn create_bank(
         return Err(c.fail());
     };
     let rec = s
-        .store
-        .create_bank(&auth.0.actor(crate::now()), BankRecord { code, name })
+        .service
+        .create_bank(&auth.0, BankRecord { code, name })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -188,15 +172,6 @@ async fn get_bank(
     Path(code): Path<String>,
 ) -> ApiResult<Json<BankView>> {
     let code = BankCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
-    let hidden =
-        auth.0.role == Role::Bank && auth.0.bank.as_ref().is_none_or(|(_, own)| own != &code);
-    let bank = if hidden {
-        None
-    } else {
-        s.store.bank(&code).await?
-    };
-    let bank = bank.ok_or_else(|| ApiError::NotFound {
-        detail: format!("银行{code}不存在 / no bank {code}"),
-    })?;
+    let bank = s.service.bank(&auth.0, &code).await?;
     Ok(Json(bank.into()))
 }

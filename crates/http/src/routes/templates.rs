@@ -6,7 +6,7 @@ use crate::error::{ApiError, ApiResult, ReadErrors};
 use axum::extract::Path;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use pledge_ledger::SheetKind;
+use pledge_service::ledgers::SheetKind;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 pub fn router() -> OpenApiRouter<AppState> {
@@ -28,8 +28,7 @@ async fn template(_auth: Auth, Path(file): Path<String>) -> ApiResult<Response> 
                 "没有模板{file}；可选：enterprises.xlsx、patents.xlsx、trademarks.xlsx、appraisals.xlsx、qualifications.xlsx / no template {file}"
             ),
         })?;
-    let bytes =
-        pledge_ledger::template(kind).map_err(|e| ApiError::Internal(format!("template: {e}")))?;
+    let bytes = pledge_service::ledgers::template(kind)?;
     Ok((
         [
             (

@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, Utc};
 use pledge_domain::{BankCode, ParkCode};
-use pledge_store::{Role, TokenRecord};
+use pledge_service::{Role, TokenRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -78,10 +78,9 @@ pub struct CreatedToken {
 /// Every token (admin).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "access", security(("bearer" = [])), responses((status = 200, body = [TokenView]), ReadErrors))]
 async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TokenView>>> {
-    auth.require_admin()?;
     Ok(Json(
-        s.store
-            .list_tokens()
+        s.service
+            .tokens(&auth.0)
             .await?
             .into_iter()
             .map(TokenView::from)
@@ -96,7 +95,7 @@ async fn create_token(
     auth: Auth,
     ApiJson(input): ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let mut c = Check::default();
     let role = c.field("role", Role::parse(&input.role));
     let park = c.optional("park", input.park.as_deref(), ParkCode::parse);
@@ -105,14 +104,8 @@ async fn create_token(
         return Err(c.fail());
     };
     let (record, token) = s
-        .store
-        .create_token(
-            &auth.0.actor(crate::now()),
-            &input.name,
-            role,
-            park.as_ref(),
-            bank.as_ref(),
-        )
+        .service
+        .create_token(&auth.0, &input.name, role, park.as_ref(), bank.as_ref())
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -130,19 +123,14 @@ async fn revoke_token(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TokenView>> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let id = id.parse::<i64>().map_err(|_| {
         ApiError::field(
             "id",
             pledge_domain::DomainError::Format { what: "token id" },
         )
     })?;
-    Ok(Json(
-        s.store
-            .revoke_token(&auth.0.actor(crate::now()), id)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.service.revoke_token(&auth.0, id).await?.into()))
 }
 
 /// Who the caller is.
@@ -158,7 +146,7 @@ pub struct Me {
 /// The caller's own token: role and scope.
 #[utoipa::path(get, path = "/api/v1/me", tag = "access", security(("bearer" = [])), responses((status = 200, body = Me), ReadErrors))]
 async fn me(auth: Auth) -> Json<Me> {
-    let p = auth.0;
+    let p = auth.0.principal;
     Json(Me {
         token_id: p.token_id,
         name: p.name,

@@ -1,19 +1,18 @@
 //! Trademarks (商标) and their appraisals.
 
+use crate::AppState;
 use crate::auth::Auth;
 use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::enterprises::{check_ip_visible, visible_enterprise};
 use crate::routes::patents::{AppraisalInput, AppraisalView, PledgeDto};
-use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{NiceClass, Text, Trademark, TrademarkRegistrationNumber, Uscc};
-use pledge_store::{Upserted, Versioned};
+use pledge_service::{Upserted, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -59,8 +58,9 @@ pub struct TrademarkView {
     pub updated_at: DateTime<Utc>,
 }
 
-impl From<Versioned<Trademark>> for TrademarkView {
-    fn from(rec: Versioned<Trademark>) -> Self {
+impl TrademarkView {
+    /// The registration as it stands on `today`.
+    fn new(rec: Versioned<Trademark>, today: NaiveDate) -> Self {
         let t = rec.value;
         Self {
             registration_number: t.registration_number.to_string(),
@@ -69,7 +69,7 @@ impl From<Versioned<Trademark>> for TrademarkView {
             name: t.name.to_string(),
             registered_on: t.registered_on,
             valid_until: t.valid_until,
-            valid: t.is_valid(today()),
+            valid: t.is_valid(today),
             pledge: t.pledge.as_ref().map(PledgeDto::from_domain),
             appraisals: t
                 .appraisals
@@ -111,18 +111,8 @@ async fn get_trademark(
     Path((number, class)): Path<(String, String)>,
 ) -> ApiResult<Json<TrademarkView>> {
     let (number, class) = parse_key(&number, &class)?;
-    let (rec, park) =
-        s.store
-            .trademark(number, class)
-            .await?
-            .ok_or_else(|| ApiError::NotFound {
-                detail: format!(
-                    "商标{number}/{}未登记 / trademark not registered",
-                    class.get()
-                ),
-            })?;
-    check_ip_visible(&s, &auth, &rec.value.owner, &park).await?;
-    Ok(Json(rec.into()))
+    let rec = s.service.trademark(&auth.0, number, class).await?;
+    Ok(Json(TrademarkView::new(rec, auth.0.today())))
 }
 
 /// Creates or replaces a trademark registration (replacing needs the `version` read).
@@ -133,7 +123,7 @@ async fn put_trademark(
     Path((number, class)): Path<(String, String)>,
     ApiJson(input): ApiJson<TrademarkInput>,
 ) -> ApiResult<(StatusCode, Json<TrademarkView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let (registration_number, nice_class) = parse_key(&number, &class)?;
     let mut c = Check::default();
     let owner = c.field("owner", Uscc::parse(&input.owner));
@@ -151,23 +141,15 @@ async fn put_trademark(
         pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
         appraisals: vec![],
     };
-    c.violations(t.violations(crate::today()));
+    c.violations(t.violations(auth.0.today()));
     c.finish()?;
-    let (rec, what) = s
-        .store
-        .upsert_trademark(
-            &auth.0.actor(crate::now()),
-            t,
-            input.version,
-            scope.as_ref(),
-        )
-        .await?;
+    let (rec, what) = s.service.put_trademark(&auth.0, t, input.version).await?;
     let status = if what == Upserted::Created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(rec.into())))
+    Ok((status, Json(TrademarkView::new(rec, auth.0.today()))))
 }
 
 /// Adds an appraisal to a trademark registration.
@@ -178,18 +160,12 @@ async fn add_trademark_appraisal(
     Path((number, class)): Path<(String, String)>,
     ApiJson(input): ApiJson<AppraisalInput>,
 ) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let (number, class) = parse_key(&number, &class)?;
     let a = input.to_domain()?;
     let rec = s
-        .store
-        .add_trademark_appraisal(
-            &auth.0.actor(crate::now()),
-            number,
-            class,
-            a,
-            scope.as_ref(),
-        )
+        .service
+        .add_trademark_appraisal(&auth.0, number, class, a)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -211,7 +187,12 @@ async fn list_trademarks(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<TrademarkView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
-    let e = visible_enterprise(&s, &auth, &uscc).await?;
-    let page = s.store.list_trademarks(&e.value.uscc, after, limit).await?;
-    Ok(Json(Paged::from_page(page, TrademarkView::from)))
+    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let page = s
+        .service
+        .trademarks_of(&auth.0, &uscc, after, limit)
+        .await?;
+    Ok(Json(Paged::from_page(page, |t| {
+        TrademarkView::new(t, auth.0.today())
+    })))
 }

@@ -1,12 +1,12 @@
 //! The white list (白名单): criteria, batches, entries, their lifecycle, publication and export.
 
+use crate::AppState;
 use crate::auth::Auth;
 use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
 use crate::sheet::{Cell, Column, Format, stream_download};
-use crate::{AppState, today};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -16,7 +16,7 @@ use pledge_domain::{
     Criteria, DomainError, EntryStatus, ParkCode, QualificationKind, ReasonCode, RiskFlagKind,
     Text, Transition, Uscc,
 };
-use pledge_store::{BatchRecord, EntryFilter, EntryRecord, Role, TransitionRequest};
+use pledge_service::{BatchRecord, EntryFilter, EntryRecord, TransitionRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -78,8 +78,7 @@ fn criteria_dto(c: &Criteria, version: i64) -> CriteriaDto {
 /// The entry criteria in force (admin and parks).
 #[utoipa::path(get, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = CriteriaDto), ReadErrors))]
 async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<CriteriaDto>> {
-    auth.list_scope()?;
-    let (c, v) = s.store.criteria().await?;
+    let (c, v) = s.service.criteria(&auth.0).await?;
     Ok(Json(criteria_dto(&c, v)))
 }
 
@@ -90,7 +89,7 @@ async fn put_criteria(
     auth: Auth,
     ApiJson(input): ApiJson<CriteriaDto>,
 ) -> ApiResult<Json<CriteriaDto>> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let mut c = Check::default();
     let mut flags = Vec::new();
     for (i, f) in input.excluded_risk_flags.iter().enumerate() {
@@ -131,8 +130,8 @@ async fn put_criteria(
         min_years_in_operation: input.min_years_in_operation,
     };
     let (c, v) = s
-        .store
-        .set_criteria(&auth.0.actor(crate::now()), criteria, input.version)
+        .service
+        .set_criteria(&auth.0, criteria, input.version)
         .await?;
     Ok(Json(criteria_dto(&c, v)))
 }
@@ -178,8 +177,8 @@ impl From<BatchRecord> for BatchView {
 #[utoipa::path(get, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = [BatchView]), ReadErrors))]
 async fn list_batches(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<BatchView>>> {
     Ok(Json(
-        s.store
-            .batches()
+        s.service
+            .batches(&_auth.0)
             .await?
             .into_iter()
             .map(BatchView::from)
@@ -194,20 +193,18 @@ async fn create_batch(
     auth: Auth,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> ApiResult<(StatusCode, Json<BatchView>)> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let name = Text::parse(&input.name, 2, 100).map_err(|e| ApiError::field("name", e))?;
     let b = s
-        .store
-        .create_batch(&auth.0.actor(crate::now()), &name, input.valid_until)
+        .service
+        .create_batch(&auth.0, &name, input.valid_until)
         .await?;
     Ok((StatusCode::CREATED, Json(b.into())))
 }
 
-async fn find_batch(s: &AppState, raw: &str) -> ApiResult<BatchRecord> {
+async fn find_batch(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<BatchRecord> {
     let id = parse_id("id", raw)?;
-    s.store.batch(id).await?.ok_or_else(|| ApiError::NotFound {
-        detail: format!("批次{id}不存在 / no batch {id}"),
-    })
+    Ok(s.service.batch(&auth.0, id).await?)
 }
 
 /// One batch (any token).
@@ -217,7 +214,7 @@ async fn get_batch(
     _auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BatchView>> {
-    Ok(Json(find_batch(&s, &id).await?.into()))
+    Ok(Json(find_batch(&s, &_auth, &id).await?.into()))
 }
 
 /// A nomination.
@@ -321,13 +318,10 @@ async fn nominate(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NominationInput>,
 ) -> ApiResult<(StatusCode, Json<EntryView>)> {
-    let scope = auth.write_scope()?.cloned();
+    auth.0.write_scope()?;
     let id = parse_id("id", &id)?;
     let uscc = Uscc::parse(&input.uscc).map_err(|e| ApiError::field("uscc", e))?;
-    let e = s
-        .store
-        .nominate(&auth.0.actor(crate::now()), id, &uscc, scope.as_ref())
-        .await?;
+    let e = s.service.nominate(&auth.0, id, &uscc).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
@@ -346,11 +340,11 @@ async fn publish_batch(
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PublishInput>,
 ) -> ApiResult<Json<BatchView>> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let id = parse_id("id", &id)?;
     Ok(Json(
-        s.store
-            .publish_batch(&auth.0.actor(crate::now()), id, input.version)
+        s.service
+            .publish_batch(&auth.0, id, input.version)
             .await?
             .into(),
     ))
@@ -382,7 +376,7 @@ async fn transition(
     Path((id, action)): Path<(String, String)>,
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> ApiResult<Json<EntryView>> {
-    auth.require_admin()?;
+    auth.0.require_admin()?;
     let id = parse_id("id", &id)?;
     let t = match Transition::parse(&action) {
         Ok(
@@ -413,12 +407,7 @@ async fn transition(
         reason: reason.to_string(),
         override_reason: input.override_reason,
     };
-    Ok(Json(
-        s.store
-            .transition(&auth.0.actor(crate::now()), id, req)
-            .await?
-            .into(),
-    ))
+    Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
 }
 
 /// Filters and paging of entries.
@@ -436,32 +425,6 @@ pub struct EntryQuery {
 }
 
 /// The scope of the caller over entries: a park sees its park, a bank the published ones.
-fn entry_scope(auth: &Auth, filter: &mut EntryFilter) -> ApiResult<()> {
-    match (&auth.0.role, &auth.0.park) {
-        (Role::Admin, _) => {}
-        (Role::Park, Some((_, own))) => {
-            if filter.park.as_ref().is_some_and(|p| p != own) {
-                return Err(ApiError::forbidden(
-                    "out_of_scope",
-                    "只能查看本园区条目 / you see your own park's entries only",
-                ));
-            }
-            filter.park = Some(own.clone());
-        }
-        _ => {
-            if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
-                return Err(ApiError::forbidden(
-                    "not_published",
-                    "银行只能查看已发布条目 / banks see published entries only",
-                ));
-            }
-            filter.statuses = vec![EntryStatus::Published];
-        }
-    }
-    Ok(())
-}
-
-/// Entries: admin all, a park its own, a bank the published ones.
 #[utoipa::path(get, path = "/api/v1/whitelist/entries", tag = "whitelist", security(("bearer" = [])), params(EntryQuery), responses((status = 200, body = Paged<EntryView>), ReadErrors))]
 async fn list_entries(
     State(s): State<AppState>,
@@ -483,40 +446,26 @@ async fn list_entries(
         })
         .flatten();
     c.finish()?;
-    let mut filter = EntryFilter {
+    let filter = EntryFilter {
         statuses: status.into_iter().collect(),
         park,
         batch,
     };
-    entry_scope(&auth, &mut filter)?;
     Ok(Json(Paged::from_page(
-        s.store.entries(&filter, after, limit).await?,
+        s.service.entries(&auth.0, filter, after, limit).await?,
         EntryView::from,
     )))
 }
 
 /// Reads an entry the caller may see (others are 404).
-async fn visible_entry(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<EntryRecord> {
-    let id = parse_id("id", raw)?;
-    let e = s.store.entry(id).await?;
-    let visible = e.filter(|e| match (&auth.0.role, &auth.0.park) {
-        (Role::Admin, _) => true,
-        (Role::Park, Some((_, own))) => own == &e.park,
-        _ => e.status == EntryStatus::Published,
-    });
-    visible.ok_or_else(|| ApiError::NotFound {
-        detail: format!("条目{id}不存在 / no entry {id}"),
-    })
-}
-
-/// One entry.
 #[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = EntryView), ReadErrors))]
 async fn get_entry(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EntryView>> {
-    Ok(Json(visible_entry(&s, &auth, &id).await?.into()))
+    let id = parse_id("id", &id)?;
+    Ok(Json(s.service.entry(&auth.0, id).await?.into()))
 }
 
 /// The history of one entry, oldest first (admin, or its park).
@@ -526,25 +475,17 @@ async fn entry_history(
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<crate::routes::audit::AuditView>>> {
-    auth.list_scope()?;
-    let e = visible_entry(&s, &auth, &id).await?;
-    let filter = pledge_store::AuditFilter {
-        entity: Some("whitelist_entry".into()),
-        entity_key: Some(e.id.to_string()),
-        park_id: None,
-    };
+    let id = parse_id("id", &id)?;
     Ok(Json(
-        s.store
-            .audit_log(&filter, None, 10_000)
+        s.service
+            .entry_history(&auth.0, id)
             .await?
-            .items
             .into_iter()
             .map(Into::into)
             .collect(),
     ))
 }
 
-/// The day to re-screen as of.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescreenInput {
@@ -570,9 +511,9 @@ async fn rescreen(
     auth: Auth,
     ApiJson(input): ApiJson<RescreenInput>,
 ) -> ApiResult<Json<RescreenView>> {
-    auth.require_admin()?;
-    let as_of = input.as_of.unwrap_or_else(today);
-    let r = s.store.rescreen(&auth.0.actor(crate::now()), as_of).await?;
+    auth.0.require_admin()?;
+    let as_of = input.as_of.unwrap_or(auth.0.today());
+    let r = s.service.rescreen(&auth.0, as_of).await?;
     Ok(Json(RescreenView {
         as_of,
         checked: r.checked,
@@ -617,31 +558,17 @@ async fn export_batch(
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
-    let batch = find_batch(&s, &id).await?;
+    let id = parse_id("id", &id)?;
     let mut c = Check::default();
     let as_of = date(&mut c, "as_of", q.as_of.as_deref())
         .flatten()
-        .unwrap_or_else(today);
+        .unwrap_or(auth.0.today());
     let format = c
         .optional("format", q.format.as_deref(), Format::parse)
         .flatten()
         .unwrap_or(Format::Xlsx);
     c.finish()?;
-    let statuses = match (auth.0.role, batch.status) {
-        (Role::Bank, _) => vec![EntryStatus::Published],
-        (_, pledge_domain::BatchStatus::Draft) => {
-            vec![EntryStatus::Nominated, EntryStatus::Approved]
-        }
-        _ => vec![EntryStatus::Published],
-    };
-    let scope = match (&auth.0.role, &auth.0.park) {
-        (Role::Park, Some((_, own))) => Some(own.clone()),
-        _ => None,
-    };
-    let rows = s
-        .store
-        .batch_rows(batch.id, &statuses, scope.as_ref(), as_of)
-        .await?;
+    let (batch, rows) = s.service.batch_rows(&auth.0, id, as_of).await?;
     let cells: Vec<Vec<Cell>> = rows
         .iter()
         .enumerate()

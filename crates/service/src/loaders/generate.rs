@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use pledge_domain::{BankCode, Text};
 use pledge_matching::synthetic::{DataSet, parks, products};
-use pledge_store::{Actor, BankRecord, BulkCounts, ParkRecord, Store};
+use pledge_store::{Actor, BankRecord, BulkCounts, ParkRecord};
 use std::time::Instant;
 
 /// Enterprises per transaction: about 5,000 patents and their appraisals.
@@ -39,7 +39,8 @@ pub fn banks(products: usize) -> Result<Vec<BankRecord>> {
 }
 
 /// Generates the data set into `store`, which must be empty.
-pub async fn run(store: &Store, o: Options) -> Result<BulkCounts> {
+pub async fn run(service: &crate::Service, o: Options) -> Result<BulkCounts> {
+    let store = &service.store;
     let started = Instant::now();
     let actor = Actor::cli_on("gen", o.as_of);
     let parks: Vec<ParkRecord> = parks()

@@ -368,7 +368,8 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
 }
 
 /// Loads the demo data set into `store`, adding only what is not there yet.
-pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
+pub async fn load(service: &crate::Service, today: NaiveDate) -> Result<Report> {
+    let store = &service.store;
     let actor = Actor::cli_on("demo", today);
     let mut report = Report::default();
     for (code, name, region) in PARKS {
@@ -461,6 +462,7 @@ pub async fn load(store: &Store, today: NaiveDate) -> Result<Report> {
     }
     report.listed = publish_first_batch(store, today).await?;
     report.products = publish_products(store, today).await?;
+    service.committed().await;
     Ok(report)
 }
 

@@ -1,14 +1,15 @@
-//! One import, from the uploaded bytes to the report and the annotated copy: read the sheets,
-//! look up the enterprises they name, read the rows, write the good ones. The CLI and the
-//! HTTP upload both run this.
+//! Ledgers in and out: an import, from the uploaded bytes to the report and the annotated
+//! copy (read the sheets, look up the enterprises they name, read the rows, write the good
+//! ones); the templates; the pages of an export.
 
-use crate::error::{ApiError, FieldError};
+use crate::error::{FieldError, Result, ServiceError};
+use crate::{Context, Service};
 use pledge_domain::ParkCode;
-use pledge_ledger::{Context, Rejection, SheetKind};
-use pledge_store::{Actor, Counts, ImportMode, Store};
+use pledge_ledger::Rejection;
+pub use pledge_ledger::{Column, REASON_HEADER, SheetKind, columns};
+use pledge_store::{Counts, EnterpriseFilter, EnterpriseRecord, ImportMode, Page, PatentRecord};
 use serde::Serialize;
 use std::collections::BTreeMap;
-use utoipa::ToSchema;
 
 /// What to import, and how.
 #[derive(Debug, Clone)]
@@ -23,7 +24,8 @@ pub struct ImportRequest {
 }
 
 /// A sheet that was read.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SheetRead {
     pub sheet: String,
     /// `enterprises`, `patents`, `trademarks`, `appraisals` or `qualifications`.
@@ -35,14 +37,16 @@ pub struct SheetRead {
 }
 
 /// A sheet that was not read, and the required columns it lacks.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SheetSkipped {
     pub sheet: String,
     pub missing_columns: Vec<String>,
 }
 
 /// A rejected (or doubtful) cell.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowProblem {
     pub sheet: String,
     /// The row number Excel shows.
@@ -67,7 +71,8 @@ impl From<&Rejection> for RowProblem {
 }
 
 /// Rows of one kind: inserted, updated, unchanged, rejected.
-#[derive(Debug, Clone, Copy, Default, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowCounts {
     pub inserted: u64,
     pub updated: u64,
@@ -87,7 +92,8 @@ impl From<Counts> for RowCounts {
 }
 
 /// The report of an import.
-#[derive(Debug, Clone, Serialize, ToSchema)]
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub file: String,
     /// `partial` or `all_or_nothing`.
@@ -114,16 +120,86 @@ pub struct Imported {
     pub annotated: Vec<u8>,
 }
 
-/// Runs an import for `actor` within `scope` (a park; `None` for the city office).
-pub async fn run(
-    store: &Store,
-    actor: &Actor,
+impl Service {
+    /// Runs an import for the caller within `scope` (a park; `None` for every park, which
+    /// only the office may ask): a park official imports for their own park.
+    pub async fn import(
+        &self,
+        cx: &Context,
+        scope: Option<ParkCode>,
+        req: ImportRequest,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<Imported> {
+        let own = cx.write_scope()?;
+        let scope = match (own, scope) {
+            (Some(own), Some(asked)) if own != asked => {
+                return Err(ServiceError::forbidden(
+                    "out_of_scope",
+                    "只能导入本园区数据 / you import for your own park only",
+                ));
+            }
+            (Some(own), _) => Some(own),
+            (None, asked) => asked,
+        };
+        if let Some(p) = &scope
+            && self.store.park(p).await?.is_none()
+        {
+            return Err(ServiceError::field(
+                "park",
+                pledge_domain::DomainError::UnknownValue {
+                    value: p.to_string(),
+                    allowed: "a registered park".into(),
+                },
+            ));
+        }
+        let imported = run(self, cx, scope.as_ref(), req, progress).await;
+        self.committed().await;
+        imported
+    }
+
+    /// One page of the enterprises an export holds (the office: every park; a park its own).
+    pub async fn export_enterprises(
+        &self,
+        cx: &Context,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<EnterpriseRecord>> {
+        let filter = EnterpriseFilter {
+            park: cx.list_scope()?,
+            ..Default::default()
+        };
+        Ok(self.store.list_enterprises(&filter, after, limit).await?)
+    }
+
+    /// One page of the patents an export holds (the office: every park; a park its own).
+    pub async fn export_patents(
+        &self,
+        cx: &Context,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<PatentRecord>> {
+        let park = cx.list_scope()?;
+        Ok(self
+            .store
+            .patents_of_park(park.as_ref(), after, limit)
+            .await?)
+    }
+}
+
+/// The import template of a kind, as an `.xlsx` workbook.
+pub fn template(kind: SheetKind) -> Result<Vec<u8>> {
+    pledge_ledger::template(kind).map_err(|e| ServiceError::Internal(format!("template: {e}")))
+}
+
+async fn run(
+    service: &Service,
+    cx: &Context,
     scope: Option<&ParkCode>,
     req: ImportRequest,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
-) -> Result<Imported, ApiError> {
+) -> Result<Imported> {
     let file_error = |code: &str, message: String| {
-        ApiError::Validation(vec![FieldError {
+        ServiceError::Invalid(vec![FieldError {
             field: "file".into(),
             code: code.into(),
             message,
@@ -149,20 +225,24 @@ pub async fn run(
     let refs = pledge_ledger::references(&sheets);
     let usccs: Vec<_> = refs.usccs.iter().copied().collect();
     let names: Vec<_> = refs.names.iter().cloned().collect();
-    let (known, parks) = store.referenced_enterprises(&usccs, &names, scope).await?;
+    let (known, parks) = service
+        .store
+        .referenced_enterprises(&usccs, &names, scope)
+        .await?;
     let mut directory = pledge_ledger::Directory::default();
     for (uscc, name, park) in known {
         directory.insert(pledge_ledger::Known { uscc, name, park });
     }
-    let ctx = Context {
+    let ctx = pledge_ledger::Context {
         scope: scope.cloned(),
         parks,
-        today: actor.today,
+        today: cx.today(),
     };
     let parsed = pledge_ledger::parse(&sheets, &ctx, &mut directory);
-    let outcome = store
+    let outcome = service
+        .store
         .import(
-            actor,
+            &cx.actor,
             &parsed.statements,
             req.mode,
             req.dry_run,
@@ -190,7 +270,7 @@ pub async fn run(
         .cloned()
         .collect();
     let annotated = pledge_ledger::annotate(&all_tables, &rejections, &warnings)
-        .map_err(|e| ApiError::Internal(format!("annotated copy: {e}")))?;
+        .map_err(|e| ServiceError::Internal(format!("annotated copy: {e}")))?;
     let mut total = RowCounts::default();
     let counts = outcome
         .counts

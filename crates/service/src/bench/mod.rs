@@ -14,7 +14,6 @@ use pledge_domain::{Holding, ProductStatus};
 use pledge_matching::synthetic::with_first_patent_flipped;
 use pledge_matching::{Index, MatchQuery, Product, Rng, SortBy, evaluate};
 use pledge_store::Store;
-use sea_orm::{ConnectionTrait, DbBackend, Statement};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, Instant};
 
@@ -137,14 +136,10 @@ fn reference_top(
 }
 
 async fn sql_rows(store: &Store, sql: &str) -> Result<Vec<(String, i64)>> {
-    let rows = store
-        .connection()
-        .query_all_raw(Statement::from_string(DbBackend::Postgres, sql.to_owned()))
+    store
+        .uscc_amounts(sql)
         .await
-        .with_context(|| format!("running {sql}"))?;
-    rows.iter()
-        .map(|r| Ok((r.try_get("", "uscc")?, r.try_get("", "credit_line")?)))
-        .collect()
+        .with_context(|| format!("running {sql}"))
 }
 
 async fn sql_times(store: &Store, sql: &str, n: usize) -> Result<Option<Stats>> {
@@ -158,7 +153,8 @@ async fn sql_times(store: &Store, sql: &str, n: usize) -> Result<Option<Stats>> 
 }
 
 /// Runs every workload on what `store` holds.
-pub async fn run(store: &Store, o: Options) -> Result<Report> {
+pub async fn run(service: &crate::Service, o: Options) -> Result<Report> {
+    let store = &service.store;
     let as_of = o.as_of;
     eprintln!("reading the data set from the store");
     let (load_time, (holdings, products)) = {

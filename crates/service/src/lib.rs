@@ -1,0 +1,252 @@
+//! The use cases of pledge, one place for each: who may do what (`policy`), the registry, the
+//! white list, loan products, matches, ledgers in and out, people and tokens, the loaders of
+//! demo and generated data. The faces (`pledge-http`, the `pledge` command line) parse input,
+//! call one use case with the caller's [`Context`], and render its answer.
+//!
+//! The clock is read once, at the edge, into the [`Context`]; nothing below reads it.
+
+mod audit;
+pub mod bench;
+mod error;
+pub mod ledgers;
+mod live_index;
+pub mod loaders;
+mod matches;
+mod people;
+mod policy;
+mod products;
+mod registry;
+mod whitelist;
+
+pub use error::{FieldError, Result, ServiceError};
+pub use live_index::{Live, LiveIndex};
+pub use matches::{MatchFilter, MatchListing, Shown};
+
+// The records the use cases answer with, and the values they take.
+pub use pledge_store::{
+    Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
+    EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow, ImportMode, Page,
+    ParkRecord, PatentRecord, Principal, ProductRecord, RescreenReport, Role, TokenRecord,
+    TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
+};
+
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_store::Store;
+use std::collections::HashMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+/// Who is asking, and when: stamped once at the edge of every request or command.
+#[derive(Debug, Clone)]
+pub struct Context {
+    /// The caller.
+    pub principal: Principal,
+    /// What the audit log records for the caller's changes, with the instant and business day.
+    pub actor: Actor,
+}
+
+impl Context {
+    /// A request by `principal` at `now`.
+    pub fn new(principal: Principal, now: DateTime<Utc>) -> Self {
+        let actor = principal.actor(now);
+        Self { principal, actor }
+    }
+
+    /// The command line, acting for the city IP office.
+    pub fn command_line(what: &str, now: DateTime<Utc>) -> Self {
+        Self::for_actor(Actor::cli(what, now))
+    }
+
+    /// The command line on a given business day (loaders and tests that fix the day).
+    pub fn command_line_on(what: &str, today: NaiveDate) -> Self {
+        Self::for_actor(Actor::cli_on(what, today))
+    }
+
+    fn for_actor(actor: Actor) -> Self {
+        Self {
+            principal: Principal {
+                token_id: 0,
+                name: actor.label.clone(),
+                role: Role::Admin,
+                park: None,
+                bank: None,
+            },
+            actor,
+        }
+    }
+
+    /// The business day (China, UTC+8) dates default to.
+    pub fn today(&self) -> NaiveDate {
+        self.actor.today
+    }
+
+    /// The instant of the request.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.actor.now
+    }
+}
+
+/// Principals of recently seen tokens, by the tokens' keyed hash; dropped whenever a token
+/// changes anywhere (the change feed bumps the epoch).
+#[derive(Debug, Default)]
+struct Principals {
+    epoch: i64,
+    by_hash: HashMap<String, Principal>,
+}
+
+/// The tokens remembered at most; beyond, the cache starts afresh.
+const PRINCIPALS_KEPT: usize = 100_000;
+
+/// Everything the use cases share: the store, the live index, the principal cache.
+#[derive(Debug, Clone)]
+pub struct Service {
+    store: Store,
+    live: LiveIndex,
+    principals: Arc<RwLock<Principals>>,
+}
+
+impl Service {
+    /// Connects to the database at `url` (migrating it when `migrate`) and builds the index as
+    /// of `today`.
+    pub async fn open(
+        url: &str,
+        token_key: Option<&str>,
+        migrate: bool,
+        today: NaiveDate,
+    ) -> Result<Self> {
+        let store = Store::connect(url, token_key).await?;
+        if migrate {
+            store.migrate().await?;
+        }
+        Self::on(store, today).await
+    }
+
+    /// Connects to the database at `url` without building the index: for commands that only
+    /// write (imports, loaders, tokens).
+    pub async fn open_unindexed(url: &str, token_key: Option<&str>, migrate: bool) -> Result<Self> {
+        let store = Store::connect(url, token_key).await?;
+        if migrate {
+            store.migrate().await?;
+        }
+        Ok(Self {
+            live: LiveIndex::empty(),
+            store,
+            principals: Default::default(),
+        })
+    }
+
+    /// The service over an open store, with the index built as of `today`.
+    pub async fn on(store: Store, today: NaiveDate) -> Result<Self> {
+        let live = LiveIndex::load(&store, today).await?;
+        Ok(Self {
+            store,
+            live,
+            principals: Default::default(),
+        })
+    }
+
+    /// The live index, for reading.
+    pub fn live(&self) -> &LiveIndex {
+        &self.live
+    }
+
+    /// Whether the database is PostgreSQL.
+    pub fn is_postgres(&self) -> bool {
+        self.store.is_postgres()
+    }
+
+    /// Whether the database answers.
+    pub async fn ready(&self) -> Result<()> {
+        Ok(self.store.ping().await?)
+    }
+
+    /// Applies this process's committed writes to the index. A failure leaves the index
+    /// behind, to be caught up by the next write or the follower; it is logged, not answered.
+    pub(crate) async fn committed(&self) {
+        if let Err(e) = self.live.catch_up(&self.store).await {
+            tracing::error!(error = %e, "the matching index could not follow the store");
+        }
+    }
+
+    /// The caller holding `token` at `now`.
+    pub async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Context> {
+        let hash = self
+            .store
+            .token_hash(token)
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        let epoch = self.live.tokens_epoch();
+        {
+            let cache = self.principals.read().unwrap_or_else(|e| e.into_inner());
+            if cache.epoch == epoch
+                && let Some(p) = cache.by_hash.get(&hash)
+            {
+                return Ok(Context::new(p.clone(), now));
+            }
+        }
+        let principal = self
+            .store
+            .authenticate_hash(&hash)
+            .await?
+            .ok_or(ServiceError::Unauthorized)?;
+        let mut cache = self.principals.write().unwrap_or_else(|e| e.into_inner());
+        if cache.epoch != epoch || cache.by_hash.len() >= PRINCIPALS_KEPT {
+            cache.by_hash.clear();
+            cache.epoch = epoch;
+        }
+        // Only a principal read under the current epoch is kept: one read before a token
+        // change was applied could be stale.
+        if self.live.tokens_epoch() == epoch {
+            cache.by_hash.insert(hash, principal.clone());
+        }
+        Ok(Context::new(principal, now))
+    }
+
+    /// Follows other processes' commits: every `every`, one small read, and the change feed
+    /// when it moved. Runs until the process ends.
+    pub fn spawn_follower(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every);
+            tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                tick.tick().await;
+                if let Err(e) = service.live.follow(&service.store).await {
+                    tracing::warn!(error = %e, "could not follow the store's commits");
+                }
+            }
+        })
+    }
+
+    /// Keeps the index on the business day of `clock()`: checks every minute and rebuilds it
+    /// in the background when the day has turned (UTC+8).
+    pub fn spawn_day_rollover(
+        &self,
+        clock: impl Fn() -> DateTime<Utc> + Send + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                let today = business_day(clock());
+                match service.live.roll_over(&service.store, today).await {
+                    Ok(true) => {
+                        tracing::info!(as_of = %today, "matching index rebuilt for the new day")
+                    }
+                    Ok(false) => {}
+                    Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
+                }
+            }
+        })
+    }
+}
+
+/// For tests of the faces, which check what a command left in the database: throw-away
+/// databases, the store and the ledger reader.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use pledge_ledger as ledger;
+    pub use pledge_store as store;
+    pub use pledge_store::testing::{Backend, TestDatabase};
+}

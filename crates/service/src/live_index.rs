@@ -1,0 +1,211 @@
+//! The matching index the service answers from, and how it follows the store. Built at start;
+//! then every change committed, by this process or another, is applied in commit order from
+//! the change feed: at once after a write of this process, and within a poll interval for
+//! other processes (the follower reads one counter row per interval, and the feed only when it
+//! moved). A read never touches the database.
+//!
+//! Beside the engine's index it keeps what match pages show and access needs: every product
+//! with its bank and status, and every enterprise's name.
+
+use pledge_domain::{ProductStatus, Uscc};
+use pledge_matching::{Index, Product};
+use pledge_store::{FeedPosition, ProductRecord, Store, StoreError};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, RwLock, RwLockReadGuard};
+use tokio::sync::Mutex;
+
+/// The audit records read per round while catching up.
+const ROUND: u64 = 5_000;
+
+/// What reads are answered from.
+#[derive(Debug)]
+pub struct Live {
+    /// The engine's index.
+    pub index: Index,
+    /// Every product, withdrawn ones included, by id.
+    pub products: HashMap<i64, ProductRecord>,
+    /// Every enterprise's name.
+    pub names: HashMap<Uscc, Box<str>>,
+}
+
+impl Live {
+    /// The name of an enterprise.
+    pub fn name(&self, uscc: &Uscc) -> Option<&str> {
+        self.names.get(uscc).map(|n| &**n)
+    }
+}
+
+/// The shared index and the position of the change feed applied to it.
+#[derive(Debug, Clone)]
+pub struct LiveIndex {
+    live: Arc<RwLock<Live>>,
+    applied: Arc<Mutex<FeedPosition>>,
+    /// The commit number applied, for the follower's cheap comparison.
+    commit: Arc<AtomicI64>,
+    /// Bumped whenever a token changed: principals cached before are no longer trusted.
+    tokens_epoch: Arc<AtomicI64>,
+    /// False for a service that answers no reads (a command that only writes).
+    following: bool,
+}
+
+fn engine_product(p: &ProductRecord) -> Option<Product> {
+    (p.status != ProductStatus::Withdrawn).then(|| Product {
+        id: p.id,
+        published: p.status == ProductStatus::Published,
+        rules: p.rules.clone(),
+    })
+}
+
+async fn build(
+    store: &Store,
+    as_of: chrono::NaiveDate,
+) -> Result<(Live, FeedPosition), StoreError> {
+    // Read the position first: what commits while loading is applied again, harmlessly.
+    let last = store.last_change().await?;
+    let holdings = store.all_holdings().await?;
+    let products = store.products(None).await?;
+    let names = holdings
+        .iter()
+        .map(|h| (h.enterprise.uscc, Box::from(h.enterprise.name.as_str())))
+        .collect();
+    let index = Index::build(as_of, holdings, products.iter().filter_map(engine_product));
+    let products = products.into_iter().map(|p| (p.id, p)).collect();
+    Ok((
+        Live {
+            index,
+            products,
+            names,
+        },
+        last,
+    ))
+}
+
+impl LiveIndex {
+    /// Builds the index of everything in `store` as of `as_of`.
+    pub async fn load(store: &Store, as_of: chrono::NaiveDate) -> Result<Self, StoreError> {
+        let started = std::time::Instant::now();
+        let (live, last) = build(store, as_of).await?;
+        tracing::info!(
+            enterprises = live.index.enterprises(),
+            bytes = live.index.memory_bytes(),
+            ms = started.elapsed().as_millis() as u64,
+            "matching index built"
+        );
+        Ok(Self {
+            live: Arc::new(RwLock::new(live)),
+            commit: Arc::new(AtomicI64::new(last.commit)),
+            applied: Arc::new(Mutex::new(last)),
+            tokens_epoch: Arc::new(AtomicI64::new(0)),
+            following: true,
+        })
+    }
+
+    /// An index of nothing that follows nothing, for commands that only write.
+    pub fn empty() -> Self {
+        let live = Live {
+            index: Index::build(chrono::NaiveDate::MIN, Vec::new(), Vec::new()),
+            products: HashMap::new(),
+            names: HashMap::new(),
+        };
+        Self {
+            live: Arc::new(RwLock::new(live)),
+            applied: Arc::new(Mutex::new(FeedPosition::default())),
+            commit: Arc::new(AtomicI64::new(0)),
+            tokens_epoch: Arc::new(AtomicI64::new(0)),
+            following: false,
+        }
+    }
+
+    /// The index and its catalogue, for reading.
+    pub fn read(&self) -> RwLockReadGuard<'_, Live> {
+        self.live.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The commit number applied so far.
+    pub fn applied_commit(&self) -> i64 {
+        self.commit.load(Ordering::Acquire)
+    }
+
+    /// Changes whenever a token was created or revoked.
+    pub fn tokens_epoch(&self) -> i64 {
+        self.tokens_epoch.load(Ordering::Acquire)
+    }
+
+    /// Rebuilds the index as of `today` when it is for another day (expiry, fees and
+    /// appraisal validity depend on the day). The old index answers while the new one is
+    /// built; changes committed meanwhile are applied after the swap.
+    pub async fn roll_over(
+        &self,
+        store: &Store,
+        today: chrono::NaiveDate,
+    ) -> Result<bool, StoreError> {
+        if !self.following || self.read().index.as_of() == today {
+            return Ok(false);
+        }
+        let (live, last) = build(store, today).await?;
+        {
+            let mut applied = self.applied.lock().await;
+            *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
+            *applied = last;
+            self.commit.store(last.commit, Ordering::Release);
+        }
+        self.catch_up(store).await?;
+        Ok(true)
+    }
+
+    /// Applies every change committed since the last call, in commit order.
+    pub async fn catch_up(&self, store: &Store) -> Result<(), StoreError> {
+        if !self.following {
+            return Ok(());
+        }
+        let mut applied = self.applied.lock().await;
+        // Every commit up to this number is visible to the reads below (a commit without
+        // records, too, which the feed never shows).
+        let committed = store.last_commit().await?;
+        loop {
+            let changes = store.changes_since(*applied, ROUND).await?;
+            if changes.last == *applied {
+                self.commit
+                    .fetch_max(committed.max(applied.commit), Ordering::AcqRel);
+                return Ok(());
+            }
+            let usccs: Vec<_> = changes.enterprises.into_iter().collect();
+            let holdings = store.holdings(&usccs).await?;
+            let mut products = Vec::new();
+            for id in &changes.products {
+                products.push(store.product(*id, None).await?);
+            }
+            {
+                let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
+                for h in &holdings {
+                    let moved = live.index.upsert_enterprise(h);
+                    if !moved.is_empty() {
+                        tracing::debug!(uscc = %h.enterprise.uscc, pairs = moved.len(), "eligibility changed");
+                    }
+                    live.names
+                        .insert(h.enterprise.uscc, Box::from(h.enterprise.name.as_str()));
+                }
+                for p in products {
+                    match engine_product(&p) {
+                        Some(e) => live.index.upsert_product(e),
+                        None => live.index.remove_product(p.id),
+                    }
+                    live.products.insert(p.id, p);
+                }
+            }
+            if changes.tokens {
+                self.tokens_epoch.fetch_add(1, Ordering::AcqRel);
+            }
+            *applied = changes.last;
+        }
+    }
+
+    /// Applies what other processes committed, if anything: one small read when nothing did.
+    pub async fn follow(&self, store: &Store) -> Result<(), StoreError> {
+        if store.last_commit().await? > self.applied_commit() {
+            self.catch_up(store).await?;
+        }
+        Ok(())
+    }
+}

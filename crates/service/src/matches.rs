@@ -1,0 +1,139 @@
+//! Matches (撮合), answered from memory: which listed enterprises qualify for a product, with
+//! which IP, for how much, and why; and for one enterprise, every product with what it lacks.
+
+use crate::error::{Result, ServiceError};
+use crate::policy::not_published;
+use crate::{Context, Live, Service};
+use pledge_domain::{ParkCode, Uscc};
+use pledge_matching::{Evaluation, MatchQuery, RankKey};
+use pledge_store::Role;
+
+/// Filters, order and paging of a match list, as the caller asks (the caller's scope is
+/// added: a park official sees their park, a bank listed enterprises only).
+pub type MatchFilter = MatchQuery;
+
+/// One evaluation as shown: with the enterprise's name and park and the product's name.
+#[derive(Debug, Clone)]
+pub struct Shown {
+    pub evaluation: Evaluation,
+    pub name: Option<String>,
+    pub park: Option<ParkCode>,
+    pub product_name: Option<String>,
+}
+
+/// One page of a product's eligible enterprises, best first.
+#[derive(Debug, Clone)]
+pub struct MatchListing {
+    pub product_id: i64,
+    pub as_of: chrono::NaiveDate,
+    /// Eligible enterprises passing the filters, on all pages; `None` when the list was read
+    /// only as far as its best rows.
+    pub total: Option<u32>,
+    pub items: Vec<Shown>,
+    /// The key to continue after, when there are more.
+    pub next: Option<RankKey>,
+}
+
+fn withdrawn(id: i64) -> ServiceError {
+    ServiceError::not_found(format!(
+        "产品{id}已下架，不再匹配 / product {id} is withdrawn and matches nobody"
+    ))
+}
+
+fn shown(live: &Live, evaluation: Evaluation, product_name: Option<String>) -> Shown {
+    let uscc = evaluation.uscc;
+    Shown {
+        name: live.name(&uscc).map(str::to_owned),
+        park: live.index.enterprise(&uscc).map(|(p, _)| p.clone()),
+        product_name,
+        evaluation,
+    }
+}
+
+impl Service {
+    /// A page of a product's eligible enterprises. Banks: their own products, white-listed
+    /// enterprises only. Parks: published products, their own enterprises.
+    pub fn matches(
+        &self,
+        cx: &Context,
+        product_id: i64,
+        mut q: MatchFilter,
+    ) -> Result<MatchListing> {
+        let product = self.product(cx, product_id)?;
+        q.park = cx.park_filter(q.park.take())?;
+        q.listed_only = cx.role() == Role::Bank;
+        let live = self.live.read();
+        let page = live
+            .index
+            .matches(product.id, &q)
+            .ok_or_else(|| withdrawn(product.id))?;
+        let name = product.rules.name.to_string();
+        Ok(MatchListing {
+            product_id: product.id,
+            as_of: live.index.as_of(),
+            total: page.total,
+            items: page
+                .items
+                .into_iter()
+                .map(|(_, e)| shown(&live, e, Some(name.clone())))
+                .collect(),
+            next: page.next,
+        })
+    }
+
+    /// The full explanation of one enterprise against one product.
+    pub fn explain(&self, cx: &Context, product_id: i64, uscc: &Uscc) -> Result<Shown> {
+        let product = self.product(cx, product_id)?;
+        let live = self.live.read();
+        let Some((park, listed)) = live.index.enterprise(uscc) else {
+            return Err(ServiceError::not_found(format!(
+                "企业{uscc}未登记 / enterprise {uscc} is not registered"
+            )));
+        };
+        match cx.role() {
+            Role::Bank if !listed => return Err(not_published()),
+            Role::Park => cx.read_enterprise(park)?,
+            _ => {}
+        }
+        let evaluation = live
+            .index
+            .explain(product.id, uscc)
+            .ok_or_else(|| withdrawn(product.id))?;
+        Ok(shown(
+            &live,
+            evaluation,
+            Some(product.rules.name.to_string()),
+        ))
+    }
+
+    /// The gap analysis of one enterprise: every published product, eligible or not, with
+    /// every rule it fails (the office, and the enterprise's park).
+    pub fn enterprise_matches(&self, cx: &Context, uscc: &Uscc) -> Result<Vec<Shown>> {
+        if cx.role() == Role::Bank {
+            return Err(ServiceError::forbidden(
+                "admin_or_park",
+                "企业的全部产品匹配仅对市知识产权局和所在园区开放 / only the city IP office and the enterprise's park see its matches across products",
+            ));
+        }
+        let live = self.live.read();
+        let park = live.index.enterprise(uscc).map(|(p, _)| p).ok_or_else(|| {
+            ServiceError::not_found(format!(
+                "企业{uscc}未登记 / enterprise {uscc} is not registered"
+            ))
+        })?;
+        cx.read_enterprise(park)?;
+        Ok(live
+            .index
+            .enterprise_view(uscc, false)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| {
+                let product_name = live
+                    .index
+                    .product(e.product_id)
+                    .map(|p| p.rules.name.to_string());
+                shown(&live, e, product_name)
+            })
+            .collect())
+    }
+}

@@ -1,0 +1,141 @@
+//! Who may do what: one answer per family of use cases, decided here and nowhere else.
+
+use crate::Context;
+use crate::error::{Result, ServiceError};
+use pledge_domain::{BankCode, ParkCode};
+use pledge_store::Role;
+
+/// The refusal banks get for an enterprise not on a published white list.
+pub(crate) fn not_published() -> ServiceError {
+    ServiceError::forbidden(
+        "not_published",
+        "银行只能查看已发布白名单中的企业 / banks see only enterprises on a published white list",
+    )
+}
+
+impl Context {
+    /// The caller's role.
+    pub fn role(&self) -> Role {
+        self.principal.role
+    }
+
+    /// The caller's park, for a park official.
+    pub fn own_park(&self) -> Option<&ParkCode> {
+        match (&self.principal.role, &self.principal.park) {
+            (Role::Park, Some((_, code))) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// The caller's bank, for a bank officer.
+    pub fn own_bank(&self) -> Option<&BankCode> {
+        match (&self.principal.role, &self.principal.bank) {
+            (Role::Bank, Some((_, code))) => Some(code),
+            _ => None,
+        }
+    }
+
+    /// Only the city IP office.
+    pub fn require_admin(&self) -> Result<()> {
+        match self.principal.role {
+            Role::Admin => Ok(()),
+            _ => Err(ServiceError::forbidden(
+                "admin_only",
+                "仅市知识产权局可操作 / only the city IP office (admin) may do this",
+            )),
+        }
+    }
+
+    /// The park a write of the registry is limited to: `None` for the office (every park),
+    /// the official's park; banks do not write the registry.
+    pub fn write_scope(&self) -> Result<Option<ParkCode>> {
+        match (&self.principal.role, &self.principal.park) {
+            (Role::Admin, _) => Ok(None),
+            (Role::Park, Some((_, code))) => Ok(Some(code.clone())),
+            _ => Err(ServiceError::forbidden(
+                "read_only_role",
+                "银行不能修改企业登记信息 / a bank token cannot change the registry",
+            )),
+        }
+    }
+
+    /// Whether the caller may read the enterprises (and their IP) of `park`, leaving aside
+    /// the white list: banks see no enterprise until it is published.
+    pub fn read_enterprise(&self, park: &ParkCode) -> Result<()> {
+        match (&self.principal.role, &self.principal.park) {
+            (Role::Admin, _) => Ok(()),
+            (Role::Park, Some((_, own))) if own == park => Ok(()),
+            (Role::Park, _) => Err(ServiceError::forbidden(
+                "out_of_scope",
+                "该企业不属于您的园区 / this enterprise is outside your park",
+            )),
+            _ => Err(not_published()),
+        }
+    }
+
+    /// Whether the caller may read an enterprise of `park` that is (`listed`) or is not on a
+    /// published white list.
+    pub fn read_listed_enterprise(&self, park: &ParkCode, listed: bool) -> Result<()> {
+        match self.principal.role {
+            Role::Bank if listed => Ok(()),
+            _ => self.read_enterprise(park),
+        }
+    }
+
+    /// The park a listing of enterprises is limited to.
+    pub fn list_scope(&self) -> Result<Option<ParkCode>> {
+        match (&self.principal.role, &self.principal.park) {
+            (Role::Admin, _) => Ok(None),
+            (Role::Park, Some((_, own))) => Ok(Some(own.clone())),
+            _ => Err(not_published()),
+        }
+    }
+
+    /// The park a listing is limited to when the caller asks for `asked`: a park official
+    /// only their own.
+    pub fn park_filter(&self, asked: Option<ParkCode>) -> Result<Option<ParkCode>> {
+        match self.own_park() {
+            Some(own) if asked.as_ref().is_some_and(|p| p != own) => Err(ServiceError::forbidden(
+                "out_of_scope",
+                "只能查看本园区企业 / you see your own park's enterprises only",
+            )),
+            Some(own) => Ok(Some(own.clone())),
+            None => Ok(asked),
+        }
+    }
+
+    /// Whether personal contact data of an enterprise of `park` may be shown: to the office
+    /// and to the park that collected it; to a bank (which sees published enterprises only)
+    /// when the enterprise consented.
+    pub fn sees_contact(&self, park: &ParkCode, consent: bool) -> bool {
+        match (&self.principal.role, &self.principal.park) {
+            (Role::Admin, _) => true,
+            (Role::Park, Some((_, own))) => own == park,
+            (Role::Bank, _) => consent,
+            _ => false,
+        }
+    }
+
+    /// The bank whose products the caller manages: a bank officer their own, the office the
+    /// one it names (`None` when it names none); park officials manage no product.
+    pub fn managing_bank(&self, named: Option<&str>) -> Result<Option<BankCode>> {
+        match (&self.principal.role, &self.principal.bank) {
+            (Role::Bank, Some((_, own))) => match named {
+                Some(b) if BankCode::parse(b).ok().as_ref() != Some(own) => {
+                    Err(ServiceError::forbidden(
+                        "out_of_scope",
+                        "银行只能管理本行产品 / a bank manages its own products only",
+                    ))
+                }
+                _ => Ok(Some(own.clone())),
+            },
+            (Role::Admin, _) => named
+                .map(|b| BankCode::parse(b).map_err(|e| ServiceError::field("bank", e)))
+                .transpose(),
+            _ => Err(ServiceError::forbidden(
+                "bank_or_admin",
+                "仅银行和市知识产权局可管理产品 / only banks and the city IP office manage products",
+            )),
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! Loan products: a bank publishes its own, with rules the domain validates; a preview says
+//! what unsaved rules would match today.
+
+use crate::error::{Result, ServiceError};
+use crate::{Context, Service};
+use pledge_domain::{LoanProduct, ProductStatus};
+use pledge_matching::Preview;
+use pledge_store::{ProductRecord, Role};
+
+fn no_product(id: i64) -> ServiceError {
+    ServiceError::not_found(format!("产品{id}不存在 / no product {id}"))
+}
+
+impl Service {
+    /// Whether the caller may see `p`: a bank its own, a park official published ones, the
+    /// office every one.
+    fn may_see(cx: &Context, p: &ProductRecord) -> bool {
+        match cx.role() {
+            Role::Admin => true,
+            Role::Bank => cx.own_bank() == Some(&p.bank),
+            Role::Park => p.status == ProductStatus::Published,
+        }
+    }
+
+    /// A product as the caller may see it, from memory; anything else is unknown to them.
+    pub fn product(&self, cx: &Context, id: i64) -> Result<ProductRecord> {
+        let live = self.live.read();
+        live.products
+            .get(&id)
+            .filter(|p| Self::may_see(cx, p))
+            .cloned()
+            .ok_or_else(|| no_product(id))
+    }
+
+    /// The products the caller may see, by id.
+    pub fn products(&self, cx: &Context) -> Vec<ProductRecord> {
+        let live = self.live.read();
+        let mut out: Vec<ProductRecord> = live
+            .products
+            .values()
+            .filter(|p| Self::may_see(cx, p))
+            .cloned()
+            .collect();
+        out.sort_by_key(|p| p.id);
+        out
+    }
+
+    /// Creates a draft product for the bank the caller manages (`bank` names it for the
+    /// office).
+    pub async fn create_product(
+        &self,
+        cx: &Context,
+        bank: Option<&str>,
+        rules: LoanProduct,
+    ) -> Result<ProductRecord> {
+        let bank = cx.managing_bank(bank)?.ok_or_else(|| {
+            ServiceError::field(
+                "bank",
+                pledge_domain::DomainError::Required { field: "bank" },
+            )
+        })?;
+        let p = self.store.create_product(&cx.actor, &bank, rules).await?;
+        self.committed().await;
+        Ok(p)
+    }
+
+    /// Replaces a product's rules with the version read.
+    pub async fn update_product(
+        &self,
+        cx: &Context,
+        id: i64,
+        version: i64,
+        rules: LoanProduct,
+    ) -> Result<ProductRecord> {
+        let scope = cx.managing_bank(None)?;
+        let p = self
+            .store
+            .update_product(&cx.actor, id, version, rules, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(p)
+    }
+
+    /// Publishes or withdraws a product with the version read.
+    pub async fn set_product_status(
+        &self,
+        cx: &Context,
+        id: i64,
+        version: i64,
+        status: ProductStatus,
+        reason: Option<String>,
+    ) -> Result<ProductRecord> {
+        let scope = cx.managing_bank(None)?;
+        let p = self
+            .store
+            .set_product_status(&cx.actor, id, version, status, reason, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(p)
+    }
+
+    /// What unsaved rules would match today (banks count white-listed enterprises only), and
+    /// the day it is for.
+    pub fn preview(
+        &self,
+        cx: &Context,
+        rules: &LoanProduct,
+    ) -> Result<(Preview, chrono::NaiveDate)> {
+        cx.managing_bank(None)?;
+        let live = self.live.read();
+        Ok((
+            live.index.preview(rules, cx.role() == Role::Bank),
+            live.index.as_of(),
+        ))
+    }
+}

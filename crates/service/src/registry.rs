@@ -1,0 +1,294 @@
+//! The registry: parks, banks, enterprises and their patents, trademarks and appraisals.
+
+use crate::error::{Result, ServiceError};
+use crate::policy::not_published;
+use crate::{Context, Service};
+use pledge_domain::{
+    Appraisal, BankCode, Enterprise, NiceClass, ParkCode, Patent, PatentApplicationNumber,
+    Trademark, TrademarkRegistrationNumber, Uscc,
+};
+use pledge_store::{
+    AppraisalRecord, BankRecord, EnterpriseFilter, EnterpriseRecord, Page, ParkRecord,
+    PatentRecord, Role, TrademarkRecord, Upserted, Versioned,
+};
+
+fn not_registered(uscc: &Uscc) -> ServiceError {
+    ServiceError::not_found(format!(
+        "企业{uscc}未登记 / enterprise {uscc} is not registered"
+    ))
+}
+
+impl Service {
+    /// Every park (anyone).
+    pub async fn parks(&self, _cx: &Context) -> Result<Vec<Versioned<ParkRecord>>> {
+        Ok(self.store.list_parks().await?)
+    }
+
+    /// One park (anyone).
+    pub async fn park(&self, _cx: &Context, code: &ParkCode) -> Result<Versioned<ParkRecord>> {
+        self.store
+            .park(code)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("园区{code}不存在 / no park {code}")))
+    }
+
+    /// Registers a park (the office).
+    pub async fn create_park(&self, cx: &Context, p: ParkRecord) -> Result<Versioned<ParkRecord>> {
+        cx.require_admin()?;
+        Ok(self.store.create_park(&cx.actor, p).await?)
+    }
+
+    /// Banks: every one for the office and parks; a bank sees only itself.
+    pub async fn banks(&self, cx: &Context) -> Result<Vec<Versioned<BankRecord>>> {
+        let banks = self.store.list_banks().await?;
+        Ok(banks
+            .into_iter()
+            .filter(|b| cx.role() != Role::Bank || Some(&b.value.code) == cx.own_bank())
+            .collect())
+    }
+
+    /// One bank; another bank is unknown to a bank officer.
+    pub async fn bank(&self, cx: &Context, code: &BankCode) -> Result<Versioned<BankRecord>> {
+        let hidden = cx.role() == Role::Bank && cx.own_bank() != Some(code);
+        let bank = if hidden {
+            None
+        } else {
+            self.store.bank(code).await?
+        };
+        bank.ok_or_else(|| ServiceError::not_found(format!("银行{code}不存在 / no bank {code}")))
+    }
+
+    /// Registers a bank (the office).
+    pub async fn create_bank(&self, cx: &Context, b: BankRecord) -> Result<Versioned<BankRecord>> {
+        cx.require_admin()?;
+        Ok(self.store.create_bank(&cx.actor, b).await?)
+    }
+
+    /// A page of enterprises: the office all, a park official their own park's.
+    pub async fn enterprises(
+        &self,
+        cx: &Context,
+        mut filter: EnterpriseFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<EnterpriseRecord>> {
+        let scope = cx.list_scope()?;
+        if let (Some(own), Some(asked)) = (&scope, &filter.park)
+            && own != asked
+        {
+            return Err(ServiceError::forbidden(
+                "out_of_scope",
+                "只能查看本园区企业 / you see only your own park",
+            ));
+        }
+        filter.park = scope.or(filter.park);
+        Ok(self.store.list_enterprises(&filter, after, limit).await?)
+    }
+
+    /// Registers an enterprise (the office, or the park it belongs to).
+    pub async fn create_enterprise(&self, cx: &Context, e: Enterprise) -> Result<EnterpriseRecord> {
+        let scope = cx.write_scope()?;
+        if scope.as_ref().is_some_and(|own| own != &e.park) {
+            return Err(ServiceError::forbidden(
+                "out_of_scope",
+                "只能登记本园区企业 / you register enterprises of your own park only",
+            ));
+        }
+        let rec = self.store.create_enterprise(&cx.actor, e).await?;
+        self.committed().await;
+        Ok(rec)
+    }
+
+    /// Whether the caller may read the enterprise `uscc` of `park` and its IP: banks while it
+    /// is on a published white list (as the live index knows), the office, its park.
+    fn check_visible(&self, cx: &Context, uscc: &Uscc, park: &ParkCode) -> Result<()> {
+        if cx.role() == Role::Bank {
+            return if self.listed(uscc) {
+                Ok(())
+            } else {
+                Err(not_published())
+            };
+        }
+        cx.read_enterprise(park)
+    }
+
+    /// Whether an enterprise is on a published white list, as the live index knows.
+    pub(crate) fn listed(&self, uscc: &Uscc) -> bool {
+        self.live
+            .read()
+            .index
+            .enterprise(uscc)
+            .is_some_and(|(_, listed)| listed)
+    }
+
+    /// An enterprise the caller may see.
+    pub async fn enterprise(&self, cx: &Context, uscc: &Uscc) -> Result<EnterpriseRecord> {
+        // A bank learns nothing of an enterprise off the list, not even whether it exists.
+        if cx.role() == Role::Bank && !self.listed(uscc) {
+            return Err(not_published());
+        }
+        let rec = self
+            .store
+            .enterprise(uscc)
+            .await?
+            .ok_or_else(|| not_registered(uscc))?;
+        self.check_visible(cx, uscc, &rec.value.park)?;
+        Ok(rec)
+    }
+
+    /// Replaces an enterprise with the version read. A park official cannot move it to
+    /// another park.
+    pub async fn update_enterprise(
+        &self,
+        cx: &Context,
+        e: Enterprise,
+        version: i64,
+    ) -> Result<EnterpriseRecord> {
+        let scope = cx.write_scope()?;
+        let current = self
+            .store
+            .enterprise(&e.uscc)
+            .await?
+            .ok_or_else(|| not_registered(&e.uscc))?;
+        if let Some(own) = &scope
+            && (own != &current.value.park || own != &e.park)
+        {
+            return Err(ServiceError::forbidden(
+                "out_of_scope",
+                "只能修改本园区企业 / you change enterprises of your own park only",
+            ));
+        }
+        let rec = self.store.update_enterprise(&cx.actor, e, version).await?;
+        self.committed().await;
+        Ok(rec)
+    }
+
+    /// A patent the caller may see.
+    pub async fn patent(
+        &self,
+        cx: &Context,
+        number: &PatentApplicationNumber,
+    ) -> Result<PatentRecord> {
+        let (rec, park) = self.store.patent(number).await?.ok_or_else(|| {
+            ServiceError::not_found(format!(
+                "专利{number}未登记 / patent {number} is not registered"
+            ))
+        })?;
+        self.check_visible(cx, &rec.value.owner, &park)?;
+        Ok(rec)
+    }
+
+    /// Creates or replaces a patent (replacing needs the version read).
+    pub async fn put_patent(
+        &self,
+        cx: &Context,
+        p: Patent,
+        version: Option<i64>,
+    ) -> Result<(PatentRecord, Upserted)> {
+        let scope = cx.write_scope()?;
+        let r = self
+            .store
+            .upsert_patent(&cx.actor, p, version, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(r)
+    }
+
+    /// Adds an appraisal to a patent.
+    pub async fn add_patent_appraisal(
+        &self,
+        cx: &Context,
+        number: &PatentApplicationNumber,
+        a: Appraisal,
+    ) -> Result<AppraisalRecord> {
+        let scope = cx.write_scope()?;
+        let r = self
+            .store
+            .add_patent_appraisal(&cx.actor, number, a, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(r)
+    }
+
+    /// A page of an enterprise's patents; banks see the valid ones as of `as_of`.
+    pub async fn patents_of(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+        after: Option<i64>,
+        limit: u64,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Page<PatentRecord>> {
+        let e = self.enterprise(cx, uscc).await?;
+        let mut page = self.store.list_patents(&e.value.uscc, after, limit).await?;
+        if cx.role() == Role::Bank {
+            page.items.retain(|p| p.value.is_valid(as_of));
+        }
+        Ok(page)
+    }
+
+    /// A trademark registration the caller may see.
+    pub async fn trademark(
+        &self,
+        cx: &Context,
+        number: TrademarkRegistrationNumber,
+        class: NiceClass,
+    ) -> Result<TrademarkRecord> {
+        let (rec, park) = self.store.trademark(number, class).await?.ok_or_else(|| {
+            ServiceError::not_found(format!(
+                "商标{number}/{}未登记 / trademark not registered",
+                class.get()
+            ))
+        })?;
+        self.check_visible(cx, &rec.value.owner, &park)?;
+        Ok(rec)
+    }
+
+    /// Creates or replaces a trademark registration (replacing needs the version read).
+    pub async fn put_trademark(
+        &self,
+        cx: &Context,
+        t: Trademark,
+        version: Option<i64>,
+    ) -> Result<(TrademarkRecord, Upserted)> {
+        let scope = cx.write_scope()?;
+        let r = self
+            .store
+            .upsert_trademark(&cx.actor, t, version, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(r)
+    }
+
+    /// Adds an appraisal to a trademark registration.
+    pub async fn add_trademark_appraisal(
+        &self,
+        cx: &Context,
+        number: TrademarkRegistrationNumber,
+        class: NiceClass,
+        a: Appraisal,
+    ) -> Result<AppraisalRecord> {
+        let scope = cx.write_scope()?;
+        let r = self
+            .store
+            .add_trademark_appraisal(&cx.actor, number, class, a, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(r)
+    }
+
+    /// A page of an enterprise's trademarks.
+    pub async fn trademarks_of(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<TrademarkRecord>> {
+        let e = self.enterprise(cx, uscc).await?;
+        Ok(self
+            .store
+            .list_trademarks(&e.value.uscc, after, limit)
+            .await?)
+    }
+}

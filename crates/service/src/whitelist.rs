@@ -1,0 +1,171 @@
+//! The white list: the entry criteria, batches, nominations, decisions, publication and
+//! re-screening. The lifecycle's rules are the domain's; the store keeps them with their
+//! audit records.
+
+use crate::error::{Result, ServiceError};
+use crate::{Context, Service};
+use pledge_domain::{BatchStatus, Criteria, EntryStatus, Text, Uscc};
+use pledge_store::{
+    AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
+    RescreenReport, Role, TransitionRequest,
+};
+
+impl Service {
+    /// The entry criteria and their version (the office and parks).
+    pub async fn criteria(&self, cx: &Context) -> Result<(Criteria, i64)> {
+        cx.list_scope()?;
+        Ok(self.store.criteria().await?)
+    }
+
+    /// Replaces the entry criteria with the version read (the office).
+    pub async fn set_criteria(
+        &self,
+        cx: &Context,
+        criteria: Criteria,
+        version: i64,
+    ) -> Result<(Criteria, i64)> {
+        cx.require_admin()?;
+        Ok(self
+            .store
+            .set_criteria(&cx.actor, criteria, version)
+            .await?)
+    }
+
+    /// Every batch (anyone).
+    pub async fn batches(&self, _cx: &Context) -> Result<Vec<BatchRecord>> {
+        Ok(self.store.batches().await?)
+    }
+
+    /// One batch (anyone).
+    pub async fn batch(&self, _cx: &Context, id: i64) -> Result<BatchRecord> {
+        self.store
+            .batch(id)
+            .await?
+            .ok_or_else(|| ServiceError::not_found(format!("批次{id}不存在 / no batch {id}")))
+    }
+
+    /// Opens a batch (the office).
+    pub async fn create_batch(
+        &self,
+        cx: &Context,
+        name: &Text,
+        valid_until: chrono::NaiveDate,
+    ) -> Result<BatchRecord> {
+        cx.require_admin()?;
+        Ok(self
+            .store
+            .create_batch(&cx.actor, name, valid_until)
+            .await?)
+    }
+
+    /// Nominates an enterprise into a batch and screens it (the office, or its park).
+    pub async fn nominate(&self, cx: &Context, batch: i64, uscc: &Uscc) -> Result<EntryRecord> {
+        let scope = cx.write_scope()?;
+        let e = self
+            .store
+            .nominate(&cx.actor, batch, uscc, scope.as_ref())
+            .await?;
+        self.committed().await;
+        Ok(e)
+    }
+
+    /// Publishes a batch with the version read (the office).
+    pub async fn publish_batch(&self, cx: &Context, id: i64, version: i64) -> Result<BatchRecord> {
+        cx.require_admin()?;
+        let b = self.store.publish_batch(&cx.actor, id, version).await?;
+        self.committed().await;
+        Ok(b)
+    }
+
+    /// Moves an entry along its lifecycle (the office): approve, reject, suspend, reinstate,
+    /// remove.
+    pub async fn transition(
+        &self,
+        cx: &Context,
+        id: i64,
+        req: TransitionRequest,
+    ) -> Result<EntryRecord> {
+        cx.require_admin()?;
+        let e = self.store.transition(&cx.actor, id, req).await?;
+        self.committed().await;
+        Ok(e)
+    }
+
+    /// Re-screens every published entry as of `as_of`, expiring those past validity (the
+    /// office).
+    pub async fn rescreen(&self, cx: &Context, as_of: chrono::NaiveDate) -> Result<RescreenReport> {
+        cx.require_admin()?;
+        let r = self.store.rescreen(&cx.actor, as_of).await?;
+        self.committed().await;
+        Ok(r)
+    }
+
+    /// The entries the caller may see: the office all, a park official their park's, a bank
+    /// the published ones.
+    pub async fn entries(
+        &self,
+        cx: &Context,
+        mut filter: EntryFilter,
+        after: Option<i64>,
+        limit: u64,
+    ) -> Result<Page<EntryRecord>> {
+        match cx.role() {
+            Role::Admin => {}
+            Role::Park => filter.park = cx.park_filter(filter.park.take())?,
+            Role::Bank => {
+                if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
+                    return Err(ServiceError::forbidden(
+                        "not_published",
+                        "银行只能查看已发布条目 / banks see published entries only",
+                    ));
+                }
+                filter.statuses = vec![EntryStatus::Published];
+            }
+        }
+        Ok(self.store.entries(&filter, after, limit).await?)
+    }
+
+    /// One entry the caller may see (anything else is unknown to them).
+    pub async fn entry(&self, cx: &Context, id: i64) -> Result<EntryRecord> {
+        let e = self.store.entry(id).await?;
+        let visible = e.filter(|e| match cx.role() {
+            Role::Admin => true,
+            Role::Park => cx.own_park() == Some(&e.park),
+            Role::Bank => e.status == EntryStatus::Published,
+        });
+        visible.ok_or_else(|| ServiceError::not_found(format!("条目{id}不存在 / no entry {id}")))
+    }
+
+    /// Every step of an entry's history (the office and its park).
+    pub async fn entry_history(&self, cx: &Context, id: i64) -> Result<Vec<AuditRecord>> {
+        cx.list_scope()?;
+        let e = self.entry(cx, id).await?;
+        let filter = AuditFilter {
+            entity: Some("whitelist_entry".into()),
+            entity_key: Some(e.id.to_string()),
+            park_id: None,
+        };
+        Ok(self.store.audit_log(&filter, None, 10_000).await?.items)
+    }
+
+    /// The rows of a batch as the caller may export them: a draft's nominated and approved
+    /// entries for the office and parks, the published ones otherwise; a park its own.
+    pub async fn batch_rows(
+        &self,
+        cx: &Context,
+        id: i64,
+        as_of: chrono::NaiveDate,
+    ) -> Result<(BatchRecord, Vec<ExportRow>)> {
+        let batch = self.batch(cx, id).await?;
+        let statuses = match (cx.role(), batch.status) {
+            (Role::Bank, _) => vec![EntryStatus::Published],
+            (_, BatchStatus::Draft) => vec![EntryStatus::Nominated, EntryStatus::Approved],
+            _ => vec![EntryStatus::Published],
+        };
+        let rows = self
+            .store
+            .batch_rows(batch.id, &statuses, cx.own_park(), as_of)
+            .await?;
+        Ok((batch, rows))
+    }
+}
