@@ -28,16 +28,41 @@ enum Cleanup {
 }
 
 fn unique_name() -> String {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos())
-        .unwrap_or(0);
+    // Random, not the clock: nothing below the faces reads it.
+    let mut salt = [0u8; 4];
+    let _ = getrandom::fill(&mut salt);
     format!(
         "pledge_t_{}_{}_{}",
         std::process::id(),
         COUNTER.fetch_add(1, Ordering::Relaxed),
-        nanos % 1_000_000_000
+        u32::from_le_bytes(salt) % 1_000_000_000
     )
+}
+
+/// A write whose change and audit record are in, not yet committed: for tests of what
+/// followers see while other transactions commit around it.
+#[derive(Debug)]
+pub struct HeldWrite(sea_orm::DatabaseTransaction);
+
+impl HeldWrite {
+    /// Commits it, in commit order like every write.
+    pub async fn commit(self) -> crate::error::Result<()> {
+        crate::audit::commit(self.0).await
+    }
+}
+
+impl Store {
+    /// Replaces an enterprise as `update_enterprise` does, but holds the transaction open.
+    pub async fn hold_enterprise_update(
+        &self,
+        actor: &crate::Actor,
+        e: pledge_domain::Enterprise,
+        version: i64,
+    ) -> crate::error::Result<HeldWrite> {
+        let txn = self.write().await?;
+        self.update_enterprise_in(&txn, actor, e, version).await?;
+        Ok(HeldWrite(txn))
+    }
 }
 
 impl TestDatabase {
