@@ -5,8 +5,35 @@ e2e!(
     health_and_readiness_answer,
     openapi_documents_every_route,
     docs_page_is_served,
-    unknown_routes_are_problems
+    unknown_routes_are_problems,
+    a_database_that_does_not_answer_is_503
 );
+
+async fn a_database_that_does_not_answer_is_503(app: TestApp) {
+    // The token is known (cached) before the database goes away, once the server has
+    // followed every commit (the admin's token was written beside it).
+    app.service
+        .live()
+        .catch_up(&app.store)
+        .await
+        .expect("caught up");
+    let a = app.get("/api/v1/parks", &app.admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    app.store
+        .connection()
+        .close_by_ref()
+        .await
+        .expect("close the pool");
+    app.get("/api/v1/parks", &app.admin)
+        .await
+        .problem(503, "unavailable");
+    app.call(Method::GET, "/readyz", None, None)
+        .await
+        .problem(503, "unavailable");
+    // Reads the index answers alone still work.
+    let a = app.get("/api/v1/products", &app.admin).await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+}
 
 async fn health_and_readiness_answer(app: TestApp) {
     let a = app.call(Method::GET, "/healthz", None, None).await;
@@ -133,7 +160,23 @@ async fn unknown_routes_are_problems(app: TestApp) {
     app.call(Method::GET, "/api/v1/nothing-here", None, None)
         .await
         .problem(404, "not_found");
-    app.call(Method::DELETE, "/api/v1/parks", Some(&app.admin), None)
-        .await
-        .problem(400, "method_not_allowed");
+    // A route that does not take the method answers 405 naming those it takes; TRACE too.
+    for method in [Method::DELETE, Method::TRACE, Method::PATCH] {
+        let a = app
+            .call(method.clone(), "/api/v1/parks", Some(&app.admin), None)
+            .await;
+        let allow = a
+            .headers
+            .get("allow")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        a.problem(405, "method_not_allowed");
+        assert!(
+            allow.contains("GET") && allow.contains("POST"),
+            "{method}: Allow is {allow:?}"
+        );
+    }
+    let a = app.call(Method::TRACE, "/healthz", None, None).await;
+    assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
 }

@@ -34,6 +34,8 @@ pub struct TestApp {
     pub base: String,
     pub client: reqwest::Client,
     pub store: Store,
+    /// The server's use cases (for tests that look at its index).
+    pub service: pledge_service::Service,
     pub admin: String,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _db: TestDatabase,
@@ -92,6 +94,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     let config = HttpConfig {
         body_limit: 64 * 1024,
         request_timeout: Duration::from_secs(20),
+        upload_limit: 2 * 1024 * 1024,
     };
     let service = pledge_service::Service::on(
         store.clone(),
@@ -102,7 +105,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
     // Writes by other processes (here: the test, through the store) are followed as a
     // server follows them.
     service.spawn_follower(Duration::from_millis(20));
-    let state = AppState::new(service);
+    let state = AppState::new(service.clone());
     let app = pledge_http::router(state, &config);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
@@ -129,6 +132,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         base: format!("http://{addr}"),
         client: reqwest::Client::new(),
         store,
+        service,
         admin,
         _shutdown: tx,
         _db: db,

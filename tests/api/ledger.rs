@@ -231,6 +231,24 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
     app.post("/api/v1/imports", &park, json!({"file": "x"}))
         .await
         .problem(400, "multipart_required");
+    // A file over the server's upload limit (2 MiB here): 413, and nothing started.
+    let before = app.audit_len().await;
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(vec![b'x'; 3 * 1024 * 1024]).file_name("big.csv"),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/imports", app.base))
+        .bearer_auth(&park)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let body: serde_json::Value = res.json().await.expect("problem");
+    assert_eq!(body["code"], "payload_too_large");
+    assert_eq!(app.audit_len().await, before);
 }
 
 /// An enterprise row of the CSV below.

@@ -64,11 +64,16 @@ enum Command {
         /// Largest request body, in bytes.
         #[arg(long, env = "PLEDGE_BODY_LIMIT", default_value_t = 1024 * 1024)]
         body_limit: usize,
+        /// Largest ledger file accepted for import, in bytes.
+        #[arg(long, env = "PLEDGE_UPLOAD_LIMIT", default_value_t = 64 * 1024 * 1024)]
+        upload_limit: usize,
     },
     /// Apply pending database migrations.
     Migrate,
     /// Load the demo data set (a believable Xinxiang); running it again changes nothing.
     Demo,
+    /// Print the table of error codes as Markdown (docs/errors.md).
+    Errors,
     /// Re-screen every published white-list entry and expire those past validity.
     Rescreen {
         /// The day to judge as of (YYYY-MM-DD); default today.
@@ -267,6 +272,7 @@ async fn main() -> Result<()> {
             demo,
             request_timeout,
             body_limit,
+            upload_limit,
         } => {
             let service = open(&cli).await?;
             if *demo {
@@ -286,6 +292,7 @@ async fn main() -> Result<()> {
             let config = pledge_http::HttpConfig {
                 body_limit: *body_limit,
                 request_timeout: Duration::from_secs(*request_timeout),
+                upload_limit: *upload_limit,
             };
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
@@ -296,6 +303,9 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("binding {bind}"))?;
             tracing::info!(addr = %listener.local_addr()?, docs = "/docs", "listening");
             pledge_http::serve(listener, app, shutdown_signal()).await?;
+        }
+        Command::Errors => {
+            print!("{}", pledge_domain::error_codes_markdown());
         }
         Command::Migrate => {
             open_for_writes(&cli, &cli.database_url).await?;

@@ -43,7 +43,7 @@ macro_rules! named_enum {
     };
 }
 
-mod code;
+pub mod codes;
 mod enterprise;
 mod error;
 mod industry;
@@ -52,13 +52,14 @@ mod patent;
 mod patent_number;
 mod product;
 mod region;
+mod registry_code;
 pub mod statement;
 mod text;
 mod trademark;
 mod uscc;
 mod whitelist;
 
-pub use code::{BankCode, ParkCode};
+pub use codes::{ERROR_CODES, ErrorCode, code, error_code, error_codes_markdown};
 pub use enterprise::{
     Contact, Enterprise, FinancingNeed, Holding, Qualification, QualificationKind, RiskFlag,
     RiskFlagKind, SizeClass, StrategicIndustry,
@@ -73,6 +74,7 @@ pub use patent::{
 pub use patent_number::{PatentApplicationNumber, PatentKind, PublicationNumber};
 pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus};
 pub use region::RegionCode;
+pub use registry_code::{BankCode, ParkCode};
 pub use statement::name_key;
 pub use text::{Text, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};

@@ -3,6 +3,7 @@
 
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pledge_domain::code;
 use pledge_domain::{DomainError, Violation};
 use pledge_service::ServiceError;
 use serde::Serialize;
@@ -43,6 +44,8 @@ pub enum ApiError {
     Forbidden { code: &'static str, detail: String },
     /// 404: no such thing (or not one the caller may know of).
     NotFound { detail: String },
+    /// 405: the route exists but does not take this method (the router adds `Allow`).
+    MethodNotAllowed,
     /// 409: duplicate, stale version, or a required version missing.
     Conflict {
         code: &'static str,
@@ -77,57 +80,36 @@ impl ApiError {
         Self::Validation(vec![Violation::new(field, error).into()])
     }
 
-    fn parts(&self) -> (StatusCode, &'static str, &'static str) {
+    /// The status and the stable code.
+    fn parts(&self) -> (StatusCode, &'static str) {
         match self {
-            Self::BadRequest { code, .. } => {
-                (StatusCode::BAD_REQUEST, code, "请求无效 / bad request")
-            }
-            Self::Unauthorized => (
-                StatusCode::UNAUTHORIZED,
-                "unauthorized",
-                "未认证 / missing or invalid token",
-            ),
-            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code, "无权操作 / forbidden"),
-            Self::NotFound { .. } => (StatusCode::NOT_FOUND, "not_found", "不存在 / not found"),
-            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code, "冲突 / conflict"),
-            Self::PayloadTooLarge => (
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
-                "请求体过大 / payload too large",
-            ),
+            Self::BadRequest { code, .. } => (StatusCode::BAD_REQUEST, code),
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, code::UNAUTHORIZED),
+            Self::Forbidden { code, .. } => (StatusCode::FORBIDDEN, code),
+            Self::NotFound { .. } => (StatusCode::NOT_FOUND, code::NOT_FOUND),
+            Self::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, code::METHOD_NOT_ALLOWED),
+            Self::Conflict { code, .. } => (StatusCode::CONFLICT, code),
+            Self::PayloadTooLarge => (StatusCode::PAYLOAD_TOO_LARGE, code::PAYLOAD_TOO_LARGE),
             Self::UnsupportedMediaType => (
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                "请求体须为JSON / body must be application/json",
+                code::UNSUPPORTED_MEDIA_TYPE,
             ),
-            Self::Validation(_) => (
-                StatusCode::UNPROCESSABLE_ENTITY,
-                "validation_failed",
-                "数据校验未通过 / validation failed",
-            ),
-            Self::Internal(_) => (
-                StatusCode::INTERNAL_SERVER_ERROR,
-                "internal",
-                "服务器内部错误 / internal error",
-            ),
-            Self::Unavailable(_) => (
-                StatusCode::SERVICE_UNAVAILABLE,
-                "unavailable",
-                "服务暂不可用 / unavailable",
-            ),
-            Self::Timeout => (
-                StatusCode::REQUEST_TIMEOUT,
-                "timeout",
-                "请求超时 / request timeout",
-            ),
+            Self::Validation(_) => (StatusCode::UNPROCESSABLE_ENTITY, code::VALIDATION_FAILED),
+            Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL),
+            Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, code::UNAVAILABLE),
+            Self::Timeout => (StatusCode::REQUEST_TIMEOUT, code::TIMEOUT),
         }
     }
 
     /// The problem document of this error.
     pub fn problem(&self) -> Problem {
-        let (status, code, title) = self.parts();
+        let (status, code) = self.parts();
+        // The title is the table's: one place for every code's words.
+        let title = pledge_domain::error_code(code)
+            .map_or_else(|| code.to_owned(), |c| format!("{} / {}", c.zh, c.en));
         let detail = match self {
             Self::BadRequest { detail, .. } | Self::Forbidden { detail, .. } | Self::NotFound { detail } | Self::Conflict { detail, .. } => detail.clone(),
+            Self::MethodNotAllowed => "该地址不支持此方法，可用的方法见Allow头 / this route does not take that method: see the Allow header".into(),
             Self::Unauthorized => "请在Authorization头中提供有效的Bearer令牌 / send a live token as `Authorization: Bearer …`".into(),
             Self::PayloadTooLarge => "请求体超过上限 / the body exceeds the limit".into(),
             Self::UnsupportedMediaType => "Content-Type应为application/json / Content-Type must be application/json".into(),
@@ -138,7 +120,7 @@ impl ApiError {
         };
         Problem {
             kind: format!("urn:pledge:problem:{code}"),
-            title: title.into(),
+            title,
             status: status.as_u16(),
             detail,
             code: code.into(),
@@ -252,4 +234,68 @@ pub enum WriteErrors {
     /// 字段校验未通过 / invalid fields, each named in `errors`
     #[response(status = 422, content_type = "application/problem+json")]
     Validation(Problem),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every problem the API can answer carries a listed code, with the table's status.
+    #[test]
+    fn every_problem_code_is_listed_with_its_status() {
+        let errors = vec![
+            ApiError::BadRequest {
+                code: code::MALFORMED_JSON,
+                detail: String::new(),
+            },
+            ApiError::Unauthorized,
+            ApiError::forbidden(code::ADMIN_ONLY, ""),
+            ApiError::NotFound {
+                detail: String::new(),
+            },
+            ApiError::MethodNotAllowed,
+            ApiError::Conflict {
+                code: code::VERSION_CONFLICT,
+                detail: String::new(),
+                current_version: Some(2),
+            },
+            ApiError::PayloadTooLarge,
+            ApiError::UnsupportedMediaType,
+            ApiError::Validation(Vec::new()),
+            ApiError::Internal(String::new()),
+            ApiError::Unavailable(String::new()),
+            ApiError::Timeout,
+        ];
+        for e in errors {
+            let p = e.problem();
+            let listed = pledge_domain::error_code(&p.code)
+                .unwrap_or_else(|| panic!("{} is not in the table", p.code));
+            assert_eq!(listed.status, p.status, "{}", p.code);
+            assert!(p.title.contains(listed.en), "{}", p.title);
+        }
+    }
+
+    /// Every problem a use case can answer maps to a listed code with the table's status.
+    #[test]
+    fn every_service_error_maps_to_a_listed_code() {
+        use pledge_service::ServiceError;
+        let errors = vec![
+            ServiceError::Unauthorized,
+            ServiceError::forbidden(code::OUT_OF_SCOPE, ""),
+            ServiceError::not_found(""),
+            ServiceError::Conflict {
+                code: code::DUPLICATE,
+                detail: String::new(),
+                current_version: None,
+            },
+            ServiceError::Invalid(Vec::new()),
+            ServiceError::Unavailable(String::new()),
+            ServiceError::Internal(String::new()),
+        ];
+        for e in errors {
+            let p = ApiError::from(e).problem();
+            let listed = pledge_domain::error_code(&p.code).expect("listed");
+            assert_eq!(listed.status, p.status, "{}", p.code);
+        }
+    }
 }

@@ -4,6 +4,7 @@ use crate::error::{ApiError, FieldError};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
+use pledge_domain::code;
 use serde::de::DeserializeOwned;
 
 /// A JSON body: not JSON → 400, wrong content type → 415, too large → 413, a field of the
@@ -32,7 +33,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 ApiError::PayloadTooLarge
             } else {
                 ApiError::BadRequest {
-                    code: "body_unreadable",
+                    code: code::BODY_UNREADABLE,
                     detail: e.body_text(),
                 }
             }
@@ -45,14 +46,14 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 let inner = e.into_inner();
                 if inner.is_syntax() || inner.is_eof() {
                     Err(ApiError::BadRequest {
-                        code: "malformed_json",
+                        code: code::MALFORMED_JSON,
                         detail: format!("请求体不是有效的JSON / malformed JSON: {inner}"),
                     })
                 } else {
                     let field = if path == "." { String::new() } else { path };
                     Err(ApiError::Validation(vec![FieldError {
                         field,
-                        code: "invalid_type".into(),
+                        code: code::INVALID_TYPE.into(),
                         message: format!("字段缺失或类型错误 / missing or wrong type: {inner}"),
                     }]))
                 }
@@ -78,7 +79,7 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
 fn serde_urlencoded_de<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> {
     axum::extract::Query::<T>::try_from_uri(&format!("/?{query}").parse().map_err(|_| {
         ApiError::BadRequest {
-            code: "bad_query",
+            code: code::BAD_QUERY,
             detail: "查询参数无效 / unreadable query".into(),
         }
     })?)
@@ -93,7 +94,7 @@ fn serde_urlencoded_de<T: DeserializeOwned>(query: &str) -> Result<T, ApiError> 
             .to_owned();
         ApiError::Validation(vec![FieldError {
             field,
-            code: "invalid_query".into(),
+            code: code::INVALID_QUERY.into(),
             message: format!("查询参数无效 / invalid query parameter: {text}"),
         }])
     })

@@ -30,6 +30,8 @@ pub struct AppState {
     pub service: Service,
     /// Ledger imports started on this server.
     pub imports: routes::ImportJobs,
+    /// Largest ledger file accepted for import, in bytes.
+    pub upload_limit: usize,
 }
 
 impl AppState {
@@ -38,6 +40,7 @@ impl AppState {
         Self {
             service,
             imports: Default::default(),
+            upload_limit: HttpConfig::default().upload_limit,
         }
     }
 }
@@ -49,6 +52,8 @@ pub struct HttpConfig {
     pub body_limit: usize,
     /// Longest a request may take before it is answered 408.
     pub request_timeout: Duration,
+    /// Largest ledger file accepted for import (larger: 413).
+    pub upload_limit: usize,
 }
 
 impl Default for HttpConfig {
@@ -56,6 +61,7 @@ impl Default for HttpConfig {
         Self {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
+            upload_limit: 64 * 1024 * 1024,
         }
     }
 }
@@ -85,7 +91,8 @@ impl MakeRequestId for NextRequestId {
 }
 
 /// The whole application: API routes, health, OpenAPI, docs, and the layers around them.
-pub fn router(state: AppState, config: &HttpConfig) -> Router {
+pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
+    state.upload_limit = config.upload_limit;
     let (api, openapi) = openapi::api_router().split_for_parts();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

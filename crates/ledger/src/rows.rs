@@ -8,6 +8,7 @@ use crate::sheets::Sheet;
 use crate::values::{parse_amount_wan, parse_date, parse_legal_status, parse_yes_no};
 use crate::{Cell, Row};
 use chrono::{Days, Months, NaiveDate};
+use pledge_domain::code;
 use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
     UNSTATED_APPRAISER, UNSTATED_PLEDGE,
@@ -99,7 +100,7 @@ impl<'a> RowReader<'a> {
             r.reject(
                 key,
                 text,
-                "encoding",
+                code::ENCODING,
                 "含无法识别的字符，请以UTF-8或GB18030编码保存 / unreadable characters: save as UTF-8 or GB18030".into(),
             );
         }
@@ -154,14 +155,14 @@ impl<'a> RowReader<'a> {
     }
 
     fn date(&mut self, key: &str) -> Option<Option<NaiveDate>> {
-        self.read(key, |_| "date", parse_date)
+        self.read(key, |_| code::DATE, parse_date)
     }
 
     fn required<T>(&mut self, key: &str, value: Option<Option<T>>) -> Option<T> {
         match value {
             Some(Some(v)) => Some(v),
             Some(None) => {
-                self.reject(key, String::new(), "required", "必填 / required".into());
+                self.reject(key, String::new(), code::REQUIRED, "必填 / required".into());
                 None
             }
             None => None,
@@ -195,7 +196,7 @@ impl<'a> RowReader<'a> {
                 self.reject(
                     "owner",
                     text,
-                    "out_of_scope",
+                    code::OUT_OF_SCOPE,
                     format!(
                         "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
                         k.park, k.park
@@ -210,14 +211,14 @@ impl<'a> RowReader<'a> {
                 } else {
                     "找不到该统一社会信用代码的企业，请先导入企业 / no enterprise with this code"
                 };
-                self.reject("owner", text, "owner_unknown", message.into());
+                self.reject("owner", text, code::OWNER_UNKNOWN, message.into());
                 None
             }
             Err(Unresolved::Ambiguous(n)) => {
                 self.reject(
                     "owner",
                     text,
-                    "owner_ambiguous",
+                    code::OWNER_AMBIGUOUS,
                     format!(
                         "有{n}家企业同名，请改填统一社会信用代码 / {n} enterprises carry this name: write the code"
                     ),
@@ -263,7 +264,7 @@ impl<K: std::hash::Hash + Eq> FirstSeen<K> {
                 } else {
                     format!("与另一工作表第{first}行重复 / repeats row {first} of another sheet")
                 };
-                r.reject(column, value, "duplicate_row", message);
+                r.reject(column, value, code::DUPLICATE_ROW, message);
             }
             None => {
                 self.0.insert(key, (sheet, r.row.number));
@@ -396,7 +397,7 @@ fn park_of(r: &mut RowReader<'_>, ctx: &Context, known: Option<&Known>) -> Optio
         r.reject(
             "park",
             p.to_string(),
-            "park_unknown",
+            code::PARK_UNKNOWN,
             "没有这个园区代码 / no park has this code".into(),
         );
         return None;
@@ -407,7 +408,7 @@ fn park_of(r: &mut RowReader<'_>, ctx: &Context, known: Option<&Known>) -> Optio
         r.reject(
             "uscc",
             k.uscc.to_string(),
-            "out_of_scope",
+            code::OUT_OF_SCOPE,
             format!(
                 "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
                 k.park, k.park
@@ -421,7 +422,7 @@ fn park_of(r: &mut RowReader<'_>, ctx: &Context, known: Option<&Known>) -> Optio
         r.reject(
             "park",
             p.to_string(),
-            "out_of_scope",
+            code::OUT_OF_SCOPE,
             "只能导入本园区的企业 / only enterprises of your own park".into(),
         );
         return None;
@@ -435,7 +436,7 @@ fn park_of(r: &mut RowReader<'_>, ctx: &Context, known: Option<&Known>) -> Optio
             r.reject(
                 "park",
                 String::new(),
-                "required",
+                code::REQUIRED,
                 "新企业须填写园区代码 / a new enterprise needs a park code".into(),
             );
             None
@@ -496,7 +497,7 @@ fn enterprise(
         ("dishonest_debtor", RiskFlagKind::DishonestDebtor),
         ("abnormal_operation", RiskFlagKind::AbnormalOperation),
     ] {
-        if r.read(key, |_| "yes_no", parse_yes_no) == Some(Some(true)) {
+        if r.read(key, |_| code::YES_NO, parse_yes_no) == Some(Some(true)) {
             flags.push(RiskFlag {
                 kind,
                 recorded_on: ctx.today,
@@ -506,14 +507,14 @@ fn enterprise(
     let need = r.read("financing_need", |_| "amount", parse_amount_wan);
     let term = r.read(
         "financing_term_months",
-        |_| "whole_number",
+        |_| code::WHOLE_NUMBER,
         |c| {
             c.text()
                 .parse::<u16>()
                 .map_err(|_| DomainError::OutOfRange { min: 1, max: 360 })
         },
     );
-    let consent = r.read("contact_consent", |_| "yes_no", parse_yes_no);
+    let consent = r.read("contact_consent", |_| code::YES_NO, parse_yes_no);
     let contact_name = r.text("contact_name");
     let phone = r.text("contact_phone");
     let email = r.text("contact_email");
@@ -610,7 +611,7 @@ fn patent(
     };
     let kind = r.read(
         "kind",
-        |_: &DomainError| "unknown_value",
+        |_: &DomainError| code::UNKNOWN_VALUE,
         |c| {
             let t = c.text();
             PatentKind::ALL
@@ -629,7 +630,7 @@ fn patent(
         r.reject(
             "kind",
             value,
-            "kind_mismatch",
+            code::KIND_MISMATCH,
             format!(
                 "申请号表明是{} / the application number is of a {}",
                 n.kind().label_zh(),
@@ -642,7 +643,7 @@ fn patent(
     let grant_date = r.date("grant_date");
     let status = r.read(
         "legal_status",
-        |_: &DomainError| "unknown_value",
+        |_: &DomainError| code::UNKNOWN_VALUE,
         |c| parse_legal_status(&c.text()),
     );
     let legal_status = r.required("legal_status", status);
@@ -651,12 +652,12 @@ fn patent(
         .text("co_owners")
         .map(|t| split_list(&t))
         .unwrap_or_default();
-    let consent = r.read("co_owners_consent", |_| "yes_no", parse_yes_no);
+    let consent = r.read("co_owners_consent", |_| code::YES_NO, parse_yes_no);
     let ipc = r.domain("ipc_main", IpcClass::parse);
     let pledge_number = r.text("pledge_registration_number");
     let pledged_on = r.date("pledge_registered_on");
     let released_on = r.date("pledge_released_on");
-    let pledged = r.read("pledged", |_| "yes_no", parse_yes_no);
+    let pledged = r.read("pledged", |_| code::YES_NO, parse_yes_no);
     let amount = r.read("appraisal_amount", |_| "amount", parse_amount_wan);
     let appraised_on = r.date("appraised_on");
     let appraiser = r.text("appraiser");
@@ -704,7 +705,7 @@ fn patent(
             r.reject(
                 "pledge_registered_on",
                 String::new(),
-                "required",
+                code::REQUIRED,
                 "填写质押登记号时须填写登记日 / a pledge needs its registration date".into(),
             );
             return None;
@@ -713,7 +714,7 @@ fn patent(
             r.reject(
                 "pledge_registration_number",
                 String::new(),
-                "required",
+                code::REQUIRED,
                 "填写质押登记日时须填写登记号 / a pledge needs its registration number".into(),
             );
             return None;
@@ -723,7 +724,7 @@ fn patent(
                 r.row.number,
                 "pledged",
                 "是".into(),
-                "pledge_details_missing",
+                code::PLEDGE_DETAILS_MISSING,
                 "已按已质押处理（不会推荐给银行）；请补充质押登记号和登记日 / taken as pledged: add the registration number and date".into(),
             ));
             Some(PledgeRegistration {
@@ -745,7 +746,7 @@ fn patent(
             r.reject(
                 "appraised_on",
                 String::new(),
-                "required",
+                code::REQUIRED,
                 "填写评估价值时须填写评估基准日 / an appraised value needs its date".into(),
             );
             return None;
@@ -754,7 +755,7 @@ fn patent(
             r.reject(
                 "appraisal_amount",
                 String::new(),
-                "required",
+                code::REQUIRED,
                 "填写评估基准日时须填写评估价值 / an appraisal date needs its value".into(),
             );
             return None;
@@ -875,7 +876,7 @@ fn qualification(
             r.reject(
                 "uscc",
                 uscc.to_string(),
-                "enterprise_unknown",
+                code::ENTERPRISE_UNKNOWN,
                 "找不到该企业，请先导入企业 / no enterprise with this code".into(),
             );
             return None;
@@ -884,7 +885,7 @@ fn qualification(
             r.reject(
                 "uscc",
                 uscc.to_string(),
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 format!(
                     "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
                     k.park, k.park

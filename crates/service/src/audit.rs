@@ -2,6 +2,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
+use pledge_domain::code;
 use pledge_store::{AuditFilter, AuditRecord, Page, Role};
 
 impl Service {
@@ -19,7 +20,7 @@ impl Service {
             (Role::Park, Some((id, _))) => Some(*id),
             _ => {
                 return Err(ServiceError::forbidden(
-                    "admin_only",
+                    code::ADMIN_ONLY,
                     "银行不能查看审计日志 / banks do not read the audit log",
                 ));
             }

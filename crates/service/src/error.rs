@@ -1,6 +1,7 @@
 //! What a use case can answer besides success. The faces map it: `http` to problem documents,
 //! `cli` to messages and exit codes. Codes are the stable ones of `pledge_domain::codes`.
 
+use pledge_domain::code;
 use pledge_domain::{DomainError, Violation};
 use pledge_store::StoreError;
 use serde::Serialize;
@@ -93,7 +94,7 @@ impl From<StoreError> for ServiceError {
                 Self::not_found(format!("{entity} {key} 不存在 / {entity} {key} not found"))
             }
             StoreError::Duplicate { entity, key } => Self::Conflict {
-                code: "duplicate",
+                code: code::DUPLICATE,
                 detail: format!("{entity} {key} 已存在 / {entity} {key} already exists"),
                 current_version: None,
             },
@@ -103,21 +104,21 @@ impl From<StoreError> for ServiceError {
                 expected,
                 current,
             } => Self::Conflict {
-                code: "version_conflict",
+                code: code::VERSION_CONFLICT,
                 detail: format!(
                     "{entity} {key} 已被他人修改（您的版本{expected}，当前版本{current}），请重新读取 / changed by someone else (your version {expected}, now {current}): read it again"
                 ),
                 current_version: Some(current),
             },
             StoreError::VersionRequired { entity, key } => Self::Conflict {
-                code: "version_required",
+                code: code::VERSION_REQUIRED,
                 detail: format!(
                     "{entity} {key} 已存在，修改时须提供读取到的version / {entity} {key} exists: send the version you read"
                 ),
                 current_version: None,
             },
             StoreError::OutOfScope { entity, key } => Self::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 format!("{entity} {key} 不属于您的园区 / {entity} {key} is outside your park"),
             ),
             StoreError::Invalid(v) => Self::Invalid(v.into_iter().map(FieldError::from).collect()),

@@ -5,6 +5,7 @@
 use crate::error::{FieldError, Result, ServiceError};
 use crate::{Context, Service};
 use pledge_domain::ParkCode;
+use pledge_domain::code;
 use pledge_ledger::Rejection;
 pub use pledge_ledger::{Column, REASON_HEADER, SheetKind, columns};
 use pledge_store::{Counts, EnterpriseFilter, EnterpriseRecord, ImportMode, Page, PatentRecord};
@@ -134,7 +135,7 @@ impl Service {
         let scope = match (own, scope) {
             (Some(own), Some(asked)) if own != asked => {
                 return Err(ServiceError::forbidden(
-                    "out_of_scope",
+                    code::OUT_OF_SCOPE,
                     "只能导入本园区数据 / you import for your own park only",
                 ));
             }
@@ -215,7 +216,7 @@ async fn run(
             .flat_map(|(_, m)| m.iter().copied())
             .collect();
         return Err(file_error(
-            "no_known_sheet",
+            code::NO_KNOWN_SHEET,
             format!(
                 "文件中没有可识别的工作表，缺少必填列：{} / no sheet has the columns of a template",
                 missing.join("、")

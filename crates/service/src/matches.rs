@@ -4,6 +4,7 @@
 use crate::error::{Result, ServiceError};
 use crate::policy::not_published;
 use crate::{Context, Live, Service};
+use pledge_domain::code;
 use pledge_domain::{ParkCode, Uscc};
 use pledge_matching::{Evaluation, MatchQuery, RankKey};
 use pledge_store::Role;
@@ -111,7 +112,7 @@ impl Service {
     pub fn enterprise_matches(&self, cx: &Context, uscc: &Uscc) -> Result<Vec<Shown>> {
         if cx.role() == Role::Bank {
             return Err(ServiceError::forbidden(
-                "admin_or_park",
+                code::ADMIN_OR_PARK,
                 "企业的全部产品匹配仅对市知识产权局和所在园区开放 / only the city IP office and the enterprise's park see its matches across products",
             ));
         }

@@ -2,13 +2,14 @@
 
 use crate::Context;
 use crate::error::{Result, ServiceError};
+use pledge_domain::code;
 use pledge_domain::{BankCode, ParkCode};
 use pledge_store::Role;
 
 /// The refusal banks get for an enterprise not on a published white list.
 pub(crate) fn not_published() -> ServiceError {
     ServiceError::forbidden(
-        "not_published",
+        code::NOT_PUBLISHED,
         "银行只能查看已发布白名单中的企业 / banks see only enterprises on a published white list",
     )
 }
@@ -40,7 +41,7 @@ impl Context {
         match self.principal.role {
             Role::Admin => Ok(()),
             _ => Err(ServiceError::forbidden(
-                "admin_only",
+                code::ADMIN_ONLY,
                 "仅市知识产权局可操作 / only the city IP office (admin) may do this",
             )),
         }
@@ -53,7 +54,7 @@ impl Context {
             (Role::Admin, _) => Ok(None),
             (Role::Park, Some((_, code))) => Ok(Some(code.clone())),
             _ => Err(ServiceError::forbidden(
-                "read_only_role",
+                code::READ_ONLY_ROLE,
                 "银行不能修改企业登记信息 / a bank token cannot change the registry",
             )),
         }
@@ -66,7 +67,7 @@ impl Context {
             (Role::Admin, _) => Ok(()),
             (Role::Park, Some((_, own))) if own == park => Ok(()),
             (Role::Park, _) => Err(ServiceError::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 "该企业不属于您的园区 / this enterprise is outside your park",
             )),
             _ => Err(not_published()),
@@ -96,7 +97,7 @@ impl Context {
     pub fn park_filter(&self, asked: Option<ParkCode>) -> Result<Option<ParkCode>> {
         match self.own_park() {
             Some(own) if asked.as_ref().is_some_and(|p| p != own) => Err(ServiceError::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 "只能查看本园区企业 / you see your own park's enterprises only",
             )),
             Some(own) => Ok(Some(own.clone())),
@@ -123,7 +124,7 @@ impl Context {
             (Role::Bank, Some((_, own))) => match named {
                 Some(b) if BankCode::parse(b).ok().as_ref() != Some(own) => {
                     Err(ServiceError::forbidden(
-                        "out_of_scope",
+                        code::OUT_OF_SCOPE,
                         "银行只能管理本行产品 / a bank manages its own products only",
                     ))
                 }
@@ -133,7 +134,7 @@ impl Context {
                 .map(|b| BankCode::parse(b).map_err(|e| ServiceError::field("bank", e)))
                 .transpose(),
             _ => Err(ServiceError::forbidden(
-                "bank_or_admin",
+                code::BANK_OR_ADMIN,
                 "仅银行和市知识产权局可管理产品 / only banks and the city IP office manage products",
             )),
         }

@@ -3,6 +3,7 @@
 use crate::error::{Result, ServiceError};
 use crate::policy::not_published;
 use crate::{Context, Service};
+use pledge_domain::code;
 use pledge_domain::{
     Appraisal, BankCode, Enterprise, NiceClass, ParkCode, Patent, PatentApplicationNumber,
     Trademark, TrademarkRegistrationNumber, Uscc,
@@ -77,7 +78,7 @@ impl Service {
             && own != asked
         {
             return Err(ServiceError::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 "只能查看本园区企业 / you see only your own park",
             ));
         }
@@ -90,7 +91,7 @@ impl Service {
         let scope = cx.write_scope()?;
         if scope.as_ref().is_some_and(|own| own != &e.park) {
             return Err(ServiceError::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 "只能登记本园区企业 / you register enterprises of your own park only",
             ));
         }
@@ -154,7 +155,7 @@ impl Service {
             && (own != &current.value.park || own != &e.park)
         {
             return Err(ServiceError::forbidden(
-                "out_of_scope",
+                code::OUT_OF_SCOPE,
                 "只能修改本园区企业 / you change enterprises of your own park only",
             ));
         }

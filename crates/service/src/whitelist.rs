@@ -4,6 +4,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
+use pledge_domain::code;
 use pledge_domain::{BatchStatus, Criteria, EntryStatus, Text, Uscc};
 use pledge_store::{
     AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
@@ -115,7 +116,7 @@ impl Service {
             Role::Bank => {
                 if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
                     return Err(ServiceError::forbidden(
-                        "not_published",
+                        code::NOT_PUBLISHED,
                         "银行只能查看已发布条目 / banks see published entries only",
                     ));
                 }

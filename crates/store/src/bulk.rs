@@ -12,6 +12,7 @@ use crate::products::checked;
 use crate::registry::{enterprise_columns, park_columns};
 use crate::{Actor, BankRecord, ParkRecord, Store};
 use chrono::Days;
+use pledge_domain::code;
 use pledge_domain::{
     Appraisal, BatchStatus, EntryStatus, Holding, LoanProduct, ParkCode, ProductStatus, ReasonCode,
     Screening,
@@ -126,7 +127,7 @@ impl Store {
                 .unwrap_or(0);
             if rows > 0 {
                 return Err(StoreError::Conflict {
-                    code: "database_not_empty",
+                    code: code::DATABASE_NOT_EMPTY,
                     detail: format!(
                         "{table} already holds rows: load a data set into an empty database"
                     ),

@@ -10,6 +10,7 @@ use crate::patents::{
 };
 use crate::registry::park_codes;
 use crate::{Actor, Store};
+use pledge_domain::code;
 use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
     merged_trademark, name_key,
@@ -112,17 +113,17 @@ fn refusal(e: &StoreError, step: &Step<'_>) -> Option<Vec<(String, &'static str,
             .collect(),
         StoreError::OutOfScope { .. } => vec![(
             owner.into(),
-            "out_of_scope",
+            code::OUT_OF_SCOPE,
             "不在本园区 / outside your park".into(),
         )],
         StoreError::NotFound { entity, .. } => vec![(
             step.key_column().into(),
-            "not_found",
+            code::NOT_FOUND,
             format!("找不到对应的{entity} / no such {entity}"),
         )],
         StoreError::VersionConflict { .. } => vec![(
             step.key_column().into(),
-            "version_conflict",
+            code::VERSION_CONFLICT,
             "导入期间该记录被他人修改，请重新导入 / changed by someone else meanwhile: import again"
                 .into(),
         )],

@@ -7,6 +7,7 @@ use crate::error::{Result, StoreError, corrupt};
 use crate::records::write_if_version;
 use crate::{Actor, Store};
 use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::code;
 use pledge_domain::{BankCode, DomainError, LoanProduct, ProductStatus, Violation};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -157,7 +158,7 @@ impl Store {
         let before = self.product_row(&txn, id, scope).await?;
         if before.status == ProductStatus::Withdrawn {
             return Err(StoreError::Conflict {
-                code: "product_withdrawn",
+                code: code::PRODUCT_WITHDRAWN,
                 detail: format!("产品{id}已下架，不能修改 / product {id} is withdrawn"),
             });
         }
@@ -197,7 +198,7 @@ impl Store {
         let before = self.product_row(&txn, id, scope).await?;
         if !before.status.may_become(status) {
             return Err(StoreError::Conflict {
-                code: "illegal_product_status",
+                code: code::ILLEGAL_PRODUCT_STATUS,
                 detail: format!(
                     "产品不能从{}变为{} / a product cannot go from {} to {}",
                     before.status.label_zh(),

@@ -113,13 +113,21 @@ where
         .exec(db)
         .await?;
     if res.rows_affected == 1 {
-        Ok(())
-    } else {
-        Err(crate::StoreError::VersionConflict {
-            entity: what.0,
-            key: what.1.to_owned(),
-            expected,
-            current: expected + 1,
-        })
+        return Ok(());
     }
+    // The version stored now, as read: another writer may have moved it more than once.
+    use sea_orm::QuerySelect;
+    let current: Option<i64> = E::find()
+        .select_only()
+        .column(version_column)
+        .filter(id_column.eq(id))
+        .into_tuple()
+        .one(db)
+        .await?;
+    Err(crate::StoreError::VersionConflict {
+        entity: what.0,
+        key: what.1.to_owned(),
+        expected,
+        current: current.unwrap_or_default(),
+    })
 }

@@ -9,6 +9,7 @@ use crate::error::{Result, StoreError, corrupt};
 use crate::records::{page, write_if_version};
 use crate::{Actor, Page, Store};
 use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::code;
 use pledge_domain::{
     BatchStatus, Criteria, EntryStatus, ParkCode, ReasonCode, Screening, Text, Transition, Uscc,
     screen,
@@ -130,7 +131,7 @@ fn illegal(id: i64, from: EntryStatus, t: Transition) -> StoreError {
         (allowed.join(", "), allowed.join(", "))
     };
     StoreError::Conflict {
-        code: "illegal_transition",
+        code: code::ILLEGAL_TRANSITION,
         detail: format!(
             "条目{id}处于{}，不能{}；可执行：{zh} / entry {id} is {}: cannot {}; allowed: {en}",
             from.label_zh(),
@@ -329,7 +330,7 @@ impl Store {
         )?;
         if batch.status != BatchStatus::Draft.as_str() {
             return Err(StoreError::Conflict {
-                code: "batch_not_draft",
+                code: code::BATCH_NOT_DRAFT,
                 detail: format!(
                     "批次{}已{}，不能再推荐 / batch {} is {}, nominations are closed",
                     batch.name, batch.status, batch.name, batch.status
@@ -342,7 +343,7 @@ impl Store {
             .await?
         {
             return Err(StoreError::Conflict {
-                code: "already_listed",
+                code: code::ALREADY_LISTED,
                 detail: format!(
                     "企业{uscc}已有有效条目{}（{}） / {uscc} already has live entry {} ({})",
                     live.id, live.status, live.id, live.status
@@ -381,7 +382,7 @@ impl Store {
         .await
         .map_err(|err| match err.sql_err() {
             Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict {
-                code: "already_listed",
+                code: code::ALREADY_LISTED,
                 detail: format!("企业{uscc}已有有效条目 / {uscc} already has a live entry"),
             },
             _ => StoreError::Database(err),
@@ -492,7 +493,7 @@ impl Store {
         let key = entry_id.to_string();
         if matches!(req.transition, Transition::Publish | Transition::Expire) {
             return Err(StoreError::Conflict {
-                code: "illegal_transition",
+                code: code::ILLEGAL_TRANSITION,
                 detail: "发布与到期由批次完成 / entries are published and expired with their batch"
                     .into(),
             });
@@ -523,7 +524,7 @@ impl Store {
         if req.transition == Transition::Approve {
             let same_token = actor.token_id.is_some() && actor.token_id == row.nominated_by_token;
             if same_token || actor.holder == row.nominated_by {
-                return Err(StoreError::Forbidden { code: "four_eyes", detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it".into() });
+                return Err(StoreError::Forbidden { code: code::FOUR_EYES, detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it".into() });
             }
             let s = self
                 .screen_enterprise(&txn, row.enterprise_id, actor.today)
@@ -538,7 +539,7 @@ impl Store {
                     Some(o) => override_reason = Some(o.to_owned()),
                     None => {
                         return Err(StoreError::Conflict {
-                            code: "screening_failed",
+                            code: code::SCREENING_FAILED,
                             detail: format!(
                                 "复核未通过：{}；如确需通过，请填写override_reason / screening fails: send an override_reason to approve anyway",
                                 s.summary()
@@ -599,7 +600,7 @@ impl Store {
         }
         if batch.status != BatchStatus::Draft.as_str() {
             return Err(StoreError::Conflict {
-                code: "batch_not_draft",
+                code: code::BATCH_NOT_DRAFT,
                 detail: format!("批次已{} / the batch is {}", batch.status, batch.status),
             });
         }
@@ -613,7 +614,7 @@ impl Store {
             .count();
         if undecided > 0 {
             return Err(StoreError::Conflict {
-                code: "undecided_entries",
+                code: code::UNDECIDED_ENTRIES,
                 detail: format!(
                     "尚有{undecided}个条目未审核 / {undecided} entries are still undecided"
                 ),

@@ -265,6 +265,31 @@ async fn a_stale_version_changes_nothing(store: Store) {
     assert_eq!(stored.value.size, SizeClass::Medium);
     assert_eq!(stored.version, 2);
     assert_eq!(audit_count(&store, "enterprise").await, 2);
+
+    // Moved twice since it was read: the conflict names the version stored, not a guess.
+    let mut second = stored.value.clone();
+    second.size = SizeClass::Small;
+    store
+        .update_enterprise(&actor(), second, 2)
+        .await
+        .expect("second update");
+    let mut staler = rec.value.clone();
+    staler.size = SizeClass::Large;
+    let err = store
+        .update_enterprise(&actor(), staler, rec.version)
+        .await
+        .expect_err("stale");
+    assert!(
+        matches!(
+            err,
+            StoreError::VersionConflict {
+                expected: 1,
+                current: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
 }
 
 async fn racing_writers_exactly_one_wins(store: Store) {

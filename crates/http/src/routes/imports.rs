@@ -11,6 +11,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use pledge_domain::ParkCode;
+use pledge_domain::code;
 use pledge_service::ImportMode;
 use pledge_service::ledgers::{ImportReport, ImportRequest, SheetKind};
 use serde::{Deserialize, Serialize};
@@ -19,15 +20,14 @@ use std::sync::{Arc, Mutex};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-/// Largest file accepted for import.
-const UPLOAD_LIMIT: usize = 64 * 1024 * 1024;
 /// Finished jobs kept for their reports.
 const KEPT: usize = 200;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
         .routes(routes!(upload))
-        .layer(DefaultBodyLimit::max(UPLOAD_LIMIT))
+        // The handler counts the file against the server's upload limit itself.
+        .layer(DefaultBodyLimit::disable())
         .routes(routes!(status))
         .routes(routes!(annotated))
 }
@@ -169,7 +169,7 @@ async fn upload(
 ) -> ApiResult<Response> {
     let scope = auth.0.write_scope()?;
     let mut form = form.map_err(|_| ApiError::BadRequest {
-        code: "multipart_required",
+        code: code::MULTIPART_REQUIRED,
         detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
     })?;
     let invalid = |field: &str, code: &str, message: String| {
@@ -184,7 +184,7 @@ async fn upload(
         Some(k) => Some(SheetKind::parse(k).ok_or_else(|| {
             invalid(
                 "kind",
-                "unknown_value",
+                code::UNKNOWN_VALUE,
                 format!("没有这种表：{k}；可选 enterprises、patents、trademarks、appraisals、qualifications / unknown kind"),
             )
         })?),
@@ -195,7 +195,7 @@ async fn upload(
         Some(m) => {
             return Err(invalid(
                 "mode",
-                "unknown_value",
+                code::UNKNOWN_VALUE,
                 format!(
                     "导入方式{m}无效：partial 或 all_or_nothing / mode is partial or all_or_nothing"
                 ),
@@ -205,7 +205,7 @@ async fn upload(
     let mut file = None;
     loop {
         let field = form.next_field().await.map_err(|e| ApiError::BadRequest {
-            code: "bad_multipart",
+            code: code::BAD_MULTIPART,
             detail: format!("无法读取上传内容 / unreadable upload: {e}"),
         })?;
         let Some(field) = field else { break };
@@ -213,16 +213,23 @@ async fn upload(
             continue;
         }
         let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
-        let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest {
-            code: "bad_multipart",
+        let mut field = field;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadRequest {
+            code: code::BAD_MULTIPART,
             detail: format!("无法读取上传文件 / unreadable file part: {e}"),
-        })?;
-        file = Some((name, bytes.to_vec()));
+        })? {
+            if bytes.len() + chunk.len() > s.upload_limit {
+                return Err(ApiError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        file = Some((name, bytes));
     }
     let Some((file_name, bytes)) = file else {
         return Err(invalid(
             "file",
-            "required",
+            code::REQUIRED,
             "请上传名为file的文件 / send the file as the multipart part `file`".into(),
         ));
     };

@@ -65,8 +65,5 @@ pub async fn not_found(uri: Uri) -> ApiError {
 }
 
 pub async fn method_not_allowed() -> ApiError {
-    ApiError::BadRequest {
-        code: "method_not_allowed",
-        detail: "该地址不支持此方法 / this route does not take that method".into(),
-    }
+    ApiError::MethodNotAllowed
 }

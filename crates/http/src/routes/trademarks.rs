@@ -11,6 +11,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::code;
 use pledge_domain::{NiceClass, Text, Trademark, TrademarkRegistrationNumber, Uscc};
 use pledge_service::{Upserted, Versioned};
 use serde::{Deserialize, Serialize};
@@ -90,7 +91,7 @@ fn parse_key(number: &str, class: &str) -> ApiResult<(TrademarkRegistrationNumbe
         TrademarkRegistrationNumber::parse(number),
     );
     let class = c.field(
-        "nice_class",
+        code::NICE_CLASS,
         class
             .trim()
             .parse::<i64>()
