@@ -80,5 +80,6 @@ pub use text::{Text, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};
 pub use uscc::Uscc;
 pub use whitelist::{
-    BatchStatus, Criteria, CriterionFailure, EntryStatus, ReasonCode, Screening, Transition, screen,
+    Approval, ApprovalRefused, BatchStatus, Criteria, CriterionFailure, EntryStatus, Person,
+    ReasonCode, Screening, Transition, approval, may_approve, screen,
 };

@@ -173,6 +173,64 @@ impl Screening {
     }
 }
 
+/// Who made a change, as the four-eyes rule compares people: the token used (if any) and the
+/// person holding it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Person<'a> {
+    pub token: Option<i64>,
+    pub holder: &'a str,
+}
+
+/// Why an approval is refused.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ApprovalRefused {
+    /// Four-eyes: whoever nominated an entry never approves it (same token or same holder).
+    Nominator,
+    /// The screening fails and no written override was given; the failures, as one line.
+    ScreeningFailed(String),
+}
+
+/// How an approval is recorded: the reason code, and the override that carried it past a
+/// failing screening.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Approval {
+    pub reason_code: ReasonCode,
+    pub override_reason: Option<String>,
+}
+
+/// The four-eyes rule: whether `approver` may decide an entry `nominator` nominated.
+pub fn may_approve(nominator: Person<'_>, approver: Person<'_>) -> Result<(), ApprovalRefused> {
+    let same_token = approver.token.is_some() && approver.token == nominator.token;
+    if same_token || approver.holder == nominator.holder {
+        Err(ApprovalRefused::Nominator)
+    } else {
+        Ok(())
+    }
+}
+
+/// The approval of an entry whose enterprise screened as `screening`: as asked (`reason_code`)
+/// when it passes; with the admin's written `override_reason` when it fails; refused when it
+/// fails without one.
+pub fn approval(
+    screening: &Screening,
+    reason_code: ReasonCode,
+    override_reason: Option<&str>,
+) -> Result<Approval, ApprovalRefused> {
+    if screening.passed {
+        return Ok(Approval {
+            reason_code,
+            override_reason: None,
+        });
+    }
+    match override_reason.map(str::trim).filter(|o| !o.is_empty()) {
+        Some(o) => Ok(Approval {
+            reason_code: ReasonCode::AdminOverride,
+            override_reason: Some(o.to_owned()),
+        }),
+        None => Err(ApprovalRefused::ScreeningFailed(screening.summary())),
+    }
+}
+
 /// Screens `enterprise`, holding `patents`, against `criteria` as of `as_of`.
 pub fn screen(
     criteria: &Criteria,
@@ -271,6 +329,69 @@ pub fn screen(
 
 #[cfg(test)]
 mod tests {
+    use super::{
+        Approval, ApprovalRefused, Person, ReasonCode, Screening as Screened, approval, may_approve,
+    };
+
+    fn person(token: Option<i64>, holder: &str) -> Person<'_> {
+        Person { token, holder }
+    }
+
+    #[test]
+    fn the_nominator_never_approves() {
+        let nominator = person(Some(1), "张三");
+        assert_eq!(
+            may_approve(nominator, person(Some(1), "李四")),
+            Err(ApprovalRefused::Nominator)
+        );
+        assert_eq!(
+            may_approve(nominator, person(Some(2), "张三")),
+            Err(ApprovalRefused::Nominator)
+        );
+        assert_eq!(may_approve(nominator, person(Some(2), "李四")), Ok(()));
+        // The command line has no token: only the holder counts.
+        assert_eq!(
+            may_approve(person(None, "cli:demo"), person(None, "cli:office")),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn a_failing_screening_needs_a_written_override() {
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("day");
+        let passed = Screened {
+            as_of: date,
+            passed: true,
+            failures: Vec::new(),
+        };
+        assert_eq!(
+            approval(&passed, ReasonCode::MeetsCriteria, Some("ignored")),
+            Ok(Approval {
+                reason_code: ReasonCode::MeetsCriteria,
+                override_reason: None
+            })
+        );
+        let failed = Screened {
+            passed: false,
+            ..passed
+        };
+        assert!(matches!(
+            approval(&failed, ReasonCode::MeetsCriteria, Some("  ")),
+            Err(ApprovalRefused::ScreeningFailed(_))
+        ));
+        assert_eq!(
+            approval(
+                &failed,
+                ReasonCode::MeetsCriteria,
+                Some(" 经局务会研究同意 ")
+            ),
+            Ok(Approval {
+                reason_code: ReasonCode::AdminOverride,
+                override_reason: Some("经局务会研究同意".into())
+            })
+        );
+    }
+
     use super::*;
     use proptest::prelude::*;
 

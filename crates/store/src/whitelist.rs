@@ -11,8 +11,8 @@ use crate::{Actor, Page, Store};
 use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::code;
 use pledge_domain::{
-    BatchStatus, Criteria, EntryStatus, ParkCode, ReasonCode, Screening, Text, Transition, Uscc,
-    screen,
+    Approval, ApprovalRefused, BatchStatus, Criteria, EntryStatus, ParkCode, Person, ReasonCode,
+    Screening, Text, Transition, Uscc, approval, may_approve, screen,
 };
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -519,42 +519,31 @@ impl Store {
             // Refused before four-eyes or screening are judged.
             return Err(illegal(row.id, from, req.transition));
         }
+        // The lifecycle's rules are the domain's: four-eyes first, then the screening and
+        // the override it may need.
         let mut screening = None;
-        let mut override_reason = None;
+        let mut decided = Approval {
+            reason_code: req.reason_code,
+            override_reason: None,
+        };
         if req.transition == Transition::Approve {
-            let same_token = actor.token_id.is_some() && actor.token_id == row.nominated_by_token;
-            if same_token || actor.holder == row.nominated_by {
-                return Err(StoreError::Forbidden { code: code::FOUR_EYES, detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it".into() });
-            }
+            let nominator = Person {
+                token: row.nominated_by_token,
+                holder: &row.nominated_by,
+            };
+            let approver = Person {
+                token: actor.token_id,
+                holder: &actor.holder,
+            };
+            may_approve(nominator, approver).map_err(refused)?;
             let s = self
                 .screen_enterprise(&txn, row.enterprise_id, actor.today)
                 .await?;
-            if !s.passed {
-                match req
-                    .override_reason
-                    .as_deref()
-                    .map(str::trim)
-                    .filter(|o| !o.is_empty())
-                {
-                    Some(o) => override_reason = Some(o.to_owned()),
-                    None => {
-                        return Err(StoreError::Conflict {
-                            code: code::SCREENING_FAILED,
-                            detail: format!(
-                                "复核未通过：{}；如确需通过，请填写override_reason / screening fails: send an override_reason to approve anyway",
-                                s.summary()
-                            ),
-                        });
-                    }
-                }
-            }
+            decided =
+                approval(&s, req.reason_code, req.override_reason.as_deref()).map_err(refused)?;
             screening = Some(s);
         }
-        let code = if override_reason.is_some() {
-            ReasonCode::AdminOverride
-        } else {
-            req.reason_code
-        };
+        let (code, override_reason) = (decided.reason_code, decided.override_reason);
         let after = self
             .apply(
                 &txn,
@@ -1029,5 +1018,22 @@ impl Store {
             }
         }
         Ok(out)
+    }
+}
+
+/// The store's refusal of an approval the domain refused.
+fn refused(r: ApprovalRefused) -> StoreError {
+    match r {
+        ApprovalRefused::Nominator => StoreError::Forbidden {
+            code: code::FOUR_EYES,
+            detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it"
+                .into(),
+        },
+        ApprovalRefused::ScreeningFailed(summary) => StoreError::Conflict {
+            code: code::SCREENING_FAILED,
+            detail: format!(
+                "复核未通过：{summary}；如确需通过，请填写override_reason / screening fails: send an override_reason to approve anyway"
+            ),
+        },
     }
 }

@@ -228,6 +228,19 @@ async fn a_duplicate_changes_nothing(store: Store) {
     ));
 }
 
+/// The version a stale write of `e` (read at version 1) is told is stored now.
+async fn stale_write_sees(store: &Store, mut e: Enterprise) -> i64 {
+    e.size = SizeClass::Large;
+    match store.update_enterprise(&actor(), e, 1).await {
+        Err(StoreError::VersionConflict {
+            expected: 1,
+            current,
+            ..
+        }) => current,
+        other => panic!("a stale write: {other:?}"),
+    }
+}
+
 async fn a_stale_version_changes_nothing(store: Store) {
     let p = park(&store, "xxhtz").await;
     let rec = store
@@ -240,23 +253,7 @@ async fn a_stale_version_changes_nothing(store: Store) {
         .update_enterprise(&actor(), first, rec.version)
         .await
         .expect("first update");
-    let mut stale = rec.value.clone();
-    stale.size = SizeClass::Large;
-    let err = store
-        .update_enterprise(&actor(), stale, rec.version)
-        .await
-        .expect_err("stale");
-    assert!(
-        matches!(
-            err,
-            StoreError::VersionConflict {
-                expected: 1,
-                current: 2,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(stale_write_sees(&store, rec.value.clone()).await, 2);
     let stored = store
         .enterprise(&uscc(1))
         .await
@@ -273,23 +270,7 @@ async fn a_stale_version_changes_nothing(store: Store) {
         .update_enterprise(&actor(), second, 2)
         .await
         .expect("second update");
-    let mut staler = rec.value.clone();
-    staler.size = SizeClass::Large;
-    let err = store
-        .update_enterprise(&actor(), staler, rec.version)
-        .await
-        .expect_err("stale");
-    assert!(
-        matches!(
-            err,
-            StoreError::VersionConflict {
-                expected: 1,
-                current: 3,
-                ..
-            }
-        ),
-        "{err:?}"
-    );
+    assert_eq!(stale_write_sees(&store, rec.value.clone()).await, 3);
 }
 
 async fn racing_writers_exactly_one_wins(store: Store) {
