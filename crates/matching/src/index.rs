@@ -516,6 +516,64 @@ pub struct Preview {
     pub credit_lines: Money,
 }
 
+/// Writes the rules an enterprise row is judged by before its pledge bundle once, as a table:
+/// each rule with its test and the figures that explain a failure. It gives `row_passes`,
+/// which stops at the first failing rule (the hot path), and `row_failures`, which records
+/// every failing rule with what it needs and what the row has (explanations), in table order.
+macro_rules! row_rules {
+    (|$ix:ident, $r:ident, $p:ident, $plan:ident| {
+        $($rule:ident => passes: $pass:expr, need: $need:expr, have: $have:expr;)+
+    }) => {
+        /// Whether `r` passes every row rule of `p`.
+        #[inline]
+        fn row_passes($ix: &Index, $r: &Row, $p: &LoanProduct, $plan: &Plan) -> bool {
+            let _ = ($ix, $p);
+            $($pass)&&+
+        }
+
+        /// Every row rule of `p` that `r` fails, with its figures.
+        fn row_failures(
+            $ix: &Index,
+            $r: &Row,
+            $p: &LoanProduct,
+            $plan: &Plan,
+            reasons: &mut Vec<Reason>,
+        ) {
+            $(if !($pass) {
+                reasons.push(Reason::new(Rule::$rule, $need, $have));
+            })+
+        }
+    };
+}
+
+row_rules!(|ix, r, p, plan| {
+    ProductNotOffered => passes: plan.offered,
+        need: Figure::Date(p.valid_from), have: Figure::Date(ix.as_of);
+    NotListed => passes: !p.whitelist_required || r.listed,
+        need: Figure::Flag(true), have: Figure::Flag(false);
+    Region => passes: plan.regions.is_empty()
+            || plan.regions.iter().any(|(lo, hi)| (*lo..*hi).contains(&r.region_num)),
+        need: Figure::Codes(plan.region_need.clone()), have: Figure::Codes(Codes::Region(r.region));
+    Industry => passes: p.industry_prefixes.is_empty()
+            || plan.industries.iter().any(|x| r.industry.as_str().starts_with(x.as_str())),
+        need: Figure::Codes(plan.industry_need.clone()),
+        have: Figure::Codes(Codes::Industry(r.industry));
+    QualificationsAll => passes: r.qualifications & plan.quals_all == plan.quals_all,
+        need: Figure::Codes(Codes::Qualifications(plan.quals_all & !r.qualifications)),
+        have: Figure::Codes(Codes::Qualifications(r.qualifications));
+    QualificationsAny => passes: plan.quals_any == 0 || r.qualifications & plan.quals_any != 0,
+        need: Figure::Codes(Codes::Qualifications(plan.quals_any)),
+        have: Figure::Codes(Codes::Qualifications(r.qualifications));
+    RiskFlag => passes: r.flags & plan.flags == 0,
+        need: Figure::Codes(Codes::RiskFlags(0)),
+        have: Figure::Codes(Codes::RiskFlags(r.flags & plan.flags));
+    YearsInOperation => passes: r.years >= u32::from(p.min_years_in_operation),
+        need: Figure::Years(u32::from(p.min_years_in_operation)), have: Figure::Years(r.years);
+    ValidInventionPatents => passes: r.valid_inventions >= u32::from(p.min_valid_invention_patents),
+        need: Figure::Count(u32::from(p.min_valid_invention_patents)),
+        have: Figure::Count(r.valid_inventions);
+});
+
 /// The in-memory index of enterprises, their pledgeable IP and the products, as of one day.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -919,23 +977,7 @@ impl Index {
         plan: &Plan,
         scratch: &mut Vec<(Money, usize)>,
     ) -> Option<Verdict> {
-        let ok = plan.offered
-            && (!p.whitelist_required || r.listed)
-            && (plan.regions.is_empty()
-                || plan
-                    .regions
-                    .iter()
-                    .any(|(lo, hi)| (*lo..*hi).contains(&r.region_num)))
-            && (p.industry_prefixes.is_empty()
-                || plan
-                    .industries
-                    .iter()
-                    .any(|x| r.industry.as_str().starts_with(x.as_str())))
-            && r.qualifications & plan.quals_all == plan.quals_all
-            && (plan.quals_any == 0 || r.qualifications & plan.quals_any != 0)
-            && r.flags & plan.flags == 0
-            && r.years >= u32::from(p.min_years_in_operation)
-            && r.valid_inventions >= u32::from(p.min_valid_invention_patents);
+        let ok = row_passes(self, r, p, plan);
         if !ok {
             return None;
         }
@@ -1042,78 +1084,8 @@ impl Index {
     ) -> Evaluation {
         let p = &product.rules;
         let mut reasons = Vec::new();
+        row_failures(self, r, p, plan, &mut reasons);
         let mut fail = |rule, need, have| reasons.push(Reason::new(rule, need, have));
-        if !plan.offered {
-            fail(
-                Rule::ProductNotOffered,
-                Figure::Date(p.valid_from),
-                Figure::Date(self.as_of),
-            );
-        }
-        if p.whitelist_required && !r.listed {
-            fail(Rule::NotListed, Figure::Flag(true), Figure::Flag(false));
-        }
-        if !plan.regions.is_empty()
-            && !plan
-                .regions
-                .iter()
-                .any(|(lo, hi)| (*lo..*hi).contains(&r.region_num))
-        {
-            fail(
-                Rule::Region,
-                Figure::Codes(plan.region_need.clone()),
-                Figure::Codes(Codes::Region(r.region)),
-            );
-        }
-        if !p.industry_prefixes.is_empty()
-            && !plan
-                .industries
-                .iter()
-                .any(|x| r.industry.as_str().starts_with(x.as_str()))
-        {
-            fail(
-                Rule::Industry,
-                Figure::Codes(plan.industry_need.clone()),
-                Figure::Codes(Codes::Industry(r.industry)),
-            );
-        }
-        let held = || Figure::Codes(Codes::Qualifications(r.qualifications));
-        let missing = plan.quals_all & !r.qualifications;
-        if missing != 0 {
-            fail(
-                Rule::QualificationsAll,
-                Figure::Codes(Codes::Qualifications(missing)),
-                held(),
-            );
-        }
-        if plan.quals_any != 0 && r.qualifications & plan.quals_any == 0 {
-            fail(
-                Rule::QualificationsAny,
-                Figure::Codes(Codes::Qualifications(plan.quals_any)),
-                held(),
-            );
-        }
-        if r.flags & plan.flags != 0 {
-            fail(
-                Rule::RiskFlag,
-                Figure::Codes(Codes::RiskFlags(0)),
-                Figure::Codes(Codes::RiskFlags(r.flags & plan.flags)),
-            );
-        }
-        if r.years < u32::from(p.min_years_in_operation) {
-            fail(
-                Rule::YearsInOperation,
-                Figure::Years(u32::from(p.min_years_in_operation)),
-                Figure::Years(r.years),
-            );
-        }
-        if r.valid_inventions < u32::from(p.min_valid_invention_patents) {
-            fail(
-                Rule::ValidInventionPatents,
-                Figure::Count(u32::from(p.min_valid_invention_patents)),
-                Figure::Count(r.valid_inventions),
-            );
-        }
         let requested = bundle_target(p, r.need);
         let (total, taken) = self.select(r, p, plan.loan_end, requested, scratch);
         let items = scratch[..taken]
