@@ -286,7 +286,7 @@ async fn generated_data_reads_back_as_generated(backend: Backend) {
         ],
     );
     assert!(ok, "{err}");
-    let expected: Vec<_> = pledge_matching::synthetic::DataSet::new(7, 400, as_of).collect();
+    let expected: Vec<_> = pledge_fixtures::synthetic::DataSet::new(7, 400, as_of).collect();
     let patents: usize = expected.iter().map(|h| h.patents.len()).sum();
     assert!(
         out.contains("400 enterprises") && out.contains(&format!("{patents} patents")),

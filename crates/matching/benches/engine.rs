@@ -1,11 +1,11 @@
 //! The engine's workloads on synthetic national-shaped data, side by side with the reference
-//! evaluator. `cargo bench -p pledge-matching --features synthetic` (sizes from
+//! evaluator. `cargo bench -p pledge-matching` (sizes from
 //! `PLEDGE_BENCH_ENTERPRISES`, default 100000, and `PLEDGE_BENCH_PRODUCTS`, default 1000).
 //! Reports median and p99 per workload; one thread per query.
 
 use chrono::NaiveDate;
-use pledge_matching::Rng;
-use pledge_matching::synthetic::{DataSet, products, with_first_patent_flipped};
+use pledge_fixtures::Rng;
+use pledge_fixtures::synthetic::{DataSet, products, with_first_patent_flipped};
 use pledge_matching::{Index, MatchQuery, evaluate};
 use std::time::{Duration, Instant};
 

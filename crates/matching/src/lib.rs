@@ -11,9 +11,6 @@ mod bitset;
 mod explain;
 mod index;
 mod reference;
-mod rng;
-#[cfg(feature = "synthetic")]
-pub mod synthetic;
 
 pub use explain::{
     BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
@@ -21,7 +18,6 @@ pub use explain::{
 };
 pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};
 pub use reference::evaluate;
-pub use rng::Rng;
 
 pub use pledge_domain::Holding;
 use pledge_domain::LoanProduct;

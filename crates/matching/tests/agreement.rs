@@ -11,8 +11,9 @@ use pledge_domain::{
     PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag, RiskFlagKind,
     SizeClass, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
+use pledge_fixtures::Rng;
 use pledge_matching::{
-    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, Rng, SortBy, evaluate,
+    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, SortBy, evaluate,
 };
 use proptest::prelude::*;
 use std::cmp::Reverse;

@@ -12,7 +12,7 @@ use pledge_domain::{
     PatentAward, PledgeRegistration, Qualification, QualificationKind, RegionCode, RiskFlag,
     RiskFlagKind, SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
-use pledge_matching::Rng;
+use pledge_fixtures::Rng;
 use pledge_store::{Actor, BankRecord, ParkRecord, Store};
 
 /// How many enterprises the demo holds.

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
 use pledge_domain::{BankCode, Text};
-use pledge_matching::synthetic::{DataSet, parks, products};
+use pledge_fixtures::synthetic::{DataSet, parks, products};
 use pledge_store::{Actor, BankRecord, BulkCounts, ParkRecord};
 use std::time::Instant;
 
