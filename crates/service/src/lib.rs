@@ -168,6 +168,17 @@ impl Service {
         }
     }
 
+    /// Awaits a write of the store and applies it to the index: what every writing use case
+    /// ends with.
+    pub(crate) async fn written<T>(
+        &self,
+        write: impl std::future::Future<Output = std::result::Result<T, pledge_store::StoreError>>,
+    ) -> Result<T> {
+        let done = write.await?;
+        self.committed().await;
+        Ok(done)
+    }
+
     /// The caller holding `token` at `now`.
     pub async fn authenticate(&self, token: &str, now: DateTime<Utc>) -> Result<Context> {
         let hash = self

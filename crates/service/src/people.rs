@@ -22,19 +22,13 @@ impl Service {
         bank: Option<&BankCode>,
     ) -> Result<(TokenRecord, String)> {
         cx.require_admin()?;
-        let r = self
-            .store
-            .create_token(&cx.actor, name, role, park, bank)
-            .await?;
-        self.committed().await;
-        Ok(r)
+        self.written(self.store.create_token(&cx.actor, name, role, park, bank))
+            .await
     }
 
     /// Revokes a token (the office): it stops working on the next request.
     pub async fn revoke_token(&self, cx: &Context, id: i64) -> Result<TokenRecord> {
         cx.require_admin()?;
-        let r = self.store.revoke_token(&cx.actor, id).await?;
-        self.committed().await;
-        Ok(r)
+        self.written(self.store.revoke_token(&cx.actor, id)).await
     }
 }

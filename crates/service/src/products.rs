@@ -59,9 +59,8 @@ impl Service {
                 pledge_domain::DomainError::Required { field: "bank" },
             )
         })?;
-        let p = self.store.create_product(&cx.actor, &bank, rules).await?;
-        self.committed().await;
-        Ok(p)
+        self.written(self.store.create_product(&cx.actor, &bank, rules))
+            .await
     }
 
     /// Replaces a product's rules with the version read.
@@ -73,12 +72,11 @@ impl Service {
         rules: LoanProduct,
     ) -> Result<ProductRecord> {
         let scope = cx.managing_bank(None)?;
-        let p = self
-            .store
-            .update_product(&cx.actor, id, version, rules, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(p)
+        self.written(
+            self.store
+                .update_product(&cx.actor, id, version, rules, scope.as_ref()),
+        )
+        .await
     }
 
     /// Publishes or withdraws a product with the version read.
@@ -91,12 +89,15 @@ impl Service {
         reason: Option<String>,
     ) -> Result<ProductRecord> {
         let scope = cx.managing_bank(None)?;
-        let p = self
-            .store
-            .set_product_status(&cx.actor, id, version, status, reason, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(p)
+        self.written(self.store.set_product_status(
+            &cx.actor,
+            id,
+            version,
+            status,
+            reason,
+            scope.as_ref(),
+        ))
+        .await
     }
 
     /// What unsaved rules would match today (banks count white-listed enterprises only), and

@@ -95,9 +95,8 @@ impl Service {
                 "只能登记本园区企业 / you register enterprises of your own park only",
             ));
         }
-        let rec = self.store.create_enterprise(&cx.actor, e).await?;
-        self.committed().await;
-        Ok(rec)
+        self.written(self.store.create_enterprise(&cx.actor, e))
+            .await
     }
 
     /// Whether the caller may read the enterprise `uscc` of `park` and its IP: banks while it
@@ -159,9 +158,8 @@ impl Service {
                 "只能修改本园区企业 / you change enterprises of your own park only",
             ));
         }
-        let rec = self.store.update_enterprise(&cx.actor, e, version).await?;
-        self.committed().await;
-        Ok(rec)
+        self.written(self.store.update_enterprise(&cx.actor, e, version))
+            .await
     }
 
     /// A patent the caller may see.
@@ -187,12 +185,11 @@ impl Service {
         version: Option<i64>,
     ) -> Result<(PatentRecord, Upserted)> {
         let scope = cx.write_scope()?;
-        let r = self
-            .store
-            .upsert_patent(&cx.actor, p, version, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(r)
+        self.written(
+            self.store
+                .upsert_patent(&cx.actor, p, version, scope.as_ref()),
+        )
+        .await
     }
 
     /// Adds an appraisal to a patent.
@@ -203,12 +200,11 @@ impl Service {
         a: Appraisal,
     ) -> Result<AppraisalRecord> {
         let scope = cx.write_scope()?;
-        let r = self
-            .store
-            .add_patent_appraisal(&cx.actor, number, a, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(r)
+        self.written(
+            self.store
+                .add_patent_appraisal(&cx.actor, number, a, scope.as_ref()),
+        )
+        .await
     }
 
     /// A page of an enterprise's patents; banks see the valid ones as of `as_of`.
@@ -253,12 +249,11 @@ impl Service {
         version: Option<i64>,
     ) -> Result<(TrademarkRecord, Upserted)> {
         let scope = cx.write_scope()?;
-        let r = self
-            .store
-            .upsert_trademark(&cx.actor, t, version, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(r)
+        self.written(
+            self.store
+                .upsert_trademark(&cx.actor, t, version, scope.as_ref()),
+        )
+        .await
     }
 
     /// Adds an appraisal to a trademark registration.
@@ -270,12 +265,14 @@ impl Service {
         a: Appraisal,
     ) -> Result<AppraisalRecord> {
         let scope = cx.write_scope()?;
-        let r = self
-            .store
-            .add_trademark_appraisal(&cx.actor, number, class, a, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(r)
+        self.written(self.store.add_trademark_appraisal(
+            &cx.actor,
+            number,
+            class,
+            a,
+            scope.as_ref(),
+        ))
+        .await
     }
 
     /// A page of an enterprise's trademarks.

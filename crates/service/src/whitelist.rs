@@ -62,20 +62,15 @@ impl Service {
     /// Nominates an enterprise into a batch and screens it (the office, or its park).
     pub async fn nominate(&self, cx: &Context, batch: i64, uscc: &Uscc) -> Result<EntryRecord> {
         let scope = cx.write_scope()?;
-        let e = self
-            .store
-            .nominate(&cx.actor, batch, uscc, scope.as_ref())
-            .await?;
-        self.committed().await;
-        Ok(e)
+        self.written(self.store.nominate(&cx.actor, batch, uscc, scope.as_ref()))
+            .await
     }
 
     /// Publishes a batch with the version read (the office).
     pub async fn publish_batch(&self, cx: &Context, id: i64, version: i64) -> Result<BatchRecord> {
         cx.require_admin()?;
-        let b = self.store.publish_batch(&cx.actor, id, version).await?;
-        self.committed().await;
-        Ok(b)
+        self.written(self.store.publish_batch(&cx.actor, id, version))
+            .await
     }
 
     /// Moves an entry along its lifecycle (the office): approve, reject, suspend, reinstate,
@@ -87,18 +82,15 @@ impl Service {
         req: TransitionRequest,
     ) -> Result<EntryRecord> {
         cx.require_admin()?;
-        let e = self.store.transition(&cx.actor, id, req).await?;
-        self.committed().await;
-        Ok(e)
+        self.written(self.store.transition(&cx.actor, id, req))
+            .await
     }
 
     /// Re-screens every published entry as of `as_of`, expiring those past validity (the
     /// office).
     pub async fn rescreen(&self, cx: &Context, as_of: chrono::NaiveDate) -> Result<RescreenReport> {
         cx.require_admin()?;
-        let r = self.store.rescreen(&cx.actor, as_of).await?;
-        self.committed().await;
-        Ok(r)
+        self.written(self.store.rescreen(&cx.actor, as_of)).await
     }
 
     /// The entries the caller may see: the office all, a park official their park's, a bank
