@@ -860,19 +860,6 @@ impl Store {
         })
     }
 
-    /// Whether the enterprise has a published entry: what opens it to banks.
-    pub async fn is_published(&self, uscc: &Uscc) -> Result<bool> {
-        let Some((id, _)) = self.enterprise_ref(&self.db, uscc).await? else {
-            return Ok(false);
-        };
-        Ok(whitelist_entry::Entity::find()
-            .filter(whitelist_entry::Column::LiveEnterpriseId.eq(id))
-            .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
-            .one(&self.db)
-            .await?
-            .is_some())
-    }
-
     async fn entry_records(&self, rows: Vec<whitelist_entry::Model>) -> Result<Vec<EntryRecord>> {
         let batches: HashMap<i64, String> = whitelist_batch::Entity::find()
             .all(&self.db)

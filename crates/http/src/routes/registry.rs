@@ -91,10 +91,10 @@ impl From<Versioned<BankRecord>> for BankView {
 
 /// Every park (any token).
 #[utoipa::path(get, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [ParkView]), ReadErrors))]
-async fn list_parks(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<ParkView>>> {
+async fn list_parks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ParkView>>> {
     Ok(Json(
         s.service
-            .parks(&_auth.0)
+            .parks(&auth.0)
             .await?
             .into_iter()
             .map(ParkView::from)
@@ -128,11 +128,11 @@ async fn create_park(
 #[utoipa::path(get, path = "/api/v1/parks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)), responses((status = 200, body = ParkView), ReadErrors))]
 async fn get_park(
     State(s): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<ParkView>> {
     let code = ParkCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
-    let park = s.service.park(&_auth.0, &code).await?;
+    let park = s.service.park(&auth.0, &code).await?;
     Ok(Json(park.into()))
 }
 

@@ -175,10 +175,10 @@ impl From<BatchRecord> for BatchView {
 
 /// Batches, newest first (any token).
 #[utoipa::path(get, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = [BatchView]), ReadErrors))]
-async fn list_batches(State(s): State<AppState>, _auth: Auth) -> ApiResult<Json<Vec<BatchView>>> {
+async fn list_batches(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<BatchView>>> {
     Ok(Json(
         s.service
-            .batches(&_auth.0)
+            .batches(&auth.0)
             .await?
             .into_iter()
             .map(BatchView::from)
@@ -211,10 +211,10 @@ async fn find_batch(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<BatchReco
 #[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = BatchView), ReadErrors))]
 async fn get_batch(
     State(s): State<AppState>,
-    _auth: Auth,
+    auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BatchView>> {
-    Ok(Json(find_batch(&s, &_auth, &id).await?.into()))
+    Ok(Json(find_batch(&s, &auth, &id).await?.into()))
 }
 
 /// A nomination.
