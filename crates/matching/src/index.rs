@@ -516,29 +516,25 @@ pub struct Preview {
     pub credit_lines: Money,
 }
 
-/// Writes the rules an enterprise row is judged by before its pledge bundle once, as a table:
-/// each rule with its test and the figures that explain a failure. It gives `row_passes`,
-/// which stops at the first failing rule (the hot path), and `row_failures`, which records
-/// every failing rule with what it needs and what the row has (explanations), in table order.
-macro_rules! row_rules {
-    (|$ix:ident, $r:ident, $p:ident, $plan:ident| {
+/// Writes a stage of the engine's rules once, as a table: each rule with its test and the
+/// figures that explain a failure. It gives a function that stops at the first failing rule
+/// (the hot path) and one that records every failing rule with what it needs and what the
+/// enterprise has (explanations), in table order.
+macro_rules! rule_table {
+    ($(#[$passes_doc:meta])* fn $passes:ident; $(#[$failures_doc:meta])* fn $failures:ident;
+     ($($arg:ident: $ty:ty),+) {
         $($rule:ident => passes: $pass:expr, need: $need:expr, have: $have:expr;)+
     }) => {
-        /// Whether `r` passes every row rule of `p`.
+        $(#[$passes_doc])*
         #[inline]
-        fn row_passes($ix: &Index, $r: &Row, $p: &LoanProduct, $plan: &Plan) -> bool {
-            let _ = ($ix, $p);
+        #[allow(unused_variables)]
+        fn $passes($($arg: $ty),+) -> bool {
             $($pass)&&+
         }
 
-        /// Every row rule of `p` that `r` fails, with its figures.
-        fn row_failures(
-            $ix: &Index,
-            $r: &Row,
-            $p: &LoanProduct,
-            $plan: &Plan,
-            reasons: &mut Vec<Reason>,
-        ) {
+        $(#[$failures_doc])*
+        #[allow(unused_variables)]
+        fn $failures($($arg: $ty),+, reasons: &mut Vec<Reason>) {
             $(if !($pass) {
                 reasons.push(Reason::new(Rule::$rule, $need, $have));
             })+
@@ -546,7 +542,12 @@ macro_rules! row_rules {
     };
 }
 
-row_rules!(|ix, r, p, plan| {
+rule_table!(
+    /// Whether a row passes every rule judged before its pledge bundle.
+    fn row_passes;
+    /// Every rule judged before the pledge bundle that a row fails.
+    fn row_failures;
+    (ix: &Index, r: &Row, p: &LoanProduct, plan: &Plan) {
     ProductNotOffered => passes: plan.offered,
         need: Figure::Date(p.valid_from), have: Figure::Date(ix.as_of);
     NotListed => passes: !p.whitelist_required || r.listed,
@@ -572,6 +573,24 @@ row_rules!(|ix, r, p, plan| {
     ValidInventionPatents => passes: r.valid_inventions >= u32::from(p.min_valid_invention_patents),
         need: Figure::Count(u32::from(p.min_valid_invention_patents)),
         have: Figure::Count(r.valid_inventions);
+});
+
+rule_table!(
+    /// Whether a row's pledge bundle passes every rule judged on it.
+    fn bundle_passes;
+    /// Every rule judged on the pledge bundle that a row fails.
+    fn bundle_failures;
+    (p: &LoanProduct, r: &Row, total: Money, taken: usize, credit_line: Money) {
+    NoPledgeableIp => passes: taken > 0,
+        need: Figure::Count(1), have: Figure::Count(0);
+    CreditLineBelowMinimum => passes: taken == 0 || credit_line >= p.amount_min,
+        need: Figure::Fen(p.amount_min.fen()), have: Figure::Fen(credit_line.fen());
+    IpShare => passes: taken == 0
+            || p.min_ip_share.is_none_or(|min| {
+                ip_share(p, r.need, total, credit_line) >= u32::from(min.get())
+            }),
+        need: Figure::BasisPoints(p.min_ip_share.map_or(0, |m| u32::from(m.get()))),
+        have: Figure::BasisPoints(ip_share(p, r.need, total, credit_line));
 });
 
 /// The in-memory index of enterprises, their pledgeable IP and the products, as of one day.
@@ -983,16 +1002,8 @@ impl Index {
         }
         let requested = bundle_target(p, r.need);
         let (total, taken) = self.select(r, p, plan.loan_end, requested, scratch);
-        if taken == 0 {
-            return None;
-        }
         let credit_line = total.min(p.amount_max);
-        if credit_line < p.amount_min {
-            return None;
-        }
-        if let Some(min) = p.min_ip_share
-            && ip_share(p, r.need, total, credit_line) < u32::from(min.get())
-        {
+        if !bundle_passes(p, r, total, taken, credit_line) {
             return None;
         }
         let chosen = &scratch[..taken];
@@ -1085,7 +1096,6 @@ impl Index {
         let p = &product.rules;
         let mut reasons = Vec::new();
         row_failures(self, r, p, plan, &mut reasons);
-        let mut fail = |rule, need, have| reasons.push(Reason::new(rule, need, have));
         let requested = bundle_target(p, r.need);
         let (total, taken) = self.select(r, p, plan.loan_end, requested, scratch);
         let items = scratch[..taken]
@@ -1113,27 +1123,7 @@ impl Index {
             left_free: (scratch.len() - taken) as u32,
         };
         let credit_line = bundle.total.min(p.amount_max);
-        if bundle.items.is_empty() {
-            fail(Rule::NoPledgeableIp, Figure::Count(1), Figure::Count(0));
-        } else {
-            if credit_line < p.amount_min {
-                fail(
-                    Rule::CreditLineBelowMinimum,
-                    Figure::Fen(p.amount_min.fen()),
-                    Figure::Fen(credit_line.fen()),
-                );
-            }
-            if let Some(min) = p.min_ip_share {
-                let share = ip_share(p, r.need, bundle.total, credit_line);
-                if share < u32::from(min.get()) {
-                    fail(
-                        Rule::IpShare,
-                        Figure::BasisPoints(u32::from(min.get())),
-                        Figure::BasisPoints(share),
-                    );
-                }
-            }
-        }
+        bundle_failures(p, r, bundle.total, taken, credit_line, &mut reasons);
         let score = self.score(r, plan, credit_line, requested, &scratch[..taken]);
         Evaluation {
             uscc: r.uscc,
