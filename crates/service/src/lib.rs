@@ -213,15 +213,36 @@ impl Service {
         Ok(Context::new(principal, now))
     }
 
-    /// Follows other processes' commits: every `every`, one small read, and the change feed
-    /// when it moved. Runs until the process ends.
+    /// Follows other processes' commits: at once when PostgreSQL announces one (LISTEN/NOTIFY),
+    /// and every `every` in any case (on SQLite, the only way): one small read, and the change
+    /// feed when it moved. Runs until the process ends.
     pub fn spawn_follower(&self, every: Duration) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
+            let mut notices = match service.store.commit_notices().await {
+                Ok(n) => n,
+                Err(e) => {
+                    tracing::warn!(error = %e, "no commit announcements: following by polling");
+                    None
+                }
+            };
             let mut tick = tokio::time::interval(every);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
-                tick.tick().await;
+                let woken = match notices.as_mut() {
+                    Some(n) => tokio::select! {
+                        r = n.next() => r,
+                        _ = tick.tick() => Ok(()),
+                    },
+                    None => {
+                        tick.tick().await;
+                        Ok(())
+                    }
+                };
+                if let Err(e) = woken {
+                    tracing::warn!(error = %e, "commit announcements lost: following by polling");
+                    notices = None;
+                }
                 if let Err(e) = service.live.follow(&service.store).await {
                     tracing::warn!(error = %e, "could not follow the store's commits");
                 }

@@ -80,9 +80,17 @@ pub(crate) async fn commit(txn: DatabaseTransaction) -> Result<()> {
         [seq.into()],
     ))
     .await?;
+    if backend == DbBackend::Postgres {
+        // Delivered at commit, to every server listening on this database.
+        txn.execute_unprepared(&format!("NOTIFY {COMMITS_CHANNEL}"))
+            .await?;
+    }
     txn.commit().await?;
     Ok(())
 }
+
+/// The PostgreSQL channel every commit is announced on.
+pub(crate) const COMMITS_CHANNEL: &str = "pledge_commits";
 
 /// Many records in few statements (imports).
 pub(crate) async fn record_many(

@@ -68,7 +68,46 @@ fn owners_in(v: &Value, out: &mut Vec<String>) {
     }
 }
 
+/// Announcements of commits by any process (PostgreSQL's LISTEN/NOTIFY), so that a follower
+/// need not wait for its next poll.
+pub struct CommitNotices(sea_orm::sqlx::postgres::PgListener);
+
+impl std::fmt::Debug for CommitNotices {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CommitNotices")
+    }
+}
+
+fn listen_error(e: sea_orm::sqlx::Error) -> StoreError {
+    StoreError::Database(sea_orm::DbErr::Custom(format!(
+        "listening for commits: {e}"
+    )))
+}
+
+impl CommitNotices {
+    /// Waits for the next announced commit.
+    pub async fn next(&mut self) -> Result<()> {
+        self.0.recv().await.map(|_| ()).map_err(listen_error)
+    }
+}
+
 impl Store {
+    /// Announcements of every commit, on PostgreSQL; `None` on SQLite, where followers poll.
+    pub async fn commit_notices(&self) -> Result<Option<CommitNotices>> {
+        if !self.is_postgres() {
+            return Ok(None);
+        }
+        let pool = self.db.get_postgres_connection_pool();
+        let mut listener = sea_orm::sqlx::postgres::PgListener::connect_with(pool)
+            .await
+            .map_err(listen_error)?;
+        listener
+            .listen(crate::audit::COMMITS_CHANNEL)
+            .await
+            .map_err(listen_error)?;
+        Ok(Some(CommitNotices(listener)))
+    }
+
     /// The number of the latest committed write (0 when there is none): one small read, for
     /// followers that poll.
     pub async fn last_commit(&self) -> Result<i64> {

@@ -23,7 +23,7 @@ pub use audit::{AuditFilter, AuditRecord};
 pub use bulk::{BulkCounts, BulkLoad};
 pub use connect::Store;
 pub use error::StoreError;
-pub use holdings::{Changes, FeedPosition};
+pub use holdings::{Changes, CommitNotices, FeedPosition};
 pub use import::{Counts, ImportMode, ImportOutcome, RowRejection};
 pub use patents::{AppraisalRecord, PatentRecord, Upserted};
 pub use products::ProductRecord;
