@@ -60,10 +60,11 @@ impl Service {
         product_id: i64,
         mut q: MatchFilter,
     ) -> Result<MatchListing> {
-        let product = self.product(cx, product_id)?;
+        // One read of the index for the product, its page and the names shown.
+        let live = self.live.read();
+        let product = Self::visible_product(cx, &live, product_id)?;
         q.park = cx.park_filter(q.park.take())?;
         q.listed_only = cx.role() == Role::Bank;
-        let live = self.live.read();
         let page = live
             .index
             .matches(product.id, &q)
@@ -84,8 +85,8 @@ impl Service {
 
     /// The full explanation of one enterprise against one product.
     pub fn explain(&self, cx: &Context, product_id: i64, uscc: &Uscc) -> Result<Shown> {
-        let product = self.product(cx, product_id)?;
         let live = self.live.read();
+        let product = Self::visible_product(cx, &live, product_id)?;
         let Some((park, listed)) = live.index.enterprise(uscc) else {
             return Err(ServiceError::not_found(format!(
                 "企业{uscc}未登记 / enterprise {uscc} is not registered"

@@ -2,7 +2,7 @@
 //! what unsaved rules would match today.
 
 use crate::error::{Result, ServiceError};
-use crate::{Context, Service};
+use crate::{Context, Live, Service};
 use pledge_domain::{LoanProduct, ProductStatus};
 use pledge_matching::Preview;
 use pledge_store::{ProductRecord, Role};
@@ -22,14 +22,21 @@ impl Service {
         }
     }
 
-    /// A product as the caller may see it, from memory; anything else is unknown to them.
-    pub fn product(&self, cx: &Context, id: i64) -> Result<ProductRecord> {
-        let live = self.live.read();
+    /// A product of `live` as the caller may see it; anything else is unknown to them.
+    pub(crate) fn visible_product<'a>(
+        cx: &Context,
+        live: &'a Live,
+        id: i64,
+    ) -> Result<&'a ProductRecord> {
         live.products
             .get(&id)
             .filter(|p| Self::may_see(cx, p))
-            .cloned()
             .ok_or_else(|| no_product(id))
+    }
+
+    /// A product as the caller may see it, from memory.
+    pub fn product(&self, cx: &Context, id: i64) -> Result<ProductRecord> {
+        Self::visible_product(cx, &self.live.read(), id).cloned()
     }
 
     /// The products the caller may see, by id.
