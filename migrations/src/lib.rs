@@ -7,6 +7,7 @@ mod m20261127_000001_registry;
 mod m20261127_000002_whitelist;
 mod m20261127_000003_products;
 mod m20261201_000004_commit_order;
+mod m20261201_000005_import_jobs;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000002_whitelist::Migration),
             Box::new(m20261127_000003_products::Migration),
             Box::new(m20261201_000004_commit_order::Migration),
+            Box::new(m20261201_000005_import_jobs::Migration),
         ]
     }
 }

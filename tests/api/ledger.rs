@@ -21,7 +21,8 @@ async fn templates_come_from_the_importer_definitions(app: TestApp) {
             .is_ok_and(|d| d.contains("enterprises-template.xlsx"))
     );
     let bytes = res.bytes().await.expect("bytes");
-    let tables = pledge_ledger::read_xlsx(&bytes).expect("workbook");
+    let tables =
+        pledge_ledger::read_xlsx(&bytes, &pledge_ledger::Limits::default()).expect("workbook");
     let layout = pledge_ledger::layout(&tables[0], pledge_ledger::SheetKind::Enterprises);
     assert!(
         layout.missing.is_empty() && layout.unknown.is_empty(),
@@ -49,7 +50,7 @@ e2e!(
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
-async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
+pub async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
@@ -169,7 +170,8 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
         .bytes()
         .await
         .expect("bytes");
-    let tables = pledge_ledger::read_xlsx(&copy).expect("workbook");
+    let tables =
+        pledge_ledger::read_xlsx(&copy, &pledge_ledger::Limits::default()).expect("workbook");
     let row43 = tables[0]
         .rows
         .iter()
@@ -361,7 +363,8 @@ fn rows_by_key(
     bytes: &[u8],
     kind: pledge_ledger::SheetKind,
 ) -> Vec<Vec<(String, String)>> {
-    let tables = pledge_ledger::read_file(name, bytes).expect("readable");
+    let tables =
+        pledge_ledger::read_file(name, bytes, &pledge_ledger::Limits::default()).expect("readable");
     let layout = pledge_ledger::layout(&tables[0], kind);
     assert!(layout.missing.is_empty(), "{layout:?}");
     tables[0]
@@ -452,7 +455,7 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
             &park,
         )
         .await;
-        let table = pledge_ledger::read_xlsx(&template)
+        let table = pledge_ledger::read_xlsx(&template, &pledge_ledger::Limits::default())
             .expect("template")
             .remove(0);
         let layout = pledge_ledger::layout(&table, kind);

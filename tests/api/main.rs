@@ -7,6 +7,7 @@ mod helpers;
 mod access;
 mod errors;
 mod health;
+mod hostile;
 mod ledger;
 mod matching;
 mod registry;

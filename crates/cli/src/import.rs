@@ -68,20 +68,20 @@ pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
     bar.finish_and_clear();
     let report = &imported.report;
     let findings = !report.rejections.is_empty() || !report.warnings.is_empty();
-    let annotated = if findings {
-        let path = o.annotated.map(Path::to_path_buf).unwrap_or_else(|| {
-            let stem = o
-                .file
-                .file_stem()
-                .and_then(|s| s.to_str())
-                .unwrap_or("import");
-            o.file.with_file_name(format!("{stem}.errors.xlsx"))
-        });
-        std::fs::write(&path, &imported.annotated)
-            .with_context(|| format!("writing {}", path.display()))?;
-        Some(path)
-    } else {
-        None
+    let annotated = match (findings, &imported.annotated) {
+        (true, Some(copy)) => {
+            let path = o.annotated.map(Path::to_path_buf).unwrap_or_else(|| {
+                let stem = o
+                    .file
+                    .file_stem()
+                    .and_then(|s| s.to_str())
+                    .unwrap_or("import");
+                o.file.with_file_name(format!("{stem}.errors.xlsx"))
+            });
+            std::fs::write(&path, copy).with_context(|| format!("writing {}", path.display()))?;
+            Some(path)
+        }
+        _ => None,
     };
     if o.json {
         println!("{}", serde_json::to_string_pretty(report)?);

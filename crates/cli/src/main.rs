@@ -294,6 +294,13 @@ async fn main() -> Result<()> {
                 request_timeout: Duration::from_secs(*request_timeout),
                 upload_limit: *upload_limit,
             };
+            let cut_off = service.interrupt_silent_imports(now()).await?;
+            if cut_off > 0 {
+                tracing::warn!(
+                    jobs = cut_off,
+                    "imports cut off by a stopped server marked interrupted"
+                );
+            }
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
             let state = pledge_http::AppState::new(service);

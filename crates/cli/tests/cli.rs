@@ -120,7 +120,8 @@ fn templates_are_written_and_read_back() {
     assert!(ok, "{err}");
     assert_eq!(out.trim(), path.display().to_string());
     let bytes = std::fs::read(&path).expect("written");
-    let tables = pledge_ledger::read_xlsx(&bytes).expect("a workbook");
+    let tables =
+        pledge_ledger::read_xlsx(&bytes, &pledge_ledger::Limits::default()).expect("a workbook");
     assert_eq!(tables[0].sheet, "专利清单");
     let layout = pledge_ledger::layout(&tables[0], pledge_ledger::SheetKind::Patents);
     assert!(

@@ -69,6 +69,7 @@ error_codes! {
     INVALID_TYPE = "invalid_type", 422, "字段缺失或类型错误", "missing or of the wrong type";
     INVALID_QUERY = "invalid_query", 422, "查询参数无效", "invalid query parameter";
     UNREADABLE_FILE = "unreadable_file", 422, "文件无法读取", "the file cannot be read";
+    FILE_TOO_LARGE = "file_too_large", 422, "文件超出导入上限", "the file passes an import limit";
     NO_KNOWN_SHEET = "no_known_sheet", 422, "没有可识别的工作表", "no sheet has a template's columns";
     USCC_LENGTH = "uscc_length", 422, "统一社会信用代码应为18位", "a USCC has 18 characters";
     USCC_FORBIDDEN_LETTER = "uscc_forbidden_letter", 422, "统一社会信用代码含不允许的字母", "a USCC never has I, O, S, V or Z";

@@ -138,6 +138,22 @@ impl ApiError {
     }
 }
 
+impl Problem {
+    /// The problem of a stable `code` (its status and title from the table).
+    pub fn of_code(code: &str, detail: String, errors: Vec<FieldError>) -> Self {
+        let entry = pledge_domain::error_code(code);
+        Self {
+            kind: format!("urn:pledge:problem:{code}"),
+            title: entry.map_or_else(|| code.to_owned(), |c| format!("{} / {}", c.zh, c.en)),
+            status: entry.map_or(500, |c| c.status),
+            detail,
+            code: code.into(),
+            errors,
+            current_version: None,
+        }
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(cause) | Self::Unavailable(cause) = &self {

@@ -28,8 +28,6 @@ use tower_http::trace::TraceLayer;
 #[derive(Debug, Clone)]
 pub struct AppState {
     pub service: Service,
-    /// Ledger imports started on this server.
-    pub imports: routes::ImportJobs,
     /// Largest ledger file accepted for import, in bytes.
     pub upload_limit: usize,
 }
@@ -39,7 +37,6 @@ impl AppState {
     pub fn new(service: Service) -> Self {
         Self {
             service,
-            imports: Default::default(),
             upload_limit: HttpConfig::default().upload_limit,
         }
     }

@@ -43,7 +43,7 @@ fn write_cell(
 
 /// Writes `tables` with `rejections` (red) and `warnings` (yellow) marked.
 pub fn annotate(
-    tables: &[Table],
+    tables: &[&Table],
     rejections: &[Rejection],
     warnings: &[Rejection],
 ) -> Result<Vec<u8>, XlsxError> {
@@ -141,7 +141,8 @@ mod tests {
             "/../../test-data/park-ledger-hongqi.xlsx"
         );
         let bytes = std::fs::read(path).unwrap_or_else(|e| unreachable!("{path}: {e}"));
-        let tables = read_xlsx(&bytes).unwrap_or_else(|e| unreachable!("{e}"));
+        let tables =
+            read_xlsx(&bytes, &crate::Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         let bad = Rejection {
             sheet: "企业台账".into(),
             row: 43,
@@ -150,9 +151,14 @@ mod tests {
             code: "uscc_check_character",
             message: "校验码错误".into(),
         };
-        let copy = annotate(&tables, std::slice::from_ref(&bad), &[])
-            .unwrap_or_else(|e| unreachable!("{e}"));
-        let again = read_xlsx(&copy).unwrap_or_else(|e| unreachable!("{e}"));
+        let copy = annotate(
+            &tables.iter().collect::<Vec<_>>(),
+            std::slice::from_ref(&bad),
+            &[],
+        )
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let again =
+            read_xlsx(&copy, &crate::Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(again.len(), 2);
         assert_eq!(again[0].header_row, tables[0].header_row);
         assert_eq!(

@@ -6,6 +6,7 @@
 mod annotate;
 mod columns;
 mod directory;
+mod limits;
 mod rows;
 #[cfg(feature = "sample")]
 mod sample;
@@ -17,6 +18,7 @@ mod values;
 pub use annotate::{REASON_HEADER, annotate};
 pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
 pub use directory::{Directory, Known, References, Unresolved, references};
+pub use limits::Limits;
 pub use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
     UNSTATED_APPRAISER, UNSTATED_PLEDGE, merged_trademark, name_key,
@@ -40,4 +42,6 @@ pub enum ReadError {
     Csv(String),
     #[error("工作表“{0}”中找不到表头行 / no header row found in sheet {0}")]
     NoHeader(String),
+    #[error("{0}")]
+    TooLarge(String),
 }

@@ -411,7 +411,8 @@ mod tests {
             "/../../test-data/park-ledger-hongqi.xlsx"
         );
         let bytes = std::fs::read(path).unwrap_or_else(|e| unreachable!("{path}: {e}"));
-        let tables = read_xlsx(&bytes).unwrap_or_else(|e| unreachable!("{e}"));
+        let tables =
+            read_xlsx(&bytes, &crate::Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         let (sheets, unknown) = classify(tables, None);
         assert!(unknown.is_empty());
         sheets

@@ -2,7 +2,7 @@
 //! that, by the columns it has.
 
 use crate::columns::{Layout, SheetKind, columns, layout};
-use crate::{Cell, ReadError, Rejection, Table, read_csv, read_xlsx};
+use crate::{Cell, Limits, ReadError, Rejection, Table, read_csv, read_xlsx};
 
 /// A table of a known kind, with where its columns sit.
 #[derive(Debug, Clone)]
@@ -109,14 +109,14 @@ pub fn classify(
 }
 
 /// Reads a file by its name's extension: `.csv` as CSV, anything else as an `.xlsx` workbook.
-pub fn read_file(name: &str, bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
+pub fn read_file(name: &str, bytes: &[u8], limits: &Limits) -> Result<Vec<Table>, ReadError> {
     if name.to_ascii_lowercase().ends_with(".csv") {
         let sheet = std::path::Path::new(name)
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or(name);
-        Ok(vec![read_csv(sheet, bytes)?])
+        Ok(vec![read_csv(sheet, bytes, limits)?])
     } else {
-        read_xlsx(bytes)
+        read_xlsx(bytes, limits)
     }
 }

@@ -2,8 +2,9 @@
 //! Excel shows it and told apart as data, empty, total or note.
 
 use crate::ReadError;
+use crate::limits::Limits;
 use crate::values::{from_serial, normalize_header};
-use calamine::{Data, Reader, Xlsx};
+use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
 
 /// One cell's value.
@@ -16,19 +17,21 @@ pub enum Cell {
 }
 
 impl Cell {
-    fn of(d: &Data) -> Self {
+    fn of(d: &DataRef<'_>) -> Self {
         match d {
-            Data::Empty => Self::Empty,
-            Data::String(s) if s.trim().is_empty() => Self::Empty,
-            Data::String(s) => Self::Text(s.clone()),
-            Data::Float(f) => Self::Number(*f),
-            Data::Int(i) => Self::Number(*i as f64),
-            Data::Bool(b) => Self::Text(if *b { "是" } else { "否" }.into()),
-            Data::DateTime(dt) => from_serial(dt.as_f64()).map_or(Self::Empty, Self::Date),
-            Data::DateTimeIso(s) => NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-                .map_or_else(|_| Self::Text(s.clone()), Self::Date),
-            Data::DurationIso(s) => Self::Text(s.clone()),
-            Data::Error(e) => Self::Text(format!("#{e}")),
+            DataRef::Empty => Self::Empty,
+            DataRef::String(s) => Self::from_text(s),
+            DataRef::SharedString(s) => Self::from_text(s),
+            DataRef::Float(f) => Self::Number(*f),
+            DataRef::Int(i) => Self::Number(*i as f64),
+            DataRef::Bool(b) => Self::Text(if *b { "是" } else { "否" }.into()),
+            DataRef::DateTime(dt) => from_serial(dt.as_f64()).map_or(Self::Empty, Self::Date),
+            DataRef::DateTimeIso(s) => {
+                NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
+                    .map_or_else(|_| Self::Text(s.clone()), Self::Date)
+            }
+            DataRef::DurationIso(s) => Self::Text(s.clone()),
+            DataRef::Error(e) => Self::Text(format!("#{e}")),
         }
     }
 
@@ -183,28 +186,98 @@ fn kind_of(cells: &[Cell], numbered: bool) -> RowKind {
     }
 }
 
-/// Every sheet of an `.xlsx` workbook that has a header row, in workbook order.
-pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes.to_vec()))
-        .map_err(|e| ReadError::Workbook(e.to_string()))?;
+/// A sheet's non-empty cells gathered into rows, within the limits: rows are as Excel
+/// numbers them (from 0 here), each as wide as its last non-empty cell.
+struct Grid<'l> {
+    limits: &'l Limits,
+    sheet: String,
+    rows: Vec<Vec<Cell>>,
+    spent: usize,
+}
+
+impl<'l> Grid<'l> {
+    fn new(limits: &'l Limits, sheet: &str) -> Self {
+        Self {
+            limits,
+            sheet: sheet.to_owned(),
+            rows: Vec::new(),
+            spent: 0,
+        }
+    }
+
+    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), ReadError> {
+        if cell.is_empty() {
+            return Ok(());
+        }
+        let where_ = |what: &str| format!("工作表“{}”的{what}", self.sheet);
+        if row >= self.limits.rows {
+            return Err(Limits::exceeded(&where_("行数"), self.limits.rows));
+        }
+        if col >= self.limits.columns {
+            return Err(Limits::exceeded(&where_("列数"), self.limits.columns));
+        }
+        if let Cell::Text(t) = &cell
+            && t.chars().count() > self.limits.cell_chars
+        {
+            return Err(Limits::exceeded(
+                &where_("单元格字数"),
+                self.limits.cell_chars,
+            ));
+        }
+        let (row, col) = (row as usize, col as usize);
+        let cell_size = std::mem::size_of::<Cell>();
+        if row >= self.rows.len() {
+            let added = row + 1 - self.rows.len();
+            self.limits
+                .spend(&mut self.spent, added * std::mem::size_of::<Vec<Cell>>())?;
+            self.rows.resize_with(row + 1, Vec::new);
+        }
+        let cells = &mut self.rows[row];
+        if col >= cells.len() {
+            self.limits
+                .spend(&mut self.spent, (col + 1 - cells.len()) * cell_size)?;
+            cells.resize(col + 1, Cell::Empty);
+        }
+        if let Cell::Text(t) = &cell {
+            self.limits.spend(&mut self.spent, t.len())?;
+        }
+        cells[col] = cell;
+        Ok(())
+    }
+
+    /// The table, its rows numbered from the first that holds anything.
+    fn into_table(self) -> Result<Table, ReadError> {
+        let skip = self.rows.iter().take_while(|r| r.is_empty()).count();
+        let grid: Vec<Vec<Cell>> = self.rows.into_iter().skip(skip).collect();
+        Table::from_grid(&self.sheet, grid, skip as u32 + 1)
+    }
+}
+
+/// Every sheet of an `.xlsx` workbook that has a header row, in workbook order. The archive
+/// is checked first, then each sheet is read cell by cell: only cells that hold something
+/// take memory, whatever size the sheet declares.
+pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Table>, ReadError> {
+    limits.check_archive(bytes)?;
+    let mut book: Xlsx<_> =
+        Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| ReadError::Workbook(e.to_string()))?;
+    let names = book.sheet_names();
+    if names.len() > limits.sheets {
+        return Err(Limits::exceeded("工作表数", limits.sheets));
+    }
     let mut tables = Vec::new();
-    for name in book.sheet_names() {
-        let range = book
-            .worksheet_range(&name)
+    for name in names {
+        let mut grid = Grid::new(limits, &name);
+        let mut cells = book
+            .worksheet_cells_reader(&name)
             .map_err(|e| ReadError::Workbook(e.to_string()))?;
-        let Some((row0, col0)) = range.start() else {
-            continue;
-        };
-        // Cells left of the used range count as empty, so columns keep their places.
-        let grid: Vec<Vec<Cell>> = range
-            .rows()
-            .map(|r| {
-                std::iter::repeat_n(Cell::Empty, col0 as usize)
-                    .chain(r.iter().map(Cell::of))
-                    .collect()
-            })
-            .collect();
-        match Table::from_grid(&name, grid, row0 + 1) {
+        while let Some(cell) = cells
+            .next_cell()
+            .map_err(|e| ReadError::Workbook(e.to_string()))?
+        {
+            let (row, col) = cell.get_position();
+            grid.put(row, col, Cell::of(cell.get_value()))?;
+        }
+        match grid.into_table() {
             Ok(t) => tables.push(t),
             Err(ReadError::NoHeader(_)) => continue,
             Err(e) => return Err(e),
@@ -216,10 +289,10 @@ pub fn read_xlsx(bytes: &[u8]) -> Result<Vec<Table>, ReadError> {
 /// A CSV file in UTF-8 (with or without BOM) or GB18030, as Chinese Excel writes it. Files
 /// pieced together from both are read line by line, each line in the encoding it is valid in;
 /// bytes valid in neither become U+FFFD, and those rows are refused one by one.
-pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
+pub fn read_csv(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, ReadError> {
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
     let text = match std::str::from_utf8(body) {
-        Ok(t) => t.to_owned(),
+        Ok(t) => std::borrow::Cow::Borrowed(t),
         Err(_) => {
             let mut text = String::with_capacity(body.len() * 3 / 2);
             for line in body.split_inclusive(|b| *b == b'\n') {
@@ -230,19 +303,51 @@ pub fn read_csv(name: &str, bytes: &[u8]) -> Result<Table, ReadError> {
                     }
                 }
             }
-            text
+            std::borrow::Cow::Owned(text)
         }
     };
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut grid = Vec::new();
-    for record in reader.records() {
-        let record = record.map_err(|e| ReadError::Csv(e.to_string()))?;
-        grid.push(record.iter().map(Cell::from_text).collect());
+    let mut grid = Grid::new(limits, name);
+    let mut record = csv::StringRecord::new();
+    let mut row = 0u32;
+    while reader
+        .read_record(&mut record)
+        .map_err(|e| ReadError::Csv(e.to_string()))?
+    {
+        if row >= limits.rows {
+            return Err(Limits::exceeded(
+                &format!("工作表“{name}”的行数"),
+                limits.rows,
+            ));
+        }
+        if record.len() > limits.columns as usize {
+            // Empty trailing fields (a row of commas) take no column.
+            let used = record
+                .iter()
+                .enumerate()
+                .filter(|(_, f)| !f.trim().is_empty())
+                .last()
+                .map_or(0, |(i, _)| i + 1);
+            if used > limits.columns as usize {
+                return Err(Limits::exceeded(
+                    &format!("工作表“{name}”的列数"),
+                    limits.columns,
+                ));
+            }
+        }
+        for (col, field) in record.iter().enumerate() {
+            grid.put(row, col as u32, Cell::from_text(field))?;
+        }
+        row += 1;
     }
-    Table::from_grid(name, grid, 1)
+    // Blank lines keep their numbers: the grid counts every record read.
+    if (grid.rows.len() as u32) < row {
+        grid.rows.resize_with(row as usize, Vec::new);
+    }
+    grid.into_table()
 }
 
 #[cfg(test)]
@@ -261,7 +366,7 @@ mod tests {
     #[test]
     fn the_park_ledger_reads_as_two_tables() {
         let bytes = fixture();
-        let tables = read_xlsx(&bytes).unwrap_or_else(|e| unreachable!("{e}"));
+        let tables = read_xlsx(&bytes, &Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         let names: Vec<&str> = tables.iter().map(|t| t.sheet.as_str()).collect();
         assert_eq!(names, vec!["企业台账", "专利清单"]);
         let firms = &tables[0];
@@ -300,21 +405,23 @@ mod tests {
     fn csv_in_gb18030_and_with_a_bom() {
         let text = "企业台账\n序号,企业名称,统一社会信用代码\n1,新乡市某某有限公司,91410702MA0000001X\n合计,1家,\n";
         let (gbk, _, _) = encoding_rs::GB18030.encode(text);
-        let t = read_csv("x.csv", &gbk).unwrap_or_else(|e| unreachable!("{e}"));
+        let t = read_csv("x.csv", &gbk, &Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(t.header_row, 2);
         assert_eq!(t.headers[1], "企业名称");
         assert_eq!(t.rows[0].cells[1], Cell::Text("新乡市某某有限公司".into()));
         assert_eq!(t.rows[1].kind, RowKind::Total);
         let mut bom = b"\xEF\xBB\xBF".to_vec();
         bom.extend_from_slice(text.as_bytes());
-        let utf8 = read_csv("x.csv", &bom).unwrap_or_else(|e| unreachable!("{e}"));
+        let utf8 =
+            read_csv("x.csv", &bom, &Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(utf8.rows, t.rows);
         // A UTF-8 file with one line saved in GB18030 is read whole; bytes valid in neither
         // encoding mark their line alone.
         let mut mixed = text.as_bytes().to_vec();
         mixed.extend_from_slice(&encoding_rs::GB18030.encode("2,河南某某有限公司,x\n").0);
         mixed.extend_from_slice(b"3,\xFF\xFE,x\n");
-        let t = read_csv("x.csv", &mixed).unwrap_or_else(|e| unreachable!("{e}"));
+        let t =
+            read_csv("x.csv", &mixed, &Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(t.rows[0].cells[1], Cell::Text("新乡市某某有限公司".into()));
         assert_eq!(t.rows[2].cells[1], Cell::Text("河南某某有限公司".into()));
         assert!(t.rows[3].cells[1].text().contains('\u{FFFD}'));

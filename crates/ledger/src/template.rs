@@ -72,7 +72,8 @@ mod tests {
     fn every_template_reads_back_by_its_own_definitions() {
         for kind in SheetKind::ALL {
             let bytes = template(kind).unwrap_or_else(|e| unreachable!("{e}"));
-            let tables = read_xlsx(&bytes).unwrap_or_else(|e| unreachable!("{e}"));
+            let tables = read_xlsx(&bytes, &crate::Limits::default())
+                .unwrap_or_else(|e| unreachable!("{e}"));
             assert_eq!(tables.len(), 2, "{kind:?}: the sheet and its notes");
             let sheet = &tables[0];
             assert_eq!(sheet.sheet, kind.label_zh());

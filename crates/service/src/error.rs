@@ -4,10 +4,10 @@
 use pledge_domain::code;
 use pledge_domain::{DomainError, Violation};
 use pledge_store::StoreError;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// One invalid field.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldError {
     /// The field, as the request spells it (`uscc`, `qualifications[0].kind`).

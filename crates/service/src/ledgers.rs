@@ -7,9 +7,9 @@ use crate::{Context, Service};
 use pledge_domain::ParkCode;
 use pledge_domain::code;
 use pledge_ledger::Rejection;
-pub use pledge_ledger::{Column, REASON_HEADER, SheetKind, columns};
+pub use pledge_ledger::{Column, Limits, REASON_HEADER, SheetKind, columns};
 use pledge_store::{Counts, EnterpriseFilter, EnterpriseRecord, ImportMode, Page, PatentRecord};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
 /// What to import, and how.
@@ -25,7 +25,7 @@ pub struct ImportRequest {
 }
 
 /// A sheet that was read.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SheetRead {
     pub sheet: String,
@@ -38,7 +38,7 @@ pub struct SheetRead {
 }
 
 /// A sheet that was not read, and the required columns it lacks.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SheetSkipped {
     pub sheet: String,
@@ -46,7 +46,7 @@ pub struct SheetSkipped {
 }
 
 /// A rejected (or doubtful) cell.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowProblem {
     pub sheet: String,
@@ -72,7 +72,7 @@ impl From<&Rejection> for RowProblem {
 }
 
 /// Rows of one kind: inserted, updated, unchanged, rejected.
-#[derive(Debug, Clone, Copy, Default, Serialize)]
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RowCounts {
     pub inserted: u64,
@@ -93,7 +93,7 @@ impl From<Counts> for RowCounts {
 }
 
 /// The report of an import.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ImportReport {
     pub file: String,
@@ -114,11 +114,47 @@ pub struct ImportReport {
     pub warnings: Vec<RowProblem>,
 }
 
-/// The report and the annotated copy of the file.
+/// The report and the annotated copy of the file (none when it could not be written: the
+/// report still says what was committed).
 #[derive(Debug)]
 pub struct Imported {
     pub report: ImportReport,
-    pub annotated: Vec<u8>,
+    pub annotated: Option<Vec<u8>>,
+}
+
+/// How this server takes ledgers in: the limits a file is read within, and how many imports
+/// read, parse and write at once (the rest wait their turn), so that files never crowd out
+/// the requests the async workers answer.
+#[derive(Debug)]
+pub struct Intake {
+    limits: Limits,
+    slots: tokio::sync::Semaphore,
+}
+
+/// Imports that work at once on one server.
+const IMPORTS_AT_ONCE: usize = 2;
+
+impl Intake {
+    pub(crate) fn new(limits: Limits) -> Self {
+        Self {
+            limits,
+            slots: tokio::sync::Semaphore::new(IMPORTS_AT_ONCE),
+        }
+    }
+}
+
+impl Default for Intake {
+    fn default() -> Self {
+        Self::new(Limits::default())
+    }
+}
+
+/// Runs `work` on the blocking pool: reading, parsing and writing spreadsheets is CPU work
+/// that would stall the async workers.
+async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> Result<T> {
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| ServiceError::Internal(format!("import worker: {e}")))
 }
 
 impl Service {
@@ -131,6 +167,19 @@ impl Service {
         req: ImportRequest,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<Imported> {
+        let scope = self.import_scope(cx, scope).await?;
+        let imported = run(self, cx, scope.as_ref(), req, progress).await;
+        self.committed().await;
+        imported
+    }
+
+    /// The park an import by the caller is for, asked `scope`: a park official imports for
+    /// their own park; the office for the park it names, or (`None`) for every park.
+    pub(crate) async fn import_scope(
+        &self,
+        cx: &Context,
+        scope: Option<ParkCode>,
+    ) -> Result<Option<ParkCode>> {
         let own = cx.write_scope()?;
         let scope = match (own, scope) {
             (Some(own), Some(asked)) if own != asked => {
@@ -153,9 +202,7 @@ impl Service {
                 },
             ));
         }
-        let imported = run(self, cx, scope.as_ref(), req, progress).await;
-        self.committed().await;
-        imported
+        Ok(scope)
     }
 
     /// One page of the enterprises an export holds (the office: every park; a park its own).
@@ -206,10 +253,28 @@ async fn run(
             message,
         }])
     };
-    let unreadable = |e: pledge_ledger::ReadError| file_error("unreadable_file", e.to_string());
-    let tables = pledge_ledger::read_file(&req.file_name, &req.bytes).map_err(unreadable)?;
-    let all_tables = tables.clone();
-    let (sheets, skipped) = pledge_ledger::classify(tables, req.kind);
+    let unreadable = |e: pledge_ledger::ReadError| match e {
+        pledge_ledger::ReadError::TooLarge(why) => file_error(code::FILE_TOO_LARGE, why),
+        e => file_error(code::UNREADABLE_FILE, e.to_string()),
+    };
+    let _slot = service
+        .imports
+        .slots
+        .acquire()
+        .await
+        .map_err(|e| ServiceError::Internal(format!("import slots: {e}")))?;
+    let limits = service.imports.limits;
+    let (file_name, bytes, kind) = (req.file_name.clone(), req.bytes, req.kind);
+    let (sheets, skipped, order, refs) = blocking(move || {
+        let tables = pledge_ledger::read_file(&file_name, &bytes, &limits)?;
+        drop(bytes);
+        let order: Vec<String> = tables.iter().map(|t| t.sheet.clone()).collect();
+        let (sheets, skipped) = pledge_ledger::classify(tables, kind);
+        let refs = pledge_ledger::references(&sheets);
+        Ok::<_, pledge_ledger::ReadError>((sheets, skipped, order, refs))
+    })
+    .await?
+    .map_err(unreadable)?;
     if sheets.is_empty() {
         let missing: Vec<&str> = skipped
             .iter()
@@ -223,7 +288,7 @@ async fn run(
             ),
         ));
     }
-    let refs = pledge_ledger::references(&sheets);
+
     let usccs: Vec<_> = refs.usccs.iter().copied().collect();
     let names: Vec<_> = refs.names.iter().cloned().collect();
     let (known, parks) = service
@@ -239,7 +304,11 @@ async fn run(
         parks,
         today: cx.today(),
     };
-    let parsed = pledge_ledger::parse(&sheets, &ctx, &mut directory);
+    let (sheets, parsed) = blocking(move || {
+        let parsed = pledge_ledger::parse(&sheets, &ctx, &mut directory);
+        (sheets, parsed)
+    })
+    .await?;
     let outcome = service
         .store
         .import(
@@ -257,8 +326,8 @@ async fn run(
         let value = sheet.value(r.source.row, &r.key);
         rejections.push(sheet.rejection(r.source.row, &r.key, value, r.code, r.message.clone()));
     }
-    let order = |sheet: &str| all_tables.iter().position(|t| t.sheet == sheet);
-    rejections.sort_by_key(|r| (order(&r.sheet), r.row));
+    let place = |sheet: &str| order.iter().position(|t| t == sheet);
+    rejections.sort_by_key(|r| (place(&r.sheet), r.row));
     // A doubt about a row that is rejected anyway is not worth a word.
     let warnings: Vec<Rejection> = parsed
         .warnings
@@ -270,8 +339,6 @@ async fn run(
         })
         .cloned()
         .collect();
-    let annotated = pledge_ledger::annotate(&all_tables, &rejections, &warnings)
-        .map_err(|e| ServiceError::Internal(format!("annotated copy: {e}")))?;
     let mut total = RowCounts::default();
     let counts = outcome
         .counts
@@ -314,6 +381,25 @@ async fn run(
         total,
         rejections: rejections.iter().map(RowProblem::from).collect(),
         warnings: warnings.iter().map(RowProblem::from).collect(),
+    };
+    // The annotated copy is written last: whatever becomes of it, the report stands.
+    let annotated = blocking(move || {
+        let mut tables: Vec<&pledge_ledger::Table> = sheets
+            .iter()
+            .map(|s| &s.table)
+            .chain(skipped.iter().map(|(t, _)| t))
+            .collect();
+        tables.sort_by_key(|t| order.iter().position(|o| *o == t.sheet));
+        pledge_ledger::annotate(&tables, &rejections, &warnings)
+    })
+    .await
+    .and_then(|r| r.map_err(|e| ServiceError::Internal(e.to_string())));
+    let annotated = match annotated {
+        Ok(bytes) => Some(bytes),
+        Err(e) => {
+            tracing::warn!(error = %e, "no annotated copy of an import");
+            None
+        }
     };
     Ok(Imported { report, annotated })
 }

@@ -8,6 +8,7 @@
 mod audit;
 pub mod bench;
 mod error;
+mod import_jobs;
 pub mod ledgers;
 mod live_index;
 pub mod loaders;
@@ -19,6 +20,7 @@ mod registry;
 mod whitelist;
 
 pub use error::{FieldError, Result, ServiceError};
+pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchFilter, MatchListing, Shown};
 
@@ -94,6 +96,15 @@ struct Principals {
     by_hash: HashMap<String, Principal>,
 }
 
+/// A name for this process that no other shares: its id and a random number.
+fn runner_name() -> Arc<str> {
+    use std::hash::{BuildHasher, Hasher};
+    let random = std::collections::hash_map::RandomState::new()
+        .build_hasher()
+        .finish();
+    format!("{}-{random:016x}", std::process::id()).into()
+}
+
 /// The tokens remembered at most; beyond, the cache starts afresh.
 const PRINCIPALS_KEPT: usize = 100_000;
 
@@ -103,6 +114,9 @@ pub struct Service {
     store: Store,
     live: LiveIndex,
     principals: Arc<RwLock<Principals>>,
+    imports: Arc<ledgers::Intake>,
+    /// This process, as the import jobs it runs name it.
+    runner: Arc<str>,
 }
 
 impl Service {
@@ -128,11 +142,19 @@ impl Service {
         if migrate {
             store.migrate().await?;
         }
-        Ok(Self {
+        Ok(Self::open_unindexed_on(store))
+    }
+
+    /// The service over an open store, without an index (for commands that only write,
+    /// and for reading what the store keeps, such as import jobs).
+    pub fn open_unindexed_on(store: Store) -> Self {
+        Self {
             live: LiveIndex::empty(),
             store,
             principals: Default::default(),
-        })
+            imports: Default::default(),
+            runner: runner_name(),
+        }
     }
 
     /// The service over an open store, with the index built as of `today`.
@@ -142,7 +164,15 @@ impl Service {
             store,
             live,
             principals: Default::default(),
+            imports: Default::default(),
+            runner: runner_name(),
         })
+    }
+
+    /// The same service reading ledgers within `limits` (the default suits a server).
+    pub fn with_import_limits(mut self, limits: ledgers::Limits) -> Self {
+        self.imports = Arc::new(ledgers::Intake::new(limits));
+        self
     }
 
     /// The live index, for reading.

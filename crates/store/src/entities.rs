@@ -199,3 +199,21 @@ entity!(whitelist_entry, "whitelist_entries", {
     created_at: DateTimeUtc,
     updated_at: DateTimeUtc,
 });
+
+entity!(import_job, "import_jobs", {
+    file: String,
+    park_code: Option<String>,
+    started_by: String,
+    started_by_token_id: Option<i64>,
+    state: String,
+    done: i64,
+    total: i64,
+    committed_rows: i64,
+    report: Option<Json>,
+    problem: Option<Json>,
+    annotated: Option<Vec<u8>>,
+    runner: String,
+    started_at: DateTimeUtc,
+    heartbeat_at: DateTimeUtc,
+    finished_at: Option<DateTimeUtc>,
+});

@@ -10,18 +10,13 @@ use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use pledge_domain::ParkCode;
+use chrono::{DateTime, Utc};
 use pledge_domain::code;
 use pledge_service::ImportMode;
 use pledge_service::ledgers::{ImportReport, ImportRequest, SheetKind};
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::sync::{Arc, Mutex};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
-
-/// Finished jobs kept for their reports.
-const KEPT: usize = 200;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -39,17 +34,26 @@ pub enum JobState {
     Running,
     Done,
     Failed,
+    /// Cut off when its server stopped: `committed_rows` says what it had written.
+    Interrupted,
 }
 
 /// One import job.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct ImportJob {
-    pub id: u64,
+    pub id: i64,
     pub file: String,
     pub state: JobState,
     /// Rows written or checked so far, of `total` (both 0 while the file is read).
-    pub done: usize,
-    pub total: usize,
+    pub done: i64,
+    pub total: i64,
+    /// Rows whose writes committed (a partial import commits as it goes).
+    pub committed_rows: i64,
+    /// Who started it.
+    pub started_by: String,
+    pub started_at: DateTime<Utc>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub finished_at: Option<DateTime<Utc>>,
     /// When done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<ImportReport>,
@@ -61,75 +65,30 @@ pub struct ImportJob {
     pub annotated_url: Option<String>,
 }
 
-#[derive(Debug)]
-struct Job {
-    view: ImportJob,
-    /// The park of the official who started it (`None`: the city office).
-    scope: Option<ParkCode>,
-    annotated: Option<Vec<u8>>,
-}
-
-/// The import jobs of this server, newest last.
-#[derive(Debug, Default)]
-pub struct ImportJobs {
-    next: u64,
-    jobs: BTreeMap<u64, Job>,
-}
-
-/// Shared between handlers and the tasks that run the imports.
-pub type Jobs = Arc<Mutex<ImportJobs>>;
-
-fn lock(jobs: &Jobs) -> std::sync::MutexGuard<'_, ImportJobs> {
-    jobs.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-impl ImportJobs {
-    fn start(&mut self, file: String, scope: Option<ParkCode>) -> u64 {
-        self.next += 1;
-        let id = self.next;
-        self.jobs.insert(
-            id,
-            Job {
-                view: ImportJob {
-                    id,
-                    file,
-                    state: JobState::Running,
-                    done: 0,
-                    total: 0,
-                    report: None,
-                    problem: None,
-                    annotated_url: None,
-                },
-                scope,
-                annotated: None,
+impl From<pledge_service::ImportJob> for ImportJob {
+    fn from(j: pledge_service::ImportJob) -> Self {
+        Self {
+            id: j.id,
+            file: j.file,
+            state: match j.state {
+                pledge_service::JobState::Running => JobState::Running,
+                pledge_service::JobState::Done => JobState::Done,
+                pledge_service::JobState::Failed => JobState::Failed,
+                pledge_service::JobState::Interrupted => JobState::Interrupted,
             },
-        );
-        while self.jobs.len() > KEPT {
-            let oldest = self
-                .jobs
-                .iter()
-                .find(|(_, j)| j.view.state != JobState::Running)
-                .map(|(id, _)| *id);
-            match oldest {
-                Some(id) => self.jobs.remove(&id),
-                None => break,
-            };
-        }
-        id
-    }
-
-    /// The job, if the caller may see it: the city office sees every job, a park official
-    /// those of their park.
-    fn visible(&self, id: u64, auth: &Auth) -> ApiResult<&Job> {
-        let not_found = || ApiError::NotFound {
-            detail: format!("没有导入任务{id} / no import job {id}"),
-        };
-        let job = self.jobs.get(&id).ok_or_else(not_found)?;
-        match (auth.0.write_scope()?, &job.scope) {
-            (None, _) => Ok(job),
-            (Some(own), Some(park)) if &own == park => Ok(job),
-            _ => Err(not_found()),
+            done: j.done,
+            total: j.total,
+            committed_rows: j.committed_rows,
+            started_by: j.started_by,
+            started_at: j.started_at,
+            finished_at: j.finished_at,
+            report: j.report,
+            problem: j
+                .failure
+                .map(|f| Problem::of_code(&f.code, f.detail, f.errors)),
+            annotated_url: j
+                .has_annotated
+                .then(|| format!("/api/v1/imports/{}/annotated.xlsx", j.id)),
         }
     }
 }
@@ -233,82 +192,45 @@ async fn upload(
             "请上传名为file的文件 / send the file as the multipart part `file`".into(),
         ));
     };
-    let id = lock(&s.imports).start(file_name.clone(), scope.clone());
-    let cx = auth.0.clone();
-    let state = s.clone();
-    tokio::spawn(async move {
-        let jobs = state.imports.clone();
-        let progress = move |done: usize, total: usize| {
-            if let Some(j) = lock(&jobs).jobs.get_mut(&id) {
-                j.view.done = done;
-                j.view.total = total;
-            }
-        };
-        let request = ImportRequest {
-            file_name,
-            bytes,
-            kind,
-            mode,
-            dry_run: q.dry_run,
-        };
-        // The index sees the imported rows before the job says it is done.
-        let result = state.service.import(&cx, scope, request, &progress).await;
-        let mut jobs = lock(&state.imports);
-        let Some(job) = jobs.jobs.get_mut(&id) else {
-            return;
-        };
-        match result {
-            Ok(imported) => {
-                job.view.state = JobState::Done;
-                job.view.report = Some(imported.report);
-                job.view.annotated_url = Some(format!("/api/v1/imports/{id}/annotated.xlsx"));
-                job.annotated = Some(imported.annotated);
-            }
-            Err(e) => {
-                let e = ApiError::from(e);
-                if let ApiError::Internal(cause) | ApiError::Unavailable(cause) = &e {
-                    tracing::error!(job = id, %cause, "import failed");
-                }
-                job.view.state = JobState::Failed;
-                job.view.problem = Some(e.problem());
-            }
-        }
-    });
-    let view = lock(&s.imports).visible(id, &auth)?.view.clone();
+    let request = ImportRequest {
+        file_name,
+        bytes,
+        kind,
+        mode,
+        dry_run: q.dry_run,
+    };
+    let job = s.service.start_import(&auth.0, scope, request).await?;
+    let id = job.id;
     Ok((
         StatusCode::ACCEPTED,
         [(header::LOCATION, format!("/api/v1/imports/{id}"))],
-        Json(view),
+        Json(ImportJob::from(job)),
     )
         .into_response())
 }
 
 /// An import job: progress while it runs, then the report.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "ledger", security(("bearer" = [])),
-    params(("id" = u64, Path, description = "the job")),
+    params(("id" = i64, Path, description = "the job")),
     responses((status = 200, description = "the job", body = ImportJob), ReadErrors))]
 async fn status(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<u64>,
+    Path(id): Path<i64>,
 ) -> ApiResult<Json<ImportJob>> {
-    Ok(Json(lock(&s.imports).visible(id, &auth)?.view.clone()))
+    Ok(Json(s.service.import_job(&auth.0, id).await?.into()))
 }
 
 /// The uploaded file with every bad cell marked and a reason column (once the job is done).
 #[utoipa::path(get, path = "/api/v1/imports/{id}/annotated.xlsx", tag = "ledger", security(("bearer" = [])),
-    params(("id" = u64, Path, description = "the job")),
+    params(("id" = i64, Path, description = "the job")),
     responses((status = 200, description = "the annotated copy", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadErrors))]
 async fn annotated(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<u64>,
+    Path(id): Path<i64>,
 ) -> ApiResult<Response> {
-    let jobs = lock(&s.imports);
-    let job = jobs.visible(id, &auth)?;
-    let bytes = job.annotated.clone().ok_or_else(|| ApiError::NotFound {
-        detail: "导入尚未完成 / the import has not finished".into(),
-    })?;
+    let bytes = s.service.import_annotated(&auth.0, id).await?;
     Ok((
         [
             (

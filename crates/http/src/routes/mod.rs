@@ -17,7 +17,6 @@ mod whitelist;
 use crate::AppState;
 use crate::error::ApiError;
 use axum::http::Uri;
-pub use imports::Jobs as ImportJobs;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;

@@ -1,0 +1,160 @@
+//! Hostile and unlucky files: bombs refused with a problem before they take memory, nothing
+//! written; a job's state is the truth of what it committed; jobs outlive their server.
+
+use crate::helpers::{TestApp, e2e};
+use reqwest::StatusCode;
+use serde_json::Value;
+
+e2e!(
+    bombs_are_refused_and_write_nothing,
+    an_import_is_done_when_its_rows_are_written_whatever_becomes_of_the_copy,
+    jobs_outlive_their_server,
+);
+
+async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
+    crate::ledger::import(app, token, name, bytes, "").await
+}
+
+/// The peak resident memory of this process, in bytes.
+fn peak_memory() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+        .map_or(0, |kb| kb * 1024)
+}
+
+fn refused_as_too_large(job: &Value) {
+    assert_eq!(job["state"], "failed", "{job}");
+    assert_eq!(job["committed_rows"], 0, "{job}");
+    let problem = &job["problem"];
+    assert_eq!(problem["code"], "validation_failed", "{job}");
+    assert_eq!(problem["status"], 422, "{job}");
+    assert_eq!(problem["errors"][0]["field"], "file", "{job}");
+    assert_eq!(problem["errors"][0]["code"], "file_too_large", "{job}");
+}
+
+async fn bombs_are_refused_and_write_nothing(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let before = app.audit_len().await;
+    // 1. A workbook of a few KB whose patent sheet reaches XFD1048576: read densely, 512 GiB.
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("专利清单").expect("name");
+    sheet.write_string(0, 0, "申请号").expect("cell");
+    sheet.write_string(0, 1, "专利名称").expect("cell");
+    sheet.write_string(1_048_575, 16_383, "x").expect("cell");
+    let corner = book.save_to_buffer().expect("workbook");
+    assert!(corner.len() < 8 * 1024);
+    refused_as_too_large(&import(&app, &park, "corner.xlsx", corner).await);
+    // 2. An archive entry that inflates a thousandfold.
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let deflated = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("xl/worksheets/sheet1.xml", deflated)
+        .expect("entry");
+    std::io::Write::write_all(&mut zip, &vec![b' '; 64 * 1024 * 1024]).expect("write");
+    let bomb = zip.finish().expect("zip").into_inner();
+    assert!(bomb.len() < 1024 * 1024, "{}", bomb.len());
+    refused_as_too_large(&import(&app, &park, "bomb.xlsx", bomb).await);
+    // 3. A CSV of 16,400 columns (its annotated copy would pass Excel's own limits).
+    let mut wide = String::from("申请号,专利名称,专利类型,权利人");
+    for i in 0..16_400 {
+        wide.push_str(&format!(",列{i}"));
+    }
+    wide.push_str("\nCN201710123456.X,一种装置,发明,新乡市测试1机械有限公司\n");
+    refused_as_too_large(&import(&app, &park, "专利清单.csv", wide.into_bytes()).await);
+    // 4. A header of a million columns.
+    let mut million = String::from("申请号,专利名称");
+    for _ in 0..1_000_000 {
+        million.push_str(",x");
+    }
+    million.push('\n');
+    assert!(million.len() < 2 * 1024 * 1024);
+    refused_as_too_large(&import(&app, &park, "专利清单.csv", million.into_bytes()).await);
+    assert_eq!(app.audit_len().await, before, "nothing was written");
+    // The server answers as before, and this whole process never came near a gigabyte.
+    assert_eq!(app.get("/api/v1/me", &park).await.status, StatusCode::OK);
+    let peak = peak_memory();
+    assert!(peak > 0, "no /proc/self/status");
+    assert!(peak < 1024 * 1024 * 1024, "peak memory {peak} bytes");
+}
+
+async fn an_import_is_done_when_its_rows_are_written_whatever_becomes_of_the_copy(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let before = app.audit_len().await;
+    // `[` is not allowed in an Excel sheet name: the annotated copy of a CSV named so cannot
+    // be written. The rows are.
+    let text = format!(
+        "统一社会信用代码,企业名称,园区代码,行业代码,成立日期\n{},新乡市方括号科技有限公司,xxhtz,C3511,2015-03-01\n",
+        crate::helpers::uscc(1)
+    );
+    let job = import(&app, &park, "企业台账[1].csv", text.into_bytes()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["report"]["committed"], true, "{job}");
+    assert_eq!(job["report"]["total"]["inserted"], 1, "{job}");
+    assert_eq!(job["committed_rows"], 1, "{job}");
+    assert!(job.get("annotated_url").is_none(), "{job}");
+    assert_eq!(app.audit_len().await, before + 1);
+    let copy = app
+        .get(
+            &format!("/api/v1/imports/{}/annotated.xlsx", job["id"]),
+            &park,
+        )
+        .await;
+    copy.problem(404, "not_found");
+}
+
+async fn jobs_outlive_their_server(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let text = format!(
+        "统一社会信用代码,企业名称,园区代码,行业代码,成立日期\n{},新乡市重启科技有限公司,xxhtz,C3511,2015-03-01\n",
+        crate::helpers::uscc(2)
+    );
+    let job = import(&app, &park, "企业台账.csv", text.into_bytes()).await;
+    assert_eq!(job["state"], "done", "{job}");
+    let id = job["id"].as_i64().expect("id");
+    // Another server on the same database (or this one after a restart) answers for it.
+    let other = pledge_service::Service::open_unindexed_on(app.store.clone());
+    let admin = other
+        .authenticate(&app.admin, chrono::Utc::now())
+        .await
+        .expect("admin");
+    let again = other.import_job(&admin, id).await.expect("the job");
+    assert_eq!(again.state, pledge_service::JobState::Done);
+    assert_eq!(
+        again.report.map(|r| r.total.inserted),
+        Some(1),
+        "the report was kept"
+    );
+    // Another park's official does not learn it exists.
+    let other_park = app.token("park", Some("hqkfq"), None).await;
+    app.get(&format!("/api/v1/imports/{id}"), &other_park)
+        .await
+        .problem(404, "not_found");
+    // A job whose server fell silent an hour ago reads as interrupted, with what it wrote.
+    let an_hour_ago = pledge_store::Actor::cli(
+        "gone server",
+        chrono::Utc::now() - chrono::Duration::hours(1),
+    );
+    let cut = app
+        .store
+        .start_import_job(&an_hour_ago, "cut.xlsx", None, "gone")
+        .await
+        .expect("job");
+    assert!(cut.id > id, "ids are never handed out twice");
+    app.store
+        .import_job_progress(cut.id, 300, 1000, 300, an_hour_ago.now)
+        .await
+        .expect("progress");
+    let seen = app
+        .get(&format!("/api/v1/imports/{}", cut.id), &app.admin)
+        .await;
+    assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
+    assert_eq!(seen.body["state"], "interrupted", "{}", seen.body);
+    assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
+}
