@@ -37,6 +37,8 @@ pub struct TestApp {
     /// The server's use cases (for tests that look at its index).
     pub service: pledge_service::Service,
     pub admin: String,
+    /// The database kind it runs on.
+    pub backend: Backend,
     _shutdown: tokio::sync::oneshot::Sender<()>,
     _db: TestDatabase,
 }
@@ -134,6 +136,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         store,
         service,
         admin,
+        backend,
         _shutdown: tx,
         _db: db,
     })

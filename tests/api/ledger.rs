@@ -397,8 +397,13 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
                 ("founded_on", "2015-06-01".into()),
                 ("size", "小型".into()),
                 ("strategic_industry", "高端装备制造".into()),
-                ("qualifications", "高新技术企业、专精特新中小企业".into()),
-                ("qualifications_valid_until", "2027-12-31".into()),
+                // Each qualification with its own end (and certificate): an export then
+                // an import keeps them apart.
+                (
+                    "qualifications",
+                    "高新技术企业（至2027-12-31，证书GR202341000123）、专精特新中小企业（至2026-06-30）".into(),
+                ),
+                ("qualifications_valid_until", "2026-06-30".into()),
                 ("dishonest_debtor", "否".into()),
                 ("abnormal_operation", "否".into()),
                 ("financing_need", "500.5".into()),
@@ -497,6 +502,11 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
             rows_by_key(&name, &bytes, SheetKind::Enterprises),
             expect(&firms),
             "{ext}"
+        );
+        let again = import(&app, &park, &name, bytes, "").await;
+        assert_eq!(
+            again["report"]["counts"]["enterprises"]["unchanged"], 2,
+            "{again}"
         );
         let name = format!("patents.{ext}");
         let bytes = download(&app, &format!("/api/v1/exports/{name}"), &park).await;

@@ -11,4 +11,5 @@ mod hostile;
 mod ledger;
 mod matching;
 mod registry;
+mod round_trip;
 mod whitelist;

@@ -4,10 +4,9 @@
 //! nothing the second time. Ledgers produce these statements; the store applies them.
 
 use crate::{
-    Appraisal, Enterprise, NiceClass, Patent, PatentApplicationNumber, Qualification, Trademark,
-    TrademarkRegistrationNumber, Uscc, to_half_width,
+    Appraisal, Enterprise, NiceClass, Patent, PatentApplicationNumber, Qualification,
+    QualificationKind, Trademark, TrademarkRegistrationNumber, Uscc, to_half_width,
 };
-use chrono::NaiveDate;
 use std::sync::Arc;
 
 /// The appraiser recorded when a ledger gives an appraised value without naming who made it.
@@ -30,8 +29,10 @@ pub type Stated = Arc<[&'static str]>;
 pub struct EnterpriseRow {
     pub enterprise: Enterprise,
     pub stated: Stated,
-    /// The end date the row gives its qualifications, if it gives one.
-    pub qualifications_until: Option<NaiveDate>,
+    /// The qualifications whose end date the row gives (by the column, or by the item).
+    pub dated: Vec<QualificationKind>,
+    /// The qualifications whose certificate number the row gives.
+    pub certified: Vec<QualificationKind>,
 }
 
 /// A patent as a row states it, with the appraisal the row carries.
@@ -120,12 +121,14 @@ impl EnterpriseRow {
             e.strategic_industry = old.strategic_industry;
         }
         if self.states("qualifications") {
-            // A qualification the row names again keeps its certificate, and its end date
-            // unless the row gives one.
+            // A qualification the row names again keeps its certificate and its end date,
+            // unless the row gives them.
             for q in &mut e.qualifications {
                 if let Some(prev) = old.qualifications.iter().find(|p| p.kind == q.kind) {
-                    q.certificate_number = prev.certificate_number.clone();
-                    if self.qualifications_until.is_none() {
+                    if !self.certified.contains(&q.kind) {
+                        q.certificate_number = prev.certificate_number.clone();
+                    }
+                    if !self.dated.contains(&q.kind) {
                         q.valid_until = prev.valid_until;
                     }
                 }

@@ -30,7 +30,11 @@ fn text(s: impl Into<String>) -> Cell {
 
 /// The cell of column `key` of an enterprise.
 fn enterprise_cell(key: &str, e: &Enterprise) -> Cell {
-    let flag = |kind: RiskFlagKind| yes_no(e.risk_flags.iter().any(|f| f.kind == kind));
+    // Marked, and since when, as the importer reads it back.
+    let flag = |kind: RiskFlagKind| match e.risk_flags.iter().find(|f| f.kind == kind) {
+        Some(f) => text(format!("是（{}）", f.recorded_on)),
+        None => yes_no(false),
+    };
     match key {
         "uscc" => text(e.uscc.as_str()),
         "name" => text(e.name.to_string()),
@@ -40,14 +44,18 @@ fn enterprise_cell(key: &str, e: &Enterprise) -> Cell {
         "founded_on" => Cell::Date(Some(e.founded_on)),
         "size" => text(e.size.label_zh()),
         "strategic_industry" => text(e.strategic_industry.map_or("", |s| s.label_zh())),
+        // Each with its own end and certificate, as the importer reads them back.
         "qualifications" => text(
             e.qualifications
                 .iter()
-                .map(|q| q.kind.label_zh())
+                .map(|q| match &q.certificate_number {
+                    Some(n) => format!("{}（至{}，证书{n}）", q.kind.label_zh(), q.valid_until),
+                    None => format!("{}（至{}）", q.kind.label_zh(), q.valid_until),
+                })
                 .collect::<Vec<_>>()
                 .join("、"),
         ),
-        // One date stands for all: the earliest end, the one that matters first.
+        // For the reader: the earliest end, the one that matters first.
         "qualifications_valid_until" => {
             Cell::Date(e.qualifications.iter().map(|q| q.valid_until).min())
         }

@@ -1,6 +1,7 @@
 //! Enterprise rows and qualification rows: the enterprise, its park, its qualifications.
 
 use super::*;
+use crate::ValueError;
 
 /// The park of an enterprise row: as stated (it must exist and be in scope), else the one it
 /// is stored in, else the importing official's.
@@ -105,21 +106,45 @@ pub(super) fn enterprise(
         .map(|s| s.unwrap_or(SizeClass::Small));
     let strategic = r.domain("strategic_industry", StrategicIndustry::parse);
     let quals_until = r.date("qualifications_valid_until");
-    let qualifications = r.read("qualifications", DomainError::code, |c| {
-        split_list(&c.text())
-            .iter()
-            .map(|q| QualificationKind::parse(q))
-            .collect::<Result<Vec<_>, _>>()
-    });
+    let qualifications = r.read(
+        "qualifications",
+        |e: &QualificationError| e.code(),
+        |c| {
+            split_outside_brackets(&c.text())
+                .iter()
+                .map(|q| stated_qualification(q))
+                .collect::<Result<Vec<_>, _>>()
+        },
+    );
     let mut flags = Vec::new();
     for (key, kind) in [
         ("dishonest_debtor", RiskFlagKind::DishonestDebtor),
         ("abnormal_operation", RiskFlagKind::AbnormalOperation),
     ] {
-        if r.read(key, |_| code::YES_NO, parse_yes_no) == Some(Some(true)) {
+        // `是（2026-01-05）`: marked, and since when (the form exports write).
+        let flag = r.read(
+            key,
+            |_| code::YES_NO,
+            |c| {
+                let text = c.text();
+                let (head, since) = bracketed(&text);
+                let marked = parse_yes_no(&Cell::Text(head.to_owned()))?;
+                let since = match since {
+                    Some(d) => Some(
+                        parse_date(&Cell::Text(
+                            d.trim_start_matches("记录于").trim().to_owned(),
+                        ))
+                        .map_err(|_| ValueError::YesNo(text.clone()))?,
+                    ),
+                    None => None,
+                };
+                Ok::<_, ValueError>((marked, since))
+            },
+        );
+        if let Some(Some((true, since))) = flag {
             flags.push(RiskFlag {
                 kind,
-                recorded_on: ctx.today,
+                recorded_on: since.unwrap_or(ctx.today),
             });
         }
     }
@@ -183,12 +208,12 @@ pub(super) fn enterprise(
         founded_on,
         size,
         qualifications: qualifications
-            .unwrap_or_default()
-            .into_iter()
-            .map(|kind| Qualification {
-                kind,
-                certificate_number: None,
-                valid_until: until.unwrap_or(default_until),
+            .iter()
+            .flatten()
+            .map(|q| Qualification {
+                kind: q.kind,
+                certificate_number: q.certificate_number.clone(),
+                valid_until: q.valid_until.or(until).unwrap_or(default_until),
             })
             .collect(),
         risk_flags: flags,
@@ -207,11 +232,127 @@ pub(super) fn enterprise(
             other => other.to_owned(),
         }
     });
+    let qualifications = qualifications.unwrap_or_default();
     Some(EnterpriseRow {
         enterprise: e,
         stated: Arc::new([]),
-        qualifications_until: until,
+        dated: qualifications
+            .iter()
+            .filter(|q| q.valid_until.or(until).is_some())
+            .map(|q| q.kind)
+            .collect(),
+        certified: qualifications
+            .iter()
+            .filter(|q| q.certificate_number.is_some())
+            .map(|q| q.kind)
+            .collect(),
     })
+}
+
+/// A qualification as a cell of the enterprise sheet names it: the kind, and in brackets
+/// what the row knows of it, `高新技术企业（至2027-12-31，证书GR202341000123）` (the form
+/// exports write, so that an export imports again as it was).
+#[derive(Debug)]
+struct StatedQualification {
+    kind: QualificationKind,
+    valid_until: Option<NaiveDate>,
+    certificate_number: Option<String>,
+}
+
+/// Why a qualification in a cell could not be read.
+#[derive(Debug)]
+enum QualificationError {
+    Kind(DomainError),
+    Date(String),
+}
+
+impl QualificationError {
+    fn code(&self) -> &'static str {
+        match self {
+            Self::Kind(e) => e.code(),
+            Self::Date(_) => code::DATE,
+        }
+    }
+}
+
+impl std::fmt::Display for QualificationError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Kind(e) => e.fmt(f),
+            Self::Date(d) => write!(f, "资质有效期“{d}”无法识别 / not a date: {d}"),
+        }
+    }
+}
+
+/// `text` before its bracket, and what the bracket holds.
+fn bracketed(text: &str) -> (&str, Option<&str>) {
+    match text.find(['（', '(']) {
+        Some(at) => {
+            let rest = &text[at..];
+            let open = rest.chars().next().map_or(0, char::len_utf8);
+            (
+                text[..at].trim(),
+                Some(rest[open..].trim_end_matches([')', '）']).trim()),
+            )
+        }
+        None => (text.trim(), None),
+    }
+}
+
+fn stated_qualification(item: &str) -> Result<StatedQualification, QualificationError> {
+    let (kind, inside) = bracketed(item);
+    let inside = inside.unwrap_or("");
+    let mut q = StatedQualification {
+        kind: QualificationKind::parse(kind.trim()).map_err(QualificationError::Kind)?,
+        valid_until: None,
+        certificate_number: None,
+    };
+    for part in inside.split([',', '，', ';', '；']).map(str::trim) {
+        if let Some(day) = part
+            .strip_prefix('至')
+            .or_else(|| part.strip_prefix("有效期至"))
+        {
+            let day = day.trim();
+            q.valid_until = Some(
+                parse_date(&Cell::Text(day.to_owned()))
+                    .map_err(|_| QualificationError::Date(day.to_owned()))?,
+            );
+        } else if let Some(number) = part.strip_prefix("证书") {
+            let number = number.trim_start_matches(['号', ':', '：']).trim();
+            q.certificate_number = (!number.is_empty()).then(|| number.to_owned());
+        } else if !part.is_empty() {
+            match parse_date(&Cell::Text(part.to_owned())) {
+                Ok(day) => q.valid_until = Some(day),
+                Err(_) => q.certificate_number = Some(part.to_owned()),
+            }
+        }
+    }
+    Ok(q)
+}
+
+/// The items of a list cell, its separators inside brackets left alone.
+fn split_outside_brackets(text: &str) -> Vec<String> {
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut depth = 0u32;
+    for c in text.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 && matches!(c, '、' | ',' | '，' | ';' | '；' | '/') {
+            items.push(std::mem::take(&mut item));
+        } else {
+            item.push(c);
+        }
+    }
+    items.push(item);
+    items
+        .into_iter()
+        .map(|s| s.trim().to_owned())
+        .filter(|s| !s.is_empty() && s != "无")
+        .collect()
 }
 
 pub(super) fn qualification(
