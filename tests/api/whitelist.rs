@@ -515,31 +515,62 @@ async fn a_risk_flag_suspends_at_once(app: TestApp) {
 }
 
 async fn rescreening_expires_and_suspends(app: TestApp) {
-    let batch = setup(&app).await;
-    let id = publish_one(&app, &batch, 1).await;
-    let r = app
+    setup(&app).await;
+    // A batch whose validity ends today: a re-screening dated tomorrow expires it.
+    let today = pledge_service::business_day(chrono::Utc::now());
+    let b = app
         .post(
-            "/api/v1/whitelist/rescreen",
+            "/api/v1/whitelist/batches",
             &app.admin,
-            json!({"as_of": "2027-06-01"}),
+            json!({"name": "今日到期批次", "valid_until": today.to_string()}),
         )
         .await;
+    assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+    let batch = b.body;
+    let id = publish_one(&app, &batch, 1).await;
+    let rescreen = |body: Value| {
+        let app = &app;
+        async move {
+            app.post("/api/v1/whitelist/rescreen", &app.admin, body)
+                .await
+        }
+    };
+    let r = rescreen(json!({"as_of": today.to_string()})).await;
     assert_eq!(
         (
             r.body["checked"].as_i64(),
-            r.body["suspended"].as_array().map(Vec::len)
+            r.body["suspended"].as_array().map(Vec::len),
+            r.body["expired"].as_array().map(Vec::len)
         ),
-        (Some(1), Some(0)),
+        (Some(1), Some(0), Some(0)),
         "{}",
         r.body
     );
-    let r = app
-        .post(
-            "/api/v1/whitelist/rescreen",
-            &app.admin,
-            json!({"as_of": "2028-01-01"}),
-        )
+    // One request cannot expire the whole list by a date far ahead.
+    let before = app.audit_len().await;
+    for far in [
+        "9999-12-31".to_owned(),
+        (today + chrono::Days::new(8)).to_string(),
+    ] {
+        let r = rescreen(json!({"as_of": far})).await;
+        r.problem(422, "validation_failed");
+        assert_eq!(
+            r.field_errors(),
+            vec![("as_of".into(), "out_of_range".into())]
+        );
+    }
+    // A dry run says what a run would do, and does nothing.
+    let tomorrow = (today + chrono::Days::new(1)).to_string();
+    let r = rescreen(json!({"as_of": tomorrow, "dry_run": true})).await;
+    assert_eq!(r.body["dry_run"], true, "{}", r.body);
+    assert_eq!(r.body["expired"], json!([id]), "{}", r.body);
+    assert_eq!(app.audit_len().await, before, "a dry run writes nothing");
+    let e = app
+        .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
         .await;
+    assert_eq!(e.body["status"], "published");
+    let r = rescreen(json!({"as_of": tomorrow})).await;
+    assert_eq!(r.body["dry_run"], false, "{}", r.body);
     assert_eq!(r.body["expired"], json!([id]), "{}", r.body);
     assert_eq!(r.body["closed_batches"], json!([batch["id"]]));
     let e = app

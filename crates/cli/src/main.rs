@@ -76,9 +76,12 @@ enum Command {
     Errors,
     /// Re-screen every published white-list entry and expire those past validity.
     Rescreen {
-        /// The day to judge as of (YYYY-MM-DD); default today.
+        /// The day to judge as of (YYYY-MM-DD); default today, at most 7 days ahead.
         #[arg(long)]
         as_of: Option<chrono::NaiveDate>,
+        /// Change nothing: print what a run would change.
+        #[arg(long)]
+        dry_run: bool,
     },
     /// Write the import template of a kind of sheet (enterprises, patents, trademarks,
     /// appraisals, qualifications) as an Excel workbook.
@@ -426,11 +429,14 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{}", out.display());
         }
-        Command::Rescreen { as_of } => {
+        Command::Rescreen { as_of, dry_run } => {
             let service = open_for_writes(&cli, &cli.database_url).await?;
             let caller = Caller::command_line("rescreen", now());
             let as_of = as_of.unwrap_or(caller.today());
-            let r = service.rescreen(&caller, as_of).await?;
+            let r = service.rescreen(&caller, as_of, *dry_run).await?;
+            if *dry_run {
+                println!("dry run: nothing changed");
+            }
             println!(
                 "as of {as_of}: checked {} published entries, suspended {}, expired {}, closed {} batches",
                 r.checked,

@@ -11,6 +11,11 @@ use pledge_store::{
     RescreenReport, Role, TransitionRequest,
 };
 
+/// How many days back a re-screening may be dated.
+pub const RESCREEN_DAYS_BACK: u64 = 31;
+/// How many days ahead a re-screening may be dated.
+pub const RESCREEN_DAYS_AHEAD: u64 = 7;
+
 impl Service {
     /// The entry criteria and their version (the office and parks).
     pub async fn criteria(&self, cx: &Context) -> Result<(Criteria, i64)> {
@@ -88,9 +93,34 @@ impl Service {
 
     /// Re-screens every published entry as of `as_of`, expiring those past validity (the
     /// office).
-    pub async fn rescreen(&self, cx: &Context, as_of: chrono::NaiveDate) -> Result<RescreenReport> {
+    ///
+    /// `as_of` lies within [`RESCREEN_DAYS_BACK`] days before today and
+    /// [`RESCREEN_DAYS_AHEAD`] after: a run far in the future would expire the whole list at
+    /// once. A `dry_run` changes nothing and answers what would change.
+    pub async fn rescreen(
+        &self,
+        cx: &Context,
+        as_of: chrono::NaiveDate,
+        dry_run: bool,
+    ) -> Result<RescreenReport> {
         cx.require_admin()?;
-        self.written(self.store.rescreen(&cx.actor, as_of)).await
+        let today = cx.today();
+        let earliest = today - chrono::Days::new(RESCREEN_DAYS_BACK);
+        let latest = today + chrono::Days::new(RESCREEN_DAYS_AHEAD);
+        if as_of < earliest || as_of > latest {
+            return Err(ServiceError::Invalid(vec![crate::FieldError {
+                field: "as_of".into(),
+                code: code::OUT_OF_RANGE.into(),
+                message: format!(
+                    "复核日期须在{earliest}至{latest}之间 / as_of lies between {earliest} and {latest}"
+                ),
+            }]));
+        }
+        if dry_run {
+            return Ok(self.store.rescreen(&cx.actor, as_of, true).await?);
+        }
+        self.written(self.store.rescreen(&cx.actor, as_of, false))
+            .await
     }
 
     /// The entries the caller may see: the office all, a park official their park's, a bank

@@ -489,14 +489,19 @@ async fn entry_history(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RescreenInput {
-    /// Default today.
+    /// Default today; at most 31 days back and 7 days ahead.
     as_of: Option<NaiveDate>,
+    /// Change nothing: answer what a run would change.
+    #[serde(default)]
+    dry_run: bool,
 }
 
 /// What a re-screening changed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RescreenView {
     as_of: NaiveDate,
+    /// Nothing was changed: the lists say what a run would change.
+    dry_run: bool,
     checked: usize,
     /// (entry id, reason) of every entry suspended.
     suspended: Vec<(i64, String)>,
@@ -513,9 +518,10 @@ async fn rescreen(
 ) -> ApiResult<Json<RescreenView>> {
     auth.0.require_admin()?;
     let as_of = input.as_of.unwrap_or(auth.0.today());
-    let r = s.service.rescreen(&auth.0, as_of).await?;
+    let r = s.service.rescreen(&auth.0, as_of, input.dry_run).await?;
     Ok(Json(RescreenView {
         as_of,
+        dry_run: input.dry_run,
         checked: r.checked,
         suspended: r.suspended,
         expired: r.expired,

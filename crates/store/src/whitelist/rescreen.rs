@@ -41,8 +41,14 @@ impl Store {
     }
 
     /// Re-screens every published entry as of `as_of`, and expires the entries of batches
-    /// whose validity ended before it (closing those batches). One transaction.
-    pub async fn rescreen(&self, actor: &Actor, as_of: NaiveDate) -> Result<RescreenReport> {
+    /// whose validity ended before it (closing those batches). One transaction, rolled back
+    /// for a `dry_run`: the report then says what would change.
+    pub async fn rescreen(
+        &self,
+        actor: &Actor,
+        as_of: NaiveDate,
+        dry_run: bool,
+    ) -> Result<RescreenReport> {
         let actor = Actor {
             today: as_of,
             ..actor.clone()
@@ -117,7 +123,11 @@ impl Store {
                 report.suspended.push((e.id, s.summary()));
             }
         }
-        crate::audit::commit(txn).await?;
+        if dry_run {
+            txn.rollback().await?;
+        } else {
+            crate::audit::commit(txn).await?;
+        }
         Ok(report)
     }
 }
