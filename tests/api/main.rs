@@ -12,4 +12,5 @@ mod ledger;
 mod matching;
 mod registry;
 mod round_trip;
+mod values;
 mod whitelist;

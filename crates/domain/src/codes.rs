@@ -96,6 +96,8 @@ error_codes! {
     REQUIRED = "required", 422, "必填", "required";
     NOT_ALLOWED = "not_allowed", 422, "不应填写", "not allowed here";
     DATE_IN_FUTURE = "date_in_future", 422, "日期晚于今天", "date after today";
+    DATE_RANGE = "date_range", 422, "日期超出合理范围", "date outside the field's plausible window";
+    TOO_MANY = "too_many", 422, "数量超过上限", "more items than allowed";
     OUT_OF_RANGE = "out_of_range", 422, "超出范围", "out of range";
     FORMAT = "format", 422, "格式错误", "malformed";
     // Ledger cells: what an import report says of a row.

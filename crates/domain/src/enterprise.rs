@@ -1,4 +1,6 @@
-use crate::{DomainError, IndustryCode, Money, ParkCode, RegionCode, Text, Uscc, Violation};
+use crate::{
+    DomainError, IndustryCode, Money, ParkCode, RegionCode, Text, Uscc, Violation, window,
+};
 use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 
@@ -163,6 +165,37 @@ impl Enterprise {
             Some(self.founded_on),
             today,
         ));
+        v.extend(Violation::if_before(
+            "founded_on",
+            Some(self.founded_on),
+            window::earliest_founding(),
+            today,
+        ));
+        let mut kinds = std::collections::HashSet::new();
+        for (i, q) in self.qualifications.iter().enumerate() {
+            if !kinds.insert(q.kind) {
+                v.push(Violation::new(
+                    format!("qualifications[{i}].kind"),
+                    DomainError::Format {
+                        what: "the same qualification twice",
+                    },
+                ));
+            }
+            v.extend(Violation::if_outside(
+                format!("qualifications[{i}].valid_until"),
+                Some(q.valid_until),
+                window::earliest_founding(),
+                window::latest_validity(today),
+            ));
+        }
+        for (i, f) in self.risk_flags.iter().enumerate() {
+            v.extend(Violation::if_before(
+                format!("risk_flags[{i}].recorded_on"),
+                Some(f.recorded_on),
+                window::earliest_founding(),
+                today,
+            ));
+        }
         for (i, q) in self.qualifications.iter().enumerate() {
             if let Some(c) = &q.certificate_number
                 && let Err(e) = Text::parse(c, 1, 64)

@@ -101,6 +101,13 @@ pub enum DomainError {
     OutOfRange { min: i64, max: i64 },
     #[error("格式无效 / invalid format: {what}")]
     Format { what: &'static str },
+    #[error("日期应在{earliest}至{latest}之间 / the date must lie between {earliest} and {latest}")]
+    DateWindow {
+        earliest: chrono::NaiveDate,
+        latest: chrono::NaiveDate,
+    },
+    #[error("最多{max}项 / at most {max} items")]
+    TooMany { max: usize },
 }
 
 impl DomainError {
@@ -134,6 +141,8 @@ impl DomainError {
             Self::InFuture { .. } => code::DATE_IN_FUTURE,
             Self::OutOfRange { .. } => code::OUT_OF_RANGE,
             Self::Format { .. } => code::FORMAT,
+            Self::DateWindow { .. } => code::DATE_RANGE,
+            Self::TooMany { .. } => code::TOO_MANY,
         }
     }
 }
@@ -163,5 +172,35 @@ impl Violation {
     ) -> Option<Self> {
         date.filter(|d| *d > today)
             .map(|_| Self::new(field, DomainError::InFuture { field, today }))
+    }
+
+    /// A violation of `field` when a past fact's `date` lies before `earliest` (a date after
+    /// `today` is [`Violation::if_future`]'s to report).
+    pub fn if_before(
+        field: impl Into<String>,
+        date: Option<chrono::NaiveDate>,
+        earliest: chrono::NaiveDate,
+        today: chrono::NaiveDate,
+    ) -> Option<Self> {
+        date.filter(|d| *d < earliest).map(|_| {
+            Self::new(
+                field,
+                DomainError::DateWindow {
+                    earliest,
+                    latest: today,
+                },
+            )
+        })
+    }
+
+    /// A violation of `field` when `date` lies outside `earliest..=latest`.
+    pub fn if_outside(
+        field: impl Into<String>,
+        date: Option<chrono::NaiveDate>,
+        earliest: chrono::NaiveDate,
+        latest: chrono::NaiveDate,
+    ) -> Option<Self> {
+        date.filter(|d| *d < earliest || *d > latest)
+            .map(|_| Self::new(field, DomainError::DateWindow { earliest, latest }))
     }
 }

@@ -58,6 +58,7 @@ mod text;
 mod trademark;
 mod uscc;
 mod whitelist;
+pub mod window;
 
 pub use codes::{ERROR_CODES, ErrorCode, code, error_code, error_codes_markdown};
 pub use enterprise::{

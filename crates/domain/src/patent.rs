@@ -1,6 +1,6 @@
 use crate::{
     DomainError, Money, PatentApplicationNumber, PatentKind, PublicationNumber, Text, Uscc,
-    Violation,
+    Violation, window,
 };
 use chrono::{Datelike, Months, NaiveDate};
 use serde::{Deserialize, Serialize};
@@ -71,11 +71,14 @@ impl Appraisal {
     /// the future, a validity that does not end before it begins.
     pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut v = Vec::new();
-        v.extend(Violation::if_future(
-            "appraised_on",
-            Some(self.appraised_on),
+        v.extend(window::span(
+            ("appraised_on", self.appraised_on),
+            ("valid_until", self.valid_until),
             today,
         ));
+        if self.amount.fen() <= 0 {
+            v.push(Violation::new("amount", DomainError::MoneyRange));
+        }
         if self.valid_until < self.appraised_on {
             v.push(Violation::new(
                 "valid_until",
@@ -480,6 +483,32 @@ impl Patent {
             today,
         ));
         v.extend(Violation::if_future("grant_date", self.grant_date, today));
+        v.extend(Violation::if_before(
+            "filing_date",
+            Some(self.filing_date),
+            window::earliest_filing(),
+            today,
+        ));
+        v.extend(Violation::if_outside(
+            "annual_fee_paid_until",
+            self.annual_fee_paid_until,
+            window::earliest_filing(),
+            window::latest_validity(today),
+        ));
+        if self.co_owners.len() > window::MAX_LIST_ITEMS {
+            v.push(Violation::new(
+                "co_owners",
+                DomainError::TooMany {
+                    max: window::MAX_LIST_ITEMS,
+                },
+            ));
+        } else {
+            for (i, c) in self.co_owners.iter().enumerate() {
+                if let Err(e) = Text::parse(c, 2, 100) {
+                    v.push(Violation::new(format!("co_owners[{i}]"), e));
+                }
+            }
+        }
         if let Some(p) = &self.pledge {
             v.extend(Violation::if_future(
                 "pledge.registered_on",

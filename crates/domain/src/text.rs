@@ -15,6 +15,12 @@ pub fn to_half_width(input: &str) -> String {
         .collect()
 }
 
+/// Characters that show nothing: zero-width spaces and joiners, direction marks and
+/// overrides, the byte-order mark.
+fn is_invisible(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
 /// A trimmed, non-control text whose length in characters lies within bounds.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(transparent)]
@@ -31,6 +37,12 @@ impl Text {
         if trimmed.chars().any(char::is_control) {
             return Err(DomainError::Format {
                 what: "control character",
+            });
+        }
+        // Zero-width and direction marks make one name look like another.
+        if trimmed.chars().any(is_invisible) {
+            return Err(DomainError::Format {
+                what: "invisible or direction character",
             });
         }
         Ok(Self(trimmed.to_owned()))
@@ -69,5 +81,7 @@ mod tests {
             })
         );
         assert!(Text::parse("a\u{0007}b", 1, 10).is_err());
+        assert!(Text::parse("\u{202E}\u{200B}\u{202E}", 1, 10).is_err());
+        assert!(Text::parse("admin-one\u{200B}", 1, 20).is_err());
     }
 }

@@ -1,4 +1,4 @@
-use crate::{Appraisal, DomainError, PledgeRegistration, Text, Uscc, Violation};
+use crate::{Appraisal, DomainError, PledgeRegistration, Text, Uscc, Violation, window};
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
@@ -160,9 +160,9 @@ impl Trademark {
     /// Checks the facts against each other and against `today`.
     pub fn violations(&self, today: NaiveDate) -> Vec<Violation> {
         let mut v = Vec::new();
-        v.extend(Violation::if_future(
-            "registered_on",
-            Some(self.registered_on),
+        v.extend(window::span(
+            ("registered_on", self.registered_on),
+            ("valid_until", self.valid_until),
             today,
         ));
         if self.valid_until <= self.registered_on {

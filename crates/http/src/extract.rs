@@ -38,8 +38,20 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 }
             }
         })?;
+        let malformed = |e: serde_json::Error| ApiError::BadRequest {
+            code: code::MALFORMED_JSON,
+            detail: format!("请求体不是有效的JSON / malformed JSON: {e}"),
+        };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
-        match serde_path_to_error::deserialize::<_, T>(de) {
+        // The whole body is one JSON value: anything after it is refused, not ignored.
+        let value = serde::Deserialize::deserialize(&mut *de).map_err(malformed)?;
+        de.end().map_err(malformed)?;
+        let mut controls = Vec::new();
+        control_characters(&value, "", &mut controls);
+        if !controls.is_empty() {
+            return Err(ApiError::Validation(controls));
+        }
+        match serde_path_to_error::deserialize::<_, T>(value) {
             Ok(v) => Ok(Self(v)),
             Err(e) => {
                 let path = e.path().to_string();
@@ -59,6 +71,42 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 }
             }
         }
+    }
+}
+
+/// Every string of `value` (keys too) holding a control character other than a line break or
+/// a tab, as field errors: no stored text carries a NUL or an escape sequence.
+fn control_characters(value: &serde_json::Value, path: &str, out: &mut Vec<FieldError>) {
+    let bad = |s: &str| {
+        s.chars()
+            .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    };
+    let error = |field: String| FieldError {
+        field,
+        code: code::FORMAT.into(),
+        message: "不能含控制字符 / control characters are not allowed".into(),
+    };
+    match value {
+        serde_json::Value::String(s) if bad(s) => out.push(error(path.to_owned())),
+        serde_json::Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                control_characters(item, &format!("{path}[{i}]"), out);
+            }
+        }
+        serde_json::Value::Object(fields) => {
+            for (key, item) in fields {
+                let at = if path.is_empty() {
+                    key.clone()
+                } else {
+                    format!("{path}.{key}")
+                };
+                if bad(key) {
+                    out.push(error(at.clone()));
+                }
+                control_characters(item, &at, out);
+            }
+        }
+        _ => {}
     }
 }
 

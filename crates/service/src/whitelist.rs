@@ -58,6 +58,15 @@ impl Service {
         valid_until: chrono::NaiveDate,
     ) -> Result<BatchRecord> {
         cx.require_admin()?;
+        let today = cx.today();
+        if let Some(v) = pledge_domain::Violation::if_outside(
+            "valid_until",
+            Some(valid_until),
+            today,
+            pledge_domain::window::latest_validity(today),
+        ) {
+            return Err(ServiceError::Invalid(vec![v.into()]));
+        }
         Ok(self
             .store
             .create_batch(&cx.actor, name, valid_until)

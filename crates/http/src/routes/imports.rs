@@ -179,6 +179,16 @@ async fn upload(
             detail: format!("无法读取上传文件 / unreadable file part: {e}"),
         })? {
             if bytes.len() + chunk.len() > s.upload_limit {
+                // Read on (up to as much again) before answering, so that the client, still
+                // sending, reads the 413 instead of a closed connection.
+                let mut drained = bytes.len() + chunk.len();
+                drop(bytes);
+                while drained <= s.upload_limit.saturating_mul(2) {
+                    match field.chunk().await {
+                        Ok(Some(more)) => drained += more.len(),
+                        _ => break,
+                    }
+                }
                 return Err(ApiError::PayloadTooLarge);
             }
             bytes.extend_from_slice(&chunk);

@@ -60,7 +60,7 @@ impl PledgeDto {
 #[serde(deny_unknown_fields)]
 pub struct AppraisalInput {
     /// Appraised value in 分.
-    #[schema(example = 300000000, minimum = 0)]
+    #[schema(example = 300000000, minimum = 1)]
     pub amount_fen: i64,
     pub appraised_on: NaiveDate,
     pub valid_until: NaiveDate,

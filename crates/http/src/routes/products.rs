@@ -395,9 +395,17 @@ async fn move_product(
     status: ProductStatus,
 ) -> ApiResult<Json<ProductView>> {
     let id = parse_id("id", raw)?;
+    let reason = match &body.reason {
+        Some(r) => Some(
+            pledge_domain::Text::parse(r, 1, 500)
+                .map_err(|e| ApiError::field("reason", e))?
+                .to_string(),
+        ),
+        None => None,
+    };
     let rec = s
         .service
-        .set_product_status(&auth.0, id, body.version, status, body.reason)
+        .set_product_status(&auth.0, id, body.version, status, reason)
         .await?;
     Ok(Json(rec.into()))
 }

@@ -397,7 +397,14 @@ async fn transition(
     let mut c = Check::default();
     let code = c.field("reason_code", ReasonCode::parse(&input.reason_code));
     let reason = c.field("reason", Text::parse(&input.reason, 1, 500));
-    let (Some(reason_code), Some(reason)) = (code, reason) else {
+    let override_reason = match &input.override_reason {
+        Some(o) => c
+            .field("override_reason", Text::parse(o, 1, 500))
+            .map(|t| Some(t.to_string())),
+        None => Some(None),
+    };
+    let (Some(reason_code), Some(reason), Some(override_reason)) = (code, reason, override_reason)
+    else {
         return Err(c.fail());
     };
     let req = TransitionRequest {
@@ -405,7 +412,7 @@ async fn transition(
         version: input.version,
         reason_code,
         reason: reason.to_string(),
-        override_reason: input.override_reason,
+        override_reason,
     };
     Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
 }
