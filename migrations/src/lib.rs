@@ -8,6 +8,7 @@ mod m20261127_000002_whitelist;
 mod m20261127_000003_products;
 mod m20261201_000004_commit_order;
 mod m20261201_000005_import_jobs;
+mod m20261201_000006_people;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261127_000003_products::Migration),
             Box::new(m20261201_000004_commit_order::Migration),
             Box::new(m20261201_000005_import_jobs::Migration),
+            Box::new(m20261201_000006_people::Migration),
         ]
     }
 }

@@ -10,6 +10,7 @@ mod health;
 mod hostile;
 mod ledger;
 mod matching;
+mod people;
 mod registry;
 mod round_trip;
 mod values;

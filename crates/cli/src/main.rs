@@ -150,6 +150,35 @@ enum Command {
         #[command(subcommand)]
         command: TokenCommand,
     },
+    /// Manage people (accounts): create, disable, list.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserCommand {
+    /// Create a person.
+    Create {
+        /// 2 to 64 of a-z, 0-9, '.', '_' and '-'.
+        login: String,
+        #[arg(long, value_parser = ["admin", "park", "bank"])]
+        role: String,
+        /// Park code, for a park official.
+        #[arg(long)]
+        park: Option<String>,
+        /// Bank code, for a bank officer.
+        #[arg(long)]
+        bank: Option<String>,
+        /// The name shown.
+        #[arg(long)]
+        name: String,
+    },
+    /// Disable a person: their tokens stop working at once.
+    Disable { login: String },
+    /// List people.
+    List,
 }
 
 #[derive(Debug, Subcommand)]
@@ -183,21 +212,39 @@ enum BenchCommand {
 #[derive(Debug, Subcommand)]
 enum TokenCommand {
     /// Create a token; it is printed alone on the last line of stdout, and never shown again.
+    /// With `--user`, for that person; otherwise for a new person of `--role`.
     Create {
-        #[arg(long, value_parser = ["admin", "park", "bank"])]
-        role: String,
+        /// The login of the person it is for.
+        #[arg(long, conflicts_with_all = ["role", "park", "bank"])]
+        user: Option<String>,
+        #[arg(long, value_parser = ["admin", "park", "bank"], required_unless_present = "user")]
+        role: Option<String>,
         /// Park code, for a park token.
         #[arg(long)]
         park: Option<String>,
         /// Bank code, for a bank token.
         #[arg(long)]
         bank: Option<String>,
-        /// Who holds it.
-        #[arg(long)]
+        /// A label: what the token is for, or who holds it.
+        #[arg(long, default_value = "token")]
         name: String,
     },
     /// Revoke a token by id; it stops working at once.
     Revoke { id: i64 },
+}
+
+/// A use case's answer, its invalid fields said as one message.
+fn invalid_as_message<T>(what: &str, r: std::result::Result<T, ServiceError>) -> Result<T> {
+    match r {
+        Err(ServiceError::Invalid(v)) => {
+            let reasons: Vec<String> = v
+                .iter()
+                .map(|v| format!("{}: {}", v.field, v.message))
+                .collect();
+            bail!("invalid {what}: {}", reasons.join("; "))
+        }
+        other => Ok(other?),
+    }
 }
 
 fn init_logging(format: LogFormat) {
@@ -453,30 +500,28 @@ async fn main() -> Result<()> {
             let caller = Caller::command_line("token", now());
             match command {
                 TokenCommand::Create {
+                    user,
                     role,
                     park,
                     bank,
                     name,
                 } => {
-                    let role = Role::parse(role)?;
-                    let park = park.as_deref().map(ParkCode::parse).transpose()?;
-                    let bank = bank.as_deref().map(BankCode::parse).transpose()?;
-                    let (rec, token) = match service
-                        .create_token(&caller, name, role, park.as_ref(), bank.as_ref())
-                        .await
-                    {
-                        Err(ServiceError::Invalid(v)) => {
-                            let reasons: Vec<String> = v
-                                .iter()
-                                .map(|v| format!("{}: {}", v.field, v.message))
-                                .collect();
-                            bail!("invalid token: {}", reasons.join("; "))
+                    let created = match user {
+                        Some(login) => service.create_person_token(&caller, login, name).await,
+                        None => {
+                            let role = Role::parse(role.as_deref().unwrap_or_default())?;
+                            let park = park.as_deref().map(ParkCode::parse).transpose()?;
+                            let bank = bank.as_deref().map(BankCode::parse).transpose()?;
+                            service
+                                .create_token(&caller, name, role, park.as_ref(), bank.as_ref())
+                                .await
                         }
-                        other => other?,
                     };
+                    let (rec, token) = invalid_as_message("token", created)?;
                     println!(
-                        "id: {}  role: {}  prefix: {}",
+                        "id: {}  person: {}  role: {}  prefix: {}",
                         rec.id,
+                        rec.person,
                         rec.role.as_str(),
                         rec.prefix
                     );
@@ -485,6 +530,52 @@ async fn main() -> Result<()> {
                 TokenCommand::Revoke { id } => {
                     let rec = service.revoke_token(&caller, *id).await?;
                     println!("revoked token {} ({})", rec.id, rec.name);
+                }
+            }
+        }
+        Command::User { command } => {
+            let service = open_for_writes(&cli, &cli.database_url).await?;
+            let caller = Caller::command_line("user", now());
+            match command {
+                UserCommand::Create {
+                    login,
+                    role,
+                    park,
+                    bank,
+                    name,
+                } => {
+                    let role = Role::parse(role)?;
+                    let park = park.as_deref().map(ParkCode::parse).transpose()?;
+                    let bank = bank.as_deref().map(BankCode::parse).transpose()?;
+                    let created = service
+                        .create_person(&caller, login, name, role, park.as_ref(), bank.as_ref())
+                        .await;
+                    let p = invalid_as_message("person", created)?;
+                    println!("created {} ({}, {})", p.login, p.name, p.role.as_str());
+                }
+                UserCommand::Disable { login } => {
+                    let p = service.disable_person(&caller, login, None).await?;
+                    println!("disabled {}: their tokens no longer work", p.login);
+                }
+                UserCommand::List => {
+                    for p in service.people(&caller).await? {
+                        let scope = p
+                            .park
+                            .map(|c| c.to_string())
+                            .or(p.bank.map(|c| c.to_string()))
+                            .unwrap_or_default();
+                        let state = if p.disabled_at.is_some() {
+                            "disabled"
+                        } else {
+                            ""
+                        };
+                        println!(
+                            "{}\t{}\t{}\t{scope}\t{state}",
+                            p.login,
+                            p.role.as_str(),
+                            p.name
+                        );
+                    }
                 }
             }
         }

@@ -173,19 +173,23 @@ impl Screening {
     }
 }
 
-/// Who made a change, as the four-eyes rule compares people: the token used (if any) and the
-/// person holding it.
+/// Who made a change, as the four-eyes rule compares people: the person (an account; `None`
+/// for the command line), the people who created that account and their creators in turn,
+/// and the holder's name (what the command line is compared by).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Person<'a> {
-    pub token: Option<i64>,
+    pub id: Option<i64>,
+    pub creators: &'a [i64],
     pub holder: &'a str,
 }
 
 /// Why an approval is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ApprovalRefused {
-    /// Four-eyes: whoever nominated an entry never approves it (same token or same holder).
+    /// Four-eyes: whoever nominated an entry never approves it.
     Nominator,
+    /// Four-eyes: nor does a person the nominator created (or one created by such a person).
+    CreatedByNominator,
     /// The screening fails and no written override was given; the failures, as one line.
     ScreeningFailed(String),
 }
@@ -199,12 +203,17 @@ pub struct Approval {
 }
 
 /// The four-eyes rule: whether `approver` may decide an entry `nominator` nominated.
+/// People are compared by account, never by a name they chose: a token's label or a login
+/// that looks like another is a different string, not a different person.
 pub fn may_approve(nominator: Person<'_>, approver: Person<'_>) -> Result<(), ApprovalRefused> {
-    let same_token = approver.token.is_some() && approver.token == nominator.token;
-    if same_token || approver.holder == nominator.holder {
-        Err(ApprovalRefused::Nominator)
-    } else {
-        Ok(())
+    match (nominator.id, approver.id) {
+        (Some(n), Some(a)) if n == a => Err(ApprovalRefused::Nominator),
+        (Some(n), Some(_)) if approver.creators.contains(&n) => {
+            Err(ApprovalRefused::CreatedByNominator)
+        }
+        (Some(_), Some(_)) => Ok(()),
+        _ if approver.holder == nominator.holder => Err(ApprovalRefused::Nominator),
+        _ => Ok(()),
     }
 }
 
@@ -333,25 +342,45 @@ mod tests {
         Approval, ApprovalRefused, Person, ReasonCode, Screening as Screened, approval, may_approve,
     };
 
-    fn person(token: Option<i64>, holder: &str) -> Person<'_> {
-        Person { token, holder }
+    fn person<'a>(id: Option<i64>, creators: &'a [i64], holder: &'a str) -> Person<'a> {
+        Person {
+            id,
+            creators,
+            holder,
+        }
     }
 
     #[test]
     fn the_nominator_never_approves() {
-        let nominator = person(Some(1), "张三");
+        let nominator = person(Some(1), &[], "admin-one");
         assert_eq!(
-            may_approve(nominator, person(Some(1), "李四")),
+            may_approve(nominator, person(Some(1), &[], "anything")),
+            Err(ApprovalRefused::Nominator)
+        );
+        // Another account is another person, whatever its login looks like ...
+        assert_eq!(
+            may_approve(nominator, person(Some(2), &[9], "admin-one")),
+            Ok(())
+        );
+        // ... unless the nominator made it, directly or through someone they made.
+        assert_eq!(
+            may_approve(nominator, person(Some(3), &[1], "ａｄｍｉｎ－ｏｎｅ")),
+            Err(ApprovalRefused::CreatedByNominator)
+        );
+        assert_eq!(
+            may_approve(nominator, person(Some(4), &[3, 1], "admin‐one")),
+            Err(ApprovalRefused::CreatedByNominator)
+        );
+        // The command line has no account: its holder counts.
+        assert_eq!(
+            may_approve(person(None, &[], "cli:demo"), person(None, &[], "cli:demo")),
             Err(ApprovalRefused::Nominator)
         );
         assert_eq!(
-            may_approve(nominator, person(Some(2), "张三")),
-            Err(ApprovalRefused::Nominator)
-        );
-        assert_eq!(may_approve(nominator, person(Some(2), "李四")), Ok(()));
-        // The command line has no token: only the holder counts.
-        assert_eq!(
-            may_approve(person(None, "cli:demo"), person(None, "cli:office")),
+            may_approve(
+                person(None, &[], "cli:demo"),
+                person(None, &[], "cli:office")
+            ),
             Ok(())
         );
     }

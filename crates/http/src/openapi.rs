@@ -19,7 +19,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "health", description = "liveness and readiness"),
         (name = "registry", description = "parks, banks, enterprises"),
         (name = "ip", description = "patents, trademarks, appraisals"),
-        (name = "access", description = "tokens and the audit log"),
+        (name = "access", description = "people, tokens and the audit log"),
         (name = "whitelist", description = "the white list: criteria, batches, entries, publication, export"),
         (name = "products", description = "loan products: rules, status, preview"),
         (name = "ledger", description = "Excel and CSV: import templates"),

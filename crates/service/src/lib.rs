@@ -28,8 +28,8 @@ pub use matches::{MatchFilter, MatchListing, Shown};
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
     EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow, ImportMode, Page,
-    ParkRecord, PatentRecord, Principal, ProductRecord, RescreenReport, Role, TokenRecord,
-    TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
+    ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord, RescreenReport, Role,
+    TokenRecord, TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -68,6 +68,9 @@ impl Context {
         Self {
             principal: Principal {
                 token_id: 0,
+                person_id: 0,
+                login: actor.holder.clone(),
+                person_name: actor.label.clone(),
                 name: actor.label.clone(),
                 role: Role::Admin,
                 park: None,

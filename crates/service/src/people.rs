@@ -3,7 +3,7 @@
 use crate::error::Result;
 use crate::{Context, Service};
 use pledge_domain::{BankCode, ParkCode};
-use pledge_store::{Role, TokenRecord};
+use pledge_store::{PersonRecord, Role, TokenRecord};
 
 impl Service {
     /// Every token (the office).
@@ -23,6 +23,55 @@ impl Service {
     ) -> Result<(TokenRecord, String)> {
         cx.require_admin()?;
         self.written(self.store.create_token(&cx.actor, name, role, park, bank))
+            .await
+    }
+
+    /// Issues a token to the person `login` (the office); the secret is answered once.
+    pub async fn create_person_token(
+        &self,
+        cx: &Context,
+        login: &str,
+        name: &str,
+    ) -> Result<(TokenRecord, String)> {
+        cx.require_admin()?;
+        self.written(self.store.create_person_token(&cx.actor, login, name))
+            .await
+    }
+
+    /// Every person (the office).
+    pub async fn people(&self, cx: &Context) -> Result<Vec<PersonRecord>> {
+        cx.require_admin()?;
+        Ok(self.store.people().await?)
+    }
+
+    /// Creates a person (the office); they are created by the caller, which the four-eyes
+    /// rule remembers.
+    pub async fn create_person(
+        &self,
+        cx: &Context,
+        login: &str,
+        name: &str,
+        role: Role,
+        park: Option<&ParkCode>,
+        bank: Option<&BankCode>,
+    ) -> Result<PersonRecord> {
+        cx.require_admin()?;
+        self.written(
+            self.store
+                .create_person(&cx.actor, login, name, role, park, bank),
+        )
+        .await
+    }
+
+    /// Disables a person (the office): their tokens stop working on the next request.
+    pub async fn disable_person(
+        &self,
+        cx: &Context,
+        login: &str,
+        reason: Option<String>,
+    ) -> Result<PersonRecord> {
+        cx.require_admin()?;
+        self.written(self.store.disable_person(&cx.actor, login, reason))
             .await
     }
 

@@ -17,6 +17,8 @@ pub struct AuditRecord {
     pub at: DateTime<Utc>,
     pub actor: String,
     pub actor_token_id: Option<i64>,
+    /// The person who acted (`None`: the command line).
+    pub actor_person_id: Option<i64>,
     pub entity: String,
     pub entity_key: String,
     pub action: String,
@@ -120,6 +122,7 @@ pub(crate) fn row(actor: &Actor, at: DateTime<Utc>, change: Change<'_>) -> audit
         after: Set(change.after),
         reason: Set(change.reason),
         commit_seq: NotSet,
+        actor_person_id: Set(actor.person_id),
     }
 }
 
@@ -154,6 +157,7 @@ impl Store {
                 at: r.at,
                 actor: r.actor,
                 actor_token_id: r.actor_token_id,
+                actor_person_id: r.actor_person_id,
                 entity: r.entity,
                 entity_key: r.entity_key,
                 action: r.action,

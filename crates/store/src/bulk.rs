@@ -271,6 +271,7 @@ impl Store {
                     live_enterprise_id: Set(Some(id)),
                     nominated_by_token: Set(None),
                     nominated_by: Set(load.actor.label.clone()),
+                    nominated_by_person: Set(load.actor.person_id),
                     screening: Set(screening.clone()),
                     override_reason: Set(None),
                     reason_code: Set(ReasonCode::MeetsCriteria.as_str().into()),

@@ -131,6 +131,19 @@ entity!(api_token, "api_tokens", {
     hash: String,
     created_at: DateTimeUtc,
     revoked_at: Option<DateTimeUtc>,
+    person_id: Option<i64>,
+});
+
+entity!(person, "people", {
+    login: String,
+    name: String,
+    role: String,
+    park_id: Option<i64>,
+    bank_id: Option<i64>,
+    created_by: Option<i64>,
+    disabled_at: Option<DateTimeUtc>,
+    created_at: DateTimeUtc,
+    version: i64,
 });
 
 entity!(audit, "audit_log", {
@@ -145,6 +158,7 @@ entity!(audit, "audit_log", {
     after: Option<Json>,
     reason: Option<String>,
     commit_seq: Option<i64>,
+    actor_person_id: Option<i64>,
 });
 
 /// The key-value settings table (the token-hashing key lives here unless configured).
@@ -190,6 +204,7 @@ entity!(whitelist_entry, "whitelist_entries", {
     live_enterprise_id: Option<i64>,
     nominated_by_token: Option<i64>,
     nominated_by: String,
+    nominated_by_person: Option<i64>,
     screening: Json,
     override_reason: Option<String>,
     reason_code: String,

@@ -48,7 +48,8 @@ pub struct Changes {
     pub enterprises: BTreeSet<Uscc>,
     /// Products that changed.
     pub products: BTreeSet<i64>,
-    /// Whether a token was created or revoked.
+    /// Whether a token was created or revoked, or a person changed (a disabled person's
+    /// tokens stop working).
     pub tokens: bool,
 }
 
@@ -177,7 +178,7 @@ impl Store {
                         trademarks.push((n, c));
                     }
                 }
-                "token" => out.tokens = true,
+                "token" | "person" => out.tokens = true,
                 "whitelist_entry" => {
                     for doc in [&r.before, &r.after].into_iter().flatten() {
                         if let Some(id) = doc.get("enterprise_id").and_then(Value::as_i64) {

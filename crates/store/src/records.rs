@@ -7,9 +7,11 @@ use serde::Serialize;
 pub struct Actor {
     /// The API token used, if any (`None` for the command line).
     pub token_id: Option<i64>,
+    /// The person holding the token (`None` for the command line); four-eyes compares it.
+    pub person_id: Option<i64>,
     /// A readable label: role and the token's name, or `cli:…`.
     pub label: String,
-    /// The person holding the token (its name); four-eyes rules compare this.
+    /// The person's login (`cli:…` for the command line).
     pub holder: String,
     /// The business day of the change (China's calendar date, UTC+8).
     pub today: NaiveDate,
@@ -22,6 +24,7 @@ impl Actor {
     pub fn cli(what: &str, now: DateTime<Utc>) -> Self {
         Self {
             token_id: None,
+            person_id: None,
             label: format!("cli:{what}"),
             holder: format!("cli:{what}"),
             today: business_day(now),

@@ -1,5 +1,5 @@
 use crate::audit::{self, Change};
-use crate::entities::{api_token, bank, park};
+use crate::entities::{api_token, bank, park, person};
 use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use chrono::{DateTime, Utc};
@@ -52,6 +52,11 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
     pub token_id: i64,
+    /// The person holding the token: id, login and the name shown.
+    pub person_id: i64,
+    pub login: String,
+    pub person_name: String,
+    /// The token's label.
     pub name: String,
     pub role: Role,
     /// The park a `park` token is bound to: (row id, code).
@@ -65,8 +70,9 @@ impl Principal {
     pub fn actor(&self, now: chrono::DateTime<chrono::Utc>) -> Actor {
         Actor {
             token_id: Some(self.token_id),
-            label: format!("{}:{}", self.role.as_str(), self.name),
-            holder: self.name.trim().to_lowercase(),
+            person_id: Some(self.person_id),
+            label: format!("{}:{}", self.role.as_str(), self.person_name),
+            holder: self.login.clone(),
             today: crate::records::business_day(now),
             now,
         }
@@ -77,6 +83,8 @@ impl Principal {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct TokenRecord {
     pub id: i64,
+    /// The login of the person holding it.
+    pub person: String,
     pub name: String,
     pub role: Role,
     pub park: Option<ParkCode>,
@@ -102,7 +110,9 @@ fn keyed_hash(key: &[u8], token: &str) -> Result<String> {
 }
 
 impl Store {
-    /// Creates a token; returns its record and the secret, which is never shown again.
+    /// Creates a token for a new person named `name`, created by the actor's person (the
+    /// four-eyes rule sees through it: it is not a second person for the actor's own
+    /// nominations); returns its record and the secret, which is never shown again.
     pub async fn create_token(
         &self,
         actor: &Actor,
@@ -118,92 +128,78 @@ impl Store {
         // Before the write transaction: making the key may need a write of its own.
         let key = self.token_key().await?;
         let txn = self.write().await?;
-        let mut park_row = None;
-        let mut bank_row = None;
-        match (role, park, bank) {
-            (Role::Admin, None, None) => {}
-            (Role::Park, Some(code), None) => {
-                park_row = park::Entity::find()
-                    .filter(park::Column::Code.eq(code.as_str()))
-                    .one(&txn)
-                    .await?;
-                if park_row.is_none() {
-                    violations.push(Violation::new(
-                        "park",
-                        DomainError::UnknownValue {
-                            value: code.to_string(),
-                            allowed: "an existing park".into(),
-                        },
-                    ));
-                }
-            }
-            (Role::Bank, None, Some(code)) => {
-                bank_row = bank::Entity::find()
-                    .filter(bank::Column::Code.eq(code.as_str()))
-                    .one(&txn)
-                    .await?;
-                if bank_row.is_none() {
-                    violations.push(Violation::new(
-                        "bank",
-                        DomainError::UnknownValue {
-                            value: code.to_string(),
-                            allowed: "an existing bank".into(),
-                        },
-                    ));
-                }
-            }
-            (role, park, bank) => {
-                if (role == Role::Park) != park.is_some() {
-                    let e = if role == Role::Park {
-                        DomainError::Required { field: "park" }
-                    } else {
-                        DomainError::NotAllowed { field: "park" }
-                    };
-                    violations.push(Violation::new("park", e));
-                }
-                if (role == Role::Bank) != bank.is_some() {
-                    let e = if role == Role::Bank {
-                        DomainError::Required { field: "bank" }
-                    } else {
-                        DomainError::NotAllowed { field: "bank" }
-                    };
-                    violations.push(Violation::new("bank", e));
-                }
-            }
-        }
+        let scope = self
+            .scope_rows(&txn, role, park, bank, &mut violations)
+            .await?;
         let Some(name) = name.filter(|_| violations.is_empty()) else {
             return Err(StoreError::Invalid(violations));
         };
+        let login = format!("token-{}", random_hex(6));
+        let person = self
+            .insert_person(&txn, actor, &login, name.as_str(), role, &scope)
+            .await?;
+        let created = self
+            .insert_token(&txn, actor, &person, name.as_str(), &key)
+            .await?;
+        crate::audit::commit(txn).await?;
+        Ok(created)
+    }
+
+    /// Creates a token for the person `login` (their role and scope); returns its record and
+    /// the secret, which is never shown again.
+    pub async fn create_person_token(
+        &self,
+        actor: &Actor,
+        login: &str,
+        name: &str,
+    ) -> Result<(TokenRecord, String)> {
+        let name = pledge_domain::Text::parse(name, 1, 100)
+            .map_err(|e| StoreError::Invalid(vec![Violation::new("name", e)]))?;
+        let key = self.token_key().await?;
+        let txn = self.write().await?;
+        let person = self.person_row(&txn, login).await?;
+        if person.disabled_at.is_some() {
+            return Err(StoreError::Conflict {
+                code: pledge_domain::code::ILLEGAL_TRANSITION,
+                detail: format!("账号{login}已停用 / the account {login} is disabled"),
+            });
+        }
+        let created = self
+            .insert_token(&txn, actor, &person, name.as_str(), &key)
+            .await?;
+        crate::audit::commit(txn).await?;
+        Ok(created)
+    }
+
+    async fn insert_token(
+        &self,
+        txn: &impl sea_orm::ConnectionTrait,
+        actor: &Actor,
+        person: &person::Model,
+        name: &str,
+        key: &[u8],
+    ) -> Result<(TokenRecord, String)> {
         let prefix = format!("plg_{}", random_hex(4));
         let secret = format!("{prefix}_{}", random_hex(24));
-        let hash = keyed_hash(&key, &secret)?;
+        let hash = keyed_hash(key, &secret)?;
         let now = actor.now;
         let row = api_token::Entity::insert(api_token::ActiveModel {
             id: NotSet,
-            name: Set(name.as_str().into()),
-            role: Set(role.as_str().into()),
-            park_id: Set(park_row.as_ref().map(|p| p.id)),
-            bank_id: Set(bank_row.as_ref().map(|b| b.id)),
+            name: Set(name.into()),
+            role: Set(person.role.clone()),
+            park_id: Set(person.park_id),
+            bank_id: Set(person.bank_id),
             prefix: Set(prefix),
             hash: Set(hash),
             created_at: Set(now),
             revoked_at: Set(None),
+            person_id: Set(Some(person.id)),
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
-        let record = TokenRecord {
-            id: row.id,
-            name: row.name.clone(),
-            role,
-            park: park.cloned(),
-            bank: bank.cloned(),
-            prefix: row.prefix.clone(),
-            created_at: now,
-            revoked_at: None,
-        };
-        let after = serde_json::to_value(&record).ok();
+        let record = self.token_record(txn, row.clone()).await?;
         audit::record(
-            &txn,
+            txn,
             actor,
             now,
             Change {
@@ -213,11 +209,10 @@ impl Store {
                 park_id: row.park_id,
                 reason: None,
                 before: None,
-                after,
+                after: serde_json::to_value(&record).ok(),
             },
         )
         .await?;
-        crate::audit::commit(txn).await?;
         Ok((record, secret))
     }
 
@@ -306,9 +301,20 @@ impl Store {
         else {
             return Ok(None);
         };
+        // A token works while its person is enabled.
+        let Some(person) = (match row.person_id {
+            Some(id) => person::Entity::find_by_id(id).one(&self.db).await?,
+            None => None,
+        })
+        .filter(|p| p.disabled_at.is_none()) else {
+            return Ok(None);
+        };
         let rec = self.token_record(&self.db, row.clone()).await?;
         Ok(Some(Principal {
             token_id: row.id,
+            person_id: person.id,
+            login: person.login,
+            person_name: person.name,
             name: row.name,
             role: rec.role,
             park: row.park_id.zip(rec.park),
@@ -321,23 +327,13 @@ impl Store {
         db: &impl sea_orm::ConnectionTrait,
         row: api_token::Model,
     ) -> Result<TokenRecord> {
-        let role = Role::parse(&row.role).map_err(StoreError::corrupt)?;
-        let park = match row.park_id {
-            Some(id) => Some(self.park_code(db, id).await?),
-            None => None,
-        };
-        let bank = match row.bank_id {
-            Some(id) => {
-                let b = bank::Entity::find_by_id(id)
-                    .one(db)
-                    .await?
-                    .ok_or_else(|| StoreError::corrupt("token bank"))?;
-                Some(BankCode::parse(&b.code).map_err(StoreError::corrupt)?)
-            }
-            None => None,
-        };
+        let (role, park, bank) = self
+            .role_scope(db, &row.role, row.park_id, row.bank_id)
+            .await?;
+        let person = self.login_of(db, row.person_id).await?.unwrap_or_default();
         Ok(TokenRecord {
             id: row.id,
+            person,
             name: row.name,
             role,
             park,
@@ -346,6 +342,53 @@ impl Store {
             created_at: row.created_at,
             revoked_at: row.revoked_at,
         })
+    }
+
+    /// A role and the codes of its park and bank, from a row's columns.
+    pub(crate) async fn role_scope(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        role: &str,
+        park_id: Option<i64>,
+        bank_id: Option<i64>,
+    ) -> Result<(Role, Option<ParkCode>, Option<BankCode>)> {
+        let role = Role::parse(role).map_err(StoreError::corrupt)?;
+        let park = match park_id {
+            Some(id) => Some(self.park_code(db, id).await?),
+            None => None,
+        };
+        let bank = match bank_id {
+            Some(id) => Some(self.bank_code(db, id).await?),
+            None => None,
+        };
+        Ok((role, park, bank))
+    }
+
+    /// The login of the person `id`.
+    pub(crate) async fn login_of(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        id: Option<i64>,
+    ) -> Result<Option<String>> {
+        Ok(match id {
+            Some(id) => person::Entity::find_by_id(id)
+                .one(db)
+                .await?
+                .map(|p| p.login),
+            None => None,
+        })
+    }
+
+    pub(crate) async fn bank_code(
+        &self,
+        db: &impl sea_orm::ConnectionTrait,
+        id: i64,
+    ) -> Result<BankCode> {
+        let b = bank::Entity::find_by_id(id)
+            .one(db)
+            .await?
+            .ok_or_else(|| StoreError::corrupt("bank of a token or person"))?;
+        BankCode::parse(&b.code).map_err(StoreError::corrupt)
     }
 
     pub(crate) async fn park_code(

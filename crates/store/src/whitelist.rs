@@ -373,6 +373,7 @@ impl Store {
             live_enterprise_id: Set(Some(e.id)),
             nominated_by_token: Set(actor.token_id),
             nominated_by: Set(actor.holder.clone()),
+            nominated_by_person: Set(actor.person_id),
             screening: Set(corrupt(serde_json::to_value(&screening))?),
             override_reason: Set(None),
             reason_code: Set(code.as_str().into()),
@@ -450,6 +451,7 @@ impl Store {
             live_enterprise_id: Set(after.live_enterprise_id),
             nominated_by_token: NotSet,
             nominated_by: NotSet,
+            nominated_by_person: NotSet,
             screening: Set(after.screening.clone()),
             override_reason: Set(after.override_reason.clone()),
             reason_code: Set(after.reason_code.clone()),
@@ -531,12 +533,18 @@ impl Store {
             override_reason: None,
         };
         if req.transition == Transition::Approve {
+            let creators = match actor.person_id {
+                Some(id) => self.creators_of(&txn, id).await?,
+                None => Vec::new(),
+            };
             let nominator = Person {
-                token: row.nominated_by_token,
+                id: row.nominated_by_person,
+                creators: &[],
                 holder: &row.nominated_by,
             };
             let approver = Person {
-                token: actor.token_id,
+                id: actor.person_id,
+                creators: &creators,
                 holder: &actor.holder,
             };
             may_approve(nominator, approver).map_err(refused)?;
@@ -703,6 +711,11 @@ fn refused(r: ApprovalRefused) -> StoreError {
         ApprovalRefused::Nominator => StoreError::Forbidden {
             code: code::FOUR_EYES,
             detail: "推荐人不能审核自己推荐的企业 / whoever nominated an entry cannot approve it"
+                .into(),
+        },
+        ApprovalRefused::CreatedByNominator => StoreError::Forbidden {
+            code: code::FOUR_EYES,
+            detail: "推荐人创建的账号不能审核其推荐 / an account the nominator created cannot approve the nomination"
                 .into(),
         },
         ApprovalRefused::ScreeningFailed(summary) => StoreError::Conflict {

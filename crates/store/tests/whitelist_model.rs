@@ -70,8 +70,14 @@ fn op() -> impl Strategy<Value = Op> {
 
 fn actor(i: usize) -> Actor {
     let (id, holder, _) = ACTORS[i];
+    // One person per holder: the two tokens held by `x` are one person's.
+    let person = ACTORS
+        .iter()
+        .position(|a| a.1 == holder)
+        .map(|p| p as i64 + 1);
     Actor {
         token_id: Some(id),
+        person_id: person,
         label: format!("actor{i}"),
         holder: holder.into(),
         ..Actor::cli_on("model", today())

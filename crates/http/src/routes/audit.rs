@@ -25,6 +25,8 @@ pub struct AuditView {
     at: DateTime<Utc>,
     actor: String,
     actor_token_id: Option<i64>,
+    /// The person who acted (none: the command line).
+    actor_person_id: Option<i64>,
     /// `park`, `bank`, `enterprise`, `patent`, `trademark`, `appraisal`, `token`.
     entity: String,
     entity_key: String,
@@ -41,6 +43,7 @@ impl From<AuditRecord> for AuditView {
             at: r.at,
             actor: r.actor,
             actor_token_id: r.actor_token_id,
+            actor_person_id: r.actor_person_id,
             entity: r.entity,
             entity_key: r.entity_key,
             action: r.action,

@@ -7,6 +7,7 @@ mod health;
 mod imports;
 mod matches;
 mod patents;
+mod people;
 mod products;
 mod registry;
 mod templates;
@@ -30,6 +31,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(patents::router())
         .merge(trademarks::router())
         .merge(tokens::router())
+        .merge(people::router())
         .merge(audit::router())
         .merge(whitelist::router())
         .merge(products::router())

@@ -22,13 +22,16 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(me))
 }
 
-/// A token to create.
+/// A token to create: for a person (`person`, their login), or for a new person of `role`
+/// (created by the caller).
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
-    /// `admin`, `park` or `bank`.
+    /// The login of the person it is for.
+    person: Option<String>,
+    /// For a new person: `admin`, `park` or `bank`.
     #[schema(example = "park")]
-    role: String,
+    role: Option<String>,
     /// The park of a `park` token.
     park: Option<String>,
     /// The bank of a `bank` token.
@@ -42,6 +45,8 @@ pub struct TokenInput {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct TokenView {
     id: i64,
+    /// The login of the person holding it.
+    person: String,
     name: String,
     role: String,
     park: Option<String>,
@@ -56,6 +61,7 @@ impl From<TokenRecord> for TokenView {
     fn from(t: TokenRecord) -> Self {
         Self {
             id: t.id,
+            person: t.person,
             name: t.name,
             role: t.role.as_str().into(),
             park: t.park.map(|p| p.to_string()),
@@ -96,17 +102,33 @@ async fn create_token(
     ApiJson(input): ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
     auth.0.require_admin()?;
-    let mut c = Check::default();
-    let role = c.field("role", Role::parse(&input.role));
-    let park = c.optional("park", input.park.as_deref(), ParkCode::parse);
-    let bank = c.optional("bank", input.bank.as_deref(), BankCode::parse);
-    let (Some(role), Some(park), Some(bank)) = (role, park, bank) else {
-        return Err(c.fail());
+    let (record, token) = match (&input.person, &input.role) {
+        (Some(login), None) if input.park.is_none() && input.bank.is_none() => {
+            s.service
+                .create_person_token(&auth.0, login, &input.name)
+                .await?
+        }
+        (Some(_), _) => {
+            return Err(ApiError::field(
+                "person",
+                pledge_domain::DomainError::Format {
+                    what: "a token for a person takes its role, park and bank from the person",
+                },
+            ));
+        }
+        (None, role) => {
+            let mut c = Check::default();
+            let role = c.field("role", Role::parse(role.as_deref().unwrap_or_default()));
+            let park = c.optional("park", input.park.as_deref(), ParkCode::parse);
+            let bank = c.optional("bank", input.bank.as_deref(), BankCode::parse);
+            let (Some(role), Some(park), Some(bank)) = (role, park, bank) else {
+                return Err(c.fail());
+            };
+            s.service
+                .create_token(&auth.0, &input.name, role, park.as_ref(), bank.as_ref())
+                .await?
+        }
     };
-    let (record, token) = s
-        .service
-        .create_token(&auth.0, &input.name, role, park.as_ref(), bank.as_ref())
-        .await?;
     Ok((
         StatusCode::CREATED,
         Json(CreatedToken {
@@ -137,6 +159,10 @@ async fn revoke_token(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     token_id: i64,
+    /// The person: login and id.
+    person: String,
+    person_id: i64,
+    /// The token's label.
     name: String,
     role: String,
     park: Option<String>,
@@ -149,6 +175,8 @@ async fn me(auth: Auth) -> Json<Me> {
     let p = auth.0.principal;
     Json(Me {
         token_id: p.token_id,
+        person: p.login,
+        person_id: p.person_id,
         name: p.name,
         role: p.role.as_str().into(),
         park: p.park.map(|(_, c)| c.to_string()),
