@@ -145,15 +145,35 @@ async fn a_park_sees_only_its_own_park(app: TestApp) {
     app.get("/api/v1/enterprises?park=hqkfq", &xxhtz)
         .await
         .problem(403, "out_of_scope");
-    app.get(&format!("/api/v1/enterprises/{}", uscc(2)), &xxhtz)
-        .await
-        .problem(403, "out_of_scope");
+    // Another park's records read as records that do not exist: the same 404, word for
+    // word, as an unknown one.
+    let hidden = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(2)), &xxhtz)
+        .await;
+    let exists = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(2)), &app.admin)
+        .await;
+    assert_eq!(exists.status, StatusCode::OK);
+    hidden.problem(404, "not_found");
+    let absent = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(9)), &xxhtz)
+        .await;
+    absent.problem(404, "not_found");
+    assert_eq!(
+        hidden.body["detail"]
+            .as_str()
+            .map(|d| d.replace(&uscc(2), "…")),
+        absent.body["detail"]
+            .as_str()
+            .map(|d| d.replace(&uscc(9), "…"))
+    );
     app.get(&format!("/api/v1/enterprises/{}/patents", uscc(2)), &xxhtz)
         .await
-        .problem(403, "out_of_scope");
-    app.get("/api/v1/patents/201710601862.3", &xxhtz)
-        .await
-        .problem(403, "out_of_scope");
+        .problem(404, "not_found");
+    let hidden = app.get("/api/v1/patents/201710601862.3", &xxhtz).await;
+    hidden.problem(404, "not_found");
+    let absent = app.get("/api/v1/patents/201810601862.8", &xxhtz).await;
+    absent.problem(404, "not_found");
     let all = app.get("/api/v1/enterprises", &app.admin).await;
     assert_eq!(all.body["items"].as_array().map(Vec::len), Some(2));
 }
@@ -180,7 +200,7 @@ async fn banks_see_no_enterprise_yet(app: TestApp) {
         .problem(403, "not_published");
     app.get("/api/v1/patents/201710601862.3", &boc)
         .await
-        .problem(403, "not_published");
+        .problem(404, "not_found");
     app.post("/api/v1/enterprises", &boc, enterprise_body(2, "xxhtz"))
         .await
         .problem(403, "read_only_role");

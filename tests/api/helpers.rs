@@ -97,6 +97,7 @@ pub async fn spawn_app(backend: Backend) -> Option<TestApp> {
         body_limit: 64 * 1024,
         request_timeout: Duration::from_secs(20),
         upload_limit: 2 * 1024 * 1024,
+        trust_forwarded_for: true,
     };
     let service = pledge_service::Service::on(
         store.clone(),

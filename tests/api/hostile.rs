@@ -158,3 +158,48 @@ async fn jobs_outlive_their_server(app: TestApp) {
     assert_eq!(seen.body["state"], "interrupted", "{}", seen.body);
     assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
 }
+
+e2e!(guessing_tokens_is_slowed_per_address);
+
+async fn guessing_tokens_is_slowed_per_address(app: TestApp) {
+    let from = |address: &'static str, token: Option<String>| {
+        let mut req = app
+            .client
+            .get(format!("{}/api/v1/me", app.base))
+            .header("x-forwarded-for", format!("10.9.8.7, {address}"));
+        if let Some(t) = token {
+            req = req.bearer_auth(t);
+        }
+        async move { req.send().await.expect("request") }
+    };
+    // Forgetting the token is not guessing: it is never counted.
+    for _ in 0..40 {
+        assert_eq!(
+            from("203.0.113.7", None).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    for i in 0..30 {
+        let bad = format!("plg_00000000_{i:048}");
+        assert_eq!(
+            from("203.0.113.7", Some(bad)).await.status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+    // Past the limit the address is answered 429, whatever token it sends, for a while.
+    let blocked = from("203.0.113.7", Some(app.admin.clone())).await;
+    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    let problem: Value = blocked.json().await.expect("problem");
+    assert_eq!(problem["code"], "too_many_requests");
+    // Another address is not held back.
+    assert_eq!(
+        from("198.51.100.1", Some(app.admin.clone())).await.status(),
+        StatusCode::OK
+    );
+}

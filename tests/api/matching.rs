@@ -530,10 +530,10 @@ async fn every_role_hears_no_on_products(app: TestApp) {
         &other_park,
     )
     .await
-    .problem(403, "out_of_scope");
+    .problem(404, "not_found");
     app.get(&format!("{p}/matches/{}", uscc(1)), &other_park)
         .await
-        .problem(403, "out_of_scope");
+        .problem(404, "not_found");
     app.get(&format!("{p}/matches?park=xxhtz"), &other_park)
         .await
         .problem(403, "out_of_scope");

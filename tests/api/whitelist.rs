@@ -111,16 +111,43 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
         e.body["contact"].is_null() && e.body["contact_withheld"] == true,
         "no consent, no contact"
     );
+    // A patent of the listed enterprise that has lapsed: the bank's list of its patents
+    // leaves it out, and reading it by number answers as for a patent that does not exist.
+    let lapsed_number = pledge_ledger::sample_application_number(7);
+    let mut lapsed = patent_body(1);
+    lapsed["filing_date"] = json!(format!("{}-03-05", &lapsed_number[..4]));
+    lapsed["grant_date"] = json!("2023-06-01");
+    lapsed["legal_status"] = json!("lapsed_unpaid_fee");
+    lapsed["annual_fee_paid_until"] = json!("2024-03-04");
+    let put = app
+        .put(
+            &format!("/api/v1/patents/{lapsed_number}"),
+            &app.admin,
+            lapsed,
+        )
+        .await;
+    assert_eq!(put.status, StatusCode::CREATED, "{}", put.body);
     let patents = app
         .get(&format!("/api/v1/enterprises/{}/patents", uscc(1)), &bank)
         .await;
     assert_eq!(patents.body["items"][0]["computed"]["valid"], true);
+    assert_eq!(patents.body["items"].as_array().map(Vec::len), Some(1));
+    app.get(&format!("/api/v1/patents/{lapsed_number}"), &bank)
+        .await
+        .problem(404, "not_found");
+    assert_eq!(
+        app.get(&format!("/api/v1/patents/{lapsed_number}"), &app.admin)
+            .await
+            .status,
+        StatusCode::OK
+    );
     app.get(&format!("/api/v1/enterprises/{}", uscc(2)), &bank)
         .await
         .problem(403, "not_published");
+    // A patent of an enterprise off the list reads as one that does not exist.
     app.get("/api/v1/patents/201810601862.8", &bank)
         .await
-        .problem(403, "not_published");
+        .problem(404, "not_found");
     let mut consenting = enterprise_body(1, "xxhtz");
     consenting["contact_consent"] = json!(true);
     consenting["version"] = json!(1);

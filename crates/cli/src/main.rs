@@ -67,6 +67,10 @@ enum Command {
         /// Largest ledger file accepted for import, in bytes.
         #[arg(long, env = "PLEDGE_UPLOAD_LIMIT", default_value_t = 64 * 1024 * 1024)]
         upload_limit: usize,
+        /// Take the client's address from the last X-Forwarded-For entry (for the limit on
+        /// failed authentication): set it only behind a load balancer that writes it.
+        #[arg(long, env = "PLEDGE_TRUST_FORWARDED_FOR")]
+        trust_forwarded_for: bool,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -323,6 +327,7 @@ async fn main() -> Result<()> {
             request_timeout,
             body_limit,
             upload_limit,
+            trust_forwarded_for,
         } => {
             let service = open(&cli).await?;
             if *demo {
@@ -343,6 +348,7 @@ async fn main() -> Result<()> {
                 body_limit: *body_limit,
                 request_timeout: Duration::from_secs(*request_timeout),
                 upload_limit: *upload_limit,
+                trust_forwarded_for: *trust_forwarded_for,
             };
             let cut_off = service.interrupt_silent_imports(now()).await?;
             if cut_off > 0 {

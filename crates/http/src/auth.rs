@@ -2,9 +2,11 @@
 
 use crate::AppState;
 use crate::error::ApiError;
-use axum::extract::FromRequestParts;
+use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{header, request::Parts};
-use pledge_service::Context;
+use pledge_service::{Context, ServiceError};
+use std::net::{IpAddr, SocketAddr};
+use std::time::Instant;
 
 /// The caller, authenticated by `Authorization: Bearer plg_…`, and the instant of the
 /// request: the one place a request reads the clock.
@@ -18,6 +20,13 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
+        let client = client_address(parts, state.trust_forwarded_for);
+        let at = Instant::now();
+        if let Some(wait) = state.failed_auth.blocked(client, at) {
+            return Err(ApiError::TooManyRequests {
+                retry_after: wait.as_secs().max(1),
+            });
+        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -26,10 +35,46 @@ impl FromRequestParts<AppState> for Auth {
                 v.strip_prefix("Bearer ")
                     .or_else(|| v.strip_prefix("bearer "))
             })
-            .map(str::trim)
-            .ok_or(ApiError::Unauthorized)?;
-        let cx = state.service.authenticate(token, crate::now()).await?;
-        tracing::Span::current().record("actor", cx.principal.token_id);
-        Ok(Self(cx))
+            .map(str::trim);
+        let authenticated = match token {
+            Some(token) => state.service.authenticate(token, crate::now()).await,
+            None => Err(ServiceError::Unauthorized),
+        };
+        match authenticated {
+            Ok(cx) => {
+                tracing::Span::current().record("actor", cx.principal.token_id);
+                Ok(Self(cx))
+            }
+            Err(ServiceError::Unauthorized) => {
+                // A request with no token at all is a client that forgot it, not a guess.
+                if token.is_some() {
+                    let failures = state.failed_auth.failed(client, at);
+                    if failures == 1 || failures.is_power_of_two() {
+                        tracing::warn!(%client, failures, "failed authentication");
+                    }
+                }
+                Err(ApiError::Unauthorized)
+            }
+            Err(e) => Err(e.into()),
+        }
     }
+}
+
+/// The client's address: the connection's peer, or behind a trusted load balancer the last
+/// address it wrote into `X-Forwarded-For`.
+fn client_address(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
+    let forwarded = trust_forwarded_for
+        .then(|| parts.headers.get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|a| a.trim().parse::<IpAddr>().ok());
+    forwarded
+        .or_else(|| {
+            parts
+                .extensions
+                .get::<ConnectInfo<SocketAddr>>()
+                .map(|c| c.0.ip())
+        })
+        .unwrap_or(IpAddr::from([0, 0, 0, 0]))
 }

@@ -64,6 +64,9 @@ pub enum ApiError {
     Unavailable(String),
     /// 408: the request took longer than the server allows.
     Timeout,
+    /// 429: too many failed authentications from the client's address; retry after so
+    /// many seconds.
+    TooManyRequests { retry_after: u64 },
 }
 
 impl ApiError {
@@ -98,6 +101,9 @@ impl ApiError {
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, code::UNAVAILABLE),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, code::TIMEOUT),
+            Self::TooManyRequests { .. } => {
+                (StatusCode::TOO_MANY_REQUESTS, code::TOO_MANY_REQUESTS)
+            }
         }
     }
 
@@ -117,6 +123,7 @@ impl ApiError {
             Self::Internal(_) => "请稍后重试，或凭请求编号联系管理员 / try again later, or report the x-request-id".into(),
             Self::Unavailable(_) => "数据库暂不可用 / the database does not answer".into(),
             Self::Timeout => "请求处理超时，未完成的修改已回滚 / the request took too long; nothing it began was kept".into(),
+            Self::TooManyRequests { retry_after } => format!("认证失败次数过多，请{retry_after}秒后再试 / too many failed authentications: try again in {retry_after} s"),
         };
         Problem {
             kind: format!("urn:pledge:problem:{code}"),
@@ -171,6 +178,11 @@ impl IntoResponse for ApiError {
         if matches!(self, Self::Unauthorized) {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Self::TooManyRequests { retry_after } = self
+            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
+        {
+            res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res
     }

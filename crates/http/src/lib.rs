@@ -5,6 +5,7 @@ mod auth;
 mod check;
 mod error;
 mod extract;
+mod failed_auth;
 mod openapi;
 mod routes;
 mod sheet;
@@ -30,6 +31,11 @@ pub struct AppState {
     pub service: Service,
     /// Largest ledger file accepted for import, in bytes.
     pub upload_limit: usize,
+    /// Failed authentications by client address.
+    pub failed_auth: Arc<failed_auth::FailedAuth>,
+    /// Whether the client address is the last one of `X-Forwarded-For` (set behind a load
+    /// balancer that writes it) rather than the connection's peer.
+    pub trust_forwarded_for: bool,
 }
 
 impl AppState {
@@ -38,6 +44,8 @@ impl AppState {
         Self {
             service,
             upload_limit: HttpConfig::default().upload_limit,
+            failed_auth: Default::default(),
+            trust_forwarded_for: false,
         }
     }
 }
@@ -51,6 +59,9 @@ pub struct HttpConfig {
     pub request_timeout: Duration,
     /// Largest ledger file accepted for import (larger: 413).
     pub upload_limit: usize,
+    /// Take the client's address from the last `X-Forwarded-For` entry (only behind a load
+    /// balancer that sets it).
+    pub trust_forwarded_for: bool,
 }
 
 impl Default for HttpConfig {
@@ -59,6 +70,7 @@ impl Default for HttpConfig {
             body_limit: 1024 * 1024,
             request_timeout: Duration::from_secs(30),
             upload_limit: 64 * 1024 * 1024,
+            trust_forwarded_for: false,
         }
     }
 }
@@ -90,6 +102,7 @@ impl MakeRequestId for NextRequestId {
 /// The whole application: API routes, health, OpenAPI, docs, and the layers around them.
 pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
     state.upload_limit = config.upload_limit;
+    state.trust_forwarded_for = config.trust_forwarded_for;
     let (api, openapi) = openapi::api_router().split_for_parts();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -131,7 +144,10 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -87,14 +87,17 @@ impl Service {
     pub fn explain(&self, cx: &Context, product_id: i64, uscc: &Uscc) -> Result<Shown> {
         let live = self.live.read();
         let product = Self::visible_product(cx, &live, product_id)?;
-        let Some((park, listed)) = live.index.enterprise(uscc) else {
-            return Err(ServiceError::not_found(format!(
+        let unseen = || {
+            ServiceError::not_found(format!(
                 "企业{uscc}未登记 / enterprise {uscc} is not registered"
-            )));
+            ))
+        };
+        let Some((park, listed)) = live.index.enterprise(uscc) else {
+            return Err(unseen());
         };
         match cx.role() {
             Role::Bank if !listed => return Err(not_published()),
-            Role::Park => cx.read_enterprise(park)?,
+            Role::Park => cx.read_enterprise(park, unseen)?,
             _ => {}
         }
         let evaluation = live
@@ -118,12 +121,17 @@ impl Service {
             ));
         }
         let live = self.live.read();
-        let park = live.index.enterprise(uscc).map(|(p, _)| p).ok_or_else(|| {
+        let unseen = || {
             ServiceError::not_found(format!(
                 "企业{uscc}未登记 / enterprise {uscc} is not registered"
             ))
-        })?;
-        cx.read_enterprise(park)?;
+        };
+        let park = live
+            .index
+            .enterprise(uscc)
+            .map(|(p, _)| p)
+            .ok_or_else(unseen)?;
+        cx.read_enterprise(park, unseen)?;
         Ok(live
             .index
             .enterprise_view(uscc, false)

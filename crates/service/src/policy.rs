@@ -61,25 +61,19 @@ impl Context {
     }
 
     /// Whether the caller may read the enterprises (and their IP) of `park`, leaving aside
-    /// the white list: banks see no enterprise until it is published.
-    pub fn read_enterprise(&self, park: &ParkCode) -> Result<()> {
+    /// the white list: banks see no enterprise until it is published. Another park's record
+    /// is answered as one that does not exist (`unseen`), so that a read tells nothing of
+    /// what lies outside the caller's park.
+    pub fn read_enterprise(
+        &self,
+        park: &ParkCode,
+        unseen: impl FnOnce() -> ServiceError,
+    ) -> Result<()> {
         match (&self.principal.role, &self.principal.park) {
             (Role::Admin, _) => Ok(()),
             (Role::Park, Some((_, own))) if own == park => Ok(()),
-            (Role::Park, _) => Err(ServiceError::forbidden(
-                code::OUT_OF_SCOPE,
-                "该企业不属于您的园区 / this enterprise is outside your park",
-            )),
+            (Role::Park, _) => Err(unseen()),
             _ => Err(not_published()),
-        }
-    }
-
-    /// Whether the caller may read an enterprise of `park` that is (`listed`) or is not on a
-    /// published white list.
-    pub fn read_listed_enterprise(&self, park: &ParkCode, listed: bool) -> Result<()> {
-        match self.principal.role {
-            Role::Bank if listed => Ok(()),
-            _ => self.read_enterprise(park),
         }
     }
 

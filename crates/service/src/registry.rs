@@ -101,7 +101,13 @@ impl Service {
 
     /// Whether the caller may read the enterprise `uscc` of `park` and its IP: banks while it
     /// is on a published white list (as the live index knows), the office, its park.
-    fn check_visible(&self, cx: &Context, uscc: &Uscc, park: &ParkCode) -> Result<()> {
+    fn check_visible(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+        park: &ParkCode,
+        unseen: impl FnOnce() -> ServiceError,
+    ) -> Result<()> {
         if cx.role() == Role::Bank {
             return if self.listed(uscc) {
                 Ok(())
@@ -109,7 +115,7 @@ impl Service {
                 Err(not_published())
             };
         }
-        cx.read_enterprise(park)
+        cx.read_enterprise(park, unseen)
     }
 
     /// Whether an enterprise is on a published white list, as the live index knows.
@@ -132,7 +138,7 @@ impl Service {
             .enterprise(uscc)
             .await?
             .ok_or_else(|| not_registered(uscc))?;
-        self.check_visible(cx, uscc, &rec.value.park)?;
+        self.check_visible(cx, uscc, &rec.value.park, || not_registered(uscc))?;
         Ok(rec)
     }
 
@@ -168,12 +174,20 @@ impl Service {
         cx: &Context,
         number: &PatentApplicationNumber,
     ) -> Result<PatentRecord> {
-        let (rec, park) = self.store.patent(number).await?.ok_or_else(|| {
+        // What the caller may not see, a bank included (an enterprise off the list, a patent
+        // no longer valid, which its list of the enterprise's patents leaves out), is
+        // answered as a patent that does not exist.
+        let unseen = || {
             ServiceError::not_found(format!(
                 "专利{number}未登记 / patent {number} is not registered"
             ))
-        })?;
-        self.check_visible(cx, &rec.value.owner, &park)?;
+        };
+        let (rec, park) = self.store.patent(number).await?.ok_or_else(unseen)?;
+        self.check_visible(cx, &rec.value.owner, &park, unseen)
+            .map_err(|_| unseen())?;
+        if cx.role() == Role::Bank && !rec.value.is_valid(cx.today()) {
+            return Err(unseen());
+        }
         Ok(rec)
     }
 
@@ -231,13 +245,19 @@ impl Service {
         number: TrademarkRegistrationNumber,
         class: NiceClass,
     ) -> Result<TrademarkRecord> {
-        let (rec, park) = self.store.trademark(number, class).await?.ok_or_else(|| {
+        let unseen = || {
             ServiceError::not_found(format!(
                 "商标{number}/{}未登记 / trademark not registered",
                 class.get()
             ))
-        })?;
-        self.check_visible(cx, &rec.value.owner, &park)?;
+        };
+        let (rec, park) = self
+            .store
+            .trademark(number, class)
+            .await?
+            .ok_or_else(unseen)?;
+        self.check_visible(cx, &rec.value.owner, &park, unseen)
+            .map_err(|_| unseen())?;
         Ok(rec)
     }
 
