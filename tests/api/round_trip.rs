@@ -147,7 +147,7 @@ async fn an_export_imports_into_an_empty_registry_exactly(app: TestApp) {
     let enterprises = download(&app, "/api/v1/exports/enterprises.xlsx", &park).await;
     let patents = download(&app, "/api/v1/exports/patents.xlsx", &park).await;
 
-    let empty = spawn_app(app.backend).await.expect("a second registry");
+    let empty = spawn_app(app.backend).await;
     empty.seed().await;
     let park_there = empty.token("park", Some("xxhtz"), None).await;
     for (name, bytes) in [("enterprises.xlsx", enterprises), ("patents.xlsx", patents)] {
