@@ -180,3 +180,73 @@ async fn unknown_routes_are_problems(app: TestApp) {
     let a = app.call(Method::TRACE, "/healthz", None, None).await;
     assert_eq!(a.status, StatusCode::METHOD_NOT_ALLOWED);
 }
+
+e2e!(metrics_are_scraped);
+
+async fn metrics_are_scraped(app: TestApp) {
+    assert_eq!(
+        app.get("/api/v1/me", &app.admin).await.status,
+        reqwest::StatusCode::OK
+    );
+    let job = crate::ledger::import(
+        &app,
+        &app.admin,
+        "x.csv",
+        "统一社会信用代码,企业名称\n".as_bytes().to_vec(),
+        "?dry_run=true",
+    )
+    .await;
+    assert!(job["state"].is_string(), "{job}");
+    let res = app
+        .client
+        .get(format!("{}/metrics", app.base))
+        .send()
+        .await
+        .expect("scrape");
+    assert_eq!(res.status(), reqwest::StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .unwrap_or("")
+            .starts_with("text/plain")
+    );
+    let text = res.text().await.expect("text");
+    let value = |prefix: &str| -> Option<f64> {
+        text.lines()
+            .find(|l| l.starts_with(prefix))
+            .and_then(|l| l.rsplit(' ').next())
+            .and_then(|v| v.parse().ok())
+    };
+    // Every sample line is a name, labels and a number.
+    for line in text
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.is_empty())
+    {
+        assert!(
+            line.rsplit(' ')
+                .next()
+                .is_some_and(|v| v.parse::<f64>().is_ok()),
+            "{line}"
+        );
+    }
+    assert!(
+        value(r#"pledge_http_requests_total{route="/api/v1/me",method="GET",status="200"}"#)
+            .is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"pledge_http_request_duration_seconds_bucket{route="/api/v1/me",method="GET",le="0.005"}"#),
+        "{text}"
+    );
+    assert_eq!(value("pledge_index_lag_changes "), Some(0.0), "{text}");
+    assert!(value("pledge_index_lag_seconds ").is_some(), "{text}");
+    assert!(
+        value(r#"pledge_import_jobs{state="#).is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert!(
+        value("pledge_db_pool_connections ").is_some_and(|n| n >= 1.0),
+        "{text}"
+    );
+    assert_eq!(value("pledge_db_up "), Some(1.0), "{text}");
+}

@@ -6,6 +6,7 @@ mod check;
 mod error;
 mod extract;
 mod failed_auth;
+mod metrics;
 mod openapi;
 mod routes;
 mod sheet;
@@ -112,10 +113,12 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
         prefix: format!("{nanos:08x}").into(),
         counter: Arc::new(AtomicU64::new(1)),
     };
-    api.merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
+    api.route("/metrics", axum::routing::get(metrics::scrape))
+        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
+        .layer(axum::middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(axum::middleware::map_response(timeout_as_problem))

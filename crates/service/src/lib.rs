@@ -91,6 +91,21 @@ impl Context {
     }
 }
 
+/// What a metrics scrape reports of the service.
+#[derive(Debug, Clone)]
+pub struct Gauges {
+    /// Commits the database holds that the index has not applied.
+    pub index_lag_changes: i64,
+    /// How long the index has been behind (0 when it is not).
+    pub index_lag_seconds: f64,
+    pub index_enterprises: usize,
+    /// Import jobs by state.
+    pub import_jobs: Vec<(String, i64)>,
+    /// Database connections open, and idle.
+    pub pool_size: u32,
+    pub pool_idle: usize,
+}
+
 /// Principals of recently seen tokens, by the tokens' keyed hash; dropped whenever a token
 /// changes anywhere (the change feed bumps the epoch).
 #[derive(Debug, Default)]
@@ -186,6 +201,27 @@ impl Service {
     /// Whether the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.store.is_postgres()
+    }
+
+    /// What a metrics scrape reports besides the requests.
+    pub async fn gauges(&self) -> Result<Gauges> {
+        let committed = self.store.last_commit().await?;
+        let lag = (committed - self.live.applied_commit()).max(0);
+        let (pool_size, pool_idle) = self.store.pool();
+        let index_enterprises = self.live.read().index.enterprises();
+        let import_jobs = self.store.import_jobs_by_state().await?;
+        Ok(Gauges {
+            index_lag_changes: lag,
+            index_lag_seconds: if lag > 0 {
+                self.live.behind_for().as_secs_f64()
+            } else {
+                0.0
+            },
+            index_enterprises,
+            import_jobs,
+            pool_size,
+            pool_idle,
+        })
     }
 
     /// Whether the database answers.

@@ -47,6 +47,8 @@ pub struct LiveIndex {
     tokens_epoch: Arc<AtomicI64>,
     /// False for a service that answers no reads (a command that only writes).
     following: bool,
+    /// Since when the follower has seen the database ahead of the index, while it is.
+    behind_since: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
 }
 
 fn engine_product(p: &ProductRecord) -> Option<Product> {
@@ -98,6 +100,7 @@ impl LiveIndex {
             applied: Arc::new(Mutex::new(last)),
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: true,
+            behind_since: Default::default(),
         })
     }
 
@@ -114,6 +117,7 @@ impl LiveIndex {
             commit: Arc::new(AtomicI64::new(0)),
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: false,
+            behind_since: Default::default(),
         }
     }
 
@@ -204,8 +208,22 @@ impl LiveIndex {
     /// Applies what other processes committed, if anything: one small read when nothing did.
     pub async fn follow(&self, store: &Store) -> Result<(), StoreError> {
         if store.last_commit().await? > self.applied_commit() {
+            self.behind_since
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .get_or_insert_with(std::time::Instant::now);
             self.catch_up(store).await?;
+            *self.behind_since.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
         Ok(())
+    }
+
+    /// How long the index has been behind the database, as the follower saw it.
+    pub fn behind_for(&self) -> std::time::Duration {
+        self.behind_since
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .map(|t| t.elapsed())
+            .unwrap_or_default()
     }
 }

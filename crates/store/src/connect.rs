@@ -57,6 +57,18 @@ impl Store {
     }
 
     /// Whether the database is PostgreSQL.
+    /// The database pool: connections open, and of those idle.
+    pub fn pool(&self) -> (u32, usize) {
+        if self.is_postgres() {
+            let p = self.db.get_postgres_connection_pool();
+            (p.size(), p.num_idle())
+        } else {
+            let p = self.db.get_sqlite_connection_pool();
+            (p.size(), p.num_idle())
+        }
+    }
+
+    /// Whether the database is PostgreSQL.
     pub fn is_postgres(&self) -> bool {
         self.db.get_database_backend() == DbBackend::Postgres
     }

@@ -196,6 +196,18 @@ impl Store {
         Ok(done.rows_affected)
     }
 
+    /// How many jobs are in each state.
+    pub async fn import_jobs_by_state(&self) -> Result<Vec<(String, i64)>> {
+        Ok(import_job::Entity::find()
+            .select_only()
+            .column(import_job::Column::State)
+            .column_as(import_job::Column::Id.count(), "n")
+            .group_by(import_job::Column::State)
+            .into_tuple()
+            .all(&self.db)
+            .await?)
+    }
+
     /// A job, without its annotated copy.
     pub async fn import_job(&self, id: i64) -> Result<Option<ImportJobRecord>> {
         let row = import_job::Entity::find_by_id(id)
