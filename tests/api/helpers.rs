@@ -95,6 +95,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         request_timeout: Duration::from_secs(20),
         upload_limit: 2 * 1024 * 1024,
         trust_forwarded_for: true,
+        failed_auth_per_minute: 30,
     };
     let service = pledge_service::Service::on(
         store.clone(),

@@ -71,6 +71,10 @@ enum Command {
         /// failed authentication): set it only behind a load balancer that writes it.
         #[arg(long, env = "PLEDGE_TRUST_FORWARDED_FOR")]
         trust_forwarded_for: bool,
+        /// Failed authentications a client address may make in a minute before it is
+        /// answered 429.
+        #[arg(long, env = "PLEDGE_FAILED_AUTH_PER_MINUTE", default_value_t = 30)]
+        failed_auth_per_minute: u32,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -328,6 +332,7 @@ async fn main() -> Result<()> {
             body_limit,
             upload_limit,
             trust_forwarded_for,
+            failed_auth_per_minute,
         } => {
             let service = open(&cli).await?;
             if *demo {
@@ -349,6 +354,7 @@ async fn main() -> Result<()> {
                 request_timeout: Duration::from_secs(*request_timeout),
                 upload_limit: *upload_limit,
                 trust_forwarded_for: *trust_forwarded_for,
+                failed_auth_per_minute: *failed_auth_per_minute,
             };
             let cut_off = service.interrupt_silent_imports(now()).await?;
             if cut_off > 0 {

@@ -9,20 +9,35 @@ use std::net::IpAddr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-/// Failed attempts an address may make in one window.
-const FAILURES_PER_WINDOW: u32 = 30;
+/// Failed attempts an address may make in one window, unless configured.
+pub const FAILURES_PER_WINDOW: u32 = 30;
 /// The window.
 const WINDOW: Duration = Duration::from_secs(60);
 /// Addresses remembered at most; beyond, the oldest windows are forgotten first.
 const REMEMBERED: usize = 100_000;
 
 /// The failures of each address in its current window.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct FailedAuth {
+    limit: u32,
     by_client: Mutex<HashMap<IpAddr, (Instant, u32)>>,
 }
 
+impl Default for FailedAuth {
+    fn default() -> Self {
+        Self::new(FAILURES_PER_WINDOW)
+    }
+}
+
 impl FailedAuth {
+    /// `limit` failures a minute per address.
+    pub fn new(limit: u32) -> Self {
+        Self {
+            limit,
+            by_client: Mutex::default(),
+        }
+    }
+
     /// How long `client` must wait, if it is over the limit now.
     pub fn blocked(&self, client: IpAddr, now: Instant) -> Option<Duration> {
         let map = self.by_client.lock().unwrap_or_else(|e| e.into_inner());
@@ -30,7 +45,7 @@ impl FailedAuth {
         let left = WINDOW
             .checked_sub(now.duration_since(*start))
             .filter(|l| !l.is_zero())?;
-        (*failures >= FAILURES_PER_WINDOW).then_some(left)
+        (*failures >= self.limit).then_some(left)
     }
 
     /// Counts a failure of `client`; answers the failures in its window so far.

@@ -63,6 +63,8 @@ pub struct HttpConfig {
     /// Take the client's address from the last `X-Forwarded-For` entry (only behind a load
     /// balancer that sets it).
     pub trust_forwarded_for: bool,
+    /// Failed authentications a client address may make in a minute before it is answered 429.
+    pub failed_auth_per_minute: u32,
 }
 
 impl Default for HttpConfig {
@@ -72,6 +74,7 @@ impl Default for HttpConfig {
             request_timeout: Duration::from_secs(30),
             upload_limit: 64 * 1024 * 1024,
             trust_forwarded_for: false,
+            failed_auth_per_minute: failed_auth::FAILURES_PER_WINDOW,
         }
     }
 }
@@ -104,6 +107,7 @@ impl MakeRequestId for NextRequestId {
 pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
     state.upload_limit = config.upload_limit;
     state.trust_forwarded_for = config.trust_forwarded_for;
+    state.failed_auth = Arc::new(failed_auth::FailedAuth::new(config.failed_auth_per_minute));
     let (api, openapi) = openapi::api_router().split_for_parts();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

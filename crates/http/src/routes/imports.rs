@@ -226,8 +226,9 @@ async fn upload(
 async fn status(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Json<ImportJob>> {
+    let id = crate::check::parse_id("id", &id)?;
     Ok(Json(s.service.import_job(&auth.0, id).await?.into()))
 }
 
@@ -238,8 +239,9 @@ async fn status(
 async fn annotated(
     State(s): State<AppState>,
     auth: Auth,
-    Path(id): Path<i64>,
+    Path(id): Path<String>,
 ) -> ApiResult<Response> {
+    let id = crate::check::parse_id("id", &id)?;
     let bytes = s.service.import_annotated(&auth.0, id).await?;
     Ok((
         [

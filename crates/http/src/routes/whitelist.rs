@@ -503,6 +503,13 @@ pub struct RescreenInput {
     dry_run: bool,
 }
 
+/// An entry a re-screening suspended.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SuspendedView {
+    entry_id: i64,
+    reason: String,
+}
+
 /// What a re-screening changed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RescreenView {
@@ -510,8 +517,8 @@ pub struct RescreenView {
     /// Nothing was changed: the lists say what a run would change.
     dry_run: bool,
     checked: usize,
-    /// (entry id, reason) of every entry suspended.
-    suspended: Vec<(i64, String)>,
+    /// Every entry suspended, with why.
+    suspended: Vec<SuspendedView>,
     expired: Vec<i64>,
     closed_batches: Vec<i64>,
 }
@@ -530,7 +537,11 @@ async fn rescreen(
         as_of,
         dry_run: input.dry_run,
         checked: r.checked,
-        suspended: r.suspended,
+        suspended: r
+            .suspended
+            .into_iter()
+            .map(|(entry_id, reason)| SuspendedView { entry_id, reason })
+            .collect(),
         expired: r.expired,
         closed_batches: r.closed_batches,
     }))
