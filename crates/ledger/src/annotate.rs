@@ -6,6 +6,10 @@ use crate::{Cell, Rejection, Table};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, Note, Workbook, XlsxError};
 use std::collections::BTreeMap;
 
+/// Cells of a sheet that get a note (the first ones marked); every marked cell is coloured and
+/// every finding is in its row's reason column, however many there are.
+const NOTES_PER_SHEET: usize = 1_000;
+
 /// The header of the reason column added to each sheet.
 pub const REASON_HEADER: &str = "错误原因";
 
@@ -68,8 +72,11 @@ pub fn annotate(
                 .or_default()
                 .push((r, is_bad));
         }
-        let sheet = book.add_worksheet();
+        // Rows are written in order, each to a temporary file as it is done: the copy of a
+        // file of 200,000 rows takes no more memory than one of 200.
+        let sheet = book.add_worksheet_with_constant_memory()?;
         sheet.set_name(&table.sheet)?;
+        let mut notes = 0usize;
         for (i, cells) in table.above.iter().enumerate() {
             for (c, cell) in cells.iter().enumerate() {
                 write_cell(sheet, i as u32, c as u16, cell, None, &date)?;
@@ -96,7 +103,8 @@ pub fn annotate(
                     None => None,
                 };
                 write_cell(sheet, at, c as u16, cell, format, &date)?;
-                if !found.is_empty() {
+                if !found.is_empty() && notes < NOTES_PER_SHEET {
+                    notes += 1;
                     let text: Vec<String> = found
                         .iter()
                         .map(|(r, _)| format!("[{}] {}", r.code, r.message))
