@@ -559,6 +559,23 @@ async fn a_risk_flag_suspends_at_once(app: TestApp) {
     );
 }
 
+/// The day a batch was first published, as its history says (a reopened batch keeps it).
+async fn batch_published_on(app: &TestApp, batch: &Value) -> Value {
+    let log = app
+        .get("/api/v1/audit?entity=whitelist_batch", &app.admin)
+        .await;
+    let key = batch["id"].to_string();
+    log.body["items"]
+        .as_array()
+        .and_then(|items| {
+            items
+                .iter()
+                .find(|r| r["entity_key"] == key.as_str() && r["action"] == "publish")
+        })
+        .map(|r| r["after"]["published_on"].clone())
+        .unwrap_or_default()
+}
+
 async fn rescreening_expires_and_suspends(app: TestApp) {
     setup(&app).await;
     // A batch whose validity ends today: a re-screening dated tomorrow expires it.
@@ -614,10 +631,52 @@ async fn rescreening_expires_and_suspends(app: TestApp) {
         .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
         .await;
     assert_eq!(e.body["status"], "published");
-    let r = rescreen(json!({"as_of": tomorrow})).await;
+    assert!(r.body["run"].is_null(), "a dry run is no run: {}", r.body);
+    let r = rescreen(json!({"as_of": tomorrow.clone()})).await;
     assert_eq!(r.body["dry_run"], false, "{}", r.body);
     assert_eq!(r.body["expired"], json!([id]), "{}", r.body);
     assert_eq!(r.body["closed_batches"], json!([batch["id"]]));
+    // A run is one audited action, and the office can undo it, once.
+    let run = r.body["run"].as_i64().expect("the run");
+    let entry = format!("/api/v1/whitelist/entries/{id}");
+    let batch_path = format!("/api/v1/whitelist/batches/{}", batch["id"]);
+    let reverse = format!("/api/v1/whitelist/rescreen/{run}/reverse");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    app.post(&reverse, &park, json!({}))
+        .await
+        .problem(403, "admin_only");
+    let undone = app.post(&reverse, &app.admin, json!({})).await;
+    assert_eq!(undone.status, StatusCode::OK, "{}", undone.body);
+    assert_eq!(undone.body["restored"], json!([id]), "{}", undone.body);
+    assert_eq!(
+        undone.body["reopened"],
+        json!([batch["id"]]),
+        "{}",
+        undone.body
+    );
+    assert_eq!(undone.body["kept"], json!([]), "{}", undone.body);
+    let back = app.get(&entry, &app.admin).await;
+    assert_eq!(back.body["status"], "published", "{}", back.body);
+    let b = app.get(&batch_path, &app.admin).await;
+    assert_eq!(b.body["status"], "published", "{}", b.body);
+    assert!(b.body["published_on"].is_string(), "{}", b.body);
+    assert_eq!(
+        b.body["published_on"],
+        batch_published_on(&app, &batch).await
+    );
+    app.post(&reverse, &app.admin, json!({}))
+        .await
+        .problem(409, "illegal_transition");
+    app.post(
+        "/api/v1/whitelist/rescreen/99999/reverse",
+        &app.admin,
+        json!({}),
+    )
+    .await
+    .problem(404, "not_found");
+    // Expired again by a second run, for what follows.
+    let r = rescreen(json!({"as_of": tomorrow})).await;
+    assert_eq!(r.body["expired"], json!([id]), "{}", r.body);
     let e = app
         .get(&format!("/api/v1/whitelist/entries/{id}"), &app.admin)
         .await;

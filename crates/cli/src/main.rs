@@ -90,6 +90,9 @@ enum Command {
         /// Change nothing: print what a run would change.
         #[arg(long)]
         dry_run: bool,
+        /// Undo the run of this number (printed by the run) instead.
+        #[arg(long, conflicts_with_all = ["as_of", "dry_run"])]
+        reverse: Option<i64>,
     },
     /// Write the import template of a kind of sheet (enterprises, patents, trademarks,
     /// appraisals, qualifications) as an Excel workbook.
@@ -488,13 +491,30 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("writing {}", out.display()))?;
             println!("{}", out.display());
         }
-        Command::Rescreen { as_of, dry_run } => {
+        Command::Rescreen {
+            reverse: Some(run), ..
+        } => {
+            let service = open_for_writes(&cli, &cli.database_url).await?;
+            let caller = Caller::command_line("rescreen", now());
+            let r = service.reverse_rescreen(&caller, *run).await?;
+            println!(
+                "run {run} reversed: {} reinstated, {} restored, {} batches reopened",
+                r.reinstated.len(),
+                r.restored.len(),
+                r.reopened.len()
+            );
+            for (id, why) in &r.kept {
+                println!("kept {id}: {why}");
+            }
+        }
+        Command::Rescreen { as_of, dry_run, .. } => {
             let service = open_for_writes(&cli, &cli.database_url).await?;
             let caller = Caller::command_line("rescreen", now());
             let as_of = as_of.unwrap_or(caller.today());
             let r = service.rescreen(&caller, as_of, *dry_run).await?;
-            if *dry_run {
-                println!("dry run: nothing changed");
+            match r.run {
+                Some(run) => println!("run {run} (undo: pledge rescreen --reverse {run})"),
+                None => println!("dry run: nothing changed"),
             }
             println!(
                 "as of {as_of}: checked {} published entries, suspended {}, expired {}, closed {} batches",

@@ -28,8 +28,9 @@ pub use matches::{MatchFilter, MatchListing, Shown};
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
     EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow, ImportMode, Page,
-    ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord, RescreenReport, Role,
-    TokenRecord, TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
+    ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord, RescreenReport,
+    RescreenReversal, Role, TokenRecord, TrademarkRecord, TransitionRequest, Upserted, Versioned,
+    business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

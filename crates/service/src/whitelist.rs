@@ -8,7 +8,7 @@ use pledge_domain::code;
 use pledge_domain::{BatchStatus, Criteria, EntryStatus, Text, Uscc};
 use pledge_store::{
     AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
-    RescreenReport, Role, TransitionRequest,
+    RescreenReport, RescreenReversal, Role, TransitionRequest,
 };
 
 /// How many days back a re-screening may be dated.
@@ -129,6 +129,13 @@ impl Service {
             return Ok(self.store.rescreen(&cx.actor, as_of, true).await?);
         }
         self.written(self.store.rescreen(&cx.actor, as_of, false))
+            .await
+    }
+
+    /// Undoes the re-screening `run` (the office): see the store's account of what it undoes.
+    pub async fn reverse_rescreen(&self, cx: &Context, run: i64) -> Result<RescreenReversal> {
+        cx.require_admin()?;
+        self.written(self.store.reverse_rescreen(&cx.actor, run))
             .await
     }
 

@@ -46,16 +46,17 @@ pub(crate) struct Change<'a> {
     pub reason: Option<String>,
 }
 
+/// Writes one audit record; answers its id.
 pub(crate) async fn record(
     db: &impl ConnectionTrait,
     actor: &Actor,
     at: DateTime<Utc>,
     change: Change<'_>,
-) -> Result<()> {
-    audit::Entity::insert(row(actor, at, change))
+) -> Result<i64> {
+    Ok(audit::Entity::insert(row(actor, at, change))
         .exec(db)
-        .await?;
-    Ok(())
+        .await?
+        .last_insert_id)
 }
 
 /// Commits a write transaction in commit order: takes the next number of the commit counter

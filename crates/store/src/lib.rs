@@ -36,5 +36,6 @@ pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trademarks::TrademarkRecord;
 pub use whitelist::{
-    BatchRecord, EntryFilter, EntryRecord, ExportRow, RescreenReport, TransitionRequest,
+    BatchRecord, EntryFilter, EntryRecord, ExportRow, RescreenReport, RescreenReversal,
+    TransitionRequest,
 };

@@ -286,7 +286,8 @@ impl Store {
             after: audit_json(after),
             reason,
         };
-        audit::record(txn, actor, after.updated_at, change).await
+        audit::record(txn, actor, after.updated_at, change).await?;
+        Ok(())
     }
 
     /// One product within `scope`.

@@ -72,6 +72,8 @@ pub struct EntryFilter {
 /// What a re-screening changed.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct RescreenReport {
+    /// The run, as its audit record's id (none for a dry run): what a reversal names.
+    pub run: Option<i64>,
     pub as_of: Option<NaiveDate>,
     /// Published entries screened.
     pub checked: usize,
@@ -81,6 +83,21 @@ pub struct RescreenReport {
     pub expired: Vec<i64>,
     /// Batches closed.
     pub closed_batches: Vec<i64>,
+}
+
+/// What reversing a re-screening run did.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct RescreenReversal {
+    pub run: i64,
+    /// Entries the run suspended, published again.
+    pub reinstated: Vec<i64>,
+    /// Entries the run expired, back in the state they were in.
+    pub restored: Vec<i64>,
+    /// Batches the run closed, published again.
+    pub reopened: Vec<i64>,
+    /// What was left as it is, and why (changed since, or the enterprise has another live
+    /// entry now).
+    pub kept: Vec<(i64, String)>,
 }
 
 /// A transition asked for by a person.
@@ -425,6 +442,35 @@ impl Store {
         let Some(to) = from.after(t) else {
             return Err(illegal(row.id, from, t));
         };
+        self.write_entry(
+            txn,
+            actor,
+            row,
+            to,
+            t.as_str(),
+            code,
+            reason,
+            screening,
+            override_reason,
+        )
+        .await
+    }
+
+    /// Writes an entry's new state with its audit record (`action`), if its version is still
+    /// the one read.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) async fn write_entry(
+        &self,
+        txn: &impl ConnectionTrait,
+        actor: &Actor,
+        row: &whitelist_entry::Model,
+        to: EntryStatus,
+        action: &'static str,
+        code: ReasonCode,
+        reason: &str,
+        screening: Option<&Screening>,
+        override_reason: Option<&str>,
+    ) -> Result<whitelist_entry::Model> {
         let now = actor.now;
         let mut after = row.clone();
         after.status = to.as_str().into();
@@ -477,7 +523,7 @@ impl Store {
         let change = Change {
             entity: "whitelist_entry",
             key: &key,
-            action: t.as_str(),
+            action,
             park_id: Some(row.park_id),
             reason: Some(format!("{}: {reason}", code.as_str())),
             before: Some(entry_audit(row)),
@@ -659,7 +705,8 @@ impl Store {
     ) -> Result<BatchRecord> {
         let key = batch.id.to_string();
         let now = actor.now;
-        let published_on = if status == BatchStatus::Published {
+        // A batch published again (a re-screening reversed) keeps its first day.
+        let published_on = if status == BatchStatus::Published && batch.published_on.is_none() {
             Some(actor.today)
         } else {
             batch.published_on

@@ -34,6 +34,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_history))
         .routes(routes!(transition))
         .routes(routes!(rescreen))
+        .routes(routes!(reverse_rescreen))
 }
 
 /// The entry criteria (入选条件).
@@ -513,6 +514,8 @@ pub struct SuspendedView {
 /// What a re-screening changed.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct RescreenView {
+    /// The run (none for a dry run): `POST /api/v1/whitelist/rescreen/{run}/reverse` undoes it.
+    run: Option<i64>,
     as_of: NaiveDate,
     /// Nothing was changed: the lists say what a run would change.
     dry_run: bool,
@@ -534,6 +537,7 @@ async fn rescreen(
     let as_of = input.as_of.unwrap_or(auth.0.today());
     let r = s.service.rescreen(&auth.0, as_of, input.dry_run).await?;
     Ok(Json(RescreenView {
+        run: r.run,
         as_of,
         dry_run: input.dry_run,
         checked: r.checked,
@@ -544,6 +548,56 @@ async fn rescreen(
             .collect(),
         expired: r.expired,
         closed_batches: r.closed_batches,
+    }))
+}
+
+/// Nothing to send: the run is in the path.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReverseInput {}
+
+/// What undoing a re-screening did.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReversalView {
+    run: i64,
+    /// Entries the run suspended, published again.
+    reinstated: Vec<i64>,
+    /// Entries the run expired, back in the state they were in.
+    restored: Vec<i64>,
+    /// Batches the run closed, published again.
+    reopened: Vec<i64>,
+    /// What was left as it is, and why.
+    kept: Vec<KeptView>,
+}
+
+/// An entry or batch a reversal left as it is.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct KeptView {
+    id: i64,
+    why: String,
+}
+
+/// Undoes a re-screening run (admin), once: what it suspended is published again, what it
+/// expired restored, the batches it closed published again; what changed since is kept.
+#[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
+async fn reverse_rescreen(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(run): Path<String>,
+    ApiJson(_): ApiJson<ReverseInput>,
+) -> ApiResult<Json<ReversalView>> {
+    let run = crate::check::parse_id("run", &run)?;
+    let r = s.service.reverse_rescreen(&auth.0, run).await?;
+    Ok(Json(ReversalView {
+        run: r.run,
+        reinstated: r.reinstated,
+        restored: r.restored,
+        reopened: r.reopened,
+        kept: r
+            .kept
+            .into_iter()
+            .map(|(id, why)| KeptView { id, why })
+            .collect(),
     }))
 }
 
