@@ -246,6 +246,15 @@ async fn listings_filter_and_page(app: TestApp) {
         .filter_map(|e| e["uscc"].as_str())
         .collect();
     assert_eq!(seen, vec![uscc(1).as_str(), uscc(3).as_str()]);
+    // Parameters sent empty, as a form sends fields left blank, are absent.
+    let blank = app
+        .get(
+            "/api/v1/enterprises?park=&industry=&q=&after=&limit=",
+            &app.admin,
+        )
+        .await;
+    assert_eq!(blank.status, StatusCode::OK, "{}", blank.body);
+    assert_eq!(blank.body["items"].as_array().map(Vec::len), Some(5));
     let mut all = Vec::new();
     let mut path = "/api/v1/enterprises?limit=2".to_owned();
     loop {
