@@ -131,6 +131,15 @@ async fn openapi_documents_every_route(app: TestApp) {
         }
     }
     assert!(doc["components"]["securitySchemes"]["bearer"].is_object());
+    // A product is answered with more than its request's fields: its schema says so (the
+    // request's schema refuses unknown fields).
+    let product = doc["components"]["schemas"]["ProductView"].to_string();
+    assert!(product.contains("amount_min_fen") && product.contains("\"status\""));
+    assert!(!product.contains("additionalProperties"), "{product}");
+    assert_eq!(
+        doc["components"]["schemas"]["ProductBody"]["additionalProperties"],
+        serde_json::json!(false)
+    );
 }
 
 async fn docs_page_is_served(app: TestApp) {

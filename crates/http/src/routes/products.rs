@@ -290,7 +290,19 @@ pub struct ProductView {
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     #[serde(flatten)]
+    #[schema(schema_with = answered_rules)]
     rules: ProductBody,
+}
+
+/// The rules as a product answers them: the request's schema, open to the fields the answer
+/// adds beside them (a request refuses fields it does not know; an answer has more).
+fn answered_rules() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::{RefOr, schema::Schema};
+    let mut schema = <ProductBody as utoipa::PartialSchema>::schema();
+    if let RefOr::T(Schema::Object(object)) = &mut schema {
+        object.additional_properties = None;
+    }
+    schema
 }
 
 impl From<ProductRecord> for ProductView {
