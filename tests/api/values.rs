@@ -136,3 +136,52 @@ async fn out_of_range_values_are_refused_and_change_nothing(app: TestApp) {
     assert_eq!(export.status(), StatusCode::OK);
     assert!(!export.bytes().await.expect("bytes").is_empty());
 }
+
+e2e!(a_version_at_the_edge_of_its_range_is_a_conflict_not_a_crash);
+
+async fn a_version_at_the_edge_of_its_range_is_a_conflict_not_a_crash(app: TestApp) {
+    app.seed().await;
+    let created = app
+        .post(
+            "/api/v1/enterprises",
+            &app.admin,
+            enterprise_body(1, "xxhtz"),
+        )
+        .await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let before = app.audit_len().await;
+    let mut body = enterprise_body(1, "xxhtz");
+    body["version"] = json!(i64::MAX);
+    app.put(
+        &format!("/api/v1/enterprises/{}", uscc(1)),
+        &app.admin,
+        body,
+    )
+    .await
+    .problem(409, "version_conflict");
+    let product = json!({
+        "bank": "boc", "name": "知惠贷", "amount_min_fen": 100_000_000i64,
+        "amount_max_fen": 3_000_000_000i64, "max_term_months": 36, "rate_cap_over_lpr_bp": 80,
+        "pledge_rates_bp": {"invention": 2500}, "valid_from": "2026-01-01"
+    });
+    let p = app
+        .post("/api/v1/products", &app.admin, product.clone())
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let id = &p.body["id"];
+    let before_product = app.audit_len().await;
+    app.post(
+        &format!("/api/v1/products/{id}/publish"),
+        &app.admin,
+        json!({"version": i64::MAX}),
+    )
+    .await
+    .problem(409, "version_conflict");
+    let mut replaced = product;
+    replaced["version"] = json!(i64::MAX);
+    app.put(&format!("/api/v1/products/{id}"), &app.admin, replaced)
+        .await
+        .problem(409, "version_conflict");
+    assert_eq!(app.audit_len().await, before_product);
+    assert!(before < before_product);
+}

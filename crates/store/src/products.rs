@@ -166,7 +166,7 @@ impl Store {
         let am = loan_product::ActiveModel {
             name: Set(rules.name.to_string()),
             rules: Set(json),
-            version: Set(expected_version + 1),
+            version: Set(expected_version.saturating_add(1)),
             updated_at: Set(now),
             ..Default::default()
         };
@@ -174,7 +174,7 @@ impl Store {
             .await?;
         let after = ProductRecord {
             rules,
-            version: expected_version + 1,
+            version: expected_version.saturating_add(1),
             updated_at: now,
             ..before.clone()
         };
@@ -211,7 +211,7 @@ impl Store {
         let now = actor.now;
         let mut after = ProductRecord {
             status,
-            version: expected_version + 1,
+            version: expected_version.saturating_add(1),
             updated_at: now,
             ..before.clone()
         };
@@ -224,7 +224,7 @@ impl Store {
             status: Set(status.as_str().into()),
             published_on: Set(after.published_on),
             withdrawn_on: Set(after.withdrawn_on),
-            version: Set(expected_version + 1),
+            version: Set(expected_version.saturating_add(1)),
             updated_at: Set(now),
             ..Default::default()
         };

@@ -403,7 +403,7 @@ impl Store {
         let mut row = enterprise_columns(&e, park_id)?;
         row.id = sea_orm::ActiveValue::Unchanged(current.id);
         row.uscc = NotSet;
-        row.version = Set(expected_version + 1);
+        row.version = Set(expected_version.saturating_add(1));
         row.updated_at = Set(now);
         crate::records::write_if_version::<enterprise::Entity>(
             txn,
@@ -415,7 +415,7 @@ impl Store {
         )
         .await?;
         let after = Versioned {
-            version: expected_version + 1,
+            version: expected_version.saturating_add(1),
             updated_at: now,
             value: e,
             ..before.clone()
