@@ -189,7 +189,10 @@ fn patent_pages(s: AppState, cx: Context) -> Pages {
 #[utoipa::path(get, path = "/api/v1/exports/{file}", tag = "ledger", security(("bearer" = [])),
     params(("file" = String, Path, description = "`enterprises.xlsx`, `enterprises.csv`, `patents.xlsx` or `patents.csv`")),
     responses(
-        (status = 200, description = "the sheet, streamed", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 200, description = "the sheet, streamed", content(
+            ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+            ("text/csv")
+        )),
         ReadErrors
     ))]
 async fn export(

@@ -247,8 +247,11 @@ fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
 /// Banks: their own products, white-listed enterprises only. Parks: published products,
 /// their own enterprises. `format=csv|xlsx` exports every row the filters select.
 #[utoipa::path(get, path = "/api/v1/products/{id}/matches", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path), MatchParams), responses(
-    (status = 200, body = MatchList),
-    (status = 200, description = "the same rows as a file (format=csv|xlsx)", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (status = 200, description = "a page of matches; with format=csv or xlsx, every row the filters select as a file", content(
+        (MatchList = "application/json"),
+        ("text/csv"),
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    )),
     ReadErrors
 ))]
 async fn product_matches(

@@ -627,7 +627,10 @@ const COLUMNS: [Column; 9] = [
 /// Exports a batch as XLSX or CSV (UTF-8 with BOM). Banks get its published entries; a park
 /// its own park's; a draft batch lists its nominated and approved entries.
 #[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path), ExportQuery), responses(
-    (status = 200, description = "the batch as a workbook", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    (status = 200, description = "the batch as a workbook (or CSV with format=csv)", content(
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("text/csv")
+    )),
     ReadErrors
 ))]
 async fn export_batch(
