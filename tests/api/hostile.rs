@@ -105,7 +105,7 @@ async fn an_import_is_done_when_its_rows_are_written_whatever_becomes_of_the_cop
             &park,
         )
         .await;
-    copy.problem(404, "not_found");
+    copy.problem(409, "no_annotated_copy");
 }
 
 async fn jobs_outlive_their_server(app: TestApp) {

@@ -59,6 +59,7 @@ error_codes! {
     UNDECIDED_ENTRIES = "undecided_entries", 409, "批次尚有未审核条目", "the batch has entries not yet decided";
     PRODUCT_WITHDRAWN = "product_withdrawn", 409, "产品已下架", "the product is withdrawn";
     ILLEGAL_PRODUCT_STATUS = "illegal_product_status", 409, "产品当前状态不允许此操作", "the product's status does not allow this";
+    NO_ANNOTATED_COPY = "no_annotated_copy", 409, "导入任务没有标注文件（尚未完成或未能生成）", "the import job has no annotated copy (not finished, or none could be written)";
     DATABASE_NOT_EMPTY = "database_not_empty", 409, "数据库非空", "the database already holds data";
     PAYLOAD_TOO_LARGE = "payload_too_large", 413, "请求体过大", "the body is larger than allowed";
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "请求体须为JSON", "the body must be application/json";

@@ -212,10 +212,10 @@ impl Service {
         self.store
             .import_job_annotated(id)
             .await?
-            .ok_or_else(|| {
-                ServiceError::not_found(
-                    "该导入任务没有标注文件（尚未完成或未能生成） / the job has no annotated copy (not finished, or none could be written)",
-                )
+            .ok_or_else(|| ServiceError::Conflict {
+                code: code::NO_ANNOTATED_COPY,
+                detail: "该导入任务没有标注文件（尚未完成或未能生成） / the job has no annotated copy (not finished, or none could be written)".into(),
+                current_version: None,
             })
     }
 

@@ -235,7 +235,11 @@ async fn status(
 /// The uploaded file with every bad cell marked and a reason column (once the job is done).
 #[utoipa::path(get, path = "/api/v1/imports/{id}/annotated.xlsx", tag = "ledger", security(("bearer" = [])),
     params(("id" = i64, Path, description = "the job")),
-    responses((status = 200, description = "the annotated copy", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"), ReadErrors))]
+    responses(
+        (status = 200, description = "the annotated copy", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        (status = 409, description = "the job has no annotated copy (not finished, or none could be written)", body = Problem, content_type = "application/problem+json"),
+        ReadErrors
+    ))]
 async fn annotated(
     State(s): State<AppState>,
     auth: Auth,
