@@ -177,6 +177,17 @@ async fn a_version_at_the_edge_of_its_range_is_a_conflict_not_a_crash(app: TestA
     )
     .await
     .problem(409, "version_conflict");
+    // A product valid for ever, or from before the Patent Law, is a typing error.
+    for (field, day) in [("valid_until", "9999-12-31"), ("valid_from", "0001-01-01")] {
+        let mut odd = product.clone();
+        odd[field] = json!(day);
+        let a = app.post("/api/v1/products", &app.admin, odd).await;
+        a.problem(422, "validation_failed");
+        assert_eq!(
+            a.field_errors(),
+            vec![(field.to_owned(), "date_range".to_owned())]
+        );
+    }
     let mut replaced = product;
     replaced["version"] = json!(i64::MAX);
     app.put(&format!("/api/v1/products/{id}"), &app.admin, replaced)

@@ -60,6 +60,7 @@ impl Service {
         bank: Option<&str>,
         rules: LoanProduct,
     ) -> Result<ProductRecord> {
+        validity_window(cx, &rules)?;
         let bank = cx.managing_bank(bank)?.ok_or_else(|| {
             ServiceError::field(
                 "bank",
@@ -79,6 +80,7 @@ impl Service {
         rules: LoanProduct,
     ) -> Result<ProductRecord> {
         let scope = cx.managing_bank(None)?;
+        validity_window(cx, &rules)?;
         self.written(
             self.store
                 .update_product(&cx.actor, id, version, rules, scope.as_ref()),
@@ -115,10 +117,34 @@ impl Service {
         rules: &LoanProduct,
     ) -> Result<(Preview, chrono::NaiveDate)> {
         cx.managing_bank(None)?;
+        validity_window(cx, &rules)?;
         let live = self.live.read();
         Ok((
             live.index.preview(rules, cx.role() == Role::Bank),
             live.index.as_of(),
         ))
+    }
+}
+
+/// A product's validity lies in the field's window: from after the Patent Law, ending at most
+/// thirty years ahead.
+fn validity_window(cx: &Context, rules: &LoanProduct) -> Result<()> {
+    use pledge_domain::{Violation, window};
+    let (earliest, latest) = (
+        window::earliest_filing(),
+        window::latest_validity(cx.today()),
+    );
+    let violations: Vec<crate::FieldError> = [
+        Violation::if_outside("valid_from", Some(rules.valid_from), earliest, latest),
+        Violation::if_outside("valid_until", rules.valid_until, earliest, latest),
+    ]
+    .into_iter()
+    .flatten()
+    .map(Into::into)
+    .collect();
+    if violations.is_empty() {
+        Ok(())
+    } else {
+        Err(ServiceError::Invalid(violations))
     }
 }
