@@ -117,7 +117,7 @@ impl Service {
         rules: &LoanProduct,
     ) -> Result<(Preview, chrono::NaiveDate)> {
         cx.managing_bank(None)?;
-        validity_window(cx, &rules)?;
+        validity_window(cx, rules)?;
         let live = self.live.read();
         Ok((
             live.index.preview(rules, cx.role() == Role::Bank),
