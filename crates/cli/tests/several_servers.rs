@@ -8,7 +8,7 @@ use pledge_service::testing::{Backend, TestDatabase};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Child processes, killed when the test ends however it ends.
 struct Processes(Vec<Child>);
@@ -79,9 +79,9 @@ fn balancer(dir: &std::path::Path, port: u16, servers: &[u16]) -> Child {
         .expect("haproxy (apt-get install haproxy)")
 }
 
+/// Asks until `base` answers (a bounded number of tries, 100 ms apart).
 async fn until_ready(client: &reqwest::Client, base: &str) {
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
+    for _ in 0..1200 {
         if let Ok(r) = client.get(format!("{base}/healthz")).send().await
             && r.status() == StatusCode::OK
         {
@@ -162,23 +162,18 @@ async fn two_servers_behind_a_balancer_on_one_postgres() {
         .await
         .expect("suspend");
     assert_eq!(suspended.status(), StatusCode::OK);
-    let written = Instant::now();
-    let deadline = written + Duration::from_secs(10);
-    loop {
+    let mut followed = false;
+    for _ in 0..500 {
         let (_, page) = get(&client, matches.clone(), &admin).await;
-        let still = page["items"]
+        followed = !page["items"]
             .as_array()
             .is_some_and(|a| a.iter().any(|m| m["uscc"] == uscc.as_str()));
-        if !still {
-            eprintln!("server two followed the write in {:?}", written.elapsed());
+        if followed {
             break;
         }
-        assert!(
-            Instant::now() < deadline,
-            "server two never followed the write"
-        );
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
+    assert!(followed, "server two never followed the write");
 
     // An import started on one server is read on the other.
     let form = reqwest::multipart::Form::new().part(
@@ -208,10 +203,9 @@ async fn two_servers_behind_a_balancer_on_one_postgres() {
     // and the balancer's server two keeps answering.
     let mut answered = Vec::new();
     let mut after_kill = Vec::new();
-    let started = Instant::now();
     let mut killed = false;
     for i in 0..400 {
-        if !killed && started.elapsed() > Duration::from_millis(500) {
+        if i == 100 {
             let _ = children.0[0].kill();
             killed = true;
         }
@@ -229,11 +223,7 @@ async fn two_servers_behind_a_balancer_on_one_postgres() {
         if killed {
             after_kill.push(status);
         }
-        if started.elapsed() > Duration::from_secs(4) {
-            break;
-        }
     }
-    assert!(killed, "the stream of writes ended before the kill");
     let (_, parks) = get(&client, format!("{two}/api/v1/parks"), &admin).await;
     let kept: Vec<&str> = parks
         .as_array()

@@ -110,9 +110,6 @@ impl ApiError {
     /// The problem document of this error.
     pub fn problem(&self) -> Problem {
         let (status, code) = self.parts();
-        // The title is the table's: one place for every code's words.
-        let title = pledge_domain::error_code(code)
-            .map_or_else(|| code.to_owned(), |c| format!("{} / {}", c.zh, c.en));
         let detail = match self {
             Self::BadRequest { detail, .. } | Self::Forbidden { detail, .. } | Self::NotFound { detail } | Self::Conflict { detail, .. } => detail.clone(),
             Self::MethodNotAllowed => "该地址不支持此方法，可用的方法见Allow头 / this route does not take that method: see the Allow header".into(),
@@ -125,28 +122,25 @@ impl ApiError {
             Self::Timeout => "请求处理超时，未完成的修改已回滚 / the request took too long; nothing it began was kept".into(),
             Self::TooManyRequests { retry_after } => format!("认证失败次数过多，请{retry_after}秒后再试 / too many failed authentications: try again in {retry_after} s"),
         };
-        Problem {
-            kind: format!("urn:pledge:problem:{code}"),
-            title,
-            status: status.as_u16(),
-            detail,
-            code: code.into(),
-            errors: match self {
-                Self::Validation(e) => e.clone(),
-                _ => Vec::new(),
-            },
-            current_version: match self {
-                Self::Conflict {
-                    current_version, ..
-                } => *current_version,
-                _ => None,
-            },
+        let errors = match self {
+            Self::Validation(e) => e.clone(),
+            _ => Vec::new(),
+        };
+        let mut problem = Problem::of_code(code, detail, errors);
+        problem.status = status.as_u16();
+        if let Self::Conflict {
+            current_version, ..
+        } = self
+        {
+            problem.current_version = *current_version;
         }
+        problem
     }
 }
 
 impl Problem {
-    /// The problem of a stable `code` (its status and title from the table).
+    /// The problem of a stable `code`: its status and title from the table, the one place for
+    /// every code's words.
     pub fn of_code(code: &str, detail: String, errors: Vec<FieldError>) -> Self {
         let entry = pledge_domain::error_code(code);
         Self {

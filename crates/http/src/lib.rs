@@ -108,6 +108,7 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
     state.upload_limit = config.upload_limit;
     state.trust_forwarded_for = config.trust_forwarded_for;
     state.failed_auth = Arc::new(failed_auth::FailedAuth::new(config.failed_auth_per_minute));
+    metrics::install();
     let (api, openapi) = openapi::api_router().split_for_parts();
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)

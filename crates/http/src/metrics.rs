@@ -32,9 +32,13 @@ fn handle() -> Option<&'static PrometheusHandle> {
         .as_ref()
 }
 
+/// Installs the recorder, once per process, before the first request is counted.
+pub fn install() {
+    handle();
+}
+
 /// Counts every request by its route (the pattern, not the path: no unbounded labels).
 pub async fn track(req: Request, next: Next) -> Response {
-    handle();
     let route = req
         .extensions()
         .get::<MatchedPath>()

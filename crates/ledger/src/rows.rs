@@ -244,9 +244,27 @@ impl<'a> RowReader<'a> {
     }
 }
 
-/// Items separated by 、 , ， ; ； or /, without blanks and 无.
+/// Items separated by 、 , ， ; ； or /, without blanks and 无; a separator inside brackets
+/// belongs to its item (`高新技术企业（至2027-12-31，证书…）`).
 fn split_list(text: &str) -> Vec<String> {
-    text.split(['、', ',', '，', ';', '；', '/'])
+    let mut items = Vec::new();
+    let mut item = String::new();
+    let mut depth = 0u32;
+    for c in text.chars() {
+        match c {
+            '（' | '(' => depth += 1,
+            '）' | ')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        if depth == 0 && matches!(c, '、' | ',' | '，' | ';' | '；' | '/') {
+            items.push(std::mem::take(&mut item));
+        } else {
+            item.push(c);
+        }
+    }
+    items.push(item);
+    items
+        .into_iter()
         .map(|s| s.trim().to_owned())
         .filter(|s| !s.is_empty() && s != "无")
         .collect()

@@ -309,16 +309,18 @@ impl Store {
         .filter(|p| p.disabled_at.is_none()) else {
             return Ok(None);
         };
-        let rec = self.token_record(&self.db, row.clone()).await?;
+        let (role, park, bank) = self
+            .role_scope(&self.db, &row.role, row.park_id, row.bank_id)
+            .await?;
         Ok(Some(Principal {
             token_id: row.id,
             person_id: person.id,
             login: person.login,
             person_name: person.name,
             name: row.name,
-            role: rec.role,
-            park: row.park_id.zip(rec.park),
-            bank: row.bank_id.zip(rec.bank),
+            role,
+            park: row.park_id.zip(park),
+            bank: row.bank_id.zip(bank),
         }))
     }
 

@@ -110,7 +110,7 @@ pub(super) fn enterprise(
         "qualifications",
         |e: &QualificationError| e.code(),
         |c| {
-            split_outside_brackets(&c.text())
+            split_list(&c.text())
                 .iter()
                 .map(|q| stated_qualification(q))
                 .collect::<Result<Vec<_>, _>>()
@@ -328,31 +328,6 @@ fn stated_qualification(item: &str) -> Result<StatedQualification, Qualification
         }
     }
     Ok(q)
-}
-
-/// The items of a list cell, its separators inside brackets left alone.
-fn split_outside_brackets(text: &str) -> Vec<String> {
-    let mut items = Vec::new();
-    let mut item = String::new();
-    let mut depth = 0u32;
-    for c in text.chars() {
-        match c {
-            '（' | '(' => depth += 1,
-            '）' | ')' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-        if depth == 0 && matches!(c, '、' | ',' | '，' | ';' | '；' | '/') {
-            items.push(std::mem::take(&mut item));
-        } else {
-            item.push(c);
-        }
-    }
-    items.push(item);
-    items
-        .into_iter()
-        .map(|s| s.trim().to_owned())
-        .filter(|s| !s.is_empty() && s != "无")
-        .collect()
 }
 
 pub(super) fn qualification(
