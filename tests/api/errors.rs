@@ -36,9 +36,18 @@ async fn invalid_uscc_names_the_field_and_changes_nothing(app: TestApp) {
         let a = app.post("/api/v1/enterprises", &app.admin, body).await;
         assert_eq!(a.field_errors(), vec![("uscc".to_owned(), code.to_owned())]);
     }
-    app.get("/api/v1/enterprises/91110000600037341M", &app.admin)
-        .await
-        .problem(422, "validation_failed");
+    // In the path of a read, a code that cannot exist names nothing: 404, saying why.
+    let a = app
+        .get("/api/v1/enterprises/91110000600037341M", &app.admin)
+        .await;
+    a.problem(404, "not_found");
+    assert!(
+        a.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("校验码")),
+        "{}",
+        a.body
+    );
     assert_eq!(app.audit_len().await, before);
     let list = app.get("/api/v1/enterprises", &app.admin).await;
     assert_eq!(list.body["items"].as_array().map(Vec::len), Some(0));
@@ -52,13 +61,25 @@ async fn invalid_fields_are_listed_together(app: TestApp) {
     body["size"] = json!("huge");
     body["qualifications"][0]["kind"] = json!("gold_star");
     body["contact"]["email"] = json!("not-an-address");
+    // Values out of their documented shape are listed together first ...
+    let a = app
+        .post("/api/v1/enterprises", &app.admin, body.clone())
+        .await;
+    a.problem(422, "validation_failed");
+    assert_eq!(
+        a.field_errors(),
+        vec![
+            ("region".to_owned(), "region_code".to_owned()),
+            ("contact.email".to_owned(), "format".to_owned())
+        ]
+    );
+    // ... then what the domain's rules refuse, all together.
+    body["region"] = json!("410702");
+    body["contact"]["email"] = json!("zhang@example.cn");
     let a = app.post("/api/v1/enterprises", &app.admin, body).await;
     a.problem(422, "validation_failed");
     let fields: Vec<String> = a.field_errors().into_iter().map(|(f, _)| f).collect();
-    assert_eq!(
-        fields,
-        vec!["region", "industry", "size", "qualifications[0].kind"]
-    );
+    assert_eq!(fields, vec!["industry", "size", "qualifications[0].kind"]);
     // Once the shape is right, the domain's own checks and the park lookup speak.
     let mut body = enterprise_body(1, "nowhere");
     body["contact"]["email"] = json!("not-an-address");
@@ -216,10 +237,15 @@ async fn unknown_things_are_not_found(app: TestApp) {
     )
     .await
     .problem(404, "not_found");
+    // A key none can have (there are 45 Nice classes) names nothing either.
     let a = app.get("/api/v1/trademarks/12345678/46", &app.admin).await;
-    assert_eq!(
-        a.field_errors(),
-        vec![("nice_class".to_owned(), "nice_class".to_owned())]
+    a.problem(404, "not_found");
+    assert!(
+        a.body["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("1 to 45")),
+        "{}",
+        a.body
     );
 }
 

@@ -94,6 +94,22 @@ pub fn date(c: &mut Check, field: &str, s: Option<&str>) -> Option<Option<chrono
     })
 }
 
+/// An identifier in the path of a read: one that cannot be parsed names nothing, so it is
+/// answered as an unknown one is (404), with what is wrong in the detail. (A write at such a
+/// path keeps its 422: there the identifier is a value being recorded.)
+pub fn read_key<T>(r: Result<T, ApiError>) -> Result<T, ApiError> {
+    r.map_err(|e| match e {
+        ApiError::Validation(fields) => ApiError::NotFound {
+            detail: fields
+                .iter()
+                .map(|f| format!("{}: {}", f.field, f.message))
+                .collect::<Vec<_>>()
+                .join("; "),
+        },
+        other => other,
+    })
+}
+
 /// Reads a numeric id from a path segment.
 pub fn parse_id(field: &str, raw: &str) -> Result<i64, ApiError> {
     raw.trim()

@@ -6,13 +6,15 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::{header, request::Parts};
 use pledge_domain::code;
 use serde::de::DeserializeOwned;
+use validator::Validate;
 
 /// A JSON body: not JSON → 400, wrong content type → 415, too large → 413, a field of the
-/// wrong type or missing → 422 naming the field.
+/// wrong type or missing, or out of its declared shape (see [`crate::shape`]) → 422 naming
+/// the field.
 #[derive(Debug)]
 pub struct ApiJson<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
@@ -44,15 +46,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
         };
         let de = &mut serde_json::Deserializer::from_slice(&bytes);
         // The whole body is one JSON value: anything after it is refused, not ignored.
-        let value = serde::Deserialize::deserialize(&mut *de).map_err(malformed)?;
+        let mut value = serde::Deserialize::deserialize(&mut *de).map_err(malformed)?;
         de.end().map_err(malformed)?;
         let mut controls = Vec::new();
         control_characters(&value, "", &mut controls);
         if !controls.is_empty() {
             return Err(ApiError::Validation(controls));
         }
+        whole_numbers(&mut value);
         match serde_path_to_error::deserialize::<_, T>(value) {
-            Ok(v) => Ok(Self(v)),
+            Ok(v) => match v.validate() {
+                Ok(()) => Ok(Self(v)),
+                Err(e) => Err(ApiError::Validation(crate::shape::field_errors(&e))),
+            },
             Err(e) => {
                 let path = e.path().to_string();
                 let inner = e.into_inner();
@@ -71,6 +77,26 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for ApiJson<T> {
                 }
             }
         }
+    }
+}
+
+/// JSON has one kind of number: `3.0` is the integer 3 (as JSON Schema counts it), so it is
+/// read as one.
+fn whole_numbers(value: &mut serde_json::Value) {
+    match value {
+        serde_json::Value::Number(n) => {
+            if let Some(f) = n.as_f64().filter(|_| n.is_f64())
+                && f.fract() == 0.0
+                && f.abs() < 9.0e15
+            {
+                #[allow(clippy::cast_possible_truncation)]
+                let whole = f as i64;
+                *n = serde_json::Number::from(whole);
+            }
+        }
+        serde_json::Value::Array(items) => items.iter_mut().for_each(whole_numbers),
+        serde_json::Value::Object(fields) => fields.values_mut().for_each(whole_numbers),
+        _ => {}
     }
 }
 
@@ -110,23 +136,28 @@ fn control_characters(value: &serde_json::Value, path: &str, out: &mut Vec<Field
     }
 }
 
-/// Query parameters: a value that cannot be read → 422 naming the parameter.
+/// Query parameters: a value that cannot be read, or out of its declared shape → 422 naming
+/// the parameter.
 #[derive(Debug)]
 pub struct ApiQuery<T>(pub T);
 
-impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for ApiQuery<T> {
+impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequestParts<S> for ApiQuery<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        // A parameter sent empty (`park=`, as a form sends a field left blank) is absent.
+        // A parameter sent empty (`park=`) is a value like any other: held to its shape.
         let query: Vec<&str> = parts
             .uri
             .query()
             .unwrap_or_default()
             .split('&')
-            .filter(|pair| !pair.is_empty() && !pair.ends_with('='))
+            .filter(|pair| !pair.is_empty())
             .collect();
-        serde_urlencoded_de(&query.join("&")).map(Self)
+        let value: T = serde_urlencoded_de(&query.join("&"))?;
+        value
+            .validate()
+            .map_err(|e| ApiError::Validation(crate::shape::field_errors(&e)))?;
+        Ok(Self(value))
     }
 }
 

@@ -9,6 +9,7 @@ mod failed_auth;
 mod metrics;
 mod openapi;
 mod routes;
+mod shape;
 mod sheet;
 
 pub use error::{ApiError, FieldError, Problem};
@@ -110,6 +111,7 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
     state.failed_auth = Arc::new(failed_auth::FailedAuth::new(config.failed_auth_per_minute));
     metrics::install();
     let (api, openapi) = openapi::api_router().split_for_parts();
+    let openapi = Arc::new(shape::described(&openapi));
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
@@ -119,7 +121,17 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
         counter: Arc::new(AtomicU64::new(1)),
     };
     api.route("/metrics", axum::routing::get(metrics::scrape))
-        .merge(utoipa_swagger_ui::SwaggerUi::new("/docs").url("/openapi.json", openapi))
+        .route(
+            "/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc) }
+            }),
+        )
+        .merge(
+            utoipa_swagger_ui::SwaggerUi::new("/docs")
+                .config(utoipa_swagger_ui::Config::from("/openapi.json")),
+        )
         .fallback(routes::not_found)
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)

@@ -6,6 +6,7 @@ use crate::check::paging;
 use crate::error::{ApiResult, ReadErrors};
 use crate::extract::ApiQuery;
 use crate::routes::Paged;
+use crate::shape;
 use axum::Json;
 use axum::extract::State;
 use chrono::{DateTime, Utc};
@@ -13,6 +14,7 @@ use pledge_service::{AuditFilter, AuditRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new().routes(routes!(audit_log))
@@ -55,13 +57,24 @@ impl From<AuditRecord> for AuditView {
 }
 
 /// Filters and paging.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
+    /// `park`, `bank`, `enterprise`, `patent`, `trademark`, `appraisal`, `token`, ….
+    #[param(value_type = Option<shape::Label>, inline)]
+    #[validate(custom(function = shape::label))]
     entity: Option<String>,
     /// The entity's key: a USCC, canonical application number, code or id.
+    #[param(value_type = Option<shape::Label>, inline)]
+    #[validate(custom(function = shape::label))]
     key: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
 }
 

@@ -2,10 +2,12 @@
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::check::read_key;
 use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -19,6 +21,7 @@ use pledge_service::{EnterpriseFilter, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,86 +30,106 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A qualification (资质) with its validity end.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct QualificationDto {
     /// One of `high_tech`, `specialized`, `little_giant`, `tech_sme`, `national_ip_advantage`,
     /// `national_ip_demonstration`, `provincial_ip_advantage`, `ip_management_certified`
     /// (the Chinese names are accepted too).
-    #[schema(example = "high_tech")]
+    #[schema(example = "high_tech", value_type = shape::Qualification, inline)]
     pub kind: String,
+    #[schema(value_type = Option<shape::Reference>, inline)]
+    #[validate(custom(function = shape::reference))]
     pub certificate_number: Option<String>,
     pub valid_until: NaiveDate,
 }
 
 /// A risk flag (风险标记) and when it was recorded.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RiskFlagDto {
     /// One of `dishonest_debtor`, `abnormal_operation`, `serious_violation`, `abnormal_patent_filing`.
-    #[schema(example = "abnormal_operation")]
+    #[schema(example = "abnormal_operation", value_type = shape::RiskFlag, inline)]
     pub kind: String,
     pub recorded_on: NaiveDate,
 }
 
 /// The financing the enterprise says it needs.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct FinancingNeedDto {
     /// Amount in 分 (1/100 元).
-    #[schema(example = 500000000, minimum = 0)]
+    #[schema(example = 500000000, minimum = 0, maximum = 100_000_000_000_000_i64)]
+    #[validate(range(min = 0, max = 100_000_000_000_000_i64))]
     pub amount_fen: i64,
     #[schema(example = 12, minimum = 1, maximum = 360)]
+    #[validate(range(min = 1, max = 360))]
     pub term_months: i64,
 }
 
 /// The contact person (personal data).
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ContactDto {
+    #[schema(value_type = shape::ContactName, inline)]
+    #[validate(custom(function = shape::contact_name))]
     pub name: String,
+    #[schema(value_type = Option<shape::Phone>, inline)]
+    #[validate(custom(function = shape::phone))]
     pub phone: Option<String>,
+    #[schema(value_type = Option<shape::Email>, inline)]
+    #[validate(custom(function = shape::email))]
     pub email: Option<String>,
 }
 
 /// An enterprise as written: create (no `version`) or replace (with the `version` read).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EnterpriseInput {
-    /// 统一社会信用代码; spaces and lower case accepted.
-    #[schema(example = "91410700MA3X0001XX")]
+    /// 统一社会信用代码.
+    #[schema(example = "91410700MA3X0001XX", value_type = shape::Uscc, inline)]
+    #[validate(custom(function = shape::uscc))]
     pub uscc: String,
-    #[schema(
-        example = "新乡市华锐数控机床有限公司",
-        min_length = 2,
-        max_length = 100
-    )]
+    #[schema(example = "新乡市华锐数控机床有限公司", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     pub name: String,
     /// Park code.
-    #[schema(example = "xxhtz")]
+    #[schema(example = "xxhtz", value_type = shape::Code, inline)]
+    #[validate(custom(function = shape::code))]
     pub park: String,
     /// 行政区划代码, 6 digits.
-    #[schema(example = "410702")]
+    #[schema(example = "410702", value_type = shape::Region, inline)]
+    #[validate(custom(function = shape::region))]
     pub region: String,
     /// GB/T 4754-2017 code.
-    #[schema(example = "C3421")]
+    #[schema(example = "C3421", value_type = shape::Industry, inline)]
+    #[validate(custom(function = shape::industry))]
     pub industry: String,
     /// 战略性新兴产业 area.
+    #[schema(value_type = Option<shape::StrategicIndustry>, inline)]
     pub strategic_industry: Option<String>,
     pub founded_on: NaiveDate,
     /// `micro`, `small`, `medium` or `large`.
-    #[schema(example = "small")]
+    #[schema(example = "small", value_type = shape::Size, inline)]
     pub size: String,
     #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
     pub qualifications: Vec<QualificationDto>,
     #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
     pub risk_flags: Vec<RiskFlagDto>,
+    #[validate(nested)]
     pub financing_need: Option<FinancingNeedDto>,
+    #[validate(nested)]
     pub contact: Option<ContactDto>,
     /// Consent to show the contact to banks.
     #[serde(default)]
     pub contact_consent: bool,
     /// The version read; required to replace, absent to create.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     pub version: Option<i64>,
 }
 
@@ -267,20 +290,32 @@ fn parse_enterprise(input: EnterpriseInput, today: NaiveDate) -> ApiResult<Enter
 }
 
 /// Filters and paging of the listing.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct EnterpriseQuery {
     /// Park code (a park token sees only its own park).
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     park: Option<String>,
     /// Region code prefix, e.g. `4107`.
+    #[param(value_type = Option<shape::RegionPrefix>, inline)]
+    #[validate(custom(function = shape::region_prefix))]
     region: Option<String>,
     /// Industry code prefix, e.g. `C35`.
+    #[param(value_type = Option<shape::Industry>, inline)]
+    #[validate(custom(function = shape::industry))]
     industry: Option<String>,
     /// Part of the name.
+    #[param(value_type = Option<shape::Search>, inline)]
+    #[validate(custom(function = shape::search))]
     q: Option<String>,
     /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     after: Option<String>,
-    /// Page size, 1–500 (default 50).
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
 }
 
@@ -345,12 +380,12 @@ pub(crate) async fn visible_enterprise(
     auth: &Auth,
     raw: &str,
 ) -> ApiResult<Versioned<Enterprise>> {
-    let uscc = parse_uscc(raw)?;
+    let uscc = read_key(parse_uscc(raw))?;
     Ok(s.service.enterprise(&auth.0, &uscc).await?)
 }
 
 /// One enterprise (admin, or its park).
-#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, description = "统一社会信用代码")), responses((status = 200, body = EnterpriseView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), responses((status = 200, body = EnterpriseView), ReadErrors))]
 async fn get_enterprise(
     State(s): State<AppState>,
     auth: Auth,
@@ -362,7 +397,7 @@ async fn get_enterprise(
 
 /// Replaces an enterprise; send the `version` you read (stale → 409). A park official cannot
 /// move an enterprise to another park.
-#[utoipa::path(put, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, description = "统一社会信用代码")), request_body = EnterpriseInput, responses((status = 200, body = EnterpriseView), WriteErrors))]
+#[utoipa::path(put, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), request_body = EnterpriseInput, responses((status = 200, body = EnterpriseView), WriteErrors))]
 async fn update_enterprise(
     State(s): State<AppState>,
     auth: Auth,

@@ -187,7 +187,7 @@ fn patent_pages(s: AppState, cx: Context) -> Pages {
 /// office: every park; a park official: their own). `file` is `enterprises.xlsx`,
 /// `enterprises.csv`, `patents.xlsx` or `patents.csv`.
 #[utoipa::path(get, path = "/api/v1/exports/{file}", tag = "ledger", security(("bearer" = [])),
-    params(("file" = String, Path, description = "`enterprises.xlsx`, `enterprises.csv`, `patents.xlsx` or `patents.csv`")),
+    params(("file" = String, Path, pattern = "^(enterprises|patents)[.](xlsx|csv)$", description = "`enterprises.xlsx`, `enterprises.csv`, `patents.xlsx` or `patents.csv`")),
     responses(
         (status = 200, description = "the sheet, streamed", content(
             ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),

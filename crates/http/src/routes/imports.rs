@@ -6,6 +6,7 @@ use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::ApiQuery;
+use crate::shape;
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
@@ -17,6 +18,7 @@ use pledge_service::ledgers::{ImportReport, ImportRequest, SheetKind};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -94,13 +96,15 @@ impl From<pledge_service::ImportJob> for ImportJob {
 }
 
 /// How to import.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct UploadQuery {
     /// The kind of every sheet when sheet names and headers do not say it: `enterprises`,
     /// `patents`, `trademarks`, `appraisals` or `qualifications`.
+    #[param(value_type = Option<shape::SheetKind>, inline)]
     kind: Option<String>,
     /// `partial` (default: good rows written, bad ones reported) or `all_or_nothing`.
+    #[param(value_type = Option<shape::ImportMode>, inline)]
     mode: Option<String>,
     /// Check and count everything, write nothing.
     #[serde(default)]
@@ -221,7 +225,7 @@ async fn upload(
 
 /// An import job: progress while it runs, then the report.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the job")),
+    params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the job")),
     responses((status = 200, description = "the job", body = ImportJob), ReadErrors))]
 async fn status(
     State(s): State<AppState>,
@@ -234,7 +238,7 @@ async fn status(
 
 /// The uploaded file with every bad cell marked and a reason column (once the job is done).
 #[utoipa::path(get, path = "/api/v1/imports/{id}/annotated.xlsx", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path, description = "the job")),
+    params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the job")),
     responses(
         (status = 200, description = "the annotated copy", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 409, description = "the job has no annotated copy (not finished, or none could be written)", body = Problem, content_type = "application/problem+json"),

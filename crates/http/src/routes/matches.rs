@@ -4,9 +4,11 @@
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::check::read_key;
 use crate::check::{Check, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::extract::ApiQuery;
+use crate::shape;
 use crate::sheet::{Cell, Column, Format, stream_download};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -19,6 +21,7 @@ use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -190,24 +193,38 @@ fn shown(x: Shown) -> MatchView {
 }
 
 /// Filters, order and paging of a match list.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct MatchParams {
     /// Park code.
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     park: Option<String>,
     /// Region code prefix, e.g. `4107`.
+    #[param(value_type = Option<shape::RegionPrefix>, inline)]
+    #[validate(custom(function = shape::region_prefix))]
     region: Option<String>,
     /// Industry code prefix, e.g. `C35`.
+    #[param(value_type = Option<shape::Industry>, inline)]
+    #[validate(custom(function = shape::industry))]
     industry: Option<String>,
     /// Only credit lines of at least this much (分).
+    #[param(value_type = Option<u64>, minimum = 0, maximum = 100_000_000_000_000_i64)]
+    #[validate(custom(function = shape::digits))]
     min_credit_line_fen: Option<String>,
     /// `score` (default) or `credit_line`.
+    #[param(value_type = Option<shape::MatchSort>, inline)]
     sort: Option<String>,
-    /// The `next_cursor` of the previous page.
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::MatchCursor>, inline)]
+    #[validate(custom(function = shape::match_cursor))]
     after: Option<String>,
-    /// Page size, 1–500 (default 50).
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
     /// `json` (default), `csv` or `xlsx`: the same rows as a file, every page.
+    #[param(value_type = Option<shape::MatchFormat>, inline)]
     format: Option<String>,
 }
 
@@ -246,7 +263,7 @@ fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
 /// A product's eligible enterprises, ranked, each with its pledge bundle and credit line.
 /// Banks: their own products, white-listed enterprises only. Parks: published products,
 /// their own enterprises. `format=csv|xlsx` exports every row the filters select.
-#[utoipa::path(get, path = "/api/v1/products/{id}/matches", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path), MatchParams), responses(
+#[utoipa::path(get, path = "/api/v1/products/{id}/matches", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), MatchParams), responses(
     (status = 200, description = "a page of matches; with format=csv or xlsx, every row the filters select as a file", content(
         (MatchList = "application/json"),
         ("text/csv"),
@@ -433,26 +450,26 @@ async fn export(
 
 /// The full explanation of one enterprise against one product: verdict, every failed rule
 /// with its figures, the bundle, the credit line and the score.
-#[utoipa::path(get, path = "/api/v1/products/{id}/matches/{uscc}", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path), ("uscc" = String, Path)), responses((status = 200, body = MatchView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/products/{id}/matches/{uscc}", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = MatchView), ReadErrors))]
 async fn explain_match(
     State(s): State<AppState>,
     auth: Auth,
     Path((id, uscc)): Path<(String, String)>,
 ) -> ApiResult<Json<MatchView>> {
     let product_id = parse_id("id", &id)?;
-    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     Ok(Json(shown(s.service.explain(&auth.0, product_id, &uscc)?)))
 }
 
 /// The gap analysis of one enterprise: every published product, eligible or not, with every
 /// rule it fails and by how much (admin, and the enterprise's park).
-#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/matches", tag = "matching", security(("bearer" = [])), params(("uscc" = String, Path)), responses((status = 200, body = [MatchView]), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/matches", tag = "matching", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = [MatchView]), ReadErrors))]
 async fn enterprise_matches(
     State(s): State<AppState>,
     auth: Auth,
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<Vec<MatchView>>> {
-    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     Ok(Json(
         s.service
             .enterprise_matches(&auth.0, &uscc)?

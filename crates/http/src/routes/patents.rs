@@ -2,10 +2,12 @@
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::check::read_key;
 use crate::check::{Check, date, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,6 +20,7 @@ use pledge_service::{AppraisalRecord, Upserted, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -27,10 +30,12 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A pledge registered with CNIPA.
-#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeDto {
     /// CNIPA's registration number.
+    #[schema(value_type = shape::Reference, inline)]
+    #[validate(custom(function = shape::reference))]
     pub registration_number: String,
     pub registered_on: NaiveDate,
     /// When released (注销), if it was.
@@ -56,15 +61,17 @@ impl PledgeDto {
 }
 
 /// An appraisal to add.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct AppraisalInput {
     /// Appraised value in 分.
-    #[schema(example = 300000000, minimum = 1)]
+    #[schema(example = 300000000, minimum = 1, maximum = 100_000_000_000_000_i64)]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
     pub amount_fen: i64,
     pub appraised_on: NaiveDate,
     pub valid_until: NaiveDate,
-    #[schema(example = "河南中原资产评估有限公司")]
+    #[schema(example = "河南中原资产评估有限公司", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     pub appraiser: String,
 }
 
@@ -108,29 +115,38 @@ impl From<AppraisalRecord> for AppraisalView {
 }
 
 /// A patent as written. The application number is the path.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PatentInput {
     /// 专利权人: the USCC of a registered enterprise.
+    #[schema(value_type = shape::Uscc, inline)]
+    #[validate(custom(function = shape::uscc))]
     pub owner: String,
-    #[schema(example = "一种数控机床主轴冷却装置", max_length = 200)]
+    #[schema(example = "一种数控机床主轴冷却装置", value_type = shape::Title, inline)]
+    #[validate(custom(function = shape::title))]
     pub title: String,
     pub filing_date: NaiveDate,
     pub grant_date: Option<NaiveDate>,
     /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`,
     /// `invalidation_requested` or `suspended`.
-    #[schema(example = "in_force")]
+    #[schema(example = "in_force", value_type = shape::LegalStatus, inline)]
     pub legal_status: String,
     /// Annual fees paid until this day.
     pub annual_fee_paid_until: Option<NaiveDate>,
     /// Other patentees (共有人), by name.
     #[serde(default)]
+    #[schema(value_type = Vec<shape::Name>, inline, max_items = 50)]
+    #[validate(length(max = 50), custom(function = shape::names))]
     pub co_owners: Vec<String>,
     #[serde(default)]
     pub co_owners_consent: bool,
     /// IPC main class, e.g. `B23Q 11/12`.
+    #[schema(value_type = Option<shape::Ipc>, inline)]
+    #[validate(custom(function = shape::ipc))]
     pub ipc_main: Option<String>,
     /// e.g. `CN107356125A`.
+    #[schema(value_type = Option<shape::PublicationNumber>, inline)]
+    #[validate(custom(function = shape::publication_number))]
     pub publication_number: Option<String>,
     #[serde(default)]
     pub strategic_emerging_industry: bool,
@@ -139,11 +155,15 @@ pub struct PatentInput {
     #[serde(default)]
     pub high_pledge_financing: bool,
     /// `state_science_technology` or `china_patent_award`.
+    #[schema(value_type = Option<shape::Award>, inline)]
     pub award: Option<String>,
     #[serde(default)]
     pub same_day_double_filing: bool,
+    #[validate(nested)]
     pub pledge: Option<PledgeDto>,
     /// The version read; required to replace an existing patent.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     pub version: Option<i64>,
 }
 
@@ -328,12 +348,16 @@ fn parse_patent(
 }
 
 /// The date the computed facts are for, and the loan end the pledge rules judge.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct AsOfQuery {
-    /// `YYYY-MM-DD`; default today (China time).
+    /// Default today (China time).
+    #[param(value_type = Option<NaiveDate>)]
+    #[validate(custom(function = shape::date))]
     as_of: Option<String>,
-    /// `YYYY-MM-DD`; default one year after `as_of`.
+    /// Default one year after `as_of`.
+    #[param(value_type = Option<NaiveDate>)]
+    #[validate(custom(function = shape::date))]
     loan_end: Option<String>,
 }
 
@@ -350,14 +374,14 @@ fn dates(q: &AsOfQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
 }
 
 /// A patent by application number in any spelling (`ZL2017106018623`, full-width, no dot).
-#[utoipa::path(get, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "申请号 or 专利号"), AsOfQuery), responses((status = 200, body = PatentView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "申请号 or 专利号"), AsOfQuery), responses((status = 200, body = PatentView), ReadErrors))]
 async fn get_patent(
     State(s): State<AppState>,
     auth: Auth,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<Json<PatentView>> {
-    let number = parse_number(&number)?;
+    let number = read_key(parse_number(&number))?;
     let (as_of, loan_end) = dates(&q, auth.0.today())?;
     let rec = s.service.patent(&auth.0, &number).await?;
     Ok(Json(PatentView::new(rec, as_of, loan_end)))
@@ -365,7 +389,7 @@ async fn get_patent(
 
 /// Creates or replaces a patent under its canonical application number. Replacing needs the
 /// `version` read; a replacement that changes nothing answers 200 with the same version.
-#[utoipa::path(put, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "申请号 in any accepted spelling")), request_body = PatentInput, responses((status = 201, body = PatentView, description = "created"), (status = 200, body = PatentView, description = "replaced or unchanged"), WriteErrors))]
+#[utoipa::path(put, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "申请号 in any accepted spelling")), request_body = PatentInput, responses((status = 201, body = PatentView, description = "created"), (status = 200, body = PatentView, description = "replaced or unchanged"), WriteErrors))]
 async fn put_patent(
     State(s): State<AppState>,
     auth: Auth,
@@ -393,7 +417,7 @@ async fn put_patent(
 }
 
 /// Adds an appraisal (评估) to a patent. Appraisals are never changed; add a new one.
-#[utoipa::path(post, path = "/api/v1/patents/{number}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/patents/{number}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
 async fn add_appraisal(
     State(s): State<AppState>,
     auth: Auth,
@@ -408,17 +432,29 @@ async fn add_appraisal(
 }
 
 /// Paging and the date of the computed facts.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PatentListQuery {
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
+    /// Default today (China time).
+    #[param(value_type = Option<NaiveDate>)]
+    #[validate(custom(function = shape::date))]
     as_of: Option<String>,
+    /// Default one year after `as_of`.
+    #[param(value_type = Option<NaiveDate>)]
+    #[validate(custom(function = shape::date))]
     loan_end: Option<String>,
 }
 
 /// The patents of an enterprise (admin, or its park).
-#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/patents", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path), PatentListQuery), responses((status = 200, body = Paged<PatentView>), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/patents", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$"), PatentListQuery), responses((status = 200, body = Paged<PatentView>), ReadErrors))]
 async fn list_patents(
     State(s): State<AppState>,
     auth: Auth,
@@ -433,7 +469,7 @@ async fn list_patents(
         },
         auth.0.today(),
     )?;
-    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     // Banks see the patents that count: the valid ones.
     let page = s
         .service

@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::check::Check;
 use crate::error::{ApiResult, ReadErrors, WriteErrors};
 use crate::extract::ApiJson;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +15,7 @@ use pledge_service::{PersonRecord, Role};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -22,26 +24,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A person to create.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PersonInput {
     /// 2 to 64 of `a-z 0-9 . _ -`.
-    #[schema(
-        example = "zhang.kz",
-        min_length = 2,
-        max_length = 64,
-        pattern = "^[a-z0-9][a-z0-9._-]{1,63}$"
-    )]
+    #[schema(example = "zhang.kz", value_type = shape::Login, inline)]
+    #[validate(custom(function = shape::login))]
     login: String,
     /// The name shown.
-    #[schema(example = "张科长", min_length = 1, max_length = 100)]
+    #[schema(example = "张科长", value_type = shape::Label, inline)]
+    #[validate(custom(function = shape::label))]
     name: String,
     /// `admin`, `park` or `bank`.
-    #[schema(example = "park")]
+    #[schema(example = "park", value_type = shape::Role, inline)]
     role: String,
     /// The park of a park official.
+    #[schema(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     park: Option<String>,
     /// The bank of a bank officer.
+    #[schema(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     bank: Option<String>,
 }
 
@@ -119,17 +122,18 @@ async fn create_person(
 }
 
 /// Why a person is disabled.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct DisableInput {
     /// Kept in the audit log.
     #[serde(default)]
-    #[schema(max_length = 500)]
+    #[schema(value_type = Option<shape::Reason>, inline)]
+    #[validate(custom(function = shape::reason))]
     reason: Option<String>,
 }
 
 /// Disables a person (admin): every token of theirs stops working at once.
-#[utoipa::path(post, path = "/api/v1/people/{login}/disable", tag = "access", security(("bearer" = [])), params(("login" = String, Path)), request_body = DisableInput, responses((status = 200, body = PersonView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/people/{login}/disable", tag = "access", security(("bearer" = [])), params(("login" = String, Path, pattern = "^[a-z0-9][a-z0-9._-]{1,63}$")), request_body = DisableInput, responses((status = 200, body = PersonView), WriteErrors))]
 async fn disable_person(
     State(s): State<AppState>,
     auth: Auth,

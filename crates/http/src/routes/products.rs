@@ -6,6 +6,7 @@ use crate::auth::Auth;
 use crate::check::{Check, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::ApiJson;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -18,6 +19,7 @@ use pledge_service::ProductRecord;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -33,75 +35,116 @@ fn yes() -> bool {
 }
 
 /// 质押率 per IP kind, in basis points (2500 = 25%); absent = the kind is not accepted.
-#[derive(Debug, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Default, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeRatesBody {
-    #[schema(example = 2500)]
+    #[schema(example = 2500, minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
     invention: Option<i64>,
-    #[schema(example = 1500)]
+    #[schema(example = 1500, minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
     utility_model: Option<i64>,
+    #[schema(minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
     design: Option<i64>,
-    #[schema(example = 5000)]
+    #[schema(example = 5000, minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
     trademark: Option<i64>,
 }
 
 /// A loan product's rules, as sent to create, replace or preview one, and as answered.
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ProductBody {
     /// The owning bank's code: answered always; sent only by the admin (a bank creates its own).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     bank: Option<String>,
     /// The version read, required to replace; answered with the current one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     version: Option<i64>,
-    #[schema(example = "知惠贷")]
+    #[schema(example = "知惠贷", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     name: String,
     #[serde(default)]
+    #[schema(value_type = Option<shape::Description>, inline)]
+    #[validate(custom(function = shape::description))]
     description: Option<String>,
-    #[schema(example = 100_000_000)]
+    #[schema(example = 100_000_000, minimum = 1, maximum = 100_000_000_000_000_i64)]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
     amount_min_fen: i64,
-    #[schema(example = 3_000_000_000i64)]
+    #[schema(
+        example = 3_000_000_000i64,
+        minimum = 1,
+        maximum = 100_000_000_000_000_i64
+    )]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
     amount_max_fen: i64,
-    #[schema(example = 36)]
+    #[schema(example = 36, minimum = 1, maximum = 360)]
+    #[validate(range(min = 1, max = 360))]
     max_term_months: i64,
     /// 利率上限: bp over the one-year LPR.
-    #[schema(example = 80)]
+    #[schema(example = 80, minimum = 0, maximum = 10_000)]
+    #[validate(range(min = 0, max = 10_000))]
     rate_cap_over_lpr_bp: i64,
+    #[validate(nested)]
     pledge_rates_bp: PledgeRatesBody,
     /// Months of protection a patent must have left after the loan ends.
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 360)]
+    #[validate(range(min = 0, max = 360))]
     min_remaining_months: i64,
     /// Only IP never pledged before.
     #[serde(default)]
     no_prior_pledge: bool,
     /// Qualifications required, all of them (`high_tech`, `specialized`, …).
     #[serde(default)]
+    #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
+    #[validate(length(max = 50))]
     qualifications_all: Vec<String>,
     /// Qualifications of which one is required.
     #[serde(default)]
+    #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
+    #[validate(length(max = 50))]
     qualifications_any: Vec<String>,
     /// Risk flags that exclude (`dishonest_debtor`, …).
     #[serde(default)]
+    #[schema(value_type = Vec<shape::RiskFlag>, inline, max_items = 50)]
+    #[validate(length(max = 50))]
     excluded_risk_flags: Vec<String>,
     /// Region code prefixes, e.g. `4107`.
     #[serde(default)]
+    #[schema(value_type = Vec<shape::RegionPrefix>, inline, max_items = 50)]
+    #[validate(length(max = 50), custom(function = shape::region_prefixes))]
     region_prefixes: Vec<String>,
     /// Industry code prefixes (GB/T 4754), e.g. `C35`.
     #[serde(default)]
+    #[schema(value_type = Vec<shape::Industry>, inline, max_items = 50)]
+    #[validate(length(max = 50), custom(function = shape::industries))]
     industry_prefixes: Vec<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 200)]
+    #[validate(range(min = 0, max = 200))]
     min_years_in_operation: i64,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 10_000)]
+    #[validate(range(min = 0, max = 10_000))]
     min_valid_invention_patents: i64,
     /// The least share of the loan the pledged IP must cover, bp.
     #[serde(default)]
+    #[schema(minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
     min_ip_share_bp: Option<i64>,
     /// Lends only to white-listed enterprises (default yes).
     #[serde(default = "yes")]
     whitelist_required: bool,
     /// 贴息, as shown to enterprises.
     #[serde(default)]
+    #[schema(value_type = Option<shape::Note>, inline)]
+    #[validate(custom(function = shape::note))]
     interest_subsidy: Option<String>,
     /// Covered by the risk-compensation pool (风险补偿资金池).
     #[serde(default)]
@@ -358,7 +401,7 @@ async fn create_product(
 }
 
 /// One product (a bank's own; published ones for parks).
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = ProductView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = ProductView), ReadErrors))]
 async fn get_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -368,7 +411,7 @@ async fn get_product(
 }
 
 /// Replaces the rules of a draft or published product; send the `version` read.
-#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn update_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -389,13 +432,17 @@ async fn update_product(
 }
 
 /// A status change.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// The version read.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     version: i64,
     /// Why (kept in the audit log).
     #[serde(default)]
+    #[schema(value_type = Option<shape::Reason>, inline)]
+    #[validate(custom(function = shape::reason))]
     reason: Option<String>,
 }
 
@@ -423,7 +470,7 @@ async fn move_product(
 }
 
 /// Publishes a draft: it starts matching and enterprises see it.
-#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn publish_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -434,7 +481,7 @@ async fn publish_product(
 }
 
 /// Withdraws a published product: it matches nobody from now on; it stays on record.
-#[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn withdraw_product(
     State(s): State<AppState>,
     auth: Auth,

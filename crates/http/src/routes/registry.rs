@@ -3,8 +3,10 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::check::Check;
+use crate::check::read_key;
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::ApiJson;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +16,7 @@ use pledge_service::{BankRecord, ParkRecord, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,16 +27,19 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A new park.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ParkInput {
     /// Short code, 2–32 letters, digits, `-`, `_` (e.g. `xxhtz`).
-    #[schema(example = "xxhtz", min_length = 2, max_length = 32)]
+    #[schema(example = "xxhtz", value_type = shape::Code, inline)]
+    #[validate(custom(function = shape::code))]
     code: String,
-    #[schema(example = "新乡高新技术产业开发区", max_length = 100)]
+    #[schema(example = "新乡高新技术产业开发区", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     name: String,
     /// 行政区划代码.
-    #[schema(example = "410702")]
+    #[schema(example = "410702", value_type = shape::Region, inline)]
+    #[validate(custom(function = shape::region))]
     region: String,
 }
 
@@ -60,12 +66,14 @@ impl From<Versioned<ParkRecord>> for ParkView {
 }
 
 /// A new bank.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct BankInput {
-    #[schema(example = "boc-xinxiang", min_length = 2, max_length = 32)]
+    #[schema(example = "boc-xinxiang", value_type = shape::Code, inline)]
+    #[validate(custom(function = shape::code))]
     code: String,
-    #[schema(example = "中国银行新乡分行", max_length = 100)]
+    #[schema(example = "中国银行新乡分行", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     name: String,
 }
 
@@ -125,13 +133,13 @@ async fn create_park(
 }
 
 /// One park (any token).
-#[utoipa::path(get, path = "/api/v1/parks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)), responses((status = 200, body = ParkView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/parks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = "^[A-Za-z0-9_-]{2,32}$")), responses((status = 200, body = ParkView), ReadErrors))]
 async fn get_park(
     State(s): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<ParkView>> {
-    let code = ParkCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
+    let code = read_key(ParkCode::parse(&code).map_err(|e| ApiError::field("code", e)))?;
     let park = s.service.park(&auth.0, &code).await?;
     Ok(Json(park.into()))
 }
@@ -165,13 +173,13 @@ async fn create_bank(
 }
 
 /// One bank; another bank is 404 to a bank token.
-#[utoipa::path(get, path = "/api/v1/banks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path)), responses((status = 200, body = BankView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/banks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = "^[A-Za-z0-9_-]{2,32}$")), responses((status = 200, body = BankView), ReadErrors))]
 async fn get_bank(
     State(s): State<AppState>,
     auth: Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<BankView>> {
-    let code = BankCode::parse(&code).map_err(|e| ApiError::field("code", e))?;
+    let code = read_key(BankCode::parse(&code).map_err(|e| ApiError::field("code", e)))?;
     let bank = s.service.bank(&auth.0, &code).await?;
     Ok(Json(bank.into()))
 }

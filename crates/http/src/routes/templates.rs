@@ -15,7 +15,7 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// The import template of a kind of sheet: headers, a filled example row, drop-down lists for
 /// fixed choices, and a notes sheet (any role).
-#[utoipa::path(get, path = "/api/v1/templates/{file}", tag = "ledger", security(("bearer" = [])), params(("file" = String, Path, description = "`enterprises.xlsx`, `patents.xlsx`, `trademarks.xlsx`, `appraisals.xlsx` or `qualifications.xlsx`")), responses(
+#[utoipa::path(get, path = "/api/v1/templates/{file}", tag = "ledger", security(("bearer" = [])), params(("file" = String, Path, pattern = "^(enterprises|patents|trademarks|appraisals|qualifications)[.]xlsx$", description = "`enterprises.xlsx`, `patents.xlsx`, `trademarks.xlsx`, `appraisals.xlsx` or `qualifications.xlsx`")), responses(
     (status = 200, description = "the template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ReadErrors
 ))]

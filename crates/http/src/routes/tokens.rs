@@ -5,6 +5,7 @@ use crate::auth::Auth;
 use crate::check::Check;
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::ApiJson;
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -14,6 +15,7 @@ use pledge_service::{Role, TokenRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -24,20 +26,27 @@ pub fn router() -> OpenApiRouter<AppState> {
 
 /// A token to create: for a person (`person`, their login), or for a new person of `role`
 /// (created by the caller).
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TokenInput {
     /// The login of the person it is for.
+    #[schema(value_type = Option<shape::Login>, inline)]
+    #[validate(custom(function = shape::login))]
     person: Option<String>,
     /// For a new person: `admin`, `park` or `bank`.
-    #[schema(example = "park")]
+    #[schema(example = "park", value_type = Option<shape::Role>, inline)]
     role: Option<String>,
     /// The park of a `park` token.
+    #[schema(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     park: Option<String>,
     /// The bank of a `bank` token.
+    #[schema(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     bank: Option<String>,
     /// A label: who holds it.
-    #[schema(example = "高新区 张科长")]
+    #[schema(example = "高新区 张科长", value_type = shape::Label, inline)]
+    #[validate(custom(function = shape::label))]
     name: String,
 }
 
@@ -139,7 +148,7 @@ async fn create_token(
 }
 
 /// Revokes a token (admin); it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = TokenView), WriteErrors))]
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = TokenView), WriteErrors))]
 async fn revoke_token(
     State(s): State<AppState>,
     auth: Auth,

@@ -2,11 +2,13 @@
 
 use crate::AppState;
 use crate::auth::Auth;
+use crate::check::read_key;
 use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
 use crate::routes::patents::{AppraisalInput, AppraisalView, PledgeDto};
+use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,6 +19,7 @@ use pledge_service::{Upserted, Versioned};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -26,18 +29,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// A trademark registration as written; number and class are the path.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TrademarkInput {
     /// 注册人: the USCC of a registered enterprise.
+    #[schema(value_type = shape::Uscc, inline)]
+    #[validate(custom(function = shape::uscc))]
     pub owner: String,
-    #[schema(example = "华锐")]
+    #[schema(example = "华锐", value_type = shape::Label, inline)]
+    #[validate(custom(function = shape::label))]
     pub name: String,
     pub registered_on: NaiveDate,
     /// End of the current 10-year period (renewals move it on).
     pub valid_until: NaiveDate,
+    #[validate(nested)]
     pub pledge: Option<PledgeDto>,
     /// The version read; required to replace.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     pub version: Option<i64>,
 }
 
@@ -105,19 +114,19 @@ fn parse_key(number: &str, class: &str) -> ApiResult<(TrademarkRegistrationNumbe
 }
 
 /// One trademark registration (admin, or the owner's park).
-#[utoipa::path(get, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, description = "注册号"), ("class" = u8, Path, description = "尼斯分类 1–45")), responses((status = 200, body = TrademarkView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "注册号"), ("class" = u8, Path, minimum = 1, maximum = 45, description = "尼斯分类 1–45")), responses((status = 200, body = TrademarkView), ReadErrors))]
 async fn get_trademark(
     State(s): State<AppState>,
     auth: Auth,
     Path((number, class)): Path<(String, String)>,
 ) -> ApiResult<Json<TrademarkView>> {
-    let (number, class) = parse_key(&number, &class)?;
+    let (number, class) = read_key(parse_key(&number, &class))?;
     let rec = s.service.trademark(&auth.0, number, class).await?;
     Ok(Json(TrademarkView::new(rec, auth.0.today())))
 }
 
 /// Creates or replaces a trademark registration (replacing needs the `version` read).
-#[utoipa::path(put, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path), ("class" = u8, Path)), request_body = TrademarkInput, responses((status = 201, body = TrademarkView, description = "created"), (status = 200, body = TrademarkView, description = "replaced or unchanged"), WriteErrors))]
+#[utoipa::path(put, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64), ("class" = u8, Path, minimum = 1, maximum = 45)), request_body = TrademarkInput, responses((status = 201, body = TrademarkView, description = "created"), (status = 200, body = TrademarkView, description = "replaced or unchanged"), WriteErrors))]
 async fn put_trademark(
     State(s): State<AppState>,
     auth: Auth,
@@ -154,7 +163,7 @@ async fn put_trademark(
 }
 
 /// Adds an appraisal to a trademark registration.
-#[utoipa::path(post, path = "/api/v1/trademarks/{number}/{class}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path), ("class" = u8, Path)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/trademarks/{number}/{class}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64), ("class" = u8, Path, minimum = 1, maximum = 45)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
 async fn add_trademark_appraisal(
     State(s): State<AppState>,
     auth: Auth,
@@ -172,15 +181,21 @@ async fn add_trademark_appraisal(
 }
 
 /// Paging.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct PageQuery {
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
 }
 
 /// The trademarks of an enterprise (admin, or its park).
-#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/trademarks", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path), PageQuery), responses((status = 200, body = Paged<TrademarkView>), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/trademarks", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$"), PageQuery), responses((status = 200, body = Paged<TrademarkView>), ReadErrors))]
 async fn list_trademarks(
     State(s): State<AppState>,
     auth: Auth,
@@ -188,7 +203,7 @@ async fn list_trademarks(
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<TrademarkView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
-    let uscc = Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e))?;
+    let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     let page = s
         .service
         .trademarks_of(&auth.0, &uscc, after, limit)

@@ -6,6 +6,7 @@ use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::shape;
 use crate::sheet::{Cell, Column, Format, stream_download};
 use axum::Json;
 use axum::extract::{Path, State};
@@ -20,6 +21,7 @@ use pledge_service::{BatchRecord, EntryFilter, EntryRecord, TransitionRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -38,22 +40,33 @@ pub fn router() -> OpenApiRouter<AppState> {
 }
 
 /// The entry criteria (入选条件).
-#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct CriteriaDto {
-    #[schema(example = 1)]
+    #[schema(example = 1, minimum = 0, maximum = 1000)]
+    #[validate(range(max = 1000))]
     min_valid_invention_patents: u32,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 1000)]
+    #[validate(range(max = 1000))]
     min_valid_patents: u32,
     /// Risk flags that exclude (`dishonest_debtor`, `abnormal_operation`, …).
     #[serde(default)]
+    #[schema(value_type = Vec<shape::RiskFlag>, inline, max_items = 50)]
+    #[validate(length(max = 50))]
     excluded_risk_flags: Vec<String>,
     /// At least one of these qualifications (empty: none required).
     #[serde(default)]
+    #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
+    #[validate(length(max = 50))]
     any_of_qualifications: Vec<String>,
     #[serde(default)]
+    #[schema(minimum = 0, maximum = 100)]
+    #[validate(range(max = 100))]
     min_years_in_operation: u32,
     /// The version read (0 before the first change); answered with the new one.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     version: i64,
 }
 
@@ -138,10 +151,11 @@ async fn put_criteria(
 }
 
 /// A new batch.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct BatchInput {
-    #[schema(example = "2026年第一批知识产权金融普惠企业白名单")]
+    #[schema(example = "2026年第一批知识产权金融普惠企业白名单", value_type = shape::Name, inline)]
+    #[validate(custom(function = shape::name))]
     name: String,
     /// The last day its entries are valid.
     valid_until: NaiveDate,
@@ -209,7 +223,7 @@ async fn find_batch(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<BatchReco
 }
 
 /// One batch (any token).
-#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = BatchView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = BatchView), ReadErrors))]
 async fn get_batch(
     State(s): State<AppState>,
     auth: Auth,
@@ -219,10 +233,12 @@ async fn get_batch(
 }
 
 /// A nomination.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct NominationInput {
     /// 统一社会信用代码 of a registered enterprise.
+    #[schema(value_type = shape::Uscc, inline)]
+    #[validate(custom(function = shape::uscc))]
     uscc: String,
 }
 
@@ -312,7 +328,7 @@ impl From<EntryRecord> for EntryView {
 }
 
 /// Nominates an enterprise into a draft batch and screens it (admin, or its park).
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
 async fn nominate(
     State(s): State<AppState>,
     auth: Auth,
@@ -327,14 +343,16 @@ async fn nominate(
 }
 
 /// The version of the batch read.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PublishInput {
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     version: i64,
 }
 
 /// Publishes a batch (admin): its approved entries go to the banks.
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
 async fn publish_batch(
     State(s): State<AppState>,
     auth: Auth,
@@ -352,25 +370,30 @@ async fn publish_batch(
 }
 
 /// A transition of one entry.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     /// The version of the entry read.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
     version: i64,
     /// `meets_criteria`, `fails_criteria`, `risk_flag`, `lost_valid_ip`, `qualification_expired`,
     /// `enterprise_request`, `data_corrected`, `other`, ….
-    #[schema(example = "meets_criteria")]
+    #[schema(example = "meets_criteria", value_type = shape::ReasonCode, inline)]
     reason_code: String,
     /// Free text, required.
-    #[schema(example = "经复核符合条件")]
+    #[schema(example = "经复核符合条件", value_type = shape::Reason, inline)]
+    #[validate(custom(function = shape::reason))]
     reason: String,
     /// To approve an entry that fails screening: the admin's written reason.
+    #[schema(value_type = Option<shape::Reason>, inline)]
+    #[validate(custom(function = shape::reason))]
     override_reason: Option<String>,
 }
 
 /// Approves, rejects, suspends, reinstates or removes an entry (admin). Whoever nominated an
 /// entry cannot approve it; a stale version is 409; an illegal step is 409 naming the allowed.
-#[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path), ("action" = String, Path, description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ("action" = String, Path, pattern = "^(approve|reject|suspend|reinstate|remove)$", description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
 async fn transition(
     State(s): State<AppState>,
     auth: Auth,
@@ -419,16 +442,27 @@ async fn transition(
 }
 
 /// Filters and paging of entries.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct EntryQuery {
     /// An entry status.
+    #[param(value_type = Option<shape::EntryStatus>, inline)]
     status: Option<String>,
     /// Park code.
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
     park: Option<String>,
     /// Batch id.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     batch: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
     after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
     limit: Option<String>,
 }
 
@@ -466,7 +500,7 @@ async fn list_entries(
 }
 
 /// Reads an entry the caller may see (others are 404).
-#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = EntryView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = EntryView), ReadErrors))]
 async fn get_entry(
     State(s): State<AppState>,
     auth: Auth,
@@ -477,7 +511,7 @@ async fn get_entry(
 }
 
 /// The history of one entry, oldest first (admin, or its park).
-#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
 async fn entry_history(
     State(s): State<AppState>,
     auth: Auth,
@@ -494,7 +528,7 @@ async fn entry_history(
     ))
 }
 
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct RescreenInput {
     /// Default today; at most 31 days back and 7 days ahead.
@@ -552,7 +586,7 @@ async fn rescreen(
 }
 
 /// Nothing to send: the run is in the path.
-#[derive(Debug, Deserialize, ToSchema)]
+#[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct ReverseInput {}
 
@@ -579,7 +613,7 @@ pub struct KeptView {
 
 /// Undoes a re-screening run (admin), once: what it suspended is published again, what it
 /// expired restored, the batches it closed published again; what changed since is kept.
-#[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
 async fn reverse_rescreen(
     State(s): State<AppState>,
     auth: Auth,
@@ -602,12 +636,15 @@ async fn reverse_rescreen(
 }
 
 /// The file format.
-#[derive(Debug, Deserialize, IntoParams)]
+#[derive(Debug, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` (default) or `csv`.
+    #[param(value_type = Option<shape::FileFormat>, inline)]
     format: Option<String>,
     /// Patent counts as of this day (default today).
+    #[param(value_type = Option<NaiveDate>)]
+    #[validate(custom(function = shape::date))]
     as_of: Option<String>,
 }
 
@@ -626,7 +663,7 @@ const COLUMNS: [Column; 9] = [
 
 /// Exports a batch as XLSX or CSV (UTF-8 with BOM). Banks get its published entries; a park
 /// its own park's; a draft batch lists its nominated and approved entries.
-#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path), ExportQuery), responses(
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ExportQuery), responses(
     (status = 200, description = "the batch as a workbook (or CSV with format=csv)", content(
         ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("text/csv")
