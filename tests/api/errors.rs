@@ -69,8 +69,8 @@ async fn invalid_fields_are_listed_together(app: TestApp) {
     assert_eq!(
         a.field_errors(),
         vec![
-            ("region".to_owned(), "region_code".to_owned()),
-            ("contact.email".to_owned(), "format".to_owned())
+            ("contact.email".to_owned(), "format".to_owned()),
+            ("region".to_owned(), "region_code".to_owned())
         ]
     );
     // ... then what the domain's rules refuse, all together.

@@ -379,6 +379,8 @@ fn fold_descriptions(value: &mut serde_json::Value) {
 pub fn field_errors(errors: &ValidationErrors) -> Vec<FieldError> {
     let mut out = Vec::new();
     collect(errors, "", &mut out);
+    // In one order whatever the order the derive visits fields in.
+    out.sort_by(|a, b| a.field.cmp(&b.field));
     out
 }
 
