@@ -36,10 +36,11 @@ bank="$(token '{"role":"bank","bank":"boc-xinxiang","name":"contract bank"}')"
 status=0
 for role in admin park bank; do
     echo "== schemathesis as $role"
-    # The office's run leaves its own token and person alone, so that it keeps testing.
+    # The office's run leaves its own token and person alone, so that it keeps testing. One
+    # worker: Python 3.11's parser is not safe across the threads a second worker adds.
     "$venv/bin/st" --config-file scripts/schemathesis.toml run "$base/openapi.json" --checks all \
         --exclude-path-regex '^/api/v1/(tokens/\{id\}|people/\{login\}/disable)$' \
-        -H "Authorization: Bearer ${!role}" --max-examples "$examples" --workers 2 \
+        -H "Authorization: Bearer ${!role}" --max-examples "$examples" --workers 1 \
         --no-color || status=1
 done
 if grep -q panicked "$dir/serve.log"; then

@@ -425,16 +425,21 @@ async fn products_are_validated_versioned_and_retired(app: TestApp) {
     a.problem(422, "validation_failed");
     let fields: Vec<String> = a.field_errors().into_iter().map(|(f, _)| f).collect();
     // Out of the documented shape first (every such field at once) ...
-    for f in ["pledge_rates_bp.invention", "region_prefixes"] {
+    for f in [
+        "pledge_rates_bp.invention",
+        "qualifications_any",
+        "region_prefixes",
+    ] {
         assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
     }
     bad["pledge_rates_bp"] = json!({"invention": 5000});
     bad["region_prefixes"] = json!(["4107"]);
+    bad["qualifications_any"] = json!(["high_tech", "high_tech"]);
     let a = app.post("/api/v1/products", &bank, bad).await;
     a.problem(422, "validation_failed");
     let fields: Vec<String> = a.field_errors().into_iter().map(|(f, _)| f).collect();
-    // ... then the rules across fields and the names of qualifications.
-    for f in ["qualifications_any[0]", "amount_max"] {
+    // ... then the rules across fields: amounts in order, each qualification once.
+    for f in ["qualifications_any[1]", "amount_max"] {
         assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
     }
     assert_eq!(

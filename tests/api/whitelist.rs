@@ -289,21 +289,12 @@ async fn every_role_hears_no(app: TestApp) {
             json!({"version": 1, "reason_code": "because", "reason": ""}),
         )
         .await;
-    // The empty reason is out of its documented shape, and refused before the code is read.
     assert_eq!(
         bad.field_errors(),
-        vec![("reason".to_owned(), "text_length".to_owned())]
-    );
-    let bad = app
-        .post(
-            &format!("/api/v1/whitelist/entries/{id}/reject"),
-            &app.admin,
-            json!({"version": 1, "reason_code": "because", "reason": "不符合"}),
-        )
-        .await;
-    assert_eq!(
-        bad.field_errors(),
-        vec![("reason_code".to_owned(), "unknown_value".to_owned())]
+        vec![
+            ("reason".to_owned(), "text_length".to_owned()),
+            ("reason_code".to_owned(), "unknown_value".to_owned())
+        ]
     );
     app.get(&format!("/api/v1/whitelist/entries/{id}"), &other_park)
         .await

@@ -208,60 +208,99 @@ string_shapes! {
     Search, search = "line", 1..=100;
 }
 
-/// A string out of a fixed set, for `#[schema(value_type = shape::…, inline)]`.
+/// A string out of a fixed set, for `#[schema(value_type = shape::…, inline)]`, with its
+/// check for one value and for a list of them.
 macro_rules! enum_shapes {
-    ($($(#[$doc:meta])* $ty:ident = $values:expr;)+) => {
+    ($($(#[$doc:meta])* $ty:ident, $check:ident, $checks:ident = $values:expr;)+) => {
         $(
             $(#[$doc])*
             pub struct $ty;
+
+            impl $ty {
+                fn values() -> Vec<&'static str> {
+                    $values
+                }
+            }
 
             impl PartialSchema for $ty {
                 fn schema() -> RefOr<Schema> {
                     ObjectBuilder::new()
                         .schema_type(SchemaType::Type(Type::String))
-                        .enum_values(Some($values))
+                        .enum_values(Some($ty::values()))
                         .into()
                 }
             }
 
             impl ToSchema for $ty {}
+
+            $(#[$doc])*
+            pub fn $check(value: &str) -> Result<(), ValidationError> {
+                one_of(&$ty::values(), value)
+            }
+
+            $(#[$doc])*
+            #[allow(dead_code)]
+            pub fn $checks(values: &[String]) -> Result<(), ValidationError> {
+                let allowed = $ty::values();
+                values.iter().try_for_each(|v| one_of(&allowed, v))
+            }
         )+
     };
 }
 
-fn stable<T: Copy>(all: &[T], name: fn(T) -> &'static str) -> Vec<&'static str> {
-    all.iter().copied().map(name).collect()
+fn one_of(allowed: &[&str], value: &str) -> Result<(), ValidationError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        let mut e = ValidationError::new(code::UNKNOWN_VALUE);
+        e.message = Some(Cow::Owned(format!(
+            "不是可选的值 / not one of: {}",
+            allowed.join(", ")
+        )));
+        Err(e)
+    }
+}
+
+/// The stable names of a domain enumeration and its Chinese names, both of which it reads.
+macro_rules! named {
+    ($t:ty) => {
+        <$t>::ALL
+            .iter()
+            .map(|v| v.as_str())
+            .chain(<$t>::ALL.iter().map(|v| v.label_zh()))
+            .collect()
+    };
 }
 
 enum_shapes! {
-    /// A qualification's stable name.
-    Qualification = stable(pledge_domain::QualificationKind::ALL, pledge_domain::QualificationKind::as_str);
-    /// A risk flag's stable name.
-    RiskFlag = stable(pledge_domain::RiskFlagKind::ALL, pledge_domain::RiskFlagKind::as_str);
+    /// A qualification.
+    Qualification, qualification, qualifications = named!(pledge_domain::QualificationKind);
+    /// A risk flag.
+    RiskFlag, risk_flag, risk_flags = named!(pledge_domain::RiskFlagKind);
     /// An enterprise's size class.
-    Size = stable(pledge_domain::SizeClass::ALL, pledge_domain::SizeClass::as_str);
+    Size, size, sizes = named!(pledge_domain::SizeClass);
     /// A 战略性新兴产业 area.
-    StrategicIndustry = stable(pledge_domain::StrategicIndustry::ALL, pledge_domain::StrategicIndustry::as_str);
+    StrategicIndustry, strategic_industry, strategic_industries = named!(pledge_domain::StrategicIndustry);
     /// A patent's legal status.
-    LegalStatus = stable(pledge_domain::LegalStatus::ALL, pledge_domain::LegalStatus::as_str);
+    LegalStatus, legal_status, legal_statuses = named!(pledge_domain::LegalStatus);
     /// A patent award.
-    Award = stable(pledge_domain::PatentAward::ALL, pledge_domain::PatentAward::as_str);
+    Award, award, awards = named!(pledge_domain::PatentAward);
     /// A white-list entry's status.
-    EntryStatus = stable(pledge_domain::EntryStatus::ALL, pledge_domain::EntryStatus::as_str);
+    EntryStatus, entry_status, entry_statuses = named!(pledge_domain::EntryStatus);
     /// Why a white-list entry changed.
-    ReasonCode = stable(pledge_domain::ReasonCode::ALL, pledge_domain::ReasonCode::as_str);
+    ReasonCode, reason_code, reason_codes = named!(pledge_domain::ReasonCode);
     /// A person's role.
-    Role = vec!["admin", "park", "bank"];
+    Role, role, roles = vec!["admin", "park", "bank"];
     /// A file format of an export.
-    FileFormat = vec!["xlsx", "csv"];
+    FileFormat, file_format, file_formats = vec!["xlsx", "csv"];
     /// A match list's format.
-    MatchFormat = vec!["json", "csv", "xlsx"];
+    MatchFormat, match_format, match_formats = vec!["json", "csv", "xlsx"];
     /// The order of a match list.
-    MatchSort = vec!["score", "credit_line"];
+    MatchSort, match_sort, match_sorts = vec!["score", "credit_line"];
     /// The kind of every sheet of an upload.
-    SheetKind = vec!["enterprises", "patents", "trademarks", "appraisals", "qualifications"];
+    SheetKind, sheet_kind, sheet_kinds = vec!["enterprises", "patents", "trademarks", "appraisals", "qualifications"];
     /// How an import treats bad rows.
-    ImportMode = vec!["partial", "all_or_nothing"];
+    ImportMode, import_mode, import_modes = vec!["partial", "all_or_nothing"];
 }
 
 /// Every item of a list of names.

@@ -37,6 +37,7 @@ pub struct QualificationDto {
     /// `national_ip_demonstration`, `provincial_ip_advantage`, `ip_management_certified`
     /// (the Chinese names are accepted too).
     #[schema(example = "high_tech", value_type = shape::Qualification, inline)]
+    #[validate(custom(function = shape::qualification))]
     pub kind: String,
     #[schema(value_type = Option<shape::Reference>, inline)]
     #[validate(custom(function = shape::reference))]
@@ -50,6 +51,7 @@ pub struct QualificationDto {
 pub struct RiskFlagDto {
     /// One of `dishonest_debtor`, `abnormal_operation`, `serious_violation`, `abnormal_patent_filing`.
     #[schema(example = "abnormal_operation", value_type = shape::RiskFlag, inline)]
+    #[validate(custom(function = shape::risk_flag))]
     pub kind: String,
     pub recorded_on: NaiveDate,
 }
@@ -107,10 +109,12 @@ pub struct EnterpriseInput {
     pub industry: String,
     /// 战略性新兴产业 area.
     #[schema(value_type = Option<shape::StrategicIndustry>, inline)]
+    #[validate(custom(function = shape::strategic_industry))]
     pub strategic_industry: Option<String>,
     pub founded_on: NaiveDate,
     /// `micro`, `small`, `medium` or `large`.
     #[schema(example = "small", value_type = shape::Size, inline)]
+    #[validate(custom(function = shape::size))]
     pub size: String,
     #[serde(default)]
     #[schema(max_items = 50)]

@@ -102,9 +102,11 @@ pub struct UploadQuery {
     /// The kind of every sheet when sheet names and headers do not say it: `enterprises`,
     /// `patents`, `trademarks`, `appraisals` or `qualifications`.
     #[param(value_type = Option<shape::SheetKind>, inline)]
+    #[validate(custom(function = shape::sheet_kind))]
     kind: Option<String>,
     /// `partial` (default: good rows written, bad ones reported) or `all_or_nothing`.
     #[param(value_type = Option<shape::ImportMode>, inline)]
+    #[validate(custom(function = shape::import_mode))]
     mode: Option<String>,
     /// Check and count everything, write nothing.
     #[serde(default)]

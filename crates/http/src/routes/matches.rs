@@ -214,6 +214,7 @@ pub struct MatchParams {
     min_credit_line_fen: Option<String>,
     /// `score` (default) or `credit_line`.
     #[param(value_type = Option<shape::MatchSort>, inline)]
+    #[validate(custom(function = shape::match_sort))]
     sort: Option<String>,
     /// `next_cursor` of the previous page.
     #[param(value_type = Option<shape::MatchCursor>, inline)]
@@ -225,6 +226,7 @@ pub struct MatchParams {
     limit: Option<String>,
     /// `json` (default), `csv` or `xlsx`: the same rows as a file, every page.
     #[param(value_type = Option<shape::MatchFormat>, inline)]
+    #[validate(custom(function = shape::match_format))]
     format: Option<String>,
 }
 

@@ -130,6 +130,7 @@ pub struct PatentInput {
     /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`,
     /// `invalidation_requested` or `suspended`.
     #[schema(example = "in_force", value_type = shape::LegalStatus, inline)]
+    #[validate(custom(function = shape::legal_status))]
     pub legal_status: String,
     /// Annual fees paid until this day.
     pub annual_fee_paid_until: Option<NaiveDate>,
@@ -156,6 +157,7 @@ pub struct PatentInput {
     pub high_pledge_financing: bool,
     /// `state_science_technology` or `china_patent_award`.
     #[schema(value_type = Option<shape::Award>, inline)]
+    #[validate(custom(function = shape::award))]
     pub award: Option<String>,
     #[serde(default)]
     pub same_day_double_filing: bool,

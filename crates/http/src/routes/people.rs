@@ -37,6 +37,7 @@ pub struct PersonInput {
     name: String,
     /// `admin`, `park` or `bank`.
     #[schema(example = "park", value_type = shape::Role, inline)]
+    #[validate(custom(function = shape::role))]
     role: String,
     /// The park of a park official.
     #[schema(value_type = Option<shape::Code>, inline)]

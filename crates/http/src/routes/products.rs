@@ -103,17 +103,17 @@ pub struct ProductBody {
     /// Qualifications required, all of them (`high_tech`, `specialized`, …).
     #[serde(default)]
     #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
-    #[validate(length(max = 50))]
+    #[validate(length(max = 50), custom(function = shape::qualifications))]
     qualifications_all: Vec<String>,
     /// Qualifications of which one is required.
     #[serde(default)]
     #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
-    #[validate(length(max = 50))]
+    #[validate(length(max = 50), custom(function = shape::qualifications))]
     qualifications_any: Vec<String>,
     /// Risk flags that exclude (`dishonest_debtor`, …).
     #[serde(default)]
     #[schema(value_type = Vec<shape::RiskFlag>, inline, max_items = 50)]
-    #[validate(length(max = 50))]
+    #[validate(length(max = 50), custom(function = shape::risk_flags))]
     excluded_risk_flags: Vec<String>,
     /// Region code prefixes, e.g. `4107`.
     #[serde(default)]

@@ -35,6 +35,7 @@ pub struct TokenInput {
     person: Option<String>,
     /// For a new person: `admin`, `park` or `bank`.
     #[schema(example = "park", value_type = Option<shape::Role>, inline)]
+    #[validate(custom(function = shape::role))]
     role: Option<String>,
     /// The park of a `park` token.
     #[schema(value_type = Option<shape::Code>, inline)]

@@ -53,12 +53,12 @@ pub struct CriteriaDto {
     /// Risk flags that exclude (`dishonest_debtor`, `abnormal_operation`, …).
     #[serde(default)]
     #[schema(value_type = Vec<shape::RiskFlag>, inline, max_items = 50)]
-    #[validate(length(max = 50))]
+    #[validate(length(max = 50), custom(function = shape::risk_flags))]
     excluded_risk_flags: Vec<String>,
     /// At least one of these qualifications (empty: none required).
     #[serde(default)]
     #[schema(value_type = Vec<shape::Qualification>, inline, max_items = 50)]
-    #[validate(length(max = 50))]
+    #[validate(length(max = 50), custom(function = shape::qualifications))]
     any_of_qualifications: Vec<String>,
     #[serde(default)]
     #[schema(minimum = 0, maximum = 100)]
@@ -380,6 +380,7 @@ pub struct TransitionInput {
     /// `meets_criteria`, `fails_criteria`, `risk_flag`, `lost_valid_ip`, `qualification_expired`,
     /// `enterprise_request`, `data_corrected`, `other`, ….
     #[schema(example = "meets_criteria", value_type = shape::ReasonCode, inline)]
+    #[validate(custom(function = shape::reason_code))]
     reason_code: String,
     /// Free text, required.
     #[schema(example = "经复核符合条件", value_type = shape::Reason, inline)]
@@ -447,6 +448,7 @@ async fn transition(
 pub struct EntryQuery {
     /// An entry status.
     #[param(value_type = Option<shape::EntryStatus>, inline)]
+    #[validate(custom(function = shape::entry_status))]
     status: Option<String>,
     /// Park code.
     #[param(value_type = Option<shape::Code>, inline)]
@@ -641,6 +643,7 @@ async fn reverse_rescreen(
 pub struct ExportQuery {
     /// `xlsx` (default) or `csv`.
     #[param(value_type = Option<shape::FileFormat>, inline)]
+    #[validate(custom(function = shape::file_format))]
     format: Option<String>,
     /// Patent counts as of this day (default today).
     #[param(value_type = Option<NaiveDate>)]
