@@ -9,7 +9,35 @@ e2e!(
     duplicates_and_stale_versions_are_conflicts,
     unknown_things_are_not_found,
     patent_facts_are_checked_against_each_other,
+    unknown_query_parameters_are_named,
 );
+
+async fn unknown_query_parameters_are_named(app: TestApp) {
+    app.seed().await;
+    // A filter spelled wrong would otherwise answer the whole, unfiltered list.
+    let a = app
+        .get(
+            "/api/v1/enterprises?park=xxhtz&min_credit_line=500",
+            &app.admin,
+        )
+        .await;
+    a.problem(400, "unknown_parameter");
+    let detail = a.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains("min_credit_line"), "{detail}");
+    assert!(
+        detail.contains("park"),
+        "names what the route takes: {detail}"
+    );
+    // A route that takes none refuses any.
+    app.get("/api/v1/parks?page=2", &app.admin)
+        .await
+        .problem(400, "unknown_parameter");
+    // The documented ones still work.
+    let ok = app
+        .get("/api/v1/enterprises?park=xxhtz&limit=5", &app.admin)
+        .await;
+    assert_eq!(ok.status, StatusCode::OK, "{}", ok.body);
+}
 
 async fn invalid_uscc_names_the_field_and_changes_nothing(app: TestApp) {
     app.seed().await;

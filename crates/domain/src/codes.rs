@@ -36,6 +36,7 @@ error_codes! {
     MALFORMED_JSON = "malformed_json", 400, "请求体不是有效的JSON", "the body is not valid JSON";
     BODY_UNREADABLE = "body_unreadable", 400, "无法读取请求体", "the body could not be read";
     BAD_QUERY = "bad_query", 400, "查询参数无法读取", "the query string could not be read";
+    UNKNOWN_PARAMETER = "unknown_parameter", 400, "该地址不接受此查询参数", "a query parameter the route does not take";
     MULTIPART_REQUIRED = "multipart_required", 400, "须以multipart/form-data上传", "send the file as multipart/form-data";
     BAD_MULTIPART = "bad_multipart", 400, "上传内容无法读取", "the upload could not be read";
     UNAUTHORIZED = "unauthorized", 401, "未认证", "missing or invalid token";

@@ -8,6 +8,7 @@ mod extract;
 mod failed_auth;
 mod metrics;
 mod openapi;
+mod query_names;
 mod routes;
 mod shape;
 mod sheet;
@@ -112,6 +113,11 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
     metrics::install();
     let (api, openapi) = openapi::api_router().split_for_parts();
     let openapi = Arc::new(shape::described(&openapi));
+    let query_names = Arc::new(query_names::QueryNames::from_document(&openapi));
+    let api = api.route_layer(axum::middleware::from_fn_with_state(
+        query_names,
+        query_names::refuse_unknown,
+    ));
     let nanos = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.subsec_nanos())
