@@ -47,6 +47,7 @@ e2e!(
     broken_rows_are_named_and_the_rest_imported,
     a_filled_template_imports_and_exports_the_same,
     trademarks_appraisals_and_qualifications_import_too,
+    headers_as_offices_write_them,
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
@@ -658,4 +659,61 @@ async fn trademarks_appraisals_and_qualifications_import_too(app: TestApp) {
     assert_eq!(again["report"]["total"]["updated"], 0, "{again}");
     assert_eq!(again["report"]["total"]["unchanged"], 3, "{again}");
     assert_eq!(app.audit_len().await, before);
+}
+
+/// A county office's GB18030 summary, with its own forms' header spellings: notes in brackets,
+/// synonyms, and columns no template has.
+async fn headers_as_offices_write_them(app: TestApp) {
+    app.seed().await;
+    let text = format!(
+        "序号,单位名称,统一社会信用代码（18位）,园区,国民经济行业代码,注册时间,是否失信被执行人(是/否),是否列入经营异常名录（是/否）,拟融资金额（万元）,年营业收入（万元）,备注\n\
+         1,新乡市县域一号机械有限公司,{},xxhtz,C3511,2016年5月1日,是,否,300,1200,\n",
+        crate::helpers::uscc(31)
+    );
+    let bytes = encoding_rs::GB18030.encode(&text).0.into_owned();
+    let job = import(
+        &app,
+        &app.admin,
+        "县局汇总表.csv",
+        bytes,
+        "?kind=enterprises",
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    let report = &job["report"];
+    assert_eq!(report["total"]["inserted"], 1, "{report}");
+    // The dishonest-debtor column is read, not dropped.
+    let e = app
+        .get(
+            &format!("/api/v1/enterprises/{}", crate::helpers::uscc(31)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::OK, "{}", e.body);
+    assert_eq!(
+        e.body["risk_flags"][0]["kind"], "dishonest_debtor",
+        "{}",
+        e.body
+    );
+    assert_eq!(e.body["financing_need"]["amount_fen"], 300_000_000_i64);
+    // A money column no template has is a warning on the import, never silently dropped.
+    let warned: Vec<&str> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "column_ignored")
+        .filter_map(|w| w["column"].as_str())
+        .collect();
+    assert_eq!(warned, ["年营业收入（万元）"], "{report}");
+    // A file whose headers fit no template names what it lacks and what it has.
+    let text = "单位,代码,日期\n新乡市某公司,91410702MA44X7JG2R,2016-05-01\n";
+    let job = import(&app, &app.admin, "汇总.csv", text.as_bytes().to_vec(), "").await;
+    assert_eq!(job["state"], "failed", "{job}");
+    let detail = job["problem"]["detail"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    for needed in ["企业名称", "行业代码", "成立日期", "单位、代码、日期"] {
+        assert!(detail.contains(needed), "{needed} in {detail}");
+    }
 }

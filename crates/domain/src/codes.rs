@@ -105,6 +105,7 @@ error_codes! {
     FORMAT = "format", 422, "格式错误", "malformed";
     // Ledger cells: what an import report says of a row.
     ENCODING = "encoding", 422, "文字编码无法识别", "unreadable text encoding";
+    COLUMN_IGNORED = "column_ignored", 422, "未识别的列，其内容未导入", "a column no template has: its content was not imported";
     DUPLICATE_ROW = "duplicate_row", 422, "与前面的行重复", "repeats an earlier row";
     OWNER_AMBIGUOUS = "owner_ambiguous", 422, "同名企业不止一家", "several enterprises carry the name";
     OWNER_UNKNOWN = "owner_unknown", 422, "找不到权利人", "no such owner";

@@ -123,6 +123,10 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             &[
                 "社会信用代码",
                 "信用代码",
+                "统一代码",
+                "统一社会信用代码/注册号",
+                "纳税人识别号",
+                "企业代码",
                 "uscc",
                 "unified social credit code",
             ],
@@ -138,7 +142,17 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "name",
                 "企业名称",
-                &["名称", "企业", "name", "enterprise"],
+                &[
+                    "名称",
+                    "企业",
+                    "单位名称",
+                    "企业全称",
+                    "公司名称",
+                    "申报单位",
+                    "申请单位",
+                    "name",
+                    "enterprise",
+                ],
                 true,
                 Text,
                 "新乡市华锐新材料有限公司",
@@ -156,7 +170,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "region",
                 "行政区划代码",
-                &["区划代码", "region"],
+                &["区划代码", "所在地区划代码", "行政区划", "region"],
                 false,
                 Text,
                 "410702",
@@ -165,7 +179,14 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "industry",
                 "行业代码",
-                &["国民经济行业代码", "industry", "industry code"],
+                &[
+                    "国民经济行业代码",
+                    "所属行业代码",
+                    "行业分类代码",
+                    "国民经济行业分类代码",
+                    "industry",
+                    "industry code",
+                ],
                 true,
                 Text,
                 "C3511",
@@ -174,7 +195,16 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "founded_on",
                 "成立日期",
-                &["成立时间", "founded", "founded on"],
+                &[
+                    "成立时间",
+                    "注册时间",
+                    "注册日期",
+                    "注册成立日期",
+                    "设立日期",
+                    "成立年月",
+                    "founded",
+                    "founded on",
+                ],
                 true,
                 Date,
                 "2015-06-01",
@@ -183,7 +213,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "size",
                 "企业规模",
-                &["规模", "size"],
+                &["规模", "企业规模类型", "size"],
                 false,
                 OneOf(SizeClass::ALL.iter().map(|s| s.label_zh()).collect()),
                 "小型",
@@ -192,7 +222,12 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "strategic_industry",
                 "战略性新兴产业",
-                &["战新产业", "strategic industry"],
+                &[
+                    "战新产业",
+                    "所属战略性新兴产业",
+                    "战略性新兴产业领域",
+                    "strategic industry",
+                ],
                 false,
                 OneOf(
                     StrategicIndustry::ALL
@@ -206,7 +241,14 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "qualifications",
                 "企业资质",
-                &["资质", "qualifications"],
+                &[
+                    "资质",
+                    "资质情况",
+                    "企业资质情况",
+                    "荣誉资质",
+                    "资质认定",
+                    "qualifications",
+                ],
                 false,
                 SomeOf(
                     QualificationKind::ALL
@@ -220,7 +262,12 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "qualifications_valid_until",
                 "资质有效期至",
-                &["资质有效期", "qualifications valid until"],
+                &[
+                    "资质有效期",
+                    "资质到期日",
+                    "证书有效期",
+                    "qualifications valid until",
+                ],
                 false,
                 Date,
                 "2027-12-31",
@@ -229,7 +276,14 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "dishonest_debtor",
                 "是否失信被执行人",
-                &["失信被执行人", "dishonest debtor"],
+                &[
+                    "失信被执行人",
+                    "是否失信",
+                    "失信",
+                    "失信情况",
+                    "是否列入失信被执行人名单",
+                    "dishonest debtor",
+                ],
                 false,
                 yes_no(),
                 "否",
@@ -238,7 +292,13 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "abnormal_operation",
                 "是否列入经营异常名录",
-                &["经营异常", "abnormal operation"],
+                &[
+                    "经营异常",
+                    "是否经营异常",
+                    "经营异常名录",
+                    "是否存在经营异常",
+                    "abnormal operation",
+                ],
                 false,
                 yes_no(),
                 "否",
@@ -247,7 +307,18 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "financing_need",
                 "融资需求(万元)",
-                &["融资需求", "融资需求（万元）", "financing need"],
+                &[
+                    "融资需求",
+                    "拟融资金额",
+                    "融资金额",
+                    "融资需求金额",
+                    "融资需求额度",
+                    "资金需求",
+                    "贷款需求",
+                    "拟贷款金额",
+                    "申请金额",
+                    "financing need",
+                ],
                 false,
                 AmountWan,
                 "500",
@@ -256,7 +327,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "financing_term_months",
                 "融资期限(月)",
-                &["融资期限", "term months"],
+                &["融资期限", "贷款期限", "拟融资期限", "期限", "term months"],
                 false,
                 Whole,
                 "12",
@@ -265,7 +336,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "contact_name",
                 "联系人",
-                &["contact", "contact name"],
+                &["联系人姓名", "企业联系人", "contact", "contact name"],
                 false,
                 Text,
                 "王芳",
@@ -274,7 +345,14 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "contact_phone",
                 "联系电话",
-                &["电话", "phone"],
+                &[
+                    "电话",
+                    "联系方式",
+                    "手机",
+                    "手机号码",
+                    "联系人电话",
+                    "phone",
+                ],
                 false,
                 Text,
                 "0373-1234567",
@@ -283,7 +361,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "contact_email",
                 "电子邮箱",
-                &["邮箱", "email"],
+                &["邮箱", "电子邮件", "email"],
                 false,
                 Text,
                 "wang@example.cn",
@@ -292,7 +370,13 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "contact_consent",
                 "同意向银行提供联系方式",
-                &["联系方式授权", "contact consent"],
+                &[
+                    "联系方式授权",
+                    "是否同意推送",
+                    "是否同意向银行推送",
+                    "同意推送",
+                    "contact consent",
+                ],
                 false,
                 yes_no(),
                 "否",
@@ -306,6 +390,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                 &[
                     "专利号",
                     "申请号/专利号",
+                    "专利申请号",
                     "application number",
                     "patent number",
                 ],
@@ -317,7 +402,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "title",
                 "专利名称",
-                &["名称", "title"],
+                &["名称", "发明名称", "发明创造名称", "title"],
                 true,
                 Text,
                 "一种数控机床主轴冷却装置",
@@ -326,7 +411,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "owner",
                 "专利权人",
-                &["权利人", "专利权人名称", "owner"],
+                &["权利人", "专利权人名称", "申请人", "owner"],
                 true,
                 Text,
                 "91410702MA44X7JG2R",
@@ -335,7 +420,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "kind",
                 "专利类型",
-                &["类型", "kind"],
+                &["类型", "专利类别", "kind"],
                 false,
                 OneOf(vec![
                     PatentKind::Invention.label_zh(),
@@ -357,7 +442,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "grant_date",
                 "授权日",
-                &["授权公告日", "授权日期", "grant date"],
+                &["授权公告日", "授权日期", "公告日", "grant date"],
                 false,
                 Date,
                 "2019-06-01",
@@ -366,7 +451,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "legal_status",
                 "法律状态",
-                &["状态", "legal status"],
+                &["状态", "当前法律状态", "专利状态", "legal status"],
                 true,
                 OneOf(LegalStatus::ALL.iter().map(|s| s.label_zh()).collect()),
                 "有效",
@@ -375,7 +460,12 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "annual_fee_paid_until",
                 "年费缴至",
-                &["年费缴纳至", "annual fee paid until"],
+                &[
+                    "年费缴纳至",
+                    "年费缴纳截止日",
+                    "年费有效期至",
+                    "annual fee paid until",
+                ],
                 false,
                 Date,
                 "2027-03-04",
@@ -438,7 +528,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "pledged",
                 "是否已质押",
-                &["已质押", "pledged"],
+                &["已质押", "是否质押", "质押状态", "pledged"],
                 false,
                 yes_no(),
                 "否",
@@ -631,20 +721,96 @@ impl Layout {
     }
 }
 
+/// A header as it is matched: without spaces, line breaks, width or case, and with notes in
+/// brackets (`（18位）`, `(是/否)`, `【必填】`) and a trailing unit (`万元`) set aside.
+pub fn header_key(text: &str) -> String {
+    let normal = normalize_header(text);
+    let mut kept = String::with_capacity(normal.len());
+    let mut depth = 0usize;
+    for c in normal.chars() {
+        match c {
+            '(' | '[' | '【' | '〔' | '<' | '《' => depth += 1,
+            ')' | ']' | '】' | '〕' | '>' | '》' => depth = depth.saturating_sub(1),
+            _ if depth == 0 => kept.push(c),
+            _ => {}
+        }
+    }
+    for unit in ["单位:万元", "单位：万元", "/万元", "万元"] {
+        if let Some(rest) = kept.strip_suffix(unit)
+            && !rest.is_empty()
+        {
+            kept = rest.to_owned();
+            break;
+        }
+    }
+    if kept.is_empty() { normal } else { kept }
+}
+
+/// What an unrecognised header speaks of, when it is something a bank or the office would
+/// miss if it were dropped: a risk, a qualification, a pledge, a contact or money.
+pub fn concern_of(header: &str) -> Option<&'static str> {
+    const CONCERNS: [(&str, &[&str]); 5] = [
+        (
+            "风险 / risk",
+            &[
+                "失信",
+                "异常",
+                "违法",
+                "处罚",
+                "风险",
+                "黑名单",
+                "被执行",
+                "涉诉",
+                "欠税",
+            ],
+        ),
+        (
+            "资质 / qualification",
+            &[
+                "资质",
+                "认定",
+                "证书",
+                "高新",
+                "专精特新",
+                "小巨人",
+                "科技型",
+                "示范",
+                "优势",
+            ],
+        ),
+        ("质押 / pledge", &["质押", "抵押", "出质", "质权", "担保"]),
+        (
+            "联系人 / contact",
+            &["联系", "电话", "手机", "邮箱", "负责人", "法人", "法定代表"],
+        ),
+        (
+            "金额 / money",
+            &[
+                "金额", "万元", "元", "贷款", "融资", "营收", "收入", "利润", "资产", "授信",
+            ],
+        ),
+    ];
+    let key = normalize_header(header);
+    CONCERNS
+        .iter()
+        .find(|(_, words)| words.iter().any(|w| key.contains(w)))
+        .map(|(what, _)| *what)
+}
+
 /// Matches the table's headers with the columns of `kind` by header or alias, ignoring
-/// spaces, line breaks, width and case.
+/// spaces, line breaks, width, case, and notes in brackets.
 pub fn layout(table: &Table, kind: SheetKind) -> Layout {
     let columns = columns(kind);
     let mut found = Vec::new();
     let mut unknown = Vec::new();
     for (i, h) in table.headers.iter().enumerate() {
-        let h = normalize_header(h);
+        let h = header_key(h);
         if h.is_empty() {
             continue;
         }
-        let hit = columns.iter().find(|c| {
-            normalize_header(c.header) == h || c.aliases.iter().any(|a| normalize_header(a) == h)
-        });
+        let hit = columns
+            .iter()
+            .find(|c| header_key(c.header) == h || c.aliases.iter().any(|a| header_key(a) == h));
         match hit {
             Some(c) if !found.iter().any(|(k, _)| *k == c.key) => found.push((c.key, i)),
             Some(_) => {}

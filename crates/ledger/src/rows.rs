@@ -321,6 +321,22 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
     let mut qualifications = FirstSeen::new();
     for i in order {
         let sheet = &sheets[i];
+        // A column nobody's template has is set aside; when it speaks of something a bank or
+        // the office would miss, that is said, never silently done.
+        for header in &sheet.layout.unknown {
+            if let Some(concern) = crate::columns::concern_of(header) {
+                out.warnings.push(Rejection {
+                    sheet: sheet.table.sheet.clone(),
+                    row: sheet.table.header_row,
+                    column: header.clone(),
+                    value: String::new(),
+                    code: code::COLUMN_IGNORED,
+                    message: format!(
+                        "未识别的列“{header}”涉及{concern}，其内容未导入：请改用模板的列名 / the column “{header}” is about {concern} but matches no template column: its content was not imported"
+                    ),
+                });
+            }
+        }
         let stated: Stated = sheet.layout.found.iter().map(|(k, _)| *k).collect();
         for row in sheet.table.data() {
             let source = Source {

@@ -102,7 +102,18 @@ pub fn classify(
                 table,
                 layout,
             }),
-            None => unknown.push((table, Vec::new())),
+            None => {
+                // What the closest template lacks: the kind whose columns it has most of (the
+                // enterprise ledger, the first, when it has none of any).
+                let closest = SheetKind::ALL
+                    .into_iter()
+                    .rev()
+                    .map(|k| layout(&table, k))
+                    .max_by_key(|l| l.found.len())
+                    .map(|l| l.missing)
+                    .unwrap_or_default();
+                unknown.push((table, closest));
+            }
         }
     }
     (sheets, unknown)

@@ -277,15 +277,25 @@ async fn run(
     .await?
     .map_err(unreadable)?;
     if sheets.is_empty() {
-        let missing: Vec<&str> = skipped
+        let each: Vec<String> = skipped
             .iter()
-            .flat_map(|(_, m)| m.iter().copied())
+            .map(|(t, missing)| {
+                format!(
+                    "工作表“{}”缺少必填列：{}；该表的列为：{} / sheet “{}” lacks {}; its headers are {}",
+                    t.sheet,
+                    missing.join("、"),
+                    t.headers.join("、"),
+                    t.sheet,
+                    missing.join(", "),
+                    t.headers.join(", ")
+                )
+            })
             .collect();
         return Err(file_error(
             code::NO_KNOWN_SHEET,
             format!(
-                "文件中没有可识别的工作表，缺少必填列：{} / no sheet has the columns of a template",
-                missing.join("、")
+                "文件中没有可识别的工作表 / no sheet has the columns of a template: {}",
+                each.join("; ")
             ),
         ));
     }
