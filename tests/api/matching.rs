@@ -10,7 +10,78 @@ e2e!(
     products_are_validated_versioned_and_retired,
     every_role_hears_no_on_products,
     the_index_rolls_over_to_a_new_day,
+    unusual_terms_are_refused_with_their_unit,
 );
+
+/// A product written in 元 where 万元 was meant, or in bp where percent was, is caught.
+async fn unusual_terms_are_refused_with_their_unit(app: TestApp) {
+    let (bank, _) = market(&app).await;
+    let mut slip = zhihuidai();
+    slip["name"] = json!("小额试点贷");
+    slip["amount_min_fen"] = json!(200);
+    slip["amount_max_fen"] = json!(1_000);
+    slip["pledge_rates_bp"] = json!({"invention": 30});
+    let before = app.audit_len().await;
+    let a = app.post("/api/v1/products", &bank, slip.clone()).await;
+    a.problem(422, "validation_failed");
+    let errors = a.body["errors"].as_array().expect("errors").clone();
+    let said = |field: &str| {
+        errors
+            .iter()
+            .find(|e| e["field"] == field && e["code"] == "unusual_value")
+            .and_then(|e| e["message"].as_str())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    assert!(said("amount_min_fen").contains("2.00元"), "{errors:?}");
+    assert!(said("amount_min_fen").contains("10.00万元"), "{errors:?}");
+    assert!(said("amount_max_fen").contains("10.00元"), "{errors:?}");
+    assert!(
+        said("pledge_rates_bp.invention").contains("0.30%"),
+        "{errors:?}"
+    );
+    assert!(
+        said("pledge_rates_bp.invention").contains("10.00%"),
+        "{errors:?}"
+    );
+    assert_eq!(
+        app.audit_len().await,
+        before,
+        "a refused product writes nothing"
+    );
+    // Meant so: said so, and taken.
+    slip["confirm_unusual"] = json!(true);
+    let a = app.post("/api/v1/products", &bank, slip.clone()).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    // The office sets the ranges; nobody else may.
+    let usual = app.get("/api/v1/products/usual-terms", &bank).await;
+    assert_eq!(usual.status, StatusCode::OK, "{}", usual.body);
+    assert_eq!(usual.body["amount_min_fen"], 10_000_000);
+    assert_eq!(usual.body["version"], 0);
+    let mut wider = usual.body.clone();
+    wider["amount_min_fen"] = json!(100);
+    wider["pledge_rate_min_bp"] = json!(10);
+    app.put("/api/v1/products/usual-terms", &bank, wider.clone())
+        .await
+        .problem(403, "admin_only");
+    let set = app
+        .put("/api/v1/products/usual-terms", &app.admin, wider.clone())
+        .await;
+    assert_eq!(set.status, StatusCode::OK, "{}", set.body);
+    assert_eq!(set.body["version"], 1);
+    app.put("/api/v1/products/usual-terms", &app.admin, wider)
+        .await
+        .problem(409, "version_conflict");
+    slip["confirm_unusual"] = json!(false);
+    slip["name"] = json!("小额试点贷二期");
+    let a = app.post("/api/v1/products", &bank, slip).await;
+    assert_eq!(
+        a.status,
+        StatusCode::CREATED,
+        "within the office's ranges: {}",
+        a.body
+    );
+}
 
 /// Adds an appraisal valid today to a patent.
 async fn appraise(app: &TestApp, number: &str, fen: i64) {
@@ -385,7 +456,11 @@ async fn match_lists_page_and_export(app: TestApp) {
     let lines: Vec<&str> = text.trim_start_matches('\u{feff}').lines().collect();
     assert_eq!(lines.len(), 3, "{text}");
     assert!(lines[0].starts_with("排名,企业名称,统一社会信用代码"));
-    assert!(lines[1].contains(&uscc(1)) && lines[1].contains("2500000.00"));
+    assert!(
+        lines[1].contains(&uscc(1)) && lines[1].contains(",250,"),
+        "{}",
+        lines[1]
+    );
 
     let res = app
         .client
@@ -409,7 +484,8 @@ async fn match_lists_page_and_export(app: TestApp) {
     );
     assert_eq!(
         sheet.get((1, 5)).and_then(|c| c.as_f64()),
-        Some(2_500_000.0)
+        Some(250.0),
+        "the credit line in 万元"
     );
 }
 

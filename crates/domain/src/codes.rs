@@ -101,6 +101,7 @@ error_codes! {
     DATE_IN_FUTURE = "date_in_future", 422, "日期晚于今天", "date after today";
     DATE_RANGE = "date_range", 422, "日期超出合理范围", "date outside the field's plausible window";
     TOO_MANY = "too_many", 422, "数量超过上限", "more items than allowed";
+    UNUSUAL_VALUE = "unusual_value", 422, "超出常见范围（请核对单位；确属如此可确认后提交）", "outside the usual range (check the unit; confirm it if it is meant)";
     OUT_OF_RANGE = "out_of_range", 422, "超出范围", "out of range";
     FORMAT = "format", 422, "格式错误", "malformed";
     // Ledger cells: what an import report says of a row.

@@ -99,6 +99,14 @@ pub enum DomainError {
     },
     #[error("取值超出范围（{min}至{max}） / value out of range ({min} to {max})")]
     OutOfRange { min: i64, max: i64 },
+    #[error(
+        "{value}不在常见范围{low}至{high}之内；确属如此请在请求中注明 confirm_unusual: true / {value} lies outside the usual {low} to {high}: send confirm_unusual: true if it is meant"
+    )]
+    Unusual {
+        value: String,
+        low: String,
+        high: String,
+    },
     #[error("格式无效 / invalid format: {what}")]
     Format { what: &'static str },
     #[error("日期应在{earliest}至{latest}之间 / the date must lie between {earliest} and {latest}")]
@@ -143,6 +151,7 @@ impl DomainError {
             Self::Format { .. } => code::FORMAT,
             Self::DateWindow { .. } => code::DATE_RANGE,
             Self::TooMany { .. } => code::TOO_MANY,
+            Self::Unusual { .. } => code::UNUSUAL_VALUE,
         }
     }
 }

@@ -67,13 +67,13 @@ pub use enterprise::{
 };
 pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;
-pub use money::{BasisPoints, Money};
+pub use money::{BasisPoints, Money, fen_for_people};
 pub use patent::{
     Appraisal, HighValueFacts, HighValueGround, IpcClass, LegalStatus, Patent, PatentAward,
     PledgeObstacle, PledgeRegistration, whole_months,
 };
 pub use patent_number::{PatentApplicationNumber, PatentKind, PublicationNumber};
-pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus};
+pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus, UsualTerms};
 pub use region::RegionCode;
 pub use registry_code::{BankCode, ParkCode};
 pub use statement::name_key;

@@ -63,14 +63,30 @@ impl From<Money> for i64 {
     }
 }
 
+/// An amount in 分 as people read it: 万元 with two decimals (rounded half up) from 1万元
+/// on, 元 with two decimals below (so that 2元 does not read as 0.00万元).
+pub fn fen_for_people(fen: i64) -> String {
+    let sign = if fen < 0 { "-" } else { "" };
+    let fen = fen.unsigned_abs();
+    if fen >= 1_000_000 {
+        // Hundredths of a 万元 are 100元, 10,000分.
+        let hundredths = (fen + 5_000) / 10_000;
+        format!("{sign}{}.{:02}万元", hundredths / 100, hundredths % 100)
+    } else {
+        format!("{sign}{}.{:02}元", fen / 100, fen % 100)
+    }
+}
+
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{:02}元", self.0 / 100, self.0 % 100)
+        f.write_str(&fen_for_people(self.0))
     }
 }
 
 /// A rate in basis points (1bp = 0.01%), 0 to 10000: pledge rates (质押率), shares.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 #[serde(try_from = "i64", into = "i64")]
 pub struct BasisPoints(u16);
 
@@ -97,6 +113,13 @@ impl TryFrom<i64> for BasisPoints {
     }
 }
 
+impl std::fmt::Display for BasisPoints {
+    /// As a percentage: 2500bp is `25.00%`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{:02}%", self.0 / 100, self.0 % 100)
+    }
+}
+
 impl From<BasisPoints> for i64 {
     fn from(value: BasisPoints) -> Self {
         i64::from(value.0)
@@ -112,7 +135,12 @@ mod tests {
     fn money_is_exact_and_bounded() {
         let m = Money::from_yuan(30_000_000).expect("3000万元");
         assert_eq!(m.fen(), 3_000_000_000);
-        assert_eq!(m.to_string(), "30000000.00元");
+        assert_eq!(m.to_string(), "3000.00万元");
+        assert_eq!(fen_for_people(180_000_000), "180.00万元");
+        assert_eq!(fen_for_people(1_234_567_890), "1234.57万元");
+        assert_eq!(fen_for_people(200), "2.00元");
+        assert_eq!(fen_for_people(999_999), "9999.99元");
+        assert_eq!(fen_for_people(-150_000_000), "-150.00万元");
         assert_eq!(Money::from_fen(-1), Err(DomainError::MoneyRange));
         assert_eq!(Money::from_yuan(i64::MAX), Err(DomainError::MoneyRange));
         assert_eq!(

@@ -1,5 +1,5 @@
 //! Tables handed out as files: CSV (UTF-8 with BOM, which Excel and WPS open as such) or XLSX
-//! (bold header row, frozen, column widths, dates and money as real cells), streamed a page of
+//! (bold header row, frozen, column widths, dates and money in 万元 as real cells), streamed a page of
 //! rows at a time so that no export is held whole in memory.
 
 use crate::error::{ApiError, ApiResult};
@@ -12,8 +12,6 @@ use chrono::{Datelike, NaiveDate};
 pub enum Cell {
     Text(String),
     Int(i64),
-    /// Money in 分, shown in 元 with two decimals.
-    Fen(i64),
     /// Money in 分, shown in 万元 (as ledgers write it), exact.
     Wan(i64),
     Date(Option<NaiveDate>),
@@ -24,7 +22,6 @@ impl Cell {
         match self {
             Self::Text(s) => s.clone(),
             Self::Int(n) => n.to_string(),
-            Self::Fen(f) => format!("{}.{:02}", f / 100, f % 100),
             Self::Wan(f) => {
                 let frac = format!("{:06}", f % 1_000_000);
                 let frac = frac.trim_end_matches('0');
@@ -172,7 +169,6 @@ async fn xlsx_file(
             .set_align(FormatAlign::Center)
             .set_background_color("#DDEBF7");
         let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
-        let money = rust_xlsxwriter::Format::new().set_num_format("#,##0.00");
         let wan = rust_xlsxwriter::Format::new().set_num_format("#,##0.00####");
         for (c, (h, width)) in columns.iter().enumerate() {
             sheet.set_column_width(c as u16, *width).map_err(internal)?;
@@ -194,11 +190,6 @@ async fn xlsx_file(
                         }
                         Cell::Int(n) => {
                             sheet.write_number(row, c, *n as f64).map_err(internal)?;
-                        }
-                        Cell::Fen(f) => {
-                            sheet
-                                .write_number_with_format(row, c, *f as f64 / 100.0, &money)
-                                .map_err(internal)?;
                         }
                         Cell::Wan(f) => {
                             sheet

@@ -90,7 +90,7 @@ impl Figure {
     fn show(&self) -> String {
         match self {
             Self::Count(n) | Self::Years(n) => n.to_string(),
-            Self::Fen(f) => format!("{}.{:02}元", f / 100, f % 100),
+            Self::Fen(f) => pledge_domain::fen_for_people(*f),
             Self::BasisPoints(b) => format!("{}.{:02}%", b / 100, b % 100),
             Self::Codes(c) if c.list().is_empty() => "—".into(),
             Self::Codes(c) => c.list().join("、"),

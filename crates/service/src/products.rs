@@ -3,7 +3,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::{Context, Live, Service};
-use pledge_domain::{LoanProduct, ProductStatus};
+use pledge_domain::{LoanProduct, ProductStatus, UsualTerms};
 use pledge_matching::Preview;
 use pledge_store::{ProductRecord, Role};
 
@@ -52,13 +52,54 @@ impl Service {
         out
     }
 
+    /// The usual ranges of a product's terms, and their version (0: the defaults).
+    pub async fn usual_terms(&self) -> Result<(UsualTerms, i64)> {
+        Ok(self.store.usual_terms().await?)
+    }
+
+    /// Replaces the usual ranges (the office) with the version read.
+    pub async fn set_usual_terms(
+        &self,
+        cx: &Context,
+        terms: UsualTerms,
+        version: i64,
+    ) -> Result<(UsualTerms, i64)> {
+        cx.require_admin()?;
+        let violations: Vec<crate::FieldError> =
+            terms.violations().into_iter().map(Into::into).collect();
+        if !violations.is_empty() {
+            return Err(ServiceError::Invalid(violations));
+        }
+        Ok(self
+            .store
+            .set_usual_terms(&cx.actor, terms, version)
+            .await?)
+    }
+
+    /// Terms outside the usual ranges are refused, each named with its unit, unless the bank
+    /// confirms them.
+    async fn usual(&self, rules: &LoanProduct, confirmed: bool) -> Result<()> {
+        if confirmed {
+            return Ok(());
+        }
+        let (terms, _) = self.store.usual_terms().await?;
+        let unusual: Vec<crate::FieldError> =
+            terms.unusual(rules).into_iter().map(Into::into).collect();
+        if unusual.is_empty() {
+            Ok(())
+        } else {
+            Err(ServiceError::Invalid(unusual))
+        }
+    }
+
     /// Creates a draft product for the bank the caller manages (`bank` names it for the
-    /// office).
+    /// office); `confirmed`: terms outside the usual ranges are meant.
     pub async fn create_product(
         &self,
         cx: &Context,
         bank: Option<&str>,
         rules: LoanProduct,
+        confirmed: bool,
     ) -> Result<ProductRecord> {
         validity_window(cx, &rules)?;
         let bank = cx.managing_bank(bank)?.ok_or_else(|| {
@@ -67,6 +108,7 @@ impl Service {
                 pledge_domain::DomainError::Required { field: "bank" },
             )
         })?;
+        self.usual(&rules, confirmed).await?;
         self.written(self.store.create_product(&cx.actor, &bank, rules))
             .await
     }
@@ -78,9 +120,11 @@ impl Service {
         id: i64,
         version: i64,
         rules: LoanProduct,
+        confirmed: bool,
     ) -> Result<ProductRecord> {
         let scope = cx.managing_bank(None)?;
         validity_window(cx, &rules)?;
+        self.usual(&rules, confirmed).await?;
         self.written(
             self.store
                 .update_product(&cx.actor, id, version, rules, scope.as_ref()),
@@ -111,13 +155,15 @@ impl Service {
 
     /// What unsaved rules would match today (banks count white-listed enterprises only), and
     /// the day it is for.
-    pub fn preview(
+    pub async fn preview(
         &self,
         cx: &Context,
         rules: &LoanProduct,
+        confirmed: bool,
     ) -> Result<(Preview, chrono::NaiveDate)> {
         cx.managing_bank(None)?;
         validity_window(cx, rules)?;
+        self.usual(rules, confirmed).await?;
         let live = self.live.read();
         Ok((
             live.index.preview(rules, cx.role() == Role::Bank),

@@ -15,6 +15,7 @@ mod people;
 mod products;
 mod records;
 mod registry;
+mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;

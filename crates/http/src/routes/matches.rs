@@ -370,8 +370,8 @@ const COLUMNS: [Column; 11] = [
     ("统一社会信用代码", 22.0),
     ("所属园区", 14.0),
     ("评分", 8.0),
-    ("测算授信额度(元)", 18.0),
-    ("拟质押合计(元)", 16.0),
+    ("测算授信额度(万元)", 18.0),
+    ("拟质押合计(万元)", 16.0),
     ("拟质押件数", 10.0),
     ("拟质押专利/商标", 60.0),
     ("贷款到期日", 12.0),
@@ -385,8 +385,8 @@ fn export_row(rank: usize, m: &MatchView) -> Vec<Cell> {
         Cell::Text(m.uscc.clone()),
         Cell::Text(m.park.clone().unwrap_or_default()),
         Cell::Int(i64::from(m.score.total)),
-        Cell::Fen(m.credit_line_fen),
-        Cell::Fen(m.bundle_total_fen),
+        Cell::Wan(m.credit_line_fen),
+        Cell::Wan(m.bundle_total_fen),
         Cell::Int(m.bundle.len() as i64),
         Cell::Text(
             m.bundle

@@ -13,7 +13,7 @@ use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{
     BankCode, BasisPoints, DomainError, LoanProduct, Money, PledgeRates, ProductStatus,
-    QualificationKind, RiskFlagKind, Text,
+    QualificationKind, RiskFlagKind, Text, UsualTerms,
 };
 use pledge_service::ProductRecord;
 use serde::{Deserialize, Serialize};
@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(publish_product))
         .routes(routes!(withdraw_product))
         .routes(routes!(preview_product))
+        .routes(routes!(get_usual_terms, set_usual_terms))
 }
 
 fn yes() -> bool {
@@ -146,6 +147,10 @@ pub struct ProductBody {
     #[schema(value_type = Option<shape::Note>, inline)]
     #[validate(custom(function = shape::note))]
     interest_subsidy: Option<String>,
+    /// Terms outside the usual ranges (`GET /api/v1/products/usual-terms`) are meant: without
+    /// it such a product is refused, naming each term with its unit.
+    #[serde(default, skip_serializing)]
+    confirm_unusual: bool,
     /// Covered by the risk-compensation pool (风险补偿资金池).
     #[serde(default)]
     risk_pool: bool,
@@ -315,6 +320,7 @@ impl ProductBody {
             min_ip_share_bp: p.min_ip_share.map(|b| i64::from(b.get())),
             whitelist_required: p.whitelist_required,
             interest_subsidy: p.interest_subsidy.clone(),
+            confirm_unusual: false,
             risk_pool: p.risk_pool,
             valid_from: p.valid_from,
             valid_until: p.valid_until,
@@ -395,7 +401,7 @@ async fn create_product(
     let rules = body.rules()?;
     let rec = s
         .service
-        .create_product(&auth.0, Some(bank.as_str()), rules)
+        .create_product(&auth.0, Some(bank.as_str()), rules, body.confirm_unusual)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -426,7 +432,7 @@ async fn update_product(
     let rules = body.rules()?;
     let rec = s
         .service
-        .update_product(&auth.0, id, version, rules)
+        .update_product(&auth.0, id, version, rules, body.confirm_unusual)
         .await?;
     Ok(Json(rec.into()))
 }
@@ -518,7 +524,10 @@ async fn preview_product(
 ) -> ApiResult<Json<PreviewView>> {
     auth.0.managing_bank(None)?;
     let rules = body.rules()?;
-    let (p, as_of) = s.service.preview(&auth.0, &rules)?;
+    let (p, as_of) = s
+        .service
+        .preview(&auth.0, &rules, body.confirm_unusual)
+        .await?;
     Ok(Json(PreviewView {
         as_of,
         eligible: p.eligible,
@@ -532,4 +541,114 @@ async fn preview_product(
             })
             .collect(),
     }))
+}
+
+/// The ranges a product's terms usually lie in: a product outside them is refused unless it
+/// says `confirm_unusual: true` (a slip of unit, 元 for 万元 or bp for %, is caught so).
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct UsualTermsBody {
+    #[schema(example = 10_000_000, minimum = 1, maximum = 100_000_000_000_000_i64)]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
+    amount_min_fen: i64,
+    #[schema(
+        example = 50_000_000_000_i64,
+        minimum = 1,
+        maximum = 100_000_000_000_000_i64
+    )]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
+    amount_max_fen: i64,
+    #[schema(example = 1000, minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
+    pledge_rate_min_bp: i64,
+    #[schema(example = 8000, minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
+    pledge_rate_max_bp: i64,
+    #[schema(example = 3, minimum = 1, maximum = 360)]
+    #[validate(range(min = 1, max = 360))]
+    term_min_months: i64,
+    #[schema(example = 60, minimum = 1, maximum = 360)]
+    #[validate(range(min = 1, max = 360))]
+    term_max_months: i64,
+    /// The version read (0 for the defaults); answered with the current one.
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
+    version: i64,
+}
+
+impl UsualTermsBody {
+    fn from_domain(t: UsualTerms, version: i64) -> Self {
+        Self {
+            amount_min_fen: t.amount_min.fen(),
+            amount_max_fen: t.amount_max.fen(),
+            pledge_rate_min_bp: i64::from(t.pledge_rate_min),
+            pledge_rate_max_bp: i64::from(t.pledge_rate_max),
+            term_min_months: i64::from(t.term_min_months),
+            term_max_months: i64::from(t.term_max_months),
+            version,
+        }
+    }
+
+    fn to_domain(&self) -> ApiResult<UsualTerms> {
+        let mut c = Check::default();
+        let amount_min = c.field("amount_min_fen", Money::from_fen(self.amount_min_fen));
+        let amount_max = c.field("amount_max_fen", Money::from_fen(self.amount_max_fen));
+        let rate_min = c.field(
+            "pledge_rate_min_bp",
+            BasisPoints::new(self.pledge_rate_min_bp),
+        );
+        let rate_max = c.field(
+            "pledge_rate_max_bp",
+            BasisPoints::new(self.pledge_rate_max_bp),
+        );
+        let term =
+            |v: i64| u16::try_from(v).map_err(|_| DomainError::OutOfRange { min: 1, max: 360 });
+        let term_min = c.field("term_min_months", term(self.term_min_months));
+        let term_max = c.field("term_max_months", term(self.term_max_months));
+        match (
+            amount_min, amount_max, rate_min, rate_max, term_min, term_max,
+        ) {
+            (
+                Some(amount_min),
+                Some(amount_max),
+                Some(pledge_rate_min),
+                Some(pledge_rate_max),
+                Some(term_min_months),
+                Some(term_max_months),
+            ) => Ok(UsualTerms {
+                amount_min,
+                amount_max,
+                pledge_rate_min,
+                pledge_rate_max,
+                term_min_months,
+                term_max_months,
+            }),
+            _ => Err(c.fail()),
+        }
+    }
+}
+
+/// The usual ranges of a product's terms (everyone who may see products).
+#[utoipa::path(get, path = "/api/v1/products/usual-terms", tag = "products", security(("bearer" = [])), responses((status = 200, body = UsualTermsBody), ReadErrors))]
+async fn get_usual_terms(
+    State(s): State<AppState>,
+    _auth: Auth,
+) -> ApiResult<Json<UsualTermsBody>> {
+    let (terms, version) = s.service.usual_terms().await?;
+    Ok(Json(UsualTermsBody::from_domain(terms, version)))
+}
+
+/// Changes the usual ranges (the office), with the version read.
+#[utoipa::path(put, path = "/api/v1/products/usual-terms", tag = "products", security(("bearer" = [])), request_body = UsualTermsBody, responses((status = 200, body = UsualTermsBody), WriteErrors))]
+async fn set_usual_terms(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(body): ApiJson<UsualTermsBody>,
+) -> ApiResult<Json<UsualTermsBody>> {
+    let terms = body.to_domain()?;
+    let (terms, version) = s
+        .service
+        .set_usual_terms(&auth.0, terms, body.version)
+        .await?;
+    Ok(Json(UsualTermsBody::from_domain(terms, version)))
 }
