@@ -9,6 +9,7 @@ mod m20261127_000003_products;
 mod m20261201_000004_commit_order;
 mod m20261201_000005_import_jobs;
 mod m20261201_000006_people;
+mod m20261201_000007_pledge_marked;
 
 /// Every migration, in order.
 #[derive(Debug)]
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000004_commit_order::Migration),
             Box::new(m20261201_000005_import_jobs::Migration),
             Box::new(m20261201_000006_people::Migration),
+            Box::new(m20261201_000007_pledge_marked::Migration),
         ]
     }
 }

@@ -145,6 +145,46 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
     let p = app.get("/api/v1/patents/200828864766.5", &park).await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     assert_eq!(p.body["legal_status"], "lapsed_unpaid_fee");
+    // Marked 是否已质押=是 without particulars: pledged, with no number or date made up.
+    assert_eq!(
+        p.body["pledge"],
+        json!({"registration_number": null, "registered_on": null, "released_on": null}),
+        "{}",
+        p.body
+    );
+    // Qualifications the ledger gives without an end date are stored without one, and said.
+    let undated: Vec<u64> = report["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .filter(|w| w["code"] == "expiry_unknown")
+        .filter_map(|w| w["row"].as_u64())
+        .collect();
+    assert!(
+        !undated.is_empty(),
+        "the Hongqi ledger lists qualifications without an end"
+    );
+    let list = app
+        .get("/api/v1/enterprises?park=hqkfq&limit=100", &park)
+        .await;
+    let quals: Vec<Value> = list.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .flat_map(|e| e["qualifications"].as_array().cloned().unwrap_or_default())
+        .collect();
+    let unknown = quals.iter().filter(|q| q["valid_until"].is_null()).count();
+    assert!(
+        unknown >= undated.len(),
+        "{unknown} unknown for {} rows",
+        undated.len()
+    );
+    // The end the import used to make up (three years from the import) appears nowhere.
+    let made_up = pledge_service::business_day(chrono::Utc::now())
+        .checked_add_months(chrono::Months::new(36))
+        .expect("day")
+        .to_string();
+    assert!(quals.iter().all(|q| q["valid_until"] != made_up.as_str()));
     let owner = p.body["owner"].as_str().expect("owner").to_owned();
     let e = app
         .get(&format!("/api/v1/enterprises/{owner}"), &park)

@@ -71,8 +71,18 @@ pub struct Qualification {
     pub kind: QualificationKind,
     /// Certificate number, where there is one.
     pub certificate_number: Option<String>,
-    /// The last day the qualification holds.
-    pub valid_until: NaiveDate,
+    /// The last day the qualification holds; `None`: the source did not say. A qualification
+    /// whose end is unknown is not counted as held (screening and matching count only what is
+    /// known to hold on the day), and the import says so.
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
+}
+
+impl Qualification {
+    /// Whether it is known to hold on `as_of`.
+    pub fn holds_on(&self, as_of: NaiveDate) -> bool {
+        self.valid_until.is_some_and(|until| as_of <= until)
+    }
 }
 
 /// A risk flag, since the day it was recorded.
@@ -134,7 +144,7 @@ impl Enterprise {
     pub fn has_qualification(&self, kind: QualificationKind, as_of: NaiveDate) -> bool {
         self.qualifications
             .iter()
-            .any(|q| q.kind == kind && as_of <= q.valid_until)
+            .any(|q| q.kind == kind && q.holds_on(as_of))
     }
 
     /// Whether a risk flag of `kind` was recorded on or before `as_of`.
@@ -183,7 +193,7 @@ impl Enterprise {
             }
             v.extend(Violation::if_outside(
                 format!("qualifications[{i}].valid_until"),
-                Some(q.valid_until),
+                q.valid_until,
                 window::earliest_founding(),
                 window::latest_validity(today),
             ));
@@ -282,7 +292,7 @@ mod tests {
             qualifications: vec![Qualification {
                 kind: QualificationKind::HighTech,
                 certificate_number: Some("GR202341000123".into()),
-                valid_until: d(2026, 12, 31),
+                valid_until: Some(d(2026, 12, 31)),
             }],
             risk_flags: vec![RiskFlag {
                 kind: RiskFlagKind::AbnormalOperation,

@@ -35,21 +35,97 @@ impl LegalStatus {
     }
 }
 
-/// 质押登记: a pledge registered with CNIPA.
+/// 质押登记: a pledge registered with CNIPA, or one a ledger marks without its registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PledgeRegistration {
-    /// CNIPA's registration number of the pledge.
-    pub registration_number: String,
-    /// The date the pledge was registered.
-    pub registered_on: NaiveDate,
+    /// CNIPA's registration number of the pledge; `None` with `registered_on`: the source
+    /// marks the IP pledged (台账标注已质押) without giving the registration.
+    pub registration_number: Option<String>,
+    /// The date the pledge was registered, when the source gives it.
+    pub registered_on: Option<NaiveDate>,
     /// The date the pledge was released (注销), if it was.
     pub released_on: Option<NaiveDate>,
 }
 
 impl PledgeRegistration {
-    /// Whether the pledge is in force on `as_of`.
+    /// A registered pledge.
+    pub fn registered(number: String, on: NaiveDate, released_on: Option<NaiveDate>) -> Self {
+        Self {
+            registration_number: Some(number),
+            registered_on: Some(on),
+            released_on,
+        }
+    }
+
+    /// Marked pledged by a ledger that gives neither the registration number nor its date.
+    pub fn marked() -> Self {
+        Self {
+            registration_number: None,
+            registered_on: None,
+            released_on: None,
+        }
+    }
+
+    /// Whether the registration is known (number and date), not only marked.
+    pub fn is_registered(&self) -> bool {
+        self.registration_number.is_some() && self.registered_on.is_some()
+    }
+
+    /// Whether the pledge is in force on `as_of`. A marked pledge is in force until it is
+    /// released: the IP is kept out of every bundle, as a registered pledge keeps it.
     pub fn in_force(&self, as_of: NaiveDate) -> bool {
-        self.registered_on <= as_of && self.released_on.is_none_or(|r| r > as_of)
+        self.registered_on.is_none_or(|on| on <= as_of)
+            && self.released_on.is_none_or(|r| r > as_of)
+    }
+
+    /// A registration is given whole (number and date) or not at all (marked); its number has
+    /// 1 to 64 characters; it is released after it was registered.
+    pub fn violations(&self) -> Vec<Violation> {
+        let mut v = Vec::new();
+        match (&self.registration_number, self.registered_on) {
+            (Some(n), _) if n.trim().is_empty() || n.chars().count() > 64 => {
+                v.push(Violation::new(
+                    "pledge.registration_number",
+                    DomainError::TextLength {
+                        min: 1,
+                        max: 64,
+                        found: n.chars().count(),
+                    },
+                ));
+            }
+            (Some(_), None) => v.push(Violation::new(
+                "pledge.registered_on",
+                DomainError::Required {
+                    field: "registered_on",
+                },
+            )),
+            (None, Some(_)) => v.push(Violation::new(
+                "pledge.registration_number",
+                DomainError::Required {
+                    field: "registration_number",
+                },
+            )),
+            _ => {}
+        }
+        if let (Some(released), Some(on)) = (self.released_on, self.registered_on)
+            && released < on
+        {
+            v.push(Violation::new(
+                "pledge.released_on",
+                DomainError::DateOrder {
+                    earlier: "registered_on",
+                    later: "released_on",
+                },
+            ));
+        }
+        v
+    }
+
+    /// The registration number as people read it.
+    pub fn number_text(&self) -> String {
+        self.registration_number.clone().unwrap_or_else(|| {
+            "台账标注已质押，未注明登记号 / marked pledged, registration not given".into()
+        })
     }
 }
 
@@ -461,7 +537,7 @@ impl Patent {
         }
         if let Some(p) = self.pledge.as_ref().filter(|p| p.in_force(as_of)) {
             out.push(PledgeObstacle::AlreadyPledged {
-                registration_number: p.registration_number.clone(),
+                registration_number: p.number_text(),
             });
         }
         if self.same_day_double_filing {
@@ -512,7 +588,7 @@ impl Patent {
         if let Some(p) = &self.pledge {
             v.extend(Violation::if_future(
                 "pledge.registered_on",
-                Some(p.registered_on),
+                p.registered_on,
                 today,
             ));
             v.extend(Violation::if_future(
@@ -555,31 +631,7 @@ impl Patent {
             _ => {}
         }
         if let Some(p) = &self.pledge {
-            if p.registration_number.trim().is_empty() || p.registration_number.chars().count() > 64
-            {
-                v.push(Violation::new(
-                    "pledge.registration_number",
-                    DomainError::TextLength {
-                        min: 1,
-                        max: 64,
-                        found: p.registration_number.chars().count(),
-                    },
-                ));
-            }
-            if p.released_on.is_some_and(|r| r < p.registered_on) {
-                v.push(Violation::new(
-                    "pledge.released_on",
-                    DomainError::DateOrder {
-                        earlier: "registered_on",
-                        later: "released_on",
-                    },
-                ));
-            }
-        }
-        for (i, name) in self.co_owners.iter().enumerate() {
-            if let Err(e) = Text::parse(name, 2, 100) {
-                v.push(Violation::new(format!("co_owners[{i}]"), e));
-            }
+            v.extend(p.violations());
         }
         for (i, a) in self.appraisals.iter().enumerate() {
             v.extend(a.violations(today).into_iter().map(|x| Violation {
@@ -710,11 +762,11 @@ mod tests {
         p.legal_status = LegalStatus::Suspended;
         p.annual_fee_paid_until = Some(d(2026, 3, 4));
         p.co_owners = vec!["新乡市某某大学".into()];
-        p.pledge = Some(PledgeRegistration {
-            registration_number: "Y2025410000123".into(),
-            registered_on: d(2025, 1, 1),
-            released_on: None,
-        });
+        p.pledge = Some(PledgeRegistration::registered(
+            "Y2025410000123".into(),
+            d(2025, 1, 1),
+            None,
+        ));
         p.same_day_double_filing = true;
         let other = Uscc::from_body("91410700MA3X00001").expect("valid");
         let grounds: Vec<u8> = p
@@ -747,11 +799,11 @@ mod tests {
     #[test]
     fn a_released_pledge_no_longer_blocks() {
         let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
-        p.pledge = Some(PledgeRegistration {
-            registration_number: "Y1".into(),
-            registered_on: d(2024, 1, 1),
-            released_on: Some(d(2026, 1, 1)),
-        });
+        p.pledge = Some(PledgeRegistration::registered(
+            "Y1".into(),
+            d(2024, 1, 1),
+            Some(d(2026, 1, 1)),
+        ));
         assert!(p.is_pledged(d(2025, 12, 31)));
         assert!(!p.is_pledged(d(2026, 1, 1)));
         assert!(

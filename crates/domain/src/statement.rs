@@ -11,8 +11,6 @@ use std::sync::Arc;
 
 /// The appraiser recorded when a ledger gives an appraised value without naming who made it.
 pub const UNSTATED_APPRAISER: &str = "台账未注明评估机构";
-/// The registration number recorded when a ledger marks a patent pledged without giving it.
-pub const UNSTATED_PLEDGE: &str = "台账标注已质押（未注明登记号）";
 
 /// Where a row came from: the sheet (its index among the file's sheets) and the Excel row.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -210,10 +208,8 @@ impl PatentRow {
         p.same_day_double_filing = old.same_day_double_filing;
         p.appraisals = old.appraisals.clone();
         p.pledge = match (&self.patent.pledge, &old.pledge) {
-            // 是 without particulars leaves a stored pledge as it is.
-            (Some(new), Some(prev)) if new.registration_number == UNSTATED_PLEDGE => {
-                Some(prev.clone())
-            }
+            // Marked 是 without particulars leaves a stored pledge as it is.
+            (Some(new), Some(prev)) if !new.is_registered() => Some(prev.clone()),
             (Some(new), _) => Some(new.clone()),
             // A ledger's 否 does not erase a registered pledge: only its release does.
             (None, prev) => prev.clone(),

@@ -151,7 +151,7 @@ impl Trademark {
         }
         if let Some(p) = self.pledge.as_ref().filter(|p| p.in_force(as_of)) {
             out.push(TrademarkObstacle::AlreadyPledged {
-                registration_number: p.registration_number.clone(),
+                registration_number: p.number_text(),
             });
         }
         out
@@ -174,16 +174,8 @@ impl Trademark {
                 },
             ));
         }
-        if let Some(p) = &self.pledge
-            && p.released_on.is_some_and(|r| r < p.registered_on)
-        {
-            v.push(Violation::new(
-                "pledge.released_on",
-                DomainError::DateOrder {
-                    earlier: "registered_on",
-                    later: "released_on",
-                },
-            ));
+        if let Some(p) = &self.pledge {
+            v.extend(p.violations());
         }
         v
     }

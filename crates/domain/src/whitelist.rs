@@ -464,7 +464,7 @@ mod tests {
             qualifications: vec![Qualification {
                 kind: QualificationKind::TechSme,
                 certificate_number: None,
-                valid_until: d(2026, 12, 31),
+                valid_until: Some(d(2026, 12, 31)),
             }],
             risk_flags: vec![],
             financing_need: None,

@@ -21,9 +21,9 @@ pub use directory::{Directory, Known, References, Unresolved, references};
 pub use limits::Limits;
 pub use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
-    UNSTATED_APPRAISER, UNSTATED_PLEDGE, merged_trademark, name_key,
+    UNSTATED_APPRAISER, merged_trademark, name_key,
 };
-pub use rows::{Context, Parsed, Rejection, parse};
+pub use rows::{Context, EXPIRY_UNKNOWN, Parsed, Rejection, parse};
 #[cfg(feature = "sample")]
 pub use sample::{sample_application_number, sample_ledgers, sample_uscc};
 pub use sheets::{Sheet, classify, read_file};

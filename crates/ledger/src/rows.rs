@@ -11,12 +11,13 @@ mod ip;
 
 use crate::{Cell, Row};
 use chrono::{Days, Months, NaiveDate};
+pub use enterprise::EXPIRY_UNKNOWN;
 use enterprise::{enterprise, qualification};
 use ip::{appraisal, patent, trademark};
 use pledge_domain::code;
 use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
-    UNSTATED_APPRAISER, UNSTATED_PLEDGE,
+    UNSTATED_APPRAISER,
 };
 use pledge_domain::{
     Appraisal, Contact, DomainError, Enterprise, FinancingNeed, IndustryCode, IpcClass, NiceClass,
@@ -51,7 +52,7 @@ pub struct Context {
     /// Every park code there is.
     pub parks: Vec<ParkCode>,
     /// The business day of the import: risk flags marked 是 are recorded on it, facts cannot be
-    /// dated after it, and qualifications without an end date hold three years from it.
+    /// dated after it.
     pub today: NaiveDate,
 }
 
@@ -350,7 +351,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
             }
             match sheet.kind {
                 SheetKind::Enterprises => {
-                    let e = enterprise(&mut r, ctx, directory);
+                    let e = enterprise(&mut r, ctx, directory, &mut out.warnings);
                     if let Some(e) = &e {
                         enterprises.check(&mut r, i, e.enterprise.uscc, "uscc");
                     }
@@ -508,14 +509,11 @@ mod tests {
             first.patent.application_number.to_string(),
             "200828864766.5"
         );
-        // 是否已质押=是 without particulars: pledged, with a warning to complete it.
+        // 是否已质押=是 without particulars: marked pledged, no number or date made up, with a
+        // warning to complete it.
         assert_eq!(
-            first
-                .patent
-                .pledge
-                .as_ref()
-                .map(|p| p.registration_number.as_str()),
-            Some(UNSTATED_PLEDGE)
+            first.patent.pledge,
+            Some(pledge_domain::PledgeRegistration::marked())
         );
         assert!(
             parsed

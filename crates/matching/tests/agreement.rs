@@ -69,12 +69,21 @@ fn appraisals(rng: &mut Rng, as_of: NaiveDate) -> Vec<Appraisal> {
 fn pledge(rng: &mut Rng, as_of: NaiveDate) -> Option<PledgeRegistration> {
     rng.chance(12).then(|| {
         let registered_on = near(rng, as_of, 400);
-        PledgeRegistration {
-            registration_number: format!("Y2026{}", rng.below(1_000_000)),
-            registered_on,
-            released_on: rng
-                .chance(50)
-                .then(|| registered_on + Days::new(rng.below(600))),
+        let released = rng
+            .chance(50)
+            .then(|| registered_on + Days::new(rng.below(600)));
+        if rng.chance(10) {
+            // Marked by a ledger, registration not given.
+            PledgeRegistration {
+                released_on: released,
+                ..PledgeRegistration::marked()
+            }
+        } else {
+            PledgeRegistration::registered(
+                format!("Y2026{}", rng.below(1_000_000)),
+                registered_on,
+                released,
+            )
         }
     })
 }
@@ -179,7 +188,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
             qualifications.push(Qualification {
                 kind: *k,
                 certificate_number: None,
-                valid_until: near(rng, as_of, 200),
+                valid_until: Some(near(rng, as_of, 200)),
             });
         }
     }

@@ -320,6 +320,7 @@ impl Store {
                     t.pledge_registration_number,
                     t.pledge_registered_on,
                     t.pledge_released_on,
+                    t.pledge_marked,
                 ),
                 appraisals: trademark_appraisals.remove(&t.id).unwrap_or_default(),
             });

@@ -41,16 +41,22 @@ pub enum Upserted {
     Unchanged,
 }
 
+/// The pledge a row records: registered (number and date), marked by a ledger without them,
+/// or none.
 pub(crate) fn pledge_from(
     number: Option<String>,
     on: Option<chrono::NaiveDate>,
     released: Option<chrono::NaiveDate>,
+    marked: bool,
 ) -> Option<PledgeRegistration> {
-    Some(PledgeRegistration {
-        registration_number: number?,
-        registered_on: on?,
-        released_on: released,
-    })
+    match (number, on) {
+        (Some(number), Some(on)) => Some(PledgeRegistration::registered(number, on, released)),
+        _ if marked => Some(PledgeRegistration {
+            released_on: released,
+            ..PledgeRegistration::marked()
+        }),
+        _ => None,
+    }
 }
 
 pub(crate) fn appraisal_from_row(r: &appraisal::Model) -> Result<Appraisal> {
@@ -86,6 +92,7 @@ pub(crate) fn patent_from_row(
                 r.pledge_registration_number,
                 r.pledge_registered_on,
                 r.pledge_released_on,
+                r.pledge_marked,
             ),
             ipc_main: r
                 .ipc_main
@@ -136,9 +143,13 @@ pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::A
         high_pledge_financing: Set(p.high_value.high_pledge_financing),
         award: Set(p.high_value.award.map(|a| a.as_str().into())),
         same_day_double_filing: Set(p.same_day_double_filing),
-        pledge_registration_number: Set(p.pledge.as_ref().map(|x| x.registration_number.clone())),
-        pledge_registered_on: Set(p.pledge.as_ref().map(|x| x.registered_on)),
+        pledge_registration_number: Set(p
+            .pledge
+            .as_ref()
+            .and_then(|x| x.registration_number.clone())),
+        pledge_registered_on: Set(p.pledge.as_ref().and_then(|x| x.registered_on)),
         pledge_released_on: Set(p.pledge.as_ref().and_then(|x| x.released_on)),
+        pledge_marked: Set(p.pledge.as_ref().is_some_and(|x| !x.is_registered())),
         version: NotSet,
         created_at: NotSet,
         updated_at: NotSet,

@@ -53,6 +53,7 @@ async fn from_row(
                 r.pledge_registration_number,
                 r.pledge_registered_on,
                 r.pledge_released_on,
+                r.pledge_marked,
             ),
             appraisals,
         },
@@ -68,9 +69,13 @@ pub(crate) fn columns(t: &Trademark, enterprise_id: i64) -> trademark::ActiveMod
         name: Set(t.name.to_string()),
         registered_on: Set(t.registered_on),
         valid_until: Set(t.valid_until),
-        pledge_registration_number: Set(t.pledge.as_ref().map(|x| x.registration_number.clone())),
-        pledge_registered_on: Set(t.pledge.as_ref().map(|x| x.registered_on)),
+        pledge_registration_number: Set(t
+            .pledge
+            .as_ref()
+            .and_then(|x| x.registration_number.clone())),
+        pledge_registered_on: Set(t.pledge.as_ref().and_then(|x| x.registered_on)),
         pledge_released_on: Set(t.pledge.as_ref().and_then(|x| x.released_on)),
+        pledge_marked: Set(t.pledge.as_ref().is_some_and(|x| !x.is_registered())),
         version: NotSet,
         created_at: NotSet,
         updated_at: NotSet,

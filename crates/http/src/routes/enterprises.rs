@@ -42,7 +42,9 @@ pub struct QualificationDto {
     #[schema(value_type = Option<shape::Reference>, inline)]
     #[validate(custom(function = shape::reference))]
     pub certificate_number: Option<String>,
-    pub valid_until: NaiveDate,
+    /// The last day it holds; absent or null: not known (then it is not counted as held).
+    #[serde(default)]
+    pub valid_until: Option<NaiveDate>,
 }
 
 /// A risk flag (风险标记) and when it was recorded.

@@ -48,16 +48,22 @@ fn enterprise_cell(key: &str, e: &Enterprise) -> Cell {
         "qualifications" => text(
             e.qualifications
                 .iter()
-                .map(|q| match &q.certificate_number {
-                    Some(n) => format!("{}（至{}，证书{n}）", q.kind.label_zh(), q.valid_until),
-                    None => format!("{}（至{}）", q.kind.label_zh(), q.valid_until),
+                .map(|q| {
+                    let until = q.valid_until.map_or_else(
+                        || pledge_service::ledgers::EXPIRY_UNKNOWN.to_owned(),
+                        |d| format!("至{d}"),
+                    );
+                    match &q.certificate_number {
+                        Some(n) => format!("{}（{until}，证书{n}）", q.kind.label_zh()),
+                        None => format!("{}（{until}）", q.kind.label_zh()),
+                    }
                 })
                 .collect::<Vec<_>>()
                 .join("、"),
         ),
         // For the reader: the earliest end, the one that matters first.
         "qualifications_valid_until" => {
-            Cell::Date(e.qualifications.iter().map(|q| q.valid_until).min())
+            Cell::Date(e.qualifications.iter().filter_map(|q| q.valid_until).min())
         }
         "dishonest_debtor" => flag(RiskFlagKind::DishonestDebtor),
         "abnormal_operation" => flag(RiskFlagKind::AbnormalOperation),
@@ -103,8 +109,12 @@ fn patent_cell(key: &str, p: &Patent) -> Cell {
         "co_owners" => text(p.co_owners.join("、")),
         "co_owners_consent" => yes_no(p.co_owners_consent),
         "ipc_main" => text(p.ipc_main.as_ref().map_or("", |c| c.as_str())),
-        "pledge_registration_number" => text(pledge.map_or("", |x| x.registration_number.as_str())),
-        "pledge_registered_on" => Cell::Date(pledge.map(|x| x.registered_on)),
+        "pledge_registration_number" => text(
+            pledge
+                .and_then(|x| x.registration_number.as_deref())
+                .unwrap_or(""),
+        ),
+        "pledge_registered_on" => Cell::Date(pledge.and_then(|x| x.registered_on)),
         "pledge_released_on" => Cell::Date(pledge.and_then(|x| x.released_on)),
         "pledged" => yes_no(pledge.is_some_and(|x| x.released_on.is_none())),
         "appraisal_amount" => latest.map_or_else(|| text(""), |a| Cell::Wan(a.amount.fen())),

@@ -29,23 +29,29 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_patents))
 }
 
-/// A pledge registered with CNIPA.
+/// A pledge registered with CNIPA (number and date), or one a ledger marks pledged without
+/// giving its registration (both null): the IP is out of every bundle either way, and no
+/// number or date is made up for the second.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PledgeDto {
-    /// CNIPA's registration number.
-    #[schema(value_type = shape::Reference, inline)]
+    /// CNIPA's registration number; null: not given.
+    #[serde(default)]
+    #[schema(value_type = Option<shape::Reference>, inline)]
     #[validate(custom(function = shape::reference))]
-    pub registration_number: String,
-    pub registered_on: NaiveDate,
+    pub registration_number: Option<String>,
+    /// The day it was registered; null: not given.
+    #[serde(default)]
+    pub registered_on: Option<NaiveDate>,
     /// When released (注销), if it was.
+    #[serde(default)]
     pub released_on: Option<NaiveDate>,
 }
 
 impl PledgeDto {
     pub fn to_domain(&self) -> PledgeRegistration {
         PledgeRegistration {
-            registration_number: self.registration_number.trim().into(),
+            registration_number: self.registration_number.clone(),
             registered_on: self.registered_on,
             released_on: self.released_on,
         }

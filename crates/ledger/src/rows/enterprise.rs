@@ -68,6 +68,7 @@ pub(super) fn enterprise(
     r: &mut RowReader<'_>,
     ctx: &Context,
     directory: &Directory,
+    warnings: &mut Vec<Rejection>,
 ) -> Option<EnterpriseRow> {
     let uscc = r.domain("uscc", Uscc::parse);
     let uscc = r.required("uscc", uscc);
@@ -194,10 +195,25 @@ pub(super) fn enterprise(
     else {
         return None;
     };
-    let default_until = ctx
-        .today
-        .checked_add_months(Months::new(36))
-        .unwrap_or(ctx.today);
+    // An end date the row does not give is not made up: it stays as stored, or unknown.
+    let undated: Vec<&str> = qualifications
+        .iter()
+        .flatten()
+        .filter(|q| !q.expiry_unknown && q.until(until).is_none())
+        .map(|q| q.kind.label_zh())
+        .collect();
+    if !undated.is_empty() {
+        let kinds = undated.join("、");
+        warnings.push(r.sheet.rejection(
+            r.row.number,
+            "qualifications",
+            kinds.clone(),
+            code::EXPIRY_UNKNOWN,
+            format!(
+                "资质“{kinds}”未注明有效期：系统中已有的到期日保留，没有的记为未知，在补充前不计入筛选和匹配 / no end date for {kinds}: a stored one is kept, else it is unknown and not counted until it is given"
+            ),
+        ));
+    }
     let e = Enterprise {
         uscc,
         name,
@@ -213,7 +229,7 @@ pub(super) fn enterprise(
             .map(|q| Qualification {
                 kind: q.kind,
                 certificate_number: q.certificate_number.clone(),
-                valid_until: q.valid_until.or(until).unwrap_or(default_until),
+                valid_until: q.until(until),
             })
             .collect(),
         risk_flags: flags,
@@ -238,7 +254,7 @@ pub(super) fn enterprise(
         stated: Arc::new([]),
         dated: qualifications
             .iter()
-            .filter(|q| q.valid_until.or(until).is_some())
+            .filter(|q| q.expiry_unknown || q.until(until).is_some())
             .map(|q| q.kind)
             .collect(),
         certified: qualifications
@@ -256,7 +272,20 @@ pub(super) fn enterprise(
 struct StatedQualification {
     kind: QualificationKind,
     valid_until: Option<NaiveDate>,
+    /// Written `（有效期未知）`: the end is known to be unknown, and no column's date fills it.
+    expiry_unknown: bool,
     certificate_number: Option<String>,
+}
+
+impl StatedQualification {
+    /// The end date the row gives it, by the item or by the column.
+    fn until(&self, column: Option<NaiveDate>) -> Option<NaiveDate> {
+        if self.expiry_unknown {
+            None
+        } else {
+            self.valid_until.or(column)
+        }
+    }
 }
 
 /// Why a qualification in a cell could not be read.
@@ -299,16 +328,22 @@ fn bracketed(text: &str) -> (&str, Option<&str>) {
     }
 }
 
+/// How an export writes a qualification whose end nobody gave, and an import reads it back.
+pub const EXPIRY_UNKNOWN: &str = "有效期未知";
+
 fn stated_qualification(item: &str) -> Result<StatedQualification, QualificationError> {
     let (kind, inside) = bracketed(item);
     let inside = inside.unwrap_or("");
     let mut q = StatedQualification {
         kind: QualificationKind::parse(kind.trim()).map_err(QualificationError::Kind)?,
         valid_until: None,
+        expiry_unknown: false,
         certificate_number: None,
     };
     for part in inside.split([',', '，', ';', '；']).map(str::trim) {
-        if let Some(day) = part
+        if part == EXPIRY_UNKNOWN {
+            q.expiry_unknown = true;
+        } else if let Some(day) = part
             .strip_prefix('至')
             .or_else(|| part.strip_prefix("有效期至"))
         {
@@ -376,7 +411,7 @@ pub(super) fn qualification(
         qualification: Qualification {
             kind,
             certificate_number: certificate.map(|c| c.to_string()),
-            valid_until,
+            valid_until: Some(valid_until),
         },
     })
 }

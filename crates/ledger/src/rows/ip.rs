@@ -103,11 +103,7 @@ pub(super) fn patent(
         return None;
     };
     let pledge = match (pledge_number, pledged_on) {
-        (Some(registration_number), Some(registered_on)) => Some(PledgeRegistration {
-            registration_number,
-            registered_on,
-            released_on,
-        }),
+        (Some(number), Some(on)) => Some(PledgeRegistration::registered(number, on, released_on)),
         (Some(_), None) => {
             r.reject(
                 "pledge_registered_on",
@@ -134,11 +130,7 @@ pub(super) fn patent(
                 code::PLEDGE_DETAILS_MISSING,
                 "已按已质押处理（不会推荐给银行）；请补充质押登记号和登记日 / taken as pledged: add the registration number and date".into(),
             ));
-            Some(PledgeRegistration {
-                registration_number: UNSTATED_PLEDGE.into(),
-                registered_on: ctx.today,
-                released_on: None,
-            })
+            Some(PledgeRegistration::marked())
         }
         (None, None) => None,
     };

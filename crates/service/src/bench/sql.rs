@@ -130,13 +130,12 @@ pub fn top_by_credit_line(
         )
     };
     let prior = |t: &str| {
+        // Never pledged: neither registered nor marked by a ledger.
+        let never = format!("({t}.pledge_registration_number IS NULL AND NOT {t}.pledge_marked)");
         if p.no_prior_pledge {
-            format!("{t}.pledge_registration_number IS NULL")
+            never
         } else {
-            format!(
-                "({t}.pledge_registration_number IS NULL OR {t}.pledge_released_on <= {})",
-                day(as_of)
-            )
+            format!("({never} OR {t}.pledge_released_on <= {})", day(as_of))
         }
     };
     let mut values = vec![format!(

@@ -221,7 +221,7 @@ fn enterprise(rng: &mut Rng, i: usize, today: NaiveDate) -> Result<(Enterprise, 
                     &kind.as_str()[..2].to_uppercase(),
                     rng.below(1_000_000)
                 )),
-                valid_until,
+                valid_until: Some(valid_until),
             });
         }
     }
@@ -333,11 +333,11 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     }
     if rng.chance(8) {
         let on = today - Days::new(30 + rng.below(600));
-        p.pledge = Some(PledgeRegistration {
-            registration_number: format!("Y{}410000{:05}", on.year(), rng.below(100_000)),
-            registered_on: on,
-            released_on: None,
-        });
+        p.pledge = Some(PledgeRegistration::registered(
+            format!("Y{}410000{:05}", on.year(), rng.below(100_000)),
+            on,
+            None,
+        ));
     }
     if type_digit == 1 {
         p.high_value = HighValueFacts {

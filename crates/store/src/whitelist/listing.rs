@@ -187,7 +187,7 @@ impl Store {
                         .value
                         .qualifications
                         .iter()
-                        .filter(|q| as_of <= q.valid_until)
+                        .filter(|q| q.holds_on(as_of))
                         .map(|q| q.kind.label_zh().to_owned())
                         .collect(),
                     listed_on: e.published_on,

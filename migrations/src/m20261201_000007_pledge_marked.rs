@@ -1,0 +1,35 @@
+//! A pledge a ledger marks (是否已质押=是) without its registration is its own state: no
+//! number and no date are made up for it. Rows that earlier sessions stored with a stand-in
+//! number and the import's day are turned into that state.
+
+use sea_orm_migration::{prelude::*, schema::*};
+
+#[derive(DeriveMigrationName)]
+pub struct Migration;
+
+/// What imports used to write in place of the registration number.
+const STAND_IN: &str = "台账标注已质押（未注明登记号）";
+
+#[async_trait::async_trait]
+impl MigrationTrait for Migration {
+    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
+        for table in ["patents", "trademarks"] {
+            m.alter_table(
+                Table::alter()
+                    .table(Alias::new(table))
+                    .add_column(boolean("pledge_marked").default(false))
+                    .to_owned(),
+            )
+            .await?;
+            let update = Query::update()
+                .table(Alias::new(table))
+                .value(Alias::new("pledge_marked"), true)
+                .value(Alias::new("pledge_registration_number"), Expr::cust("NULL"))
+                .value(Alias::new("pledge_registered_on"), Expr::cust("NULL"))
+                .and_where(Expr::col(Alias::new("pledge_registration_number")).eq(STAND_IN))
+                .to_owned();
+            m.exec_stmt(update).await?;
+        }
+        Ok(())
+    }
+}
