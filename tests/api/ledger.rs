@@ -48,6 +48,7 @@ e2e!(
     a_filled_template_imports_and_exports_the_same,
     trademarks_appraisals_and_qualifications_import_too,
     headers_as_offices_write_them,
+    stale_facts_are_reported_and_counted_strictly,
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
@@ -756,4 +757,62 @@ async fn headers_as_offices_write_them(app: TestApp) {
     for needed in ["企业名称", "行业代码", "成立日期", "单位、代码、日期"] {
         assert!(detail.contains(needed), "{needed} in {detail}");
     }
+}
+
+/// A utility model recorded 有效 long after its ten years: the import says so, and it counts
+/// as the facts say (not valid, not pledgeable).
+async fn stale_facts_are_reported_and_counted_strictly(app: TestApp) {
+    app.seed().await;
+    let e = app
+        .post(
+            "/api/v1/enterprises",
+            &app.admin,
+            crate::helpers::enterprise_body(41, "xxhtz"),
+        )
+        .await;
+    assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
+    let number = pledge_domain::PatentApplicationNumber::from_digits("201420601862")
+        .expect("number")
+        .to_string();
+    let text = format!(
+        "申请号,专利名称,专利权人,申请日,授权日,法律状态,年费缴至\n\
+         {number},一种冷却装置,{},2014-03-05,2014-10-01,有效,2024-03-04\n",
+        crate::helpers::uscc(41)
+    );
+    let job = import(
+        &app,
+        &app.admin,
+        "专利.csv",
+        text.into_bytes(),
+        "?kind=patents",
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    let warning = job["report"]["warnings"]
+        .as_array()
+        .expect("warnings")
+        .iter()
+        .find(|w| w["code"] == "status_disagrees")
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        warning["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&number) && m.contains("2024-03-05")),
+        "{job}"
+    );
+    let p = app
+        .get(&format!("/api/v1/patents/{number}"), &app.admin)
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    let c = &p.body["computed"];
+    assert_eq!(c["derived_status"], "expired", "{c}");
+    assert_eq!(c["valid"], false);
+    assert!(c["status_warning"].is_string());
+    assert!(
+        c["pledge_obstacles"]
+            .as_array()
+            .is_some_and(|o| o.iter().any(|o| o["code"] == "expired")),
+        "kept out of bundles: {c}"
+    );
 }

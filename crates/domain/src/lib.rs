@@ -69,8 +69,8 @@ pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;
 pub use money::{BasisPoints, Money, fen_for_people};
 pub use patent::{
-    Appraisal, HighValueFacts, HighValueGround, IpcClass, LegalStatus, Patent, PatentAward,
-    PledgeObstacle, PledgeRegistration, whole_months,
+    Appraisal, DerivedStatus, HighValueFacts, HighValueGround, IpcClass, LegalStatus, Patent,
+    PatentAward, PledgeObstacle, PledgeRegistration, whole_months,
 };
 pub use patent_number::{PatentApplicationNumber, PatentKind, PublicationNumber};
 pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus, UsualTerms};

@@ -35,6 +35,38 @@ impl LegalStatus {
     }
 }
 
+/// A patent's legal status on a day, as its facts give it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DerivedStatus {
+    /// Nothing derived overrides the recorded status.
+    Recorded(LegalStatus),
+    /// In force, within the six months of grace after an unpaid annual fee: not pledgeable.
+    FeeGrace {
+        paid_until: NaiveDate,
+        grace_ends: NaiveDate,
+    },
+    /// Ended for an annual fee unpaid past its grace.
+    FeeLapsed {
+        paid_until: NaiveDate,
+        lapsed_on: NaiveDate,
+    },
+    /// The term has run out.
+    TermEnded { expiry: NaiveDate },
+}
+
+impl DerivedStatus {
+    /// The stable name: the recorded status's, or `annual_fee_grace`, `lapsed_unpaid_fee`,
+    /// `expired`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Recorded(s) => s.as_str(),
+            Self::FeeGrace { .. } => "annual_fee_grace",
+            Self::FeeLapsed { .. } => LegalStatus::LapsedUnpaidFee.as_str(),
+            Self::TermEnded { .. } => LegalStatus::Expired.as_str(),
+        }
+    }
+}
+
 /// 质押登记: a pledge registered with CNIPA, or one a ledger marks without its registration.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PledgeRegistration {
@@ -431,11 +463,70 @@ impl Patent {
         whole_months(as_of, self.expiry())
     }
 
-    /// 有效专利: granted on or before `as_of`, not terminated, invalidated or expired.
+    /// The legal status on `as_of` as the facts give it: the term ends on its own, and a fee
+    /// left unpaid past the six months of grace (滞纳期) ends the right on the last day of
+    /// grace. Where the recorded status says more (pending, invalidated, terminated) it stands;
+    /// where the two disagree, the stricter counts. An unknown fee date derives nothing.
+    pub fn status_on(&self, as_of: NaiveDate) -> DerivedStatus {
+        let expiry = self.expiry();
+        if !self.legal_status.is_granted_right() {
+            return DerivedStatus::Recorded(self.legal_status);
+        }
+        if as_of >= expiry {
+            return DerivedStatus::TermEnded { expiry };
+        }
+        match self.annual_fee_paid_until {
+            Some(paid_until) if paid_until < as_of => {
+                let grace_ends = paid_until
+                    .checked_add_months(Months::new(6))
+                    .unwrap_or(NaiveDate::MAX);
+                if as_of <= grace_ends {
+                    DerivedStatus::FeeGrace {
+                        paid_until,
+                        grace_ends,
+                    }
+                } else {
+                    DerivedStatus::FeeLapsed {
+                        paid_until,
+                        lapsed_on: grace_ends,
+                    }
+                }
+            }
+            _ => DerivedStatus::Recorded(self.legal_status),
+        }
+    }
+
+    /// Where the recorded status says the right is in force but the facts say it ended, what
+    /// to tell the official.
+    pub fn status_disagreement(&self, as_of: NaiveDate) -> Option<String> {
+        let number = self.application_number;
+        match self.status_on(as_of) {
+            DerivedStatus::TermEnded { expiry } => Some(format!(
+                "专利{number}登记为{}，但保护期已于{expiry}届满 / patent {number} is recorded {} but its term ended on {expiry}",
+                self.legal_status.label_zh(),
+                self.legal_status.as_str()
+            )),
+            DerivedStatus::FeeLapsed {
+                paid_until,
+                lapsed_on,
+            } => Some(format!(
+                "专利{number}登记为{}，但年费仅缴至{paid_until}，滞纳期已于{lapsed_on}届满，专利权应已终止 / patent {number} is recorded {} but its fees were paid to {paid_until} and the grace ended on {lapsed_on}",
+                self.legal_status.label_zh(),
+                self.legal_status.as_str()
+            )),
+            _ => None,
+        }
+    }
+
+    /// 有效专利: granted on or before `as_of`, and neither recorded nor derived as ended
+    /// (terminated, invalidated, expired, or lapsed for an unpaid fee past its grace).
     pub fn is_valid(&self, as_of: NaiveDate) -> bool {
-        self.legal_status.is_granted_right()
-            && self.grant_date.is_some_and(|g| g <= as_of)
-            && as_of < self.expiry()
+        self.grant_date.is_some_and(|g| g <= as_of)
+            && match self.status_on(as_of) {
+                DerivedStatus::Recorded(s) => s.is_granted_right(),
+                DerivedStatus::FeeGrace { .. } => true,
+                DerivedStatus::TermEnded { .. } | DerivedStatus::FeeLapsed { .. } => false,
+            }
     }
 
     /// The grounds on which this is a high-value invention patent on `as_of`; empty when it
@@ -793,6 +884,51 @@ mod tests {
         assert!(
             p.pledge_obstacles(&owner(), as_of, end)
                 .contains(&PledgeObstacle::NotGranted)
+        );
+    }
+
+    #[test]
+    fn the_facts_end_a_right_the_record_still_calls_in_force() {
+        // A utility model filed 2014-03-05 is recorded 有效 in 2026: its 10 years ended.
+        let mut um = patent(&number(2014, '2'), d(2014, 3, 5));
+        um.annual_fee_paid_until = Some(d(2027, 3, 4));
+        assert_eq!(
+            um.status_on(d(2026, 12, 1)),
+            DerivedStatus::TermEnded {
+                expiry: d(2024, 3, 5)
+            }
+        );
+        assert!(!um.is_valid(d(2026, 12, 1)));
+        assert!(
+            um.status_disagreement(d(2026, 12, 1))
+                .is_some_and(|m| m.contains("2024-03-05"))
+        );
+        // Fees paid to 2026-09-04: in grace until 2027-03-04, then lapsed.
+        let mut inv = patent(&number(2017, '1'), d(2017, 3, 5));
+        inv.annual_fee_paid_until = Some(d(2026, 9, 4));
+        let grace = inv.status_on(d(2026, 12, 1));
+        assert!(matches!(grace, DerivedStatus::FeeGrace { .. }), "{grace:?}");
+        assert!(inv.is_valid(d(2026, 12, 1)), "in force during grace");
+        assert!(inv.status_disagreement(d(2026, 12, 1)).is_none());
+        assert!(
+            inv.pledge_obstacles(&inv.owner.clone(), d(2026, 12, 1), d(2027, 12, 1))
+                .iter()
+                .any(|o| o.code() == "annual_fee_unpaid"),
+            "but not pledgeable"
+        );
+        assert_eq!(
+            inv.status_on(d(2027, 3, 5)),
+            DerivedStatus::FeeLapsed {
+                paid_until: d(2026, 9, 4),
+                lapsed_on: d(2027, 3, 4)
+            }
+        );
+        assert!(!inv.is_valid(d(2027, 3, 5)));
+        // Nothing is derived from a fee date nobody gave.
+        inv.annual_fee_paid_until = None;
+        assert_eq!(
+            inv.status_on(d(2027, 3, 5)),
+            DerivedStatus::Recorded(LegalStatus::InForce)
         );
     }
 

@@ -192,6 +192,11 @@ pub struct PatentAsOf {
     pub loan_end: NaiveDate,
     pub expiry: NaiveDate,
     pub remaining_months: u32,
+    /// The status the facts give on `as_of`: the recorded one, or `annual_fee_grace` (in
+    /// force, not pledgeable), `lapsed_unpaid_fee`, `expired`; the stricter of the two counts.
+    pub derived_status: String,
+    /// Where the record says in force and the facts say ended: what to correct.
+    pub status_warning: Option<String>,
     /// 有效专利.
     pub valid: bool,
     /// Why it is a high-value invention patent; empty when it is not.
@@ -242,6 +247,8 @@ impl PatentView {
             loan_end,
             expiry: p.expiry(),
             remaining_months: p.remaining_months(as_of),
+            derived_status: p.status_on(as_of).as_str().into(),
+            status_warning: p.status_disagreement(as_of),
             valid: p.is_valid(as_of),
             high_value_grounds: p
                 .high_value_grounds(as_of)

@@ -200,6 +200,17 @@ pub(super) fn patent(
     });
     let mut patent = p;
     patent.appraisals.clear();
+    // A right the record calls in force but its term or fees ended: taken as the facts say
+    // (the stricter counts), and said.
+    if let Some(message) = patent.status_disagreement(ctx.today) {
+        warnings.push(r.sheet.rejection(
+            r.row.number,
+            "legal_status",
+            patent.legal_status.label_zh().into(),
+            code::STATUS_DISAGREES,
+            message,
+        ));
+    }
     Some(PatentRow {
         patent,
         stated: Arc::new([]),
