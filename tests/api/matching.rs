@@ -11,7 +11,73 @@ e2e!(
     every_role_hears_no_on_products,
     the_index_rolls_over_to_a_new_day,
     unusual_terms_are_refused_with_their_unit,
+    near_misses_name_the_one_rule,
 );
+
+/// Near misses: listed enterprises one rule away from a product, with the rule and its
+/// figures; a bank's own products only.
+async fn near_misses_name_the_one_rule(app: TestApp) {
+    let (bank, zhihuidai_id) = market(&app).await;
+    // Both listed enterprises qualify but for eight years in operation (founded 2015).
+    let mut older = zhihuidai();
+    older["name"] = json!("老字号贷");
+    older["min_years_in_operation"] = json!(30);
+    let a = app.post("/api/v1/products", &bank, older).await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    let id = a.body["id"].as_i64().expect("id");
+    let misses = app
+        .get(&format!("/api/v1/products/{id}/near-misses?limit=1"), &bank)
+        .await;
+    assert_eq!(misses.status, StatusCode::OK, "{}", misses.body);
+    let first = &misses.body["items"][0];
+    assert_eq!(first["uscc"], uscc(1), "{}", misses.body);
+    assert_eq!(first["reasons"].as_array().map(Vec::len), Some(1));
+    assert_eq!(first["reasons"][0]["code"], "years_in_operation");
+    assert_eq!(first["reasons"][0]["need"]["value"], 30, "{first}");
+    let next = misses.body["next_cursor"]
+        .as_str()
+        .expect("more")
+        .to_owned();
+    let rest = app
+        .get(
+            &format!("/api/v1/products/{id}/near-misses?after={next}"),
+            &bank,
+        )
+        .await;
+    let rest: Vec<&str> = rest.body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .filter_map(|i| i["uscc"].as_str())
+        .collect();
+    assert_eq!(
+        rest,
+        [uscc(2).as_str()],
+        "the unlisted enterprise 3 is never shown"
+    );
+    // Not a near miss of a product it qualifies for.
+    let none = app
+        .get(
+            &format!("/api/v1/products/{zhihuidai_id}/near-misses"),
+            &bank,
+        )
+        .await;
+    assert_eq!(
+        none.body["items"].as_array().map(Vec::len),
+        Some(0),
+        "{}",
+        none.body
+    );
+    // Another bank's product is unknown to a bank; a park official is refused.
+    let other = app.token("bank", None, Some("icbc")).await;
+    app.get(&format!("/api/v1/products/{id}/near-misses"), &other)
+        .await
+        .problem(404, "not_found");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    app.get(&format!("/api/v1/products/{id}/near-misses"), &park)
+        .await
+        .problem(403, "bank_or_admin");
+}
 
 /// A product written in 元 where 万元 was meant, or in bp where percent was, is caught.
 async fn unusual_terms_are_refused_with_their_unit(app: TestApp) {

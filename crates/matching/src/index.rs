@@ -1071,6 +1071,40 @@ impl Index {
         Some(self.explain_row(&self.rows[slot], product, plan, &mut Vec::new()))
     }
 
+    /// Near misses: the listed enterprises that fail exactly one rule of the product (not its
+    /// being off offer), in USCC order after `after`, at most `limit`, with the USCC to go on
+    /// after when there may be more; `None` for an unknown product.
+    pub fn near_misses(
+        &self,
+        product_id: i64,
+        after: Option<&Uscc>,
+        limit: usize,
+    ) -> Option<(Vec<Evaluation>, Option<Uscc>)> {
+        let (product, plan) = self.products.get(&product_id)?;
+        let mut listed: Vec<(Uscc, usize)> = self
+            .slots
+            .iter()
+            .filter(|(_, slot)| self.rows[**slot].listed)
+            .map(|(uscc, slot)| (*uscc, *slot))
+            .collect();
+        listed.sort_unstable_by_key(|(uscc, _)| *uscc);
+        let start = after.map_or(0, |a| listed.partition_point(|(uscc, _)| uscc <= a));
+        let mut out: Vec<Evaluation> = Vec::new();
+        let mut scratch = Vec::new();
+        for (_, slot) in &listed[start..] {
+            let e = self.explain_row(&self.rows[*slot], product, plan, &mut scratch);
+            let one_rule = matches!(e.reasons.as_slice(), [r] if r.code() != "product_not_offered");
+            if !e.eligible && one_rule {
+                if out.len() == limit {
+                    let next = out.last().map(|e| e.uscc);
+                    return Some((out, next));
+                }
+                out.push(e);
+            }
+        }
+        Some((out, None))
+    }
+
     /// The gap analysis of one enterprise: every product (only published ones unless
     /// `drafts_too`), eligible or not, with reasons; `None` for an unknown enterprise.
     pub fn enterprise_view(&self, uscc: &Uscc, drafts_too: bool) -> Option<Vec<Evaluation>> {

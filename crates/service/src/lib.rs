@@ -22,7 +22,7 @@ mod whitelist;
 pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
-pub use matches::{MatchFilter, MatchListing, Shown};
+pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
 
 // The records the use cases answer with, and the values they take.
 pub use pledge_store::{

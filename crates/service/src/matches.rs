@@ -35,6 +35,16 @@ pub struct MatchListing {
     pub next: Option<RankKey>,
 }
 
+/// A page of a product's near misses.
+#[derive(Debug, Clone)]
+pub struct NearMisses {
+    pub product_id: i64,
+    pub as_of: chrono::NaiveDate,
+    pub items: Vec<Shown>,
+    /// The USCC to continue after, when there may be more.
+    pub next: Option<Uscc>,
+}
+
 fn withdrawn(id: i64) -> ServiceError {
     ServiceError::not_found(format!(
         "产品{id}已下架，不再匹配 / product {id} is withdrawn and matches nobody"
@@ -80,6 +90,34 @@ impl Service {
                 .map(|(_, e)| shown(&live, e, Some(name.clone())))
                 .collect(),
             next: page.next,
+        })
+    }
+
+    /// Near misses of a product: listed enterprises that fail exactly one of its rules, with
+    /// that rule and by how much, in USCC order (a bank: its own products; the office: all).
+    pub fn near_misses(
+        &self,
+        cx: &Context,
+        product_id: i64,
+        after: Option<&Uscc>,
+        limit: usize,
+    ) -> Result<NearMisses> {
+        cx.managing_bank(None)?;
+        let live = self.live.read();
+        let product = Self::visible_product(cx, &live, product_id)?;
+        let (items, next) = live
+            .index
+            .near_misses(product.id, after, limit)
+            .ok_or_else(|| withdrawn(product.id))?;
+        let name = product.rules.name.to_string();
+        Ok(NearMisses {
+            product_id: product.id,
+            as_of: live.index.as_of(),
+            items: items
+                .into_iter()
+                .map(|e| shown(&live, e, Some(name.clone())))
+                .collect(),
+            next,
         })
     }
 

@@ -28,6 +28,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(product_matches))
         .routes(routes!(explain_match))
         .routes(routes!(enterprise_matches))
+        .routes(routes!(near_misses))
 }
 
 /// Rows read from the index per page of an export.
@@ -461,6 +462,58 @@ async fn explain_match(
     let product_id = parse_id("id", &id)?;
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     Ok(Json(shown(s.service.explain(&auth.0, product_id, &uscc)?)))
+}
+
+/// Paging of near misses.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct NearMissParams {
+    /// The `next_cursor` of the previous page (a USCC).
+    #[param(value_type = Option<shape::Uscc>, inline)]
+    #[validate(custom(function = shape::uscc))]
+    after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
+    limit: Option<String>,
+}
+
+/// A page of near misses.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NearMissList {
+    product_id: i64,
+    as_of: NaiveDate,
+    /// Each with its one failed rule and the figures of by how much.
+    items: Vec<MatchView>,
+    next_cursor: Option<String>,
+}
+
+/// Near misses of a product: white-listed enterprises that fail exactly one of its rules, with
+/// that rule and by how much (a bank: its own products; the office: every product).
+#[utoipa::path(get, path = "/api/v1/products/{id}/near-misses", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), NearMissParams), responses((status = 200, body = NearMissList), ReadErrors))]
+async fn near_misses(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiQuery(q): ApiQuery<NearMissParams>,
+) -> ApiResult<Json<NearMissList>> {
+    let product_id = parse_id("id", &id)?;
+    let mut c = Check::default();
+    let after = c
+        .optional("after", q.after.as_deref(), Uscc::parse)
+        .flatten();
+    c.finish()?;
+    let (_, limit) = crate::check::paging(None, q.limit.as_deref())?;
+    let limit = usize::try_from(limit).unwrap_or(50);
+    let page = s
+        .service
+        .near_misses(&auth.0, product_id, after.as_ref(), limit)?;
+    Ok(Json(NearMissList {
+        product_id: page.product_id,
+        as_of: page.as_of,
+        items: page.items.into_iter().map(shown).collect(),
+        next_cursor: page.next.map(|u| u.to_string()),
+    }))
 }
 
 /// The gap analysis of one enterprise: every published product, eligible or not, with every
