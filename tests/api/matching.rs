@@ -12,7 +12,82 @@ e2e!(
     the_index_rolls_over_to_a_new_day,
     unusual_terms_are_refused_with_their_unit,
     near_misses_name_the_one_rule,
+    explanations_judge_every_item,
 );
+
+/// An explanation names each patent with its place for the product and every reason it is out.
+async fn explanations_judge_every_item(app: TestApp) {
+    let (bank, id) = market(&app).await;
+    let places = |body: &Value| -> Vec<(String, String, Vec<String>)> {
+        body["items"]
+            .as_array()
+            .expect("items")
+            .iter()
+            .map(|i| {
+                (
+                    i["number"].as_str().unwrap_or_default().to_owned(),
+                    i["place"].as_str().unwrap_or_default().to_owned(),
+                    i["reasons"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .filter_map(|r| r["code"].as_str().map(str::to_owned))
+                        .collect(),
+                )
+            })
+            .collect()
+    };
+    let one = app
+        .get(
+            &format!("/api/v1/products/{id}/matches/{}", uscc(1)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(one.status, StatusCode::OK, "{}", one.body);
+    let items = places(&one.body);
+    let of = |n: &str| items.iter().find(|(x, _, _)| x == n).cloned().expect(n);
+    assert_eq!(of("201710601862.3").1, "in_bundle", "{items:?}");
+    let (_, place, why) = of("201610601862.9");
+    assert_eq!(place, "out");
+    assert!(why.contains(&"terminated".to_owned()), "{why:?}");
+    assert!(
+        of("201510601862.4")
+            .2
+            .contains(&"already_pledged".to_owned())
+    );
+    assert!(
+        of("201410601862.X")
+            .2
+            .contains(&"co_owners_without_consent".to_owned())
+    );
+    let message = one.body["items"]
+        .as_array()
+        .and_then(|i| i.iter().find(|i| i["number"] == "201410601862.X"))
+        .and_then(|i| i["reasons"][0]["message"].as_str())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        message.contains("郑州某某大学"),
+        "names the co-owner: {message}"
+    );
+    // A bank sees the valid ones only, as it sees the enterprise's patents.
+    let seen = app
+        .get(&format!("/api/v1/products/{id}/matches/{}", uscc(1)), &bank)
+        .await;
+    let numbers: Vec<String> = places(&seen.body).into_iter().map(|(n, _, _)| n).collect();
+    assert!(
+        !numbers.contains(&"201610601862.9".to_owned()),
+        "{numbers:?}"
+    );
+    assert!(numbers.contains(&"201710601862.3".to_owned()));
+    // The gap analysis carries the same judgement per product.
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let gaps = app
+        .get(&format!("/api/v1/enterprises/{}/matches", uscc(1)), &park)
+        .await;
+    assert_eq!(gaps.status, StatusCode::OK, "{}", gaps.body);
+    assert_eq!(places(&gaps.body[0]).len(), 4, "{}", gaps.body);
+}
 
 /// Near misses: listed enterprises one rule away from a product, with the rule and its
 /// figures; a bank's own products only.

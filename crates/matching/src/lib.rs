@@ -10,6 +10,7 @@
 mod bitset;
 mod explain;
 mod index;
+mod items;
 mod reference;
 
 pub use explain::{
@@ -17,6 +18,7 @@ pub use explain::{
     bundle_order, bundle_target, ip_share,
 };
 pub use index::{Index, MatchPage, MatchQuery, PairChange, Preview, RankKey, SortBy};
+pub use items::{IpVerdict, ItemReason, Place, ip_verdicts};
 pub use reference::evaluate;
 
 pub use pledge_domain::Holding;

@@ -6,7 +6,7 @@ use crate::policy::not_published;
 use crate::{Context, Live, Service};
 use pledge_domain::code;
 use pledge_domain::{ParkCode, Uscc};
-use pledge_matching::{Evaluation, MatchQuery, RankKey};
+use pledge_matching::{Evaluation, IpVerdict, MatchQuery, RankKey, ip_verdicts};
 use pledge_store::Role;
 
 /// Filters, order and paging of a match list, as the caller asks (the caller's scope is
@@ -20,6 +20,9 @@ pub struct Shown {
     pub name: Option<String>,
     pub park: Option<ParkCode>,
     pub product_name: Option<String>,
+    /// Each patent and trademark with its place for the product and its reasons (filled by
+    /// [`Service::with_items`] for explanations; empty on lists).
+    pub items: Vec<IpVerdict>,
 }
 
 /// One page of a product's eligible enterprises, best first.
@@ -58,6 +61,7 @@ fn shown(live: &Live, evaluation: Evaluation, product_name: Option<String>) -> S
         park: live.index.enterprise(&uscc).map(|(p, _)| p.clone()),
         product_name,
         evaluation,
+        items: Vec::new(),
     }
 }
 
@@ -119,6 +123,33 @@ impl Service {
                 .collect(),
             next,
         })
+    }
+
+    /// Explanations of one enterprise with each of its patents and trademarks judged for the
+    /// explanation's product: in the bundle, left free, or out with every reason (a bank sees
+    /// the valid ones only, as it sees the enterprise's IP).
+    pub async fn with_items(&self, cx: &Context, mut shown: Vec<Shown>) -> Result<Vec<Shown>> {
+        let Some(uscc) = shown.first().map(|s| s.evaluation.uscc) else {
+            return Ok(shown);
+        };
+        let Some(holding) = self.store.holdings(&[uscc]).await?.into_iter().next() else {
+            return Ok(shown);
+        };
+        let live = self.live.read();
+        for s in &mut shown {
+            let e = &s.evaluation;
+            if let Some(product) = live.index.product(e.product_id) {
+                s.items = ip_verdicts(
+                    &holding,
+                    &product.rules,
+                    e.as_of,
+                    e.loan_end,
+                    &e.bundle,
+                    cx.role() == Role::Bank,
+                );
+            }
+        }
+        Ok(shown)
     }
 
     /// The full explanation of one enterprise against one product.

@@ -15,7 +15,7 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use pledge_domain::{DomainError, IndustryCode, Money, ParkCode, Uscc};
-use pledge_matching::{Evaluation, IpRef, MatchQuery, RankKey, SortBy};
+use pledge_matching::{Evaluation, IpRef, IpVerdict, MatchQuery, Place, RankKey, SortBy};
 use pledge_service::{MatchListing, Shown};
 use serde::{Deserialize, Serialize};
 use std::cmp::Reverse;
@@ -111,6 +111,74 @@ pub struct MatchView {
     /// Pledgeable items left out of the bundle, free for other loans.
     left_free: u32,
     score: ScoreView,
+    /// On explanations: each patent and trademark of the enterprise with its place for this
+    /// product (`in_bundle`, `left_free`, `out`) and, when out, every reason with its figures.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    items: Vec<IpItemView>,
+}
+
+/// One patent or trademark of the enterprise, judged for the product.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IpItemView {
+    /// `patent` or `trademark`.
+    #[serde(rename = "type")]
+    kind_of_ip: &'static str,
+    /// The application number, or the registration number and class (`12345678/9`).
+    number: String,
+    /// The patent's title or the mark.
+    title: String,
+    /// `invention`, `utility_model`, `design` or `trademark`.
+    kind: &'static str,
+    /// `in_bundle`, `left_free` or `out`.
+    place: &'static str,
+    /// Why it is out: `{code, message}` with its figures; empty otherwise.
+    reasons: Vec<ItemReasonView>,
+}
+
+/// Why an item is out.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemReasonView {
+    /// `already_pledged`, `annual_fee_unpaid`, `co_owners_without_consent`, `no_appraisal`,
+    /// `appraisal_expired`, `remaining_term_short`, `kind_not_accepted`, `pledged_before`,
+    /// `expired`, `terminated`, `debt_due_after_expiry`, ….
+    code: &'static str,
+    message: String,
+}
+
+fn ip_ref(ip: &IpRef) -> (&'static str, String) {
+    match ip {
+        IpRef::Patent { application_number } => ("patent", application_number.to_string()),
+        IpRef::Trademark {
+            registration_number,
+            nice_class,
+        } => (
+            "trademark",
+            format!("{registration_number}/{}", nice_class.get()),
+        ),
+    }
+}
+
+fn item_view(v: IpVerdict) -> IpItemView {
+    let (kind_of_ip, number) = ip_ref(&v.ip);
+    IpItemView {
+        kind_of_ip,
+        number,
+        title: v.title,
+        kind: v.kind.as_str(),
+        place: match v.place {
+            Place::InBundle => "in_bundle",
+            Place::LeftFree => "left_free",
+            Place::Out => "out",
+        },
+        reasons: v
+            .reasons
+            .into_iter()
+            .map(|r| ItemReasonView {
+                code: r.code,
+                message: r.message,
+            })
+            .collect(),
+    }
 }
 
 fn view(e: Evaluation) -> MatchView {
@@ -146,18 +214,7 @@ fn view(e: Evaluation) -> MatchView {
             .items
             .into_iter()
             .map(|i| {
-                let (kind_of_ip, number) = match &i.ip {
-                    IpRef::Patent { application_number } => {
-                        ("patent", application_number.to_string())
-                    }
-                    IpRef::Trademark {
-                        registration_number,
-                        nice_class,
-                    } => (
-                        "trademark",
-                        format!("{registration_number}/{}", nice_class.get()),
-                    ),
-                };
+                let (kind_of_ip, number) = ip_ref(&i.ip);
                 BundleItemView {
                     kind_of_ip,
                     number,
@@ -180,6 +237,7 @@ fn view(e: Evaluation) -> MatchView {
             qualifications: e.score.qualifications,
             appraisal_freshness: e.score.appraisal_freshness,
         },
+        items: Vec::new(),
     }
 }
 
@@ -189,6 +247,7 @@ fn shown(x: Shown) -> MatchView {
         name: x.name,
         park: x.park.map(|p| p.to_string()),
         product_name: x.product_name,
+        items: x.items.into_iter().map(item_view).collect(),
         ..view(x.evaluation)
     }
 }
@@ -461,7 +520,13 @@ async fn explain_match(
 ) -> ApiResult<Json<MatchView>> {
     let product_id = parse_id("id", &id)?;
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
-    Ok(Json(shown(s.service.explain(&auth.0, product_id, &uscc)?)))
+    let one = s.service.explain(&auth.0, product_id, &uscc)?;
+    let with_items = s.service.with_items(&auth.0, vec![one]).await?;
+    let one = with_items
+        .into_iter()
+        .next()
+        .ok_or_else(|| ApiError::Internal("an explanation went missing".into()))?;
+    Ok(Json(shown(one)))
 }
 
 /// Paging of near misses.
@@ -525,11 +590,7 @@ async fn enterprise_matches(
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<Vec<MatchView>>> {
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
-    Ok(Json(
-        s.service
-            .enterprise_matches(&auth.0, &uscc)?
-            .into_iter()
-            .map(shown)
-            .collect(),
-    ))
+    let all = s.service.enterprise_matches(&auth.0, &uscc)?;
+    let all = s.service.with_items(&auth.0, all).await?;
+    Ok(Json(all.into_iter().map(shown).collect()))
 }
