@@ -49,6 +49,7 @@ e2e!(
     trademarks_appraisals_and_qualifications_import_too,
     headers_as_offices_write_them,
     stale_facts_are_reported_and_counted_strictly,
+    the_office_imports_for_a_park,
 );
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
@@ -815,4 +816,54 @@ async fn stale_facts_are_reported_and_counted_strictly(app: TestApp) {
             .is_some_and(|o| o.iter().any(|o| o["code"] == "expired")),
         "kept out of bundles: {c}"
     );
+}
+
+/// The office imports a park's ledger over HTTP for that park, as `pledge import --park` does.
+async fn the_office_imports_for_a_park(app: TestApp) {
+    app.seed().await;
+    let text = format!(
+        "统一社会信用代码,企业名称,行业代码,成立日期\n{},新乡市代导入机械有限公司,C3511,2016-05-01\n",
+        crate::helpers::uscc(51)
+    );
+    let job = import(
+        &app,
+        &app.admin,
+        "红旗区新增.csv",
+        text.clone().into_bytes(),
+        "?kind=enterprises&park=hqkfq",
+    )
+    .await;
+    assert_eq!(job["state"], "done", "{job}");
+    assert_eq!(job["report"]["total"]["inserted"], 1, "{job}");
+    let e = app
+        .get(
+            &format!("/api/v1/enterprises/{}", crate::helpers::uscc(51)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(e.body["park"], "hqkfq", "{}", e.body);
+    // A park official imports for their own park only; an unknown park is named.
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let form = |bytes: Vec<u8>| {
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("a.csv".to_owned()),
+        )
+    };
+    for (token, query, status, code) in [
+        (&park, "?park=hqkfq", 403, "out_of_scope"),
+        (&app.admin, "?park=nowhere", 422, "validation_failed"),
+    ] {
+        let res = app
+            .client
+            .post(format!("{}/api/v1/imports{query}", app.base))
+            .bearer_auth(token)
+            .multipart(form(text.clone().into_bytes()))
+            .send()
+            .await
+            .expect("upload");
+        assert_eq!(res.status().as_u16(), status, "{query}");
+        let body: Value = res.json().await.expect("problem");
+        assert_eq!(body["code"], code, "{body}");
+    }
 }

@@ -275,13 +275,17 @@ async fn every_role_hears_no(app: TestApp) {
     )
     .await
     .problem(404, "not_found");
-    app.post(
-        &format!("/api/v1/whitelist/batches/{bid}/publish"),
-        &app.admin,
-        json!({"version": 1}),
-    )
-    .await
-    .problem(409, "undecided_entries");
+    let refused = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{bid}/publish"),
+            &app.admin,
+            json!({"version": 1}),
+        )
+        .await;
+    refused.problem(409, "undecided_entries");
+    // The refusal names the entries to decide.
+    let detail = refused.body["detail"].as_str().unwrap_or_default();
+    assert!(detail.contains(&format!("#{id}")), "{detail}");
     let bad = app
         .post(
             &format!("/api/v1/whitelist/entries/{id}/reject"),

@@ -655,15 +655,41 @@ impl Store {
             .filter(whitelist_entry::Column::BatchId.eq(batch_id))
             .all(&txn)
             .await?;
-        let undecided = entries
+        let undecided: Vec<&whitelist_entry::Model> = entries
             .iter()
             .filter(|e| e.status == EntryStatus::Nominated.as_str())
-            .count();
-        if undecided > 0 {
+            .collect();
+        if !undecided.is_empty() {
+            // Named, so that the office knows which to decide (the first twenty).
+            const NAMED: usize = 20;
+            let ids: Vec<i64> = undecided
+                .iter()
+                .take(NAMED)
+                .map(|e| e.enterprise_id)
+                .collect();
+            let names: HashMap<i64, (String, String)> = enterprise::Entity::find()
+                .filter(enterprise::Column::Id.is_in(ids))
+                .all(&txn)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, (e.name, e.uscc)))
+                .collect();
+            let listed: Vec<String> = undecided
+                .iter()
+                .take(NAMED)
+                .map(|e| match names.get(&e.enterprise_id) {
+                    Some((name, uscc)) => format!("#{} {name}（{uscc}）", e.id),
+                    None => format!("#{}", e.id),
+                })
+                .collect();
+            let more = if undecided.len() > NAMED { "…" } else { "" };
+            let n = undecided.len();
             return Err(StoreError::Conflict {
                 code: code::UNDECIDED_ENTRIES,
                 detail: format!(
-                    "尚有{undecided}个条目未审核 / {undecided} entries are still undecided"
+                    "尚有{n}个条目未审核：{}{more} / {n} entries are still undecided: {}{more}",
+                    listed.join("、"),
+                    listed.join(", ")
                 ),
             });
         }

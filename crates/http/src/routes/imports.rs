@@ -12,7 +12,7 @@ use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use chrono::{DateTime, Utc};
-use pledge_domain::code;
+use pledge_domain::{ParkCode, code};
 use pledge_service::ImportMode;
 use pledge_service::ledgers::{ImportReport, ImportRequest, SheetKind};
 use serde::{Deserialize, Serialize};
@@ -111,6 +111,12 @@ pub struct UploadQuery {
     /// Check and count everything, write nothing.
     #[serde(default)]
     dry_run: bool,
+    /// The park the file is for (the office importing for a park, as `pledge import --park`):
+    /// new enterprises without a park column join it, owners written by name are looked for in
+    /// it, and nothing outside it changes. A park official's own park is implied.
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
+    park: Option<String>,
 }
 
 /// A ledger file: multipart form with one part `file` (.xlsx, or .csv in UTF-8 or GB18030).
@@ -132,7 +138,12 @@ async fn upload(
     ApiQuery(q): ApiQuery<UploadQuery>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    let scope = auth.0.write_scope()?;
+    auth.0.write_scope()?;
+    let scope = q
+        .park
+        .as_deref()
+        .map(|p| ParkCode::parse(p).map_err(|e| ApiError::field("park", e)))
+        .transpose()?;
     let mut form = form.map_err(|_| ApiError::BadRequest {
         code: code::MULTIPART_REQUIRED,
         detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
