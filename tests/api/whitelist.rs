@@ -10,7 +10,96 @@ e2e!(
     a_risk_flag_suspends_at_once,
     rescreening_expires_and_suspends,
     exports_read_back_cell_by_cell,
+    many_at_once_each_judged_alone,
 );
+
+/// Nominating and deciding many in one request: each item is judged as it would be alone, and
+/// one result per item comes back in the order sent.
+async fn many_at_once_each_judged_alone(app: TestApp) {
+    let batch = setup(&app).await;
+    let bid = batch["id"].as_i64().expect("id");
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let mut bad = uscc(2);
+    bad.replace_range(17..18, if &bad[17..18] == "0" { "1" } else { "0" });
+    let sent = [uscc(1), uscc(2), uscc(3), bad, uscc(99), uscc(1)];
+    let a = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{bid}/nominations"),
+            &park,
+            json!({"usccs": sent}),
+        )
+        .await;
+    assert_eq!(a.status, StatusCode::OK, "{}", a.body);
+    let got: Vec<(String, u64, String)> = a.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| {
+            (
+                r["key"].as_str().unwrap_or_default().to_owned(),
+                r["status"].as_u64().unwrap_or(0),
+                r["problem"]["code"].as_str().unwrap_or("").to_owned(),
+            )
+        })
+        .collect();
+    let keys: Vec<&str> = got.iter().map(|(k, _, _)| k.as_str()).collect();
+    assert_eq!(
+        keys,
+        sent.iter().map(String::as_str).collect::<Vec<_>>(),
+        "in the order sent"
+    );
+    let statuses: Vec<u64> = got.iter().map(|(_, s, _)| *s).collect();
+    assert_eq!(statuses[..2], [201, 201], "{got:?}");
+    assert_eq!(
+        got[2].2, "out_of_scope",
+        "another park's enterprise: {got:?}"
+    );
+    assert_eq!(got[3].2, "validation_failed");
+    assert_eq!(
+        a.body["results"][3]["problem"]["errors"][0]["code"],
+        "uscc_check_character"
+    );
+    assert_eq!(statuses[4], 404);
+    assert_eq!(
+        got[5].2, "already_listed",
+        "the second time, alone, would be refused"
+    );
+    assert_eq!(a.body["done"], 2);
+    assert_eq!(a.body["refused"], 4);
+    // The office decides many: a stale version and an unknown entry refused on their own.
+    let ids: Vec<i64> = a.body["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .filter_map(|r| r["entry"]["id"].as_i64())
+        .collect();
+    let decided = app
+        .post(
+            "/api/v1/whitelist/decisions",
+            &app.admin,
+            json!({
+                "action": "approve",
+                "entries": [{"id": ids[0], "version": 1}, {"id": ids[1], "version": 7}, {"id": 999_999, "version": 1}],
+                "reason_code": "meets_criteria",
+                "reason": "经复核符合条件"
+            }),
+        )
+        .await;
+    assert_eq!(decided.status, StatusCode::OK, "{}", decided.body);
+    let r = &decided.body["results"];
+    assert_eq!(r[0]["status"], 200, "{r}");
+    assert_eq!(r[0]["entry"]["status"], "approved");
+    assert_eq!(r[1]["problem"]["code"], "version_conflict");
+    assert_eq!(r[2]["status"], 404);
+    // Only the office decides.
+    app.post(
+        "/api/v1/whitelist/decisions",
+        &park,
+        json!({"action": "approve", "entries": [{"id": ids[1], "version": 1}], "reason_code": "meets_criteria", "reason": "好"}),
+    )
+    .await
+    .problem(403, "admin_only");
+}
 
 /// Parks, two enterprises of xxhtz with a valid invention patent, one of hqkfq without.
 async fn setup(app: &TestApp) -> Value {

@@ -308,6 +308,19 @@ pub fn names(values: &[String]) -> Result<(), ValidationError> {
     values.iter().try_for_each(|v| name(v))
 }
 
+/// Every item of a list of USCCs.
+pub fn usccs(values: &[String]) -> Result<(), ValidationError> {
+    values.iter().try_for_each(|v| uscc(v))
+}
+
+/// A white-list step that may be taken by request.
+pub fn decision(value: &str) -> Result<(), ValidationError> {
+    one_of(
+        &["approve", "reject", "suspend", "reinstate", "remove"],
+        value,
+    )
+}
+
 /// Every item of a list of region prefixes.
 pub fn region_prefixes(values: &[String]) -> Result<(), ValidationError> {
     values.iter().try_for_each(|v| region_prefix(v))

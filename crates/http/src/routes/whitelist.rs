@@ -3,7 +3,7 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::check::{Check, date, paging, parse_id};
-use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
+use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
 use crate::shape;
@@ -35,6 +35,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(get_entry))
         .routes(routes!(entry_history))
         .routes(routes!(transition))
+        .routes(routes!(nominate_many))
+        .routes(routes!(decide_many))
         .routes(routes!(rescreen))
         .routes(routes!(reverse_rescreen))
 }
@@ -403,26 +405,47 @@ async fn transition(
 ) -> ApiResult<Json<EntryView>> {
     auth.0.require_admin()?;
     let id = parse_id("id", &id)?;
-    let t = match Transition::parse(&action) {
+    let t = decision(&action)?;
+    let req = transition_request(
+        t,
+        input.version,
+        &input.reason_code,
+        &input.reason,
+        input.override_reason.as_deref(),
+    )?;
+    Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
+}
+
+/// The step an action names; any other is unknown (404).
+fn decision(action: &str) -> ApiResult<Transition> {
+    match Transition::parse(action) {
         Ok(
             t @ (Transition::Approve
             | Transition::Reject
             | Transition::Suspend
             | Transition::Reinstate
             | Transition::Remove),
-        ) => t,
-        _ => {
-            return Err(ApiError::NotFound {
-                detail: format!(
-                    "没有操作{action} / no action {action}: approve, reject, suspend, reinstate, remove"
-                ),
-            });
-        }
-    };
+        ) => Ok(t),
+        _ => Err(ApiError::NotFound {
+            detail: format!(
+                "没有操作{action} / no action {action}: approve, reject, suspend, reinstate, remove"
+            ),
+        }),
+    }
+}
+
+/// A step with its reasons, every invalid one named.
+fn transition_request(
+    transition: Transition,
+    version: i64,
+    reason_code: &str,
+    reason: &str,
+    override_reason: Option<&str>,
+) -> ApiResult<TransitionRequest> {
     let mut c = Check::default();
-    let code = c.field("reason_code", ReasonCode::parse(&input.reason_code));
-    let reason = c.field("reason", Text::parse(&input.reason, 1, 500));
-    let override_reason = match &input.override_reason {
+    let code = c.field("reason_code", ReasonCode::parse(reason_code));
+    let reason = c.field("reason", Text::parse(reason, 1, 500));
+    let override_reason = match override_reason {
         Some(o) => c
             .field("override_reason", Text::parse(o, 1, 500))
             .map(|t| Some(t.to_string())),
@@ -432,14 +455,175 @@ async fn transition(
     else {
         return Err(c.fail());
     };
-    let req = TransitionRequest {
-        transition: t,
-        version: input.version,
+    Ok(TransitionRequest {
+        transition,
+        version,
         reason_code,
         reason: reason.to_string(),
         override_reason,
-    };
-    Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
+    })
+}
+
+/// The most one request nominates or decides.
+const MANY: u64 = 500;
+
+/// Enterprises to nominate into a batch, each on its own.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct NominationsInput {
+    /// 统一社会信用代码 of registered enterprises, 1 to 500.
+    #[schema(value_type = Vec<shape::Uscc>, inline, min_items = 1, max_items = 500)]
+    #[validate(length(min = 1, max = 500), custom(function = shape::usccs))]
+    usccs: Vec<String>,
+}
+
+/// What became of one item of a request for many: the answer it would have had alone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ItemResult {
+    /// The USCC nominated, or the entry decided.
+    key: String,
+    /// The status it would have had alone (201 or 200 when done).
+    status: u16,
+    /// The entry as it now stands, when done.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entry: Option<EntryView>,
+    /// Why not, when not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    problem: Option<Problem>,
+}
+
+/// One result per item, in the order sent.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ManyResults {
+    done: usize,
+    refused: usize,
+    results: Vec<ItemResult>,
+}
+
+impl ManyResults {
+    fn of(results: Vec<ItemResult>) -> Self {
+        let done = results.iter().filter(|r| r.entry.is_some()).count();
+        Self {
+            done,
+            refused: results.len() - done,
+            results,
+        }
+    }
+}
+
+fn item(key: String, ok: StatusCode, r: ApiResult<EntryView>) -> ItemResult {
+    match r {
+        Ok(entry) => ItemResult {
+            key,
+            status: ok.as_u16(),
+            entry: Some(entry),
+            problem: None,
+        },
+        Err(e) => {
+            let problem = e.problem();
+            ItemResult {
+                key,
+                status: problem.status,
+                entry: None,
+                problem: Some(problem),
+            }
+        }
+    }
+}
+
+/// Nominates many enterprises into a draft batch, each judged on its own (screening, scope,
+/// one live entry per enterprise): one result per USCC, in the order sent.
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = NominationsInput, responses((status = 200, body = ManyResults), WriteErrors))]
+async fn nominate_many(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<NominationsInput>,
+) -> ApiResult<Json<ManyResults>> {
+    auth.0.write_scope()?;
+    let id = parse_id("id", &id)?;
+    let mut results = Vec::with_capacity(input.usccs.len());
+    for raw in input.usccs.iter().take(MANY as usize) {
+        let done = match Uscc::parse(raw) {
+            Ok(uscc) => s
+                .service
+                .nominate(&auth.0, id, &uscc)
+                .await
+                .map(EntryView::from)
+                .map_err(ApiError::from),
+            Err(e) => Err(ApiError::field("uscc", e)),
+        };
+        results.push(item(raw.clone(), StatusCode::CREATED, done));
+    }
+    Ok(Json(ManyResults::of(results)))
+}
+
+/// One entry to decide, with the version read.
+#[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct EntryVersion {
+    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 1))]
+    id: i64,
+    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
+    #[validate(range(min = 0))]
+    version: i64,
+}
+
+/// One step for many entries, with one reason.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct DecisionsInput {
+    /// `approve`, `reject`, `suspend`, `reinstate` or `remove`.
+    #[schema(
+        pattern = "^(approve|reject|suspend|reinstate|remove)$",
+        max_length = 9
+    )]
+    #[validate(custom(function = shape::decision))]
+    action: String,
+    /// 1 to 500 entries, each with the version read.
+    #[schema(min_items = 1, max_items = 500)]
+    #[validate(length(min = 1, max = 500), nested)]
+    entries: Vec<EntryVersion>,
+    #[schema(example = "meets_criteria", value_type = shape::ReasonCode, inline)]
+    #[validate(custom(function = shape::reason_code))]
+    reason_code: String,
+    #[schema(example = "经复核符合条件", value_type = shape::Reason, inline)]
+    #[validate(custom(function = shape::reason))]
+    reason: String,
+    #[schema(value_type = Option<shape::Reason>, inline)]
+    #[validate(custom(function = shape::reason))]
+    override_reason: Option<String>,
+}
+
+/// Decides many entries in one request (admin), each on its own: four-eyes, screening and its
+/// version are judged per entry, and one result per entry comes back, in the order sent.
+#[utoipa::path(post, path = "/api/v1/whitelist/decisions", tag = "whitelist", security(("bearer" = [])), request_body = DecisionsInput, responses((status = 200, body = ManyResults), WriteErrors))]
+async fn decide_many(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<DecisionsInput>,
+) -> ApiResult<Json<ManyResults>> {
+    auth.0.require_admin()?;
+    let t = decision(&input.action)?;
+    let mut results = Vec::with_capacity(input.entries.len());
+    for e in input.entries.iter().take(MANY as usize) {
+        let req = transition_request(
+            t,
+            e.version,
+            &input.reason_code,
+            &input.reason,
+            input.override_reason.as_deref(),
+        )?;
+        let done = s
+            .service
+            .transition(&auth.0, e.id, req)
+            .await
+            .map(EntryView::from)
+            .map_err(ApiError::from);
+        results.push(item(e.id.to_string(), StatusCode::OK, done));
+    }
+    Ok(Json(ManyResults::of(results)))
 }
 
 /// Filters and paging of entries.
