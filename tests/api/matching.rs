@@ -623,10 +623,26 @@ async fn match_lists_page_and_export(app: TestApp) {
         Some(uscc(1)),
         "USCC of the best match"
     );
+    let cell = |c: usize| sheet.get((1, c)).map(|x| x.to_string()).unwrap_or_default();
     assert_eq!(
-        sheet.get((1, 5)).and_then(|c| c.as_f64()),
+        sheet.get((1, 11)).and_then(|c| c.as_f64()),
         Some(250.0),
         "the credit line in 万元"
+    );
+    assert_eq!(cell(5), "通用设备制造业", "the industry by name");
+    assert_eq!(cell(6), "知惠贷", "the product");
+    assert_eq!(
+        sheet.get((1, 7)).and_then(|c| c.as_f64()),
+        Some(500.0),
+        "the stated need in 万元"
+    );
+    // No consent to banks: the contact is masked.
+    assert_eq!(cell(8), "王**");
+    assert_eq!(cell(9), "037****4567");
+    assert!(
+        cell(14).contains("一种数控机床主轴冷却装置"),
+        "patent titles: {}",
+        cell(14)
     );
 }
 

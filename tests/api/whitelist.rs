@@ -832,36 +832,48 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     let mut wb: Xlsx<_> = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
     let sheet = wb.worksheet_range("白名单").expect("sheet");
     let rows: Vec<Vec<Data>> = sheet.rows().map(|r| r.to_vec()).collect();
-    let header: Vec<String> = rows[0].iter().map(|c| c.to_string()).collect();
+    // A title names the list, the batch, its validity and the day of the figures.
+    assert_eq!(
+        rows[0][0].to_string(),
+        "2026年第一批知识产权金融普惠企业白名单（第1批，已发布，有效期至2027-12-31，数据截至2026-11-27）"
+    );
+    let header: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
     assert_eq!(
         header,
         vec![
             "序号",
             "企业名称",
             "统一社会信用代码",
+            "园区代码",
             "所属园区",
+            "行业代码",
             "所属行业",
             "有效发明专利数",
             "高价值发明专利数",
             "资质",
-            "入选日期"
+            "入选日期",
+            "批次",
+            "状态"
         ]
     );
-    assert_eq!(rows.len(), 2);
-    let r = &rows[1];
+    assert_eq!(rows.len(), 3);
+    let r = &rows[2];
     assert_eq!(r[0], Data::Float(1.0));
     assert_eq!(r[1], Data::String("新乡市测试1机械有限公司".into()));
     assert_eq!(r[2], Data::String(uscc(1)));
-    assert_eq!(r[3], Data::String("新乡高新区".into()));
-    assert_eq!(r[4], Data::String("C3421".into()));
-    assert_eq!(r[5], Data::Float(1.0));
+    assert_eq!(r[3], Data::String("xxhtz".into()));
+    assert_eq!(r[4], Data::String("新乡高新区".into()));
+    assert_eq!(r[5], Data::String("C3421".into()));
+    assert_eq!(r[6], Data::String("通用设备制造业".into()));
+    assert_eq!(r[7], Data::Float(1.0));
     assert_eq!(
-        r[6],
+        r[8],
         Data::Float(1.0),
         "strategic emerging industry makes it high-value"
     );
-    assert_eq!(r[7], Data::String("高新技术企业".into()));
-    let serial = match &r[8] {
+    assert_eq!(r[9], Data::String("高新技术企业".into()));
+    assert_eq!(r[12], Data::String("已发布".into()));
+    let serial = match &r[10] {
         Data::DateTime(d) => d.as_f64(),
         other => panic!("入选日期 is not a date cell: {other:?}"),
     };
@@ -889,18 +901,34 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     );
     let body = String::from_utf8(text[3..].to_vec()).expect("utf-8");
     let lines: Vec<&str> = body.lines().collect();
+    assert!(lines[0].contains("有效期至2027-12-31"), "{}", lines[0]);
     assert_eq!(
-        lines[0],
-        "序号,企业名称,统一社会信用代码,所属园区,所属行业,有效发明专利数,高价值发明专利数,资质,入选日期"
+        lines[1],
+        "序号,企业名称,统一社会信用代码,园区代码,所属园区,行业代码,所属行业,有效发明专利数,高价值发明专利数,资质,入选日期,批次,状态"
     );
     assert!(
-        lines[1].starts_with(&format!(
-            "1,新乡市测试1机械有限公司,{},新乡高新区,C3421,1,1,高新技术企业,",
+        lines[2].starts_with(&format!(
+            "1,新乡市测试1机械有限公司,{},xxhtz,新乡高新区,C3421,通用设备制造业,1,1,高新技术企业,",
             uscc(1)
         )),
         "{}",
-        lines[1]
+        lines[2]
     );
+    // The list as it stands today, across batches.
+    let current = app
+        .client
+        .get(format!("{}/api/v1/whitelist/export?format=csv", app.base))
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("current list");
+    assert_eq!(current.status(), StatusCode::OK);
+    let text = current.bytes().await.expect("bytes");
+    let body = String::from_utf8(text[3..].to_vec()).expect("utf-8");
+    let lines: Vec<&str> = body.lines().collect();
+    assert!(lines[0].contains("在册，共1家"), "{}", lines[0]);
+    assert!(lines[2].contains(&uscc(1)), "{}", lines[2]);
+    assert_eq!(lines.len(), 3, "only entries in force: {body}");
 
     let other = app.token("park", Some("hqkfq"), None).await;
     let res = app
@@ -916,8 +944,8 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     let body = res.text().await.expect("text");
     assert_eq!(
         body.lines().count(),
-        1,
-        "another park's export holds only the header: {body}"
+        2,
+        "another park's export holds only the title and the header: {body}"
     );
     let a = app
         .call(

@@ -89,10 +89,26 @@ pub async fn stream_download(
     columns: Vec<Column>,
     pages: Pages,
 ) -> ApiResult<Response> {
+    titled_download(format, stem, sheet_name, None, columns, pages).await
+}
+
+/// As [`stream_download`], with a title row above the header (a list's name, batch, validity
+/// and day), as offices head the sheets they circulate; importers skip it.
+pub async fn titled_download(
+    format: Format,
+    stem: &str,
+    sheet_name: &'static str,
+    title: Option<String>,
+    columns: Vec<Column>,
+    pages: Pages,
+) -> ApiResult<Response> {
     use futures_util::StreamExt;
     let (body, mime, ext) = match format {
         Format::Csv => {
             let mut head = b"\xEF\xBB\xBF".to_vec();
+            if let Some(t) = &title {
+                head.extend(csv_records(std::iter::once(vec![t.clone()]))?);
+            }
             head.extend(csv_records(std::iter::once(
                 columns.iter().map(|c| c.0.to_owned()).collect(),
             ))?);
@@ -115,7 +131,7 @@ pub async fn stream_download(
             (body, "text/csv; charset=utf-8", "csv")
         }
         Format::Xlsx => {
-            let file = xlsx_file(sheet_name, columns, pages).await?;
+            let file = xlsx_file(sheet_name, title, columns, pages).await?;
             let file = tokio::fs::File::from_std(file);
             let chunks = futures_util::stream::unfold(file, |mut f| async move {
                 use tokio::io::AsyncReadExt;
@@ -152,6 +168,7 @@ pub async fn stream_download(
 /// Writes the pages into an anonymous temporary file on a blocking thread, a page at a time.
 async fn xlsx_file(
     sheet_name: &'static str,
+    title: Option<String>,
     columns: Vec<Column>,
     mut pages: Pages,
 ) -> ApiResult<std::fs::File> {
@@ -170,14 +187,27 @@ async fn xlsx_file(
             .set_background_color("#DDEBF7");
         let date = rust_xlsxwriter::Format::new().set_num_format("yyyy-mm-dd");
         let wan = rust_xlsxwriter::Format::new().set_num_format("#,##0.00####");
+        let header_row = u32::from(title.is_some());
+        if let Some(t) = &title {
+            let big = rust_xlsxwriter::Format::new()
+                .set_bold()
+                .set_font_size(14)
+                .set_align(FormatAlign::Center);
+            let last = columns.len().saturating_sub(1) as u16;
+            sheet
+                .merge_range(0, 0, 0, last, t, &big)
+                .map_err(internal)?;
+        }
         for (c, (h, width)) in columns.iter().enumerate() {
             sheet.set_column_width(c as u16, *width).map_err(internal)?;
             sheet
-                .write_string_with_format(0, c as u16, *h, &bold)
+                .write_string_with_format(header_row, c as u16, *h, &bold)
                 .map_err(internal)?;
         }
-        sheet.set_freeze_panes(1, 0).map_err(internal)?;
-        let mut row = 0u32;
+        sheet
+            .set_freeze_panes(header_row + 1, 0)
+            .map_err(internal)?;
+        let mut row = header_row;
         while let Some(page) = rx.blocking_recv() {
             for r in page {
                 row += 1;

@@ -152,6 +152,14 @@ impl Service {
         Ok(shown)
     }
 
+    /// The enterprises and IP behind rows the caller was already shown (a page of matches
+    /// being exported): their industry, need, contact and titles. Contacts are for
+    /// [`Context::sees_contact`] to show or mask.
+    pub async fn shown_holdings(&self, shown: &[Shown]) -> Result<Vec<pledge_domain::Holding>> {
+        let usccs: Vec<Uscc> = shown.iter().map(|s| s.evaluation.uscc).collect();
+        Ok(self.store.holdings(&usccs).await?)
+    }
+
     /// The full explanation of one enterprise against one product.
     pub fn explain(&self, cx: &Context, product_id: i64, uscc: &Uscc) -> Result<Shown> {
         let live = self.live.read();

@@ -203,8 +203,21 @@ impl Service {
         };
         let rows = self
             .store
-            .batch_rows(batch.id, &statuses, cx.own_park(), as_of)
+            .batch_rows(Some(batch.id), &statuses, cx.own_park(), as_of)
             .await?;
         Ok((batch, rows))
+    }
+
+    /// The white list as it stands on `as_of`'s day: every entry in force (published), across
+    /// batches (a park official: their park's).
+    pub async fn current_rows(
+        &self,
+        cx: &Context,
+        as_of: chrono::NaiveDate,
+    ) -> Result<Vec<ExportRow>> {
+        Ok(self
+            .store
+            .batch_rows(None, &[EntryStatus::Published], cx.own_park(), as_of)
+            .await?)
     }
 }

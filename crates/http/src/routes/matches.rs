@@ -424,37 +424,108 @@ async fn product_matches(
     .into_response())
 }
 
-const COLUMNS: [Column; 11] = [
+const COLUMNS: [Column; 17] = [
     ("排名", 6.0),
     ("企业名称", 36.0),
     ("统一社会信用代码", 22.0),
     ("所属园区", 14.0),
+    ("行业代码", 10.0),
+    ("所属行业", 24.0),
+    ("产品", 16.0),
+    ("融资需求(万元)", 14.0),
+    ("联系人", 10.0),
+    ("联系电话", 16.0),
     ("评分", 8.0),
     ("测算授信额度(万元)", 18.0),
     ("拟质押合计(万元)", 16.0),
     ("拟质押件数", 10.0),
-    ("拟质押专利/商标", 60.0),
+    ("拟质押专利/商标", 80.0),
     ("贷款到期日", 12.0),
     ("测算日", 12.0),
 ];
 
-fn export_row(rank: usize, m: &MatchView) -> Vec<Cell> {
+/// A name a caller may not see in full: its first character and stars (`张**`).
+fn masked_name(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |c| format!("{c}**"))
+}
+
+/// A phone number a caller may not see in full: its first three and last four digits.
+fn masked_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return "****".into();
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
+fn export_row(
+    rank: usize,
+    m: &MatchView,
+    h: Option<&pledge_domain::Holding>,
+    auth: &Auth,
+) -> Vec<Cell> {
+    let e = h.map(|h| &h.enterprise);
+    let contact = e.and_then(|e| {
+        let c = e.contact.as_ref()?;
+        let phone = c.phone.clone().unwrap_or_default();
+        Some(if auth.0.sees_contact(&e.park, e.contact_consent) {
+            (c.name.clone(), phone)
+        } else {
+            (masked_name(&c.name), masked_phone(&phone))
+        })
+    });
+    let title = |number: &str| {
+        h.and_then(|h| {
+            h.patents
+                .iter()
+                .find(|p| p.application_number.to_string() == number)
+                .map(|p| p.title.to_string())
+                .or_else(|| {
+                    h.trademarks
+                        .iter()
+                        .find(|t| {
+                            format!("{}/{}", t.registration_number, t.nice_class.get()) == number
+                        })
+                        .map(|t| t.name.to_string())
+                })
+        })
+    };
+    let bundle = m
+        .bundle
+        .iter()
+        .map(|b| match title(&b.number) {
+            Some(t) => format!("{}（{t}）", b.number),
+            None => b.number.clone(),
+        })
+        .collect::<Vec<_>>()
+        .join("、");
+    let (contact_name, contact_phone) = contact.unwrap_or_default();
     vec![
         Cell::Int(rank as i64),
         Cell::Text(m.name.clone().unwrap_or_default()),
         Cell::Text(m.uscc.clone()),
         Cell::Text(m.park.clone().unwrap_or_default()),
+        Cell::Text(
+            e.map(|e| e.industry.as_str().to_owned())
+                .unwrap_or_default(),
+        ),
+        Cell::Text(
+            e.map(|e| e.industry.name_zh().to_owned())
+                .unwrap_or_default(),
+        ),
+        Cell::Text(m.product_name.clone().unwrap_or_default()),
+        e.and_then(|e| e.financing_need.as_ref())
+            .map_or_else(|| Cell::Text(String::new()), |n| Cell::Wan(n.amount.fen())),
+        Cell::Text(contact_name),
+        Cell::Text(contact_phone),
         Cell::Int(i64::from(m.score.total)),
         Cell::Wan(m.credit_line_fen),
         Cell::Wan(m.bundle_total_fen),
         Cell::Int(m.bundle.len() as i64),
-        Cell::Text(
-            m.bundle
-                .iter()
-                .map(|b| b.number.as_str())
-                .collect::<Vec<_>>()
-                .join("、"),
-        ),
+        Cell::Text(bundle),
         Cell::Date(Some(m.loan_end)),
         Cell::Date(Some(m.as_of)),
     ]
@@ -476,11 +547,20 @@ async fn export(
         async move {
             let (page, shown_before) = state?;
             let after = page.next.clone();
+            let holdings = match s.service.shown_holdings(&page.items).await {
+                Ok(h) => h,
+                Err(e) => return Some((Err(e.into()), None)),
+            };
             let rows: Vec<Vec<Cell>> = page
                 .items
                 .into_iter()
                 .enumerate()
-                .map(|(i, m)| export_row(shown_before + i + 1, &shown(m)))
+                .map(|(i, m)| {
+                    let h = holdings
+                        .iter()
+                        .find(|h| h.enterprise.uscc == m.evaluation.uscc);
+                    export_row(shown_before + i + 1, &shown(m), h, &auth)
+                })
                 .collect();
             let shown_now = shown_before + rows.len();
             let next = match after {

@@ -7,7 +7,7 @@ use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
 use crate::shape;
-use crate::sheet::{Cell, Column, Format, stream_download};
+use crate::sheet::{Cell, Column, Format, titled_download};
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
@@ -17,7 +17,7 @@ use pledge_domain::{
     Criteria, DomainError, EntryStatus, ParkCode, QualificationKind, ReasonCode, RiskFlagKind,
     Text, Transition, Uscc,
 };
-use pledge_service::{BatchRecord, EntryFilter, EntryRecord, TransitionRequest};
+use pledge_service::{BatchRecord, EntryFilter, EntryRecord, ExportRow, TransitionRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -36,6 +36,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_history))
         .routes(routes!(transition))
         .routes(routes!(nominate_many))
+        .routes(routes!(export_current))
         .routes(routes!(decide_many))
         .routes(routes!(rescreen))
         .routes(routes!(reverse_rescreen))
@@ -836,20 +837,62 @@ pub struct ExportQuery {
 }
 
 /// The columns officials circulate, with their widths.
-const COLUMNS: [Column; 9] = [
+const COLUMNS: [Column; 13] = [
     ("序号", 6.0),
     ("企业名称", 36.0),
     ("统一社会信用代码", 22.0),
+    ("园区代码", 10.0),
     ("所属园区", 26.0),
-    ("所属行业", 10.0),
+    ("行业代码", 10.0),
+    ("所属行业", 24.0),
     ("有效发明专利数", 14.0),
     ("高价值发明专利数", 16.0),
     ("资质", 40.0),
     ("入选日期", 12.0),
+    ("批次", 36.0),
+    ("状态", 10.0),
 ];
 
-/// Exports a batch as XLSX or CSV (UTF-8 with BOM). Banks get its published entries; a park
-/// its own park's; a draft batch lists its nominated and approved entries.
+fn export_cells(rows: &[ExportRow]) -> Vec<Vec<Cell>> {
+    rows.iter()
+        .enumerate()
+        .map(|(i, r)| {
+            vec![
+                Cell::Int(i as i64 + 1),
+                Cell::Text(r.enterprise_name.clone()),
+                Cell::Text(r.uscc.clone()),
+                Cell::Text(r.park_code.clone()),
+                Cell::Text(r.park_name.clone()),
+                Cell::Text(r.industry.clone()),
+                Cell::Text(r.industry_name.clone()),
+                Cell::Int(i64::from(r.valid_invention_patents)),
+                Cell::Int(i64::from(r.high_value_invention_patents)),
+                Cell::Text(r.qualifications.join("、")),
+                Cell::Date(r.listed_on),
+                Cell::Text(r.batch_name.clone()),
+                Cell::Text(r.status.label_zh().into()),
+            ]
+        })
+        .collect()
+}
+
+/// Reads the format and the day of an export.
+fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, NaiveDate)> {
+    let mut c = Check::default();
+    let as_of = date(&mut c, "as_of", q.as_of.as_deref())
+        .flatten()
+        .unwrap_or(today);
+    let format = c
+        .optional("format", q.format.as_deref(), Format::parse)
+        .flatten()
+        .unwrap_or(Format::Xlsx);
+    c.finish()?;
+    Ok((format, as_of))
+}
+
+/// Exports a batch as XLSX or CSV (UTF-8 with BOM), titled with the batch's name, validity and
+/// the day its figures are for. Banks get its published entries; a park its own park's; a
+/// draft batch lists its nominated and approved entries.
 #[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ExportQuery), responses(
     (status = 200, description = "the batch as a workbook (or CSV with format=csv)", content(
         ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
@@ -864,41 +907,58 @@ async fn export_batch(
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let id = parse_id("id", &id)?;
-    let mut c = Check::default();
-    let as_of = date(&mut c, "as_of", q.as_of.as_deref())
-        .flatten()
-        .unwrap_or(auth.0.today());
-    let format = c
-        .optional("format", q.format.as_deref(), Format::parse)
-        .flatten()
-        .unwrap_or(Format::Xlsx);
-    c.finish()?;
+    let (format, as_of) = export_options(&q, auth.0.today())?;
     let (batch, rows) = s.service.batch_rows(&auth.0, id, as_of).await?;
-    let cells: Vec<Vec<Cell>> = rows
-        .iter()
-        .enumerate()
-        .map(|(i, r)| {
-            vec![
-                Cell::Int(i as i64 + 1),
-                Cell::Text(r.enterprise_name.clone()),
-                Cell::Text(r.uscc.clone()),
-                Cell::Text(r.park_name.clone()),
-                Cell::Text(r.industry.clone()),
-                Cell::Int(i64::from(r.valid_invention_patents)),
-                Cell::Int(i64::from(r.high_value_invention_patents)),
-                Cell::Text(r.qualifications.join("、")),
-                Cell::Date(r.listed_on),
-            ]
-        })
-        .collect();
-    // A batch is a list of hundreds: read whole, written out as exports are.
+    let title = format!(
+        "{}（第{}批，{}，有效期至{}，数据截至{as_of}）",
+        batch.name,
+        batch.id,
+        batch.status.label_zh(),
+        batch.valid_until
+    );
+    list_download(format, &format!("whitelist-{}", batch.id), title, &rows).await
+}
+
+/// A list of entries as a titled download. A list is of hundreds or thousands: read whole,
+/// written out as exports are.
+async fn list_download(
+    format: Format,
+    stem: &str,
+    title: String,
+    rows: &[ExportRow],
+) -> ApiResult<Response> {
+    let cells = export_cells(rows);
     let pages = futures_util::stream::once(async move { Ok(cells) });
-    stream_download(
+    titled_download(
         format,
-        &format!("whitelist-{}", batch.id),
+        stem,
         "白名单",
+        Some(title),
         COLUMNS.to_vec(),
         Box::pin(pages),
     )
     .await
+}
+
+/// The white list as it stands: every entry in force on the day, across batches (a park
+/// official: their park's), titled with the day.
+#[utoipa::path(get, path = "/api/v1/whitelist/export", tag = "whitelist", security(("bearer" = [])), params(ExportQuery), responses(
+    (status = 200, description = "the list in force as a workbook (or CSV with format=csv)", content(
+        ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        ("text/csv")
+    )),
+    ReadErrors
+))]
+async fn export_current(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<ExportQuery>,
+) -> ApiResult<Response> {
+    let (format, as_of) = export_options(&q, auth.0.today())?;
+    let rows = s.service.current_rows(&auth.0, as_of).await?;
+    let title = format!(
+        "知识产权金融普惠企业白名单（{as_of}在册，共{}家）",
+        rows.len()
+    );
+    list_download(format, &format!("whitelist-{as_of}"), title, &rows).await
 }

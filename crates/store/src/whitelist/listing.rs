@@ -115,8 +115,13 @@ impl Store {
 pub struct ExportRow {
     pub enterprise_name: String,
     pub uscc: String,
+    pub park_code: String,
     pub park_name: String,
     pub industry: String,
+    /// The industry's name (its division's, or its section's).
+    pub industry_name: String,
+    /// The batch the entry belongs to.
+    pub batch_name: String,
     pub valid_invention_patents: u32,
     pub high_value_invention_patents: u32,
     /// The qualifications valid on the day, in Chinese.
@@ -127,11 +132,11 @@ pub struct ExportRow {
 }
 
 impl Store {
-    /// The rows of a batch with these statuses (and of one park, if given), with patent
-    /// counts as of `as_of`.
+    /// The rows of a batch (of every batch: `None`) with these statuses (and of one park, if
+    /// given), with patent counts as of `as_of`.
     pub async fn batch_rows(
         &self,
-        batch_id: i64,
+        batch_id: Option<i64>,
         statuses: &[EntryStatus],
         park_scope: Option<&ParkCode>,
         as_of: NaiveDate,
@@ -139,7 +144,7 @@ impl Store {
         let filter = EntryFilter {
             statuses: statuses.to_vec(),
             park: park_scope.cloned(),
-            batch: Some(batch_id),
+            batch: batch_id,
         };
         let mut out = Vec::new();
         let mut after = None;
@@ -176,6 +181,9 @@ impl Store {
                 out.push(ExportRow {
                     enterprise_name: e.enterprise_name,
                     uscc: e.uscc.to_string(),
+                    park_code: e.park.to_string(),
+                    batch_name: e.batch_name.clone(),
+                    industry_name: ent.value.industry.name_zh().into(),
                     park_name: parks
                         .get(e.park.as_str())
                         .cloned()
