@@ -518,6 +518,30 @@ impl Patent {
         }
     }
 
+    /// Why this is not a valid patent on `as_of`, in words (Chinese / English); `None` when it
+    /// is one.
+    pub fn not_valid_because(&self, as_of: NaiveDate) -> Option<String> {
+        if self.is_valid(as_of) {
+            return None;
+        }
+        let n = self.application_number;
+        Some(match self.status_on(as_of) {
+            DerivedStatus::TermEnded { expiry } => {
+                format!("{n}保护期已于{expiry}届满 / {n}: the term ended on {expiry}")
+            }
+            DerivedStatus::FeeLapsed {
+                paid_until,
+                lapsed_on,
+            } => format!(
+                "{n}年费仅缴至{paid_until}，滞纳期已于{lapsed_on}届满 / {n}: fees paid to {paid_until}, the grace ended on {lapsed_on}"
+            ),
+            DerivedStatus::Recorded(s) if !s.is_granted_right() => {
+                format!("{n}法律状态为{} / {n}: {}", s.label_zh(), s.as_str())
+            }
+            _ => format!("{n}尚未授权 / {n}: not granted"),
+        })
+    }
+
     /// 有效专利: granted on or before `as_of`, and neither recorded nor derived as ended
     /// (terminated, invalidated, expired, or lapsed for an unpaid fee past its grace).
     pub fn is_valid(&self, as_of: NaiveDate) -> bool {

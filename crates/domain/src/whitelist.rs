@@ -141,6 +141,10 @@ pub struct CriterionFailure {
     pub have: String,
     /// Chinese, then English.
     pub message: String,
+    /// What was not counted, each with why (the patents that are not valid, …), so that the
+    /// official sees what to fix.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_counted: Vec<String>,
 }
 
 /// The result of screening one enterprise against the criteria on one day.
@@ -163,11 +167,21 @@ impl Screening {
         }
     }
 
-    /// The failures as one line of text.
+    /// The failures as one line of text, each with what was not counted and why.
     pub fn summary(&self) -> String {
         self.failures
             .iter()
-            .map(|f| f.message.as_str())
+            .map(|f| {
+                if f.not_counted.is_empty() {
+                    f.message.clone()
+                } else {
+                    format!(
+                        "{}（未计入 / not counted: {}）",
+                        f.message,
+                        f.not_counted.join("；")
+                    )
+                }
+            })
             .collect::<Vec<_>>()
             .join("；")
     }
@@ -253,8 +267,16 @@ pub fn screen(
         .filter(|p| p.owner == enterprise.uscc && p.is_valid(as_of))
         .collect();
     let inventions = valid.iter().filter(|p| p.kind().is_invention()).count() as u32;
+    let not_counted = |inventions_only: bool| -> Vec<String> {
+        patents
+            .iter()
+            .filter(|p| p.owner == enterprise.uscc && (!inventions_only || p.kind().is_invention()))
+            .filter_map(|p| p.not_valid_because(as_of))
+            .collect()
+    };
     if inventions < criteria.min_valid_invention_patents {
         failures.push(CriterionFailure {
+            not_counted: not_counted(true),
             code: "valid_invention_patents".into(),
             need: criteria.min_valid_invention_patents.to_string(),
             have: inventions.to_string(),
@@ -267,6 +289,7 @@ pub fn screen(
     let all = valid.len() as u32;
     if all < criteria.min_valid_patents {
         failures.push(CriterionFailure {
+            not_counted: not_counted(false),
             code: "valid_patents".into(),
             need: criteria.min_valid_patents.to_string(),
             have: all.to_string(),
@@ -279,6 +302,7 @@ pub fn screen(
     for kind in &criteria.excluded_risk_flags {
         if enterprise.has_risk_flag(*kind, as_of) {
             failures.push(CriterionFailure {
+                not_counted: Vec::new(),
                 code: "risk_flag".into(),
                 need: format!("no {}", kind.as_str()),
                 have: kind.as_str().into(),
@@ -307,6 +331,7 @@ pub fn screen(
             .map(|q| q.label_zh())
             .collect();
         failures.push(CriterionFailure {
+            not_counted: Vec::new(),
             code: "qualification".into(),
             need: names.join(" | "),
             have: "none valid".into(),
@@ -320,6 +345,7 @@ pub fn screen(
     let years = enterprise.years_in_operation(as_of);
     if years < criteria.min_years_in_operation {
         failures.push(CriterionFailure {
+            not_counted: Vec::new(),
             code: "years_in_operation".into(),
             need: criteria.min_years_in_operation.to_string(),
             have: years.to_string(),
@@ -532,6 +558,15 @@ mod tests {
         );
         assert_eq!(s.reason_code(), ReasonCode::LostValidIp);
         assert!(s.summary().contains("需要2件有效发明专利，现有1件"));
+        // The patent not counted is named, with why.
+        assert_eq!(s.failures[0].not_counted.len(), 1);
+        assert!(
+            s.failures[0].not_counted[0].contains("201710000001")
+                && s.failures[0].not_counted[0].contains("未缴年费"),
+            "{:?}",
+            s.failures[0].not_counted
+        );
+        assert!(s.summary().contains("未计入"), "{}", s.summary());
     }
 
     #[test]
