@@ -66,6 +66,14 @@ async fn many_at_once_each_judged_alone(app: TestApp) {
     );
     assert_eq!(a.body["done"], 2);
     assert_eq!(a.body["refused"], 4);
+    // The batch is the request's: an unknown one refuses it whole.
+    app.post(
+        "/api/v1/whitelist/batches/999999/nominations",
+        &park,
+        json!({"usccs": [uscc(1)]}),
+    )
+    .await
+    .problem(404, "not_found");
     // The office decides many: a stale version and an unknown entry refused on their own.
     let ids: Vec<i64> = a.body["results"]
         .as_array()

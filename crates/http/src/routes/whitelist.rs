@@ -543,6 +543,22 @@ async fn nominate_many(
 ) -> ApiResult<Json<ManyResults>> {
     auth.0.write_scope()?;
     let id = parse_id("id", &id)?;
+    // The batch is the request's, not an item's: unknown (404) or no longer a draft (409)
+    // refuses the whole request.
+    let batch = s.service.batch(&auth.0, id).await?;
+    if batch.status != pledge_domain::BatchStatus::Draft {
+        return Err(ApiError::Conflict {
+            code: pledge_domain::code::BATCH_NOT_DRAFT,
+            detail: format!(
+                "批次{}已{}，不能再提名 / batch {} is {}: no more nominations",
+                batch.id,
+                batch.status.label_zh(),
+                batch.id,
+                batch.status.as_str()
+            ),
+            current_version: None,
+        });
+    }
     let mut results = Vec::with_capacity(input.usccs.len());
     for raw in input.usccs.iter().take(MANY as usize) {
         let done = match Uscc::parse(raw) {
