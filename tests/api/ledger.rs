@@ -775,9 +775,15 @@ async fn stale_facts_are_reported_and_counted_strictly(app: TestApp) {
     let number = pledge_domain::PatentApplicationNumber::from_digits("201420601862")
         .expect("number")
         .to_string();
+    // A second one whose fee fell due two months ago: in force, in its grace, not pledgeable.
+    let overdue = pledge_domain::PatentApplicationNumber::from_digits("201710601862")
+        .expect("number")
+        .to_string();
+    let paid_until = pledge_service::business_day(chrono::Utc::now()) - chrono::Days::new(60);
     let text = format!(
         "申请号,专利名称,专利权人,申请日,授权日,法律状态,年费缴至\n\
-         {number},一种冷却装置,{},2014-03-05,2014-10-01,有效,2024-03-04\n",
+         {number},一种冷却装置,{0},2014-03-05,2014-10-01,有效,2024-03-04\n\
+         {overdue},一种主轴装置,{0},2017-03-05,2019-06-01,有效,{paid_until}\n",
         crate::helpers::uscc(41)
     );
     let job = import(
@@ -801,6 +807,21 @@ async fn stale_facts_are_reported_and_counted_strictly(app: TestApp) {
             .as_str()
             .is_some_and(|m| m.contains(&number) && m.contains("2024-03-05")),
         "{job}"
+    );
+    assert!(
+        job["report"]["warnings"]
+            .as_array()
+            .is_some_and(|w| w.iter().any(|w| w["code"] == "annual_fee_grace"
+                && w["message"].as_str().is_some_and(|m| m.contains(&overdue)))),
+        "{job}"
+    );
+    let grace = app
+        .get(&format!("/api/v1/patents/{overdue}"), &app.admin)
+        .await;
+    assert_eq!(grace.body["computed"]["derived_status"], "annual_fee_grace");
+    assert_eq!(
+        grace.body["computed"]["valid"], true,
+        "in force during its grace"
     );
     let p = app
         .get(&format!("/api/v1/patents/{number}"), &app.admin)

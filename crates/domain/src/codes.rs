@@ -113,6 +113,7 @@ error_codes! {
     ENTERPRISE_UNKNOWN = "enterprise_unknown", 422, "企业未登记", "the enterprise is not registered";
     PARK_UNKNOWN = "park_unknown", 422, "园区不存在", "no such park";
     KIND_MISMATCH = "kind_mismatch", 422, "类型与编号不符", "the kind disagrees with the number";
+    ANNUAL_FEE_GRACE = "annual_fee_grace", 422, "年费逾期，处于滞纳期（不能质押）", "a fee is overdue: in the grace, not pledgeable";
     STATUS_DISAGREES = "status_disagrees", 422, "登记的法律状态与保护期或年费不符", "the recorded status disagrees with the term or the fees";
     EXPIRY_UNKNOWN = "expiry_unknown", 422, "未注明有效期（记为未知，补充前不计入）", "no end date given: unknown, not counted until it is";
     PLEDGE_DETAILS_MISSING = "pledge_details_missing", 422, "质押信息不完整", "pledge particulars missing";

@@ -210,6 +210,22 @@ pub(super) fn patent(
             code::STATUS_DISAGREES,
             message,
         ));
+    } else if let pledge_domain::DerivedStatus::FeeGrace {
+        paid_until,
+        grace_ends,
+    } = patent.status_on(ctx.today)
+    {
+        // Still in force, but a fee is overdue: not pledgeable until it is paid.
+        warnings.push(r.sheet.rejection(
+            r.row.number,
+            "annual_fee_paid_until",
+            paid_until.to_string(),
+            code::ANNUAL_FEE_GRACE,
+            format!(
+                "专利{0}年费仅缴至{paid_until}，处于滞纳期（至{grace_ends}）：缴费前不能质押，逾期专利权终止 / patent {0}: fees paid to {paid_until}, in the grace to {grace_ends}: not pledgeable until paid, lapsed after",
+                patent.application_number
+            ),
+        ));
     }
     Some(PatentRow {
         patent,
