@@ -66,6 +66,35 @@ async fn many_at_once_each_judged_alone(app: TestApp) {
     );
     assert_eq!(a.body["done"], 2);
     assert_eq!(a.body["refused"], 4);
+    // Or from a park's own sheet: its 统一社会信用代码 column, however headed.
+    let sheet = format!(
+        "序号,单位名称,统一社会信用代码（18位）\n1,新乡市测试2机械有限公司,{}\n2,未登记公司,{}\n",
+        uscc(2),
+        uscc(98)
+    );
+    let res = app
+        .client
+        .post(format!(
+            "{}/api/v1/whitelist/batches/{bid}/nominations/upload",
+            app.base
+        ))
+        .bearer_auth(&park)
+        .multipart(reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(sheet.into_bytes()).file_name("提名.csv".to_owned()),
+        ))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::OK);
+    let from_sheet: Value = res.json().await.expect("results");
+    let codes: Vec<&str> = from_sheet["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["problem"]["code"].as_str().unwrap_or(""))
+        .collect();
+    assert_eq!(codes, ["already_listed", "not_found"], "{from_sheet}");
     // The batch is the request's: an unknown one refuses it whole.
     app.post(
         "/api/v1/whitelist/batches/999999/nominations",

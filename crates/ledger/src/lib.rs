@@ -16,7 +16,7 @@ mod template;
 mod values;
 
 pub use annotate::{REASON_HEADER, annotate};
-pub use columns::{Column, Layout, Shape, SheetKind, columns, layout};
+pub use columns::{Column, Layout, Shape, SheetKind, columns, header_key, layout};
 pub use directory::{Directory, Known, References, Unresolved, references};
 pub use limits::Limits;
 pub use pledge_domain::statement::{

@@ -142,6 +142,14 @@ impl Intake {
             slots: tokio::sync::Semaphore::new(IMPORTS_AT_ONCE),
         }
     }
+
+    /// A turn to read a file: waits while others read theirs.
+    async fn slot(&self) -> Result<tokio::sync::SemaphorePermit<'_>> {
+        self.slots
+            .acquire()
+            .await
+            .map_err(|e| ServiceError::Internal(format!("import slots: {e}")))
+    }
 }
 
 impl Default for Intake {
@@ -235,6 +243,63 @@ impl Service {
     }
 }
 
+/// A refusal of the uploaded file as a whole.
+fn file_error(code: &str, message: String) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError {
+        field: "file".into(),
+        code: code.into(),
+        message,
+    }])
+}
+
+fn unreadable(e: pledge_ledger::ReadError) -> ServiceError {
+    match e {
+        pledge_ledger::ReadError::TooLarge(why) => file_error(code::FILE_TOO_LARGE, why),
+        e => file_error(code::UNREADABLE_FILE, e.to_string()),
+    }
+}
+
+impl Service {
+    /// The USCCs a sheet lists (a park's list of enterprises to nominate): the values of its
+    /// 统一社会信用代码 column (by any of that column's headers), in order, from the first sheet
+    /// that has one. Read within the import limits, on the blocking pool.
+    pub async fn listed_usccs(&self, file_name: String, bytes: Vec<u8>) -> Result<Vec<String>> {
+        let _slot = self.imports.slot().await?;
+        let limits = self.imports.limits;
+        let found = blocking(move || {
+            let tables = pledge_ledger::read_file(&file_name, &bytes, &limits)?;
+            let uscc = columns(SheetKind::Enterprises)
+                .into_iter()
+                .find(|c| c.key == "uscc");
+            let keys: Vec<String> = uscc
+                .iter()
+                .flat_map(|c| std::iter::once(c.header).chain(c.aliases.iter().copied()))
+                .map(pledge_ledger::header_key)
+                .collect();
+            Ok::<_, pledge_ledger::ReadError>(tables.iter().find_map(|t| {
+                let at = t
+                    .headers
+                    .iter()
+                    .position(|h| keys.contains(&pledge_ledger::header_key(h)))?;
+                Some(
+                    t.data()
+                        .filter_map(|r| r.cells.get(at).map(|c| c.text().trim().to_owned()))
+                        .filter(|v| !v.is_empty())
+                        .collect::<Vec<_>>(),
+                )
+            }))
+        })
+        .await?
+        .map_err(unreadable)?;
+        found.ok_or_else(|| {
+            file_error(
+                code::NO_KNOWN_SHEET,
+                "文件中没有“统一社会信用代码”列 / no sheet has a 统一社会信用代码 column".into(),
+            )
+        })
+    }
+}
+
 /// The import template of a kind, as an `.xlsx` workbook.
 pub fn template(kind: SheetKind) -> Result<Vec<u8>> {
     pledge_ledger::template(kind).map_err(|e| ServiceError::Internal(format!("template: {e}")))
@@ -247,23 +312,7 @@ async fn run(
     req: ImportRequest,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<Imported> {
-    let file_error = |code: &str, message: String| {
-        ServiceError::Invalid(vec![FieldError {
-            field: "file".into(),
-            code: code.into(),
-            message,
-        }])
-    };
-    let unreadable = |e: pledge_ledger::ReadError| match e {
-        pledge_ledger::ReadError::TooLarge(why) => file_error(code::FILE_TOO_LARGE, why),
-        e => file_error(code::UNREADABLE_FILE, e.to_string()),
-    };
-    let _slot = service
-        .imports
-        .slots
-        .acquire()
-        .await
-        .map_err(|e| ServiceError::Internal(format!("import slots: {e}")))?;
+    let _slot = service.imports.slot().await?;
     let limits = service.imports.limits;
     let (file_name, bytes, kind) = (req.file_name.clone(), req.bytes, req.kind);
     let (sheets, skipped, order, refs) = blocking(move || {

@@ -144,10 +144,7 @@ async fn upload(
         .as_deref()
         .map(|p| ParkCode::parse(p).map_err(|e| ApiError::field("park", e)))
         .transpose()?;
-    let mut form = form.map_err(|_| ApiError::BadRequest {
-        code: code::MULTIPART_REQUIRED,
-        detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
-    })?;
+    let mut form = multipart(form)?;
     let invalid = |field: &str, code: &str, message: String| {
         ApiError::Validation(vec![crate::FieldError {
             field: field.into(),
@@ -178,47 +175,7 @@ async fn upload(
             ));
         }
     };
-    let mut file = None;
-    loop {
-        let field = form.next_field().await.map_err(|e| ApiError::BadRequest {
-            code: code::BAD_MULTIPART,
-            detail: format!("无法读取上传内容 / unreadable upload: {e}"),
-        })?;
-        let Some(field) = field else { break };
-        if field.name() != Some("file") {
-            continue;
-        }
-        let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
-        let mut field = field;
-        let mut bytes = Vec::new();
-        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadRequest {
-            code: code::BAD_MULTIPART,
-            detail: format!("无法读取上传文件 / unreadable file part: {e}"),
-        })? {
-            if bytes.len() + chunk.len() > s.upload_limit {
-                // Read on (up to as much again) before answering, so that the client, still
-                // sending, reads the 413 instead of a closed connection.
-                let mut drained = bytes.len() + chunk.len();
-                drop(bytes);
-                while drained <= s.upload_limit.saturating_mul(2) {
-                    match field.chunk().await {
-                        Ok(Some(more)) => drained += more.len(),
-                        _ => break,
-                    }
-                }
-                return Err(ApiError::PayloadTooLarge);
-            }
-            bytes.extend_from_slice(&chunk);
-        }
-        file = Some((name, bytes));
-    }
-    let Some((file_name, bytes)) = file else {
-        return Err(invalid(
-            "file",
-            code::REQUIRED,
-            "请上传名为file的文件 / send the file as the multipart part `file`".into(),
-        ));
-    };
+    let (file_name, bytes) = file_part(&mut form, s.upload_limit).await?;
     let request = ImportRequest {
         file_name,
         bytes,
@@ -278,4 +235,60 @@ async fn annotated(
         bytes,
     )
         .into_response())
+}
+
+/// The multipart form of an upload, or 400 `multipart_required`.
+pub(crate) fn multipart(
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Multipart> {
+    form.map_err(|_| ApiError::BadRequest {
+        code: code::MULTIPART_REQUIRED,
+        detail: "请以multipart/form-data上传文件，部件名为file / send the file as multipart/form-data, part `file`".into(),
+    })
+}
+
+/// The part `file` of an upload, its name and bytes, within `limit` bytes (larger: 413, read
+/// on up to as much again first, so that a client still sending reads the answer).
+pub(crate) async fn file_part(form: &mut Multipart, limit: usize) -> ApiResult<(String, Vec<u8>)> {
+    let mut file = None;
+    loop {
+        let field = form.next_field().await.map_err(|e| ApiError::BadRequest {
+            code: code::BAD_MULTIPART,
+            detail: format!("无法读取上传内容 / unreadable upload: {e}"),
+        })?;
+        let Some(field) = field else { break };
+        if field.name() != Some("file") {
+            continue;
+        }
+        let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
+        let mut field = field;
+        let mut bytes = Vec::new();
+        while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadRequest {
+            code: code::BAD_MULTIPART,
+            detail: format!("无法读取上传文件 / unreadable file part: {e}"),
+        })? {
+            if bytes.len() + chunk.len() > limit {
+                // Read on (up to as much again) before answering, so that the client, still
+                // sending, reads the 413 instead of a closed connection.
+                let mut drained = bytes.len() + chunk.len();
+                drop(bytes);
+                while drained <= limit.saturating_mul(2) {
+                    match field.chunk().await {
+                        Ok(Some(more)) => drained += more.len(),
+                        _ => break,
+                    }
+                }
+                return Err(ApiError::PayloadTooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        file = Some((name, bytes));
+    }
+    file.ok_or_else(|| {
+        ApiError::Validation(vec![crate::FieldError {
+            field: "file".into(),
+            code: code::REQUIRED.into(),
+            message: "请上传名为file的文件 / send the file as the multipart part `file`".into(),
+        }])
+    })
 }

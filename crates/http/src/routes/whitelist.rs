@@ -6,10 +6,11 @@ use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::routes::imports::{UploadForm, file_part, multipart};
 use crate::shape;
 use crate::sheet::{Cell, Column, Format, titled_download};
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
@@ -36,6 +37,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(entry_history))
         .routes(routes!(transition))
         .routes(routes!(nominate_many))
+        .routes(routes!(nominate_sheet))
         .routes(routes!(export_current))
         .routes(routes!(decide_many))
         .routes(routes!(rescreen))
@@ -543,8 +545,42 @@ async fn nominate_many(
 ) -> ApiResult<Json<ManyResults>> {
     auth.0.write_scope()?;
     let id = parse_id("id", &id)?;
-    // The batch is the request's, not an item's: unknown (404) or no longer a draft (409)
-    // refuses the whole request.
+    Ok(Json(nominate_each(&s, &auth, id, &input.usccs).await?))
+}
+
+/// Nominates the enterprises a sheet lists (its 统一社会信用代码 column, by any header that
+/// column is known by; .xlsx or .csv), as `nominations` does with a list: one result per row.
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations/upload", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)),
+    request_body(content = UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = ManyResults), WriteErrors))]
+async fn nominate_sheet(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Json<ManyResults>> {
+    auth.0.write_scope()?;
+    let id = parse_id("id", &id)?;
+    let mut form = multipart(form)?;
+    let (name, bytes) = file_part(&mut form, s.upload_limit).await?;
+    let usccs = s.service.listed_usccs(name, bytes).await?;
+    if usccs.len() as u64 > MANY {
+        return Err(ApiError::field(
+            "file",
+            pledge_domain::DomainError::TooMany { max: MANY as usize },
+        ));
+    }
+    Ok(Json(nominate_each(&s, &auth, id, &usccs).await?))
+}
+
+/// Nominates each of `usccs` into batch `id` on its own. The batch is the request's, not an
+/// item's: unknown (404) or no longer a draft (409) refuses the whole request.
+async fn nominate_each(
+    s: &AppState,
+    auth: &Auth,
+    id: i64,
+    usccs: &[String],
+) -> ApiResult<ManyResults> {
     let batch = s.service.batch(&auth.0, id).await?;
     if batch.status != pledge_domain::BatchStatus::Draft {
         return Err(ApiError::Conflict {
@@ -559,8 +595,8 @@ async fn nominate_many(
             current_version: None,
         });
     }
-    let mut results = Vec::with_capacity(input.usccs.len());
-    for raw in input.usccs.iter().take(MANY as usize) {
+    let mut results = Vec::with_capacity(usccs.len());
+    for raw in usccs.iter().take(MANY as usize) {
         let done = match Uscc::parse(raw) {
             Ok(uscc) => s
                 .service
@@ -572,7 +608,7 @@ async fn nominate_many(
         };
         results.push(item(raw.clone(), StatusCode::CREATED, done));
     }
-    Ok(Json(ManyResults::of(results)))
+    Ok(ManyResults::of(results))
 }
 
 /// One entry to decide, with the version read.
