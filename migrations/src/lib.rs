@@ -11,6 +11,8 @@ mod m20261201_000005_import_jobs;
 mod m20261201_000006_people;
 mod m20261201_000007_pledge_marked;
 
+pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};
+
 /// Every migration, in order.
 #[derive(Debug)]
 pub struct Migrator;

@@ -8,7 +8,7 @@ use sea_orm_migration::{prelude::*, schema::*};
 pub struct Migration;
 
 /// What imports used to write in place of the registration number.
-const STAND_IN: &str = "台账标注已质押（未注明登记号）";
+pub const STAND_IN: &str = "台账标注已质押（未注明登记号）";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -21,15 +21,23 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-            let update = Query::update()
-                .table(Alias::new(table))
-                .value(Alias::new("pledge_marked"), true)
-                .value(Alias::new("pledge_registration_number"), Expr::cust("NULL"))
-                .value(Alias::new("pledge_registered_on"), Expr::cust("NULL"))
-                .and_where(Expr::col(Alias::new("pledge_registration_number")).eq(STAND_IN))
-                .to_owned();
-            m.exec_stmt(update).await?;
         }
-        Ok(())
+        mark_stand_ins(m.get_connection()).await
     }
+}
+
+/// Turns the stand-ins into the marked state, as the migration did (for a test that puts old
+/// rows back and checks what becomes of them).
+pub async fn mark_stand_ins(db: &impl ConnectionTrait) -> Result<(), DbErr> {
+    for table in ["patents", "trademarks"] {
+        let update = Query::update()
+            .table(Alias::new(table))
+            .value(Alias::new("pledge_marked"), true)
+            .value(Alias::new("pledge_registration_number"), Expr::cust("NULL"))
+            .value(Alias::new("pledge_registered_on"), Expr::cust("NULL"))
+            .and_where(Expr::col(Alias::new("pledge_registration_number")).eq(STAND_IN))
+            .to_owned();
+        db.execute(&update).await?;
+    }
+    Ok(())
 }

@@ -44,7 +44,57 @@ on_both!(
     park_scope_is_enforced_in_the_transaction,
     revoked_tokens_stop_working,
     listings_page_without_gaps,
+    old_stand_ins_become_marked_pledges,
 );
+
+/// Rows written before a marked pledge was its own state carried a stand-in number and the
+/// import's day: migration 7 turns them into marked pledges, with no number or date.
+async fn old_stand_ins_become_marked_pledges(store: Store) {
+    let p = park(&store, "xxhtz").await;
+    store
+        .create_enterprise(&actor(), enterprise(1, &p))
+        .await
+        .expect("created");
+    for (number, registration, on) in [
+        (
+            "201710601862.3",
+            pledge_migrations::PLEDGE_STAND_IN,
+            d(2026, 11, 1),
+        ),
+        ("201810601862.8", "Y2026410000123", d(2026, 10, 1)),
+    ] {
+        let mut p = patent(&uscc(1), number);
+        p.pledge = Some(pledge_domain::PledgeRegistration::registered(
+            registration.into(),
+            on,
+            None,
+        ));
+        store
+            .upsert_patent(&actor(), p, None, None)
+            .await
+            .expect("written as an earlier import wrote it");
+    }
+    pledge_migrations::mark_stand_ins(store.connection())
+        .await
+        .expect("migrated");
+    let number = PatentApplicationNumber::parse("201710601862.3").expect("number");
+    let (marked, _) = store.patent(&number).await.expect("read").expect("there");
+    assert_eq!(
+        marked.value.pledge,
+        Some(pledge_domain::PledgeRegistration::marked()),
+        "no number and no date made up"
+    );
+    assert!(
+        marked.value.is_pledged(d(2026, 12, 1)),
+        "still out of bundles"
+    );
+    let number = PatentApplicationNumber::parse("201810601862.8").expect("number");
+    let (kept, _) = store.patent(&number).await.expect("read").expect("there");
+    assert!(
+        kept.value.pledge.is_some_and(|p| p.is_registered()),
+        "a registered pledge is left as it is"
+    );
+}
 
 fn d(y: i32, m: u32, day: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, day).expect("test date")
