@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod console;
 mod contract;
 mod errors;
 mod health;

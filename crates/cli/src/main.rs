@@ -188,6 +188,8 @@ enum UserCommand {
     },
     /// Disable a person: their tokens stop working at once.
     Disable { login: String },
+    /// Set or reset a person's console password, read from standard input (one line).
+    Passwd { login: String },
     /// List people.
     List,
 }
@@ -351,6 +353,7 @@ async fn main() -> Result<()> {
                     )
                     .await?;
                 eprintln!("demo admin token: {token}");
+                demo_sign_ins(&service).await?;
             }
             let config = pledge_http::HttpConfig {
                 body_limit: *body_limit,
@@ -589,6 +592,13 @@ async fn main() -> Result<()> {
                     let p = service.disable_person(&caller, login, None).await?;
                     println!("disabled {}: their tokens no longer work", p.login);
                 }
+                UserCommand::Passwd { login } => {
+                    let mut line = String::new();
+                    std::io::stdin().read_line(&mut line)?;
+                    let password = line.trim_end_matches(['\n', '\r']);
+                    service.set_password(&caller, login, password).await?;
+                    println!("password set for {login}");
+                }
                 UserCommand::List => {
                     for p in service.people(&caller).await? {
                         let scope = p
@@ -611,6 +621,56 @@ async fn main() -> Result<()> {
                 }
             }
         }
+    }
+    Ok(())
+}
+
+/// One person per role to sign in to the console with, each with a fresh password printed
+/// beside the demo token (a second start of the demo gives them new ones).
+async fn demo_sign_ins(service: &pledge_service::Service) -> anyhow::Result<()> {
+    let office = Caller::command_line("demo", now());
+    let park = service.parks(&office).await?.into_iter().next();
+    let bank = service.banks(&office).await?.into_iter().next();
+    let people = [
+        ("office.demo", "市知识产权局演示", Role::Admin, None, None),
+        (
+            "park.demo",
+            "园区演示",
+            Role::Park,
+            park.map(|p| p.value.code),
+            None,
+        ),
+        (
+            "bank.demo",
+            "银行演示",
+            Role::Bank,
+            None,
+            bank.map(|b| b.value.code),
+        ),
+    ];
+    let known: Vec<String> = service
+        .people(&office)
+        .await?
+        .into_iter()
+        .map(|p| p.login)
+        .collect();
+    for (login, name, role, park, bank) in people {
+        if role != Role::Admin && park.is_none() && bank.is_none() {
+            continue;
+        }
+        if !known.iter().any(|k| k == login) {
+            service
+                .create_person(&office, login, name, role, park.as_ref(), bank.as_ref())
+                .await?;
+        }
+        let mut buf = [0u8; 6];
+        getrandom::fill(&mut buf)?;
+        let password: String = format!(
+            "demo-{}",
+            buf.iter().map(|b| format!("{b:02x}")).collect::<String>()
+        );
+        service.set_password(&office, login, &password).await?;
+        eprintln!("demo sign-in: {login} / {password}");
     }
     Ok(())
 }

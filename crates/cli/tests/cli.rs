@@ -39,7 +39,8 @@ async fn tokens_are_printed_once_and_revoked(backend: Backend) {
         .await
         .expect("auth")
         .expect("live");
-    let (ok, _, err) = pledge(&db.url, &["token", "revoke", &who.token_id.to_string()]);
+    let id = who.token_id.expect("a token's principal names its token");
+    let (ok, _, err) = pledge(&db.url, &["token", "revoke", &id.to_string()]);
     assert!(ok, "{err}");
     assert!(store.authenticate(&token).await.expect("auth").is_none());
     let (ok, _, err) = pledge(

@@ -42,7 +42,7 @@ impl FromRequestParts<AppState> for Auth {
         };
         match authenticated {
             Ok(cx) => {
-                tracing::Span::current().record("actor", cx.principal.token_id);
+                tracing::Span::current().record("actor", cx.principal.person_id);
                 Ok(Self(cx))
             }
             Err(ServiceError::Unauthorized) => {
@@ -62,7 +62,7 @@ impl FromRequestParts<AppState> for Auth {
 
 /// The client's address: the connection's peer, or behind a trusted load balancer the last
 /// address it wrote into `X-Forwarded-For`.
-fn client_address(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
+pub(crate) fn client_address(parts: &Parts, trust_forwarded_for: bool) -> IpAddr {
     let forwarded = trust_forwarded_for
         .then(|| parts.headers.get("x-forwarded-for"))
         .flatten()

@@ -3,6 +3,7 @@
 
 mod auth;
 mod check;
+mod console;
 mod error;
 mod extract;
 mod failed_auth;
@@ -126,7 +127,8 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
         prefix: format!("{nanos:08x}").into(),
         counter: Arc::new(AtomicU64::new(1)),
     };
-    api.route("/metrics", axum::routing::get(metrics::scrape))
+    api.merge(console::router())
+        .route("/metrics", axum::routing::get(metrics::scrape))
         .route(
             "/openapi.json",
             axum::routing::get(move || {

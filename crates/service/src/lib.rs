@@ -17,6 +17,7 @@ mod people;
 mod policy;
 mod products;
 mod registry;
+pub mod sign_in;
 mod whitelist;
 
 pub use error::{FieldError, Result, ServiceError};
@@ -68,7 +69,7 @@ impl Context {
     fn for_actor(actor: Actor) -> Self {
         Self {
             principal: Principal {
-                token_id: 0,
+                token_id: None,
                 person_id: 0,
                 login: actor.holder.clone(),
                 person_name: actor.label.clone(),

@@ -146,6 +146,7 @@ entity!(person, "people", {
     disabled_at: Option<DateTimeUtc>,
     created_at: DateTimeUtc,
     version: i64,
+    password_hash: Option<String>,
 });
 
 entity!(audit, "audit_log", {
@@ -162,6 +163,28 @@ entity!(audit, "audit_log", {
     commit_seq: Option<i64>,
     actor_person_id: Option<i64>,
 });
+
+/// The console's sessions, by the hash of their secret.
+#[allow(missing_docs)]
+pub mod session {
+    use sea_orm::entity::prelude::*;
+
+    #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+    #[sea_orm(table_name = "sessions")]
+    pub struct Model {
+        #[sea_orm(primary_key, auto_increment = false)]
+        pub key_hash: String,
+        pub person_id: i64,
+        pub csrf: String,
+        pub created_at: DateTimeUtc,
+        pub last_seen_at: DateTimeUtc,
+    }
+
+    #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+    pub enum Relation {}
+
+    impl ActiveModelBehavior for ActiveModel {}
+}
 
 /// The key-value settings table (the token-hashing key lives here unless configured).
 #[allow(missing_docs)]

@@ -15,6 +15,7 @@ mod people;
 mod products;
 mod records;
 mod registry;
+mod sessions;
 mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -34,6 +35,7 @@ pub use people::{PersonRecord, parse_login};
 pub use products::ProductRecord;
 pub use records::{Actor, EnterpriseFilter, Page, Versioned, business_day};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
+pub use sessions::{SessionOpened, SessionRecord};
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trademarks::TrademarkRecord;
 pub use whitelist::{

@@ -213,6 +213,7 @@ impl Store {
             disabled_at: Set(None),
             created_at: Set(actor.now),
             version: Set(1),
+            password_hash: Set(None),
         })
         .exec_with_returning(db)
         .await?;

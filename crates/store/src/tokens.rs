@@ -51,7 +51,8 @@ impl Role {
 /// The holder of a valid token, as the API sees it on each request.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Principal {
-    pub token_id: i64,
+    /// The token used; `None` for a console session.
+    pub token_id: Option<i64>,
     /// The person holding the token: id, login and the name shown.
     pub person_id: i64,
     pub login: String,
@@ -69,7 +70,7 @@ impl Principal {
     /// The actor the audit log records for this principal, acting on `today`.
     pub fn actor(&self, now: chrono::DateTime<chrono::Utc>) -> Actor {
         Actor {
-            token_id: Some(self.token_id),
+            token_id: self.token_id,
             person_id: Some(self.person_id),
             label: format!("{}:{}", self.role.as_str(), self.person_name),
             holder: self.login.clone(),
@@ -103,7 +104,7 @@ pub(crate) fn random_hex(bytes: usize) -> String {
     hex::encode(buf)
 }
 
-fn keyed_hash(key: &[u8], token: &str) -> Result<String> {
+pub(crate) fn keyed_hash(key: &[u8], token: &str) -> Result<String> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(StoreError::corrupt)?;
     mac.update(token.as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))
@@ -313,7 +314,7 @@ impl Store {
             .role_scope(&self.db, &row.role, row.park_id, row.bank_id)
             .await?;
         Ok(Some(Principal {
-            token_id: row.id,
+            token_id: Some(row.id),
             person_id: person.id,
             login: person.login,
             person_name: person.name,

@@ -168,7 +168,9 @@ async fn revoke_token(
 /// Who the caller is.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
-    token_id: i64,
+    /// The token used (null for a console session).
+    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_i64)]
+    token_id: Option<i64>,
     /// The person: login and id.
     person: String,
     person_id: i64,
