@@ -33,23 +33,24 @@ fn set_cookie(res: &reqwest::Response, name: &str) -> Option<(String, String)> {
 
 async fn a_person_signs_in_and_out(app: TestApp) {
     app.seed().await;
-    let person = app
-        .post(
-            "/api/v1/people",
-            &app.admin,
-            json!({"login": "zhang.kz", "name": "张科长", "role": "park", "park": "xxhtz"}),
-        )
-        .await;
-    assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
-    let office = Context::command_line("test", chrono::Utc::now());
     app.service
-        .set_password(&office, "zhang.kz", "short")
+        .set_password(
+            &Context::command_line("test", chrono::Utc::now()),
+            "nobody.yet",
+            "xinxiang-2026",
+        )
+        .await
+        .expect_err("no such person");
+    app.park_official("zhang.kz", "张科长", "xxhtz", "xinxiang-2026")
+        .await;
+    app.service
+        .set_password(
+            &Context::command_line("test", chrono::Utc::now()),
+            "zhang.kz",
+            "short",
+        )
         .await
         .expect_err("a password has at least 10 characters");
-    app.service
-        .set_password(&office, "zhang.kz", "xinxiang-2026")
-        .await
-        .expect("set");
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()

@@ -218,6 +218,26 @@ impl TestApp {
         }
     }
 
+    /// A park official of `park` who signs in to the console with `password`.
+    pub async fn park_official(&self, login: &str, name: &str, park: &str, password: &str) {
+        let person = self
+            .post(
+                "/api/v1/people",
+                &self.admin,
+                json!({"login": login, "name": name, "role": "park", "park": park}),
+            )
+            .await;
+        assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
+        self.service
+            .set_password(
+                &pledge_service::Context::command_line("test", chrono::Utc::now()),
+                login,
+                password,
+            )
+            .await
+            .expect("password");
+    }
+
     /// How many audit records the log holds.
     pub async fn audit_len(&self) -> usize {
         self.store
