@@ -128,6 +128,20 @@ async fn many_at_once_each_judged_alone(app: TestApp) {
     assert_eq!(r[0]["entry"]["status"], "approved");
     assert_eq!(r[1]["problem"]["code"], "version_conflict");
     assert_eq!(r[2]["status"], 404);
+    // `2023124887912117.0` is the integer JSON Schema says it is (read exactly, not as
+    // 2023124887912116.8): an unknown entry, not a malformed request.
+    let exact = app
+        .client
+        .post(format!("{}/api/v1/whitelist/decisions", app.base))
+        .bearer_auth(&app.admin)
+        .header("content-type", "application/json")
+        .body(r#"{"action": "approve", "entries": [{"id": 2023124887912117.0, "version": 1.0}], "reason_code": "meets_criteria", "reason": "好"}"#)
+        .send()
+        .await
+        .expect("decisions");
+    assert_eq!(exact.status(), StatusCode::OK);
+    let exact: Value = exact.json().await.expect("results");
+    assert_eq!(exact["results"][0]["status"], 404, "{exact}");
     // Only the office decides.
     app.post(
         "/api/v1/whitelist/decisions",

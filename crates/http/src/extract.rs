@@ -81,13 +81,14 @@ impl<S: Send + Sync, T: DeserializeOwned + Validate> FromRequest<S> for ApiJson<
 }
 
 /// JSON has one kind of number: `3.0` is the integer 3 (as JSON Schema counts it), so it is
-/// read as one.
+/// read as one, within the integers a double holds exactly (±2^53 − 1: the document bounds ids
+/// and versions there).
 fn whole_numbers(value: &mut serde_json::Value) {
     match value {
         serde_json::Value::Number(n) => {
             if let Some(f) = n.as_f64().filter(|_| n.is_f64())
                 && f.fract() == 0.0
-                && f.abs() < 9.0e15
+                && f.abs() <= 9_007_199_254_740_991.0
             {
                 #[allow(clippy::cast_possible_truncation)]
                 let whole = f as i64;

@@ -195,7 +195,7 @@ async fn upload(
 
 /// An import job: progress while it runs, then the report.
 #[utoipa::path(get, path = "/api/v1/imports/{id}", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the job")),
+    params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "the job")),
     responses((status = 200, description = "the job", body = ImportJob), ReadErrors))]
 async fn status(
     State(s): State<AppState>,
@@ -208,7 +208,7 @@ async fn status(
 
 /// The uploaded file with every bad cell marked and a reason column (once the job is done).
 #[utoipa::path(get, path = "/api/v1/imports/{id}/annotated.xlsx", tag = "ledger", security(("bearer" = [])),
-    params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the job")),
+    params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "the job")),
     responses(
         (status = 200, description = "the annotated copy", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         (status = 409, description = "the job has no annotated copy (not finished, or none could be written)", body = Problem, content_type = "application/problem+json"),

@@ -325,7 +325,7 @@ fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
 /// A product's eligible enterprises, ranked, each with its pledge bundle and credit line.
 /// Banks: their own products, white-listed enterprises only. Parks: published products,
 /// their own enterprises. `format=csv|xlsx` exports every row the filters select.
-#[utoipa::path(get, path = "/api/v1/products/{id}/matches", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), MatchParams), responses(
+#[utoipa::path(get, path = "/api/v1/products/{id}/matches", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), MatchParams), responses(
     (status = 200, description = "a page of matches; with format=csv or xlsx, every row the filters select as a file", content(
         (MatchList = "application/json"),
         ("text/csv"),
@@ -592,7 +592,7 @@ async fn export(
 
 /// The full explanation of one enterprise against one product: verdict, every failed rule
 /// with its figures, the bundle, the credit line and the score.
-#[utoipa::path(get, path = "/api/v1/products/{id}/matches/{uscc}", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = MatchView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/products/{id}/matches/{uscc}", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), ("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = MatchView), ReadErrors))]
 async fn explain_match(
     State(s): State<AppState>,
     auth: Auth,
@@ -635,7 +635,7 @@ pub struct NearMissList {
 
 /// Near misses of a product: white-listed enterprises that fail exactly one of its rules, with
 /// that rule and by how much (a bank: its own products; the office: every product).
-#[utoipa::path(get, path = "/api/v1/products/{id}/near-misses", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), NearMissParams), responses((status = 200, body = NearMissList), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/products/{id}/near-misses", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), NearMissParams), responses((status = 200, body = NearMissList), ReadErrors))]
 async fn near_misses(
     State(s): State<AppState>,
     auth: Auth,

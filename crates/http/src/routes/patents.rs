@@ -170,8 +170,8 @@ pub struct PatentInput {
     #[validate(nested)]
     pub pledge: Option<PledgeDto>,
     /// The version read; required to replace an existing patent.
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     pub version: Option<i64>,
 }
 

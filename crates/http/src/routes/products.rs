@@ -64,8 +64,8 @@ pub struct ProductBody {
     bank: Option<String>,
     /// The version read, required to replace; answered with the current one.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: Option<i64>,
     #[schema(example = "知惠贷", value_type = shape::Name, inline)]
     #[validate(custom(function = shape::name))]
@@ -407,7 +407,7 @@ async fn create_product(
 }
 
 /// One product (a bank's own; published ones for parks).
-#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = ProductView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = ProductView), ReadErrors))]
 async fn get_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -417,7 +417,7 @@ async fn get_product(
 }
 
 /// Replaces the rules of a draft or published product; send the `version` read.
-#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn update_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -442,8 +442,8 @@ async fn update_product(
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
     /// The version read.
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
     /// Why (kept in the audit log).
     #[serde(default)]
@@ -476,7 +476,7 @@ async fn move_product(
 }
 
 /// Publishes a draft: it starts matching and enterprises see it.
-#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn publish_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -487,7 +487,7 @@ async fn publish_product(
 }
 
 /// Withdraws a published product: it matches nobody from now on; it stays on record.
-#[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn withdraw_product(
     State(s): State<AppState>,
     auth: Auth,
@@ -571,8 +571,8 @@ pub struct UsualTermsBody {
     #[validate(range(min = 1, max = 360))]
     term_max_months: i64,
     /// The version read (0 for the defaults); answered with the current one.
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
 }
 

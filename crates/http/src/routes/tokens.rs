@@ -149,7 +149,7 @@ async fn create_token(
 }
 
 /// Revokes a token (admin); it stops working at once.
-#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = TokenView), WriteErrors))]
+#[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = TokenView), WriteErrors))]
 async fn revoke_token(
     State(s): State<AppState>,
     auth: Auth,
@@ -169,7 +169,7 @@ async fn revoke_token(
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Me {
     /// The token used (null for a console session).
-    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_i64)]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
     token_id: Option<i64>,
     /// The person: login and id.
     person: String,

@@ -70,8 +70,8 @@ pub struct CriteriaDto {
     #[validate(range(max = 100))]
     min_years_in_operation: u32,
     /// The version read (0 before the first change); answered with the new one.
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
 }
 
@@ -228,7 +228,7 @@ async fn find_batch(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<BatchReco
 }
 
 /// One batch (any token).
-#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = BatchView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = BatchView), ReadErrors))]
 async fn get_batch(
     State(s): State<AppState>,
     auth: Auth,
@@ -333,7 +333,7 @@ impl From<EntryRecord> for EntryView {
 }
 
 /// Nominates an enterprise into a draft batch and screens it (admin, or its park).
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
 async fn nominate(
     State(s): State<AppState>,
     auth: Auth,
@@ -351,13 +351,13 @@ async fn nominate(
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct PublishInput {
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
 }
 
 /// Publishes a batch (admin): its approved entries go to the banks.
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
 async fn publish_batch(
     State(s): State<AppState>,
     auth: Auth,
@@ -379,8 +379,8 @@ async fn publish_batch(
 #[serde(deny_unknown_fields)]
 pub struct TransitionInput {
     /// The version of the entry read.
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
     /// `meets_criteria`, `fails_criteria`, `risk_flag`, `lost_valid_ip`, `qualification_expired`,
     /// `enterprise_request`, `data_corrected`, `other`, ….
@@ -399,7 +399,7 @@ pub struct TransitionInput {
 
 /// Approves, rejects, suspends, reinstates or removes an entry (admin). Whoever nominated an
 /// entry cannot approve it; a stale version is 409; an illegal step is 409 naming the allowed.
-#[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ("action" = String, Path, pattern = "^(approve|reject|suspend|reinstate|remove)$", description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), ("action" = String, Path, pattern = "^(approve|reject|suspend|reinstate|remove)$", description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
 async fn transition(
     State(s): State<AppState>,
     auth: Auth,
@@ -536,7 +536,7 @@ fn item(key: String, ok: StatusCode, r: ApiResult<EntryView>) -> ItemResult {
 
 /// Nominates many enterprises into a draft batch, each judged on its own (screening, scope,
 /// one live entry per enterprise): one result per USCC, in the order sent.
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), request_body = NominationsInput, responses((status = 200, body = ManyResults), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = NominationsInput, responses((status = 200, body = ManyResults), WriteErrors))]
 async fn nominate_many(
     State(s): State<AppState>,
     auth: Auth,
@@ -550,7 +550,7 @@ async fn nominate_many(
 
 /// Nominates the enterprises a sheet lists (its 统一社会信用代码 column, by any header that
 /// column is known by; .xlsx or .csv), as `nominations` does with a list: one result per row.
-#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations/upload", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)),
+#[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations/upload", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)),
     request_body(content = UploadForm, content_type = "multipart/form-data"),
     responses((status = 200, body = ManyResults), WriteErrors))]
 async fn nominate_sheet(
@@ -615,11 +615,11 @@ async fn nominate_each(
 #[derive(Debug, Serialize, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct EntryVersion {
-    #[schema(minimum = 1, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 1))]
+    #[schema(minimum = 1, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
     id: i64,
-    #[schema(minimum = 0, maximum = 9_223_372_036_854_775_807_i64)]
-    #[validate(range(min = 0))]
+    #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
+    #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
     version: i64,
 }
 
@@ -739,7 +739,7 @@ async fn list_entries(
 }
 
 /// Reads an entry the caller may see (others are 404).
-#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = EntryView), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = EntryView), ReadErrors))]
 async fn get_entry(
     State(s): State<AppState>,
     auth: Auth,
@@ -750,7 +750,7 @@ async fn get_entry(
 }
 
 /// The history of one entry, oldest first (admin, or its park).
-#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
+#[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
 async fn entry_history(
     State(s): State<AppState>,
     auth: Auth,
@@ -852,7 +852,7 @@ pub struct KeptView {
 
 /// Undoes a re-screening run (admin), once: what it suspended is published again, what it
 /// expired restored, the batches it closed published again; what changed since is kept.
-#[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
+#[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
 async fn reverse_rescreen(
     State(s): State<AppState>,
     auth: Auth,
@@ -945,7 +945,7 @@ fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, Naive
 /// Exports a batch as XLSX or CSV (UTF-8 with BOM), titled with the batch's name, validity and
 /// the day its figures are for. Banks get its published entries; a park its own park's; a
 /// draft batch lists its nominated and approved entries.
-#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_223_372_036_854_775_807_i64), ExportQuery), responses(
+#[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}/export", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), ExportQuery), responses(
     (status = 200, description = "the batch as a workbook (or CSV with format=csv)", content(
         ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
         ("text/csv")
