@@ -551,14 +551,14 @@ async fn export(
                 Ok(h) => h,
                 Err(e) => return Some((Err(e.into()), None)),
             };
+            let by_uscc: std::collections::HashMap<_, _> =
+                holdings.iter().map(|h| (h.enterprise.uscc, h)).collect();
             let rows: Vec<Vec<Cell>> = page
                 .items
                 .into_iter()
                 .enumerate()
                 .map(|(i, m)| {
-                    let h = holdings
-                        .iter()
-                        .find(|h| h.enterprise.uscc == m.evaluation.uscc);
+                    let h = by_uscc.get(&m.evaluation.uscc).copied();
                     export_row(shown_before + i + 1, &shown(m), h, &auth)
                 })
                 .collect();

@@ -660,14 +660,19 @@ async fn decide_many(
     auth.0.require_admin()?;
     let t = decision(&input.action)?;
     let mut results = Vec::with_capacity(input.entries.len());
+    // One step and one reason for every entry: read once, each entry with its own version.
+    let step = transition_request(
+        t,
+        0,
+        &input.reason_code,
+        &input.reason,
+        input.override_reason.as_deref(),
+    )?;
     for e in input.entries.iter().take(MANY as usize) {
-        let req = transition_request(
-            t,
-            e.version,
-            &input.reason_code,
-            &input.reason,
-            input.override_reason.as_deref(),
-        )?;
+        let req = TransitionRequest {
+            version: e.version,
+            ..step.clone()
+        };
         let done = s
             .service
             .transition(&auth.0, e.id, req)
