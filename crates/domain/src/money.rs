@@ -31,6 +31,20 @@ impl Money {
             .and_then(Self::from_fen)
     }
 
+    /// An amount written in 万元 (`500`, `1200.5`, `0.000001`), exact to the 分: at most six
+    /// decimals, no sign, no exponent.
+    pub fn from_wan(text: &str) -> Result<Self, DomainError> {
+        let fen = exact_decimal(text, 6).ok_or(DomainError::Format {
+            what: "amount in 万元",
+        })?;
+        Self::from_fen(fen)
+    }
+
+    /// The amount in 万元 as typed back into a form: up to six decimals, no trailing zeros.
+    pub fn as_wan(self) -> String {
+        decimal_text(self.0, 6)
+    }
+
     /// The amount in 分.
     pub fn fen(self) -> i64 {
         self.0
@@ -77,6 +91,44 @@ pub fn fen_for_people(fen: i64) -> String {
     }
 }
 
+/// A non-negative decimal with at most `places` decimals, as a whole number of its smallest
+/// unit (`"1.5"`, 2 places: 150); thousands separators and surrounding spaces are allowed.
+pub fn exact_decimal(text: &str, places: usize) -> Option<i64> {
+    let text = text.trim().replace([',', '，'], "");
+    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if whole.is_empty()
+        || whole.len() > 15
+        || !digits(whole)
+        || !digits(frac)
+        || frac.len() > places
+    {
+        return None;
+    }
+    let scale = 10_i64.checked_pow(u32::try_from(places).ok()?)?;
+    let frac: i64 = if frac.is_empty() {
+        0
+    } else {
+        format!("{frac:0<places$}").parse().ok()?
+    };
+    whole
+        .parse::<i64>()
+        .ok()?
+        .checked_mul(scale)?
+        .checked_add(frac)
+}
+
+/// `value` in units of 10^-`places`, written with no trailing zeros (`150`, 2: `1.5`).
+fn decimal_text(value: i64, places: u32) -> String {
+    let scale = 10_i64.pow(places);
+    let (whole, frac) = (value / scale, value % scale);
+    if frac == 0 {
+        return whole.to_string();
+    }
+    let frac = format!("{:0width$}", frac.abs(), width = places as usize);
+    format!("{whole}.{}", frac.trim_end_matches('0'))
+}
+
 impl std::fmt::Display for Money {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&fen_for_people(self.0))
@@ -98,6 +150,17 @@ impl BasisPoints {
             .filter(|v| *v <= 10_000)
             .map(Self)
             .ok_or(DomainError::BasisPointsRange)
+    }
+
+    /// A rate written as a percentage (`25`, `1.5`, `0.01`): at most two decimals.
+    pub fn from_percent(text: &str) -> Result<Self, DomainError> {
+        let bp = exact_decimal(text, 2).ok_or(DomainError::Format { what: "percentage" })?;
+        Self::new(bp)
+    }
+
+    /// The rate as a percentage typed back into a form: `25`, `1.5`.
+    pub fn as_percent(self) -> String {
+        decimal_text(i64::from(self.0), 2)
     }
 
     /// The rate in basis points.
@@ -130,6 +193,58 @@ impl From<BasisPoints> for i64 {
 mod tests {
     use super::*;
     use proptest::prelude::*;
+
+    #[test]
+    fn amounts_and_rates_are_read_exactly_as_typed() {
+        assert_eq!(Money::from_wan("500").map(Money::fen), Ok(500_000_000));
+        assert_eq!(
+            Money::from_wan("1,200.5").map(Money::fen),
+            Ok(1_200_500_000)
+        );
+        assert_eq!(Money::from_wan("0.000001").map(Money::fen), Ok(1));
+        for bad in [
+            "",
+            "-1",
+            "1e3",
+            "0.0000001",
+            "5万",
+            ".5",
+            "1.2.3",
+            "99999999999999999",
+        ] {
+            assert!(Money::from_wan(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(
+            BasisPoints::from_percent("1.5").map(BasisPoints::get),
+            Ok(150)
+        );
+        assert_eq!(
+            BasisPoints::from_percent("100").map(BasisPoints::get),
+            Ok(10_000)
+        );
+        assert!(BasisPoints::from_percent("100.01").is_err());
+        assert!(BasisPoints::from_percent("0.001").is_err());
+        assert_eq!(
+            Money::from_fen(1_200_500_000).map(Money::as_wan),
+            Ok("1200.5".into())
+        );
+        assert_eq!(
+            BasisPoints::new(2500).map(BasisPoints::as_percent),
+            Ok("25".into())
+        );
+        assert_eq!(
+            BasisPoints::new(5).map(BasisPoints::as_percent),
+            Ok("0.05".into())
+        );
+    }
+
+    proptest! {
+        #[test]
+        fn a_typed_back_amount_reads_as_itself(fen in 0i64..=MAX_FEN) {
+            let m = Money::from_fen(fen).expect("in range");
+            prop_assert_eq!(Money::from_wan(&m.as_wan()), Ok(m));
+        }
+    }
 
     #[test]
     fn money_is_exact_and_bounded() {

@@ -86,24 +86,7 @@ pub fn parse_amount_wan(cell: &Cell) -> Result<Money, ValueError> {
             .to_owned(),
         _ => return Err(ValueError::Amount(String::new())),
     };
-    let bad = || ValueError::Amount(text.clone());
-    let (whole, frac) = text.split_once('.').unwrap_or((&text, ""));
-    if whole.is_empty()
-        || !whole.bytes().all(|b| b.is_ascii_digit())
-        || !frac.bytes().all(|b| b.is_ascii_digit())
-        || frac.len() > 6
-    {
-        return Err(bad());
-    }
-    // 1万元 = 1,000,000分: six decimals of 万元 are whole 分.
-    let frac_fen: i64 = format!("{frac:0<6}").parse().map_err(|_| bad())?;
-    let fen = whole
-        .parse::<i64>()
-        .ok()
-        .and_then(|w| w.checked_mul(1_000_000))
-        .and_then(|w| w.checked_add(frac_fen))
-        .ok_or_else(bad)?;
-    Money::from_fen(fen).map_err(|_| bad())
+    Money::from_wan(&text).map_err(|_| ValueError::Amount(text.clone()))
 }
 
 /// A legal status as registers and ledgers write it: the register's own wording

@@ -27,6 +27,11 @@ impl BitSet {
         self.words.get(w).copied().unwrap_or(0)
     }
 
+    /// Whether bit `i` is set.
+    pub(crate) fn get(&self, i: usize) -> bool {
+        self.word(i / 64) & (1u64 << (i % 64)) != 0
+    }
+
     pub(crate) fn bytes(&self) -> usize {
         self.words.capacity() * 8
     }

@@ -518,6 +518,15 @@ pub struct Preview {
     pub credit_lines: Money,
 }
 
+/// A park's enterprises in the index.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ParkFigures {
+    pub registered: u32,
+    pub listed: u32,
+    /// Listed and eligible for at least one offered product.
+    pub matched: u32,
+}
+
 /// The in-memory index of enterprises, their pledgeable IP and the products, as of one day.
 #[derive(Debug, Clone)]
 pub struct Index {
@@ -1274,6 +1283,38 @@ impl Index {
                         .unwrap_or(out.credit_lines);
                 }
             });
+        }
+        out
+    }
+
+    /// By park: enterprises registered, listed, and listed ones eligible for at least one
+    /// offered product of `products` (all offered products when `None`).
+    pub fn park_figures(&self, products: Option<&[i64]>) -> BTreeMap<ParkCode, ParkFigures> {
+        let mut out: BTreeMap<ParkCode, ParkFigures> = BTreeMap::new();
+        let mut matched = BitSet::default();
+        let mut scratch = Vec::new();
+        for (id, (product, plan)) in &self.products {
+            if !plan.offered || products.is_some_and(|only| !only.contains(id)) {
+                continue;
+            }
+            self.candidates(&product.rules, plan, |slot| {
+                let r = &self.rows[slot];
+                if r.listed
+                    && !matched.get(slot)
+                    && self.decide(r, &product.rules, plan, &mut scratch).is_some()
+                {
+                    matched.set(slot, true);
+                }
+            });
+        }
+        for (slot, r) in self.rows.iter().enumerate() {
+            if !self.alive.get(slot) {
+                continue;
+            }
+            let f = out.entry(r.park.clone()).or_default();
+            f.registered += 1;
+            f.listed += u32::from(r.listed);
+            f.matched += u32::from(matched.get(slot));
         }
         out
     }

@@ -206,6 +206,19 @@ impl Service {
         Ok(ImportJob::of(record))
     }
 
+    /// The latest `limit` import jobs the caller may see: the office all, a park official their
+    /// park's.
+    pub async fn recent_imports(&self, cx: &Context, limit: u64) -> Result<Vec<ImportJob>> {
+        let scope = cx.write_scope()?;
+        Ok(self
+            .store
+            .recent_import_jobs(scope.as_ref(), limit)
+            .await?
+            .into_iter()
+            .map(ImportJob::of)
+            .collect())
+    }
+
     /// The annotated copy of the job `id`, once it has one.
     pub async fn import_annotated(&self, cx: &Context, id: i64) -> Result<Vec<u8>> {
         self.visible_job(cx, id).await?;

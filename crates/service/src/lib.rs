@@ -19,6 +19,7 @@ mod products;
 mod registry;
 pub mod sign_in;
 mod whitelist;
+pub use whitelist::MANY;
 
 pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};

@@ -6,7 +6,7 @@ use crate::policy::not_published;
 use crate::{Context, Live, Service};
 use pledge_domain::code;
 use pledge_domain::{ParkCode, Uscc};
-use pledge_matching::{Evaluation, IpVerdict, MatchQuery, RankKey, ip_verdicts};
+use pledge_matching::{Evaluation, IpVerdict, MatchQuery, ParkFigures, RankKey, ip_verdicts};
 use pledge_store::Role;
 
 /// Filters, order and paging of a match list, as the caller asks (the caller's scope is
@@ -222,5 +222,33 @@ impl Service {
                 shown(&live, e, product_name)
             })
             .collect())
+    }
+
+    /// By park: enterprises registered, listed and matched (listed and eligible for at least
+    /// one offered product): for one product the caller may see, or for all the caller's
+    /// products (a bank: its own; others: every published one). A park official sees their
+    /// park only.
+    pub fn park_figures(
+        &self,
+        cx: &Context,
+        product: Option<i64>,
+    ) -> Result<std::collections::BTreeMap<ParkCode, ParkFigures>> {
+        let live = self.live.read();
+        let products: Option<Vec<i64>> = match (product, cx.role()) {
+            (Some(id), _) => Some(vec![Self::visible_product(cx, &live, id)?.id]),
+            (None, Role::Bank) => Some(
+                live.products
+                    .values()
+                    .filter(|p| cx.own_bank() == Some(&p.bank))
+                    .map(|p| p.id)
+                    .collect(),
+            ),
+            (None, _) => None,
+        };
+        let mut figures = live.index.park_figures(products.as_deref());
+        if let Some(own) = cx.own_park() {
+            figures.retain(|park, _| park == own);
+        }
+        Ok(figures)
     }
 }

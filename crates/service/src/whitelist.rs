@@ -11,6 +11,9 @@ use pledge_store::{
     RescreenReport, RescreenReversal, Role, TransitionRequest,
 };
 
+/// The most items one request for many (nominations, decisions) takes.
+pub const MANY: usize = 500;
+
 /// How many days back a re-screening may be dated.
 pub const RESCREEN_DAYS_BACK: u64 = 31;
 /// How many days ahead a re-screening may be dated.
@@ -78,6 +81,62 @@ impl Service {
         let scope = cx.write_scope()?;
         self.written(self.store.nominate(&cx.actor, batch, uscc, scope.as_ref()))
             .await
+    }
+
+    /// Nominates each of `usccs` (at most [`MANY`]) into the draft batch `batch` on its own:
+    /// one result per item, in order. The batch is the request's: unknown (404) or no longer
+    /// a draft (409) refuses the whole request.
+    pub async fn nominate_many(
+        &self,
+        cx: &Context,
+        batch: i64,
+        usccs: &[String],
+    ) -> Result<Vec<(String, Result<EntryRecord>)>> {
+        cx.write_scope()?;
+        let b = self.batch(cx, batch).await?;
+        if b.status != BatchStatus::Draft {
+            return Err(ServiceError::Conflict {
+                code: code::BATCH_NOT_DRAFT,
+                detail: format!(
+                    "批次{}已{}，不能再提名 / batch {} is {}: no more nominations",
+                    b.id,
+                    b.status.label_zh(),
+                    b.id,
+                    b.status.as_str()
+                ),
+                current_version: None,
+            });
+        }
+        let mut results = Vec::with_capacity(usccs.len().min(MANY));
+        for raw in usccs.iter().take(MANY) {
+            let done = match Uscc::parse(raw) {
+                Ok(uscc) => self.nominate(cx, batch, &uscc).await,
+                Err(e) => Err(ServiceError::field("uscc", e)),
+            };
+            results.push((raw.clone(), done));
+        }
+        Ok(results)
+    }
+
+    /// Takes one step (its reason read once) for each of `entries` (at most [`MANY`], each
+    /// with its own version) on its own: four-eyes, screening and version are judged per
+    /// entry, one result per entry, in order (the office).
+    pub async fn decide_many(
+        &self,
+        cx: &Context,
+        entries: &[(i64, i64)],
+        step: TransitionRequest,
+    ) -> Result<Vec<(i64, Result<EntryRecord>)>> {
+        cx.require_admin()?;
+        let mut results = Vec::with_capacity(entries.len().min(MANY));
+        for &(id, version) in entries.iter().take(MANY) {
+            let req = TransitionRequest {
+                version,
+                ..step.clone()
+            };
+            results.push((id, self.transition(cx, id, req).await));
+        }
+        Ok(results)
     }
 
     /// Publishes a batch with the version read (the office).
@@ -183,6 +242,7 @@ impl Service {
             entity: Some("whitelist_entry".into()),
             entity_key: Some(e.id.to_string()),
             park_id: None,
+            ..Default::default()
         };
         Ok(self.store.audit_log(&filter, None, 10_000).await?.items)
     }

@@ -33,6 +33,12 @@ pub struct AuditFilter {
     pub entity: Option<String>,
     pub entity_key: Option<String>,
     pub park_id: Option<i64>,
+    /// Only what this person did.
+    pub actor_person_id: Option<i64>,
+    /// Only records at or after this instant.
+    pub from: Option<DateTime<Utc>>,
+    /// Only records before this instant.
+    pub until: Option<DateTime<Utc>>,
 }
 
 /// What changed, to be written in the same transaction as the change.
@@ -144,6 +150,15 @@ impl Store {
         }
         if let Some(p) = filter.park_id {
             q = q.filter(audit::Column::ParkId.eq(p));
+        }
+        if let Some(p) = filter.actor_person_id {
+            q = q.filter(audit::Column::ActorPersonId.eq(p));
+        }
+        if let Some(t) = filter.from {
+            q = q.filter(audit::Column::At.gte(t));
+        }
+        if let Some(t) = filter.until {
+            q = q.filter(audit::Column::At.lt(t));
         }
         if let Some(a) = after {
             q = q.filter(audit::Column::Id.gt(a));

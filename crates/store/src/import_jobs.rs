@@ -11,7 +11,7 @@ use pledge_domain::ParkCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
 };
 
 /// Where an import job stands.
@@ -221,6 +221,31 @@ impl Store {
             .one(&self.db)
             .await?;
         Ok(row.map(record))
+    }
+
+    /// The latest `limit` jobs, newest first: of one park, or of all.
+    pub async fn recent_import_jobs(
+        &self,
+        park: Option<&ParkCode>,
+        limit: u64,
+    ) -> Result<Vec<ImportJobRecord>> {
+        let mut q = import_job::Entity::find()
+            .select_only()
+            .columns(LISTED)
+            .column_as(
+                Expr::col(import_job::Column::Annotated).is_not_null(),
+                "has_annotated",
+            );
+        if let Some(p) = park {
+            q = q.filter(import_job::Column::ParkCode.eq(p.as_str()));
+        }
+        let rows = q
+            .order_by_desc(import_job::Column::Id)
+            .limit(limit)
+            .into_model::<Listed>()
+            .all(&self.db)
+            .await?;
+        Ok(rows.into_iter().map(record).collect())
     }
 
     /// A job's annotated copy, once there is one.

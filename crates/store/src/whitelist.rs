@@ -67,6 +67,8 @@ pub struct EntryFilter {
     pub statuses: Vec<EntryStatus>,
     pub park: Option<ParkCode>,
     pub batch: Option<i64>,
+    /// Only this enterprise's entries (its white-list history).
+    pub enterprise: Option<Uscc>,
 }
 
 /// What a re-screening changed.

@@ -336,6 +336,7 @@ async fn run(store: Store, ops: Vec<Op>) -> Result<(), TestCaseError> {
             entity: Some("whitelist_entry".into()),
             entity_key: Some(m.id.to_string()),
             park_id: None,
+            ..Default::default()
         };
         let n = store
             .audit_log(&filter, None, 1000)

@@ -90,6 +90,7 @@ async fn audit_log(
         entity: q.entity.filter(|e| !e.is_empty()),
         entity_key: q.key.filter(|k| !k.is_empty()),
         park_id: None,
+        ..Default::default()
     };
     Ok(Json(Paged::from_page(
         s.service.audit_log(&auth.0, filter, after, limit).await?,

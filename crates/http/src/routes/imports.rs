@@ -214,7 +214,7 @@ async fn status(
         (status = 409, description = "the job has no annotated copy (not finished, or none could be written)", body = Problem, content_type = "application/problem+json"),
         ReadErrors
     ))]
-async fn annotated(
+pub(crate) async fn annotated(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
@@ -250,7 +250,17 @@ pub(crate) fn multipart(
 /// The part `file` of an upload, its name and bytes, within `limit` bytes (larger: 413, read
 /// on up to as much again first, so that a client still sending reads the answer).
 pub(crate) async fn file_part(form: &mut Multipart, limit: usize) -> ApiResult<(String, Vec<u8>)> {
+    upload_parts(form, limit).await.map(|(_, file)| file)
+}
+
+/// The text parts of a form beside its file (at most 32, 4 KiB each; the console's form token
+/// and choices) and the part `file`, as [`file_part`] reads it.
+pub(crate) async fn upload_parts(
+    form: &mut Multipart,
+    limit: usize,
+) -> ApiResult<(Vec<(String, String)>, (String, Vec<u8>))> {
     let mut file = None;
+    let mut texts = Vec::new();
     loop {
         let field = form.next_field().await.map_err(|e| ApiError::BadRequest {
             code: code::BAD_MULTIPART,
@@ -258,6 +268,16 @@ pub(crate) async fn file_part(form: &mut Multipart, limit: usize) -> ApiResult<(
         })?;
         let Some(field) = field else { break };
         if field.name() != Some("file") {
+            let name = field.name().unwrap_or_default().to_owned();
+            if field.file_name().is_none() && texts.len() < 32 {
+                let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest {
+                    code: code::BAD_MULTIPART,
+                    detail: format!("无法读取上传内容 / unreadable upload: {e}"),
+                })?;
+                if bytes.len() <= 4096 {
+                    texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
             continue;
         }
         let name = field.file_name().unwrap_or("upload.xlsx").to_owned();
@@ -284,11 +304,12 @@ pub(crate) async fn file_part(form: &mut Multipart, limit: usize) -> ApiResult<(
         }
         file = Some((name, bytes));
     }
-    file.ok_or_else(|| {
+    let file = file.ok_or_else(|| {
         ApiError::Validation(vec![crate::FieldError {
             field: "file".into(),
             code: code::REQUIRED.into(),
             message: "请上传名为file的文件 / send the file as the multipart part `file`".into(),
         }])
-    })
+    })?;
+    Ok((texts, file))
 }

@@ -145,7 +145,7 @@ pub struct ItemReasonView {
     message: String,
 }
 
-fn ip_ref(ip: &IpRef) -> (&'static str, String) {
+pub(crate) fn ip_ref(ip: &IpRef) -> (&'static str, String) {
     match ip {
         IpRef::Patent { application_number } => ("patent", application_number.to_string()),
         IpRef::Trademark {
@@ -333,7 +333,7 @@ fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
     )),
     ReadErrors
 ))]
-async fn product_matches(
+pub(crate) async fn product_matches(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
@@ -445,13 +445,13 @@ const COLUMNS: [Column; 17] = [
 ];
 
 /// A name a caller may not see in full: its first character and stars (`张**`).
-fn masked_name(name: &str) -> String {
+pub(crate) fn masked_name(name: &str) -> String {
     let mut chars = name.chars();
     chars.next().map_or_else(String::new, |c| format!("{c}**"))
 }
 
 /// A phone number a caller may not see in full: its first three and last four digits.
-fn masked_phone(phone: &str) -> String {
+pub(crate) fn masked_phone(phone: &str) -> String {
     let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
     if digits.len() < 7 {
         return "****".into();

@@ -1,19 +1,19 @@
 //! The routes, one module per part of the API.
 
 pub(crate) mod audit;
-mod enterprises;
-mod exports;
-mod health;
-mod imports;
-mod matches;
-mod patents;
-mod people;
-mod products;
-mod registry;
-mod templates;
-mod tokens;
-mod trademarks;
-mod whitelist;
+pub(crate) mod enterprises;
+pub(crate) mod exports;
+pub(crate) mod health;
+pub(crate) mod imports;
+pub(crate) mod matches;
+pub(crate) mod patents;
+pub(crate) mod people;
+pub(crate) mod products;
+pub(crate) mod registry;
+pub(crate) mod templates;
+pub(crate) mod tokens;
+pub(crate) mod trademarks;
+pub(crate) mod whitelist;
 
 use crate::AppState;
 use crate::error::ApiError;

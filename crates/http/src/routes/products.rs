@@ -189,7 +189,7 @@ fn names<T>(
 
 impl ProductBody {
     /// The domain product, or every invalid field.
-    fn rules(&self) -> ApiResult<LoanProduct> {
+    pub(crate) fn rules(&self) -> ApiResult<LoanProduct> {
         let mut c = Check::default();
         let name = c.field("name", Text::parse(&self.name, 2, 100));
         let amount_min = c.field("amount_min_fen", Money::from_fen(self.amount_min_fen));

@@ -19,7 +19,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     (status = 200, description = "the template", content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ReadErrors
 ))]
-async fn template(_auth: Auth, Path(file): Path<String>) -> ApiResult<Response> {
+pub(crate) async fn template(_auth: Auth, Path(file): Path<String>) -> ApiResult<Response> {
     let kind = file
         .strip_suffix(".xlsx")
         .and_then(SheetKind::parse)

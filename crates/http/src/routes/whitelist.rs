@@ -420,7 +420,7 @@ async fn transition(
 }
 
 /// The step an action names; any other is unknown (404).
-fn decision(action: &str) -> ApiResult<Transition> {
+pub(crate) fn decision(action: &str) -> ApiResult<Transition> {
     match Transition::parse(action) {
         Ok(
             t @ (Transition::Approve
@@ -438,7 +438,7 @@ fn decision(action: &str) -> ApiResult<Transition> {
 }
 
 /// A step with its reasons, every invalid one named.
-fn transition_request(
+pub(crate) fn transition_request(
     transition: Transition,
     version: i64,
     reason_code: &str,
@@ -468,7 +468,7 @@ fn transition_request(
 }
 
 /// The most one request nominates or decides.
-const MANY: u64 = 500;
+const MANY: u64 = pledge_service::MANY as u64;
 
 /// Enterprises to nominate into a batch, each on its own.
 #[derive(Debug, Deserialize, ToSchema, Validate)]
@@ -573,42 +573,26 @@ async fn nominate_sheet(
     Ok(Json(nominate_each(&s, &auth, id, &usccs).await?))
 }
 
-/// Nominates each of `usccs` into batch `id` on its own. The batch is the request's, not an
-/// item's: unknown (404) or no longer a draft (409) refuses the whole request.
+/// Nominates each of `usccs` into batch `id` on its own, one result per item.
 async fn nominate_each(
     s: &AppState,
     auth: &Auth,
     id: i64,
     usccs: &[String],
 ) -> ApiResult<ManyResults> {
-    let batch = s.service.batch(&auth.0, id).await?;
-    if batch.status != pledge_domain::BatchStatus::Draft {
-        return Err(ApiError::Conflict {
-            code: pledge_domain::code::BATCH_NOT_DRAFT,
-            detail: format!(
-                "批次{}已{}，不能再提名 / batch {} is {}: no more nominations",
-                batch.id,
-                batch.status.label_zh(),
-                batch.id,
-                batch.status.as_str()
-            ),
-            current_version: None,
-        });
-    }
-    let mut results = Vec::with_capacity(usccs.len());
-    for raw in usccs.iter().take(MANY as usize) {
-        let done = match Uscc::parse(raw) {
-            Ok(uscc) => s
-                .service
-                .nominate(&auth.0, id, &uscc)
-                .await
-                .map(EntryView::from)
-                .map_err(ApiError::from),
-            Err(e) => Err(ApiError::field("uscc", e)),
-        };
-        results.push(item(raw.clone(), StatusCode::CREATED, done));
-    }
-    Ok(ManyResults::of(results))
+    let results = s.service.nominate_many(&auth.0, id, usccs).await?;
+    Ok(ManyResults::of(
+        results
+            .into_iter()
+            .map(|(key, r)| {
+                item(
+                    key,
+                    StatusCode::CREATED,
+                    r.map(EntryView::from).map_err(ApiError::from),
+                )
+            })
+            .collect(),
+    ))
 }
 
 /// One entry to decide, with the version read.
@@ -659,7 +643,6 @@ async fn decide_many(
 ) -> ApiResult<Json<ManyResults>> {
     auth.0.require_admin()?;
     let t = decision(&input.action)?;
-    let mut results = Vec::with_capacity(input.entries.len());
     // One step and one reason for every entry: read once, each entry with its own version.
     let step = transition_request(
         t,
@@ -668,20 +651,20 @@ async fn decide_many(
         &input.reason,
         input.override_reason.as_deref(),
     )?;
-    for e in input.entries.iter().take(MANY as usize) {
-        let req = TransitionRequest {
-            version: e.version,
-            ..step.clone()
-        };
-        let done = s
-            .service
-            .transition(&auth.0, e.id, req)
-            .await
-            .map(EntryView::from)
-            .map_err(ApiError::from);
-        results.push(item(e.id.to_string(), StatusCode::OK, done));
-    }
-    Ok(Json(ManyResults::of(results)))
+    let entries: Vec<(i64, i64)> = input.entries.iter().map(|e| (e.id, e.version)).collect();
+    let results = s.service.decide_many(&auth.0, &entries, step).await?;
+    Ok(Json(ManyResults::of(
+        results
+            .into_iter()
+            .map(|(id, r)| {
+                item(
+                    id.to_string(),
+                    StatusCode::OK,
+                    r.map(EntryView::from).map_err(ApiError::from),
+                )
+            })
+            .collect(),
+    )))
 }
 
 /// Filters and paging of entries.
@@ -736,6 +719,7 @@ async fn list_entries(
         statuses: status.into_iter().collect(),
         park,
         batch,
+        ..Default::default()
     };
     Ok(Json(Paged::from_page(
         s.service.entries(&auth.0, filter, after, limit).await?,
@@ -880,7 +864,7 @@ async fn reverse_rescreen(
 }
 
 /// The file format.
-#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[derive(Debug, Default, Deserialize, IntoParams, Validate)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `xlsx` (default) or `csv`.
@@ -957,7 +941,7 @@ fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, Naive
     )),
     ReadErrors
 ))]
-async fn export_batch(
+pub(crate) async fn export_batch(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,

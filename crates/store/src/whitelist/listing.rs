@@ -44,6 +44,19 @@ impl Store {
         if let Some(b) = filter.batch {
             q = q.filter(whitelist_entry::Column::BatchId.eq(b));
         }
+        if let Some(uscc) = &filter.enterprise {
+            let Some(e) = enterprise::Entity::find()
+                .filter(enterprise::Column::Uscc.eq(uscc.as_str()))
+                .one(&self.db)
+                .await?
+            else {
+                return Ok(Page {
+                    items: vec![],
+                    next: None,
+                });
+            };
+            q = q.filter(whitelist_entry::Column::EnterpriseId.eq(e.id));
+        }
         if let Some(a) = after {
             q = q.filter(whitelist_entry::Column::Id.gt(a));
         }
@@ -145,6 +158,7 @@ impl Store {
             statuses: statuses.to_vec(),
             park: park_scope.cloned(),
             batch: batch_id,
+            ..Default::default()
         };
         let mut out = Vec::new();
         let mut after = None;

@@ -1,49 +1,23 @@
-//! The console (工作台): server-rendered pages from the same binary and port as the API. Signing
-//! in opens a session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS); every form
-//! carries the session's token, and a POST without it is 403. Pages reach the service layer
-//! with the person's own context, under the same access policy as the API.
+//! Signing in and out: a login name and password open a session; the sign-in form's token is
+//! doubled in a cookie, as no session exists yet to keep it.
 
+use super::{Posted, SESSION, cookie, page, same_token};
 use crate::AppState;
 use crate::auth::client_address;
 use askama::Template;
 use axum::Form;
-use axum::extract::{FromRequestParts, State};
-use axum::http::request::Parts;
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use pledge_service::{Context, Role};
 use serde::Deserialize;
 
-const SESSION: &str = "pledge_session";
 const SIGN_IN: &str = "pledge_sign_in";
 
-/// The console's routes.
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
-        .route("/", get(home))
         .route("/login", get(login_page).post(login))
         .route("/logout", post(logout))
-        .route("/assets/console.css", get(stylesheet))
-}
-
-async fn stylesheet() -> impl IntoResponse {
-    (
-        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
-        include_str!("../assets/console.css"),
-    )
-}
-
-/// A cookie's value in the request.
-fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers
-        .get_all(header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
 }
 
 /// A cookie the browser keeps from scripts and other sites; `Secure` when the request came
@@ -60,75 +34,6 @@ fn set_cookie(name: &str, value: &str, headers: &HeaderMap, trust_forwarded: boo
 
 fn clear_cookie(name: &str) -> String {
     format!("{name}=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0")
-}
-
-fn page(t: &impl Template) -> Response {
-    match t.render() {
-        Ok(html) => Html(html).into_response(),
-        Err(e) => {
-            tracing::error!(error = %e, "rendering a page");
-            StatusCode::INTERNAL_SERVER_ERROR.into_response()
-        }
-    }
-}
-
-/// A signed-in person: their context and their session's form token.
-pub struct Signed {
-    pub cx: Context,
-    pub csrf: String,
-    secret: String,
-}
-
-/// Not signed in (or the session ended): to the sign-in page.
-pub struct SignInFirst;
-
-impl IntoResponse for SignInFirst {
-    fn into_response(self) -> Response {
-        Redirect::to("/login").into_response()
-    }
-}
-
-impl FromRequestParts<AppState> for Signed {
-    type Rejection = SignInFirst;
-
-    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, SignInFirst> {
-        let secret = cookie(&parts.headers, SESSION).ok_or(SignInFirst)?;
-        match s.service.session_context(&secret, crate::now()).await {
-            Ok(Some((cx, csrf))) => Ok(Self { cx, csrf, secret }),
-            _ => Err(SignInFirst),
-        }
-    }
-}
-
-fn role_zh(role: Role) -> &'static str {
-    match role {
-        Role::Admin => "市知识产权局",
-        Role::Park => "园区",
-        Role::Bank => "银行",
-    }
-}
-
-#[derive(Template)]
-#[template(path = "home.html")]
-struct HomePage {
-    name: String,
-    role: &'static str,
-    scope: Option<String>,
-    csrf: String,
-}
-
-async fn home(me: Signed) -> Response {
-    let p = &me.cx.principal;
-    page(&HomePage {
-        name: p.person_name.clone(),
-        role: role_zh(p.role),
-        scope: p
-            .park
-            .as_ref()
-            .map(|(_, c)| c.to_string())
-            .or(p.bank.as_ref().map(|(_, c)| c.to_string())),
-        csrf: me.csrf,
-    })
 }
 
 #[derive(Template)]
@@ -188,12 +93,8 @@ async fn login(
     Form(f): Form<LoginForm>,
 ) -> Response {
     let headers = &parts.headers;
-    if cookie(headers, SIGN_IN).as_deref() != Some(f.csrf.as_str()) || f.csrf.is_empty() {
-        return (
-            StatusCode::FORBIDDEN,
-            "表单已失效，请刷新后重试 / the form expired: reload it",
-        )
-            .into_response();
+    if !same_token(&cookie(headers, SIGN_IN).unwrap_or_default(), &f.csrf) {
+        return super::Oops::expired_form().into_response();
     }
     let client = client_address(&parts, s.trust_forwarded_for);
     let at = std::time::Instant::now();
@@ -237,19 +138,10 @@ async fn login(
     }
 }
 
-#[derive(Deserialize)]
-struct CsrfForm {
-    #[serde(default)]
-    csrf: String,
-}
-
-async fn logout(State(s): State<AppState>, me: Signed, Form(f): Form<CsrfForm>) -> Response {
-    if f.csrf != me.csrf {
-        return (StatusCode::FORBIDDEN, "表单已失效 / the form expired").into_response();
-    }
-    if let Err(e) = s.service.sign_out(&me.secret).await {
+async fn logout(State(s): State<AppState>, posted: Posted) -> Response {
+    if let Err(e) = s.service.sign_out(&posted.me.secret).await {
         tracing::error!(error = ?e, "signing out");
-        return StatusCode::SERVICE_UNAVAILABLE.into_response();
+        return super::Oops::from(e).into_response();
     }
     let mut r = Redirect::to("/login").into_response();
     if let Ok(v) = clear_cookie(SESSION).parse() {

@@ -1,0 +1,303 @@
+//! Enterprises: the list a park official or the office searches, and one enterprise's page
+//! with its IP (derived status and reasons), appraisals, white-list history and every
+//! product's verdict with what is missing.
+
+use super::{Frame, Oops, Page, Signed, page, wan};
+use crate::AppState;
+use crate::routes::matches::{masked_name, masked_phone};
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::get;
+use chrono::NaiveDate;
+use pledge_domain::{DerivedStatus, Patent, Uscc};
+use pledge_service::{EnterpriseFilter, EntryFilter, Role};
+use serde::Deserialize;
+
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/enterprises", get(list))
+        .route("/enterprises/{uscc}", get(one))
+}
+
+#[derive(Deserialize, Default)]
+struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    after: Option<i64>,
+}
+
+struct Line {
+    uscc: String,
+    name: String,
+    park: String,
+    industry: String,
+    founded: String,
+}
+
+#[derive(Template)]
+#[template(path = "enterprises.html")]
+struct ListPage {
+    f: Frame,
+    q: String,
+    lines: Vec<Line>,
+    next: Option<i64>,
+}
+
+async fn list(State(s): State<AppState>, me: Signed, Query(q): Query<ListQuery>) -> Page {
+    let q_text = q.q.trim().to_owned();
+    if let Ok(uscc) = Uscc::parse(&q_text) {
+        return Ok(Redirect::to(&format!("/enterprises/{uscc}")).into_response());
+    }
+    let filter = EnterpriseFilter {
+        name_contains: Some(q_text.clone()).filter(|t| !t.is_empty()),
+        ..Default::default()
+    };
+    let p = s.service.enterprises(&me.cx, filter, q.after, 50).await?;
+    let lines = p
+        .items
+        .into_iter()
+        .map(|r| {
+            let e = r.value;
+            Line {
+                uscc: e.uscc.to_string(),
+                name: e.name.to_string(),
+                park: e.park.to_string(),
+                industry: format!("{} {}", e.industry.as_str(), e.industry.name_zh()),
+                founded: e.founded_on.to_string(),
+            }
+        })
+        .collect();
+    Ok(page(&ListPage {
+        f: me.frame("/enterprises"),
+        q: q_text,
+        lines,
+        next: p.next,
+    }))
+}
+
+/// A patent's status on a day, in words.
+fn status_zh(s: DerivedStatus) -> String {
+    match s {
+        DerivedStatus::Recorded(l) => l.label_zh().into(),
+        DerivedStatus::FeeGrace { grace_ends, .. } => {
+            format!("年费宽限期内（{grace_ends}前须补缴），不可质押")
+        }
+        DerivedStatus::FeeLapsed { lapsed_on, .. } => format!("未缴年费终止（{lapsed_on}）"),
+        DerivedStatus::TermEnded { expiry } => format!("期限届满（{expiry}）"),
+    }
+}
+
+struct PatentLine {
+    number: String,
+    title: String,
+    kind: &'static str,
+    status: String,
+    fee_paid_until: String,
+    appraisal: String,
+    pledged: bool,
+    why_not: String,
+}
+
+fn patent_line(p: &Patent, today: NaiveDate) -> PatentLine {
+    PatentLine {
+        number: p.application_number.to_string(),
+        title: p.title.to_string(),
+        kind: p.application_number.kind().label_zh(),
+        status: status_zh(p.status_on(today)),
+        fee_paid_until: p
+            .annual_fee_paid_until
+            .map_or_else(|| "未知".into(), |d| d.to_string()),
+        appraisal: p.valid_appraisal(today).map_or_else(
+            || "无有效评估".into(),
+            |a| {
+                format!(
+                    "{}（{}，至{}）",
+                    wan(a.amount.fen()),
+                    a.appraiser,
+                    a.valid_until
+                )
+            },
+        ),
+        pledged: p.is_pledged(today),
+        why_not: p.not_valid_because(today).unwrap_or_default(),
+    }
+}
+
+struct TrademarkLine {
+    number: String,
+    name: String,
+    valid_until: String,
+    appraisal: String,
+    pledged: bool,
+}
+
+struct HistoryLine {
+    batch_id: i64,
+    batch: String,
+    status: &'static str,
+    nominated_by: String,
+    reason: String,
+    published_on: String,
+}
+
+struct Verdict {
+    product_id: i64,
+    product: String,
+    eligible: bool,
+    credit_line: String,
+    missing: Vec<String>,
+}
+
+#[derive(Template)]
+#[template(path = "enterprise.html")]
+struct OnePage {
+    f: Frame,
+    uscc: String,
+    name: String,
+    park: String,
+    region: String,
+    industry: String,
+    founded: String,
+    size: &'static str,
+    need: String,
+    contact: String,
+    qualifications: Vec<String>,
+    risks: Vec<String>,
+    patents: Vec<PatentLine>,
+    trademarks: Vec<TrademarkLine>,
+    history: Vec<HistoryLine>,
+    verdicts: Vec<Verdict>,
+    today: String,
+}
+
+async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
+    // An unreadable code is as unknown as one nobody registered.
+    let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
+    let cx = &me.cx;
+    let today = cx.today();
+    let rec = s.service.enterprise(cx, &uscc).await?;
+    let e = rec.value;
+    let patents = s
+        .service
+        .patents_of(cx, &uscc, None, 500, today)
+        .await?
+        .items
+        .iter()
+        .map(|p| patent_line(&p.value, today))
+        .collect();
+    let trademarks = s
+        .service
+        .trademarks_of(cx, &uscc, None, 500)
+        .await?
+        .items
+        .iter()
+        .map(|t| {
+            let t = &t.value;
+            TrademarkLine {
+                number: format!("{}/{}", t.registration_number, t.nice_class.get()),
+                name: t.name.to_string(),
+                valid_until: t.valid_until.to_string(),
+                appraisal: t.valid_appraisal(today).map_or_else(
+                    || "无有效评估".into(),
+                    |a| format!("{}（至{}）", wan(a.amount.fen()), a.valid_until),
+                ),
+                pledged: t.pledge.is_some(),
+            }
+        })
+        .collect();
+    let (history, verdicts) = if me.role() == Role::Bank {
+        (Vec::new(), Vec::new())
+    } else {
+        let filter = EntryFilter {
+            enterprise: Some(uscc),
+            ..Default::default()
+        };
+        let history = s
+            .service
+            .entries(cx, filter, None, 100)
+            .await?
+            .items
+            .into_iter()
+            .map(|h| HistoryLine {
+                batch_id: h.batch_id,
+                batch: h.batch_name,
+                status: h.status.label_zh(),
+                nominated_by: h.nominated_by,
+                reason: h.reason,
+                published_on: h.published_on.map(|d| d.to_string()).unwrap_or_default(),
+            })
+            .collect();
+        let verdicts = s
+            .service
+            .enterprise_matches(cx, &uscc)?
+            .into_iter()
+            .map(|v| Verdict {
+                product_id: v.evaluation.product_id,
+                product: v.product_name.unwrap_or_default(),
+                eligible: v.evaluation.eligible,
+                credit_line: wan(v.evaluation.credit_line.fen()),
+                missing: v
+                    .evaluation
+                    .reasons
+                    .iter()
+                    .map(|r| r.messages().0)
+                    .collect(),
+            })
+            .collect();
+        (history, verdicts)
+    };
+    let contact = e.contact.as_ref().map_or_else(
+        || "未提供".into(),
+        |c| {
+            let phone = c.phone.clone().unwrap_or_default();
+            if cx.sees_contact(&e.park, e.contact_consent) {
+                format!("{} {}", c.name, phone)
+            } else {
+                format!(
+                    "{} {}（未获企业授权）",
+                    masked_name(&c.name),
+                    masked_phone(&phone)
+                )
+            }
+        },
+    );
+    Ok(page(&OnePage {
+        f: me.frame("/enterprises"),
+        uscc: uscc.to_string(),
+        name: e.name.to_string(),
+        park: e.park.to_string(),
+        region: e.region.as_str().to_owned(),
+        industry: format!("{} {}", e.industry.as_str(), e.industry.name_zh()),
+        founded: e.founded_on.to_string(),
+        size: e.size.label_zh(),
+        need: e.financing_need.as_ref().map_or_else(
+            || "未填报".into(),
+            |n| format!("{}，{}个月", wan(n.amount.fen()), n.term_months),
+        ),
+        contact,
+        qualifications: e
+            .qualifications
+            .iter()
+            .map(|q| {
+                format!(
+                    "{}（{}）",
+                    q.kind.label_zh(),
+                    q.valid_until
+                        .map_or_else(|| "有效期未知".into(), |d| format!("至{d}"))
+                )
+            })
+            .collect(),
+        risks: e
+            .risk_flags
+            .iter()
+            .map(|r| format!("{}（{}记录）", r.kind.label_zh(), r.recorded_on))
+            .collect(),
+        patents,
+        trademarks,
+        history,
+        verdicts,
+        today: today.to_string(),
+    }))
+}

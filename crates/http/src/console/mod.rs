@@ -1,0 +1,348 @@
+//! The console (工作台): server-rendered pages from the same binary and port as the API. Signing
+//! in opens a session (cookie `HttpOnly`, `SameSite=Strict`, `Secure` behind TLS); every form
+//! carries the session's token, and a POST without it is 403. Pages reach the service layer
+//! with the person's own context, under the same access policy as the API: what a person may
+//! not know of is the same 404 as what does not exist.
+
+mod enterprises;
+mod figures;
+mod home;
+mod imports;
+mod matches;
+mod people;
+mod products;
+mod sign_in;
+mod whitelist;
+
+use crate::error::ApiError;
+use crate::{AppState, FieldError};
+use askama::Template;
+use axum::Form;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use pledge_service::{Context, Role, ServiceError};
+
+const SESSION: &str = "pledge_session";
+
+/// The console's routes.
+pub fn router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route("/assets/console.css", get(stylesheet))
+        .route("/assets/console.js", get(script))
+        .merge(sign_in::router())
+        .merge(home::router())
+        .merge(enterprises::router())
+        .merge(imports::router())
+        .merge(whitelist::router())
+        .merge(products::router())
+        .merge(people::router())
+}
+
+async fn stylesheet() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
+        include_str!("../../assets/console.css"),
+    )
+}
+
+async fn script() -> impl IntoResponse {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        include_str!("../../assets/console.js"),
+    )
+}
+
+/// A cookie's value in the request.
+fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}
+
+/// Whether two form tokens are the same, in time independent of where they differ.
+fn same_token(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && !a.is_empty()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// A rendered page, or the error page when the template fails.
+fn page(t: &impl Template) -> Response {
+    match t.render() {
+        Ok(html) => Html(html).into_response(),
+        Err(e) => {
+            tracing::error!(error = %e, "rendering a page");
+            StatusCode::INTERNAL_SERVER_ERROR.into_response()
+        }
+    }
+}
+
+/// What a page handler answers.
+type Page = Result<Response, Oops>;
+
+/// A signed-in person: their context and their session's form token.
+pub struct Signed {
+    pub cx: Context,
+    pub csrf: String,
+    secret: String,
+}
+
+impl Signed {
+    fn role(&self) -> Role {
+        self.cx.principal.role
+    }
+
+    /// What every page of this person shows around its content.
+    fn frame(&self, here: &str) -> Frame {
+        let p = &self.cx.principal;
+        let nav: &[(&str, &str)] = match p.role {
+            Role::Park => &[
+                ("/", "工作台"),
+                ("/enterprises", "企业"),
+                ("/imports", "导入台账"),
+                ("/whitelist", "白名单"),
+                ("/products", "贷款产品"),
+            ],
+            Role::Admin => &[
+                ("/", "工作台"),
+                ("/review", "待审核"),
+                ("/whitelist", "白名单批次"),
+                ("/enterprises", "企业"),
+                ("/imports", "导入台账"),
+                ("/products", "贷款产品"),
+                ("/people", "人员与令牌"),
+                ("/audit", "审计日志"),
+            ],
+            Role::Bank => &[
+                ("/", "工作台"),
+                ("/products", "我的产品"),
+                ("/products/new", "新建产品"),
+            ],
+        };
+        Frame {
+            name: p.person_name.clone(),
+            role: role_zh(p.role),
+            scope: p
+                .park
+                .as_ref()
+                .map(|(_, c)| c.to_string())
+                .or(p.bank.as_ref().map(|(_, c)| c.to_string())),
+            csrf: self.csrf.clone(),
+            nav: nav
+                .iter()
+                .map(|(href, label)| NavLink {
+                    href,
+                    label,
+                    current: *href == here,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Not signed in (or the session ended): to the sign-in page.
+pub struct SignInFirst;
+
+impl IntoResponse for SignInFirst {
+    fn into_response(self) -> Response {
+        Redirect::to("/login").into_response()
+    }
+}
+
+impl FromRequestParts<AppState> for Signed {
+    type Rejection = SignInFirst;
+
+    async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, SignInFirst> {
+        let secret = cookie(&parts.headers, SESSION).ok_or(SignInFirst)?;
+        match s.service.session_context(&secret, crate::now()).await {
+            Ok(Some((cx, csrf))) => Ok(Self { cx, csrf, secret }),
+            _ => Err(SignInFirst),
+        }
+    }
+}
+
+/// The fields of a posted form, in order (a name may repeat: ticked boxes).
+#[derive(Debug, Default)]
+pub struct Fields(Vec<(String, String)>);
+
+impl Fields {
+    /// The first value of `name`, trimmed ("" when absent).
+    fn get(&self, name: &str) -> &str {
+        self.0
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.trim())
+    }
+
+    /// The first value of `name` when it is not blank.
+    fn some(&self, name: &str) -> Option<&str> {
+        Some(self.get(name)).filter(|v| !v.is_empty())
+    }
+
+    /// Every non-blank value of `name`.
+    fn all(&self, name: &str) -> Vec<&str> {
+        self.0
+            .iter()
+            .filter(|(k, v)| k == name && !v.trim().is_empty())
+            .map(|(_, v)| v.trim())
+            .collect()
+    }
+
+    /// Whether the box `name` is ticked.
+    fn ticked(&self, name: &str) -> bool {
+        self.0.iter().any(|(k, _)| k == name)
+    }
+}
+
+/// A form posted by a signed-in person with their session's form token; without it, 403.
+pub struct Posted {
+    pub me: Signed,
+    pub fields: Fields,
+}
+
+impl FromRequest<AppState> for Posted {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let me = Signed::from_request_parts(&mut parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let req = Request::from_parts(parts, body);
+        let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, s)
+            .await
+            .map_err(|_| {
+                Oops::status(StatusCode::BAD_REQUEST, "无法读取表单 / unreadable form")
+                    .into_response()
+            })?;
+        let fields = Fields(pairs);
+        if !same_token(fields.get("csrf"), &me.csrf) {
+            return Err(Oops::expired_form().into_response());
+        }
+        Ok(Self { me, fields })
+    }
+}
+
+/// A link of the navigation bar.
+pub struct NavLink {
+    href: &'static str,
+    label: &'static str,
+    current: bool,
+}
+
+/// Who is signed in, their form token and where they can go: around every signed-in page.
+pub struct Frame {
+    name: String,
+    role: &'static str,
+    scope: Option<String>,
+    csrf: String,
+    nav: Vec<NavLink>,
+}
+
+fn role_zh(role: Role) -> &'static str {
+    match role {
+        Role::Admin => "市知识产权局",
+        Role::Park => "园区",
+        Role::Bank => "银行",
+    }
+}
+
+/// A page that could not be shown: the same status, title and reasons the API gives.
+#[derive(Debug)]
+pub struct Oops {
+    status: StatusCode,
+    title: String,
+    detail: String,
+    errors: Vec<FieldError>,
+}
+
+impl Oops {
+    fn status(status: StatusCode, title: &str) -> Self {
+        Self {
+            status,
+            title: title.into(),
+            detail: String::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn expired_form() -> Self {
+        Self::status(
+            StatusCode::FORBIDDEN,
+            "表单已失效，请返回刷新后重试 / the form expired: reload it",
+        )
+    }
+
+    fn not_found() -> Self {
+        Self::status(StatusCode::NOT_FOUND, "未找到 / not found")
+    }
+}
+
+impl From<ApiError> for Oops {
+    fn from(e: ApiError) -> Self {
+        let p = e.problem();
+        Self {
+            status: StatusCode::from_u16(p.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            title: p.title,
+            detail: p.detail,
+            errors: p.errors,
+        }
+    }
+}
+
+impl From<ServiceError> for Oops {
+    fn from(e: ServiceError) -> Self {
+        ApiError::from(e).into()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "oops.html")]
+struct OopsPage<'a> {
+    oops: &'a Oops,
+}
+
+impl IntoResponse for Oops {
+    fn into_response(self) -> Response {
+        let mut r = page(&OopsPage { oops: &self });
+        *r.status_mut() = self.status;
+        r
+    }
+}
+
+/// China's time (UTC+8 all year).
+fn china() -> chrono::FixedOffset {
+    chrono::FixedOffset::east_opt(8 * 3600)
+        .unwrap_or_else(|| chrono::FixedOffset::east_opt(0).unwrap_or_else(|| unreachable!()))
+}
+
+/// An instant as people in China read it: `2026-12-01 09:30`.
+fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.with_timezone(&china())
+        .format("%Y-%m-%d %H:%M")
+        .to_string()
+}
+
+/// An amount in 分 as people read it (万元).
+fn wan(fen: i64) -> String {
+    pledge_domain::fen_for_people(fen)
+}
+
+/// The field errors of a refused form, by field, to show beside its inputs.
+fn field_errors(e: ServiceError) -> Result<Vec<FieldError>, Oops> {
+    match ApiError::from(e) {
+        ApiError::Validation(errors) => Ok(errors),
+        other => Err(other.into()),
+    }
+}
