@@ -197,7 +197,7 @@ async fn metrics_are_scraped(app: TestApp) {
         app.get("/api/v1/me", &app.admin).await.status,
         reqwest::StatusCode::OK
     );
-    let job = crate::ledger::import(
+    let job = crate::helpers::import(
         &app,
         &app.admin,
         "x.csv",

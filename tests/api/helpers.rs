@@ -220,13 +220,18 @@ impl TestApp {
 
     /// A park official of `park` who signs in to the console with `password`.
     pub async fn park_official(&self, login: &str, name: &str, park: &str, password: &str) {
-        let person = self
-            .post(
-                "/api/v1/people",
-                &self.admin,
-                json!({"login": login, "name": name, "role": "park", "park": park}),
-            )
+        self.person(login, name, json!({"role": "park", "park": park}), password)
             .await;
+    }
+
+    /// A person created by the office's token (`scope`: their role and park or bank) who
+    /// signs in to the console with `password`.
+    pub async fn person(&self, login: &str, name: &str, scope: Value, password: &str) {
+        let mut body = json!({"login": login, "name": name});
+        if let (Some(b), Some(s)) = (body.as_object_mut(), scope.as_object()) {
+            b.extend(s.clone());
+        }
+        let person = self.post("/api/v1/people", &self.admin, body).await;
         assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
         self.service
             .set_password(
@@ -286,4 +291,43 @@ pub fn patent_body(owner: u32) -> Value {
         "ipc_main": "B23Q 11/12",
         "strategic_emerging_industry": true
     })
+}
+
+/// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
+pub async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
+    );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/imports{query}", app.base))
+        .bearer_auth(token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let location = res.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    for _ in 0..600 {
+        let job = app.get(&location, token).await;
+        assert_eq!(job.status, StatusCode::OK, "{}", job.body);
+        if job.body["state"] != "running" {
+            return job.body;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    unreachable!("the import did not finish in 30 s");
+}
+
+/// The Hongqi park's ledger as the park keeps it (with its bad rows).
+pub fn fixture() -> Vec<u8> {
+    std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/test-data/park-ledger-hongqi.xlsx"
+    ))
+    .expect("fixture")
 }

@@ -12,7 +12,7 @@ e2e!(
 );
 
 async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
-    crate::ledger::import(app, token, name, bytes, "").await
+    crate::helpers::import(app, token, name, bytes, "").await
 }
 
 /// The peak resident memory of this process, in bytes.

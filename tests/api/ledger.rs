@@ -1,4 +1,4 @@
-use crate::helpers::{TestApp, e2e};
+use crate::helpers::{TestApp, e2e, fixture, import};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -51,44 +51,6 @@ e2e!(
     stale_facts_are_reported_and_counted_strictly,
     the_office_imports_for_a_park,
 );
-
-/// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
-pub async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
-    let form = reqwest::multipart::Form::new().part(
-        "file",
-        reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
-    );
-    let res = app
-        .client
-        .post(format!("{}/api/v1/imports{query}", app.base))
-        .bearer_auth(token)
-        .multipart(form)
-        .send()
-        .await
-        .expect("upload");
-    assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let location = res.headers()["location"]
-        .to_str()
-        .expect("location")
-        .to_owned();
-    for _ in 0..600 {
-        let job = app.get(&location, token).await;
-        assert_eq!(job.status, StatusCode::OK, "{}", job.body);
-        if job.body["state"] != "running" {
-            return job.body;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    unreachable!("the import did not finish in 30 s");
-}
-
-fn fixture() -> Vec<u8> {
-    std::fs::read(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/test-data/park-ledger-hongqi.xlsx"
-    ))
-    .expect("fixture")
-}
 
 fn rejected(report: &Value) -> Vec<(String, u64, String)> {
     report["rejections"]

@@ -152,7 +152,7 @@ async fn an_export_imports_into_an_empty_registry_exactly(app: TestApp) {
     let park_there = empty.token("park", Some("xxhtz"), None).await;
     for (name, bytes) in [("enterprises.xlsx", enterprises), ("patents.xlsx", patents)] {
         let job =
-            crate::ledger::import(&empty, &park_there, name, bytes, "?mode=all_or_nothing").await;
+            crate::helpers::import(&empty, &park_there, name, bytes, "?mode=all_or_nothing").await;
         assert_eq!(job["report"]["committed"], true, "{job}");
         assert_eq!(job["report"]["total"]["rejected"], 0, "{job}");
     }

@@ -165,7 +165,7 @@ fn outcomes<K: ToString>(results: Vec<(K, ServiceResult<EntryRecord>)>) -> Vec<O
                     what: if oops.detail.is_empty() {
                         oops.title
                     } else {
-                        oops.detail
+                        format!("{} — {}", oops.title, oops.detail)
                     },
                 }
             }
