@@ -1,11 +1,16 @@
-//! The console's sign-in: sessions, their cookie, the form token, signing out.
+//! The console over HTTP: sign-in, sessions, their cookie, the form token, signing out; every
+//! form refusing a post without its token; pages under the API's access policy, by person.
 
-use crate::helpers::{TestApp, e2e};
+use crate::helpers::{TestApp, e2e, uscc};
 use pledge_service::Context;
 use reqwest::StatusCode;
 use serde_json::json;
 
-e2e!(a_person_signs_in_and_out);
+e2e!(
+    a_person_signs_in_and_out,
+    every_console_form_wants_its_token,
+    pages_follow_the_api_access_policy_by_person,
+);
 
 /// The hidden form token of a page.
 fn form_token(html: &str) -> String {
@@ -176,4 +181,256 @@ async fn a_person_signs_in_and_out(app: TestApp) {
         .await
         .expect("home");
     assert_eq!(home.status(), StatusCode::SEE_OTHER);
+}
+
+/// A person signed in to the console over HTTP, without a browser.
+struct Session {
+    client: reqwest::Client,
+    base: String,
+    cookie: String,
+    csrf: String,
+}
+
+impl Session {
+    async fn open(app: &TestApp, login: &str, password: &str) -> Self {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = client
+            .get(format!("{}/login", app.base))
+            .send()
+            .await
+            .expect("login page");
+        let (sign_in_cookie, _) = set_cookie(&form, "pledge_sign_in").expect("form cookie");
+        let token = form_token(&form.text().await.expect("html"));
+        let signed = client
+            .post(format!("{}/login", app.base))
+            .header("cookie", sign_in_cookie)
+            .form(&[
+                ("csrf", token.as_str()),
+                ("login", login),
+                ("password", password),
+            ])
+            .send()
+            .await
+            .expect("sign in");
+        assert_eq!(signed.status(), StatusCode::SEE_OTHER, "{login} signs in");
+        let (cookie, _) = set_cookie(&signed, "pledge_session").expect("session cookie");
+        let mut s = Self {
+            client,
+            base: app.base.clone(),
+            cookie,
+            csrf: String::new(),
+        };
+        let (_, home) = s.get("/").await;
+        s.csrf = form_token(&home);
+        assert!(!s.csrf.is_empty(), "the home page carries the form token");
+        s
+    }
+
+    async fn get(&self, path: &str) -> (StatusCode, String) {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .send()
+            .await
+            .expect("page");
+        (res.status(), res.text().await.unwrap_or_default())
+    }
+
+    async fn post(&self, path: &str, fields: &[(&str, &str)]) -> (StatusCode, String) {
+        let res = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", &self.cookie)
+            .form(fields)
+            .send()
+            .await
+            .expect("post");
+        (res.status(), res.text().await.unwrap_or_default())
+    }
+}
+
+async fn every_console_form_wants_its_token(app: TestApp) {
+    let (_, product) = crate::matching::market(&app).await;
+    app.person(
+        "zhao.office",
+        "赵处长",
+        json!({"role": "admin"}),
+        "office-one-pw",
+    )
+    .await;
+    let office = Session::open(&app, "zhao.office", "office-one-pw").await;
+    let product = product.to_string();
+    let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
+        ("/logout".into(), vec![]),
+        (
+            "/whitelist/batches".into(),
+            vec![("name", "第九批"), ("valid_until", "2027-12-31")],
+        ),
+        (
+            "/whitelist/batches/1/nominations".into(),
+            vec![("usccs", "91410702MA44XXXX1A")],
+        ),
+        (
+            "/whitelist/batches/1/publish".into(),
+            vec![("version", "2")],
+        ),
+        (
+            "/review".into(),
+            vec![("action", "approve"), ("entry", "1:2")],
+        ),
+        (
+            "/products".into(),
+            vec![("name", "新产品"), ("amount_min", "10")],
+        ),
+        ("/products/preview".into(), vec![("name", "新产品")]),
+        (
+            format!("/products/{product}"),
+            vec![("name", "改名"), ("version", "2")],
+        ),
+        (
+            format!("/products/{product}/publish"),
+            vec![("version", "2")],
+        ),
+        (
+            format!("/products/{product}/withdraw"),
+            vec![("version", "2")],
+        ),
+        (
+            "/people".into(),
+            vec![("login", "x.y"), ("name", "某某"), ("role", "admin")],
+        ),
+        (
+            "/people/password".into(),
+            vec![("login", "zhao.office"), ("password", "0123456789ab")],
+        ),
+        ("/people/disable".into(), vec![("login", "zhao.office")]),
+    ];
+    let before = app.audit_len().await;
+    for (path, fields) in &forms {
+        let (status, body) = office.post(path, fields).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "{path} without a token: {body}"
+        );
+        let mut forged = fields.clone();
+        forged.push(("csrf", "0123456789abcdef0123456789abcdef"));
+        let (status, _) = office.post(path, &forged).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path} with another token");
+    }
+    // The upload form is multipart: its token is one of its parts.
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(crate::helpers::fixture()).file_name("台账.xlsx"),
+    );
+    let upload = office
+        .client
+        .post(format!("{}/imports", app.base))
+        .header("cookie", &office.cookie)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(upload.status(), StatusCode::FORBIDDEN);
+    assert_eq!(app.audit_len().await, before, "nothing changed");
+    // With its token, a form does what it says.
+    let (status, _) = office
+        .post(
+            "/whitelist/batches",
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("name", "第九批"),
+                ("valid_until", "2027-12-31"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(app.audit_len().await, before + 1);
+}
+
+async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
+    let (_, product) = crate::matching::market(&app).await;
+    for (login, name, scope) in [
+        (
+            "zhang.xx",
+            "张科长",
+            json!({"role": "park", "park": "xxhtz"}),
+        ),
+        (
+            "wang.hq",
+            "王主任",
+            json!({"role": "park", "park": "hqkfq"}),
+        ),
+        ("sun.boc", "孙经理", json!({"role": "bank", "bank": "boc"})),
+        ("li.icbc", "李经理", json!({"role": "bank", "bank": "icbc"})),
+    ] {
+        app.person(login, name, scope, "console-password").await;
+    }
+    let own_park = Session::open(&app, "zhang.xx", "console-password").await;
+    let other_park = Session::open(&app, "wang.hq", "console-password").await;
+    let own_bank = Session::open(&app, "sun.boc", "console-password").await;
+    let other_bank = Session::open(&app, "li.icbc", "console-password").await;
+
+    // An enterprise of another park is the same 404 as one nobody registered.
+    let (status, page) = own_park.get(&format!("/enterprises/{}", uscc(1))).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("知惠贷") && page.contains("符合"), "{page}");
+    let (hidden, hidden_page) = other_park.get(&format!("/enterprises/{}", uscc(1))).await;
+    let (unknown, unknown_page) = other_park.get(&format!("/enterprises/{}", uscc(999))).await;
+    assert_eq!(
+        (hidden, unknown),
+        (StatusCode::NOT_FOUND, StatusCode::NOT_FOUND)
+    );
+    assert_eq!(
+        hidden_page.replace(&uscc(1), "X"),
+        unknown_page.replace(&uscc(999), "X")
+    );
+    let (status, _) = other_park.get("/enterprises/not-a-code").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+
+    // A bank sees its own product and its matches; another bank, nothing of them.
+    let p = format!("/products/{product}");
+    for path in [
+        p.clone(),
+        format!("{p}/matches"),
+        format!("{p}/matches/{}", uscc(1)),
+    ] {
+        let (status, body) = own_bank.get(&path).await;
+        assert_eq!(status, StatusCode::OK, "{path}: {body}");
+        let (status, _) = other_bank.get(&path).await;
+        assert_eq!(status, StatusCode::NOT_FOUND, "{path} of another bank");
+    }
+    let (status, _) = other_bank.get(&format!("{p}/matches.xlsx")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (_, home) = other_bank.get("/").await;
+    assert!(
+        !home.contains("知惠贷"),
+        "another bank's home lists nothing of it"
+    );
+    let (_, matches) = own_bank.get(&format!("{p}/matches")).await;
+    assert!(matches.contains(&uscc(1)), "{matches}");
+    assert!(
+        !matches.contains(&uscc(3)),
+        "an unlisted enterprise is no bank's match"
+    );
+
+    // What a role may not open is refused, not shown.
+    for path in ["/enterprises", "/imports", "/review", "/people", "/audit"] {
+        let (status, _) = own_bank.get(path).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "a bank opens {path}");
+    }
+    for path in ["/review", "/people"] {
+        let (status, _) = own_park.get(path).await;
+        assert_eq!(
+            status,
+            StatusCode::FORBIDDEN,
+            "a park official opens {path}"
+        );
+    }
+    let (status, _) = own_park.get("/imports").await;
+    assert_eq!(status, StatusCode::OK);
 }

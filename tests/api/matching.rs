@@ -244,7 +244,7 @@ async fn put_patent(app: &TestApp, number: &str, body: Value) {
 }
 
 /// 知惠贷 of boc, as sent.
-fn zhihuidai() -> Value {
+pub fn zhihuidai() -> Value {
     json!({
         "name": "知惠贷",
         "amount_min_fen": 50_000_000,
@@ -268,7 +268,7 @@ fn zhihuidai() -> Value {
 /// Enterprise 1 holds a good invention patent (appraised 1000万) and three that must never be
 /// pledged: lapsed, pledged, co-owned without consent (each appraised higher). Enterprise 2
 /// holds one good patent appraised 400万. boc publishes 知惠贷. Returns (bank token, product id).
-async fn market(app: &TestApp) -> (String, i64) {
+pub async fn market(app: &TestApp) -> (String, i64) {
     app.seed().await;
     for (i, park) in [(1, "xxhtz"), (2, "xxhtz"), (3, "hqkfq")] {
         let a = app
