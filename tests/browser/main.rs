@@ -254,7 +254,7 @@ async fn a_person_signs_in_and_out(app: TestApp) {
     b.type_into("password", "xinxiang-2026").await;
     b.click("form button[type=submit]").await;
     b.shows("main h1", "你好，张科长").await;
-    b.screenshot("home-park").await;
+    b.screenshot("signed-in").await;
     b.click(".account button").await;
     b.shows("main h1", "登录").await;
     b.home_asks_to_sign_in(&app, "the session ended").await;
@@ -527,7 +527,6 @@ async fn a_bank_officer_creates_a_product_and_reads_its_matches(app: TestApp) {
     .await;
     let b = Browser::start().await;
     b.sign_in(&app, "sun.boc", "bank-officer-pw").await;
-    b.screenshot("home-bank").await;
     b.open(&app, "/products/new").await;
     b.type_into("name", "知惠贷").await;
     let c = b.client();
@@ -571,6 +570,9 @@ async fn a_bank_officer_creates_a_product_and_reads_its_matches(app: TestApp) {
     b.shows(".verdict", "授信额度").await;
     b.shows("main", "拟质押的知识产权").await;
     b.screenshot("match").await;
+    b.open(&app, "/").await;
+    b.shows("main table", "知惠贷").await;
+    b.screenshot("home-bank").await;
     b.close().await;
 }
 
