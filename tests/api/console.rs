@@ -1,7 +1,7 @@
 //! The console over HTTP: sign-in, sessions, their cookie, the form token, signing out; every
 //! form refusing a post without its token; pages under the API's access policy, by person.
 
-use crate::helpers::{TestApp, e2e, uscc};
+use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use pledge_service::Context;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -10,6 +10,7 @@ e2e!(
     a_person_signs_in_and_out,
     every_console_form_wants_its_token,
     pages_follow_the_api_access_policy_by_person,
+    the_park_home_names_what_lapses_soon,
 );
 
 /// The hidden form token of a page.
@@ -433,4 +434,66 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
     }
     let (status, _) = own_park.get("/imports").await;
     assert_eq!(status, StatusCode::OK);
+}
+
+async fn the_park_home_names_what_lapses_soon(app: TestApp) {
+    app.seed().await;
+    for (i, park) in [(1, "xxhtz"), (3, "hqkfq")] {
+        let a = app
+            .post("/api/v1/enterprises", &app.admin, enterprise_body(i, park))
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    }
+    let today = pledge_service::business_day(chrono::Utc::now());
+    let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
+    // (number, owner, fee paid until)
+    let patents = [
+        ("201710601862.3", 1, day(30)),  // fee within 60 days: named
+        ("201610601862.9", 1, day(400)), // appraisal ends within 60 days: named
+        ("201510601862.4", 1, day(400)), // appraisal ends, a later one outlasts it: not
+        ("201410601862.X", 3, day(10)),  // another park's: not
+        ("201810601862.8", 1, day(90)),  // fee beyond 60 days: not
+    ];
+    for (number, owner, paid) in &patents {
+        let mut body = patent_body(*owner);
+        body["annual_fee_paid_until"] = json!(paid);
+        body["filing_date"] = json!(format!("20{}-03-05", &number[2..4]));
+        let a = app
+            .put(&format!("/api/v1/patents/{number}"), &app.admin, body)
+            .await;
+        assert_eq!(a.status, StatusCode::CREATED, "{number}: {}", a.body);
+    }
+    let appraise = |number: &'static str, on: String, until: String| {
+        let app = &app;
+        async move {
+            let a = app
+                .post(
+                    &format!("/api/v1/patents/{number}/appraisals"),
+                    &app.admin,
+                    json!({"amount_fen": 100_000_000, "appraised_on": on, "valid_until": until, "appraiser": "河南中原资产评估有限公司"}),
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        }
+    };
+    appraise("201610601862.9", day(-340), day(20)).await;
+    appraise("201510601862.4", day(-340), day(20)).await;
+    appraise("201510601862.4", day(-10), day(350)).await;
+    app.park_official("zhang.xx", "张科长", "xxhtz", "console-password")
+        .await;
+    let park = Session::open(&app, "zhang.xx", "console-password").await;
+    let (status, home) = park.get("/").await;
+    assert_eq!(status, StatusCode::OK);
+    let table = home
+        .split("<table id=\"lapsing\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("a table of what lapses: {home}"));
+    assert!(table.contains("201710601862.3") && table.contains(&format!("年费缴至{}", day(30))));
+    assert!(
+        table.contains("201610601862.9") && table.contains(&format!("评估有效期至{}", day(20)))
+    );
+    for not in ["201510601862.4", "201410601862.X", "201810601862.8"] {
+        assert!(!table.contains(not), "{not} is not named: {table}");
+    }
 }

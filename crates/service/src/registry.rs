@@ -9,7 +9,7 @@ use pledge_domain::{
     Trademark, TrademarkRegistrationNumber, Uscc,
 };
 use pledge_store::{
-    AppraisalRecord, BankRecord, EnterpriseFilter, EnterpriseRecord, Page, ParkRecord,
+    AppraisalRecord, BankRecord, EnterpriseFilter, EnterpriseRecord, Lapsing, Page, ParkRecord,
     PatentRecord, Role, TrademarkRecord, Upserted, Versioned,
 };
 
@@ -307,6 +307,18 @@ impl Service {
         Ok(self
             .store
             .list_trademarks(&e.value.uscc, after, limit)
+            .await?)
+    }
+
+    /// Patents in force whose annual fee or latest appraisal ends within `days` from today,
+    /// soonest first (the office all, a park official their park's; at most 100).
+    pub async fn lapsing_soon(&self, cx: &Context, days: u64) -> Result<Vec<Lapsing>> {
+        let scope = cx.list_scope()?;
+        let today = cx.today();
+        let until = today + chrono::Days::new(days);
+        Ok(self
+            .store
+            .lapsing(scope.as_ref(), today, until, 100)
             .await?)
     }
 }

@@ -6,7 +6,12 @@ use askama::Template;
 use axum::extract::State;
 use axum::routing::get;
 use pledge_domain::{BatchStatus, EntryStatus, ProductStatus};
-use pledge_service::{Context, EntryFilter, ImportJob, JobState, MatchFilter, Role, Service};
+use pledge_service::{
+    Context, EntryFilter, ImportJob, JobState, Lapse, MatchFilter, Role, Service,
+};
+
+/// How far ahead a park official is reminded of fees and appraisals ending.
+const LAPSING_DAYS: u64 = 60;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/", get(home))
@@ -85,6 +90,17 @@ struct ParkHome {
     jobs: Vec<JobLine>,
     rejected: Vec<Rejected>,
     suspended: Vec<EntryLine>,
+    lapsing: Vec<LapsingLine>,
+}
+
+/// A patent with a fee or an appraisal lapsing soon.
+pub struct LapsingLine {
+    pub uscc: String,
+    pub enterprise: String,
+    pub number: String,
+    pub title: String,
+    pub what: &'static str,
+    pub on: String,
 }
 
 #[derive(Template)]
@@ -198,6 +214,22 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 .into_iter()
                 .map(entry_line)
                 .collect();
+            let lapsing = svc
+                .lapsing_soon(cx, LAPSING_DAYS)
+                .await?
+                .into_iter()
+                .map(|l| LapsingLine {
+                    uscc: l.uscc,
+                    enterprise: l.enterprise,
+                    number: l.number,
+                    title: l.title,
+                    what: match l.lapse {
+                        Lapse::AnnualFee => "年费缴至",
+                        Lapse::Appraisal => "评估有效期至",
+                    },
+                    on: l.on.to_string(),
+                })
+                .collect();
             Ok(page(&ParkHome {
                 f,
                 registered: own.registered,
@@ -207,6 +239,7 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 jobs: jobs.iter().map(JobLine::from).collect(),
                 rejected,
                 suspended,
+                lapsing,
             }))
         }
         Role::Admin => {
