@@ -445,7 +445,6 @@ async fn the_office_reviews_with_four_eyes_and_publishes(app: TestApp) {
     // The second approves the screened ones but one, which is rejected with a reason.
     b.sign_in(&app, "qian.office", "office-two-pw").await;
     b.shows(".tiles", "待审核提名").await;
-    b.screenshot("home-office").await;
     b.open(&app, "/review").await;
     // One is rejected with a reason; the first officer's own nomination is decided here
     // too, as its screening says.
@@ -491,6 +490,30 @@ async fn the_office_reviews_with_four_eyes_and_publishes(app: TestApp) {
         listed.body["items"].as_array().map(Vec::len),
         Some(approved)
     );
+    // The office's home page draws this month's new listings.
+    b.open(&app, "/").await;
+    b.shows("main", "新入围").await;
+    let month = pledge_service::business_day(chrono::Utc::now()).format("%Y-%m");
+    let mut labels = Vec::new();
+    for svg in b
+        .client()
+        .find_all(Locator::Css("svg.figure"))
+        .await
+        .expect("figures")
+    {
+        labels.push(
+            svg.attr("aria-label")
+                .await
+                .expect("label")
+                .unwrap_or_default(),
+        );
+    }
+    let want = format!("{month}：新入围{approved}");
+    assert!(
+        labels.iter().any(|l| l.contains(&want)),
+        "{want} in {labels:?}"
+    );
+    b.screenshot("home-office").await;
     b.close().await;
 }
 

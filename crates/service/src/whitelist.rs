@@ -4,6 +4,7 @@
 
 use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
+use chrono::Datelike;
 use pledge_domain::code;
 use pledge_domain::{BatchStatus, Criteria, EntryStatus, Text, Uscc};
 use pledge_store::{
@@ -279,5 +280,15 @@ impl Service {
             .store
             .batch_rows(None, &[EntryStatus::Published], cx.own_park(), as_of)
             .await?)
+    }
+
+    /// Entries published in each of the last twelve months, oldest first (the office all, a
+    /// park official their park's; banks the whole list, which is public).
+    pub async fn published_by_month(&self, cx: &Context) -> Result<Vec<(String, u64)>> {
+        let today = cx.today();
+        let since = (today - chrono::Months::new(11))
+            .with_day(1)
+            .unwrap_or(today);
+        Ok(self.store.published_by_month(cx.own_park(), since).await?)
     }
 }

@@ -25,7 +25,8 @@ pub fn bars(title: &str, series: &[&str], rows: &[(String, Vec<u64>)]) -> String
         .unwrap_or(0)
         .max(1);
     let per_row = BAR * series.len() as u32 + GAP;
-    let legend = 28;
+    // A row for the title, a row for the legend.
+    let legend = 50;
     let height = legend + per_row * rows.len().max(1) as u32 + GAP;
     let span = WIDTH - LABEL - 70;
     let mut svg = String::new();
@@ -46,11 +47,16 @@ pub fn bars(title: &str, series: &[&str], rows: &[(String, Vec<u64>)]) -> String
         escaped(&format!("{title}。{}", described.join("；"))),
         escaped(title)
     );
+    let _ = write!(
+        svg,
+        r#"<text x="0" y="16" font-size="14" font-weight="bold">{}</text>"#,
+        escaped(title)
+    );
     for (i, s) in series.iter().enumerate() {
         let x = LABEL + i as u32 * 120;
         let _ = write!(
             svg,
-            r#"<rect x="{x}" y="6" width="12" height="12" fill="{}"/><text x="{}" y="17" font-size="12">{}</text>"#,
+            r#"<rect x="{x}" y="28" width="12" height="12" fill="{}"/><text x="{}" y="39" font-size="12">{}</text>"#,
             COLOURS[i % COLOURS.len()],
             x + 16,
             escaped(s)

@@ -111,6 +111,7 @@ struct OfficeHome {
     drafts: Vec<(i64, String, String)>,
     jobs: Vec<JobLine>,
     by_park: String,
+    by_month: String,
     totals: (u32, u32, u32),
 }
 
@@ -259,7 +260,14 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 .map(|b| (b.id, b.name.to_string(), b.valid_until.to_string()))
                 .collect();
             let jobs = svc.recent_imports(cx, 5).await?;
+            let months: Vec<(String, Vec<u64>)> = svc
+                .published_by_month(cx)
+                .await?
+                .into_iter()
+                .map(|(m, n)| (m, vec![n]))
+                .collect();
             Ok(page(&OfficeHome {
+                by_month: figures::bars("近十二个月每月新入围企业数", &["新入围"], &months),
                 f,
                 nominated: count(svc, cx, EntryStatus::Nominated).await?,
                 drafts,

@@ -4,6 +4,35 @@
 use super::*;
 
 impl Store {
+    /// How many entries were published in each month from `since` on (`2026-11`), oldest
+    /// first; of one park, or of all.
+    pub async fn published_by_month(
+        &self,
+        park: Option<&ParkCode>,
+        since: NaiveDate,
+    ) -> Result<Vec<(String, u64)>> {
+        let mut q = whitelist_entry::Entity::find()
+            .select_only()
+            .column(whitelist_entry::Column::PublishedOn)
+            .filter(whitelist_entry::Column::PublishedOn.gte(since));
+        if let Some(code) = park {
+            let Some(p) = park::Entity::find()
+                .filter(park::Column::Code.eq(code.as_str()))
+                .one(&self.db)
+                .await?
+            else {
+                return Ok(Vec::new());
+            };
+            q = q.filter(whitelist_entry::Column::ParkId.eq(p.id));
+        }
+        let days: Vec<Option<NaiveDate>> = q.into_tuple().all(&self.db).await?;
+        let mut months = std::collections::BTreeMap::<String, u64>::new();
+        for d in days.into_iter().flatten() {
+            *months.entry(d.format("%Y-%m").to_string()).or_default() += 1;
+        }
+        Ok(months.into_iter().collect())
+    }
+
     /// One entry.
     pub async fn entry(&self, id: i64) -> Result<Option<EntryRecord>> {
         let Some(row) = whitelist_entry::Entity::find_by_id(id)
