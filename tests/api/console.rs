@@ -11,6 +11,7 @@ e2e!(
     every_console_form_wants_its_token,
     pages_follow_the_api_access_policy_by_person,
     the_park_home_names_what_lapses_soon,
+    the_office_sets_criteria_and_parks_nominate_from_a_sheet,
 );
 
 /// The hidden form token of a page.
@@ -438,12 +439,7 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
 
 async fn the_park_home_names_what_lapses_soon(app: TestApp) {
     app.seed().await;
-    for (i, park) in [(1, "xxhtz"), (3, "hqkfq")] {
-        let a = app
-            .post("/api/v1/enterprises", &app.admin, enterprise_body(i, park))
-            .await;
-        assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    }
+    app.enterprises(&[(1, "xxhtz"), (3, "hqkfq")]).await;
     let today = pledge_service::business_day(chrono::Utc::now());
     let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
     // (number, owner, fee paid until)
@@ -496,4 +492,126 @@ async fn the_park_home_names_what_lapses_soon(app: TestApp) {
     for not in ["201510601862.4", "201410601862.X", "201810601862.8"] {
         assert!(!table.contains(not), "{not} is not named: {table}");
     }
+}
+
+async fn the_office_sets_criteria_and_parks_nominate_from_a_sheet(app: TestApp) {
+    app.seed().await;
+    app.enterprises(&[(1, "xxhtz"), (3, "hqkfq")]).await;
+    let mut other_trade = enterprise_body(2, "xxhtz");
+    other_trade["industry"] = json!("I6510");
+    let a = app
+        .post("/api/v1/enterprises", &app.admin, other_trade)
+        .await;
+    assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+    app.person(
+        "zhao.office",
+        "赵处长",
+        json!({"role": "admin"}),
+        "office-one-pw",
+    )
+    .await;
+    app.park_official("zhang.xx", "张科长", "xxhtz", "console-password")
+        .await;
+    let office = Session::open(&app, "zhao.office", "office-one-pw").await;
+    let park = Session::open(&app, "zhang.xx", "console-password").await;
+
+    // The office changes the entry criteria; a park official reads them and cannot.
+    let fields = [
+        ("csrf", office.csrf.as_str()),
+        ("version", "0"),
+        ("min_valid_invention_patents", "0"),
+        ("min_valid_patents", "0"),
+        ("min_years_in_operation", "3"),
+        ("excluded_risk_flags", "dishonest_debtor"),
+    ];
+    let (status, body) = office.post("/whitelist/criteria", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER, "{body}");
+    let criteria = app.get("/api/v1/whitelist/criteria", &app.admin).await;
+    assert_eq!(criteria.body["min_years_in_operation"], 3);
+    assert_eq!(
+        criteria.body["excluded_risk_flags"],
+        json!(["dishonest_debtor"])
+    );
+    let (status, body) = office
+        .post(
+            "/whitelist/criteria",
+            &[
+                ("csrf", office.csrf.as_str()),
+                ("version", "1"),
+                ("min_valid_patents", "many"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        body.contains("value=\"many\""),
+        "a refused form comes back as typed"
+    );
+    let (status, page) = park.get("/whitelist/criteria").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("readonly") && !page.contains("保存条件"));
+    let mut as_park = fields.to_vec();
+    as_park[0] = ("csrf", park.csrf.as_str());
+    as_park[1] = ("version", "1");
+    let (status, _) = park.post("/whitelist/criteria", &as_park).await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+
+    // Enterprises filter by industry.
+    let (_, list) = park.get("/enterprises?industry=c34").await;
+    assert!(
+        list.contains(&uscc(1)) && !list.contains(&uscc(2)),
+        "{list}"
+    );
+    let (status, _) = park.get("/enterprises?industry=%3Cb%3E").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+
+    // A park official nominates from a sheet: their own enterprise is nominated, another
+    // park's is refused, and an unreadable code is named.
+    let id = app.draft_batch("第一批").await;
+    let sheet = format!(
+        "企业名称,统一社会信用代码\n甲,{}\n乙,{}\n丙,91410702XXXX\n",
+        uscc(1),
+        uscc(3)
+    );
+    let upload = |token: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", token.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(sheet.clone().into_bytes()).file_name("名单.csv"),
+            )
+    };
+    let url = format!("{}/whitelist/batches/{id}/nominations/upload", app.base);
+    let forged = park
+        .client
+        .post(&url)
+        .header("cookie", &park.cookie)
+        .multipart(upload("forged"))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let done = park
+        .client
+        .post(&url)
+        .header("cookie", &park.cookie)
+        .multipart(upload(&park.csrf))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(done.status(), StatusCode::OK);
+    let page = done.text().await.expect("page");
+    let outcomes = page
+        .split("id=\"outcomes\"")
+        .nth(1)
+        .and_then(|t| t.split("</section>").next())
+        .unwrap_or_else(|| panic!("outcomes: {page}"));
+    assert_eq!(outcomes.matches("class=\"good\"").count(), 1, "{outcomes}");
+    assert_eq!(outcomes.matches("class=\"bad\"").count(), 2, "{outcomes}");
+    let entries = app
+        .get(&format!("/api/v1/whitelist/entries?batch={id}"), &app.admin)
+        .await;
+    let items = entries.body["items"].as_array().expect("entries");
+    assert_eq!(items.len(), 1);
+    assert_eq!(items[0]["uscc"], uscc(1));
 }

@@ -243,6 +243,33 @@ impl TestApp {
             .expect("password");
     }
 
+    /// A draft batch of the white list, opened by the office: its id.
+    pub async fn draft_batch(&self, name: &str) -> i64 {
+        let b = self
+            .post(
+                "/api/v1/whitelist/batches",
+                &self.admin,
+                json!({"name": name, "valid_until": "2027-12-31"}),
+            )
+            .await;
+        assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
+        b.body["id"].as_i64().expect("batch id")
+    }
+
+    /// Registers test enterprise `i` of each `(i, park)`.
+    pub async fn enterprises(&self, which: &[(u32, &str)]) {
+        for (i, park) in which {
+            let a = self
+                .post(
+                    "/api/v1/enterprises",
+                    &self.admin,
+                    enterprise_body(*i, park),
+                )
+                .await;
+            assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
+        }
+    }
+
     /// How many audit records the log holds.
     pub async fn audit_len(&self) -> usize {
         self.store

@@ -267,14 +267,7 @@ async fn hongqi(app: &TestApp) -> (String, i64, Vec<String>) {
     let park = app.token("park", Some("hqkfq"), None).await;
     let job = import(app, &park, "红旗区台账.xlsx", fixture(), "").await;
     assert_eq!(job["state"], "done", "{job}");
-    let batch = app
-        .post(
-            "/api/v1/whitelist/batches",
-            &app.admin,
-            json!({"name": "2026年第四批白名单", "valid_until": "2027-12-31"}),
-        )
-        .await;
-    assert_eq!(batch.status, StatusCode::CREATED, "{}", batch.body);
+    let batch = app.draft_batch("2026年第四批白名单").await;
     let listed = app
         .get("/api/v1/enterprises?park=hqkfq&limit=100", &park)
         .await;
@@ -284,7 +277,7 @@ async fn hongqi(app: &TestApp) -> (String, i64, Vec<String>) {
         .iter()
         .filter_map(|e| e["uscc"].as_str().map(str::to_owned))
         .collect();
-    (park, batch.body["id"].as_i64().expect("batch id"), usccs)
+    (park, batch, usccs)
 }
 
 /// Nominates `usccs` as the park, has the office reject those that failed screening, and
@@ -333,14 +326,7 @@ async fn a_park_official_imports_the_ledger_and_nominates(app: TestApp) {
     app.seed().await;
     app.park_official("li.hq", "李主任", "hqkfq", "hongqi-2026-pw")
         .await;
-    let batch = app
-        .post(
-            "/api/v1/whitelist/batches",
-            &app.admin,
-            json!({"name": "2026年第四批白名单", "valid_until": "2027-12-31"}),
-        )
-        .await;
-    let batch = batch.body["id"].as_i64().expect("batch");
+    let batch = app.draft_batch("2026年第四批白名单").await;
     let b = Browser::start().await;
     b.sign_in(&app, "li.hq", "hongqi-2026-pw").await;
     b.open(&app, "/imports").await;
@@ -563,6 +549,9 @@ async fn a_bank_officer_creates_a_product_and_reads_its_matches(app: TestApp) {
         field.clear().await.expect("cleared");
         field.send_keys(value).await.expect("typed");
     }
+    // The form's script asks for the count as the bank types; without it, the button does.
+    b.shows("#preview", "家企业符合").await;
+    let live = b.text().await;
     b.click("#preview-button").await;
     b.shows("#preview", "家企业符合").await;
     let count: u32 = c
@@ -578,6 +567,10 @@ async fn a_bank_officer_creates_a_product_and_reads_its_matches(app: TestApp) {
         count >= 1 && count as usize <= listed.len(),
         "{count} of {}",
         listed.len()
+    );
+    assert!(
+        live.contains(&format!("白名单中{count}家企业符合")),
+        "the live count agrees: {live}"
     );
     b.screenshot("product-preview").await;
     b.click("#save").await;

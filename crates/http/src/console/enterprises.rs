@@ -24,6 +24,15 @@ pub fn router() -> axum::Router<AppState> {
 struct ListQuery {
     #[serde(default)]
     q: String,
+    /// The office: one park.
+    #[serde(default)]
+    park: String,
+    /// An industry code prefix (GB/T 4754: `C`, `C35`).
+    #[serde(default)]
+    industry: String,
+    /// A region code prefix (`4107`).
+    #[serde(default)]
+    region: String,
     #[serde(default)]
     after: Option<i64>,
 }
@@ -41,6 +50,10 @@ struct Line {
 struct ListPage {
     f: Frame,
     q: String,
+    park: String,
+    industry: String,
+    region: String,
+    parks: Vec<String>,
     lines: Vec<Line>,
     next: Option<i64>,
 }
@@ -50,10 +63,36 @@ async fn list(State(s): State<AppState>, me: Signed, Query(q): Query<ListQuery>)
     if let Ok(uscc) = Uscc::parse(&q_text) {
         return Ok(Redirect::to(&format!("/enterprises/{uscc}")).into_response());
     }
+    let bad = |field: &str| {
+        Oops::from(crate::error::ApiError::Validation(vec![
+            crate::FieldError {
+                field: field.into(),
+                code: pledge_domain::code::FORMAT.into(),
+                message: "只能填写字母和数字 / letters and digits only".into(),
+            },
+        ]))
+    };
+    let prefix = |field: &str, v: &str| -> Result<Option<String>, Oops> {
+        let v = v.trim();
+        if v.is_empty() {
+            Ok(None)
+        } else if v.len() <= 12 && v.chars().all(|c| c.is_ascii_alphanumeric()) {
+            Ok(Some(v.to_ascii_uppercase()))
+        } else {
+            Err(bad(field))
+        }
+    };
+    let park = match q.park.trim() {
+        "" => None,
+        p => Some(pledge_domain::ParkCode::parse(p).map_err(|_| bad("park"))?),
+    };
     let filter = EnterpriseFilter {
         name_contains: Some(q_text.clone()).filter(|t| !t.is_empty()),
-        ..Default::default()
+        park,
+        industry_prefix: prefix("industry", &q.industry)?,
+        region_prefix: prefix("region", &q.region)?,
     };
+    let parks = super::park_choices(&s, &me).await?;
     let p = s.service.enterprises(&me.cx, filter, q.after, 50).await?;
     let lines = p
         .items
@@ -72,6 +111,10 @@ async fn list(State(s): State<AppState>, me: Signed, Query(q): Query<ListQuery>)
     Ok(page(&ListPage {
         f: me.frame("/enterprises"),
         q: q_text,
+        park: q.park.trim().to_owned(),
+        industry: q.industry.trim().to_owned(),
+        region: q.region.trim().to_owned(),
+        parks,
         lines,
         next: p.next,
     }))

@@ -14,8 +14,8 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use pledge_domain::ParkCode;
 use pledge_service::ImportMode;
+use pledge_service::JobState;
 use pledge_service::ledgers::{ImportRequest, RowProblem, SheetKind};
-use pledge_service::{JobState, Role};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -43,16 +43,7 @@ struct StartPage {
 async fn start_page(State(s): State<AppState>, me: Signed) -> Page {
     let cx = &me.cx;
     let jobs = s.service.recent_imports(cx, 20).await?;
-    let parks = if me.role() == Role::Admin {
-        s.service
-            .parks(cx)
-            .await?
-            .into_iter()
-            .map(|p| p.value.code.to_string())
-            .collect()
-    } else {
-        Vec::new()
-    };
+    let parks = super::park_choices(&s, &me).await?;
     Ok(page(&StartPage {
         f: me.frame("/imports"),
         kinds: SheetKind::ALL

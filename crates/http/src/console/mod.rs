@@ -339,6 +339,28 @@ fn wan(fen: i64) -> String {
     pledge_domain::fen_for_people(fen)
 }
 
+/// A form page: 200, or 422 when it comes back with what was wrong.
+fn form_page(t: &impl Template, refused: bool) -> Response {
+    let mut r = page(t);
+    if refused {
+        *r.status_mut() = StatusCode::UNPROCESSABLE_ENTITY;
+    }
+    r
+}
+
+/// The codes of every park, for the office's choice of one (none for others, who have theirs).
+async fn park_choices(s: &AppState, me: &Signed) -> Result<Vec<String>, Oops> {
+    if me.role() != Role::Admin {
+        return Ok(Vec::new());
+    }
+    Ok(s.service
+        .parks(&me.cx)
+        .await?
+        .into_iter()
+        .map(|p| p.value.code.to_string())
+        .collect())
+}
+
 /// The field errors of a refused form, by field, to show beside its inputs.
 fn field_errors(e: ServiceError) -> Result<Vec<FieldError>, Oops> {
     match ApiError::from(e) {

@@ -87,20 +87,17 @@ async fn people_page(
             revoked: t.revoked_at.is_some(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = page(&PeoplePage {
-        f: me.frame("/people"),
-        people,
-        tokens,
-        message,
-        errors,
-    });
-    *r.status_mut() = status;
-    Ok(r)
+    let refused = !errors.is_empty();
+    Ok(super::form_page(
+        &PeoplePage {
+            f: me.frame("/people"),
+            people,
+            tokens,
+            message,
+            errors,
+        },
+        refused,
+    ))
 }
 
 async fn people(State(s): State<AppState>, me: Signed) -> Page {

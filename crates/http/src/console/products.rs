@@ -9,7 +9,6 @@ use crate::error::ApiError;
 use crate::routes::products::ProductBody;
 use askama::Template;
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use pledge_domain::{
@@ -429,7 +428,7 @@ struct FormPage {
     preview: PreviewBox,
 }
 
-fn form_page(
+fn product_form(
     me: &Signed,
     id: Option<i64>,
     version: i64,
@@ -437,34 +436,31 @@ fn form_page(
     problems: Vec<Problem>,
     preview: PreviewBox,
 ) -> axum::response::Response {
-    let status = if problems.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = page(&FormPage {
-        f: me.frame(if id.is_some() {
-            "/products"
-        } else {
-            "/products/new"
-        }),
-        id,
-        version,
-        qualifications: choices(&form.q_all, &form.q_any),
-        risks: flags(&form.excluded),
-        office: me.role() == Role::Admin,
-        form,
-        problems,
-        preview,
-    });
-    *r.status_mut() = status;
-    r
+    let refused = !problems.is_empty();
+    super::form_page(
+        &FormPage {
+            f: me.frame(if id.is_some() {
+                "/products"
+            } else {
+                "/products/new"
+            }),
+            id,
+            version,
+            qualifications: choices(&form.q_all, &form.q_any),
+            risks: flags(&form.excluded),
+            office: me.role() == Role::Admin,
+            form,
+            problems,
+            preview,
+        },
+        refused,
+    )
 }
 
 async fn new_form(me: Signed) -> Page {
     me.cx.managing_bank(None)?;
     let form = ProductForm::blank(me.cx.today());
-    Ok(form_page(
+    Ok(product_form(
         &me,
         None,
         0,
@@ -478,7 +474,7 @@ async fn edit_form(State(s): State<AppState>, me: Signed, Path(raw): Path<String
     me.cx.managing_bank(None)?;
     let p = visible(&s, &me, &raw)?;
     let form = ProductForm::of(&p.rules, p.bank.to_string());
-    Ok(form_page(
+    Ok(product_form(
         &me,
         Some(p.id),
         p.version,
@@ -538,19 +534,19 @@ async fn preview(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pa
     }
     let id = fields.get("id").parse::<i64>().ok();
     let version = fields.get("version").parse::<i64>().unwrap_or(0);
-    Ok(form_page(&me, id, version, form, Vec::new(), preview))
+    Ok(product_form(&me, id, version, form, Vec::new(), preview))
 }
 
 async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
     let form = ProductForm::read(&fields);
     if fields.get("action") == "preview" {
         let preview = preview_of(&s, &me, &form).await?;
-        return Ok(form_page(&me, None, 0, form, Vec::new(), preview));
+        return Ok(product_form(&me, None, 0, form, Vec::new(), preview));
     }
     let rules = match form.rules() {
         Ok(r) => r,
         Err(errors) => {
-            return Ok(form_page(
+            return Ok(product_form(
                 &me,
                 None,
                 0,
@@ -569,7 +565,7 @@ async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pag
         Ok(p) => Ok(Redirect::to(&format!("/products/{}", p.id)).into_response()),
         Err(e) => {
             let errors = super::field_errors(e)?;
-            Ok(form_page(
+            Ok(product_form(
                 &me,
                 None,
                 0,
@@ -591,13 +587,20 @@ async fn update(
     let form = ProductForm::read(&fields);
     if fields.get("action") == "preview" {
         let preview = preview_of(&s, &me, &form).await?;
-        return Ok(form_page(&me, Some(id), version, form, Vec::new(), preview));
+        return Ok(product_form(
+            &me,
+            Some(id),
+            version,
+            form,
+            Vec::new(),
+            preview,
+        ));
     }
     let rules = match form.rules() {
         Ok(r) => r,
         Err(errors) => {
             let p = problems(errors);
-            return Ok(form_page(
+            return Ok(product_form(
                 &me,
                 Some(id),
                 version,
@@ -615,7 +618,7 @@ async fn update(
         Ok(p) => Ok(Redirect::to(&format!("/products/{}", p.id)).into_response()),
         Err(e) => {
             let p = problems(super::field_errors(e)?);
-            Ok(form_page(
+            Ok(product_form(
                 &me,
                 Some(id),
                 version,

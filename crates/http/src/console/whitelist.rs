@@ -21,8 +21,14 @@ pub fn router() -> axum::Router<AppState> {
         .route("/whitelist/batches", post(create_batch))
         .route("/whitelist/batches/{id}", get(batch))
         .route("/whitelist/batches/{id}/list.xlsx", get(download))
+        .route("/whitelist/current.xlsx", get(download_current))
         .route("/whitelist/batches/{id}/nominations", post(nominate))
         .route("/whitelist/batches/{id}/publish", post(publish))
+        .route(
+            "/whitelist/batches/{id}/nominations/upload",
+            post(nominate_sheet).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+        .route("/whitelist/criteria", get(criteria).post(set_criteria))
         .route("/review", get(review).post(decide))
 }
 
@@ -61,20 +67,17 @@ async fn batches_page(s: &AppState, me: &Signed, errors: Vec<crate::FieldError>)
             published_on: b.published_on.map(|d| d.to_string()).unwrap_or_default(),
         })
         .collect();
-    let status = if errors.is_empty() {
-        StatusCode::OK
-    } else {
-        StatusCode::UNPROCESSABLE_ENTITY
-    };
-    let mut r = page(&BatchesPage {
-        f: me.frame("/whitelist"),
-        office: me.role() == Role::Admin,
-        batches,
-        errors,
-        default_until: (me.cx.today() + chrono::Months::new(12)).to_string(),
-    });
-    *r.status_mut() = status;
-    Ok(r)
+    let refused = !errors.is_empty();
+    Ok(super::form_page(
+        &BatchesPage {
+            f: me.frame("/whitelist"),
+            office: me.role() == Role::Admin,
+            batches,
+            errors,
+            default_until: (me.cx.today() + chrono::Months::new(12)).to_string(),
+        },
+        refused,
+    ))
 }
 
 async fn batches(State(s): State<AppState>, me: Signed) -> Page {
@@ -242,6 +245,16 @@ async fn download(State(s): State<AppState>, me: Signed, Path(raw): Path<String>
     .await?)
 }
 
+/// The white list in force today, as circulated.
+async fn download_current(State(s): State<AppState>, me: Signed) -> Page {
+    Ok(crate::routes::whitelist::export_current(
+        State(s),
+        Auth(me.cx),
+        ApiQuery(ExportQuery::default()),
+    )
+    .await?)
+}
+
 /// The codes of a list typed or pasted: one per line, or separated by commas or spaces.
 fn listed_codes(text: &str) -> Vec<String> {
     text.split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、' || c == ';')
@@ -266,6 +279,151 @@ async fn nominate(
     }
     let results = s.service.nominate_many(&me.cx, id, &codes).await?;
     batch_page(&s, &me, &raw, outcomes(results)).await
+}
+
+/// Nominates the enterprises a sheet lists (its 统一社会信用代码 column), each on its own.
+async fn nominate_sheet(
+    State(s): State<AppState>,
+    me: Signed,
+    Path(raw): Path<String>,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Page {
+    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let mut form = crate::routes::imports::multipart(form)?;
+    let (texts, (name, bytes)) =
+        crate::routes::imports::upload_parts(&mut form, s.upload_limit).await?;
+    if !super::same_token(Fields(texts).get("csrf"), &me.csrf) {
+        return Err(Oops::expired_form());
+    }
+    let codes = s.service.listed_usccs(name, bytes).await?;
+    if codes.len() > pledge_service::MANY {
+        return Err(Oops::status(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "一次最多提名500家企业 / at most 500 enterprises at a time",
+        ));
+    }
+    let results = s.service.nominate_many(&me.cx, id, &codes).await?;
+    batch_page(&s, &me, &raw, outcomes(results)).await
+}
+
+/// A choice of the criteria form: its stable name, its Chinese name, whether chosen.
+struct Choice {
+    value: &'static str,
+    label: &'static str,
+    chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "criteria.html")]
+struct CriteriaPage {
+    f: Frame,
+    office: bool,
+    version: i64,
+    min_valid_invention_patents: String,
+    min_valid_patents: String,
+    min_years_in_operation: String,
+    flags: Vec<Choice>,
+    qualifications: Vec<Choice>,
+    errors: Vec<crate::FieldError>,
+}
+
+async fn criteria_page(
+    s: &AppState,
+    me: &Signed,
+    typed: Option<&Fields>,
+    errors: Vec<crate::FieldError>,
+) -> Page {
+    let (c, version) = s.service.criteria(&me.cx).await?;
+    let number = |name: &str, stored: u32| {
+        typed.map_or_else(|| stored.to_string(), |f| f.get(name).to_owned())
+    };
+    let chosen = |name: &str, value: &str, stored: bool| {
+        typed.map_or(stored, |f| f.all(name).contains(&value))
+    };
+    let refused = !errors.is_empty();
+    Ok(super::form_page(
+        &CriteriaPage {
+            f: me.frame("/whitelist"),
+            office: me.role() == Role::Admin,
+            version,
+            min_valid_invention_patents: number(
+                "min_valid_invention_patents",
+                c.min_valid_invention_patents,
+            ),
+            min_valid_patents: number("min_valid_patents", c.min_valid_patents),
+            min_years_in_operation: number("min_years_in_operation", c.min_years_in_operation),
+            flags: pledge_domain::RiskFlagKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.as_str(),
+                    label: k.label_zh(),
+                    chosen: chosen(
+                        "excluded_risk_flags",
+                        k.as_str(),
+                        c.excluded_risk_flags.contains(k),
+                    ),
+                })
+                .collect(),
+            qualifications: pledge_domain::QualificationKind::ALL
+                .iter()
+                .map(|k| Choice {
+                    value: k.as_str(),
+                    label: k.label_zh(),
+                    chosen: chosen(
+                        "any_of_qualifications",
+                        k.as_str(),
+                        c.any_of_qualifications.contains(k),
+                    ),
+                })
+                .collect(),
+            errors,
+        },
+        refused,
+    ))
+}
+
+async fn criteria(State(s): State<AppState>, me: Signed) -> Page {
+    criteria_page(&s, &me, None, Vec::new()).await
+}
+
+async fn set_criteria(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
+    let mut errors = Vec::new();
+    let mut number = |name: &str| match fields.get(name).parse::<u32>() {
+        Ok(n) => n,
+        Err(_) => {
+            errors.push(crate::FieldError {
+                field: name.into(),
+                code: pledge_domain::code::FORMAT.into(),
+                message: "请填写非负整数 / a whole number".into(),
+            });
+            0
+        }
+    };
+    let body = serde_json::json!({
+        "min_valid_invention_patents": number("min_valid_invention_patents"),
+        "min_valid_patents": number("min_valid_patents"),
+        "min_years_in_operation": number("min_years_in_operation"),
+        "excluded_risk_flags": fields.all("excluded_risk_flags"),
+        "any_of_qualifications": fields.all("any_of_qualifications"),
+        "version": fields.get("version").parse::<i64>().unwrap_or(-1),
+    });
+    if !errors.is_empty() {
+        return criteria_page(&s, &me, Some(&fields), errors).await;
+    }
+    let dto = serde_json::from_value(body).map_err(|_| Oops::expired_form())?;
+    match crate::routes::whitelist::put_criteria(
+        State(s.clone()),
+        Auth(me.cx.clone()),
+        crate::extract::ApiJson(dto),
+    )
+    .await
+    {
+        Ok(_) => Ok(Redirect::to("/whitelist/criteria").into_response()),
+        Err(crate::error::ApiError::Validation(errors)) => {
+            criteria_page(&s, &me, Some(&fields), errors).await
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 async fn publish(

@@ -103,7 +103,7 @@ async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<C
 
 /// Replaces the entry criteria (admin); send the `version` read.
 #[utoipa::path(put, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), request_body = CriteriaDto, responses((status = 200, body = CriteriaDto), WriteErrors))]
-async fn put_criteria(
+pub(crate) async fn put_criteria(
     State(s): State<AppState>,
     auth: Auth,
     ApiJson(input): ApiJson<CriteriaDto>,
@@ -990,7 +990,7 @@ async fn list_download(
     )),
     ReadErrors
 ))]
-async fn export_current(
+pub(crate) async fn export_current(
     State(s): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ExportQuery>,
