@@ -373,6 +373,19 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
         app.person(login, name, scope, "console-password").await;
     }
     let own_park = Session::open(&app, "zhang.xx", "console-password").await;
+    // Pages are never framed by another site, run no script but ours, and are not cached.
+    let home = own_park
+        .client
+        .get(format!("{}/", app.base))
+        .header("cookie", &own_park.cookie)
+        .send()
+        .await
+        .expect("home");
+    let h = home.headers();
+    assert_eq!(h["x-frame-options"], "DENY");
+    assert_eq!(h["cache-control"], "no-store");
+    let csp = h["content-security-policy"].to_str().unwrap_or("");
+    assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"));
     let other_park = Session::open(&app, "wang.hq", "console-password").await;
     let own_bank = Session::open(&app, "sun.boc", "console-password").await;
     let other_bank = Session::open(&app, "li.icbc", "console-password").await;

@@ -9,7 +9,38 @@ e2e!(
     bombs_are_refused_and_write_nothing,
     an_import_is_done_when_its_rows_are_written_whatever_becomes_of_the_copy,
     jobs_outlive_their_server,
+    a_long_text_part_beside_the_file_is_refused,
 );
+
+/// An upload's text parts are read within a bound: a part of megabytes is a 400 that names
+/// it, and no job starts.
+async fn a_long_text_part_beside_the_file_is_refused(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("hqkfq"), None).await;
+    let form = reqwest::multipart::Form::new()
+        .text("note", "备".repeat(4 * 1024 * 1024))
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(crate::helpers::fixture()).file_name("台账.xlsx"),
+        );
+    let res = app
+        .client
+        .post(format!("{}/api/v1/imports", app.base))
+        .bearer_auth(&park)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::BAD_REQUEST);
+    let problem: Value = res.json().await.expect("problem");
+    assert_eq!(problem["code"], "bad_multipart");
+    assert!(
+        problem["detail"].as_str().unwrap_or("").contains("note"),
+        "{problem}"
+    );
+    let jobs = app.store.import_jobs_by_state().await.expect("jobs");
+    assert!(jobs.is_empty(), "no job started: {jobs:?}");
+}
 
 async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>) -> Value {
     crate::helpers::import(app, token, name, bytes, "").await

@@ -227,7 +227,7 @@ impl Service {
     /// By park: enterprises registered, listed and matched (listed and eligible for at least
     /// one offered product): for one product the caller may see, or for all the caller's
     /// products (a bank: its own; others: every published one). A park official sees their
-    /// park only.
+    /// park only; a bank's figures count listed enterprises only.
     pub fn park_figures(
         &self,
         cx: &Context,
@@ -248,6 +248,12 @@ impl Service {
         let mut figures = live.index.park_figures(products.as_deref());
         if let Some(own) = cx.own_park() {
             figures.retain(|park, _| park == own);
+        }
+        if cx.role() == Role::Bank {
+            // A bank knows of listed enterprises only, not how many others a park keeps.
+            for f in figures.values_mut() {
+                f.registered = f.listed;
+            }
         }
         Ok(figures)
     }

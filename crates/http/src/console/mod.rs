@@ -39,6 +39,31 @@ pub fn router() -> axum::Router<AppState> {
         .merge(whitelist::router())
         .merge(products::router())
         .merge(people::router())
+        .layer(axum::middleware::map_response(guarded))
+}
+
+/// Every console answer: never framed by another site, no script or style but our own, no
+/// referrer sent elsewhere, and (pages of a person) not kept by caches.
+async fn guarded(mut r: Response) -> Response {
+    let h = r.headers_mut();
+    for (name, value) in [
+        (
+            header::CONTENT_SECURITY_POLICY,
+            "default-src 'self'; img-src 'self' data:; object-src 'none'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'",
+        ),
+        (header::X_FRAME_OPTIONS, "DENY"),
+        (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        (header::REFERRER_POLICY, "same-origin"),
+    ] {
+        h.insert(name, header::HeaderValue::from_static(value));
+    }
+    if !h.contains_key(header::CACHE_CONTROL) {
+        h.insert(
+            header::CACHE_CONTROL,
+            header::HeaderValue::from_static("no-store"),
+        );
+    }
+    r
 }
 
 async fn stylesheet() -> impl IntoResponse {

@@ -253,6 +253,11 @@ pub(crate) async fn file_part(form: &mut Multipart, limit: usize) -> ApiResult<(
     upload_parts(form, limit).await.map(|(_, file)| file)
 }
 
+/// How many text parts beside the file an upload's form may have read.
+const MAX_TEXT_PARTS: usize = 32;
+/// The longest text part read.
+const MAX_TEXT_PART: usize = 4096;
+
 /// The text parts of a form beside its file (at most 32, 4 KiB each; the console's form token
 /// and choices) and the part `file`, as [`file_part`] reads it.
 pub(crate) async fn upload_parts(
@@ -268,15 +273,27 @@ pub(crate) async fn upload_parts(
         })?;
         let Some(field) = field else { break };
         if field.name() != Some("file") {
-            let name = field.name().unwrap_or_default().to_owned();
-            if field.file_name().is_none() && texts.len() < 32 {
-                let bytes = field.bytes().await.map_err(|e| ApiError::BadRequest {
+            // Other parts are skipped unread, but for a few short text ones, read within
+            // their bound: a part never takes more memory than that.
+            if field.file_name().is_none() && texts.len() < MAX_TEXT_PARTS {
+                let name = field.name().unwrap_or_default().to_owned();
+                let mut field = field;
+                let mut text = Vec::new();
+                while let Some(chunk) = field.chunk().await.map_err(|e| ApiError::BadRequest {
                     code: code::BAD_MULTIPART,
                     detail: format!("无法读取上传内容 / unreadable upload: {e}"),
-                })?;
-                if bytes.len() <= 4096 {
-                    texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
+                })? {
+                    if text.len() + chunk.len() > MAX_TEXT_PART {
+                        return Err(ApiError::BadRequest {
+                            code: code::BAD_MULTIPART,
+                            detail: format!(
+                                "表单字段{name}过长 / the part `{name}` is longer than {MAX_TEXT_PART} bytes"
+                            ),
+                        });
+                    }
+                    text.extend_from_slice(&chunk);
                 }
+                texts.push((name, String::from_utf8_lossy(&text).into_owned()));
             }
             continue;
         }
