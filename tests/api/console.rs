@@ -560,6 +560,21 @@ async fn the_office_sets_criteria_and_parks_nominate_from_a_sheet(app: TestApp) 
         body.contains("value=\"many\""),
         "a refused form comes back as typed"
     );
+    // The audit log finds the change by person and day, and nothing for another person or day.
+    let tomorrow = pledge_service::business_day(chrono::Utc::now()) + chrono::Days::new(1);
+    let rows = |page: &str| page.matches("<td><code>").count();
+    let (_, by_him) = office.get("/audit?person=zhao.office").await;
+    // His sign-in and the change.
+    assert_eq!(rows(&by_him), 2, "{by_him}");
+    assert!(by_him.contains("<td>criteria</td>") && by_him.contains("<td>sign_in</td>"));
+    let (_, by_nobody) = office.get("/audit?person=nobody.here").await;
+    assert_eq!(rows(&by_nobody), 0);
+    let (_, later) = office
+        .get(&format!("/audit?person=zhao.office&from={tomorrow}"))
+        .await;
+    assert_eq!(rows(&later), 0);
+    let (status, _) = office.get("/audit?from=yesterday").await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
     let (status, page) = park.get("/whitelist/criteria").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("readonly") && !page.contains("保存条件"));

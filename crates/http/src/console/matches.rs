@@ -6,7 +6,7 @@ use super::{Frame, Oops, Page, Signed, page, wan};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::extract::ApiQuery;
-use crate::routes::matches::{ip_ref, product_matches};
+use crate::routes::matches::{cursor, ip_ref, parse_cursor, product_matches};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
@@ -69,19 +69,6 @@ struct ListPage {
     parks: Vec<String>,
 }
 
-fn cursor(k: &pledge_matching::RankKey) -> String {
-    format!("{}.{}.{}", k.primary, k.secondary, k.uscc.0)
-}
-
-fn parse_cursor(s: &str) -> Option<pledge_matching::RankKey> {
-    let mut parts = s.splitn(3, '.');
-    Some(pledge_matching::RankKey {
-        primary: parts.next()?.parse().ok()?,
-        secondary: parts.next()?.parse().ok()?,
-        uscc: std::cmp::Reverse(Uscc::parse(parts.next()?).ok()?),
-    })
-}
-
 fn product_id(raw: &str) -> Result<i64, Oops> {
     raw.parse::<i64>().map_err(|_| Oops::not_found())
 }
@@ -115,7 +102,7 @@ fn filter(q: &ListQuery) -> Result<MatchFilter, Oops> {
         },
         after: match q.after.trim() {
             "" => None,
-            a => Some(parse_cursor(a).ok_or_else(|| bad("after", "翻页位置无效"))?),
+            a => Some(parse_cursor(a).map_err(|_| bad("after", "翻页位置无效"))?),
         },
         limit: 50,
         ..Default::default()
@@ -129,7 +116,26 @@ async fn list(
     Query(q): Query<ListQuery>,
 ) -> Page {
     let id = product_id(&raw)?;
-    let listing = s.service.matches(&me.cx, id, filter(&q)?)?;
+    let chosen = filter(&q)?;
+    // The export selects the same rows, written from the values as read.
+    let export = format!(
+        "/products/{id}/matches.xlsx?park={}&min_wan={}&sort={}",
+        chosen
+            .park
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default(),
+        chosen
+            .min_credit_line
+            .map(Money::as_wan)
+            .unwrap_or_default(),
+        if chosen.sort == SortBy::CreditLine {
+            "credit_line"
+        } else {
+            "score"
+        }
+    );
+    let listing = s.service.matches(&me.cx, id, chosen)?;
     let product = s.service.product(&me.cx, id)?;
     let lines: Vec<Line> = listing
         .items
@@ -145,19 +151,17 @@ async fn list(
             bundle: m.evaluation.bundle.items.len(),
         })
         .collect();
-    let parks = s
-        .service
-        .park_figures(&me.cx, Some(id))?
-        .into_iter()
-        .filter(|(_, f)| f.matched > 0)
-        .map(|(k, _)| k.to_string())
-        .collect();
-    let export = format!(
-        "/products/{id}/matches.xlsx?park={}&min_wan={}&sort={}",
-        q.park.trim(),
-        q.min_wan.trim(),
-        q.sort
-    );
+    // A park official sees their own park's matches only: nothing to choose.
+    let parks = if me.role() == pledge_service::Role::Park {
+        Vec::new()
+    } else {
+        s.service
+            .parks(&me.cx)
+            .await?
+            .into_iter()
+            .map(|p| p.value.code.to_string())
+            .collect()
+    };
     Ok(page(&ListPage {
         f: me.frame("/products"),
         id,

@@ -202,6 +202,8 @@ struct AuditLine {
 #[template(path = "audit.html")]
 struct AuditPage {
     f: Frame,
+    /// Whether the person filter is offered (the office knows everyone's login).
+    office: bool,
     key: String,
     person: String,
     from: String,
@@ -251,6 +253,7 @@ async fn audit(State(s): State<AppState>, me: Signed, Query(q): Query<AuditQuery
     let p = s.service.audit_log(&me.cx, filter, q.after, 100).await?;
     Ok(page(&AuditPage {
         f: me.frame("/audit"),
+        office: me.role() == Role::Admin,
         key: q.key.trim().to_owned(),
         person: person.to_owned(),
         from: q.from.trim().to_owned(),

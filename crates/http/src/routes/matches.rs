@@ -305,11 +305,11 @@ pub struct MatchList {
     next_cursor: Option<String>,
 }
 
-fn cursor(k: &RankKey) -> String {
+pub(crate) fn cursor(k: &RankKey) -> String {
     format!("{}.{}.{}", k.primary, k.secondary, k.uscc.0)
 }
 
-fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
+pub(crate) fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
     let bad = DomainError::Format { what: "cursor" };
     let mut parts = s.splitn(3, '.');
     let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
