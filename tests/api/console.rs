@@ -310,6 +310,8 @@ async fn every_console_form_wants_its_token(app: TestApp) {
             vec![("login", "zhao.office"), ("password", "0123456789ab")],
         ),
         ("/people/disable".into(), vec![("login", "zhao.office")]),
+        ("/people/tokens".into(), vec![("login", "zhao.office")]),
+        ("/people/tokens/revoke".into(), vec![("id", "1")]),
     ];
     let before = app.audit_len().await;
     for (path, fields) in &forms {
@@ -352,6 +354,39 @@ async fn every_console_form_wants_its_token(app: TestApp) {
         .await;
     assert_eq!(status, StatusCode::SEE_OTHER);
     assert_eq!(app.audit_len().await, before + 1);
+
+    // A token issued on the people page works once copied, until it is revoked there.
+    let (status, page) = office
+        .post(
+            "/people/tokens",
+            &[("csrf", office.csrf.as_str()), ("login", "zhao.office")],
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    let secret: String = page
+        .split("plg_")
+        .nth(1)
+        .map(|rest| {
+            let tail: String = rest
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            format!("plg_{tail}")
+        })
+        .expect("the secret, shown once");
+    assert_eq!(app.get("/api/v1/me", &secret).await.status, StatusCode::OK);
+    let id = app.get("/api/v1/me", &secret).await.body["token_id"].to_string();
+    let (status, _) = office
+        .post(
+            "/people/tokens/revoke",
+            &[("csrf", office.csrf.as_str()), ("id", id.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/api/v1/me", &secret).await.status,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {

@@ -9,7 +9,7 @@ use axum::extract::{Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use chrono::{NaiveDate, TimeZone};
+use chrono::NaiveDate;
 use pledge_domain::{BankCode, ParkCode};
 use pledge_service::{AuditFilter, Role};
 use serde::Deserialize;
@@ -19,6 +19,8 @@ pub fn router() -> axum::Router<AppState> {
         .route("/people", get(people).post(create_person))
         .route("/people/password", post(set_password))
         .route("/people/disable", post(disable))
+        .route("/people/tokens", post(issue_token))
+        .route("/people/tokens/revoke", post(revoke_token))
         .route("/audit", get(audit))
 }
 
@@ -165,6 +167,31 @@ async fn set_password(State(s): State<AppState>, Posted { me, fields }: Posted) 
     }
 }
 
+/// Issues an API token to a person: its secret is shown once, on the page that answers.
+async fn issue_token(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
+    let login = fields.get("login");
+    let name = fields.some("name").unwrap_or("接口调用");
+    match s.service.create_person_token(&me.cx, login, name).await {
+        Ok((t, secret)) => {
+            let message = format!(
+                "已为 {login} 签发令牌 {}：{secret}（只显示这一次，请立即复制并妥善交给本人）",
+                t.id
+            );
+            people_page(&s, &me, Some(message), Vec::new()).await
+        }
+        Err(e) => people_page(&s, &me, None, super::field_errors(e)?).await,
+    }
+}
+
+async fn revoke_token(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
+    let id = fields
+        .get("id")
+        .parse::<i64>()
+        .map_err(|_| Oops::not_found())?;
+    s.service.revoke_token(&me.cx, id).await?;
+    Ok(Redirect::to("/people").into_response())
+}
+
 async fn disable(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
     let reason = fields.some("reason").map(str::to_owned);
     s.service
@@ -223,10 +250,9 @@ fn day_start(text: &str, days_after: u64) -> Result<Option<chrono::DateTime<chro
             "日期格式为年-月-日 / dates read YYYY-MM-DD",
         )
     })? + chrono::Days::new(days_after);
-    Ok(super::china()
-        .from_local_datetime(&day.and_time(chrono::NaiveTime::MIN))
-        .single()
-        .map(|t| t.with_timezone(&chrono::Utc)))
+    Ok(Some(
+        day.and_time(chrono::NaiveTime::MIN).and_utc() - super::CHINA,
+    ))
 }
 
 async fn audit(State(s): State<AppState>, me: Signed, Query(q): Query<AuditQuery>) -> Page {
