@@ -10,7 +10,7 @@ e2e!(
     a_person_signs_in_and_out,
     every_console_form_wants_its_token,
     pages_follow_the_api_access_policy_by_person,
-    the_park_home_names_what_lapses_soon,
+    the_park_home_names_what_needs_doing,
     the_office_sets_criteria_and_parks_nominate_from_a_sheet,
 );
 
@@ -485,9 +485,10 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
     assert_eq!(status, StatusCode::OK);
 }
 
-async fn the_park_home_names_what_lapses_soon(app: TestApp) {
+async fn the_park_home_names_what_needs_doing(app: TestApp) {
     app.seed().await;
-    app.enterprises(&[(1, "xxhtz"), (3, "hqkfq")]).await;
+    app.enterprises(&[(1, "xxhtz"), (2, "xxhtz"), (3, "hqkfq"), (4, "xxhtz")])
+        .await;
     let today = pledge_service::business_day(chrono::Utc::now());
     let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
     // (number, owner, fee paid until)
@@ -497,6 +498,7 @@ async fn the_park_home_names_what_lapses_soon(app: TestApp) {
         ("201510601862.4", 1, day(400)), // appraisal ends, a later one outlasts it: not
         ("201410601862.X", 3, day(10)),  // another park's: not
         ("201810601862.8", 1, day(90)),  // fee beyond 60 days: not
+        ("201720601862.9", 4, day(400)), // a utility model: enterprise 4 has no invention
     ];
     for (number, owner, paid) in &patents {
         let mut body = patent_body(*owner);
@@ -539,6 +541,19 @@ async fn the_park_home_names_what_lapses_soon(app: TestApp) {
     );
     for not in ["201510601862.4", "201410601862.X", "201810601862.8"] {
         assert!(!table.contains(not), "{not} is not named: {table}");
+    }
+    // Enterprise 4 lacks only an invention patent; 2 lacks two things, 1 meets the criteria.
+    let one_short = home
+        .split("<table id=\"one-short\">")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .unwrap_or_else(|| panic!("a table of enterprises one criterion short: {home}"));
+    assert!(
+        one_short.contains(&uscc(4)) && one_short.contains("发明专利"),
+        "{one_short}"
+    );
+    for not in [uscc(1), uscc(2), uscc(3)] {
+        assert!(!one_short.contains(&not), "{not}: {one_short}");
     }
 }
 

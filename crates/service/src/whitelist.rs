@@ -6,11 +6,14 @@ use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
 use chrono::Datelike;
 use pledge_domain::code;
-use pledge_domain::{BatchStatus, Criteria, EntryStatus, Text, Uscc};
+use pledge_domain::{BatchStatus, Criteria, CriterionFailure, EntryStatus, Text, Uscc};
 use pledge_store::{
     AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
     RescreenReport, RescreenReversal, Role, TransitionRequest,
 };
+
+/// How many enterprises a look for near misses of the entry criteria reads.
+pub const NEAR_MISS_SCAN: u64 = 2_000;
 
 /// The most items one request for many (nominations, decisions) takes.
 pub const MANY: usize = 500;
@@ -290,5 +293,62 @@ impl Service {
             .with_day(1)
             .unwrap_or(today);
         Ok(self.store.published_by_month(cx.own_park(), since).await?)
+    }
+
+    /// Enterprises not on the list nor nominated that fail exactly one entry criterion, each
+    /// with that criterion: what a park official could fix before nominating (the office: of
+    /// every park; read from the first [`NEAR_MISS_SCAN`] enterprises by id; at most `limit`).
+    pub async fn criteria_near_misses(
+        &self,
+        cx: &Context,
+        limit: usize,
+    ) -> Result<Vec<(Uscc, String, CriterionFailure)>> {
+        let scope = cx.list_scope()?;
+        let filter = pledge_store::EnterpriseFilter {
+            park: scope.clone(),
+            ..Default::default()
+        };
+        let registered = self
+            .store
+            .list_enterprises(&filter, None, NEAR_MISS_SCAN)
+            .await?
+            .items;
+        let live = EntryFilter {
+            statuses: EntryStatus::ALL
+                .iter()
+                .copied()
+                .filter(|s| s.is_live())
+                .collect(),
+            park: scope,
+            ..Default::default()
+        };
+        let entered: std::collections::HashSet<Uscc> = self
+            .store
+            .entries(&live, None, NEAR_MISS_SCAN * 4)
+            .await?
+            .items
+            .into_iter()
+            .map(|e| e.uscc)
+            .collect();
+        let candidates: Vec<Uscc> = registered
+            .iter()
+            .map(|r| r.value.uscc)
+            .filter(|u| !entered.contains(u))
+            .collect();
+        let (criteria, _) = self.store.criteria().await?;
+        let today = cx.today();
+        let mut out = Vec::new();
+        for h in self.store.holdings(&candidates).await? {
+            let mut s = pledge_domain::screen(&criteria, &h.enterprise, &h.patents, today);
+            if s.failures.len() == 1
+                && let Some(f) = s.failures.pop()
+            {
+                out.push((h.enterprise.uscc, h.enterprise.name.to_string(), f));
+                if out.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(out)
     }
 }

@@ -91,6 +91,8 @@ struct ParkHome {
     rejected: Vec<Rejected>,
     suspended: Vec<EntryLine>,
     lapsing: Vec<LapsingLine>,
+    /// Enterprises one criterion short of the list: (USCC, name, what is missing).
+    one_short: Vec<(String, String, String)>,
 }
 
 /// A patent with a fee or an appraisal lapsing soon.
@@ -231,6 +233,15 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                     on: l.on.to_string(),
                 })
                 .collect();
+            let one_short = svc
+                .criteria_near_misses(cx, 20)
+                .await?
+                .into_iter()
+                .map(|(uscc, name, f)| {
+                    let zh = f.message.split(" / ").next().unwrap_or_default().to_owned();
+                    (uscc.to_string(), name, zh)
+                })
+                .collect();
             Ok(page(&ParkHome {
                 f,
                 registered: own.registered,
@@ -241,6 +252,7 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 rejected,
                 suspended,
                 lapsing,
+                one_short,
             }))
         }
         Role::Admin => {
