@@ -468,6 +468,60 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
         "an unlisted enterprise is no bank's match"
     );
 
+    // The contact: masked to banks until the park records a consent for one of them, and
+    // masked again once it is withdrawn.
+    let e = format!("/enterprises/{}", uscc(1));
+    for bank in [&own_bank, &other_bank] {
+        let (_, page) = bank.get(&e).await;
+        assert!(page.contains("王**") && !page.contains("王经理"), "{page}");
+    }
+    let (status, _) = own_park
+        .post(
+            &format!("{e}/consents"),
+            &[
+                ("csrf", own_park.csrf.as_str()),
+                ("bank", "boc"),
+                ("valid_from", "2026-01-01"),
+                ("evidence_reference", "XX-SQ-0001"),
+                ("evidence_date", "2026-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = own_bank.get(&e).await;
+    assert!(page.contains("王经理"), "{page}");
+    let (_, page) = other_bank.get(&e).await;
+    assert!(
+        page.contains("王**"),
+        "a consent for boc opens nothing to icbc"
+    );
+    let (status, _) = own_bank
+        .post(
+            &format!("{e}/consents"),
+            &[
+                ("csrf", own_bank.csrf.as_str()),
+                ("valid_from", "2026-01-01"),
+                ("evidence_reference", "forged"),
+                ("evidence_date", "2026-01-01"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a bank records no consent");
+    let consents = app.get(&format!("/api/v1{e}/consents"), &app.admin).await;
+    let id = consents.body[0]["id"].to_string();
+    let (status, _) = own_park
+        .post(
+            &format!("{e}/consents/{id}/withdraw"),
+            &[("csrf", own_park.csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = own_bank.get(&e).await;
+    assert!(
+        page.contains("王**") && !page.contains("王经理"),
+        "withdrawn at once"
+    );
+
     // What a role may not open is refused, not shown.
     for path in ["/enterprises", "/imports", "/review", "/people", "/audit"] {
         let (status, _) = own_bank.get(path).await;

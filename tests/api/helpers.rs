@@ -179,6 +179,10 @@ impl TestApp {
         self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
+    pub async fn delete(&self, path: &str, token: &str) -> Answer {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
     /// A new token over the API.
     pub async fn token(&self, role: &str, park: Option<&str>, bank: Option<&str>) -> String {
         let a = self

@@ -644,6 +644,32 @@ async fn match_lists_page_and_export(app: TestApp) {
         "patent titles: {}",
         cell(14)
     );
+    // A consent for another bank opens nothing to this one; one for this bank opens it.
+    for (bank_code, shown) in [("icbc", "王**"), ("boc", "王经理")] {
+        let c = app
+            .post(
+                &format!("/api/v1/enterprises/{}/consents", uscc(1)),
+                &app.admin,
+                json!({"bank": bank_code, "valid_from": "2026-01-01", "evidence_reference": "SQ-1", "evidence_date": "2026-01-01"}),
+            )
+            .await;
+        assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
+        let res = app
+            .client
+            .get(format!(
+                "{}/api/v1/products/{id}/matches?format=xlsx",
+                app.base
+            ))
+            .bearer_auth(&bank)
+            .send()
+            .await
+            .expect("xlsx");
+        let bytes = res.bytes().await.expect("bytes").to_vec();
+        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
+        let sheet = book.worksheet_range("匹配企业").expect("sheet");
+        let name = sheet.get((1, 8)).map(|x| x.to_string()).unwrap_or_default();
+        assert_eq!(name, shown, "after a consent for {bank_code}");
+    }
 }
 
 async fn products_are_validated_versioned_and_retired(app: TestApp) {

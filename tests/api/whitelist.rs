@@ -247,9 +247,13 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
         .get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
         .await;
     assert_eq!(e.status, StatusCode::OK);
-    assert!(
-        e.body["contact"].is_null() && e.body["contact_withheld"] == true,
-        "no consent, no contact"
+    assert_eq!(
+        (&e.body["contact"], &e.body["contact_withheld"]),
+        (
+            &json!({"name": "王**", "phone": "037****4567", "email": null}),
+            &json!(true)
+        ),
+        "no consent: the contact masked"
     );
     // A patent of the listed enterprise that has lapsed: the bank's list of its patents
     // leaves it out, and reading it by number answers as for a patent that does not exist.
@@ -288,6 +292,7 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
     app.get("/api/v1/patents/201810601862.8", &bank)
         .await
         .problem(404, "not_found");
+    // The ledger's flag does not open the contact: a consent recorded with its evidence does.
     let mut consenting = enterprise_body(1, "xxhtz");
     consenting["contact_consent"] = json!(true);
     consenting["version"] = json!(1);
@@ -299,13 +304,58 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
         )
         .await;
     assert_eq!(a.status, StatusCode::OK, "{}", a.body);
-    let e = app
-        .get(&format!("/api/v1/enterprises/{}", uscc(1)), &bank)
-        .await;
+    let path = format!("/api/v1/enterprises/{}", uscc(1));
+    assert_eq!(app.get(&path, &bank).await.body["contact"]["name"], "王**");
+    let reads = |app: &TestApp| {
+        let store = app.store.clone();
+        async move {
+            let filter = pledge_store::AuditFilter {
+                entity: Some("contact".into()),
+                ..Default::default()
+            };
+            store
+                .audit_log(&filter, None, 100)
+                .await
+                .expect("audit")
+                .items
+                .len()
+        }
+    };
     assert_eq!(
-        e.body["contact"]["phone"], "0373-1234567",
-        "with consent, the bank sees the contact"
+        reads(&app).await,
+        0,
+        "a masked read is not a read of the contact"
     );
+    let consent = app
+        .post(
+            &format!("/api/v1/enterprises/{}/consents", uscc(1)),
+            &app.admin,
+            json!({"bank": "boc", "valid_from": "2026-01-01", "evidence_reference": "XX-SQ-2026-0001", "evidence_date": "2026-01-01"}),
+        )
+        .await;
+    assert_eq!(consent.status, StatusCode::CREATED, "{}", consent.body);
+    for n in 1..=2 {
+        let e = app.get(&path, &bank).await;
+        assert_eq!(
+            e.body["contact"]["phone"], "0373-1234567",
+            "with consent, the bank sees the contact"
+        );
+        assert_eq!(reads(&app).await, n, "one audit record per read");
+    }
+    let withdrawn = app
+        .delete(
+            &format!(
+                "/api/v1/enterprises/{}/consents/{}",
+                uscc(1),
+                consent.body["id"]
+            ),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(withdrawn.status, StatusCode::OK, "{}", withdrawn.body);
+    assert!(withdrawn.body["withdrawn_at"].is_string());
+    assert_eq!(app.get(&path, &bank).await.body["contact"]["name"], "王**");
+    assert_eq!(reads(&app).await, 2);
 
     let history = app
         .get(

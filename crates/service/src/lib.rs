@@ -7,6 +7,7 @@
 
 mod audit;
 pub mod bench;
+mod consents;
 mod error;
 mod import_jobs;
 pub mod ledgers;
@@ -29,10 +30,10 @@ pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
 // The records the use cases answer with, and the values they take.
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
-    EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow, ImportMode, Lapse,
-    Lapsing, Page, ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord,
-    RescreenReport, RescreenReversal, Role, TokenRecord, TrademarkRecord, TransitionRequest,
-    Upserted, Versioned, business_day,
+    ConsentRecord, EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow,
+    ImportMode, Lapse, Lapsing, NewConsent, Page, ParkRecord, PatentRecord, PersonRecord,
+    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, TokenRecord, TrademarkRecord,
+    TransitionRequest, Upserted, Versioned, business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -101,7 +101,7 @@ impl Context {
 
     /// Whether personal contact data of an enterprise of `park` may be shown: to the office
     /// and to the park that collected it; to a bank (which sees published enterprises only)
-    /// when the enterprise consented.
+    /// when `consent`: a consent of the enterprise is in force for that bank today.
     pub fn sees_contact(&self, park: &ParkCode, consent: bool) -> bool {
         match (&self.principal.role, &self.principal.park) {
             (Role::Admin, _) => true,

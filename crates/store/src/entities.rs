@@ -112,6 +112,19 @@ entity!(appraisal, "appraisals", {
     created_at: DateTimeUtc,
 });
 
+entity!(consent, "consents", {
+    enterprise_id: i64,
+    bank_id: Option<i64>,
+    valid_from: Date,
+    valid_until: Option<Date>,
+    evidence_reference: Option<String>,
+    evidence_date: Option<Date>,
+    recorded_by: String,
+    created_at: DateTimeUtc,
+    withdrawn_at: Option<DateTimeUtc>,
+    withdrawn_by: Option<String>,
+});
+
 entity!(loan_product, "loan_products", {
     bank_id: i64,
     name: String,

@@ -5,6 +5,7 @@
 mod audit;
 mod bulk;
 mod connect;
+mod consents;
 pub mod entities;
 mod error;
 mod holdings;
@@ -27,6 +28,7 @@ mod whitelist;
 pub use audit::{AuditFilter, AuditRecord};
 pub use bulk::{BulkCounts, BulkLoad};
 pub use connect::Store;
+pub use consents::{ConsentRecord, NewConsent};
 pub use error::StoreError;
 pub use holdings::{Changes, CommitNotices, FeedPosition};
 pub use import::{Counts, ImportMode, ImportOutcome, RowRejection};

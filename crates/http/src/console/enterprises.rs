@@ -2,13 +2,13 @@
 //! with its IP (derived status and reasons), appraisals, white-list history and every
 //! product's verdict with what is missing.
 
-use super::{Frame, Oops, Page, Signed, page, wan};
+use super::{Frame, Oops, Page, Posted, Signed, page, wan};
 use crate::AppState;
 use crate::routes::matches::{masked_name, masked_phone};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
-use axum::routing::get;
+use axum::routing::{get, post};
 use chrono::NaiveDate;
 use pledge_domain::{DerivedStatus, Patent, Uscc};
 use pledge_service::{EnterpriseFilter, EntryFilter, Role};
@@ -18,6 +18,11 @@ pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
         .route("/enterprises", get(list))
         .route("/enterprises/{uscc}", get(one))
+        .route("/enterprises/{uscc}/consents", post(record_consent))
+        .route(
+            "/enterprises/{uscc}/consents/{id}/withdraw",
+            post(withdraw_consent),
+        )
 }
 
 #[derive(Deserialize, Default)]
@@ -193,10 +198,22 @@ struct Verdict {
     missing: Vec<String>,
 }
 
+/// A consent as a line of the enterprise's page.
+struct ConsentLine {
+    id: i64,
+    bank: String,
+    period: String,
+    evidence: String,
+    withdrawn: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "enterprise.html")]
 struct OnePage {
     f: Frame,
+    consents: Vec<ConsentLine>,
+    /// Whether the person may record and withdraw consents (the office, the park).
+    writes: bool,
     uscc: String,
     name: String,
     park: String,
@@ -291,11 +308,15 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             .collect();
         (history, verdicts)
     };
+    let shown = s
+        .service
+        .contact_visible(cx, &[(e.uscc, e.park.clone())])
+        .await?;
     let contact = e.contact.as_ref().map_or_else(
         || "未提供".into(),
         |c| {
             let phone = c.phone.clone().unwrap_or_default();
-            if cx.sees_contact(&e.park, e.contact_consent) {
+            if shown.contains(&e.uscc) {
                 format!("{} {}", c.name, phone)
             } else {
                 format!(
@@ -306,8 +327,41 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             }
         },
     );
+    let consents = if me.role() == Role::Bank {
+        Vec::new()
+    } else {
+        s.service
+            .consents(cx, &uscc)
+            .await?
+            .into_iter()
+            .map(|c| ConsentLine {
+                id: c.id,
+                bank: c.bank.map_or_else(|| "全部银行".into(), |b| b.to_string()),
+                period: format!(
+                    "{} 至 {}",
+                    c.valid_from,
+                    c.valid_until
+                        .map_or_else(|| "撤回为止".into(), |d| d.to_string())
+                ),
+                evidence: match (c.evidence_reference, c.evidence_date) {
+                    (Some(r), Some(d)) => format!("{r}（{d}签署）"),
+                    _ => "台账标注，凭证未登记".into(),
+                },
+                withdrawn: c.withdrawn_at.map(|t| {
+                    format!(
+                        "{} 由 {} 撤回",
+                        super::local_time(t),
+                        c.withdrawn_by.unwrap_or_default()
+                    )
+                }),
+            })
+            .collect()
+    };
     Ok(page(&OnePage {
         f: me.frame("/enterprises"),
+        consents,
+        writes: me.role() != Role::Bank,
+        today: today.to_string(),
         uscc: uscc.to_string(),
         name: e.name.to_string(),
         park: e.park.to_string(),
@@ -341,6 +395,57 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
         trademarks,
         history,
         verdicts,
-        today: today.to_string(),
     }))
+}
+
+async fn record_consent(
+    State(s): State<AppState>,
+    Path(raw): Path<String>,
+    Posted { me, fields }: Posted,
+) -> Page {
+    let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
+    let day = |name: &str| chrono::NaiveDate::parse_from_str(fields.get(name), "%Y-%m-%d");
+    let bad = |field: &str, message: &str| {
+        Oops::from(crate::error::ApiError::Validation(vec![
+            crate::FieldError {
+                field: field.into(),
+                code: pledge_domain::code::FORMAT.into(),
+                message: message.into(),
+            },
+        ]))
+    };
+    let bank = fields
+        .some("bank")
+        .map(pledge_domain::BankCode::parse)
+        .transpose()
+        .map_err(|_| bad("bank", "银行代码无效"))?;
+    let c = pledge_service::NewConsent {
+        bank,
+        valid_from: day("valid_from").map_err(|_| bad("valid_from", "请填写起始日期"))?,
+        valid_until: match fields.some("valid_until") {
+            None => None,
+            Some(_) => {
+                Some(day("valid_until").map_err(|_| bad("valid_until", "截止日期格式为年-月-日"))?)
+            }
+        },
+        evidence_reference: fields.get("evidence_reference").to_owned(),
+        evidence_date: day("evidence_date")
+            .map_err(|_| bad("evidence_date", "请填写授权书签署日期"))?,
+    };
+    s.service.record_consent(&me.cx, &uscc, c).await?;
+    Ok(Redirect::to(&format!("/enterprises/{uscc}#consents")).into_response())
+}
+
+async fn withdraw_consent(
+    State(s): State<AppState>,
+    Path((raw, id)): Path<(String, String)>,
+    Posted { me, fields }: Posted,
+) -> Page {
+    let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
+    let id = id.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let reason = fields.some("reason").map(str::to_owned);
+    s.service
+        .withdraw_consent(&me.cx, &uscc, id, reason)
+        .await?;
+    Ok(Redirect::to(&format!("/enterprises/{uscc}#consents")).into_response())
 }

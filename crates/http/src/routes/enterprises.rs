@@ -7,6 +7,7 @@ use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
+use crate::routes::matches::{masked_name, masked_phone};
 use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -153,10 +154,13 @@ pub struct EnterpriseView {
     pub qualifications: Vec<QualificationDto>,
     pub risk_flags: Vec<RiskFlagDto>,
     pub financing_need: Option<FinancingNeedDto>,
-    /// Shown only to the office and the enterprise's own park.
+    /// In full to the office, the enterprise's own park, and a bank under a consent in force
+    /// for it (each such read audited); otherwise masked (`张**`, `138****5678`, no e-mail).
     pub contact: Option<ContactDto>,
-    /// True when a contact exists but is not shown to this caller.
+    /// True when the contact shown is masked.
     pub contact_withheld: bool,
+    /// The park ledger's note that the enterprise consented (what a bank sees is decided by
+    /// the consents recorded under `/enterprises/{uscc}/consents`).
     pub contact_consent: bool,
     pub version: i64,
     pub created_at: DateTime<Utc>,
@@ -164,9 +168,9 @@ pub struct EnterpriseView {
 }
 
 impl EnterpriseView {
-    fn new(rec: Versioned<Enterprise>, auth: &Auth) -> Self {
+    /// The view of `rec`, its contact in full when `visible`, masked otherwise.
+    fn new(rec: Versioned<Enterprise>, visible: bool) -> Self {
         let e = rec.value;
-        let visible = auth.0.sees_contact(&e.park, e.contact_consent);
         Self {
             uscc: e.uscc.to_string(),
             name: e.name.to_string(),
@@ -198,10 +202,20 @@ impl EnterpriseView {
                 term_months: i64::from(n.term_months),
             }),
             contact_withheld: e.contact.is_some() && !visible,
-            contact: e.contact.filter(|_| visible).map(|c| ContactDto {
-                name: c.name,
-                phone: c.phone,
-                email: c.email,
+            contact: e.contact.map(|c| {
+                if visible {
+                    ContactDto {
+                        name: c.name,
+                        phone: c.phone,
+                        email: c.email,
+                    }
+                } else {
+                    ContactDto {
+                        name: masked_name(&c.name),
+                        phone: c.phone.as_deref().map(masked_phone),
+                        email: None,
+                    }
+                }
             }),
             contact_consent: e.contact_consent,
             version: rec.version,
@@ -353,7 +367,8 @@ async fn list_enterprises(
     };
     let page = s.service.enterprises(&auth.0, filter, after, limit).await?;
     Ok(Json(Paged::from_page(page, |e| {
-        EnterpriseView::new(e, &auth)
+        let visible = auth.0.sees_contact(&e.value.park, false);
+        EnterpriseView::new(e, visible)
     })))
 }
 
@@ -373,7 +388,9 @@ async fn create_enterprise(
     }
     let e = parse_enterprise(input, auth.0.today())?;
     let rec = s.service.create_enterprise(&auth.0, e).await?;
-    Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, &auth))))
+    // Only the office and the enterprise's park write it: both see its contact.
+    let visible = auth.0.sees_contact(&rec.value.park, false);
+    Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, visible))))
 }
 
 fn parse_uscc(raw: &str) -> ApiResult<Uscc> {
@@ -398,7 +415,12 @@ async fn get_enterprise(
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<EnterpriseView>> {
     let rec = visible_enterprise(&s, &auth, &uscc).await?;
-    Ok(Json(EnterpriseView::new(rec, &auth)))
+    let shown = s
+        .service
+        .contact_visible(&auth.0, &[(rec.value.uscc, rec.value.park.clone())])
+        .await?;
+    let visible = shown.contains(&rec.value.uscc);
+    Ok(Json(EnterpriseView::new(rec, visible)))
 }
 
 /// Replaces an enterprise; send the `version` you read (stale → 409). A park official cannot
@@ -428,5 +450,6 @@ async fn update_enterprise(
         ));
     }
     let rec = s.service.update_enterprise(&auth.0, e, version).await?;
-    Ok(Json(EnterpriseView::new(rec, &auth)))
+    let visible = auth.0.sees_contact(&rec.value.park, false);
+    Ok(Json(EnterpriseView::new(rec, visible)))
 }

@@ -465,13 +465,13 @@ fn export_row(
     rank: usize,
     m: &MatchView,
     h: Option<&pledge_domain::Holding>,
-    auth: &Auth,
+    contact_shown: &std::collections::HashSet<Uscc>,
 ) -> Vec<Cell> {
     let e = h.map(|h| &h.enterprise);
     let contact = e.and_then(|e| {
         let c = e.contact.as_ref()?;
         let phone = c.phone.clone().unwrap_or_default();
-        Some(if auth.0.sees_contact(&e.park, e.contact_consent) {
+        Some(if contact_shown.contains(&e.uscc) {
             (c.name.clone(), phone)
         } else {
             (masked_name(&c.name), masked_phone(&phone))
@@ -553,13 +553,22 @@ async fn export(
             };
             let by_uscc: std::collections::HashMap<_, _> =
                 holdings.iter().map(|h| (h.enterprise.uscc, h)).collect();
+            let with_contact: Vec<(Uscc, pledge_domain::ParkCode)> = holdings
+                .iter()
+                .filter(|h| h.enterprise.contact.is_some())
+                .map(|h| (h.enterprise.uscc, h.enterprise.park.clone()))
+                .collect();
+            let shown = match s.service.contact_visible(&auth.0, &with_contact).await {
+                Ok(shown) => shown,
+                Err(e) => return Some((Err(e.into()), None)),
+            };
             let rows: Vec<Vec<Cell>> = page
                 .items
                 .into_iter()
                 .enumerate()
                 .map(|(i, m)| {
                     let h = by_uscc.get(&m.evaluation.uscc).copied();
-                    export_row(shown_before + i + 1, &shown(m), h, &auth)
+                    export_row(shown_before + i + 1, &self::shown(m), h, &shown)
                 })
                 .collect();
             let shown_now = shown_before + rows.len();

@@ -1,6 +1,7 @@
 //! The routes, one module per part of the API.
 
 pub(crate) mod audit;
+pub(crate) mod consents;
 pub(crate) mod enterprises;
 pub(crate) mod exports;
 pub(crate) mod health;
@@ -28,6 +29,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(health::router())
         .merge(registry::router())
         .merge(enterprises::router())
+        .merge(consents::router())
         .merge(patents::router())
         .merge(trademarks::router())
         .merge(tokens::router())

@@ -409,8 +409,19 @@ pub async fn load(service: &crate::Service, today: NaiveDate) -> Result<Report> 
         let (e, sector) = enterprise(&mut rng, i, today)?;
         let owner = e.uscc;
         if store.enterprise(&owner).await?.is_none() {
+            // An enterprise that consented signed the park's form for every bank.
+            let consented = e.contact_consent.then(|| pledge_store::NewConsent {
+                bank: None,
+                valid_from: today - Days::new(30),
+                valid_until: today.checked_add_months(Months::new(24)),
+                evidence_reference: format!("SQ-{}-{:04}", e.park, i + 1),
+                evidence_date: today - Days::new(30),
+            });
             store.create_enterprise(&actor, e).await?;
             report.enterprises += 1;
+            if let Some(c) = consented {
+                store.record_consent(&actor, &owner, c).await?;
+            }
         }
         let count = match rng.below(10) {
             0 => 0,

@@ -1,0 +1,118 @@
+//! Consents (授权) and the contact data they open: a park official records an enterprise's
+//! authorisation for one bank or every bank, a period and its evidence, and withdraws it at
+//! once when the enterprise says so. A bank sees an enterprise's contact person and phone only
+//! under a consent in force for it that day, and every such read is audited.
+
+use crate::error::{FieldError, Result, ServiceError};
+use crate::{Context, Service};
+use pledge_domain::{ParkCode, Text, Uscc, code};
+use pledge_store::{ConsentRecord, NewConsent, Role};
+use std::collections::HashSet;
+
+fn invalid(field: &str, code: &str, message: String) -> ServiceError {
+    ServiceError::Invalid(vec![FieldError {
+        field: field.into(),
+        code: code.into(),
+        message,
+    }])
+}
+
+impl Service {
+    /// The consents of an enterprise (the office, and its park; others are not told).
+    pub async fn consents(&self, cx: &Context, uscc: &Uscc) -> Result<Vec<ConsentRecord>> {
+        cx.list_scope()?;
+        self.enterprise(cx, uscc).await?;
+        Ok(self.store.consents(uscc).await?)
+    }
+
+    /// Records a consent of the enterprise `uscc` (the office, or its park): its period lies
+    /// in order, its evidence is dated no later than today, a bank it names exists.
+    pub async fn record_consent(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+        mut c: NewConsent,
+    ) -> Result<ConsentRecord> {
+        cx.write_scope()?;
+        self.enterprise(cx, uscc).await?;
+        let today = cx.today();
+        let reference = Text::parse(&c.evidence_reference, 1, 64)
+            .map_err(|e| ServiceError::field("evidence_reference", e))?;
+        c.evidence_reference = reference.to_string();
+        if c.evidence_date > today {
+            return Err(invalid(
+                "evidence_date",
+                code::DATE_IN_FUTURE,
+                format!(
+                    "授权书日期不能晚于今天（{today}） / evidence_date is after today ({today})"
+                ),
+            ));
+        }
+        if let Some(until) = c.valid_until
+            && until < c.valid_from
+        {
+            return Err(invalid(
+                "valid_until",
+                code::DATE_ORDER,
+                format!(
+                    "授权截止日{until}早于起始日{} / valid_until {until} is before valid_from {}",
+                    c.valid_from, c.valid_from
+                ),
+            ));
+        }
+        if let Some(bank) = &c.bank
+            && self.store.bank(bank).await?.is_none()
+        {
+            return Err(invalid(
+                "bank",
+                code::UNKNOWN_VALUE,
+                format!("没有银行{bank} / no bank {bank}"),
+            ));
+        }
+        Ok(self.store.record_consent(&cx.actor, uscc, c).await?)
+    }
+
+    /// Withdraws consent `id` of the enterprise `uscc` at once (the office, or its park).
+    pub async fn withdraw_consent(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+        id: i64,
+        reason: Option<String>,
+    ) -> Result<ConsentRecord> {
+        cx.write_scope()?;
+        self.enterprise(cx, uscc).await?;
+        Ok(self
+            .store
+            .withdraw_consent(&cx.actor, uscc, id, reason)
+            .await?)
+    }
+
+    /// Which of `enterprises` (each with its park) show their contact to the caller: the
+    /// office all, a park official their park's, a bank those with a consent in force for it
+    /// today. A bank's every unmasked read is audited here, one record per enterprise.
+    pub async fn contact_visible(
+        &self,
+        cx: &Context,
+        enterprises: &[(Uscc, ParkCode)],
+    ) -> Result<HashSet<Uscc>> {
+        let consented = match cx.own_bank() {
+            Some(bank) if cx.role() == Role::Bank => {
+                let usccs: Vec<Uscc> = enterprises.iter().map(|(u, _)| *u).collect();
+                self.store.consented(bank, &usccs, cx.today()).await?
+            }
+            _ => HashSet::new(),
+        };
+        let visible: HashSet<Uscc> = enterprises
+            .iter()
+            .filter(|(u, park)| cx.sees_contact(park, consented.contains(u)))
+            .map(|(u, _)| *u)
+            .collect();
+        if cx.role() == Role::Bank && !visible.is_empty() {
+            let mut read: Vec<Uscc> = visible.iter().copied().collect();
+            read.sort();
+            self.store.record_contact_reads(&cx.actor, &read).await?;
+        }
+        Ok(visible)
+    }
+}
