@@ -12,6 +12,7 @@ e2e!(
     pages_follow_the_api_access_policy_by_person,
     the_park_home_names_what_needs_doing,
     the_office_sets_criteria_and_parks_nominate_from_a_sheet,
+    a_bank_checks_its_applicants_in_a_page,
 );
 
 /// The hidden form token of a page.
@@ -746,4 +747,50 @@ async fn the_office_sets_criteria_and_parks_nominate_from_a_sheet(app: TestApp) 
     let items = entries.body["items"].as_array().expect("entries");
     assert_eq!(items.len(), 1);
     assert_eq!(items[0]["uscc"], uscc(1));
+}
+
+async fn a_bank_checks_its_applicants_in_a_page(app: TestApp) {
+    crate::matching::market(&app).await;
+    app.person(
+        "sun.boc",
+        "孙经理",
+        json!({"role": "bank", "bank": "boc"}),
+        "console-password",
+    )
+    .await;
+    app.park_official("zhang.xx", "张科长", "xxhtz", "console-password")
+        .await;
+    let bank = Session::open(&app, "sun.boc", "console-password").await;
+    let park = Session::open(&app, "zhang.xx", "console-password").await;
+    let sheet = format!("统一社会信用代码\n{}\n{}\n", uscc(1), uscc(3));
+    let upload = |s: &Session, token: &str| {
+        let form = reqwest::multipart::Form::new()
+            .text("csrf", token.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(sheet.clone().into_bytes()).file_name("客户.csv"),
+            );
+        s.client
+            .post(format!("{}/applicants", app.base))
+            .header("cookie", &s.cookie)
+            .multipart(form)
+            .send()
+    };
+    let res = upload(&bank, &bank.csrf).await.expect("check");
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("page");
+    let rows: Vec<&str> = page.split("<tr><td><code>").skip(1).collect();
+    assert_eq!(rows.len(), 2, "{page}");
+    assert!(
+        rows[0].contains(&uscc(1))
+            && rows[0].contains("在白名单")
+            && rows[0].contains("知惠贷：符合")
+    );
+    assert!(rows[1].contains(&uscc(3)) && rows[1].contains("不在白名单"));
+    let forged = upload(&bank, "forged").await.expect("check");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    let (status, _) = park.get("/applicants").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let refused = upload(&park, &park.csrf).await.expect("check");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }

@@ -13,7 +13,69 @@ e2e!(
     unusual_terms_are_refused_with_their_unit,
     near_misses_name_the_one_rule,
     explanations_judge_every_item,
+    a_bank_checks_its_applicants,
 );
+
+/// A bank's applicants, as its own sheet lists them, checked against the city's list.
+async fn a_bank_checks_its_applicants(app: TestApp) {
+    let (bank, product) = market(&app).await;
+    let icbc = app.token("bank", None, Some("icbc")).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let sheet = format!(
+        "客户名称,统一社会信用代码\n甲,{}\n乙,{}\n丙,{}\n丁,91410702XXXX\n",
+        uscc(1),
+        uscc(3),
+        uscc(999)
+    );
+    let check = |token: &str| {
+        let form = reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(sheet.clone().into_bytes()).file_name("申请客户.csv"),
+        );
+        app.client
+            .post(format!("{}/api/v1/applicant-checks", app.base))
+            .bearer_auth(token)
+            .multipart(form)
+            .send()
+    };
+    let res = check(&bank).await.expect("check");
+    assert_eq!(res.status(), StatusCode::OK);
+    let body: Value = res.json().await.expect("json");
+    let statuses: Vec<&str> = body["items"]
+        .as_array()
+        .expect("items")
+        .iter()
+        .map(|i| i["status"].as_str().unwrap_or(""))
+        .collect();
+    // In the order sent; an enterprise off the list and an unknown code read alike.
+    assert_eq!(
+        statuses,
+        ["listed", "not_listed", "not_listed", "unreadable"]
+    );
+    assert_eq!(
+        (&body["listed"], &body["not_listed"], &body["unreadable"]),
+        (&json!(1), &json!(2), &json!(1))
+    );
+    let listed = &body["items"][0]["listed"];
+    assert!(
+        listed["valid_invention_patents"].as_u64() >= Some(1),
+        "{listed}"
+    );
+    assert_eq!(listed["qualifications"], json!(["high_tech"]));
+    assert_eq!(listed["products"][0]["product_id"], product);
+    assert_eq!(listed["products"][0]["eligible"], true);
+    assert!(
+        body["items"][1].get("listed").is_none(),
+        "nothing of an unlisted one"
+    );
+    assert!(body["items"][3]["problem"]["message"].as_str().is_some());
+    // Another bank sees its own products only (it has none); a park official checks nothing.
+    let res = check(&icbc).await.expect("check");
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["items"][0]["listed"]["products"], json!([]));
+    let res = check(&park).await.expect("check");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
 
 /// An explanation names each patent with its place for the product and every reason it is out.
 async fn explanations_judge_every_item(app: TestApp) {

@@ -117,13 +117,14 @@ impl Table {
             .max()
             .unwrap_or(0);
         // The header: the first row, among the first ten, that fills most of the width with
-        // text; a merged title above it fills one cell.
+        // text; a merged title above it fills one cell. A sheet one column wide (a list of
+        // codes) has its header in its first text row.
         let header_at = grid
             .iter()
             .take(10)
             .position(|r| {
                 let filled = r.iter().filter(|c| !c.is_empty()).count();
-                filled >= 2
+                (filled >= 2 || widest == 1)
                     && filled * 2 > widest
                     && r.iter().all(|c| matches!(c, Cell::Empty | Cell::Text(_)))
             })

@@ -5,6 +5,7 @@
 //!
 //! The clock is read once, at the edge, into the [`Context`]; nothing below reads it.
 
+mod applicants;
 mod audit;
 pub mod bench;
 mod consents;
@@ -22,6 +23,7 @@ pub mod sign_in;
 mod whitelist;
 pub use whitelist::MANY;
 
+pub use applicants::{Checked, Listed, MAX_APPLICANTS};
 pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};

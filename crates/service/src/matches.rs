@@ -54,7 +54,7 @@ fn withdrawn(id: i64) -> ServiceError {
     ))
 }
 
-fn shown(live: &Live, evaluation: Evaluation, product_name: Option<String>) -> Shown {
+pub(crate) fn shown(live: &Live, evaluation: Evaluation, product_name: Option<String>) -> Shown {
     let uscc = evaluation.uscc;
     Shown {
         name: live.name(&uscc).map(str::to_owned),

@@ -4,6 +4,7 @@
 //! with the person's own context, under the same access policy as the API: what a person may
 //! not know of is the same 404 as what does not exist.
 
+mod applicants;
 mod enterprises;
 mod figures;
 mod home;
@@ -39,6 +40,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(whitelist::router())
         .merge(products::router())
         .merge(people::router())
+        .merge(applicants::router())
         .layer(axum::middleware::map_response(guarded))
 }
 
@@ -153,6 +155,7 @@ impl Signed {
                 ("/", "工作台"),
                 ("/products", "我的产品"),
                 ("/products/new", "新建产品"),
+                ("/applicants", "客户核查"),
             ],
         };
         Frame {

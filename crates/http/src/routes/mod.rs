@@ -1,5 +1,6 @@
 //! The routes, one module per part of the API.
 
+pub(crate) mod applicants;
 pub(crate) mod audit;
 pub(crate) mod consents;
 pub(crate) mod enterprises;
@@ -38,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(whitelist::router())
         .merge(products::router())
         .merge(matches::router())
+        .merge(applicants::router())
         .merge(templates::router())
         .merge(imports::router())
         .merge(exports::router())
