@@ -87,6 +87,14 @@ pub struct ContactDto {
     pub email: Option<String>,
 }
 
+/// The contact person as shown: in full, or masked (`王**`, `037****4567`, no e-mail).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct ContactView {
+    pub name: String,
+    pub phone: Option<String>,
+    pub email: Option<String>,
+}
+
 /// An enterprise as written: create (no `version`) or replace (with the `version` read).
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
@@ -156,7 +164,7 @@ pub struct EnterpriseView {
     pub financing_need: Option<FinancingNeedDto>,
     /// In full to the office, the enterprise's own park, and a bank under a consent in force
     /// for it (each such read audited); otherwise masked (`张**`, `138****5678`, no e-mail).
-    pub contact: Option<ContactDto>,
+    pub contact: Option<ContactView>,
     /// True when the contact shown is masked.
     pub contact_withheld: bool,
     /// The park ledger's note that the enterprise consented (what a bank sees is decided by
@@ -204,13 +212,13 @@ impl EnterpriseView {
             contact_withheld: e.contact.is_some() && !visible,
             contact: e.contact.map(|c| {
                 if visible {
-                    ContactDto {
+                    ContactView {
                         name: c.name,
                         phone: c.phone,
                         email: c.email,
                     }
                 } else {
-                    ContactDto {
+                    ContactView {
                         name: masked_name(&c.name),
                         phone: c.phone.as_deref().map(masked_phone),
                         email: None,
