@@ -16,5 +16,6 @@ mod matching;
 mod people;
 mod registry;
 mod round_trip;
+mod rounds;
 mod values;
 mod whitelist;

@@ -297,6 +297,8 @@ enum_shapes! {
     MatchFormat, match_format, match_formats = vec!["json", "csv", "xlsx"];
     /// The order of a match list.
     MatchSort, match_sort, match_sorts = vec!["score", "credit_line"];
+    /// The kind of a matchmaking round.
+    RoundKind, round_kind, round_kinds = named!(pledge_domain::RoundKind);
     /// The kind of every sheet of an upload.
     SheetKind, sheet_kind, sheet_kinds = vec!["enterprises", "patents", "trademarks", "appraisals", "qualifications"];
     /// How an import treats bad rows.
@@ -306,6 +308,11 @@ enum_shapes! {
 /// Every item of a list of names.
 pub fn names(values: &[String]) -> Result<(), ValidationError> {
     values.iter().try_for_each(|v| name(v))
+}
+
+/// Every item of a list of park or bank codes.
+pub fn codes(values: &[String]) -> Result<(), ValidationError> {
+    values.iter().try_for_each(|v| code(v))
 }
 
 /// Every item of a list of USCCs.

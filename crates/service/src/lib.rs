@@ -19,6 +19,7 @@ mod people;
 mod policy;
 mod products;
 mod registry;
+mod rounds;
 pub mod sign_in;
 mod whitelist;
 pub use whitelist::MANY;
@@ -33,9 +34,9 @@ pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
     ConsentRecord, EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow,
-    ImportMode, Lapse, Lapsing, NewConsent, Page, ParkRecord, PatentRecord, PersonRecord,
-    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, TokenRecord, TrademarkRecord,
-    TransitionRequest, Upserted, Versioned, business_day,
+    ImportMode, Lapse, Lapsing, NewConsent, NewRound, Page, ParkRecord, PatentRecord, PersonRecord,
+    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, RoundRecord, TokenRecord,
+    TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -125,6 +125,18 @@ entity!(consent, "consents", {
     withdrawn_by: Option<String>,
 });
 
+entity!(round, "rounds", {
+    name: String,
+    kind: String,
+    held_on: Date,
+    banks: Json,
+    products: Json,
+    parks: Json,
+    enterprises: Json,
+    created_by: String,
+    created_at: DateTimeUtc,
+});
+
 entity!(loan_product, "loan_products", {
     bank_id: i64,
     name: String,

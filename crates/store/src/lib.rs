@@ -17,6 +17,7 @@ mod people;
 mod products;
 mod records;
 mod registry;
+mod rounds;
 mod sessions;
 mod settings;
 #[cfg(feature = "testing")]
@@ -39,6 +40,7 @@ pub use people::{PersonRecord, parse_login};
 pub use products::ProductRecord;
 pub use records::{Actor, EnterpriseFilter, Page, Versioned, business_day};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
+pub use rounds::{NewRound, RoundRecord};
 pub use sessions::{SessionOpened, SessionRecord};
 pub use tokens::{Principal, Role, TokenRecord};
 pub use trademarks::TrademarkRecord;

@@ -12,6 +12,7 @@ pub(crate) mod patents;
 pub(crate) mod people;
 pub(crate) mod products;
 pub(crate) mod registry;
+pub(crate) mod rounds;
 pub(crate) mod templates;
 pub(crate) mod tokens;
 pub(crate) mod trademarks;
@@ -40,6 +41,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(products::router())
         .merge(matches::router())
         .merge(applicants::router())
+        .merge(rounds::router())
         .merge(templates::router())
         .merge(imports::router())
         .merge(exports::router())
