@@ -13,6 +13,7 @@ e2e!(
     the_park_home_names_what_needs_doing,
     the_office_sets_criteria_and_parks_nominate_from_a_sheet,
     a_bank_checks_its_applicants_in_a_page,
+    rounds_are_kept_and_read_in_pages,
 );
 
 /// The hidden form token of a page.
@@ -258,13 +259,7 @@ impl Session {
 
 async fn every_console_form_wants_its_token(app: TestApp) {
     let (_, product) = crate::matching::market(&app).await;
-    app.person(
-        "zhao.office",
-        "赵处长",
-        json!({"role": "admin"}),
-        "office-one-pw",
-    )
-    .await;
+    app.officer().await;
     let office = Session::open(&app, "zhao.office", "office-one-pw").await;
     let product = product.to_string();
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
@@ -313,6 +308,14 @@ async fn every_console_form_wants_its_token(app: TestApp) {
         ("/people/disable".into(), vec![("login", "zhao.office")]),
         ("/people/tokens".into(), vec![("login", "zhao.office")]),
         ("/people/tokens/revoke".into(), vec![("id", "1")]),
+        (
+            "/rounds".into(),
+            vec![
+                ("name", "周对接"),
+                ("kind", "weekly"),
+                ("held_on", "2026-12-01"),
+            ],
+        ),
     ];
     let before = app.audit_len().await;
     for (path, fields) in &forms {
@@ -621,13 +624,7 @@ async fn the_office_sets_criteria_and_parks_nominate_from_a_sheet(app: TestApp) 
         .post("/api/v1/enterprises", &app.admin, other_trade)
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
-    app.person(
-        "zhao.office",
-        "赵处长",
-        json!({"role": "admin"}),
-        "office-one-pw",
-    )
-    .await;
+    app.officer().await;
     app.park_official("zhang.xx", "张科长", "xxhtz", "console-password")
         .await;
     let office = Session::open(&app, "zhao.office", "office-one-pw").await;
@@ -793,4 +790,56 @@ async fn a_bank_checks_its_applicants_in_a_page(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let refused = upload(&park, &park.csrf).await.expect("check");
     assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+}
+
+async fn rounds_are_kept_and_read_in_pages(app: TestApp) {
+    let (_, product) = crate::matching::market(&app).await;
+    app.officer().await;
+    for (login, bank) in [("sun.boc", "boc"), ("li.icbc", "icbc")] {
+        app.person(
+            login,
+            "经理",
+            json!({"role": "bank", "bank": bank}),
+            "console-password",
+        )
+        .await;
+    }
+    let office = Session::open(&app, "zhao.office", "office-one-pw").await;
+    let boc = Session::open(&app, "sun.boc", "console-password").await;
+    let icbc = Session::open(&app, "li.icbc", "console-password").await;
+    let today = pledge_service::business_day(chrono::Utc::now()).to_string();
+    let product = product.to_string();
+    let mut fields = vec![
+        ("csrf", office.csrf.as_str()),
+        ("name", "第48周周对接"),
+        ("kind", "weekly"),
+        ("held_on", today.as_str()),
+        ("banks", "boc nosuchbank"),
+        ("products", product.as_str()),
+        ("parks", "xxhtz"),
+    ];
+    let (status, page) = office.post("/rounds", &fields).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("banks[1]"), "the wrong bank is named: {page}");
+    fields[4] = ("banks", "boc");
+    let (status, _) = office.post("/rounds", &fields).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = boc.get("/rounds").await;
+    assert!(
+        page.contains("第48周周对接") && page.contains("周对接"),
+        "{page}"
+    );
+    let (_, page) = icbc.get("/rounds").await;
+    assert!(!page.contains("第48周周对接") && page.contains("没有对接活动"));
+    let (status, _) = boc
+        .post(
+            "/rounds",
+            &[
+                ("csrf", boc.csrf.as_str()),
+                ("name", "私设"),
+                ("kind", "weekly"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN, "a bank keeps no round");
 }

@@ -228,6 +228,18 @@ impl TestApp {
             .await;
     }
 
+    /// An officer of the city office, `zhao.office` (赵处长), who signs in with
+    /// `office-one-pw`.
+    pub async fn officer(&self) {
+        self.person(
+            "zhao.office",
+            "赵处长",
+            json!({"role": "admin"}),
+            "office-one-pw",
+        )
+        .await;
+    }
+
     /// A person created by the office's token (`scope`: their role and park or bank) who
     /// signs in to the console with `password`.
     pub async fn person(&self, login: &str, name: &str, scope: Value, password: &str) {

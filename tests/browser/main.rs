@@ -385,13 +385,7 @@ async fn the_office_reviews_with_four_eyes_and_publishes(app: TestApp) {
         "some of the ledger's enterprises pass screening"
     );
     let last = usccs.last().expect("an enterprise").clone();
-    app.person(
-        "zhao.office",
-        "赵处长",
-        json!({"role": "admin"}),
-        "office-one-pw",
-    )
-    .await;
+    app.officer().await;
     app.person(
         "qian.office",
         "钱科长",

@@ -12,6 +12,7 @@ mod imports;
 mod matches;
 mod people;
 mod products;
+mod rounds;
 mod sign_in;
 mod whitelist;
 
@@ -41,6 +42,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(products::router())
         .merge(people::router())
         .merge(applicants::router())
+        .merge(rounds::router())
         .layer(axum::middleware::map_response(guarded))
 }
 
@@ -140,6 +142,7 @@ impl Signed {
                 ("/imports", "导入台账"),
                 ("/whitelist", "白名单"),
                 ("/products", "贷款产品"),
+                ("/rounds", "对接活动"),
             ],
             Role::Admin => &[
                 ("/", "工作台"),
@@ -148,6 +151,7 @@ impl Signed {
                 ("/enterprises", "企业"),
                 ("/imports", "导入台账"),
                 ("/products", "贷款产品"),
+                ("/rounds", "对接活动"),
                 ("/people", "人员与令牌"),
                 ("/audit", "审计日志"),
             ],
@@ -156,6 +160,7 @@ impl Signed {
                 ("/products", "我的产品"),
                 ("/products/new", "新建产品"),
                 ("/applicants", "客户核查"),
+                ("/rounds", "对接活动"),
             ],
         };
         Frame {
