@@ -338,6 +338,39 @@ pub fn industries(values: &[String]) -> Result<(), ValidationError> {
     values.iter().try_for_each(|v| industry(v))
 }
 
+/// A record's id in a request body: 1 to 2^53−1, the integers JSON carries exactly.
+pub struct RecordId;
+
+impl PartialSchema for RecordId {
+    fn schema() -> RefOr<Schema> {
+        ObjectBuilder::new()
+            .schema_type(SchemaType::Type(Type::Integer))
+            .format(Some(utoipa::openapi::schema::SchemaFormat::KnownFormat(
+                utoipa::openapi::schema::KnownFormat::Int64,
+            )))
+            .minimum(Some(1))
+            .maximum(Some(9_007_199_254_740_991_i64))
+            .into()
+    }
+}
+
+impl ToSchema for RecordId {}
+
+/// Every id of a list within 1 to 2^53−1.
+pub fn record_ids(values: &[i64]) -> Result<(), ValidationError> {
+    if values
+        .iter()
+        .all(|v| (1..=9_007_199_254_740_991).contains(v))
+    {
+        Ok(())
+    } else {
+        let mut e = ValidationError::new("range");
+        e.add_param(Cow::Borrowed("min"), &1);
+        e.add_param(Cow::Borrowed("max"), &9_007_199_254_740_991_i64);
+        Err(e)
+    }
+}
+
 /// A page size in a query string: 1 to 500.
 pub struct PageSize;
 

@@ -43,8 +43,8 @@ pub struct RoundInput {
     banks: Vec<String>,
     /// The products on offer (ids), of those banks.
     #[serde(default)]
-    #[schema(max_items = 200)]
-    #[validate(length(max = 200))]
+    #[schema(value_type = Vec<shape::RecordId>, inline, max_items = 200)]
+    #[validate(length(max = 200), custom(function = shape::record_ids))]
     products: Vec<i64>,
     /// The parks invited (codes).
     #[serde(default)]
