@@ -305,6 +305,24 @@ async fn put_patent(app: &TestApp, number: &str, body: Value) {
     assert_eq!(a.status, StatusCode::CREATED, "{number}: {}", a.body);
 }
 
+/// The sheet of a product's match export, as `token` downloads it.
+async fn match_sheet(app: &TestApp, token: &str, id: i64) -> calamine::Range<calamine::Data> {
+    use calamine::{Reader, Xlsx};
+    let res = app
+        .client
+        .get(format!(
+            "{}/api/v1/products/{id}/matches?format=xlsx",
+            app.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .expect("xlsx");
+    let bytes = res.bytes().await.expect("bytes").to_vec();
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
+    book.worksheet_range("匹配企业").expect("sheet")
+}
+
 /// 知惠贷 of boc, as sent.
 pub fn zhihuidai() -> Value {
     json!({
@@ -665,20 +683,8 @@ async fn match_lists_page_and_export(app: TestApp) {
         lines[1]
     );
 
-    let res = app
-        .client
-        .get(format!(
-            "{}/api/v1/products/{id}/matches?format=xlsx",
-            app.base
-        ))
-        .bearer_auth(&bank)
-        .send()
-        .await
-        .expect("xlsx");
-    let bytes = res.bytes().await.expect("bytes").to_vec();
-    use calamine::{DataType, Reader, Xlsx};
-    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
-    let sheet = book.worksheet_range("匹配企业").expect("sheet");
+    use calamine::DataType;
+    let sheet = match_sheet(&app, &bank, id).await;
     assert_eq!(sheet.height(), 3);
     assert_eq!(
         sheet.get((1, 2)).map(|c| c.to_string()),
@@ -716,19 +722,7 @@ async fn match_lists_page_and_export(app: TestApp) {
             )
             .await;
         assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);
-        let res = app
-            .client
-            .get(format!(
-                "{}/api/v1/products/{id}/matches?format=xlsx",
-                app.base
-            ))
-            .bearer_auth(&bank)
-            .send()
-            .await
-            .expect("xlsx");
-        let bytes = res.bytes().await.expect("bytes").to_vec();
-        let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("workbook");
-        let sheet = book.worksheet_range("匹配企业").expect("sheet");
+        let sheet = match_sheet(&app, &bank, id).await;
         let name = sheet.get((1, 8)).map(|x| x.to_string()).unwrap_or_default();
         assert_eq!(name, shown, "after a consent for {bank_code}");
     }

@@ -93,21 +93,15 @@ impl Service {
 
     /// The rounds the caller may see, latest first.
     pub async fn rounds(&self, cx: &Context) -> Result<Vec<RoundRecord>> {
-        let all = self.store.rounds().await?;
-        let mut seen = Vec::new();
-        for r in all {
-            if self.sees_round(cx, &r).await? {
-                seen.push(r);
-            }
-        }
-        Ok(seen)
+        let mut all = self.store.rounds().await?;
+        all.retain(|r| self.sees_round(cx, r));
+        Ok(all)
     }
 
     /// One round the caller may see (any other is unknown to them).
     pub async fn round(&self, cx: &Context, id: i64) -> Result<RoundRecord> {
-        let found = self.store.rounds().await?.into_iter().find(|r| r.id == id);
-        match found {
-            Some(r) if self.sees_round(cx, &r).await? => Ok(r),
+        match self.store.round(id).await? {
+            Some(r) if self.sees_round(cx, &r) => Ok(r),
             _ => Err(ServiceError::not_found(format!(
                 "没有对接活动{id} / no round {id}"
             ))),
@@ -116,8 +110,8 @@ impl Service {
 
     /// The office sees every round; a bank those it takes part in; a park official those that
     /// invite their park or one of its enterprises.
-    async fn sees_round(&self, cx: &Context, r: &RoundRecord) -> Result<bool> {
-        Ok(match cx.role() {
+    fn sees_round(&self, cx: &Context, r: &RoundRecord) -> bool {
+        match cx.role() {
             Role::Admin => true,
             Role::Bank => cx.own_bank().is_some_and(|b| r.round.banks.contains(b)),
             Role::Park => match cx.own_park() {
@@ -131,6 +125,6 @@ impl Service {
                         .any(|u| live.index.enterprise(u).is_some_and(|(p, _)| p == own))
                 }
             },
-        })
+        }
     }
 }

@@ -2,7 +2,7 @@
 //! what evidence; and the record of every time a bank saw them.
 
 use crate::audit::{self, Change};
-use crate::entities::{bank, consent};
+use crate::entities::consent;
 use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use chrono::{DateTime, NaiveDate, Utc};
@@ -54,19 +54,6 @@ pub struct NewConsent {
 }
 
 impl Store {
-    async fn bank_codes_by_id(&self) -> Result<HashMap<i64, BankCode>> {
-        bank::Entity::find()
-            .all(&self.db)
-            .await?
-            .into_iter()
-            .map(|b| {
-                BankCode::parse(&b.code)
-                    .map(|c| (b.id, c))
-                    .map_err(|e| StoreError::Corrupt(e.to_string()))
-            })
-            .collect()
-    }
-
     fn consent_record(
         row: consent::Model,
         uscc: Uscc,
@@ -140,7 +127,7 @@ impl Store {
         })
         .exec_with_returning(&txn)
         .await?;
-        let banks = self.bank_codes_by_id().await?;
+        let banks = self.bank_codes(&self.db).await?;
         let record = Self::consent_record(row, *uscc, &banks);
         audit::record(
             &txn,
@@ -180,7 +167,7 @@ impl Store {
             .await?
             .filter(|r| r.enterprise_id == enterprise_id)
             .ok_or_else(unknown)?;
-        let banks = self.bank_codes_by_id().await?;
+        let banks = self.bank_codes(&self.db).await?;
         if row.withdrawn_at.is_some() {
             return Ok(Self::consent_record(row, *uscc, &banks));
         }
@@ -216,7 +203,7 @@ impl Store {
     /// Every consent of the enterprise `uscc`, oldest first.
     pub async fn consents(&self, uscc: &Uscc) -> Result<Vec<ConsentRecord>> {
         let (enterprise_id, _) = self.enterprise_ids(uscc).await?;
-        let banks = self.bank_codes_by_id().await?;
+        let banks = self.bank_codes(&self.db).await?;
         Ok(consent::Entity::find()
             .filter(consent::Column::EnterpriseId.eq(enterprise_id))
             .order_by_asc(consent::Column::Id)
@@ -245,7 +232,7 @@ impl Store {
             .into_iter()
             .filter_map(|e| Uscc::parse(&e.uscc).ok().map(|u| (e.id, u)))
             .collect();
-        let banks = self.bank_codes_by_id().await?;
+        let banks = self.bank_codes(&self.db).await?;
         Ok(consent::Entity::find()
             .filter(consent::Column::EnterpriseId.is_in(ids.keys().copied()))
             .filter(consent::Column::WithdrawnAt.is_null())

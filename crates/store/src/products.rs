@@ -57,7 +57,10 @@ fn audit_json(r: &ProductRecord) -> Option<serde_json::Value> {
 }
 
 impl Store {
-    async fn bank_codes(&self, db: &impl ConnectionTrait) -> Result<HashMap<i64, BankCode>> {
+    pub(crate) async fn bank_codes(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<HashMap<i64, BankCode>> {
         bank::Entity::find()
             .all(db)
             .await?

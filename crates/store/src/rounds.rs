@@ -89,6 +89,15 @@ impl Store {
         Ok(rec)
     }
 
+    /// One round.
+    pub async fn round(&self, id: i64) -> Result<Option<RoundRecord>> {
+        round::Entity::find_by_id(id)
+            .one(&self.db)
+            .await?
+            .map(record)
+            .transpose()
+    }
+
     /// Every round, latest day first.
     pub async fn rounds(&self) -> Result<Vec<RoundRecord>> {
         round::Entity::find()

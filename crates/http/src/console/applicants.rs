@@ -1,11 +1,10 @@
 //! A bank's applicant check in a page: upload its applicants' sheet, read for each what the
 //! city knows and which of the bank's products it matches and why not.
 
-use super::{Fields, Frame, Oops, Page, Signed, page, same_token, wan};
+use super::{Frame, Page, Signed, Uploaded, page, wan};
 use crate::AppState;
-use crate::routes::imports::{multipart, upload_parts};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, State};
+use axum::extract::{DefaultBodyLimit, State};
 use axum::routing::get;
 use pledge_service::Checked;
 
@@ -44,14 +43,12 @@ async fn form(me: Signed) -> Page {
 
 async fn check(
     State(s): State<AppState>,
-    me: Signed,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+    Uploaded {
+        me,
+        file: (name, bytes),
+        ..
+    }: Uploaded,
 ) -> Page {
-    let mut form = multipart(form)?;
-    let (texts, (name, bytes)) = upload_parts(&mut form, s.upload_limit).await?;
-    if !same_token(Fields(texts).get("csrf"), &me.csrf) {
-        return Err(Oops::expired_form());
-    }
     me.cx.managing_bank(None)?;
     let codes = s.service.listed_usccs(name, bytes).await?;
     let lines = s

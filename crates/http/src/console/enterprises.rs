@@ -68,15 +68,7 @@ async fn list(State(s): State<AppState>, me: Signed, Query(q): Query<ListQuery>)
     if let Ok(uscc) = Uscc::parse(&q_text) {
         return Ok(Redirect::to(&format!("/enterprises/{uscc}")).into_response());
     }
-    let bad = |field: &str| {
-        Oops::from(crate::error::ApiError::Validation(vec![
-            crate::FieldError {
-                field: field.into(),
-                code: pledge_domain::code::FORMAT.into(),
-                message: "只能填写字母和数字 / letters and digits only".into(),
-            },
-        ]))
-    };
+    let bad = |field: &str| Oops::invalid(field, "只能填写字母和数字 / letters and digits only");
     let prefix = |field: &str, v: &str| -> Result<Option<String>, Oops> {
         let v = v.trim();
         if v.is_empty() {
@@ -405,32 +397,24 @@ async fn record_consent(
 ) -> Page {
     let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
     let day = |name: &str| chrono::NaiveDate::parse_from_str(fields.get(name), "%Y-%m-%d");
-    let bad = |field: &str, message: &str| {
-        Oops::from(crate::error::ApiError::Validation(vec![
-            crate::FieldError {
-                field: field.into(),
-                code: pledge_domain::code::FORMAT.into(),
-                message: message.into(),
-            },
-        ]))
-    };
     let bank = fields
         .some("bank")
         .map(pledge_domain::BankCode::parse)
         .transpose()
-        .map_err(|_| bad("bank", "银行代码无效"))?;
+        .map_err(|_| Oops::invalid("bank", "银行代码无效"))?;
     let c = pledge_service::NewConsent {
         bank,
-        valid_from: day("valid_from").map_err(|_| bad("valid_from", "请填写起始日期"))?,
+        valid_from: day("valid_from").map_err(|_| Oops::invalid("valid_from", "请填写起始日期"))?,
         valid_until: match fields.some("valid_until") {
             None => None,
-            Some(_) => {
-                Some(day("valid_until").map_err(|_| bad("valid_until", "截止日期格式为年-月-日"))?)
-            }
+            Some(_) => Some(
+                day("valid_until")
+                    .map_err(|_| Oops::invalid("valid_until", "截止日期格式为年-月-日"))?,
+            ),
         },
         evidence_reference: fields.get("evidence_reference").to_owned(),
         evidence_date: day("evidence_date")
-            .map_err(|_| bad("evidence_date", "请填写授权书签署日期"))?,
+            .map_err(|_| Oops::invalid("evidence_date", "请填写授权书签署日期"))?,
     };
     s.service.record_consent(&me.cx, &uscc, c).await?;
     Ok(Redirect::to(&format!("/enterprises/{uscc}#consents")).into_response())
@@ -442,7 +426,7 @@ async fn withdraw_consent(
     Posted { me, fields }: Posted,
 ) -> Page {
     let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
-    let id = id.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(&id)?;
     let reason = fields.some("reason").map(str::to_owned);
     s.service
         .withdraw_consent(&me.cx, &uscc, id, reason)

@@ -3,12 +3,11 @@
 //! cell and the annotated copy.
 
 use super::home::{JobLine, job_state_zh};
-use super::{Fields, Frame, Oops, Page, Signed, page, same_token};
+use super::{Frame, Oops, Page, Signed, Uploaded, page};
 use crate::AppState;
 use crate::auth::Auth;
-use crate::routes::imports::{multipart, upload_parts};
 use askama::Template;
-use axum::extract::{DefaultBodyLimit, Multipart, Path, State};
+use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
@@ -59,17 +58,12 @@ async fn template(me: Signed, Path(file): Path<String>) -> Page {
     Ok(crate::routes::templates::template(Auth(me.cx), Path(file)).await?)
 }
 
-async fn upload(
-    State(s): State<AppState>,
-    me: Signed,
-    form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
-) -> Page {
-    let mut form = multipart(form)?;
-    let (texts, (file_name, bytes)) = upload_parts(&mut form, s.upload_limit).await?;
-    let fields = Fields(texts);
-    if !same_token(fields.get("csrf"), &me.csrf) {
-        return Err(Oops::expired_form());
-    }
+async fn upload(State(s): State<AppState>, up: Uploaded) -> Page {
+    let Uploaded {
+        me,
+        fields,
+        file: (file_name, bytes),
+    } = up;
     let kind = fields.some("kind").and_then(SheetKind::parse);
     let mode = if fields.get("mode") == "all_or_nothing" {
         ImportMode::AllOrNothing
@@ -123,7 +117,7 @@ struct JobPage {
 }
 
 async fn job(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(&raw)?;
     let j = s.service.import_job(&me.cx, id).await?;
     let report = j.report.as_ref();
     let counts = report
@@ -169,9 +163,7 @@ async fn job(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
 }
 
 async fn annotated(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
-    if raw.parse::<i64>().is_err() {
-        return Err(Oops::not_found());
-    }
+    super::path_id(&raw)?;
     let r = crate::routes::imports::annotated(State(s), Auth(me.cx), Path(raw)).await;
     r.map_err(|e| {
         let oops = Oops::from(e);

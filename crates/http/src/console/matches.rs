@@ -69,28 +69,15 @@ struct ListPage {
     parks: Vec<String>,
 }
 
-fn product_id(raw: &str) -> Result<i64, Oops> {
-    raw.parse::<i64>().map_err(|_| Oops::not_found())
-}
-
 /// The filters, or the field a person got wrong.
 fn filter(q: &ListQuery) -> Result<MatchFilter, Oops> {
-    let bad = |field: &str, message: &str| {
-        Oops::from(crate::error::ApiError::Validation(vec![
-            crate::FieldError {
-                field: field.into(),
-                code: pledge_domain::code::FORMAT.into(),
-                message: message.into(),
-            },
-        ]))
-    };
     let park = match q.park.trim() {
         "" => None,
-        p => Some(ParkCode::parse(p).map_err(|_| bad("park", "园区代码无效"))?),
+        p => Some(ParkCode::parse(p).map_err(|_| Oops::invalid("park", "园区代码无效"))?),
     };
     let min_credit_line = match q.min_wan.trim() {
         "" => None,
-        w => Some(Money::from_wan(w).map_err(|_| bad("min_wan", "请填写万元数"))?),
+        w => Some(Money::from_wan(w).map_err(|_| Oops::invalid("min_wan", "请填写万元数"))?),
     };
     Ok(MatchFilter {
         park,
@@ -102,7 +89,7 @@ fn filter(q: &ListQuery) -> Result<MatchFilter, Oops> {
         },
         after: match q.after.trim() {
             "" => None,
-            a => Some(parse_cursor(a).map_err(|_| bad("after", "翻页位置无效"))?),
+            a => Some(parse_cursor(a).map_err(|_| Oops::invalid("after", "翻页位置无效"))?),
         },
         limit: 50,
         ..Default::default()
@@ -115,7 +102,7 @@ async fn list(
     Path(raw): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    let id = product_id(&raw)?;
+    let id = super::path_id(&raw)?;
     let chosen = filter(&q)?;
     // The export selects the same rows, written from the values as read.
     let export = format!(
@@ -189,7 +176,7 @@ async fn export(
     Path(raw): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    product_id(&raw)?;
+    super::path_id(&raw)?;
     let f = filter(&q)?;
     let params = serde_json::json!({
         "park": f.park.map(|p| p.to_string()),
@@ -245,7 +232,7 @@ async fn one(
     me: Signed,
     Path((raw, raw_uscc)): Path<(String, String)>,
 ) -> Page {
-    let id = product_id(&raw)?;
+    let id = super::path_id(&raw)?;
     let uscc = Uscc::parse(&raw_uscc).map_err(|_| Oops::not_found())?;
     let shown = s.service.explain(&me.cx, id, &uscc)?;
     let shown = s
@@ -367,7 +354,7 @@ async fn near_misses(
     Path(raw): Path<String>,
     Query(q): Query<MissQuery>,
 ) -> Page {
-    let id = product_id(&raw)?;
+    let id = super::path_id(&raw)?;
     let after = match q.after.trim() {
         "" => None,
         a => Some(Uscc::parse(a).map_err(|_| Oops::not_found())?),

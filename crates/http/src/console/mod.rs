@@ -267,6 +267,43 @@ impl FromRequest<AppState> for Posted {
     }
 }
 
+/// A file uploaded by a signed-in person with their session's form token among the form's
+/// other parts (read within the server's upload limit); without the token, 403.
+pub struct Uploaded {
+    pub me: Signed,
+    pub fields: Fields,
+    /// The file's name and bytes.
+    pub file: (String, Vec<u8>),
+}
+
+impl FromRequest<AppState> for Uploaded {
+    type Rejection = Response;
+
+    async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
+        let (mut parts, body) = req.into_parts();
+        let me = Signed::from_request_parts(&mut parts, s)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let req = Request::from_parts(parts, body);
+        let form = axum::extract::Multipart::from_request(req, s).await;
+        let read = async {
+            let mut form = crate::routes::imports::multipart(form)?;
+            crate::routes::imports::upload_parts(&mut form, s.upload_limit).await
+        };
+        let (texts, file) = read.await.map_err(|e| Oops::from(e).into_response())?;
+        let fields = Fields(texts);
+        if !same_token(fields.get("csrf"), &me.csrf) {
+            return Err(Oops::expired_form().into_response());
+        }
+        Ok(Self { me, fields, file })
+    }
+}
+
+/// A record's id in an address; one that is not a number is as unknown as a missing one.
+fn path_id(raw: &str) -> Result<i64, Oops> {
+    raw.parse::<i64>().map_err(|_| Oops::not_found())
+}
+
 /// A link of the navigation bar.
 pub struct NavLink {
     href: &'static str,
@@ -319,6 +356,16 @@ impl Oops {
 
     fn not_found() -> Self {
         Self::status(StatusCode::NOT_FOUND, "未找到 / not found")
+    }
+
+    /// A field of a form or an address that cannot be read: 422 naming it.
+    fn invalid(field: &str, message: &str) -> Self {
+        ApiError::Validation(vec![FieldError {
+            field: field.into(),
+            code: pledge_domain::code::FORMAT.into(),
+            message: message.into(),
+        }])
+        .into()
     }
 }
 

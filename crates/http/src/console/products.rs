@@ -485,7 +485,7 @@ async fn edit_form(State(s): State<AppState>, me: Signed, Path(raw): Path<String
 }
 
 fn visible(s: &AppState, me: &Signed, raw: &str) -> Result<ProductRecord, Oops> {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(raw)?;
     Ok(s.service.product(&me.cx, id)?)
 }
 
@@ -582,7 +582,7 @@ async fn update(
     Path(raw): Path<String>,
     Posted { me, fields }: Posted,
 ) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(&raw)?;
     let version = fields.get("version").parse::<i64>().unwrap_or(-1);
     let form = ProductForm::read(&fields);
     if fields.get("action") == "preview" {
@@ -632,7 +632,7 @@ async fn update(
 
 async fn set_status(s: &AppState, raw: &str, posted: Posted, status: ProductStatus) -> Page {
     let Posted { me, fields } = posted;
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(raw)?;
     let version = fields.get("version").parse::<i64>().unwrap_or(-1);
     let reason = fields.some("reason").map(str::to_owned);
     s.service

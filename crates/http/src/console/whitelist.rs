@@ -2,7 +2,7 @@
 //! enterprises into a draft batch (parks and the office), and the office's review queue with
 //! four-eyes in view: who nominated, what screening found, approve or reject one or many.
 
-use super::{Fields, Frame, Oops, Page, Posted, Signed, page};
+use super::{Fields, Frame, Oops, Page, Posted, Signed, Uploaded, page};
 use crate::AppState;
 use crate::auth::Auth;
 use crate::extract::ApiQuery;
@@ -193,7 +193,7 @@ struct BatchPage {
 }
 
 async fn batch_page(s: &AppState, me: &Signed, raw: &str, outcomes: Vec<Outcome>) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(raw)?;
     let cx = &me.cx;
     let b = s.service.batch(cx, id).await?;
     let filter = EntryFilter {
@@ -233,9 +233,7 @@ async fn batch(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -
 }
 
 async fn download(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
-    if raw.parse::<i64>().is_err() {
-        return Err(Oops::not_found());
-    }
+    super::path_id(&raw)?;
     Ok(export_batch(
         State(s),
         Auth(me.cx),
@@ -268,7 +266,7 @@ async fn nominate(
     Path(raw): Path<String>,
     Posted { me, fields }: Posted,
 ) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(&raw)?;
     let mut codes = listed_codes(fields.get("usccs"));
     codes.extend(fields.all("uscc").into_iter().map(str::to_owned));
     if codes.is_empty() {
@@ -284,17 +282,14 @@ async fn nominate(
 /// Nominates the enterprises a sheet lists (its 统一社会信用代码 column), each on its own.
 async fn nominate_sheet(
     State(s): State<AppState>,
-    me: Signed,
     Path(raw): Path<String>,
-    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+    Uploaded {
+        me,
+        file: (name, bytes),
+        ..
+    }: Uploaded,
 ) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
-    let mut form = crate::routes::imports::multipart(form)?;
-    let (texts, (name, bytes)) =
-        crate::routes::imports::upload_parts(&mut form, s.upload_limit).await?;
-    if !super::same_token(Fields(texts).get("csrf"), &me.csrf) {
-        return Err(Oops::expired_form());
-    }
+    let id = super::path_id(&raw)?;
     let codes = s.service.listed_usccs(name, bytes).await?;
     if codes.len() > pledge_service::MANY {
         return Err(Oops::status(
@@ -431,7 +426,7 @@ async fn publish(
     Path(raw): Path<String>,
     Posted { me, fields }: Posted,
 ) -> Page {
-    let id = raw.parse::<i64>().map_err(|_| Oops::not_found())?;
+    let id = super::path_id(&raw)?;
     let version = fields.get("version").parse::<i64>().unwrap_or(-1);
     s.service.publish_batch(&me.cx, id, version).await?;
     Ok(Redirect::to(&format!("/whitelist/batches/{id}")).into_response())
