@@ -238,6 +238,24 @@ impl Fields {
     }
 }
 
+/// The signed-in person of a request (or to the sign-in page), and the request to read on.
+async fn signed_request(req: Request, s: &AppState) -> Result<(Signed, Request), Response> {
+    let (mut parts, body) = req.into_parts();
+    let me = Signed::from_request_parts(&mut parts, s)
+        .await
+        .map_err(IntoResponse::into_response)?;
+    Ok((me, Request::from_parts(parts, body)))
+}
+
+/// The fields of a form that carries the person's session token; without it, 403.
+fn with_token(me: &Signed, fields: Fields) -> Result<Fields, Oops> {
+    if same_token(fields.get("csrf"), &me.csrf) {
+        Ok(fields)
+    } else {
+        Err(Oops::expired_form())
+    }
+}
+
 /// A form posted by a signed-in person with their session's form token; without it, 403.
 pub struct Posted {
     pub me: Signed,
@@ -248,21 +266,14 @@ impl FromRequest<AppState> for Posted {
     type Rejection = Response;
 
     async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = req.into_parts();
-        let me = Signed::from_request_parts(&mut parts, s)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let req = Request::from_parts(parts, body);
+        let (me, req) = signed_request(req, s).await?;
         let Form(pairs) = Form::<Vec<(String, String)>>::from_request(req, s)
             .await
             .map_err(|_| {
                 Oops::status(StatusCode::BAD_REQUEST, "无法读取表单 / unreadable form")
                     .into_response()
             })?;
-        let fields = Fields(pairs);
-        if !same_token(fields.get("csrf"), &me.csrf) {
-            return Err(Oops::expired_form().into_response());
-        }
+        let fields = with_token(&me, Fields(pairs)).map_err(IntoResponse::into_response)?;
         Ok(Self { me, fields })
     }
 }
@@ -280,21 +291,14 @@ impl FromRequest<AppState> for Uploaded {
     type Rejection = Response;
 
     async fn from_request(req: Request, s: &AppState) -> Result<Self, Response> {
-        let (mut parts, body) = req.into_parts();
-        let me = Signed::from_request_parts(&mut parts, s)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let req = Request::from_parts(parts, body);
+        let (me, req) = signed_request(req, s).await?;
         let form = axum::extract::Multipart::from_request(req, s).await;
         let read = async {
             let mut form = crate::routes::imports::multipart(form)?;
             crate::routes::imports::upload_parts(&mut form, s.upload_limit).await
         };
         let (texts, file) = read.await.map_err(|e| Oops::from(e).into_response())?;
-        let fields = Fields(texts);
-        if !same_token(fields.get("csrf"), &me.csrf) {
-            return Err(Oops::expired_form().into_response());
-        }
+        let fields = with_token(&me, Fields(texts)).map_err(IntoResponse::into_response)?;
         Ok(Self { me, fields, file })
     }
 }
