@@ -13,6 +13,7 @@ mod m20261201_000007_pledge_marked;
 mod m20261201_000008_console;
 mod m20261201_000009_consents;
 mod m20261201_000010_rounds;
+mod m20261201_000011_outcomes;
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000008_console::Migration),
             Box::new(m20261201_000009_consents::Migration),
             Box::new(m20261201_000010_rounds::Migration),
+            Box::new(m20261201_000011_outcomes::Migration),
         ]
     }
 }

@@ -13,6 +13,7 @@ mod health;
 mod hostile;
 mod ledger;
 mod matching;
+mod outcomes;
 mod people;
 mod registry;
 mod round_trip;

@@ -45,6 +45,7 @@ error_codes! {
     OUT_OF_SCOPE = "out_of_scope", 403, "超出本园区或本行范围", "outside your park or bank";
     NOT_PUBLISHED = "not_published", 403, "银行只能查看已发布白名单中的企业", "banks see only enterprises on a published white list";
     BANK_OR_ADMIN = "bank_or_admin", 403, "仅银行和市知识产权局可管理产品", "only banks and the city IP office manage products";
+    BANK_ONLY = "bank_only", 403, "仅银行可记录对接结果", "only a bank records what it did";
     ADMIN_OR_PARK = "admin_or_park", 403, "仅市知识产权局和所在园区可查看", "only the city IP office and the enterprise's park";
     FOUR_EYES = "four_eyes", 403, "提名人不能审核自己的提名", "who nominated an entry cannot approve it";
     NOT_FOUND = "not_found", 404, "不存在", "not found";
@@ -60,6 +61,8 @@ error_codes! {
     UNDECIDED_ENTRIES = "undecided_entries", 409, "批次尚有未审核条目", "the batch has entries not yet decided";
     PRODUCT_WITHDRAWN = "product_withdrawn", 409, "产品已下架", "the product is withdrawn";
     ILLEGAL_PRODUCT_STATUS = "illegal_product_status", 409, "产品当前状态不允许此操作", "the product's status does not allow this";
+    ILLEGAL_OUTCOME_STEP = "illegal_outcome_step", 409, "对接结果当前阶段不允许此步骤", "the outcome's stage does not allow this step";
+    OUTCOME_OPEN = "outcome_open", 409, "该企业此产品已有未结束的对接结果", "an outcome for this enterprise and product is still open";
     NO_ANNOTATED_COPY = "no_annotated_copy", 409, "导入任务没有标注文件（尚未完成或未能生成）", "the import job has no annotated copy (not finished, or none could be written)";
     DATABASE_NOT_EMPTY = "database_not_empty", 409, "数据库非空", "the database already holds data";
     PAYLOAD_TOO_LARGE = "payload_too_large", 413, "请求体过大", "the body is larger than allowed";
@@ -102,6 +105,10 @@ error_codes! {
     DATE_RANGE = "date_range", 422, "日期超出合理范围", "date outside the field's plausible window";
     TOO_MANY = "too_many", 422, "数量超过上限", "more items than allowed";
     UNUSUAL_VALUE = "unusual_value", 422, "超出常见范围（请核对单位；确属如此可确认后提交）", "outside the usual range (check the unit; confirm it if it is meant)";
+    REPEATED = "repeated", 422, "与前面的项重复", "repeats an earlier item";
+    ABOVE_APPROVED = "above_approved", 422, "放款金额超过审批金额", "a disbursement above the approved amount";
+    IP_NOT_OWNED = "ip_not_owned", 422, "知识产权不属于该企业", "the IP is not the enterprise's";
+    IP_ALREADY_PLEDGED = "ip_already_pledged", 422, "知识产权已质押", "the IP is already pledged";
     OUT_OF_RANGE = "out_of_range", 422, "超出范围", "out of range";
     FORMAT = "format", 422, "格式错误", "malformed";
     // Ledger cells: what an import report says of a row.

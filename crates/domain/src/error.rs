@@ -116,6 +116,16 @@ pub enum DomainError {
     },
     #[error("最多{max}项 / at most {max} items")]
     TooMany { max: usize },
+    #[error("与前面的项重复 / repeats an earlier item")]
+    Repeated,
+    #[error(
+        "放款金额不能超过审批金额{approved} / a disbursement cannot exceed the approved {approved}"
+    )]
+    AboveApproved { approved: crate::Money },
+    #[error("不属于该企业（或未登记） / not the enterprise's (or not registered)")]
+    IpNotOwned,
+    #[error("已质押（{registration}） / already pledged ({registration})")]
+    IpAlreadyPledged { registration: String },
 }
 
 impl DomainError {
@@ -151,6 +161,10 @@ impl DomainError {
             Self::Format { .. } => code::FORMAT,
             Self::DateWindow { .. } => code::DATE_RANGE,
             Self::TooMany { .. } => code::TOO_MANY,
+            Self::Repeated => code::REPEATED,
+            Self::AboveApproved { .. } => code::ABOVE_APPROVED,
+            Self::IpNotOwned => code::IP_NOT_OWNED,
+            Self::IpAlreadyPledged { .. } => code::IP_ALREADY_PLEDGED,
             Self::Unusual { .. } => code::UNUSUAL_VALUE,
         }
     }

@@ -48,6 +48,7 @@ mod enterprise;
 mod error;
 mod industry;
 mod money;
+mod outcome;
 mod patent;
 mod patent_number;
 mod product;
@@ -69,6 +70,10 @@ pub use enterprise::{
 pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;
 pub use money::{BasisPoints, Money, fen_for_people};
+pub use outcome::{
+    DeclineReason, MAX_PLEDGED_ITEMS, MAX_TERM_MONTHS, Outcome, OutcomeStage, Step, StepRefused,
+    TrademarkKey,
+};
 pub use patent::{
     Appraisal, DerivedStatus, HighValueFacts, HighValueGround, IpcClass, LegalStatus, Patent,
     PatentAward, PledgeObstacle, PledgeRegistration, whole_months,

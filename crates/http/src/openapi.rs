@@ -24,6 +24,7 @@ use utoipa_axum::router::OpenApiRouter;
         (name = "products", description = "loan products: rules, status, preview"),
         (name = "ledger", description = "Excel and CSV: import templates"),
         (name = "matching", description = "matches: which listed enterprises qualify, with which IP, for how much, and why"),
+        (name = "outcomes", description = "what came of each contact, and the financing figures built from it"),
     )
 )]
 struct ApiDoc;

@@ -297,6 +297,14 @@ enum_shapes! {
     MatchFormat, match_format, match_formats = vec!["json", "csv", "xlsx"];
     /// The order of a match list.
     MatchSort, match_sort, match_sorts = vec!["score", "credit_line"];
+    /// A step of an outcome after the contact.
+    OutcomeStep, outcome_step, outcome_steps = pledge_domain::OutcomeStage::ALL
+        .iter()
+        .filter(|s| **s != pledge_domain::OutcomeStage::Contacted)
+        .flat_map(|s| [s.as_str(), s.label_zh()])
+        .collect();
+    /// Why nothing came of a contact.
+    DeclineReason, decline_reason, decline_reasons = named!(pledge_domain::DeclineReason);
     /// The kind of a matchmaking round.
     RoundKind, round_kind, round_kinds = named!(pledge_domain::RoundKind);
     /// The kind of every sheet of an upload.

@@ -15,6 +15,7 @@ pub mod ledgers;
 mod live_index;
 pub mod loaders;
 mod matches;
+mod outcomes;
 mod people;
 mod policy;
 mod products;
@@ -34,9 +35,10 @@ pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
     ConsentRecord, EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow,
-    ImportMode, Lapse, Lapsing, NewConsent, NewRound, Page, ParkRecord, PatentRecord, PersonRecord,
-    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, RoundRecord, TokenRecord,
-    TrademarkRecord, TransitionRequest, Upserted, Versioned, business_day,
+    ImportMode, Lapse, Lapsing, NewConsent, NewOutcome, NewRound, OutcomeFilter, OutcomeRecord,
+    Page, ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord, RescreenReport,
+    RescreenReversal, Role, RoundRecord, TokenRecord, TrademarkRecord, TransitionRequest, Upserted,
+    Versioned, business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};

@@ -4,7 +4,7 @@ use crate::Context;
 use crate::error::{Result, ServiceError};
 use pledge_domain::code;
 use pledge_domain::{BankCode, ParkCode};
-use pledge_store::Role;
+use pledge_store::{OutcomeFilter, Role};
 
 /// The refusal banks get for an enterprise not on a published white list.
 pub(crate) fn not_published() -> ServiceError {
@@ -132,5 +132,37 @@ impl Context {
                 "仅银行和市知识产权局可管理产品 / only banks and the city IP office manage products",
             )),
         }
+    }
+
+    /// The bank that reports outcomes: only a bank officer, for their own bank.
+    pub fn reporting_bank(&self) -> Result<BankCode> {
+        self.own_bank().cloned().ok_or_else(|| {
+            ServiceError::forbidden(
+                code::BANK_ONLY,
+                "仅银行可记录对接结果 / only a bank records what it did with an enterprise",
+            )
+        })
+    }
+
+    /// The outcomes a caller reads: a bank its own, a park official their park's enterprises'
+    /// (asking for another park is refused), the office what it asks for.
+    pub fn outcome_scope(&self, asked: OutcomeFilter) -> Result<OutcomeFilter> {
+        let park = self.park_filter(asked.park.clone())?;
+        if let Some(own) = self.own_bank()
+            && asked.bank.as_ref().is_some_and(|b| b != own)
+        {
+            return Err(ServiceError::forbidden(
+                code::OUT_OF_SCOPE,
+                "银行只能查看本行的对接结果和统计 / a bank sees its own outcomes and figures only",
+            ));
+        }
+        Ok(match self.principal.role {
+            Role::Bank => OutcomeFilter {
+                bank: self.own_bank().cloned(),
+                ..asked
+            },
+            Role::Park => OutcomeFilter { park, ..asked },
+            Role::Admin => asked,
+        })
     }
 }

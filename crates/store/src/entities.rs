@@ -137,6 +137,20 @@ entity!(round, "rounds", {
     created_at: DateTimeUtc,
 });
 
+entity!(outcome, "outcomes", {
+    product_id: i64,
+    bank_id: i64,
+    enterprise_id: i64,
+    round_id: Option<i64>,
+    contacted_on: Date,
+    stage: String,
+    steps: Json,
+    version: i64,
+    created_by: String,
+    created_at: DateTimeUtc,
+    updated_at: DateTimeUtc,
+});
+
 entity!(loan_product, "loan_products", {
     bank_id: i64,
     name: String,

@@ -8,6 +8,7 @@ pub(crate) mod exports;
 pub(crate) mod health;
 pub(crate) mod imports;
 pub(crate) mod matches;
+pub(crate) mod outcomes;
 pub(crate) mod patents;
 pub(crate) mod people;
 pub(crate) mod products;
@@ -42,6 +43,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(matches::router())
         .merge(applicants::router())
         .merge(rounds::router())
+        .merge(outcomes::router())
         .merge(templates::router())
         .merge(imports::router())
         .merge(exports::router())

@@ -1,0 +1,496 @@
+//! Outcomes (对接结果): a bank opens one when it contacts a listed enterprise for one of its
+//! products and reports each step after; the office and the enterprise's park read them.
+
+use crate::AppState;
+use crate::auth::Auth;
+use crate::check::{Check, paging, parse_id};
+use crate::error::{ApiResult, ReadErrors, WriteErrors};
+use crate::extract::{ApiJson, ApiQuery};
+use crate::routes::Paged;
+use crate::shape;
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use chrono::{DateTime, NaiveDate, Utc};
+use pledge_domain::{
+    BankCode, BasisPoints, DeclineReason, DomainError, Money, NiceClass, OutcomeStage, ParkCode,
+    PatentApplicationNumber, Step, Text, TrademarkKey, TrademarkRegistrationNumber, Uscc,
+};
+use pledge_service::{OutcomeFilter, OutcomeRecord};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::{router::OpenApiRouter, routes};
+use validator::Validate;
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list_outcomes, open_outcome))
+        .routes(routes!(get_outcome))
+        .routes(routes!(take_step))
+}
+
+/// A contact to report.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct OutcomeInput {
+    /// One of the bank's own products.
+    #[schema(value_type = shape::RecordId, inline)]
+    #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
+    product_id: i64,
+    /// A listed enterprise.
+    #[schema(value_type = shape::Uscc, inline)]
+    #[validate(custom(function = shape::uscc))]
+    uscc: String,
+    /// The round (周对接, 对接会) the contact came from, if any.
+    #[serde(default)]
+    #[schema(value_type = Option<shape::RecordId>, inline)]
+    #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
+    round_id: Option<i64>,
+    /// The day of the contact (not after today).
+    contacted_on: NaiveDate,
+}
+
+/// A trademark a pledge names.
+#[derive(Debug, Deserialize, Serialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct TrademarkRef {
+    #[schema(value_type = shape::Reference, inline)]
+    #[validate(custom(function = shape::reference))]
+    registration_number: String,
+    #[schema(minimum = 1, maximum = 45)]
+    #[validate(range(min = 1, max = 45))]
+    nice_class: i64,
+}
+
+/// The next step of an outcome: `step` says which, and which other fields it carries.
+#[derive(Debug, Deserialize, ToSchema, Validate)]
+#[serde(deny_unknown_fields)]
+pub struct StepInput {
+    /// The outcome's version as read.
+    #[schema(value_type = shape::RecordId, inline)]
+    #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
+    version: i64,
+    /// `applied`, `approved` (with `amount_fen`, `term_months`, `rate_bp`), `disbursed`
+    /// (`amount_fen`), `pledge_registered` (`registration_number`, `patents`, `trademarks`),
+    /// `repaid`, `defaulted`, `declined` (`reason_code`).
+    #[schema(value_type = shape::OutcomeStep, inline)]
+    #[validate(custom(function = shape::outcome_step))]
+    step: String,
+    /// The day of the step: not before the previous one, not after today.
+    on: NaiveDate,
+    /// Approved or paid out, in 分.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 100_000_000_000_000_i64)]
+    #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
+    amount_fen: Option<i64>,
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 360)]
+    #[validate(range(min = 1, max = 360))]
+    term_months: Option<i64>,
+    /// The annual rate approved, in basis points.
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 10_000)]
+    #[validate(range(min = 1, max = 10_000))]
+    rate_bp: Option<i64>,
+    /// CNIPA's pledge registration number.
+    #[serde(default)]
+    #[schema(value_type = Option<shape::Reference>, inline)]
+    #[validate(custom(function = shape::reference))]
+    registration_number: Option<String>,
+    /// The patents pledged (application numbers).
+    #[serde(default)]
+    #[schema(value_type = Vec<shape::Reference>, inline, max_items = 100)]
+    #[validate(length(max = 100))]
+    patents: Vec<String>,
+    /// The trademarks pledged.
+    #[serde(default)]
+    #[schema(max_items = 100)]
+    #[validate(length(max = 100), nested)]
+    trademarks: Vec<TrademarkRef>,
+    /// Why nothing came of it.
+    #[serde(default)]
+    #[schema(value_type = Option<shape::DeclineReason>, inline)]
+    #[validate(custom(function = shape::decline_reason))]
+    reason_code: Option<String>,
+}
+
+impl StepInput {
+    /// The domain's step: what it needs is required, what it does not take is refused.
+    fn step(&self) -> ApiResult<Step> {
+        let mut c = Check::default();
+        let stage = c.field("step", OutcomeStage::parse(&self.step));
+        let Some(stage) = stage else {
+            return Err(c.fail());
+        };
+        use OutcomeStage as S;
+        let takes = |field: &str| match field {
+            "amount_fen" => matches!(stage, S::Approved | S::Disbursed),
+            "term_months" | "rate_bp" => stage == S::Approved,
+            "registration_number" | "patents" | "trademarks" => stage == S::PledgeRegistered,
+            "reason_code" => stage == S::Declined,
+            _ => false,
+        };
+        let given = [
+            ("amount_fen", self.amount_fen.is_some()),
+            ("term_months", self.term_months.is_some()),
+            ("rate_bp", self.rate_bp.is_some()),
+            ("registration_number", self.registration_number.is_some()),
+            ("patents", !self.patents.is_empty()),
+            ("trademarks", !self.trademarks.is_empty()),
+            ("reason_code", self.reason_code.is_some()),
+        ];
+        for (field, present) in given {
+            if present && !takes(field) {
+                c.push(
+                    field,
+                    DomainError::NotAllowed {
+                        field: static_name(field),
+                    },
+                );
+            }
+        }
+        let required = |c: &mut Check, field: &'static str, v: Option<i64>| {
+            if v.is_none() {
+                c.push(field, DomainError::Required { field });
+            }
+            v
+        };
+        let on = self.on;
+        let step = match stage {
+            S::Contacted => {
+                c.push(
+                    "step",
+                    DomainError::UnknownValue {
+                        value: "contacted".into(),
+                        allowed: "a step after the contact".into(),
+                    },
+                );
+                None
+            }
+            S::Applied => Some(Step::Applied { on }),
+            S::Repaid => Some(Step::Repaid { on }),
+            S::Defaulted => Some(Step::Defaulted { on }),
+            S::Approved => {
+                let amount = required(&mut c, "amount_fen", self.amount_fen)
+                    .and_then(|a| c.field("amount_fen", Money::from_fen(a)));
+                let term = required(&mut c, "term_months", self.term_months);
+                let rate = required(&mut c, "rate_bp", self.rate_bp)
+                    .and_then(|r| c.field("rate_bp", BasisPoints::new(r)));
+                match (amount, term, rate) {
+                    (Some(amount_fen), Some(term), Some(rate_bp)) => Some(Step::Approved {
+                        on,
+                        amount_fen,
+                        term_months: u16::try_from(term).unwrap_or(u16::MAX),
+                        rate_bp,
+                    }),
+                    _ => None,
+                }
+            }
+            S::Disbursed => required(&mut c, "amount_fen", self.amount_fen)
+                .and_then(|a| c.field("amount_fen", Money::from_fen(a)))
+                .map(|amount_fen| Step::Disbursed { on, amount_fen }),
+            S::PledgeRegistered => {
+                let number = match &self.registration_number {
+                    None => {
+                        c.push(
+                            "registration_number",
+                            DomainError::Required {
+                                field: "registration_number",
+                            },
+                        );
+                        None
+                    }
+                    Some(n) => c.field("registration_number", Text::parse(n, 1, 64)),
+                };
+                let mut patents = Vec::new();
+                for (i, p) in self.patents.iter().enumerate() {
+                    patents.extend(
+                        c.field(&format!("patents[{i}]"), PatentApplicationNumber::parse(p)),
+                    );
+                }
+                let mut trademarks = Vec::new();
+                for (i, t) in self.trademarks.iter().enumerate() {
+                    let n = c.field(
+                        &format!("trademarks[{i}].registration_number"),
+                        TrademarkRegistrationNumber::parse(&t.registration_number),
+                    );
+                    let k = c.field(
+                        &format!("trademarks[{i}].nice_class"),
+                        NiceClass::new(t.nice_class),
+                    );
+                    if let (Some(registration_number), Some(nice_class)) = (n, k) {
+                        trademarks.push(TrademarkKey {
+                            registration_number,
+                            nice_class,
+                        });
+                    }
+                }
+                number.map(|registration_number| Step::PledgeRegistered {
+                    on,
+                    registration_number,
+                    patents,
+                    trademarks,
+                })
+            }
+            S::Declined => match &self.reason_code {
+                None => {
+                    c.push(
+                        "reason_code",
+                        DomainError::Required {
+                            field: "reason_code",
+                        },
+                    );
+                    None
+                }
+                Some(r) => c
+                    .field("reason_code", DeclineReason::parse(r))
+                    .map(|reason_code| Step::Declined { on, reason_code }),
+            },
+        };
+        c.finish()?;
+        step.ok_or_else(|| Check::default().fail())
+    }
+}
+
+fn static_name(field: &str) -> &'static str {
+    [
+        "amount_fen",
+        "term_months",
+        "rate_bp",
+        "registration_number",
+        "patents",
+        "trademarks",
+        "reason_code",
+    ]
+    .into_iter()
+    .find(|f| *f == field)
+    .unwrap_or("field")
+}
+
+/// One step as reported.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct StepView {
+    step: String,
+    on: NaiveDate,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    amount_fen: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    term_months: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_bp: Option<u16>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    registration_number: Option<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    patents: Vec<String>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    trademarks: Vec<TrademarkRef>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason_code: Option<String>,
+}
+
+impl From<&Step> for StepView {
+    fn from(s: &Step) -> Self {
+        let mut v = Self {
+            step: s.stage().as_str().into(),
+            on: s.on(),
+            amount_fen: None,
+            term_months: None,
+            rate_bp: None,
+            registration_number: None,
+            patents: Vec::new(),
+            trademarks: Vec::new(),
+            reason_code: None,
+        };
+        match s {
+            Step::Approved {
+                amount_fen,
+                term_months,
+                rate_bp,
+                ..
+            } => {
+                v.amount_fen = Some(amount_fen.fen());
+                v.term_months = Some(*term_months);
+                v.rate_bp = Some(rate_bp.get());
+            }
+            Step::Disbursed { amount_fen, .. } => v.amount_fen = Some(amount_fen.fen()),
+            Step::PledgeRegistered {
+                registration_number,
+                patents,
+                trademarks,
+                ..
+            } => {
+                v.registration_number = Some(registration_number.to_string());
+                v.patents = patents.iter().map(ToString::to_string).collect();
+                v.trademarks = trademarks
+                    .iter()
+                    .map(|t| TrademarkRef {
+                        registration_number: t.registration_number.to_string(),
+                        nice_class: i64::from(t.nice_class),
+                    })
+                    .collect();
+            }
+            Step::Declined { reason_code, .. } => v.reason_code = Some(reason_code.as_str().into()),
+            Step::Applied { .. } | Step::Repaid { .. } | Step::Defaulted { .. } => {}
+        }
+        v
+    }
+}
+
+/// An outcome as kept.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeView {
+    id: i64,
+    product_id: i64,
+    bank: String,
+    uscc: String,
+    park: String,
+    round_id: Option<i64>,
+    /// Where it stands: its latest step (`contacted` before any).
+    stage: String,
+    contacted_on: NaiveDate,
+    steps: Vec<StepView>,
+    /// The steps that may follow now (none once repaid, defaulted or declined).
+    next_steps: Vec<String>,
+    version: i64,
+    created_by: String,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+}
+
+impl From<OutcomeRecord> for OutcomeView {
+    fn from(r: OutcomeRecord) -> Self {
+        Self {
+            id: r.id,
+            product_id: r.product_id,
+            bank: r.bank.to_string(),
+            uscc: r.uscc.to_string(),
+            park: r.park.to_string(),
+            round_id: r.round_id,
+            stage: r.stage.as_str().into(),
+            contacted_on: r.outcome.contacted_on,
+            steps: r.outcome.steps.iter().map(StepView::from).collect(),
+            next_steps: r
+                .outcome
+                .allowed()
+                .iter()
+                .map(|s| s.as_str().into())
+                .collect(),
+            version: r.version,
+            created_by: r.created_by,
+            created_at: r.created_at,
+            updated_at: r.updated_at,
+        }
+    }
+}
+
+/// Filters and paging of outcomes.
+#[derive(Debug, Deserialize, IntoParams, Validate)]
+#[into_params(parameter_in = Query)]
+pub struct OutcomeQuery {
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
+    product_id: Option<String>,
+    #[param(value_type = Option<shape::Uscc>, inline)]
+    #[validate(custom(function = shape::uscc))]
+    uscc: Option<String>,
+    /// A park (a park official: only their own).
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
+    park: Option<String>,
+    /// A bank (a bank: only its own).
+    #[param(value_type = Option<shape::Code>, inline)]
+    #[validate(custom(function = shape::code))]
+    bank: Option<String>,
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
+    round_id: Option<String>,
+    /// `next_cursor` of the previous page.
+    #[param(value_type = Option<shape::Id>, inline)]
+    #[validate(custom(function = shape::id))]
+    after: Option<String>,
+    /// Page size (default 50).
+    #[param(value_type = Option<shape::PageSize>, inline)]
+    #[validate(custom(function = shape::page_size))]
+    limit: Option<String>,
+}
+
+/// Outcomes the caller may read, oldest first: a bank its own, a park official its
+/// enterprises', the office all.
+#[utoipa::path(get, path = "/api/v1/outcomes", tag = "outcomes", security(("bearer" = [])), params(OutcomeQuery), responses((status = 200, body = Paged<OutcomeView>), ReadErrors))]
+async fn list_outcomes(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiQuery(q): ApiQuery<OutcomeQuery>,
+) -> ApiResult<Json<Paged<OutcomeView>>> {
+    let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    let mut c = Check::default();
+    let filter = OutcomeFilter {
+        product_id: q.product_id.as_deref().and_then(|v| v.parse().ok()),
+        round_id: q.round_id.as_deref().and_then(|v| v.parse().ok()),
+        uscc: c.optional("uscc", q.uscc.as_deref(), Uscc::parse).flatten(),
+        park: c
+            .optional("park", q.park.as_deref(), ParkCode::parse)
+            .flatten(),
+        bank: c
+            .optional("bank", q.bank.as_deref(), BankCode::parse)
+            .flatten(),
+    };
+    c.finish()?;
+    Ok(Json(Paged::from_page(
+        s.service.outcomes(&auth.0, filter, after, limit).await?,
+        OutcomeView::from,
+    )))
+}
+
+/// Opens an outcome (对接): the bank contacted a listed enterprise for one of its products.
+#[utoipa::path(post, path = "/api/v1/outcomes", tag = "outcomes", security(("bearer" = [])), request_body = OutcomeInput, responses((status = 201, body = OutcomeView), WriteErrors))]
+async fn open_outcome(
+    State(s): State<AppState>,
+    auth: Auth,
+    ApiJson(input): ApiJson<OutcomeInput>,
+) -> ApiResult<(StatusCode, Json<OutcomeView>)> {
+    let uscc = Uscc::parse(&input.uscc).map_err(|e| crate::error::ApiError::field("uscc", e))?;
+    let o = s
+        .service
+        .open_outcome(
+            &auth.0,
+            input.product_id,
+            uscc,
+            input.round_id,
+            input.contacted_on,
+        )
+        .await?;
+    Ok((StatusCode::CREATED, Json(o.into())))
+}
+
+/// One outcome the caller may read (another bank's is 404).
+#[utoipa::path(get, path = "/api/v1/outcomes/{id}", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = OutcomeView), ReadErrors))]
+async fn get_outcome(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+) -> ApiResult<Json<OutcomeView>> {
+    let id = crate::check::read_key(parse_id("id", &id))?;
+    Ok(Json(s.service.outcome(&auth.0, id).await?.into()))
+}
+
+/// Reports the next step. Steps follow in order, dated in order and not after today; a
+/// disbursement cannot exceed the approval; a registered pledge marks its IP pledged at once
+/// (it leaves every other bank's bundles), and IP not the enterprise's or already pledged is
+/// refused, each item named.
+#[utoipa::path(post, path = "/api/v1/outcomes/{id}/steps", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StepInput, responses((status = 200, body = OutcomeView), WriteErrors))]
+async fn take_step(
+    State(s): State<AppState>,
+    auth: Auth,
+    Path(id): Path<String>,
+    ApiJson(input): ApiJson<StepInput>,
+) -> ApiResult<Json<OutcomeView>> {
+    let id = parse_id("id", &id)?;
+    auth.0.reporting_bank()?;
+    let step = input.step()?;
+    let o = s
+        .service
+        .take_outcome_step(&auth.0, id, input.version, step)
+        .await?;
+    Ok(Json(o.into()))
+}
