@@ -179,6 +179,19 @@ impl TestApp {
         self.call(Method::PUT, path, Some(token), Some(body)).await
     }
 
+    /// Downloads `path` as bytes, asserting 200.
+    pub async fn download(&self, path: &str, token: &str) -> Vec<u8> {
+        let res = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .bearer_auth(token)
+            .send()
+            .await
+            .expect("download");
+        assert_eq!(res.status(), StatusCode::OK, "{path}");
+        res.bytes().await.expect("bytes").to_vec()
+    }
+
     pub async fn delete(&self, path: &str, token: &str) -> Answer {
         self.call(Method::DELETE, path, Some(token), None).await
     }

@@ -349,19 +349,6 @@ async fn broken_rows_are_named_and_the_rest_imported(app: TestApp) {
     assert_eq!(job["problem"]["errors"][0]["code"], "no_known_sheet");
 }
 
-/// Downloads `path` as bytes, asserting 200.
-async fn download(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
-    let res = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(res.status(), StatusCode::OK, "{path}");
-    res.bytes().await.expect("bytes").to_vec()
-}
-
 /// The data rows of the first table of a file, as (column key → text) by the kind's layout.
 fn rows_by_key(
     name: &str,
@@ -459,12 +446,9 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
         (SheetKind::Enterprises, &firms),
         (SheetKind::Patents, &patents),
     ] {
-        let template = download(
-            &app,
-            &format!("/api/v1/templates/{}.xlsx", kind.as_str()),
-            &park,
-        )
-        .await;
+        let template = app
+            .download(&format!("/api/v1/templates/{}.xlsx", kind.as_str()), &park)
+            .await;
         let table = pledge_ledger::read_xlsx(&template, &pledge_ledger::Limits::default())
             .expect("template")
             .remove(0);
@@ -502,7 +486,9 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
     };
     for ext in ["xlsx", "csv"] {
         let name = format!("enterprises.{ext}");
-        let bytes = download(&app, &format!("/api/v1/exports/{name}"), &park).await;
+        let bytes = app
+            .download(&format!("/api/v1/exports/{name}"), &park)
+            .await;
         assert_eq!(
             rows_by_key(&name, &bytes, SheetKind::Enterprises),
             expect(&firms),
@@ -514,7 +500,9 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
             "{again}"
         );
         let name = format!("patents.{ext}");
-        let bytes = download(&app, &format!("/api/v1/exports/{name}"), &park).await;
+        let bytes = app
+            .download(&format!("/api/v1/exports/{name}"), &park)
+            .await;
         assert_eq!(
             rows_by_key(&name, &bytes, SheetKind::Patents),
             expect(&patents),
@@ -529,7 +517,9 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
     }
     // Only what the caller may see: another park's export is empty, a bank gets none.
     let other = app.token("park", Some("xxhtz"), None).await;
-    let bytes = download(&app, "/api/v1/exports/enterprises.csv", &other).await;
+    let bytes = app
+        .download("/api/v1/exports/enterprises.csv", &other)
+        .await;
     assert!(rows_by_key("e.csv", &bytes, SheetKind::Enterprises).is_empty());
     let bank = app.token("bank", None, Some("boc")).await;
     app.get("/api/v1/exports/patents.xlsx", &bank)

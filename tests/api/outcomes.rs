@@ -348,3 +348,218 @@ async fn outcomes_are_their_bank_s_alone(app: TestApp) {
         .await;
     assert_eq!(second.body["items"][0]["id"], yours);
 }
+
+e2e!(figures_are_the_sums_of_the_outcomes_and_scoped);
+
+/// A small deterministic generator (xorshift), so that a failing case can be replayed.
+struct Dice(u64);
+
+impl Dice {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n
+    }
+}
+
+/// One event as reported: its bank, kind, days before today and amount.
+struct Reported {
+    bank: &'static str,
+    kind: &'static str,
+    ago: u64,
+    fen: i64,
+}
+
+async fn figures_are_the_sums_of_the_outcomes_and_scoped(app: TestApp) {
+    let (boc, product) = market(&app).await;
+    let (icbc, theirs) = rival(&app).await;
+    let mut dice = Dice(0x9E37_79B9_7F4A_7C15);
+    let mut reported = Vec::new();
+    for _round in 0..3 {
+        for (bank, token, p, i) in [
+            ("boc", &boc, product, 1),
+            ("boc", &boc, product, 2),
+            ("icbc", &icbc, theirs, 1),
+            ("icbc", &icbc, theirs, 2),
+        ] {
+            let mut ago = 200 + dice.below(200);
+            let o = app
+                .post(
+                    "/api/v1/outcomes",
+                    token,
+                    json!({"product_id": p, "uscc": uscc(i), "contacted_on": days_ago(ago)}),
+                )
+                .await;
+            assert_eq!(o.status, StatusCode::CREATED, "{}", o.body);
+            let id = o.body["id"].as_i64().expect("id");
+            reported.push(Reported {
+                bank,
+                kind: "contacted",
+                ago,
+                fen: 0,
+            });
+            let approved = 1_000_000 * (1 + dice.below(500) as i64);
+            let chain: Vec<(&str, Value)> = vec![
+                ("applied", json!({})),
+                (
+                    "approved",
+                    json!({"amount_fen": approved, "term_months": 12, "rate_bp": 390}),
+                ),
+                (
+                    "disbursed",
+                    json!({"amount_fen": approved - dice.below(1000) as i64}),
+                ),
+            ];
+            let depth = dice.below(4) as usize;
+            let mut version = 1;
+            for (kind, mut body) in chain.into_iter().take(depth) {
+                ago -= dice.below(60);
+                body["step"] = json!(kind);
+                body["on"] = json!(days_ago(ago));
+                body["version"] = json!(version);
+                let fen = body["amount_fen"].as_i64().unwrap_or(0);
+                let s = step(&app, token, id, body).await;
+                assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+                version += 1;
+                reported.push(Reported {
+                    bank,
+                    kind,
+                    ago,
+                    fen,
+                });
+            }
+            // Close it, so that the pair can be contacted again.
+            ago -= dice.below(ago.min(30));
+            let close = if depth == 3 {
+                json!({"step": "repaid"})
+            } else {
+                json!({"step": "declined", "reason_code": "no_need"})
+            };
+            let mut close = close;
+            close["on"] = json!(days_ago(ago));
+            close["version"] = json!(version);
+            let kind = if depth == 3 { "repaid" } else { "declined" };
+            let s = step(&app, token, id, close).await;
+            assert_eq!(s.status, StatusCode::OK, "{}", s.body);
+            reported.push(Reported {
+                bank,
+                kind,
+                ago,
+                fen: 0,
+            });
+        }
+    }
+
+    let sums = |from: u64, to: u64, bank: Option<&str>| {
+        let mut counts = std::collections::BTreeMap::<&str, (i64, i64)>::new();
+        for r in &reported {
+            if r.ago <= from && r.ago >= to && bank.is_none_or(|b| b == r.bank) {
+                let e = counts.entry(r.kind).or_default();
+                e.0 += 1;
+                e.1 += r.fen;
+            }
+        }
+        counts
+    };
+    let check = |total: &Value, expected: &std::collections::BTreeMap<&str, (i64, i64)>| {
+        let n = |k: &str| expected.get(k).map_or(0, |c| c.0);
+        let fen = |k: &str| expected.get(k).map_or(0, |c| c.1);
+        assert_eq!(total["contacted"], n("contacted"), "{total}");
+        assert_eq!(total["applied"], n("applied"), "{total}");
+        assert_eq!(total["approved"], n("approved"), "{total}");
+        assert_eq!(total["approved_fen"], fen("approved"), "{total}");
+        assert_eq!(total["disbursed"], n("disbursed"), "{total}");
+        assert_eq!(total["disbursed_fen"], fen("disbursed"), "{total}");
+        assert_eq!(total["repaid"], n("repaid"), "{total}");
+        assert_eq!(total["declined"], n("declined"), "{total}");
+    };
+    for _ in 0..6 {
+        let from = 50 + dice.below(400);
+        let to = dice.below(from + 1);
+        let q = format!("/api/v1/stats?from={}&to={}", days_ago(from), days_ago(to));
+        let all = app.get(&format!("{q}&by=bank,month"), &app.admin).await;
+        assert_eq!(all.status, StatusCode::OK, "{}", all.body);
+        check(&all.body["total"], &sums(from, to, None));
+        // Every grouping adds up to the whole.
+        for field in ["contacted", "disbursed_fen", "approved_fen"] {
+            let rows: i64 = all.body["rows"]
+                .as_array()
+                .into_iter()
+                .flatten()
+                .map(|r| r["figures"][field].as_i64().unwrap_or(0))
+                .sum();
+            assert_eq!(Some(rows), all.body["total"][field].as_i64(), "{field}");
+        }
+        // A bank's figures are its own alone; the park of both enterprises sees them all.
+        let own = app.get(&q, &boc).await;
+        check(&own.body["total"], &sums(from, to, Some("boc")));
+        assert!(own.body["total"]["first_loans"].is_null());
+        let park = app.token("park", Some("xxhtz"), None).await;
+        check(
+            &app.get(&q, &park).await.body["total"],
+            &sums(from, to, None),
+        );
+    }
+
+    // Listed and matched today, by park; labels are names.
+    let by_park = app.get("/api/v1/stats?by=park", &app.admin).await;
+    let xxhtz = by_park.body["rows"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|r| r["key"]["park"] == "xxhtz")
+        .expect("a row for xxhtz");
+    assert_eq!(xxhtz["figures"]["listed"], 2, "{xxhtz}");
+    assert_eq!(xxhtz["figures"]["matched"], 2, "{xxhtz}");
+    assert_ne!(xxhtz["labels"]["park"], "xxhtz");
+
+    // The "no"s: another bank's or another park's figures.
+    app.get("/api/v1/stats?bank=icbc", &boc)
+        .await
+        .problem(403, "out_of_scope");
+    let other = app.token("park", Some("hqkfq"), None).await;
+    app.get("/api/v1/stats?park=xxhtz", &other)
+        .await
+        .problem(403, "out_of_scope");
+    let theirs = app.get("/api/v1/stats", &other).await;
+    assert_eq!(theirs.body["total"]["contacted"], 0, "{}", theirs.body);
+    app.get("/api/v1/stats?by=bank,colour", &app.admin)
+        .await
+        .problem(422, "validation_failed");
+    let backwards = app
+        .get(
+            &format!("/api/v1/stats?from={}&to={}", days_ago(1), days_ago(2)),
+            &app.admin,
+        )
+        .await;
+    assert_eq!(backwards.field_errors()[0].0, "to");
+
+    // The sheet an office sends upwards: the same total, in 万元.
+    use calamine::{Data, Reader, Xlsx};
+    let bytes = app
+        .download(
+            &format!("/api/v1/stats?by=bank&format=xlsx&from={}", days_ago(3000)),
+            &app.admin,
+        )
+        .await;
+    let mut book = Xlsx::new(std::io::Cursor::new(bytes)).expect("a workbook");
+    let sheet = book.worksheet_range("融资统计").expect("the sheet");
+    let rows: Vec<_> = sheet.rows().collect();
+    assert!(matches!(&rows[0][0], Data::String(t) if t.starts_with("知识产权质押融资统计")));
+    let header: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
+    let col = header
+        .iter()
+        .position(|h| h == "放款金额（万元）")
+        .expect("the disbursed column");
+    let last = rows.last().expect("a total row");
+    assert_eq!(last[0].to_string(), "合计");
+    let everything = sums(10_000, 0, None);
+    let wan = everything.get("disbursed").map_or(0, |c| c.1) as f64 / 1_000_000.0;
+    let cell = match &last[col] {
+        Data::Float(f) => *f,
+        Data::Int(i) => *i as f64,
+        other => panic!("{other:?}"),
+    };
+    assert!((cell - wan).abs() < 1e-6, "{cell} ≠ {wan}");
+}

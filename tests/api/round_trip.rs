@@ -112,18 +112,6 @@ fn facts(mut v: Value) -> Value {
     v
 }
 
-async fn download(app: &TestApp, path: &str, token: &str) -> Vec<u8> {
-    let res = app
-        .client
-        .get(format!("{}{path}", app.base))
-        .bearer_auth(token)
-        .send()
-        .await
-        .expect("download");
-    assert_eq!(res.status(), StatusCode::OK);
-    res.bytes().await.expect("bytes").to_vec()
-}
-
 async fn an_export_imports_into_an_empty_registry_exactly(app: TestApp) {
     app.seed().await;
     let mut g = Lcg(0x5EED);
@@ -144,8 +132,10 @@ async fn an_export_imports_into_an_empty_registry_exactly(app: TestApp) {
         }
     }
     let park = app.token("park", Some("xxhtz"), None).await;
-    let enterprises = download(&app, "/api/v1/exports/enterprises.xlsx", &park).await;
-    let patents = download(&app, "/api/v1/exports/patents.xlsx", &park).await;
+    let enterprises = app
+        .download("/api/v1/exports/enterprises.xlsx", &park)
+        .await;
+    let patents = app.download("/api/v1/exports/patents.xlsx", &park).await;
 
     let empty = spawn_app(app.backend).await;
     empty.seed().await;

@@ -379,7 +379,8 @@ mod tests {
             today,
         )
         .expect("valid");
-        o.take(approved("2026-04-01", wan(500)), today).expect("valid");
+        o.take(approved("2026-04-01", wan(500)), today)
+            .expect("valid");
         o
     }
 

@@ -305,12 +305,24 @@ enum_shapes! {
         .collect();
     /// Why nothing came of a contact.
     DeclineReason, decline_reason, decline_reasons = named!(pledge_domain::DeclineReason);
+    /// The format of the financing figures.
+    StatsFormat, stats_format, stats_formats = vec!["json", "xlsx"];
     /// The kind of a matchmaking round.
     RoundKind, round_kind, round_kinds = named!(pledge_domain::RoundKind);
     /// The kind of every sheet of an upload.
     SheetKind, sheet_kind, sheet_kinds = vec!["enterprises", "patents", "trademarks", "appraisals", "qualifications"];
     /// How an import treats bad rows.
     ImportMode, import_mode, import_modes = vec!["partial", "all_or_nothing"];
+}
+
+/// What figures are grouped by: comma-separated dimensions.
+pub fn stats_by(value: &str) -> Result<(), ValidationError> {
+    let allowed = ["bank", "product", "park", "industry", "month", "round"];
+    if value.split(',').count() <= allowed.len() {
+        value.split(',').try_for_each(|v| one_of(&allowed, v))
+    } else {
+        Err(ValidationError::new(code::TOO_MANY))
+    }
 }
 
 /// Every item of a list of names.

@@ -22,6 +22,7 @@ mod products;
 mod registry;
 mod rounds;
 pub mod sign_in;
+mod stats;
 mod whitelist;
 pub use whitelist::MANY;
 
@@ -30,6 +31,7 @@ pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
+pub use stats::{Dimension, Figures, Stats};
 
 // The records the use cases answer with, and the values they take.
 pub use pledge_store::{

@@ -14,6 +14,7 @@ pub(crate) mod people;
 pub(crate) mod products;
 pub(crate) mod registry;
 pub(crate) mod rounds;
+pub(crate) mod stats;
 pub(crate) mod templates;
 pub(crate) mod tokens;
 pub(crate) mod trademarks;
@@ -44,6 +45,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(applicants::router())
         .merge(rounds::router())
         .merge(outcomes::router())
+        .merge(stats::router())
         .merge(templates::router())
         .merge(imports::router())
         .merge(exports::router())
