@@ -14,6 +14,7 @@ mod m20261201_000008_console;
 mod m20261201_000009_consents;
 mod m20261201_000010_rounds;
 mod m20261201_000011_outcomes;
+mod m20261201_000012_pushes;
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000009_consents::Migration),
             Box::new(m20261201_000010_rounds::Migration),
             Box::new(m20261201_000011_outcomes::Migration),
+            Box::new(m20261201_000012_pushes::Migration),
         ]
     }
 }

@@ -102,7 +102,15 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         pledge_service::business_day(chrono::Utc::now()),
     )
     .await
-    .expect("index");
+    .expect("index")
+    .with_pushes(pledge_service::Pushes {
+        allow_http: true,
+        poll: Duration::from_millis(20),
+        retry_base: Duration::from_millis(100),
+        max_attempts: 8,
+        timeout: Duration::from_secs(5),
+    });
+    service.spawn_deliveries();
     // Writes by other processes (here: the test, through the store) are followed as a
     // server follows them.
     service.spawn_follower(Duration::from_millis(20));

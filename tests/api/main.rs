@@ -15,6 +15,7 @@ mod ledger;
 mod matching;
 mod outcomes;
 mod people;
+mod pushes;
 mod registry;
 mod round_trip;
 mod rounds;

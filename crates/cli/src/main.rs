@@ -75,6 +75,12 @@ enum Command {
         /// answered 429.
         #[arg(long, env = "PLEDGE_FAILED_AUTH_PER_MINUTE", default_value_t = 30)]
         failed_auth_per_minute: u32,
+        /// Accept `http://` webhook receivers (a closed network); otherwise `https://` only.
+        #[arg(long, env = "PLEDGE_WEBHOOKS_ALLOW_HTTP")]
+        webhooks_allow_http: bool,
+        /// Seconds before a failed delivery's first retry; each further one doubles, up to an hour.
+        #[arg(long, env = "PLEDGE_WEBHOOKS_RETRY_SECONDS", default_value_t = 10)]
+        webhooks_retry_seconds: u64,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -338,8 +344,14 @@ async fn main() -> Result<()> {
             upload_limit,
             trust_forwarded_for,
             failed_auth_per_minute,
+            webhooks_allow_http,
+            webhooks_retry_seconds,
         } => {
-            let service = open(&cli).await?;
+            let service = open(&cli).await?.with_pushes(pledge_service::Pushes {
+                allow_http: *webhooks_allow_http,
+                retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
+                ..Default::default()
+            });
             if *demo {
                 let report = demo::load(&service, today()).await?;
                 tracing::info!(?report, "demo data loaded");
@@ -371,6 +383,7 @@ async fn main() -> Result<()> {
             }
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
+            service.spawn_deliveries();
             let state = pledge_http::AppState::new(service);
             let app = pledge_http::router(state, &config);
             let listener = tokio::net::TcpListener::bind(bind)

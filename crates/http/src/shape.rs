@@ -234,6 +234,7 @@ macro_rules! enum_shapes {
             impl ToSchema for $ty {}
 
             $(#[$doc])*
+            #[allow(dead_code)]
             pub fn $check(value: &str) -> Result<(), ValidationError> {
                 one_of(&$ty::values(), value)
             }
@@ -307,6 +308,8 @@ enum_shapes! {
     DeclineReason, decline_reason, decline_reasons = named!(pledge_domain::DeclineReason);
     /// The format of the financing figures.
     StatsFormat, stats_format, stats_formats = vec!["json", "xlsx"];
+    /// An event a bank may subscribe to.
+    Event, event, events = pledge_service::EVENTS.to_vec();
     /// The kind of a matchmaking round.
     RoundKind, round_kind, round_kinds = named!(pledge_domain::RoundKind);
     /// The kind of every sheet of an upload.

@@ -19,6 +19,7 @@ mod outcomes;
 mod people;
 mod policy;
 mod products;
+mod pushes;
 mod registry;
 mod rounds;
 pub mod sign_in;
@@ -31,16 +32,17 @@ pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
+pub use pushes::{Pushes, signature};
 pub use stats::{Dimension, Figures, Stats};
 
 // The records the use cases answer with, and the values they take.
 pub use pledge_store::{
     Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
-    ConsentRecord, EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord, ExportRow,
-    ImportMode, Lapse, Lapsing, NewConsent, NewOutcome, NewRound, OutcomeFilter, OutcomeRecord,
-    Page, ParkRecord, PatentRecord, PersonRecord, Principal, ProductRecord, RescreenReport,
-    RescreenReversal, Role, RoundRecord, TokenRecord, TrademarkRecord, TransitionRequest, Upserted,
-    Versioned, business_day,
+    ConsentRecord, DeliveryRecord, EVENTS, EnterpriseFilter, EnterpriseRecord, EntryFilter,
+    EntryRecord, EventRecord, ExportRow, ImportMode, Lapse, Lapsing, NewConsent, NewOutcome,
+    NewRound, OutcomeFilter, OutcomeRecord, Page, ParkRecord, PatentRecord, PersonRecord,
+    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, RoundRecord, TokenRecord,
+    TrademarkRecord, TransitionRequest, Upserted, Versioned, WebhookRecord, business_day,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -146,6 +148,8 @@ pub struct Service {
     imports: Arc<ledgers::Intake>,
     /// This process, as the import jobs it runs name it.
     runner: Arc<str>,
+    /// How events are delivered to banks.
+    pushes: Arc<Pushes>,
 }
 
 impl Service {
@@ -183,6 +187,7 @@ impl Service {
             principals: Default::default(),
             imports: Default::default(),
             runner: runner_name(),
+            pushes: Default::default(),
         }
     }
 
@@ -195,6 +200,7 @@ impl Service {
             principals: Default::default(),
             imports: Default::default(),
             runner: runner_name(),
+            pushes: Default::default(),
         })
     }
 
@@ -205,6 +211,11 @@ impl Service {
     }
 
     /// The live index, for reading.
+    pub fn with_pushes(mut self, pushes: Pushes) -> Self {
+        self.pushes = Arc::new(pushes);
+        self
+    }
+
     pub fn live(&self) -> &LiveIndex {
         &self.live
     }
@@ -243,8 +254,9 @@ impl Service {
     /// Applies this process's committed writes to the index. A failure leaves the index
     /// behind, to be caught up by the next write or the follower; it is logged, not answered.
     pub(crate) async fn committed(&self) {
-        if let Err(e) = self.live.catch_up(&self.store).await {
-            tracing::error!(error = %e, "the matching index could not follow the store");
+        match self.live.catch_up(&self.store).await {
+            Ok(moved) => self.draw_events(moved, Utc::now()).await,
+            Err(e) => tracing::error!(error = %e, "the matching index could not follow the store"),
         }
     }
 
@@ -323,8 +335,9 @@ impl Service {
                     tracing::warn!(error = %e, "commit announcements lost: following by polling");
                     notices = None;
                 }
-                if let Err(e) = service.live.follow(&service.store).await {
-                    tracing::warn!(error = %e, "could not follow the store's commits");
+                match service.live.follow(&service.store).await {
+                    Ok(moved) => service.draw_events(moved, Utc::now()).await,
+                    Err(e) => tracing::warn!(error = %e, "could not follow the store's commits"),
                 }
             }
         })

@@ -8,7 +8,7 @@
 //! with its bank and status, and every enterprise's name.
 
 use pledge_domain::{ProductStatus, Uscc};
-use pledge_matching::{Index, Product};
+use pledge_matching::{Index, PairChange, Product};
 use pledge_store::{FeedPosition, ProductRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -34,6 +34,13 @@ impl Live {
     pub fn name(&self, uscc: &Uscc) -> Option<&str> {
         self.names.get(uscc).map(|n| &**n)
     }
+}
+
+/// Pairs that gained or lost eligibility as the index applied the change feed up to `upto`.
+#[derive(Debug, Clone)]
+pub struct Moved {
+    pub upto: FeedPosition,
+    pub pairs: Vec<PairChange>,
 }
 
 /// The shared index and the position of the change feed applied to it.
@@ -158,10 +165,13 @@ impl LiveIndex {
         Ok(true)
     }
 
-    /// Applies every change committed since the last call, in commit order.
-    pub async fn catch_up(&self, store: &Store) -> Result<(), StoreError> {
+    /// Applies every change committed since the last call, in commit order; answers the
+    /// pairs that moved on the way (enterprise changes only: a product's own edit moves no
+    /// pair, and a day's rebuild none either).
+    pub async fn catch_up(&self, store: &Store) -> Result<Vec<Moved>, StoreError> {
+        let mut out = Vec::new();
         if !self.following {
-            return Ok(());
+            return Ok(out);
         }
         let mut applied = self.applied.lock().await;
         // Every commit up to this number is visible to the reads below (a commit without
@@ -172,7 +182,7 @@ impl LiveIndex {
             if changes.last == *applied {
                 self.commit
                     .fetch_max(committed.max(applied.commit), Ordering::AcqRel);
-                return Ok(());
+                return Ok(out);
             }
             let usccs: Vec<_> = changes.enterprises.into_iter().collect();
             let holdings = store.holdings(&usccs).await?;
@@ -180,6 +190,7 @@ impl LiveIndex {
             for id in &changes.products {
                 products.push(store.product(*id, None).await?);
             }
+            let mut pairs = Vec::new();
             {
                 let mut live = self.live.write().unwrap_or_else(|e| e.into_inner());
                 for h in &holdings {
@@ -187,6 +198,7 @@ impl LiveIndex {
                     if !moved.is_empty() {
                         tracing::debug!(uscc = %h.enterprise.uscc, pairs = moved.len(), "eligibility changed");
                     }
+                    pairs.extend(moved);
                     live.names
                         .insert(h.enterprise.uscc, Box::from(h.enterprise.name.as_str()));
                 }
@@ -202,20 +214,27 @@ impl LiveIndex {
                 self.tokens_epoch.fetch_add(1, Ordering::AcqRel);
             }
             *applied = changes.last;
+            if !pairs.is_empty() {
+                out.push(Moved {
+                    upto: changes.last,
+                    pairs,
+                });
+            }
         }
     }
 
     /// Applies what other processes committed, if anything: one small read when nothing did.
-    pub async fn follow(&self, store: &Store) -> Result<(), StoreError> {
+    pub async fn follow(&self, store: &Store) -> Result<Vec<Moved>, StoreError> {
+        let mut moved = Vec::new();
         if store.last_commit().await? > self.applied_commit() {
             self.behind_since
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
                 .get_or_insert_with(std::time::Instant::now);
-            self.catch_up(store).await?;
+            moved = self.catch_up(store).await?;
             *self.behind_since.lock().unwrap_or_else(|e| e.into_inner()) = None;
         }
-        Ok(())
+        Ok(moved)
     }
 
     /// How long the index has been behind the database, as the follower saw it.

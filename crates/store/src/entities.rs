@@ -151,6 +151,45 @@ entity!(outcome, "outcomes", {
     updated_at: DateTimeUtc,
 });
 
+entity!(webhook, "webhooks", {
+    bank_id: i64,
+    url: String,
+    events: Json,
+    secret: String,
+    created_by: String,
+    created_at: DateTimeUtc,
+    removed_at: Option<DateTimeUtc>,
+});
+
+entity!(outbox, "outbox", {
+    bank_id: Option<i64>,
+    event: String,
+    payload: Json,
+    created_at: DateTimeUtc,
+});
+
+entity!(delivery, "deliveries", {
+    webhook_id: i64,
+    outbox_id: i64,
+    status: String,
+    attempts: i32,
+    next_attempt_at: DateTimeUtc,
+    lease_until: Option<DateTimeUtc>,
+    last_status_code: Option<i32>,
+    last_error: Option<String>,
+    delivered_at: Option<DateTimeUtc>,
+    created_at: DateTimeUtc,
+});
+
+entity!(event_cursor, "event_cursor", {
+    commit_seq: i64,
+    record: i64,
+});
+
+entity!(event_seen, "events_seen", {
+    outbox_id: i64,
+});
+
 entity!(loan_product, "loan_products", {
     bank_id: i64,
     name: String,

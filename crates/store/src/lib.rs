@@ -16,6 +16,7 @@ mod outcomes;
 mod patents;
 mod people;
 mod products;
+mod pushes;
 mod records;
 mod registry;
 mod rounds;
@@ -40,6 +41,10 @@ pub use outcomes::{NewOutcome, OutcomeFilter, OutcomeRecord};
 pub use patents::{AppraisalRecord, PatentRecord, Upserted};
 pub use people::{PersonRecord, parse_login};
 pub use products::ProductRecord;
+pub use pushes::{
+    DeliveryRecord, DueDelivery, EVENT_BATCH_PUBLISHED, EVENT_MATCH_GAINED, EVENT_MATCH_LOST,
+    EVENTS, EventRecord, NewEvent, WebhookRecord,
+};
 pub use records::{Actor, EnterpriseFilter, Page, Versioned, business_day};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
 pub use rounds::{NewRound, RoundRecord};

@@ -717,6 +717,26 @@ impl Store {
         let after = self
             .set_batch_status(&txn, actor, &batch, BatchStatus::Published, "publish", None)
             .await?;
+        let published = entries
+            .iter()
+            .filter(|e| e.status == EntryStatus::Approved.as_str())
+            .count();
+        self.enqueue(
+            &txn,
+            actor.now,
+            vec![crate::NewEvent {
+                bank: None,
+                event: crate::EVENT_BATCH_PUBLISHED,
+                payload: serde_json::json!({
+                    "batch_id": batch.id,
+                    "name": batch.name,
+                    "published_on": actor.today,
+                    "valid_until": batch.valid_until,
+                    "entries": published,
+                }),
+            }],
+        )
+        .await?;
         crate::audit::commit(txn).await?;
         Ok(after)
     }

@@ -18,6 +18,7 @@ pub(crate) mod stats;
 pub(crate) mod templates;
 pub(crate) mod tokens;
 pub(crate) mod trademarks;
+pub(crate) mod webhooks;
 pub(crate) mod whitelist;
 
 use crate::AppState;
@@ -46,6 +47,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .merge(rounds::router())
         .merge(outcomes::router())
         .merge(stats::router())
+        .merge(webhooks::router())
         .merge(templates::router())
         .merge(imports::router())
         .merge(exports::router())
