@@ -14,6 +14,7 @@ e2e!(
     the_office_sets_criteria_and_parks_nominate_from_a_sheet,
     a_bank_checks_its_applicants_in_a_page,
     rounds_are_kept_and_read_in_pages,
+    outcomes_and_figures_in_pages,
 );
 
 /// The hidden form token of a page.
@@ -315,6 +316,18 @@ async fn every_console_form_wants_its_token(app: TestApp) {
                 ("kind", "weekly"),
                 ("held_on", "2026-12-01"),
             ],
+        ),
+        (
+            "/outcomes".into(),
+            vec![
+                ("product_id", "1"),
+                ("uscc", "91410702MA0000001R"),
+                ("contacted_on", "2026-12-01"),
+            ],
+        ),
+        (
+            "/outcomes/1/steps".into(),
+            vec![("version", "1"), ("step", "applied"), ("on", "2026-12-01")],
         ),
     ];
     let before = app.audit_len().await;
@@ -842,4 +855,188 @@ async fn rounds_are_kept_and_read_in_pages(app: TestApp) {
         )
         .await;
     assert_eq!(status, StatusCode::FORBIDDEN, "a bank keeps no round");
+}
+
+async fn outcomes_and_figures_in_pages(app: TestApp) {
+    let (_, product) = crate::matching::market(&app).await;
+    app.officer().await;
+    for (login, bank) in [("sun.boc", "boc"), ("li.icbc", "icbc")] {
+        app.person(
+            login,
+            "经理",
+            json!({"role": "bank", "bank": bank}),
+            "console-password",
+        )
+        .await;
+    }
+    app.park_official("wang.xxhtz", "王", "xxhtz", "park-one-pw")
+        .await;
+    app.park_official("li.hqkfq", "李", "hqkfq", "park-two-pw")
+        .await;
+    let boc = Session::open(&app, "sun.boc", "console-password").await;
+    let icbc = Session::open(&app, "li.icbc", "console-password").await;
+    let own_park = Session::open(&app, "wang.xxhtz", "park-one-pw").await;
+    let other_park = Session::open(&app, "li.hqkfq", "park-two-pw").await;
+    let office = Session::open(&app, "zhao.office", "office-one-pw").await;
+    let day = |n| crate::outcomes::days_ago(n);
+    let product = product.to_string();
+    let enterprise = uscc(1);
+
+    // What happened since the last visit (signing in was a visit): a list published, once.
+    let batch = app.draft_batch("2026年第二批").await;
+    let published = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{batch}/publish"),
+            &app.admin,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    let (_, home) = boc.get("/").await;
+    assert!(
+        home.contains("2026年第二批") && !home.contains("2026年第一批"),
+        "{home}"
+    );
+    let (_, home) = boc.get("/").await;
+    assert!(home.contains("没有新动态"), "seen once");
+
+    // The bank records a contact and its steps in 万元 and %.
+    let opened = day(10);
+    let (status, _) = boc
+        .post(
+            "/outcomes",
+            &[
+                ("csrf", boc.csrf.as_str()),
+                ("product_id", product.as_str()),
+                ("uscc", enterprise.as_str()),
+                ("contacted_on", opened.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let listed = app.get("/api/v1/outcomes", &app.admin).await;
+    let id = listed.body["items"][0]["id"].as_i64().expect("an outcome");
+    let steps = format!("/outcomes/{id}/steps");
+    let (on_applied, on_approved, on_paid) = (day(9), day(8), day(7));
+    for (fields, expected) in [
+        (
+            vec![
+                ("version", "1"),
+                ("step", "applied"),
+                ("on", on_applied.as_str()),
+            ],
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            vec![
+                ("version", "2"),
+                ("step", "approved"),
+                ("on", on_approved.as_str()),
+                ("amount_wan", "500"),
+                ("term_months", "12"),
+                ("rate_percent", "3.85"),
+            ],
+            StatusCode::SEE_OTHER,
+        ),
+        (
+            vec![
+                ("version", "3"),
+                ("step", "disbursed"),
+                ("on", on_paid.as_str()),
+                ("amount_wan", "500.01"),
+            ],
+            StatusCode::UNPROCESSABLE_ENTITY,
+        ),
+    ] {
+        let mut with_token = vec![("csrf", boc.csrf.as_str())];
+        with_token.extend(fields.iter().copied());
+        let (status, page) = boc.post(&steps, &with_token).await;
+        assert_eq!(status, expected, "{fields:?}: {page}");
+        if status == StatusCode::UNPROCESSABLE_ENTITY {
+            assert!(
+                page.contains("amount_fen") && page.contains("审批金额"),
+                "{page}"
+            );
+        }
+    }
+    let (status, _) = boc
+        .post(
+            &steps,
+            &[
+                ("csrf", boc.csrf.as_str()),
+                ("version", "3"),
+                ("step", "disbursed"),
+                ("on", on_paid.as_str()),
+                ("amount_wan", "500"),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = boc.get(&format!("/outcomes/{id}")).await;
+    assert!(page.contains("id=\"stage\">已放款<"), "{page}");
+    assert!(
+        page.contains("3.85%") && page.contains("500.00万元"),
+        "{page}"
+    );
+
+    // Nobody else changes it; another bank and another park do not see it.
+    let (status, _) = own_park
+        .post(
+            &steps,
+            &[
+                ("csrf", own_park.csrf.as_str()),
+                ("version", "4"),
+                ("step", "repaid"),
+                ("on", on_paid.as_str()),
+            ],
+        )
+        .await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, page) = own_park.get(&format!("/outcomes/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        !page.contains("填写下一步"),
+        "a park reads, it does not report"
+    );
+    for other in [&icbc, &other_park] {
+        let (status, _) = other.get(&format!("/outcomes/{id}")).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (_, page) = other.get("/outcomes").await;
+        assert!(page.contains("尚无对接结果"), "{page}");
+    }
+
+    // The figures: the office and the park see the loan, the other bank and park do not.
+    for (who, disbursed) in [
+        (&office, "500"),
+        (&own_park, "500"),
+        (&icbc, "0"),
+        (&other_park, "0"),
+    ] {
+        let (status, page) = who.get("/stats?by=bank").await;
+        assert_eq!(status, StatusCode::OK, "{page}");
+        assert!(
+            page.contains(&format!("id=\"total-disbursed\">{disbursed}<")),
+            "{disbursed}: {page}"
+        );
+    }
+    let (status, _) = other_park.get("/stats?park=xxhtz").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let (status, _) = icbc.get("/stats?bank=boc").await;
+    assert_eq!(status, StatusCode::FORBIDDEN);
+    let sheet = office
+        .client
+        .get(format!("{}/stats.xlsx?by=park", app.base))
+        .header("cookie", &office.cookie)
+        .send()
+        .await
+        .expect("sheet");
+    assert_eq!(sheet.status(), StatusCode::OK);
+    assert!(
+        sheet
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|t| t.contains("spreadsheetml")),
+        "a workbook"
+    );
 }

@@ -42,6 +42,7 @@ journeys!(
     the_office_reviews_with_four_eyes_and_publishes,
     a_bank_officer_creates_a_product_and_reads_its_matches,
     what_a_person_may_not_do_they_cannot,
+    a_bank_reports_a_loan_and_the_office_reads_the_figures,
 );
 
 /// A headless Chromium at 1366×768 behind its own chromedriver, ended with the test.
@@ -644,5 +645,83 @@ async fn what_a_person_may_not_do_they_cannot(app: TestApp) {
         .expect("page");
     assert!(after.url().path().ends_with("/login"), "{}", after.url());
     b.home_asks_to_sign_in(&app, "signed out").await;
+    b.close().await;
+}
+
+async fn a_bank_reports_a_loan_and_the_office_reads_the_figures(app: TestApp) {
+    hongqi_listed(&app).await;
+    app.person(
+        "sun.boc",
+        "孙经理",
+        json!({"role": "bank", "bank": "boc"}),
+        "bank-officer-pw",
+    )
+    .await;
+    app.officer().await;
+    let bank = app.token("bank", None, Some("boc")).await;
+    let p = app
+        .post(
+            "/api/v1/products",
+            &bank,
+            json!({"name": "知惠贷", "amount_min_fen": 1_000_000, "amount_max_fen": 5_000_000_000i64,
+                   "max_term_months": 36, "rate_cap_over_lpr_bp": 80,
+                   "pledge_rates_bp": {"invention": 5000, "utility_model": 3000}}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
+    let id = p.body["id"].as_i64().expect("product id");
+    let published = app
+        .post(
+            &format!("/api/v1/products/{id}/publish"),
+            &bank,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(published.status, StatusCode::OK, "{}", published.body);
+    let matches = app
+        .get(&format!("/api/v1/products/{id}/matches"), &bank)
+        .await;
+    let uscc = matches.body["items"][0]["uscc"]
+        .as_str()
+        .expect("a match")
+        .to_owned();
+
+    let b = Browser::start().await;
+    b.sign_in(&app, "sun.boc", "bank-officer-pw").await;
+    b.open(&app, "/outcomes").await;
+    b.type_into("outcome-uscc", &uscc).await;
+    b.click("main form button[type=submit]").await;
+    b.shows("#stage", "已对接").await;
+    for (step, fields, stage) in [
+        ("applied", vec![], "已申请"),
+        (
+            "approved",
+            vec![
+                ("step-amount", "100"),
+                ("step-term", "12"),
+                ("step-rate", "3.85"),
+            ],
+            "已审批",
+        ),
+        ("disbursed", vec![("step-amount", "100")], "已放款"),
+    ] {
+        b.click(&format!("#step-kind option[value={step}]")).await;
+        for (field, value) in fields {
+            b.type_into(field, value).await;
+        }
+        b.click("main form button[type=submit]").await;
+        b.shows("#stage", stage).await;
+    }
+    b.shows("#steps", "年利率3.85%").await;
+    b.screenshot("outcome").await;
+    b.close().await;
+
+    let b = Browser::start().await;
+    b.sign_in(&app, "zhao.office", "office-one-pw").await;
+    b.open(&app, "/stats?by=bank").await;
+    b.shows("#total-disbursed", "100").await;
+    b.shows("#stats-table", "中国银行").await;
+    b.download(&app, "#stats-sheet").await;
+    b.screenshot("stats").await;
     b.close().await;
 }

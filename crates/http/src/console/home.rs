@@ -132,6 +132,67 @@ struct BankHome {
     f: Frame,
     products: Vec<ProductLine>,
     by_park: String,
+    news: Vec<News>,
+}
+
+/// One event since the person's last visit, as they read it.
+struct News {
+    at: String,
+    what: String,
+    link: Option<String>,
+}
+
+/// How many events a home page lists since the last visit.
+const NEWS: u64 = 50;
+
+/// The bank's events since the person last looked, newest first; they are then seen.
+async fn news(svc: &Service, cx: &Context) -> Result<Vec<News>, super::Oops> {
+    let mut out: Vec<News> = svc
+        .new_events(cx, NEWS)
+        .await?
+        .into_iter()
+        .map(|e| {
+            let d = &e.payload;
+            let text = |k: &str| d[k].as_str().unwrap_or("").to_string();
+            let (what, link) = match e.event.as_str() {
+                "match.gained" => (
+                    format!(
+                        "{}新匹配产品“{}”",
+                        text("enterprise_name"),
+                        text("product_name")
+                    ),
+                    Some(format!(
+                        "/products/{}/matches/{}",
+                        d["product_id"],
+                        text("uscc")
+                    )),
+                ),
+                "match.lost" => (
+                    format!(
+                        "{}不再匹配产品“{}”",
+                        text("enterprise_name"),
+                        text("product_name")
+                    ),
+                    Some(format!(
+                        "/products/{}/matches/{}",
+                        d["product_id"],
+                        text("uscc")
+                    )),
+                ),
+                _ => (
+                    format!("白名单“{}”发布，{}家企业", text("name"), d["entries"]),
+                    Some("/whitelist".to_string()),
+                ),
+            };
+            News {
+                at: super::local_time(e.created_at),
+                what,
+                link,
+            }
+        })
+        .collect();
+    out.reverse();
+    Ok(out)
 }
 
 /// The products the caller sees, each with how many listed enterprises it matches now.
@@ -301,6 +362,7 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 .collect();
             Ok(page(&BankHome {
                 f,
+                news: news(svc, cx).await?,
                 products: product_lines(svc, cx),
                 by_park: figures::bars(
                     "各园区白名单企业与本行产品匹配数",

@@ -10,10 +10,12 @@ mod figures;
 mod home;
 mod imports;
 mod matches;
+mod outcomes;
 mod people;
 mod products;
 mod rounds;
 mod sign_in;
+mod stats;
 mod whitelist;
 
 use crate::error::ApiError;
@@ -43,6 +45,8 @@ pub fn router() -> axum::Router<AppState> {
         .merge(people::router())
         .merge(applicants::router())
         .merge(rounds::router())
+        .merge(outcomes::router())
+        .merge(stats::router())
         .layer(axum::middleware::map_response(guarded))
 }
 
@@ -143,6 +147,8 @@ impl Signed {
                 ("/whitelist", "白名单"),
                 ("/products", "贷款产品"),
                 ("/rounds", "对接活动"),
+                ("/outcomes", "对接结果"),
+                ("/stats", "融资统计"),
             ],
             Role::Admin => &[
                 ("/", "工作台"),
@@ -152,6 +158,8 @@ impl Signed {
                 ("/imports", "导入台账"),
                 ("/products", "贷款产品"),
                 ("/rounds", "对接活动"),
+                ("/outcomes", "对接结果"),
+                ("/stats", "融资统计"),
                 ("/people", "人员与令牌"),
                 ("/audit", "审计日志"),
             ],
@@ -161,6 +169,8 @@ impl Signed {
                 ("/products/new", "新建产品"),
                 ("/applicants", "客户核查"),
                 ("/rounds", "对接活动"),
+                ("/outcomes", "对接结果"),
+                ("/stats", "融资统计"),
             ],
         };
         Frame {
@@ -416,6 +426,11 @@ fn local_time(at: chrono::DateTime<chrono::Utc>) -> String {
 /// An amount in 分 as people read it (万元).
 fn wan(fen: i64) -> String {
     pledge_domain::fen_for_people(fen)
+}
+
+/// An amount in 分 as a number of 万元, exact, for a column headed （万元）.
+fn wan_figure(fen: i64) -> String {
+    pledge_domain::Money::from_fen(fen).map_or_else(|_| wan(fen), pledge_domain::Money::as_wan)
 }
 
 /// A form page: 200, or 422 when it comes back with what was wrong.

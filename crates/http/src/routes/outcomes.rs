@@ -56,10 +56,10 @@ pub struct OutcomeInput {
 pub struct TrademarkRef {
     #[schema(value_type = shape::Reference, inline)]
     #[validate(custom(function = shape::reference))]
-    registration_number: String,
+    pub(crate) registration_number: String,
     #[schema(minimum = 1, maximum = 45)]
     #[validate(range(min = 1, max = 45))]
-    nice_class: i64,
+    pub(crate) nice_class: i64,
 }
 
 /// The next step of an outcome: `step` says which, and which other fields it carries.
@@ -69,54 +69,54 @@ pub struct StepInput {
     /// The outcome's version as read.
     #[schema(value_type = shape::RecordId, inline)]
     #[validate(range(min = 1, max = 9_007_199_254_740_991_i64))]
-    version: i64,
+    pub(crate) version: i64,
     /// `applied`, `approved` (with `amount_fen`, `term_months`, `rate_bp`), `disbursed`
     /// (`amount_fen`), `pledge_registered` (`registration_number`, `patents`, `trademarks`),
     /// `repaid`, `defaulted`, `declined` (`reason_code`).
     #[schema(value_type = shape::OutcomeStep, inline)]
     #[validate(custom(function = shape::outcome_step))]
-    step: String,
+    pub(crate) step: String,
     /// The day of the step: not before the previous one, not after today.
-    on: NaiveDate,
+    pub(crate) on: NaiveDate,
     /// Approved or paid out, in 分.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 100_000_000_000_000_i64)]
     #[validate(range(min = 1, max = 100_000_000_000_000_i64))]
-    amount_fen: Option<i64>,
+    pub(crate) amount_fen: Option<i64>,
     #[serde(default)]
     #[schema(minimum = 1, maximum = 360)]
     #[validate(range(min = 1, max = 360))]
-    term_months: Option<i64>,
+    pub(crate) term_months: Option<i64>,
     /// The annual rate approved, in basis points.
     #[serde(default)]
     #[schema(minimum = 1, maximum = 10_000)]
     #[validate(range(min = 1, max = 10_000))]
-    rate_bp: Option<i64>,
+    pub(crate) rate_bp: Option<i64>,
     /// CNIPA's pledge registration number.
     #[serde(default)]
     #[schema(value_type = Option<shape::Reference>, inline)]
     #[validate(custom(function = shape::reference))]
-    registration_number: Option<String>,
+    pub(crate) registration_number: Option<String>,
     /// The patents pledged (application numbers).
     #[serde(default)]
     #[schema(value_type = Vec<shape::Reference>, inline, max_items = 100)]
     #[validate(length(max = 100))]
-    patents: Vec<String>,
+    pub(crate) patents: Vec<String>,
     /// The trademarks pledged.
     #[serde(default)]
     #[schema(max_items = 100)]
     #[validate(length(max = 100), nested)]
-    trademarks: Vec<TrademarkRef>,
+    pub(crate) trademarks: Vec<TrademarkRef>,
     /// Why nothing came of it.
     #[serde(default)]
     #[schema(value_type = Option<shape::DeclineReason>, inline)]
     #[validate(custom(function = shape::decline_reason))]
-    reason_code: Option<String>,
+    pub(crate) reason_code: Option<String>,
 }
 
 impl StepInput {
     /// The domain's step: what it needs is required, what it does not take is refused.
-    fn step(&self) -> ApiResult<Step> {
+    pub(crate) fn step(&self) -> ApiResult<Step> {
         let mut c = Check::default();
         let stage = c.field("step", OutcomeStage::parse(&self.step));
         let Some(stage) = stage else {

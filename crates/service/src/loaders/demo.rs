@@ -29,13 +29,14 @@ pub struct Report {
     pub appraisals: usize,
     pub listed: usize,
     pub products: usize,
+    pub outcomes: usize,
 }
 
 impl std::fmt::Display for Report {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(
             f,
-            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals, {} white-list entries, {} loan products",
+            "added {} parks, {} banks, {} enterprises, {} patents, {} trademarks, {} appraisals, {} white-list entries, {} loan products, {} outcomes",
             self.parks,
             self.banks,
             self.enterprises,
@@ -43,7 +44,8 @@ impl std::fmt::Display for Report {
             self.trademarks,
             self.appraisals,
             self.listed,
-            self.products
+            self.products,
+            self.outcomes
         )
     }
 }
@@ -474,7 +476,151 @@ pub async fn load(service: &crate::Service, today: NaiveDate) -> Result<Report> 
     report.listed = publish_first_batch(store, today).await?;
     report.products = publish_products(store, today).await?;
     service.committed().await;
+    report.outcomes = report_outcomes(service, today).await?;
+    service.committed().await;
     Ok(report)
+}
+
+/// What the banks did with their first matches, as they would have reported it over the last
+/// five months: a meeting (对接会) with every bank, and for each published product up to eight
+/// of its best matches taken to a different step (declined, applied, approved, pledged and paid
+/// out, repaid). Only when no outcome is recorded yet.
+async fn report_outcomes(service: &crate::Service, today: NaiveDate) -> Result<usize> {
+    use pledge_domain::{DeclineReason, Money, RoundKind, Step, TrademarkKey};
+    use pledge_matching::IpRef;
+    let store = &service.store;
+    if !store.outcomes(&Default::default()).await?.is_empty() {
+        return Ok(0);
+    }
+    let office = Actor::cli_on("demo-office", today);
+    let banks: Vec<BankCode> = BANKS
+        .iter()
+        .map(|(c, _)| BankCode::parse(c))
+        .collect::<std::result::Result<_, _>>()?;
+    let products: Vec<(i64, BankCode)> = {
+        let live = service.live.read();
+        let mut p: Vec<_> = live
+            .products
+            .values()
+            .filter(|p| p.status == pledge_domain::ProductStatus::Published)
+            .map(|p| (p.id, p.bank.clone()))
+            .collect();
+        p.sort();
+        p
+    };
+    let round = store
+        .create_round(
+            &office,
+            pledge_store::NewRound {
+                name: Text::parse("新乡市知识产权质押融资政银企对接会", 2, 100)?,
+                kind: RoundKind::Conference,
+                held_on: today - Days::new(120),
+                banks: banks.clone(),
+                products: products.iter().map(|(id, _)| *id).collect(),
+                parks: PARKS
+                    .iter()
+                    .map(|(c, _, _)| ParkCode::parse(c))
+                    .collect::<std::result::Result<_, _>>()?,
+                enterprises: Vec::new(),
+            },
+        )
+        .await?;
+    let cx = crate::Context::command_line_on("demo", today);
+    let mut count = 0;
+    for (product, bank) in products {
+        let officer = Actor::cli_on("demo-bank", today);
+        let listing = service.matches(
+            &cx,
+            product,
+            pledge_matching::MatchQuery {
+                listed_only: true,
+                limit: 8,
+                ..Default::default()
+            },
+        )?;
+        for (k, m) in listing.items.iter().enumerate() {
+            let e = &m.evaluation;
+            let start = today - Days::new(150 - 12 * k as u64);
+            let Ok(o) = store
+                .open_outcome(
+                    &officer,
+                    pledge_store::NewOutcome {
+                        product_id: product,
+                        bank: bank.clone(),
+                        uscc: e.uscc,
+                        round_id: (k % 2 == 0).then_some(round.id),
+                        contacted_on: start,
+                    },
+                )
+                .await
+            else {
+                continue;
+            };
+            count += 1;
+            let on = |d: u64| start + Days::new(d);
+            let line = e.credit_line;
+            let (mut patents, mut trademarks) = (Vec::new(), Vec::new());
+            for item in &e.bundle.items {
+                match item.ip {
+                    IpRef::Patent { application_number } => patents.push(application_number),
+                    IpRef::Trademark {
+                        registration_number,
+                        nice_class,
+                    } => trademarks.push(TrademarkKey {
+                        registration_number,
+                        nice_class,
+                    }),
+                }
+            }
+            let mut steps = match k % 5 {
+                0 => vec![Step::Declined {
+                    on: on(7),
+                    reason_code: DeclineReason::NoNeed,
+                }],
+                1 => vec![Step::Applied { on: on(5) }],
+                _ => vec![
+                    Step::Applied { on: on(5) },
+                    Step::Approved {
+                        on: on(20),
+                        amount_fen: line,
+                        term_months: 12,
+                        rate_bp: bp(385)?,
+                    },
+                ],
+            };
+            if k % 5 >= 3 {
+                steps.push(Step::PledgeRegistered {
+                    on: on(28),
+                    registration_number: Text::parse(
+                        &format!("Y{}41{:07}", today.format("%Y"), count),
+                        1,
+                        64,
+                    )?,
+                    patents,
+                    trademarks,
+                });
+                steps.push(Step::Disbursed {
+                    on: on(30),
+                    amount_fen: Money::from_fen(line.fen() - line.fen() % 1_000_000)?,
+                });
+            }
+            if k % 5 == 4 && k < 5 {
+                steps.push(Step::Repaid { on: on(120) });
+            }
+            let mut version = o.version;
+            for step in steps {
+                // A pledge of IP another demo loan already took is refused: that loan stops there.
+                match store
+                    .take_outcome_step(&officer, o.id, Some(&bank), version, step)
+                    .await
+                {
+                    Ok(after) => version = after.version,
+                    Err(_) => break,
+                }
+            }
+        }
+    }
+    Ok(count)
 }
 
 fn bp(v: i64) -> Result<BasisPoints> {
