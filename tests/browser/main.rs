@@ -663,9 +663,10 @@ async fn a_bank_reports_a_loan_and_the_office_reads_the_figures(app: TestApp) {
         .post(
             "/api/v1/products",
             &bank,
-            json!({"name": "知惠贷", "amount_min_fen": 1_000_000, "amount_max_fen": 5_000_000_000i64,
+            json!({"name": "知惠贷", "amount_min_fen": 10_000_000, "amount_max_fen": 5_000_000_000i64,
                    "max_term_months": 36, "rate_cap_over_lpr_bp": 80,
-                   "pledge_rates_bp": {"invention": 5000, "utility_model": 3000}}),
+                   "pledge_rates_bp": {"invention": 5000, "utility_model": 3000},
+                   "valid_from": "2026-01-01", "valid_until": "2028-12-31"}),
         )
         .await;
     assert_eq!(p.status, StatusCode::CREATED, "{}", p.body);
