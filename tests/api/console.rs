@@ -1023,6 +1023,58 @@ async fn outcomes_and_figures_in_pages(app: TestApp) {
     assert_eq!(status, StatusCode::FORBIDDEN);
     let (status, _) = icbc.get("/stats?bank=boc").await;
     assert_eq!(status, StatusCode::FORBIDDEN);
+    // The bank's own sheet, uploaded in the page: each row recorded or refused with why; a
+    // forged form token changes nothing.
+    let bytes = crate::outcomes::outcome_sheet(&[
+        vec![
+            ("产品编号", product.clone()),
+            ("统一社会信用代码", uscc(2)),
+            ("对接日期", day(5)),
+            ("申请日期", day(4)),
+        ],
+        vec![
+            ("产品编号", product.clone()),
+            ("统一社会信用代码", uscc(3)),
+            ("对接日期", day(5)),
+        ],
+    ]);
+    let upload = |csrf: &str| {
+        reqwest::multipart::Form::new()
+            .text("csrf", csrf.to_owned())
+            .part(
+                "file",
+                reqwest::multipart::Part::bytes(bytes.clone()).file_name("对接结果.xlsx"),
+            )
+    };
+    let before = app.audit_len().await;
+    let forged = boc
+        .client
+        .post(format!("{}/outcomes/import", app.base))
+        .header("cookie", &boc.cookie)
+        .multipart(upload("0123456789abcdef0123456789abcdef"))
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        app.audit_len().await,
+        before,
+        "a forged upload changes nothing"
+    );
+    let page = boc
+        .client
+        .post(format!("{}/outcomes/import", app.base))
+        .header("cookie", &boc.cookie)
+        .multipart(upload(&boc.csrf))
+        .send()
+        .await
+        .expect("upload")
+        .text()
+        .await
+        .unwrap_or_default();
+    assert!(page.contains("已记录") && page.contains("已申请"), "{page}");
+    assert!(page.contains("白名单"), "the unlisted row says why: {page}");
+
     let sheet = office
         .client
         .get(format!("{}/stats.xlsx?by=park", app.base))

@@ -563,3 +563,126 @@ async fn figures_are_the_sums_of_the_outcomes_and_scoped(app: TestApp) {
     };
     assert!((cell - wan).abs() < 1e-6, "{cell} ≠ {wan}");
 }
+
+e2e!(a_bank_imports_its_outcome_sheet);
+
+/// A workbook of the outcome template's columns with `rows` (by header).
+pub fn outcome_sheet(rows: &[Vec<(&str, String)>]) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, (header, ..)) in pledge_ledger::OUTCOME_COLUMNS.iter().enumerate() {
+        sheet.write_string(0, c as u16, *header).expect("header");
+        for (r, row) in rows.iter().enumerate() {
+            if let Some((_, v)) = row.iter().find(|(h, _)| h == header) {
+                sheet.write_string(r as u32 + 1, c as u16, v).expect("cell");
+            }
+        }
+    }
+    book.save_to_buffer().expect("workbook")
+}
+
+async fn a_bank_imports_its_outcome_sheet(app: TestApp) {
+    let (boc, product) = market(&app).await;
+    let template = app.download("/api/v1/templates/outcomes.xlsx", &boc).await;
+    assert!(template.starts_with(b"PK"), "a workbook");
+    let p = product.to_string();
+    let row = |i: u32, extra: Vec<(&'static str, String)>| {
+        let mut r = vec![
+            ("产品编号", p.clone()),
+            ("统一社会信用代码", uscc(i)),
+            ("对接日期", days_ago(40)),
+        ];
+        r.extend(extra);
+        r
+    };
+    let paid_out = row(
+        1,
+        vec![
+            ("申请日期", days_ago(35)),
+            ("审批日期", days_ago(30)),
+            ("审批金额（万元）", "250".into()),
+            ("期限（月）", "12".into()),
+            ("年利率（%）", "3.85".into()),
+            ("质押登记日期", days_ago(25)),
+            ("质押登记号", "Y2026410000888".into()),
+            ("出质专利申请号", "201710601862.3".into()),
+            ("放款日期", days_ago(20)),
+            ("放款金额（万元）", "250".into()),
+        ],
+    );
+    let over = row(
+        2,
+        vec![
+            ("申请日期", days_ago(35)),
+            ("审批日期", days_ago(30)),
+            ("审批金额（万元）", "100".into()),
+            ("期限（月）", "12".into()),
+            ("年利率（%）", "3.85".into()),
+            ("放款日期", days_ago(20)),
+            ("放款金额（万元）", "120".into()),
+        ],
+    );
+    let mut unreadable = row(2, vec![]);
+    unreadable[1].1 = "91410702MA0000001X".into();
+    let not_listed = row(3, vec![]);
+    let bytes = outcome_sheet(&[paid_out, over, unreadable, not_listed]);
+    let form = || {
+        reqwest::multipart::Form::new().part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes.clone()).file_name("对接结果.xlsx"),
+        )
+    };
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let refused = app
+        .client
+        .post(format!("{}/api/v1/outcomes/import", app.base))
+        .bearer_auth(&park)
+        .multipart(form())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let res = app
+        .client
+        .post(format!("{}/api/v1/outcomes/import", app.base))
+        .bearer_auth(&boc)
+        .multipart(form())
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(res.status(), StatusCode::OK);
+    let report: Value = res.json().await.expect("a report");
+    assert_eq!(report["recorded"], 1, "{report}");
+    assert_eq!(report["rejected"], 3, "{report}");
+    let rows = report["rows"].as_array().cloned().unwrap_or_default();
+    let codes = |i: usize| -> Vec<String> {
+        rows[i]["errors"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["code"].as_str().map(String::from))
+            .collect()
+    };
+    assert_eq!(rows[0]["row"], 2);
+    assert_eq!(rows[0]["stage"], "disbursed", "{report}");
+    assert_eq!(codes(1), vec!["above_approved"], "{report}");
+    assert_eq!(codes(2), vec!["uscc_check_character"], "{report}");
+    assert_eq!(rows[2]["errors"][0]["field"], "统一社会信用代码");
+    assert_eq!(codes(3), vec!["not_published"], "{report}");
+
+    // A refused row left nothing behind; the recorded one pledged its patent.
+    let mine = app.get("/api/v1/outcomes", &boc).await;
+    let usccs: Vec<_> = mine.body["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|o| o["uscc"].as_str().map(String::from))
+        .collect();
+    assert_eq!(usccs, vec![uscc(1)]);
+    let patent = app.get("/api/v1/patents/201710601862.3", &app.admin).await;
+    assert_eq!(
+        patent.body["pledge"]["registration_number"],
+        "Y2026410000888"
+    );
+}

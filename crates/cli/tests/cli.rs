@@ -65,9 +65,20 @@ async fn the_demo_loads_once(backend: Backend) {
     assert!(ok, "{err}");
     assert_eq!(
         second.trim(),
-        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals, 0 white-list entries, 0 loan products"
+        "added 0 parks, 0 banks, 0 enterprises, 0 patents, 0 trademarks, 0 appraisals, 0 white-list entries, 0 loan products, 0 outcomes"
     );
     assert!(first.contains("4 loan products"), "{first}");
+    let outcomes: u32 = first
+        .trim()
+        .rsplit(", ")
+        .next()
+        .and_then(|o| o.strip_suffix(" outcomes"))
+        .and_then(|n| n.parse().ok())
+        .expect("a count of outcomes");
+    assert!(
+        outcomes >= 10,
+        "the banks report what came of their matches: {first}"
+    );
     let store = db.store().await;
     let page = store
         .list_enterprises(&Default::default(), None, 500)

@@ -7,6 +7,7 @@ mod annotate;
 mod columns;
 mod directory;
 mod limits;
+mod outcome_sheet;
 mod rows;
 #[cfg(feature = "sample")]
 mod sample;
@@ -19,6 +20,10 @@ pub use annotate::{REASON_HEADER, annotate};
 pub use columns::{Column, Layout, Shape, SheetKind, columns, header_key, layout};
 pub use directory::{Directory, Known, References, Unresolved, references};
 pub use limits::Limits;
+pub use outcome_sheet::{
+    CellProblem, OUTCOME_COLUMNS, OUTCOME_SHEET, OutcomeRow, outcome_rows, outcome_table,
+    outcome_template,
+};
 pub use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Stated, Statements,
     UNSTATED_APPRAISER, merged_trademark, name_key,

@@ -300,6 +300,51 @@ impl Service {
     }
 }
 
+impl Service {
+    /// The rows of a bank's outcome sheet (.xlsx or .csv, the template's columns), each read
+    /// or with the problems of its cells; at most `max` rows.
+    pub(crate) async fn outcome_rows(
+        &self,
+        file_name: String,
+        bytes: Vec<u8>,
+        max: usize,
+    ) -> Result<
+        Vec<(
+            u32,
+            std::result::Result<pledge_ledger::OutcomeRow, Vec<pledge_ledger::CellProblem>>,
+        )>,
+    > {
+        let _slot = self.imports.slot().await?;
+        let limits = self.imports.limits;
+        let rows = blocking(move || {
+            let tables = pledge_ledger::read_file(&file_name, &bytes, &limits)?;
+            Ok::<_, pledge_ledger::ReadError>(
+                pledge_ledger::outcome_table(&tables).map(pledge_ledger::outcome_rows),
+            )
+        })
+        .await?
+        .map_err(unreadable)?
+        .ok_or_else(|| {
+            file_error(
+                code::NO_KNOWN_SHEET,
+                "文件中没有“产品编号”和“统一社会信用代码”列 / no sheet has the outcome template's 产品编号 and 统一社会信用代码 columns".into(),
+            )
+        })?;
+        if rows.len() > max {
+            return Err(ServiceError::field(
+                "file",
+                pledge_domain::DomainError::TooMany { max },
+            ));
+        }
+        Ok(rows)
+    }
+}
+
+/// The template of a bank's outcome sheet, as an `.xlsx` workbook.
+pub fn outcome_template() -> Result<Vec<u8>> {
+    pledge_ledger::outcome_template().map_err(|e| ServiceError::Internal(format!("template: {e}")))
+}
+
 /// The import template of a kind, as an `.xlsx` workbook.
 pub fn template(kind: SheetKind) -> Result<Vec<u8>> {
     pledge_ledger::template(kind).map_err(|e| ServiceError::Internal(format!("template: {e}")))

@@ -32,6 +32,7 @@ pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
+pub use outcomes::MAX_OUTCOME_ROWS;
 pub use pushes::{Pushes, signature};
 pub use stats::{Dimension, Figures, Stats};
 

@@ -9,6 +9,9 @@ use chrono::{Days, NaiveDate};
 use pledge_domain::{Step, Uscc, Violation, code};
 use pledge_store::{NewOutcome, OutcomeFilter, OutcomeRecord, Page};
 
+/// The most rows one outcome sheet may carry.
+pub const MAX_OUTCOME_ROWS: usize = 2_000;
+
 /// How far back a contact may be dated when it is reported: five years.
 const CONTACT_DAYS_BACK: u64 = 5 * 366;
 
@@ -29,18 +32,40 @@ impl Service {
         contacted_on: NaiveDate,
     ) -> Result<OutcomeRecord> {
         let bank = cx.reporting_bank()?;
+        let new = NewOutcome {
+            product_id,
+            bank,
+            uscc,
+            round_id,
+            contacted_on,
+        };
+        self.check_opening(cx, &new).await?;
+        self.written(self.store.open_outcome(&cx.actor, new)).await
+    }
+
+    /// Whether the caller's bank may open `new`: its own product, a listed enterprise, a day
+    /// not after today nor years back, a round it takes part in.
+    async fn check_opening(&self, cx: &Context, new: &NewOutcome) -> Result<()> {
+        let NewOutcome {
+            product_id,
+            bank,
+            uscc,
+            round_id,
+            contacted_on,
+        } = new;
+        let (product_id, contacted_on, round_id) = (*product_id, *contacted_on, *round_id);
         let owned = self
             .live
             .read()
             .products
             .get(&product_id)
-            .is_some_and(|p| p.bank == bank);
+            .is_some_and(|p| p.bank == *bank);
         if !owned {
             return Err(ServiceError::not_found(format!(
                 "没有产品{product_id} / no product {product_id}"
             )));
         }
-        if !self.listed(&uscc) {
+        if !self.listed(uscc) {
             return Err(not_published());
         }
         let mut wrong: Vec<FieldError> = Vec::new();
@@ -62,7 +87,7 @@ impl Service {
                 .store
                 .round(id)
                 .await?
-                .is_some_and(|r| r.round.banks.contains(&bank));
+                .is_some_and(|r| r.round.banks.contains(bank));
             if !takes_part {
                 wrong.push(FieldError {
                     field: "round_id".into(),
@@ -76,14 +101,60 @@ impl Service {
         if !wrong.is_empty() {
             return Err(ServiceError::Invalid(wrong));
         }
-        let new = NewOutcome {
-            product_id,
-            bank,
-            uscc,
-            round_id,
-            contacted_on,
-        };
-        self.written(self.store.open_outcome(&cx.actor, new)).await
+        Ok(())
+    }
+
+    /// Records the rows of the bank's own outcome sheet (at most 2,000): each row, the contact
+    /// and every step it reached, in one transaction, or refused with why; rows stand alone.
+    pub async fn import_outcomes(
+        &self,
+        cx: &Context,
+        file_name: String,
+        bytes: Vec<u8>,
+    ) -> Result<Vec<(u32, Result<OutcomeRecord>)>> {
+        let bank = cx.reporting_bank()?;
+        let rows = self
+            .outcome_rows(file_name, bytes, MAX_OUTCOME_ROWS)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for (number, row) in rows {
+            let result = match row {
+                Err(problems) => Err(ServiceError::Invalid(
+                    problems
+                        .into_iter()
+                        .map(|p| FieldError {
+                            field: p.column.into(),
+                            code: p.code.into(),
+                            message: if p.value.is_empty() {
+                                p.message
+                            } else {
+                                format!("{}（{}）", p.message, p.value)
+                            },
+                        })
+                        .collect(),
+                )),
+                Ok(r) => {
+                    let new = NewOutcome {
+                        product_id: r.product_id,
+                        bank: bank.clone(),
+                        uscc: r.uscc,
+                        round_id: r.round_id,
+                        contacted_on: r.contacted_on,
+                    };
+                    match self.check_opening(cx, &new).await {
+                        Err(e) => Err(e),
+                        Ok(()) => self
+                            .store
+                            .record_outcome(&cx.actor, new, r.steps)
+                            .await
+                            .map_err(ServiceError::from),
+                    }
+                }
+            };
+            out.push((number, result));
+        }
+        self.committed().await;
+        Ok(out)
     }
 
     /// Takes the next step of the bank's own outcome read at `version`; another bank's is 404.

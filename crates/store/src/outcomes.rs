@@ -180,7 +180,35 @@ impl Store {
     /// and a product is open at a time.
     pub async fn open_outcome(&self, actor: &Actor, new: NewOutcome) -> Result<OutcomeRecord> {
         let txn = self.write().await?;
-        let Some((enterprise_id, park_id)) = self.enterprise_ref(&txn, &new.uscc).await? else {
+        let rec = self.open_in(&txn, actor, new).await?;
+        audit::commit(txn).await?;
+        Ok(rec)
+    }
+
+    /// Opens an outcome and takes its steps, in one transaction: all of it or nothing (a row of
+    /// a bank's sheet).
+    pub async fn record_outcome(
+        &self,
+        actor: &Actor,
+        new: NewOutcome,
+        steps: Vec<Step>,
+    ) -> Result<OutcomeRecord> {
+        let txn = self.write().await?;
+        let mut rec = self.open_in(&txn, actor, new).await?;
+        for step in steps {
+            rec = self.step_in(&txn, actor, rec, step).await?;
+        }
+        audit::commit(txn).await?;
+        Ok(rec)
+    }
+
+    async fn open_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        new: NewOutcome,
+    ) -> Result<OutcomeRecord> {
+        let Some((enterprise_id, park_id)) = self.enterprise_ref(txn, &new.uscc).await? else {
             return Err(StoreError::Invalid(vec![Violation::new(
                 "uscc",
                 DomainError::UnknownValue {
@@ -190,7 +218,7 @@ impl Store {
             )]));
         };
         let bank_id = self
-            .bank_codes(&txn)
+            .bank_codes(txn)
             .await?
             .into_iter()
             .find_map(|(id, c)| (c == new.bank).then_some(id))
@@ -198,7 +226,7 @@ impl Store {
         let earlier = outcome::Entity::find()
             .filter(outcome::Column::ProductId.eq(new.product_id))
             .filter(outcome::Column::EnterpriseId.eq(enterprise_id))
-            .all(&txn)
+            .all(txn)
             .await?;
         for e in earlier {
             if !OutcomeStage::parse(&e.stage).is_ok_and(|s| {
@@ -231,15 +259,15 @@ impl Store {
             created_at: Set(actor.now),
             updated_at: Set(actor.now),
         })
-        .exec_with_returning(&txn)
+        .exec_with_returning(txn)
         .await?;
         let rec = self
-            .outcome_records(&txn, vec![row])
+            .outcome_records(txn, vec![row])
             .await?
             .pop()
             .ok_or_else(|| StoreError::corrupt("outcome"))?;
         audit::record(
-            &txn,
+            txn,
             actor,
             actor.now,
             Change {
@@ -253,7 +281,6 @@ impl Store {
             },
         )
         .await?;
-        audit::commit(txn).await?;
         Ok(rec)
     }
 
@@ -274,7 +301,7 @@ impl Store {
             .await?
             .ok_or_else(|| not_found(id))?;
         let before = self
-            .outcome_records(&txn, vec![row.clone()])
+            .outcome_records(&txn, vec![row])
             .await?
             .pop()
             .ok_or_else(|| not_found(id))?;
@@ -289,6 +316,20 @@ impl Store {
                 current: before.version,
             });
         }
+        let after = self.step_in(&txn, actor, before, step).await?;
+        audit::commit(txn).await?;
+        Ok(after)
+    }
+
+    /// Takes `step` of `before` inside `txn`, with the pledge it registers and its audit record.
+    async fn step_in(
+        &self,
+        txn: &DatabaseTransaction,
+        actor: &Actor,
+        before: OutcomeRecord,
+        step: Step,
+    ) -> Result<OutcomeRecord> {
+        let (id, expected) = (before.id, before.version);
         let mut after = before.clone();
         after
             .outcome
@@ -302,14 +343,14 @@ impl Store {
         } = &step
         {
             let pledge = PledgeRegistration::registered(registration_number.to_string(), *on, None);
-            self.pledge_ip(&txn, actor, &before.uscc, pledge, patents, trademarks)
+            self.pledge_ip(txn, actor, &before.uscc, pledge, patents, trademarks)
                 .await?;
         }
         after.stage = after.outcome.stage();
         after.version = expected + 1;
         after.updated_at = actor.now;
         crate::records::write_if_version::<outcome::Entity>(
-            &txn,
+            txn,
             outcome::ActiveModel {
                 id: Unchanged(id),
                 stage: Set(after.stage.as_str().into()),
@@ -324,12 +365,12 @@ impl Store {
             ("outcome", &id.to_string()),
         )
         .await?;
-        let park_id = enterprise::Entity::find_by_id(row.enterprise_id)
-            .one(&txn)
+        let park_id = self
+            .enterprise_ref(txn, &before.uscc)
             .await?
-            .map(|e| e.park_id);
+            .map(|(_, park)| park);
         audit::record(
-            &txn,
+            txn,
             actor,
             actor.now,
             Change {
@@ -343,7 +384,6 @@ impl Store {
             },
         )
         .await?;
-        audit::commit(txn).await?;
         Ok(after)
     }
 

@@ -154,31 +154,23 @@ async fn news(svc: &Service, cx: &Context) -> Result<Vec<News>, super::Oops> {
         .map(|e| {
             let d = &e.payload;
             let text = |k: &str| d[k].as_str().unwrap_or("").to_string();
+            let matched = |verb: &str| {
+                (
+                    format!(
+                        "{}{verb}产品“{}”",
+                        text("enterprise_name"),
+                        text("product_name")
+                    ),
+                    Some(format!(
+                        "/products/{}/matches/{}",
+                        d["product_id"],
+                        text("uscc")
+                    )),
+                )
+            };
             let (what, link) = match e.event.as_str() {
-                "match.gained" => (
-                    format!(
-                        "{}新匹配产品“{}”",
-                        text("enterprise_name"),
-                        text("product_name")
-                    ),
-                    Some(format!(
-                        "/products/{}/matches/{}",
-                        d["product_id"],
-                        text("uscc")
-                    )),
-                ),
-                "match.lost" => (
-                    format!(
-                        "{}不再匹配产品“{}”",
-                        text("enterprise_name"),
-                        text("product_name")
-                    ),
-                    Some(format!(
-                        "/products/{}/matches/{}",
-                        d["product_id"],
-                        text("uscc")
-                    )),
-                ),
+                "match.gained" => matched("新匹配"),
+                "match.lost" => matched("不再匹配"),
                 _ => (
                     format!("白名单“{}”发布，{}家企业", text("name"), d["entries"]),
                     Some("/whitelist".to_string()),

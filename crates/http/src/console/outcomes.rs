@@ -18,6 +18,17 @@ pub fn router() -> axum::Router<AppState> {
         .route("/outcomes", get(list).post(open))
         .route("/outcomes/{id}", get(one))
         .route("/outcomes/{id}/steps", post(take_step))
+        .route(
+            "/outcomes/import",
+            post(import).layer(axum::extract::DefaultBodyLimit::disable()),
+        )
+}
+
+/// One row of an imported sheet, as people read it.
+struct Imported {
+    row: u32,
+    recorded: bool,
+    what: String,
 }
 
 /// How many outcomes a page lists.
@@ -46,6 +57,7 @@ struct ListPage {
     next: Option<i64>,
     errors: Vec<crate::FieldError>,
     today: String,
+    imported: Vec<Imported>,
 }
 
 fn product_name(s: &AppState, id: i64) -> String {
@@ -70,6 +82,16 @@ async fn list_page(
     me: &Signed,
     after: Option<i64>,
     errors: Vec<crate::FieldError>,
+) -> Page {
+    list_with(s, me, after, errors, Vec::new()).await
+}
+
+async fn list_with(
+    s: &AppState,
+    me: &Signed,
+    after: Option<i64>,
+    errors: Vec<crate::FieldError>,
+    imported: Vec<Imported>,
 ) -> Page {
     let page = s
         .service
@@ -125,9 +147,50 @@ async fn list_page(
             next: page.next,
             errors,
             today: me.cx.today().to_string(),
+            imported,
         },
         refused,
     ))
+}
+
+async fn import(
+    State(s): State<AppState>,
+    super::Uploaded {
+        me,
+        file: (name, bytes),
+        ..
+    }: super::Uploaded,
+) -> Page {
+    me.cx.reporting_bank()?;
+    let report =
+        crate::routes::outcomes::imported(s.service.import_outcomes(&me.cx, name, bytes).await?);
+    let imported = report
+        .rows
+        .into_iter()
+        .map(|r| Imported {
+            row: r.row,
+            recorded: r.status == "recorded",
+            what: match (r.outcome_id, r.stage) {
+                (Some(id), Some(stage)) => format!(
+                    "已记录 #{id}（{}）",
+                    OutcomeStage::parse(&stage).map_or("", |s| s.label_zh())
+                ),
+                _ => r
+                    .errors
+                    .iter()
+                    .map(|e| {
+                        if e.field.is_empty() {
+                            e.message.clone()
+                        } else {
+                            format!("{}：{}", e.field, e.message)
+                        }
+                    })
+                    .collect::<Vec<_>>()
+                    .join("；"),
+            },
+        })
+        .collect();
+    list_with(&s, &me, None, Vec::new(), imported).await
 }
 
 #[derive(serde::Deserialize)]

@@ -3,7 +3,7 @@
 
 use super::{Frame, Page, Signed, figures, wan_figure};
 use crate::AppState;
-use crate::routes::stats::{StatsQuery, labelled, stats_sheet};
+use crate::routes::stats::{StatsQuery, asked, labelled, stats_sheet};
 use askama::Template;
 use axum::extract::State;
 use pledge_service::{Dimension, Figures, OutcomeFilter, Role, Stats};
@@ -108,11 +108,7 @@ async fn stats(
     me: Signed,
     axum::extract::Query(q): axum::extract::Query<StatsQuery>,
 ) -> Page {
-    let asked = q.read(me.cx.today())?;
-    let stats = s
-        .service
-        .stats(&me.cx, asked.from, asked.to, asked.by.clone(), asked.filter)
-        .await?;
+    let stats = asked(&s.service, &me.cx, &q).await?;
     let lines = labelled(&s.service, &me.cx, &stats)
         .await?
         .into_iter()
@@ -132,7 +128,7 @@ async fn stats(
     if me.role() != Role::Park {
         charts.push(chart(&s, &me, "按园区：审批与放款金额", &stats, Dimension::Park).await?);
     }
-    let by = asked
+    let by = stats
         .by
         .iter()
         .map(|d| d.as_str())
@@ -163,10 +159,6 @@ async fn sheet(
     me: Signed,
     axum::extract::Query(q): axum::extract::Query<StatsQuery>,
 ) -> Page {
-    let asked = q.read(me.cx.today())?;
-    let stats = s
-        .service
-        .stats(&me.cx, asked.from, asked.to, asked.by, asked.filter)
-        .await?;
+    let stats = asked(&s.service, &me.cx, &q).await?;
     Ok(stats_sheet(&s.service, &me.cx, &stats).await?)
 }

@@ -27,6 +27,93 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_outcomes, open_outcome))
         .routes(routes!(get_outcome))
         .routes(routes!(take_step))
+        .routes(routes!(import_outcomes))
+}
+
+/// One row of an imported outcome sheet.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImportedRowView {
+    /// The row number Excel shows.
+    pub(crate) row: u32,
+    /// `recorded` or `rejected`.
+    pub(crate) status: &'static str,
+    pub(crate) outcome_id: Option<i64>,
+    /// The stage reached (recorded rows).
+    pub(crate) stage: Option<String>,
+    /// Why it was refused: each cell or rule, with its code (rejected rows).
+    pub(crate) errors: Vec<crate::error::FieldError>,
+}
+
+/// What an outcome sheet's import did, row by row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OutcomeImportView {
+    recorded: usize,
+    rejected: usize,
+    pub(crate) rows: Vec<ImportedRowView>,
+}
+
+/// Records a bank's own outcome sheet (`GET /api/v1/templates/outcomes.xlsx`; .xlsx or .csv,
+/// at most 2,000 rows): each row a contact and every step it reached, recorded whole or
+/// refused with why (the same rules as step by step); rows stand alone.
+#[utoipa::path(post, path = "/api/v1/outcomes/import", tag = "outcomes", security(("bearer" = [])),
+    request_body(content = crate::routes::imports::UploadForm, content_type = "multipart/form-data"),
+    responses((status = 200, body = OutcomeImportView), WriteErrors))]
+async fn import_outcomes(
+    State(s): State<AppState>,
+    auth: Auth,
+    form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
+) -> ApiResult<Json<OutcomeImportView>> {
+    auth.0.reporting_bank()?;
+    let mut form = crate::routes::imports::multipart(form)?;
+    let (name, bytes) = crate::routes::imports::file_part(&mut form, s.upload_limit).await?;
+    let rows = s.service.import_outcomes(&auth.0, name, bytes).await?;
+    Ok(Json(imported(rows)))
+}
+
+/// The view of an import's rows.
+pub(crate) fn imported(
+    rows: Vec<(u32, pledge_service::Result<OutcomeRecord>)>,
+) -> OutcomeImportView {
+    let mut out = OutcomeImportView {
+        recorded: 0,
+        rejected: 0,
+        rows: Vec::with_capacity(rows.len()),
+    };
+    for (row, r) in rows {
+        out.rows.push(match r {
+            Ok(o) => {
+                out.recorded += 1;
+                ImportedRowView {
+                    row,
+                    status: "recorded",
+                    outcome_id: Some(o.id),
+                    stage: Some(o.stage.as_str().into()),
+                    errors: Vec::new(),
+                }
+            }
+            Err(e) => {
+                out.rejected += 1;
+                let p = crate::error::ApiError::from(e).problem();
+                let errors = if p.errors.is_empty() {
+                    vec![crate::error::FieldError {
+                        field: String::new(),
+                        code: p.code,
+                        message: p.detail,
+                    }]
+                } else {
+                    p.errors
+                };
+                ImportedRowView {
+                    row,
+                    status: "rejected",
+                    outcome_id: None,
+                    stage: None,
+                    errors,
+                }
+            }
+        });
+    }
+    out
 }
 
 /// A contact to report.

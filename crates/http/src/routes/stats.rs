@@ -123,6 +123,14 @@ impl StatsQuery {
     }
 }
 
+/// The figures a query asks for, as the caller may see them.
+pub async fn asked(service: &Service, cx: &Context, q: &StatsQuery) -> ApiResult<Stats> {
+    let asked = q.read(cx.today())?;
+    Ok(service
+        .stats(cx, asked.from, asked.to, asked.by, asked.filter)
+        .await?)
+}
+
 /// The figures of one group, or of all.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FiguresView {
@@ -336,11 +344,7 @@ async fn get_stats(
     auth: Auth,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Response> {
-    let asked = q.read(auth.0.today())?;
-    let stats = s
-        .service
-        .stats(&auth.0, asked.from, asked.to, asked.by, asked.filter)
-        .await?;
+    let stats = asked(&s.service, &auth.0, &q).await?;
     if q.format.as_deref() == Some("xlsx") {
         return stats_sheet(&s.service, &auth.0, &stats).await;
     }

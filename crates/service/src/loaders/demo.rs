@@ -497,8 +497,10 @@ async fn report_outcomes(service: &crate::Service, today: NaiveDate) -> Result<u
         .iter()
         .map(|(c, _)| BankCode::parse(c))
         .collect::<std::result::Result<_, _>>()?;
+    // The demo may run without a live index (the `demo` command): one is built for it.
+    let index = crate::live_index::LiveIndex::load(store, today).await?;
     let products: Vec<(i64, BankCode)> = {
-        let live = service.live.read();
+        let live = index.read();
         let mut p: Vec<_> = live
             .products
             .values()
@@ -525,21 +527,23 @@ async fn report_outcomes(service: &crate::Service, today: NaiveDate) -> Result<u
             },
         )
         .await?;
-    let cx = crate::Context::command_line_on("demo", today);
     let mut count = 0;
     for (product, bank) in products {
         let officer = Actor::cli_on("demo-bank", today);
-        let listing = service.matches(
-            &cx,
-            product,
-            pledge_matching::MatchQuery {
-                listed_only: true,
-                limit: 8,
-                ..Default::default()
-            },
-        )?;
-        for (k, m) in listing.items.iter().enumerate() {
-            let e = &m.evaluation;
+        let best: Vec<pledge_matching::Evaluation> = index
+            .read()
+            .index
+            .matches(
+                product,
+                &pledge_matching::MatchQuery {
+                    listed_only: true,
+                    limit: 8,
+                    ..Default::default()
+                },
+            )
+            .map(|page| page.items.into_iter().map(|(_, e)| e).collect())
+            .unwrap_or_default();
+        for (k, e) in best.iter().enumerate() {
             let start = today - Days::new(150 - 12 * k as u64);
             let Ok(o) = store
                 .open_outcome(
