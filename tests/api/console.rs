@@ -15,6 +15,7 @@ e2e!(
     a_bank_checks_its_applicants_in_a_page,
     rounds_are_kept_and_read_in_pages,
     outcomes_and_figures_in_pages,
+    a_bank_keeps_its_subscriptions_in_pages,
 );
 
 /// The hidden form token of a page.
@@ -325,6 +326,15 @@ async fn every_console_form_wants_its_token(app: TestApp) {
                 ("contacted_on", "2026-12-01"),
             ],
         ),
+        (
+            "/webhooks".into(),
+            vec![
+                ("url", "https://bank.example/hook"),
+                ("events", "match.gained"),
+                ("secret", "0123456789abcdef-secret"),
+            ],
+        ),
+        ("/webhooks/1/remove".into(), vec![]),
         (
             "/outcomes/1/steps".into(),
             vec![("version", "1"), ("step", "applied"), ("on", "2026-12-01")],
@@ -1091,4 +1101,79 @@ async fn outcomes_and_figures_in_pages(app: TestApp) {
             .is_some_and(|t| t.contains("spreadsheetml")),
         "a workbook"
     );
+}
+
+async fn a_bank_keeps_its_subscriptions_in_pages(app: TestApp) {
+    app.seed().await;
+    for (login, bank) in [("sun.boc", "boc"), ("li.icbc", "icbc")] {
+        app.person(
+            login,
+            "经理",
+            json!({"role": "bank", "bank": bank}),
+            "console-password",
+        )
+        .await;
+    }
+    let boc = Session::open(&app, "sun.boc", "console-password").await;
+    let icbc = Session::open(&app, "li.icbc", "console-password").await;
+    let subscribe = |url: &'static str, csrf: &str| {
+        vec![
+            ("csrf", csrf.to_owned()),
+            ("url", url.to_owned()),
+            ("events", "match.gained".to_owned()),
+            ("events", "batch.published".to_owned()),
+            ("secret", "0123456789abcdef-secret".to_owned()),
+        ]
+    };
+    let fields = subscribe("ftp://bank.example/hook", &boc.csrf);
+    let as_ref: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, page) = boc.post("/webhooks", &as_ref).await;
+    assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(page.contains("<code>url</code>"), "{page}");
+    let fields = subscribe("http://127.0.0.1:9/hook", &boc.csrf);
+    let as_ref: Vec<(&str, &str)> = fields.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    let (status, _) = boc.post("/webhooks", &as_ref).await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = boc.get("/webhooks").await;
+    assert!(
+        page.contains("http://127.0.0.1:9/hook") && page.contains("新匹配企业、白名单发布"),
+        "{page}"
+    );
+    assert!(
+        !page.contains("0123456789abcdef-secret"),
+        "the secret is never shown"
+    );
+    let id = app
+        .get(
+            "/api/v1/webhooks",
+            &app.token("bank", None, Some("boc")).await,
+        )
+        .await
+        .body[0]["id"]
+        .as_i64()
+        .expect("a subscription");
+    // Another bank neither sees nor ends it.
+    let (_, page) = icbc.get("/webhooks").await;
+    assert!(page.contains("没有订阅"), "{page}");
+    let (status, _) = icbc.get(&format!("/webhooks/{id}")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, _) = icbc
+        .post(
+            &format!("/webhooks/{id}/remove"),
+            &[("csrf", icbc.csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    let (status, page) = boc.get(&format!("/webhooks/{id}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(page.contains("推送记录"), "{page}");
+    let (status, _) = boc
+        .post(
+            &format!("/webhooks/{id}/remove"),
+            &[("csrf", boc.csrf.as_str())],
+        )
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (_, page) = boc.get("/webhooks").await;
+    assert!(page.contains("已取消"), "{page}");
 }

@@ -16,6 +16,7 @@ mod products;
 mod rounds;
 mod sign_in;
 mod stats;
+mod webhooks;
 mod whitelist;
 
 use crate::error::ApiError;
@@ -47,6 +48,7 @@ pub fn router() -> axum::Router<AppState> {
         .merge(rounds::router())
         .merge(outcomes::router())
         .merge(stats::router())
+        .merge(webhooks::router())
         .layer(axum::middleware::map_response(guarded))
 }
 
@@ -171,6 +173,7 @@ impl Signed {
                 ("/rounds", "对接活动"),
                 ("/outcomes", "对接结果"),
                 ("/stats", "融资统计"),
+                ("/webhooks", "推送订阅"),
             ],
         };
         Frame {
