@@ -320,6 +320,12 @@ async fn outcomes_are_their_bank_s_alone(app: TestApp) {
     app.get("/api/v1/outcomes?bank=boc", &icbc)
         .await
         .problem(403, "out_of_scope");
+    // A code no enterprise can have has no outcomes.
+    let none = app
+        .get("/api/v1/outcomes?uscc=91410702MA0000001X", &app.admin)
+        .await;
+    assert_eq!(none.status, StatusCode::OK);
+    assert_eq!(none.body["items"], json!([]));
 
     // The enterprise's park reads, another park does not; no park writes.
     assert_eq!(app.get(&path, &park).await.status, StatusCode::OK);

@@ -268,4 +268,10 @@ async fn subscriptions_are_their_bank_s(app: TestApp) {
     let gone = app.delete(&path, &boc).await;
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
     assert!(gone.body["removed_at"].is_string());
+    app.get(&path, &boc).await.problem(404, "not_found");
+    let kept = app.get("/api/v1/webhooks", &boc).await;
+    assert!(
+        kept.body[0]["removed_at"].is_string(),
+        "the list keeps it, ended"
+    );
 }

@@ -510,11 +510,21 @@ async fn list_outcomes(
     ApiQuery(q): ApiQuery<OutcomeQuery>,
 ) -> ApiResult<Json<Paged<OutcomeView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
+    // A code no enterprise can have (a wrong check character) has no outcomes.
+    let uscc = match q.uscc.as_deref().map(Uscc::parse) {
+        Some(Err(_)) => {
+            return Ok(Json(Paged {
+                items: Vec::new(),
+                next_cursor: None,
+            }));
+        }
+        other => other.and_then(Result::ok),
+    };
     let mut c = Check::default();
     let filter = OutcomeFilter {
         product_id: q.product_id.as_deref().and_then(|v| v.parse().ok()),
         round_id: q.round_id.as_deref().and_then(|v| v.parse().ok()),
-        uscc: c.optional("uscc", q.uscc.as_deref(), Uscc::parse).flatten(),
+        uscc,
         park: c
             .optional("park", q.park.as_deref(), ParkCode::parse)
             .flatten(),

@@ -173,7 +173,7 @@ async fn create_webhook(
     Ok((StatusCode::CREATED, Json(w.into())))
 }
 
-/// One subscription (another bank's is 404).
+/// One live subscription (another bank's, or one ended, is 404; the list keeps ended ones).
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = WebhookView), ReadErrors))]
 async fn get_webhook(
     State(s): State<AppState>,
@@ -181,7 +181,13 @@ async fn get_webhook(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookView>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
-    Ok(Json(s.service.webhook(&auth.0, id).await?.into()))
+    let w = s.service.webhook(&auth.0, id).await?;
+    if w.removed_at.is_some() {
+        return Err(crate::error::ApiError::NotFound {
+            detail: format!("订阅{id}已取消 / webhook {id} was removed"),
+        });
+    }
+    Ok(Json(w.into()))
 }
 
 /// Ends a subscription at once: its pending deliveries are dropped.
