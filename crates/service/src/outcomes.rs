@@ -191,12 +191,10 @@ impl Service {
         limit: u64,
     ) -> Result<Page<OutcomeRecord>> {
         let filter = cx.outcome_scope(filter)?;
-        let all = self.store.outcomes(&filter).await?;
-        let mut items: Vec<_> = all
-            .into_iter()
-            .filter(|o| after.is_none_or(|a| o.id > a))
-            .take(limit as usize + 1)
-            .collect();
+        let mut items = self
+            .store
+            .outcomes_after(&filter, after, Some(limit + 1))
+            .await?;
         let next = if items.len() > limit as usize {
             items.truncate(limit as usize);
             items.last().map(|o| o.id)

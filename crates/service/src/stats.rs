@@ -317,8 +317,14 @@ impl Service {
         let scope = cx.outcome_scope(filter)?;
         let outcomes = self.store.outcomes(&scope).await?;
         // First loans are judged against every bank's loans, which a bank does not see.
+        let everything = scope.bank.is_none()
+            && scope.park.is_none()
+            && scope.product_id.is_none()
+            && scope.round_id.is_none()
+            && scope.uscc.is_none();
         let firsts = match cx.role() {
             Role::Bank => None,
+            _ if everything => Some(first_loans(&outcomes)),
             _ => Some(first_loans(
                 &self.store.outcomes(&OutcomeFilter::default()).await?,
             )),

@@ -70,7 +70,12 @@ async fn facts_of(
     ids: impl IntoIterator<Item = i64>,
     parks: &HashMap<i64, ParkCode>,
 ) -> Result<HashMap<i64, Facts>> {
-    let ids: Vec<i64> = ids.into_iter().collect();
+    // Many outcomes share an enterprise: each is read once.
+    let ids: Vec<i64> = ids
+        .into_iter()
+        .collect::<std::collections::BTreeSet<_>>()
+        .into_iter()
+        .collect();
     let mut out = HashMap::new();
     for chunk in ids.chunks(CHUNK) {
         for r in enterprise::Entity::find()
@@ -468,7 +473,23 @@ impl Store {
 
     /// The outcomes `filter` selects, oldest first.
     pub async fn outcomes(&self, filter: &OutcomeFilter) -> Result<Vec<OutcomeRecord>> {
+        self.outcomes_after(filter, None, None).await
+    }
+
+    /// The outcomes `filter` selects after the id `after`, oldest first, at most `limit`.
+    pub async fn outcomes_after(
+        &self,
+        filter: &OutcomeFilter,
+        after: Option<i64>,
+        limit: Option<u64>,
+    ) -> Result<Vec<OutcomeRecord>> {
         let mut q = outcome::Entity::find().order_by_asc(outcome::Column::Id);
+        if let Some(a) = after {
+            q = q.filter(outcome::Column::Id.gt(a));
+        }
+        if let Some(n) = limit {
+            q = q.limit(n);
+        }
         if let Some(b) = &filter.bank {
             let ids: Vec<i64> = self
                 .bank_codes(&self.db)
