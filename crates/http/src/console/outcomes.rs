@@ -378,7 +378,11 @@ fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<St
     let mut wrong = |field: &str, e: DomainError| {
         errors.extend(crate::error::ApiError::field(field, e).problem().errors);
     };
-    let version = fields.get("version").parse::<i64>().ok();
+    let version = fields
+        .get("version")
+        .parse::<i64>()
+        .map_err(|_| wrong("version", DomainError::Format { what: "version" }))
+        .ok();
     let on = chrono::NaiveDate::parse_from_str(fields.get("on"), "%Y-%m-%d")
         .map_err(|_| wrong("on", DomainError::Format { what: "YYYY-MM-DD" }))
         .ok();
