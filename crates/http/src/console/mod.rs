@@ -231,6 +231,15 @@ impl Fields {
             .map_or("", |(_, v)| v.trim())
     }
 
+    /// The words of a list typed into the field `name`: separated by spaces, commas or 、.
+    fn words(&self, name: &str) -> Vec<String> {
+        self.get(name)
+            .split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、')
+            .filter(|w| !w.is_empty())
+            .map(str::to_owned)
+            .collect()
+    }
+
     /// The first value of `name` when it is not blank.
     fn some(&self, name: &str) -> Option<&str> {
         Some(self.get(name)).filter(|v| !v.is_empty())

@@ -363,16 +363,6 @@ async fn one(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> P
     outcome_page(&s, &me, path_id(&id)?, Vec::new()).await
 }
 
-/// The words of a field: separated by spaces, commas or 、.
-fn words(fields: &Fields, name: &str) -> Vec<String> {
-    fields
-        .get(name)
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// The step a form asks for, in the API's terms (万元 to 分, % to basis points).
 fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<StepInput> {
     let mut wrong = |field: &str, e: DomainError| {
@@ -409,7 +399,7 @@ fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<St
             .ok(),
     };
     let mut trademarks = Vec::new();
-    for (i, w) in words(fields, "trademarks").iter().enumerate() {
+    for (i, w) in fields.words("trademarks").iter().enumerate() {
         match w.split_once(['/', ':', '：']) {
             Some((n, c)) if c.parse::<i64>().is_ok() => trademarks.push(TrademarkRef {
                 registration_number: n.to_string(),
@@ -436,7 +426,7 @@ fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<St
         term_months,
         rate_bp,
         registration_number: fields.some("registration_number").map(str::to_owned),
-        patents: words(fields, "patents"),
+        patents: fields.words("patents"),
         trademarks,
         reason_code: fields.some("reason_code").map(str::to_owned),
     })

@@ -1,7 +1,7 @@
 //! Matchmaking rounds in pages: the office keeps them; banks and parks read the rounds they
 //! take part in or are invited to.
 
-use super::{Fields, Frame, Page, Posted, Signed};
+use super::{Frame, Page, Posted, Signed};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
@@ -82,15 +82,6 @@ async fn rounds(State(s): State<AppState>, me: Signed) -> Page {
     rounds_page(&s, &me, Vec::new()).await
 }
 
-/// The words of a list typed into one field: separated by spaces, commas or 、.
-fn words(f: &Fields, name: &str) -> Vec<String> {
-    f.get(name)
-        .split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、')
-        .filter(|w| !w.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
     me.cx.require_admin()?;
     let mut errors = Vec::new();
@@ -113,7 +104,7 @@ async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pag
         .ok();
     let mut parsed =
         |field: &str, parse: &dyn Fn(&str) -> Result<(), pledge_domain::DomainError>| {
-            for (i, w) in words(&fields, field).iter().enumerate() {
+            for (i, w) in fields.words(field).iter().enumerate() {
                 if let Err(e) = parse(w) {
                     wrong(format!("{field}[{i}]"), e);
                 }
@@ -135,19 +126,23 @@ async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pag
         name,
         kind,
         held_on,
-        banks: words(&fields, "banks")
+        banks: fields
+            .words("banks")
             .iter()
             .filter_map(|w| BankCode::parse(w).ok())
             .collect(),
-        products: words(&fields, "products")
+        products: fields
+            .words("products")
             .iter()
             .filter_map(|w| w.parse().ok())
             .collect(),
-        parks: words(&fields, "parks")
+        parks: fields
+            .words("parks")
             .iter()
             .filter_map(|w| ParkCode::parse(w).ok())
             .collect(),
-        enterprises: words(&fields, "enterprises")
+        enterprises: fields
+            .words("enterprises")
             .iter()
             .filter_map(|w| Uscc::parse(w).ok())
             .collect(),
