@@ -150,8 +150,18 @@ fn main() {
         "one enterprise x every product, with reasons",
         &stats(views),
     );
+    let standings: Vec<Duration> = (0..2_000)
+        .map(|_| {
+            let u = &holdings[rng.below(n as u64) as usize].enterprise.uscc;
+            time(|| index.standings(u, true)).0
+        })
+        .collect();
+    row(
+        "one enterprise x every product, standings",
+        &stats(standings),
+    );
 
-    let changes: Vec<Duration> = (0..500)
+    let changes: Vec<Duration> = (0..2_000)
         .map(|_| {
             let h = with_first_patent_flipped(&holdings[rng.below(n as u64) as usize]);
             time(|| index.upsert_enterprise(&h)).0

@@ -17,7 +17,11 @@ use pledge_domain::{
 use std::cmp::Reverse;
 use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
+mod eligibility;
+mod kept;
 mod rules;
+use eligibility::{Eligibility, each_col};
+use kept::{KEEP, Kept, KeptLists, Shape};
 use rules::{bundle_failures, bundle_passes, row_failures, row_passes};
 
 /// One patent or trademark that could be pledged on the index day, priced by its valid
@@ -440,7 +444,7 @@ impl Plan {
 }
 
 /// How a match list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SortBy {
     /// Score, then credit line, then USCC.
     #[default]
@@ -509,6 +513,17 @@ pub struct PairChange {
     pub gained: bool,
 }
 
+/// One product's answer for one enterprise, without its reasons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Standing {
+    pub product_id: i64,
+    pub eligible: bool,
+    /// Zero when not eligible.
+    pub credit_line: Money,
+    /// The score's total; zero when not eligible.
+    pub score: u16,
+}
+
 /// How many enterprises a draft product would match, in total and per park.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Preview {
@@ -549,6 +564,29 @@ pub struct Index {
     /// Live slots by the appraised value of their pledgeable IP (log scale).
     by_value: Buckets,
     ordered_from: usize,
+    /// Every enterprise's eligible products.
+    eligibility: Eligibility,
+    /// Broad products' first rows.
+    kept: KeptLists,
+    /// Rows per kept list.
+    keep_rows: usize,
+}
+
+/// `f` of every item, the items shared among the cores.
+fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let share = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let workers: Vec<_> = items
+            .chunks(share)
+            .map(|chunk| scope.spawn(move || chunk.iter().map(f).collect::<Vec<R>>()))
+            .collect();
+        workers
+            .into_iter()
+            .flat_map(|w| w.join().unwrap_or_default())
+            .collect()
+    })
 }
 
 /// The enterprise-level rules of a product as bitsets, ANDed word by word.
@@ -644,6 +682,16 @@ impl TopK {
     }
 }
 
+/// A product's best rows for a query, before they are explained.
+struct Ranked {
+    best: Vec<(RankKey, usize)>,
+    /// Eligible rows seen below the cursor.
+    below: usize,
+    /// Eligible rows passing the filters (when `counted`).
+    total: u32,
+    counted: bool,
+}
+
 /// The outcome of the exact rules for one slot, without explanations.
 struct Verdict {
     score: Score,
@@ -680,14 +728,200 @@ impl Index {
             by_value: Buckets::new(VALUE_BUCKETS),
             hot: Vec::new(),
             ordered_from: 16_384,
+            eligibility: Eligibility::new(),
+            kept: KeptLists::default(),
+            keep_rows: KEEP,
         };
         for row in rows {
             index.push(row);
         }
-        for p in products {
-            index.upsert_product(p);
+        let mut placed = Vec::new();
+        for product in products {
+            let plan = Plan::new(&product.rules, as_of);
+            let col = index
+                .eligibility
+                .place(product.id, product.published, &product.rules, &plan);
+            placed.push((product.id, col));
+            index.products.insert(product.id, (product, plan));
         }
+        let columns = on_every_core(&placed, |(id, col)| (*col, index.column(*id)));
+        for (col, slots) in columns {
+            for slot in slots {
+                index.eligibility.set(slot as usize, col, true);
+            }
+        }
+        index.keep_all();
         index
+    }
+
+    /// Fills every broad product's kept lists.
+    fn keep_all(&mut self) {
+        let counts = self.counts();
+        let ids: Vec<(i64, (u32, u32))> = self
+            .eligibility
+            .by_id()
+            .iter()
+            .map(|(id, col, _)| (*id, counts[*col]))
+            .collect();
+        let lists = on_every_core(&ids, |(id, n)| (*id, self.keep(*id, *n)));
+        self.kept.clear();
+        for (id, l) in lists {
+            self.kept.set(id, l);
+        }
+    }
+
+    /// An offered product's lists, filled from the scan, given how many enterprises are
+    /// eligible for it, in all and listed.
+    fn keep(&self, id: i64, (all, listed): (u32, u32)) -> Vec<(Shape, Kept)> {
+        let Some((product, plan)) = self.products.get(&id) else {
+            return Vec::new();
+        };
+        if !plan.offered {
+            return Vec::new();
+        }
+        Shape::all(product.rules.whitelist_required)
+            .map(|shape| {
+                let mut kept = self.fill(product, plan, shape);
+                kept.count = if shape.listed_only { listed } else { all };
+                (shape, kept)
+            })
+            .collect()
+    }
+
+    /// Eligible enterprises per column, in all and listed.
+    fn counts(&self) -> Vec<(u32, u32)> {
+        let mut out = vec![(0, 0); self.eligibility.stride() * 64];
+        for (slot, r) in self.rows.iter().enumerate() {
+            each_col(self.eligibility.row(slot), |col| {
+                out[col].0 += 1;
+                out[col].1 += u32::from(r.listed);
+            });
+        }
+        out
+    }
+
+    /// A list's rows from the scan; its count is left to the caller.
+    fn fill(&self, product: &Product, plan: &Plan, shape: Shape) -> Kept {
+        let q = MatchQuery {
+            sort: shape.sort,
+            listed_only: shape.listed_only,
+            limit: self.keep_rows,
+            ..MatchQuery::default()
+        };
+        let ranked = self.rank(product, plan, &q);
+        Kept {
+            count: 0,
+            complete: ranked.below <= ranked.best.len(),
+            rows: ranked
+                .best
+                .into_iter()
+                .map(|(k, slot)| (k, slot as u32))
+                .collect(),
+        }
+    }
+
+    /// Follows an enterprise's change (from slot `old`, now in `slot`) in the kept lists of
+    /// the products it was or is eligible for.
+    fn follow_kept(
+        &mut self,
+        old: Option<(usize, bool)>,
+        slot: usize,
+        before: &[u64],
+        after: &[u64],
+    ) {
+        let either: Vec<u64> = before.iter().zip(after).map(|(b, a)| b | a).collect();
+        let mut kept = std::mem::take(&mut self.kept);
+        let mut thin = Vec::new();
+        let mut scratch = Vec::new();
+        let r = &self.rows[slot];
+        each_col(&either, |col| {
+            let Some(id) = self.eligibility.id(col) else {
+                return;
+            };
+            let (Some(lists), Some((product, plan))) =
+                (kept.of_product(id), self.products.get(&id))
+            else {
+                return;
+            };
+            let (was, is) = (
+                before[col / 64] >> (col % 64) & 1 == 1,
+                after[col / 64] >> (col % 64) & 1 == 1,
+            );
+            let verdict = if is {
+                self.decide(r, &product.rules, plan, &mut scratch)
+            } else {
+                None
+            };
+            for (shape, list) in lists.iter_mut() {
+                let counted_before = was && old.is_some_and(|(_, l)| l || !shape.listed_only);
+                let counted_after = is && (r.listed || !shape.listed_only);
+                list.count = (list.count + u32::from(counted_after))
+                    .saturating_sub(u32::from(counted_before));
+                if let Some((o, _)) = old {
+                    list.take(o as u32);
+                }
+                if let Some(v) = &verdict
+                    && (!shape.listed_only || r.listed)
+                {
+                    let key = RankKey::new(shape.sort, v.score, v.credit_line, &r.uscc);
+                    list.offer(key, slot as u32, self.keep_rows);
+                }
+                if !list.complete && list.rows.len() < self.keep_rows / 2 {
+                    thin.push((id, *shape));
+                }
+            }
+        });
+        for (id, shape) in thin {
+            if let Some((product, plan)) = self.products.get(&id) {
+                kept.replace(id, shape, self.fill(product, plan, shape));
+            }
+        }
+        self.kept = kept;
+    }
+
+    /// The slots eligible for a product, computed from its rules.
+    fn column(&self, id: i64) -> Vec<u32> {
+        let mut out = Vec::new();
+        let Some((product, plan)) = self.products.get(&id) else {
+            return out;
+        };
+        let mut scratch = Vec::new();
+        if plan.offered {
+            self.candidates(&product.rules, plan, |slot| {
+                if self
+                    .decide(&self.rows[slot], &product.rules, plan, &mut scratch)
+                    .is_some()
+                {
+                    out.push(slot as u32);
+                }
+            });
+        }
+        out
+    }
+
+    /// The eligible products of a slot as its row of columns: the product-side bitsets first,
+    /// the exact rules on the columns they leave.
+    fn judge(&self, slot: usize, out: &mut Vec<u64>) {
+        let r = &self.rows[slot];
+        self.eligibility.candidates(r, out);
+        let mut scratch = Vec::new();
+        for (w, word) in out.iter_mut().enumerate() {
+            let mut bits = *word;
+            while bits != 0 {
+                let col = w * 64 + bits.trailing_zeros() as usize;
+                let keep = self
+                    .eligibility
+                    .id(col)
+                    .and_then(|id| self.products.get(&id))
+                    .is_some_and(|(p, plan)| {
+                        self.decide(r, &p.rules, plan, &mut scratch).is_some()
+                    });
+                if !keep {
+                    *word &= !(1u64 << (col % 64));
+                }
+                bits &= bits - 1;
+            }
+        }
     }
 
     /// The day every answer is for.
@@ -717,6 +951,8 @@ impl Index {
         self.rows.capacity() * std::mem::size_of::<Row>()
             + items
             + bits
+            + self.eligibility.bytes()
+            + self.kept.bytes()
             + self.slots.capacity() * (std::mem::size_of::<(Uscc, usize)>() + 24)
     }
 
@@ -734,6 +970,9 @@ impl Index {
         }
         self.hot[slot] = Hot::of(&self.rows[slot]);
         self.place(slot, alive);
+        if !alive {
+            self.eligibility.clear_row(slot);
+        }
         let r = &self.rows[slot];
         self.alive.set(slot, alive);
         self.listed.set(slot, alive && r.listed);
@@ -762,12 +1001,30 @@ impl Index {
     /// Adds or replaces a product (its eligible pairs change with it).
     pub fn upsert_product(&mut self, product: Product) {
         let plan = Plan::new(&product.rules, self.as_of);
-        self.products.insert(product.id, (product, plan));
+        let (id, col) = (
+            product.id,
+            self.eligibility
+                .place(product.id, product.published, &product.rules, &plan),
+        );
+        self.products.insert(id, (product, plan));
+        let slots = self.column(id);
+        let listed = slots
+            .iter()
+            .filter(|s| self.rows[**s as usize].listed)
+            .count();
+        let counts = (slots.len() as u32, listed as u32);
+        for slot in slots {
+            self.eligibility.set(slot as usize, col, true);
+        }
+        let lists = self.keep(id, counts);
+        self.kept.set(id, lists);
     }
 
     /// Drops a product (withdrawn products match nobody).
     pub fn remove_product(&mut self, id: i64) {
         self.products.remove(&id);
+        self.eligibility.remove(id);
+        self.kept.set(id, Vec::new());
     }
 
     /// The park of an indexed enterprise and whether it is on the published white list.
@@ -785,11 +1042,13 @@ impl Index {
     /// product) pairs that gained or lost eligibility.
     pub fn upsert_enterprise(&mut self, holding: &Holding) -> Vec<PairChange> {
         let uscc = &holding.enterprise.uscc;
-        let before: Vec<i64> = self
-            .slots
-            .get(uscc)
-            .map(|s| self.eligible_products(*s))
-            .unwrap_or_default();
+        let mut before = vec![0; self.eligibility.stride()];
+        let old = self.slots.get(uscc).map(|s| (*s, self.rows[*s].listed));
+        if let Some((s, _)) = old
+            && let Some(row) = self.eligibility.row(s).get(..before.len())
+        {
+            before.copy_from_slice(row);
+        }
         let row = Row::new(holding, self.as_of);
         let slot = match self.slots.get(uscc).copied() {
             Some(s) if s >= self.sorted || self.rows[s].region_num == row.region_num => {
@@ -805,37 +1064,23 @@ impl Index {
             }
             None => self.push(row),
         };
-        let after = self.eligible_products(slot);
-        let mut changes: Vec<PairChange> = before
-            .iter()
-            .filter(|id| !after.contains(id))
-            .map(|id| (*id, false))
-            .chain(
-                after
-                    .iter()
-                    .filter(|id| !before.contains(id))
-                    .map(|id| (*id, true)),
-            )
-            .map(|(product_id, gained)| PairChange {
-                product_id,
-                uscc: *uscc,
-                gained,
-            })
-            .collect();
+        let mut after = Vec::new();
+        self.judge(slot, &mut after);
+        self.eligibility.set_row(slot, &after);
+        self.follow_kept(old, slot, &before, &after);
+        let moved: Vec<u64> = before.iter().zip(&after).map(|(b, a)| b ^ a).collect();
+        let mut changes = Vec::new();
+        each_col(&moved, |col| {
+            if let Some(product_id) = self.eligibility.id(col) {
+                changes.push(PairChange {
+                    product_id,
+                    uscc: *uscc,
+                    gained: after[col / 64] >> (col % 64) & 1 == 1,
+                });
+            }
+        });
         changes.sort_by_key(|c| c.product_id);
         changes
-    }
-
-    fn eligible_products(&self, slot: usize) -> Vec<i64> {
-        let mut scratch = Vec::new();
-        self.products
-            .iter()
-            .filter(|(_, (p, plan))| {
-                self.decide(&self.rows[slot], &p.rules, plan, &mut scratch)
-                    .is_some()
-            })
-            .map(|(id, _)| *id)
-            .collect()
     }
 
     /// Slot ranges that can hold enterprises of the plan's regions (all slots without a rule).
@@ -1138,6 +1383,59 @@ impl Index {
     /// stops once no later enterprise can reach the page; its total is then not counted.
     pub fn matches(&self, product_id: i64, q: &MatchQuery) -> Option<MatchPage> {
         let (product, plan) = self.products.get(&product_id)?;
+        let mut scratch = Vec::new();
+        let plain = q.park.is_none()
+            && q.region_prefix.is_none()
+            && q.industry_prefix.is_none()
+            && q.min_credit_line.is_none();
+        let shape = Shape::of(q.sort, q.listed_only, product.rules.whitelist_required);
+        if plain
+            && let Some(kept) = self.kept.get(product_id, shape)
+            && let Some((rows, more)) = kept.page(q.after.as_ref(), q.limit.max(1))
+        {
+            let items: Vec<(RankKey, Evaluation)> = rows
+                .iter()
+                .map(|(key, slot)| {
+                    let r = &self.rows[*slot as usize];
+                    (
+                        key.clone(),
+                        self.explain_row(r, product, plan, &mut scratch),
+                    )
+                })
+                .collect();
+            let next = more.then(|| items.last().map(|(k, _)| k.clone())).flatten();
+            return Some(MatchPage {
+                total: Some(kept.count),
+                items,
+                next,
+            });
+        }
+        let Ranked {
+            best,
+            below,
+            total,
+            counted,
+        } = self.rank(product, plan, q);
+        let items: Vec<(RankKey, Evaluation)> = best
+            .into_iter()
+            .map(|(key, slot)| {
+                let e = self.explain_row(&self.rows[slot], product, plan, &mut scratch);
+                (key, e)
+            })
+            .collect();
+        let next = (below > items.len())
+            .then(|| items.last().map(|(k, _)| k.clone()))
+            .flatten();
+        Some(MatchPage {
+            total: counted.then_some(total),
+            items,
+            next,
+        })
+    }
+
+    /// The best `q.limit` rows of a product's list, best first, with how many eligible rows
+    /// were seen below the cursor and in all.
+    fn rank(&self, product: &Product, plan: &Plan, q: &MatchQuery) -> Ranked {
         let p = &product.rules;
         let mut top = TopK::new(q.limit.max(1));
         let mut scratch = Vec::new();
@@ -1200,21 +1498,12 @@ impl Index {
         } = top;
         let mut best: Vec<(RankKey, usize)> = heap.into_iter().map(|Reverse(x)| x).collect();
         best.sort_by(|a, b| b.0.cmp(&a.0));
-        let items: Vec<(RankKey, Evaluation)> = best
-            .into_iter()
-            .map(|(key, slot)| {
-                let e = self.explain_row(&self.rows[slot], product, plan, &mut scratch);
-                (key, e)
-            })
-            .collect();
-        let next = (below > items.len())
-            .then(|| items.last().map(|(k, _)| k.clone()))
-            .flatten();
-        Some(MatchPage {
-            total: counted.then_some(total),
-            items,
-            next,
-        })
+        Ranked {
+            best,
+            below,
+            total,
+            counted,
+        }
     }
 
     /// Judges one slot for a match list and offers it to the page.
@@ -1259,7 +1548,19 @@ impl Index {
     /// From how many candidate slots on a broad product's list is read in score order
     /// (tests lower it to exercise that path on small data).
     pub fn set_ordered_scan_from(&mut self, slots: usize) {
-        self.ordered_from = slots;
+        if self.ordered_from != slots {
+            self.ordered_from = slots;
+            self.keep_all();
+        }
+    }
+
+    /// How many rows each kept list holds (tests lower it so that lists thin out and are
+    /// refilled on small data).
+    pub fn set_kept_rows(&mut self, rows: usize) {
+        if self.keep_rows != rows.max(1) {
+            self.keep_rows = rows.max(1);
+            self.keep_all();
+        }
     }
 
     /// How many enterprises the rules of a draft would match, by park, without saving it
@@ -1291,52 +1592,86 @@ impl Index {
     /// offered product of `products` (all offered products when `None`).
     pub fn park_figures(&self, products: Option<&[i64]>) -> BTreeMap<ParkCode, ParkFigures> {
         let mut out: BTreeMap<ParkCode, ParkFigures> = BTreeMap::new();
-        let mut matched = BitSet::default();
-        let mut scratch = Vec::new();
-        for (id, (product, plan)) in &self.products {
-            if !plan.offered || products.is_some_and(|only| !only.contains(id)) {
-                continue;
+        // The columns that count; an eligible pair is always of an offered product.
+        let mut wanted = vec![!0u64; self.eligibility.stride()];
+        if let Some(only) = products {
+            wanted.fill(0);
+            for c in only.iter().filter_map(|id| self.eligibility.col(*id)) {
+                wanted[c / 64] |= 1 << (c % 64);
             }
-            self.candidates(&product.rules, plan, |slot| {
-                let r = &self.rows[slot];
-                if r.listed
-                    && !matched.get(slot)
-                    && self.decide(r, &product.rules, plan, &mut scratch).is_some()
-                {
-                    matched.set(slot, true);
-                }
-            });
         }
         for (slot, r) in self.rows.iter().enumerate() {
             if !self.alive.get(slot) {
                 continue;
             }
+            let matched = r.listed
+                && self
+                    .eligibility
+                    .row(slot)
+                    .iter()
+                    .zip(&wanted)
+                    .any(|(e, w)| e & w != 0);
             let f = out.entry(r.park.clone()).or_default();
             f.registered += 1;
             f.listed += u32::from(r.listed);
-            f.matched += u32::from(matched.get(slot));
+            f.matched += u32::from(matched);
         }
         out
     }
 
-    /// Every eligible (enterprise, product) pair, by product (the whole match table).
+    /// Every eligible (enterprise, product) pair, by product (the whole match table), read
+    /// from the enterprises' rows.
     pub fn eligible_pairs(&self) -> BTreeMap<i64, Vec<Uscc>> {
-        let mut out = BTreeMap::new();
-        let mut scratch = Vec::new();
-        for (id, (product, plan)) in &self.products {
-            let mut list = Vec::new();
-            if plan.offered {
-                self.candidates(&product.rules, plan, |slot| {
-                    let r = &self.rows[slot];
-                    if self.decide(r, &product.rules, plan, &mut scratch).is_some() {
-                        list.push(r.uscc);
-                    }
-                });
-            }
-            list.sort();
-            out.insert(*id, list);
+        let mut lists: Vec<Vec<Uscc>> = vec![Vec::new(); self.eligibility.stride() * 64];
+        for (slot, r) in self.rows.iter().enumerate() {
+            each_col(self.eligibility.row(slot), |col| lists[col].push(r.uscc));
         }
-        out
+        self.products
+            .keys()
+            .map(|id| {
+                let mut list = self
+                    .eligibility
+                    .col(*id)
+                    .map(|c| std::mem::take(&mut lists[c]))
+                    .unwrap_or_default();
+                list.sort_unstable();
+                (*id, list)
+            })
+            .collect()
+    }
+
+    /// One enterprise against every product (only published ones unless `drafts_too`):
+    /// eligible or not from its row, and for the eligible ones the credit line and score; the
+    /// reasons of a failure are [`Index::explain`]'s, on request. `None` for an unknown
+    /// enterprise.
+    pub fn standings(&self, uscc: &Uscc, drafts_too: bool) -> Option<Vec<Standing>> {
+        let slot = *self.slots.get(uscc)?;
+        let r = &self.rows[slot];
+        let row = self.eligibility.row(slot);
+        let mut scratch = Vec::new();
+        Some(
+            self.eligibility
+                .by_id()
+                .iter()
+                .filter(|(_, _, published)| drafts_too || *published)
+                .map(|(id, c, _)| {
+                    let eligible = row.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1);
+                    let verdict = if eligible {
+                        self.products
+                            .get(id)
+                            .and_then(|(p, plan)| self.decide(r, &p.rules, plan, &mut scratch))
+                    } else {
+                        None
+                    };
+                    Standing {
+                        product_id: *id,
+                        eligible: verdict.is_some(),
+                        credit_line: verdict.as_ref().map_or(Money::ZERO, |v| v.credit_line),
+                        score: verdict.map_or(0, |v| v.score.total),
+                    }
+                })
+                .collect(),
+        )
     }
 }
 

@@ -17,7 +17,9 @@ pub use explain::{
     BundleItem, Codes, Evaluation, Figure, IpRef, PledgeBundle, Reason, Rule, Score, ScoreInputs,
     bundle_order, bundle_target, ip_share,
 };
-pub use index::{Index, MatchPage, MatchQuery, PairChange, ParkFigures, Preview, RankKey, SortBy};
+pub use index::{
+    Index, MatchPage, MatchQuery, PairChange, ParkFigures, Preview, RankKey, SortBy, Standing,
+};
 pub use items::{IpVerdict, ItemReason, Place, ip_verdicts};
 pub use reference::evaluate;
 

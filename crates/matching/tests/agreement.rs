@@ -13,7 +13,8 @@ use pledge_domain::{
 };
 use pledge_fixtures::Rng;
 use pledge_matching::{
-    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, SortBy, evaluate,
+    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, SortBy, Standing,
+    evaluate,
 };
 use proptest::prelude::*;
 use std::cmp::Reverse;
@@ -350,11 +351,47 @@ fn key(sort: SortBy, e: &Evaluation) -> RankKey {
     }
 }
 
-/// Every pair explained alike, and every ranked list paged alike.
-fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
-    // The same index, reading broad lists in score order from the first slot on.
-    let mut ordered = index.clone();
-    ordered.set_ordered_scan_from(0);
+/// Every pair explained alike, every enterprise's standings and the whole match table read
+/// alike, and every ranked list paged alike, by `index` and by `ordered` (broad lists read in
+/// score order from the first slot on, and answered from kept lists; the same index so set up
+/// when `None`).
+fn check_agreement(w: &World, index: &Index, ordered: Option<&Index>, rng: &mut Rng) {
+    let ordered = ordered.cloned().unwrap_or_else(|| {
+        let mut o = index.clone();
+        o.set_ordered_scan_from(0);
+        o
+    });
+    let mut pairs: std::collections::BTreeMap<i64, Vec<Uscc>> = Default::default();
+    for h in &w.holdings {
+        let uscc = &h.enterprise.uscc;
+        let drafts_too = rng.chance(50);
+        let standings = index
+            .standings(uscc, drafts_too)
+            .unwrap_or_else(|| unreachable!("{uscc} is indexed"));
+        let expected: Vec<Standing> = w
+            .products
+            .iter()
+            .filter(|p| drafts_too || p.published)
+            .map(|p| {
+                let e = evaluate(h, p, w.as_of);
+                Standing {
+                    product_id: p.id,
+                    eligible: e.eligible,
+                    credit_line: if e.eligible {
+                        e.credit_line
+                    } else {
+                        Money::ZERO
+                    },
+                    score: if e.eligible { e.score.total } else { 0 },
+                }
+            })
+            .collect();
+        let mut standings = standings;
+        standings.sort_by_key(|s| s.product_id);
+        let mut expected = expected;
+        expected.sort_by_key(|s| s.product_id);
+        assert_eq!(standings, expected, "standings of {uscc}");
+    }
     for p in &w.products {
         let mut expected: Vec<Evaluation> = Vec::new();
         for h in &w.holdings {
@@ -365,6 +402,9 @@ fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
                 expected.push(reference);
             }
         }
+        let mut table: Vec<Uscc> = expected.iter().map(|e| e.uscc).collect();
+        table.sort();
+        pairs.insert(p.id, table);
         assert_eq!(
             index.preview(&p.rules, false).eligible as usize,
             expected.len(),
@@ -376,12 +416,21 @@ fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
         } else {
             SortBy::CreditLine
         };
+        let listed_only = rng.chance(50);
+        if listed_only {
+            expected.retain(|e| {
+                w.holdings
+                    .iter()
+                    .any(|h| h.enterprise.uscc == e.uscc && h.listed)
+            });
+        }
         expected.sort_by_key(|e| Reverse(key(sort, e)));
         let limit = 1 + rng.below(7) as usize;
         for (index, counted) in [(index, true), (&ordered, false)] {
             let mut q = MatchQuery {
                 sort,
                 limit,
+                listed_only,
                 ..MatchQuery::default()
             };
             let mut got = Vec::new();
@@ -406,6 +455,24 @@ fn check_agreement(w: &World, index: &Index, rng: &mut Rng) {
             assert_eq!(got, expected, "ranked list of product {}", p.id);
         }
     }
+    assert_eq!(index.eligible_pairs(), pairs, "the match table");
+    assert_eq!(ordered.eligible_pairs(), pairs, "the match table, ordered");
+    let mut matched = 0;
+    for h in w.holdings.iter().filter(|h| h.listed) {
+        let offered = |p: &&Product| p.rules.offered_on(w.as_of);
+        matched += usize::from(
+            w.products
+                .iter()
+                .filter(offered)
+                .any(|p| evaluate(h, p, w.as_of).eligible),
+        );
+    }
+    let figures = index.park_figures(None);
+    assert_eq!(
+        figures.values().map(|f| f.matched as usize).sum::<usize>(),
+        matched,
+        "listed enterprises matched"
+    );
 }
 
 fn eligible_ids(h: &Holding, products: &[Product], as_of: NaiveDate) -> Vec<i64> {
@@ -424,7 +491,7 @@ proptest! {
         let w = world(seed, 60, 12);
         let index = Index::build(w.as_of, w.holdings.clone(), w.products.clone());
         let mut rng = Rng(seed ^ 0xABCD);
-        check_agreement(&w, &index, &mut rng);
+        check_agreement(&w, &index, None, &mut rng);
     }
 
     #[test]
@@ -432,7 +499,31 @@ proptest! {
         let mut w = world(seed, 40, 10);
         let mut index = Index::build(w.as_of, w.holdings.clone(), w.products.clone());
         let mut rng = Rng(seed ^ 0x1234);
-        for _ in 0..12 {
+        // Beside it, one whose broad lists are kept, so short that changes thin them out.
+        let mut ordered = index.clone();
+        ordered.set_ordered_scan_from(0);
+        ordered.set_kept_rows(1 + rng.below(4) as usize);
+        for _ in 0..16 {
+            if rng.chance(20) {
+                // A product saved anew, added or withdrawn.
+                let at = rng.below(w.products.len() as u64 + 1) as usize;
+                if at < w.products.len() && rng.chance(30) {
+                    let id = w.products.remove(at).id;
+                    index.remove_product(id);
+                    ordered.remove_product(id);
+                } else {
+                    let next = w.products.iter().map(|p| p.id).max().unwrap_or(0) + 1;
+                    let id = w.products.get(at).map_or(next, |p| p.id);
+                    let fresh = product(&mut rng, id, w.as_of);
+                    index.upsert_product(fresh.clone());
+                    ordered.upsert_product(fresh.clone());
+                    match w.products.get_mut(at) {
+                        Some(p) => *p = fresh,
+                        None => w.products.push(fresh),
+                    }
+                }
+                continue;
+            }
             let i = rng.below(w.holdings.len() as u64 + 1) as usize;
             let fresh = holding(&mut rng, w.as_of);
             let mut changed = match w.holdings.get(i) {
@@ -460,11 +551,13 @@ proptest! {
                 (a != b).then_some(PairChange { product_id: p.id, uscc: changed.enterprise.uscc, gained: a })
             }).collect();
             expected.sort_by_key(|c| c.product_id);
-            prop_assert_eq!(index.upsert_enterprise(&changed), expected);
+            prop_assert_eq!(index.upsert_enterprise(&changed), expected.clone());
+            prop_assert_eq!(ordered.upsert_enterprise(&changed), expected);
             changed.listed = changed.listed || rng.chance(10);
             index.upsert_enterprise(&changed);
+            ordered.upsert_enterprise(&changed);
             if i < w.holdings.len() { w.holdings[i] = changed; } else { w.holdings.push(changed); }
         }
-        check_agreement(&w, &index, &mut rng);
+        check_agreement(&w, &index, Some(&ordered), &mut rng);
     }
 }
