@@ -19,30 +19,38 @@ use std::collections::{BTreeMap, BinaryHeap, HashMap};
 
 mod eligibility;
 mod kept;
+mod parts;
 mod rules;
 use eligibility::{Eligibility, each_col};
 use kept::{KEEP, Kept, KeptLists, Shape};
+pub use parts::{BadParts, IndexParts, IndexPartsRef};
 use rules::{bundle_failures, bundle_passes, row_failures, row_passes};
+use serde::{Deserialize, Serialize};
 
 /// One patent or trademark that could be pledged on the index day, priced by its valid
 /// appraisal. Whether it fits a product (kind, loan end, remaining term) is decided per query.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Item {
+    #[serde(with = "parts::ip")]
     ip: IpRef,
     kind: IpKind,
     value: Money,
+    #[serde(with = "parts::day")]
     appraised_on: NaiveDate,
+    #[serde(with = "parts::day")]
     appraisal_valid_until: NaiveDate,
     /// The last day a loan secured by it may fall due.
+    #[serde(with = "parts::day")]
     last_loan_end: NaiveDate,
     /// Patents: the day the term ends.
+    #[serde(with = "parts::some_day")]
     expiry: Option<NaiveDate>,
     ever_pledged: bool,
     high_value: bool,
 }
 
 /// One enterprise as of the index day.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 struct Row {
     uscc: Uscc,
     park: ParkCode,
@@ -444,7 +452,7 @@ impl Plan {
 }
 
 /// How a match list is ordered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub enum SortBy {
     /// Score, then credit line, then USCC.
     #[default]
@@ -454,7 +462,7 @@ pub enum SortBy {
 }
 
 /// Where a match sits in its list: rows after a key are the ones ranked below it.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
 pub struct RankKey {
     pub primary: i64,
     pub secondary: i64,
@@ -738,9 +746,7 @@ impl Index {
         let mut placed = Vec::new();
         for product in products {
             let plan = Plan::new(&product.rules, as_of);
-            let col = index
-                .eligibility
-                .place(product.id, product.published, &product.rules, &plan);
+            let col = index.eligibility.place(&product, &plan);
             placed.push((product.id, col));
             index.products.insert(product.id, (product, plan));
         }
@@ -1001,11 +1007,7 @@ impl Index {
     /// Adds or replaces a product (its eligible pairs change with it).
     pub fn upsert_product(&mut self, product: Product) {
         let plan = Plan::new(&product.rules, self.as_of);
-        let (id, col) = (
-            product.id,
-            self.eligibility
-                .place(product.id, product.published, &product.rules, &plan),
-        );
+        let (id, col) = (product.id, self.eligibility.place(&product, &plan));
         self.products.insert(id, (product, plan));
         let slots = self.column(id);
         let listed = slots

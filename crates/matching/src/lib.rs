@@ -18,7 +18,8 @@ pub use explain::{
     bundle_order, bundle_target, ip_share,
 };
 pub use index::{
-    Index, MatchPage, MatchQuery, PairChange, ParkFigures, Preview, RankKey, SortBy, Standing,
+    BadParts, Index, IndexParts, IndexPartsRef, MatchPage, MatchQuery, PairChange, ParkFigures,
+    Preview, RankKey, SortBy, Standing,
 };
 pub use items::{IpVerdict, ItemReason, Place, ip_verdicts};
 pub use reference::evaluate;
@@ -27,7 +28,7 @@ pub use pledge_domain::Holding;
 use pledge_domain::LoanProduct;
 
 /// A loan product as the engine sees it: its id, whether it is published, and its rules.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Product {
     pub id: i64,
     pub published: bool,

@@ -13,8 +13,8 @@ use pledge_domain::{
 };
 use pledge_fixtures::Rng;
 use pledge_matching::{
-    Evaluation, Holding, Index, MatchQuery, PairChange, Product, RankKey, SortBy, Standing,
-    evaluate,
+    Evaluation, Holding, Index, IndexParts, MatchQuery, PairChange, Product, RankKey, SortBy,
+    Standing, evaluate,
 };
 use proptest::prelude::*;
 use std::cmp::Reverse;
@@ -475,6 +475,14 @@ fn check_agreement(w: &World, index: &Index, ordered: Option<&Index>, rng: &mut 
     );
 }
 
+/// The index written as a snapshot would be, and read back.
+fn round_trip(index: &Index) -> Index {
+    let bytes = postcard::to_allocvec(&index.parts()).unwrap_or_else(|e| panic!("written: {e}"));
+    let parts: IndexParts =
+        postcard::from_bytes(&bytes).unwrap_or_else(|e| panic!("read back: {e}"));
+    Index::from_parts(parts).unwrap_or_else(|e| panic!("whole: {e}"))
+}
+
 fn eligible_ids(h: &Holding, products: &[Product], as_of: NaiveDate) -> Vec<i64> {
     products
         .iter()
@@ -559,5 +567,45 @@ proptest! {
             if i < w.holdings.len() { w.holdings[i] = changed; } else { w.holdings.push(changed); }
         }
         check_agreement(&w, &index, Some(&ordered), &mut rng);
+        // Written and read back, both answer alike.
+        let restored = round_trip(&index);
+        let restored_ordered = round_trip(&ordered);
+        check_agreement(&w, &restored, Some(&restored_ordered), &mut rng);
+    }
+
+    #[test]
+    fn damaged_parts_are_refused_or_harmless(seed in any::<u64>(), flips in 1usize..6) {
+        let w = world(seed, 20, 6);
+        let mut index = Index::build(w.as_of, w.holdings.clone(), w.products.clone());
+        index.set_ordered_scan_from(0);
+        let mut bytes = postcard::to_allocvec(&index.parts()).unwrap_or_default();
+        let mut rng = Rng(seed ^ 0x77);
+        let cut = rng.below(bytes.len() as u64 + 1) as usize;
+        if rng.chance(30) {
+            bytes.truncate(cut);
+        }
+        for _ in 0..flips {
+            if !bytes.is_empty() {
+                let at = rng.below(bytes.len() as u64) as usize;
+                bytes[at] ^= 1 << rng.below(8);
+            }
+        }
+        // Whatever comes back is either refused or an index that answers without panicking.
+        if let Ok(parts) = postcard::from_bytes::<IndexParts>(&bytes)
+            && let Ok(back) = Index::from_parts(parts)
+        {
+            for p in &w.products {
+                let _ = back.matches(p.id, &MatchQuery { limit: 5, listed_only: rng.chance(50), ..MatchQuery::default() });
+            }
+            for h in &w.holdings {
+                let _ = back.standings(&h.enterprise.uscc, true);
+                let _ = back.enterprise_view(&h.enterprise.uscc, true);
+            }
+            let _ = back.eligible_pairs();
+            let mut back = back;
+            for h in w.holdings.iter().take(3) {
+                back.upsert_enterprise(h);
+            }
+        }
     }
 }

@@ -5,6 +5,7 @@
 //! are the difference of two rows.
 
 use super::{Plan, Row, flag_bit, industry_keys, qual_bit};
+use crate::Product;
 use crate::bitset::BitSet;
 use pledge_domain::{LoanProduct, QualificationKind, RiskFlagKind};
 use std::collections::HashMap;
@@ -115,13 +116,8 @@ impl Eligibility {
     }
 
     /// Gives a product a column (its own if it had one), with no enterprise eligible yet.
-    pub(super) fn place(
-        &mut self,
-        id: i64,
-        published: bool,
-        p: &LoanProduct,
-        plan: &Plan,
-    ) -> usize {
+    pub(super) fn place(&mut self, product: &Product, plan: &Plan) -> usize {
+        let id = product.id;
         let col = match self.cols.get(&id) {
             Some(c) => {
                 let c = *c;
@@ -140,16 +136,39 @@ impl Eligibility {
                     self.widen(c / 64 + 1);
                 }
                 self.ids[c] = Some(id);
-                self.cols.insert(id, c);
                 c
             }
         };
-        self.describe(col, Some((p, plan)));
-        match self.by_id.binary_search_by_key(&id, |(i, _, _)| *i) {
-            Ok(at) => self.by_id[at] = (id, col, published),
-            Err(at) => self.by_id.insert(at, (id, col, published)),
-        }
+        self.file_product(product, plan);
         col
+    }
+
+    /// Writes a product that has its column into the product-side sets and the id order.
+    pub(super) fn file_product(&mut self, product: &Product, plan: &Plan) {
+        let id = product.id;
+        let Some(col) = self.ids.iter().position(|i| *i == Some(id)) else {
+            return;
+        };
+        self.cols.insert(id, col);
+        self.describe(col, Some((&product.rules, plan)));
+        let entry = (id, col, product.published);
+        match self.by_id.binary_search_by_key(&id, |(i, _, _)| *i) {
+            Ok(at) => self.by_id[at] = entry,
+            Err(at) => self.by_id.insert(at, entry),
+        }
+    }
+
+    /// The columns' products, the words per row and the rows.
+    pub(super) fn parts(&self) -> (&[Option<i64>], usize, &[u64]) {
+        (&self.ids, self.stride, &self.bits)
+    }
+
+    /// Takes columns and rows back from [`Eligibility::parts`]; the products are then filed
+    /// with [`Eligibility::file_product`].
+    pub(super) fn restore(&mut self, stride: usize, bits: Vec<u64>, ids: Vec<Option<i64>>) {
+        self.stride = stride;
+        self.bits = bits;
+        self.ids = ids;
     }
 
     /// Every product in id order: its id, its column and whether it is published.

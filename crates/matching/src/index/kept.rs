@@ -4,6 +4,7 @@
 //! eligible for the product; it is refilled from the scan only when changes thin it out.
 
 use super::{RankKey, SortBy};
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 /// Rows kept per list: two pages of 50 and some room for rows that leave; below half of it an
@@ -12,7 +13,7 @@ pub(super) const KEEP: usize = 128;
 
 /// The lists a query can be answered from: its order, and whether only listed enterprises
 /// count (the same list as without for a product that requires the white list).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub(super) struct Shape {
     pub sort: SortBy,
     pub listed_only: bool,
@@ -46,7 +47,7 @@ impl Shape {
 }
 
 /// One kept list.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Kept {
     /// Best first, with their slots.
     pub rows: Vec<(RankKey, u32)>,
@@ -127,6 +128,11 @@ impl KeptLists {
         {
             *k = kept;
         }
+    }
+
+    /// Every product's lists.
+    pub fn all(&self) -> impl Iterator<Item = (&i64, &Vec<(Shape, Kept)>)> {
+        self.by_product.iter()
     }
 
     pub fn clear(&mut self) {
