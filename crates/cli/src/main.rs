@@ -81,6 +81,14 @@ enum Command {
         /// Seconds before a failed delivery's first retry; each further one doubles, up to an hour.
         #[arg(long, env = "PLEDGE_WEBHOOKS_RETRY_SECONDS", default_value_t = 10)]
         webhooks_retry_seconds: u64,
+        /// Keep the matching index in this file: read at start (then brought up to date from
+        /// the database) instead of built, written after a build, on shutdown and every
+        /// `--index-snapshot-minutes` while it moves.
+        #[arg(long, env = "PLEDGE_INDEX_SNAPSHOT")]
+        index_snapshot: Option<std::path::PathBuf>,
+        /// Minutes between writes of the index snapshot while the index moves.
+        #[arg(long, env = "PLEDGE_INDEX_SNAPSHOT_MINUTES", default_value_t = 10)]
+        index_snapshot_minutes: u64,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -287,11 +295,19 @@ fn today() -> chrono::NaiveDate {
     pledge_service::business_day(now())
 }
 
-/// The service on the configured database, migrated, with the matching index built.
-async fn open(cli: &Cli) -> Result<Service> {
-    Service::open(&cli.database_url, cli.token_key.as_deref(), true, today())
-        .await
-        .with_context(|| format!("opening {}", redact(&cli.database_url)))
+/// The service on the configured database, migrated, with the matching index built (or
+/// read from `snapshots`).
+async fn open(cli: &Cli, snapshots: Option<pledge_service::Snapshots>) -> Result<Service> {
+    let snapshots = snapshots.map(|s| (s, now()));
+    Service::open(
+        &cli.database_url,
+        cli.token_key.as_deref(),
+        true,
+        today(),
+        snapshots,
+    )
+    .await
+    .with_context(|| format!("opening {}", redact(&cli.database_url)))
 }
 
 /// The service on `url`, migrated, for commands that only write (no index is built).
@@ -346,12 +362,22 @@ async fn main() -> Result<()> {
             failed_auth_per_minute,
             webhooks_allow_http,
             webhooks_retry_seconds,
+            index_snapshot,
+            index_snapshot_minutes,
         } => {
-            let service = open(&cli).await?.with_pushes(pledge_service::Pushes {
-                allow_http: *webhooks_allow_http,
-                retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
-                ..Default::default()
-            });
+            let snapshots = index_snapshot
+                .clone()
+                .map(|path| pledge_service::Snapshots {
+                    path,
+                    every: Duration::from_secs(60 * (*index_snapshot_minutes).max(1)),
+                });
+            let service = open(&cli, snapshots)
+                .await?
+                .with_pushes(pledge_service::Pushes {
+                    allow_http: *webhooks_allow_http,
+                    retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
+                    ..Default::default()
+                });
             if *demo {
                 let report = demo::load(&service, today()).await?;
                 tracing::info!(?report, "demo data loaded");
@@ -384,6 +410,8 @@ async fn main() -> Result<()> {
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
             service.spawn_deliveries();
+            service.spawn_snapshots(now);
+            let live = service.live().clone();
             let state = pledge_http::AppState::new(service);
             let app = pledge_http::router(state, &config);
             let listener = tokio::net::TcpListener::bind(bind)
@@ -391,6 +419,7 @@ async fn main() -> Result<()> {
                 .with_context(|| format!("binding {bind}"))?;
             tracing::info!(addr = %listener.local_addr()?, docs = "/docs", "listening");
             pledge_http::serve(listener, app, shutdown_signal()).await?;
+            live.write_snapshot(now()).await;
         }
         Command::Errors => {
             print!("{}", pledge_domain::error_codes_markdown());

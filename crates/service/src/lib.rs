@@ -23,6 +23,7 @@ mod pushes;
 mod registry;
 mod rounds;
 pub mod sign_in;
+mod snapshot;
 mod stats;
 mod whitelist;
 pub use whitelist::MANY;
@@ -34,6 +35,7 @@ pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
 pub use outcomes::MAX_OUTCOME_ROWS;
 pub use pushes::{Pushes, signature};
+pub use snapshot::Snapshots;
 pub use stats::{Dimension, Figures, Stats};
 
 // The records the use cases answer with, and the values they take.
@@ -155,18 +157,41 @@ pub struct Service {
 
 impl Service {
     /// Connects to the database at `url` (migrating it when `migrate`) and builds the index as
-    /// of `today`.
+    /// of `today`, or reads it from its snapshot file when there is one that may be used.
     pub async fn open(
         url: &str,
         token_key: Option<&str>,
         migrate: bool,
         today: NaiveDate,
+        snapshots: Option<(Snapshots, DateTime<Utc>)>,
     ) -> Result<Self> {
         let store = Store::connect(url, token_key).await?;
         if migrate {
             store.migrate().await?;
         }
-        Self::on(store, today).await
+        match snapshots {
+            None => Self::on(store, today).await,
+            Some((snapshots, now)) => Self::on_kept(store, today, snapshots, now).await,
+        }
+    }
+
+    /// The service over an open store, its index read from the snapshot file when it may be
+    /// used (built and written otherwise).
+    pub async fn on_kept(
+        store: Store,
+        today: NaiveDate,
+        snapshots: Snapshots,
+        now: DateTime<Utc>,
+    ) -> Result<Self> {
+        let (live, _) = LiveIndex::load_kept(&store, today, snapshots, now).await?;
+        Ok(Self {
+            store,
+            live,
+            principals: Default::default(),
+            imports: Default::default(),
+            runner: runner_name(),
+            pushes: Default::default(),
+        })
     }
 
     /// Connects to the database at `url` without building the index: for commands that only
@@ -344,6 +369,24 @@ impl Service {
         })
     }
 
+    /// Writes the index's snapshot every so often while it moves (nothing without a snapshot
+    /// file).
+    pub fn spawn_snapshots(
+        &self,
+        clock: impl Fn() -> DateTime<Utc> + Send + 'static,
+    ) -> Option<tokio::task::JoinHandle<()>> {
+        let every = self.live.snapshot_every()?;
+        let service = self.clone();
+        Some(tokio::spawn(async move {
+            let mut tick = tokio::time::interval(every.max(Duration::from_secs(1)));
+            tick.tick().await;
+            loop {
+                tick.tick().await;
+                service.live.write_snapshot(clock()).await;
+            }
+        }))
+    }
+
     /// Keeps the index on the business day of `clock()`: checks every minute and rebuilds it
     /// in the background when the day has turned (UTC+8).
     pub fn spawn_day_rollover(
@@ -358,7 +401,8 @@ impl Service {
                 let today = business_day(clock());
                 match service.live.roll_over(&service.store, today).await {
                     Ok(true) => {
-                        tracing::info!(as_of = %today, "matching index rebuilt for the new day")
+                        tracing::info!(as_of = %today, "matching index rebuilt for the new day");
+                        service.live.write_snapshot(clock()).await;
                     }
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),

@@ -7,6 +7,8 @@
 //! Beside the engine's index it keeps what match pages show and access needs: every product
 //! with its bank and status, and every enterprise's name.
 
+use crate::snapshot::{self, Snapshots};
+use chrono::{DateTime, Utc};
 use pledge_domain::{ProductStatus, Uscc};
 use pledge_matching::{Index, PairChange, Product};
 use pledge_store::{FeedPosition, ProductRecord, Store, StoreError};
@@ -56,6 +58,18 @@ pub struct LiveIndex {
     following: bool,
     /// Since when the follower has seen the database ahead of the index, while it is.
     behind_since: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
+    /// Where the index is kept on disk, if anywhere.
+    file: Option<Arc<KeptFile>>,
+}
+
+/// The snapshot file of an index and what was last written to it.
+#[derive(Debug)]
+struct KeptFile {
+    snapshots: Snapshots,
+    /// The database's identity, which the file names.
+    database: String,
+    /// The commit the file covers (-1: none written).
+    written: AtomicI64,
 }
 
 fn engine_product(p: &ProductRecord) -> Option<Product> {
@@ -101,14 +115,140 @@ impl LiveIndex {
             ms = started.elapsed().as_millis() as u64,
             "matching index built"
         );
-        Ok(Self {
+        Ok(Self::over(live, last, None))
+    }
+
+    fn over(live: Live, last: FeedPosition, file: Option<Arc<KeptFile>>) -> Self {
+        Self {
             live: Arc::new(RwLock::new(live)),
             commit: Arc::new(AtomicI64::new(last.commit)),
             applied: Arc::new(Mutex::new(last)),
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: true,
             behind_since: Default::default(),
+            file,
+        }
+    }
+
+    /// The index as of `as_of` from the snapshot file, brought up to date from the change
+    /// feed; built from `store` when the file cannot be used, and then written (in the
+    /// background). Answers whether the file was used.
+    pub async fn load_kept(
+        store: &Store,
+        as_of: chrono::NaiveDate,
+        snapshots: Snapshots,
+        now: DateTime<Utc>,
+    ) -> Result<(Self, bool), StoreError> {
+        let started = std::time::Instant::now();
+        let database = store.identity().await?;
+        let committed = store.last_commit().await?;
+        let (path, db) = (snapshots.path.clone(), database.clone());
+        let read = tokio::task::spawn_blocking(move || {
+            let expected = snapshot::Expected {
+                as_of,
+                database: &db,
+                committed,
+                now: now.timestamp(),
+            };
+            snapshot::read(&path, &expected)
         })
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("reading the index snapshot: {e}")))?;
+        let file = Arc::new(KeptFile {
+            snapshots,
+            database,
+            written: AtomicI64::new(-1),
+        });
+        match read {
+            Ok((index, names, at)) => {
+                let read_ms = started.elapsed().as_millis() as u64;
+                file.written.store(at.commit, Ordering::Release);
+                let products = store.products(None).await?;
+                let live = Live {
+                    index,
+                    products: products.into_iter().map(|p| (p.id, p)).collect(),
+                    names,
+                };
+                let this = Self::over(live, at, Some(file));
+                this.catch_up(store).await?;
+                let live = this.read();
+                tracing::info!(
+                    enterprises = live.index.enterprises(),
+                    bytes = live.index.memory_bytes(),
+                    read_ms,
+                    ms = started.elapsed().as_millis() as u64,
+                    from = at.commit,
+                    to = this.applied_commit(),
+                    "matching index read from its snapshot and caught up"
+                );
+                drop(live);
+                Ok((this, true))
+            }
+            Err(why) => {
+                tracing::info!(path = %file.snapshots.path.display(), %why, "index snapshot not used: building from the store");
+                let (live, last) = build(store, as_of).await?;
+                tracing::info!(
+                    enterprises = live.index.enterprises(),
+                    bytes = live.index.memory_bytes(),
+                    ms = started.elapsed().as_millis() as u64,
+                    "matching index built"
+                );
+                let this = Self::over(live, last, Some(file));
+                let writer = this.clone();
+                tokio::spawn(async move {
+                    writer.write_snapshot(now).await;
+                });
+                Ok((this, false))
+            }
+        }
+    }
+
+    /// Writes the index to its snapshot file, if it has one and moved since the last write.
+    /// Changes wait meanwhile (reads do not): the feed position written is the index's.
+    pub async fn write_snapshot(&self, now: DateTime<Utc>) {
+        let Some(file) = self.file.clone() else {
+            return;
+        };
+        let applied = self.applied.lock().await;
+        let at = *applied;
+        if file.written.load(Ordering::Acquire) >= at.commit {
+            return;
+        }
+        let started = std::time::Instant::now();
+        let (live, kept) = (self.live.clone(), file.clone());
+        let written = tokio::task::spawn_blocking(move || {
+            let live = live.read().unwrap_or_else(|e| e.into_inner());
+            snapshot::write(
+                &kept.snapshots.path,
+                &live,
+                at,
+                &kept.database,
+                now.timestamp(),
+            )
+        })
+        .await;
+        drop(applied);
+        match written {
+            Ok(Ok(bytes)) => {
+                file.written.store(at.commit, Ordering::Release);
+                tracing::info!(
+                    path = %file.snapshots.path.display(),
+                    bytes,
+                    commit = at.commit,
+                    ms = started.elapsed().as_millis() as u64,
+                    "index snapshot written"
+                );
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(path = %file.snapshots.path.display(), error = %e, "index snapshot not written")
+            }
+            Err(e) => tracing::warn!(error = %e, "index snapshot not written"),
+        }
+    }
+
+    /// How often the snapshot is written while the index moves (`None`: no snapshot).
+    pub fn snapshot_every(&self) -> Option<std::time::Duration> {
+        self.file.as_ref().map(|f| f.snapshots.every)
     }
 
     /// An index of nothing that follows nothing, for commands that only write.
@@ -125,6 +265,7 @@ impl LiveIndex {
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: false,
             behind_since: Default::default(),
+            file: None,
         }
     }
 
@@ -160,6 +301,10 @@ impl LiveIndex {
             *self.live.write().unwrap_or_else(|e| e.into_inner()) = live;
             *applied = last;
             self.commit.store(last.commit, Ordering::Release);
+            if let Some(file) = &self.file {
+                // The file is of the day before: it is written anew whatever the commit.
+                file.written.store(-1, Ordering::Release);
+            }
         }
         self.catch_up(store).await?;
         Ok(true)

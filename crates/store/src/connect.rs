@@ -123,28 +123,34 @@ impl Store {
         if let Some(k) = self.token_key.get() {
             return Ok(k.clone());
         }
-        const KEY: &str = "token_hash_key";
-        if let Some(row) = setting::Entity::find_by_id(KEY).one(&self.db).await? {
-            return Ok(self
-                .token_key
-                .get_or_init(|| row.value.into_bytes())
-                .clone());
+        let key = self.made_once("token_hash_key").await?.into_bytes();
+        Ok(self.token_key.get_or_init(|| key).clone())
+    }
+
+    /// This database's own name, made at random once and kept in it: what a file written
+    /// from it (the index snapshot) checks that it is read back against the same database.
+    pub async fn identity(&self) -> Result<String> {
+        self.made_once("database_identity").await
+    }
+
+    /// The random value kept under `key` in the settings, made by the first to ask.
+    async fn made_once(&self, key: &str) -> Result<String> {
+        if let Some(row) = setting::Entity::find_by_id(key).one(&self.db).await? {
+            return Ok(row.value);
         }
         let fresh = crate::tokens::random_hex(32);
         let txn = self.write().await?;
-        if setting::Entity::find_by_id(KEY).one(&txn).await?.is_none() {
+        if setting::Entity::find_by_id(key).one(&txn).await?.is_none() {
             setting::Entity::insert(setting::ActiveModel {
-                key: Set(KEY.into()),
+                key: Set(key.into()),
                 value: Set(fresh),
             })
             .exec(&txn)
             .await?;
         }
         txn.commit().await?;
-        let row = setting::Entity::find_by_id(KEY).one(&self.db).await?;
-        let key = row
-            .map(|r| r.value.into_bytes())
-            .ok_or_else(|| crate::StoreError::corrupt("token key vanished"))?;
-        Ok(self.token_key.get_or_init(|| key).clone())
+        let row = setting::Entity::find_by_id(key).one(&self.db).await?;
+        row.map(|r| r.value)
+            .ok_or_else(|| crate::StoreError::corrupt(format!("the setting {key} vanished")))
     }
 }
