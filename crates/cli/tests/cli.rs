@@ -306,6 +306,27 @@ async fn generated_data_reads_back_as_generated(backend: Backend) {
     for (s, e) in stored.iter().zip(&expected) {
         assert_eq!(format!("{s:?}"), format!("{e:?}"), "{}", e.enterprise.uscc);
     }
+    // Read in parts of uneven size, as the index is built, the same holdings come back.
+    let (lo, hi) = store
+        .enterprise_id_span()
+        .await
+        .expect("span")
+        .expect("enterprises");
+    let mut parts = Vec::new();
+    let mut from = lo;
+    for size in [1, 37, 128].into_iter().cycle() {
+        if from > hi {
+            break;
+        }
+        parts.extend(
+            store
+                .holdings_between(from, from + size)
+                .await
+                .expect("a part"),
+        );
+        from += size;
+    }
+    assert_eq!(format!("{parts:?}"), format!("{stored:?}"), "read in parts");
     let products = store.products(None).await.expect("products");
     assert_eq!(products.len(), 25);
     assert_eq!(

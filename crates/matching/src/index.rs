@@ -580,6 +580,35 @@ pub struct Index {
     keep_rows: usize,
 }
 
+/// Gathers the enterprises of an index one holding at a time, so that a caller reading them in
+/// parts need not hold every holding at once.
+#[derive(Debug)]
+pub struct IndexBuilder {
+    as_of: NaiveDate,
+    rows: HashMap<Uscc, Row>,
+}
+
+impl IndexBuilder {
+    /// An index of nothing yet, as of `as_of`.
+    pub fn new(as_of: NaiveDate) -> Self {
+        Self {
+            as_of,
+            rows: HashMap::new(),
+        }
+    }
+
+    /// Adds an enterprise with everything it holds (a later one of the same USCC replaces it).
+    pub fn add(&mut self, h: &Holding) {
+        let row = Row::new(h, self.as_of);
+        self.rows.insert(row.uscc, row);
+    }
+
+    /// The index of the enterprises added and `products`.
+    pub fn build(self, products: impl IntoIterator<Item = Product>) -> Index {
+        Index::of_rows(self.as_of, self.rows, products)
+    }
+}
+
 /// `f` of every item, the items shared among the cores.
 fn on_every_core<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
     let threads = std::thread::available_parallelism().map_or(1, usize::from);
@@ -714,11 +743,18 @@ impl Index {
         holdings: impl IntoIterator<Item = Holding>,
         products: impl IntoIterator<Item = Product>,
     ) -> Self {
-        let mut by_uscc: HashMap<Uscc, Row> = HashMap::new();
+        let mut builder = IndexBuilder::new(as_of);
         for h in holdings {
-            let row = Row::new(&h, as_of);
-            by_uscc.insert(row.uscc, row);
+            builder.add(&h);
         }
+        builder.build(products)
+    }
+
+    fn of_rows(
+        as_of: NaiveDate,
+        by_uscc: HashMap<Uscc, Row>,
+        products: impl IntoIterator<Item = Product>,
+    ) -> Self {
         let mut rows: Vec<Row> = by_uscc.into_values().collect();
         rows.sort_by(|a, b| (a.region_num, &a.uscc).cmp(&(b.region_num, &b.uscc)));
         let mut index = Self {

@@ -18,8 +18,8 @@ pub use explain::{
     bundle_order, bundle_target, ip_share,
 };
 pub use index::{
-    BadParts, Index, IndexParts, IndexPartsRef, MatchPage, MatchQuery, PairChange, ParkFigures,
-    Preview, RankKey, SortBy, Standing,
+    BadParts, Index, IndexBuilder, IndexParts, IndexPartsRef, MatchPage, MatchQuery, PairChange,
+    ParkFigures, Preview, RankKey, SortBy, Standing,
 };
 pub use items::{IpVerdict, ItemReason, Place, ip_verdicts};
 pub use reference::evaluate;

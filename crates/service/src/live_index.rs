@@ -10,7 +10,7 @@
 use crate::snapshot::{self, Snapshots};
 use chrono::{DateTime, Utc};
 use pledge_domain::{ProductStatus, Uscc};
-use pledge_matching::{Index, PairChange, Product};
+use pledge_matching::{Index, IndexBuilder, PairChange, Product};
 use pledge_store::{FeedPosition, ProductRecord, Store, StoreError};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
@@ -19,6 +19,9 @@ use tokio::sync::Mutex;
 
 /// The audit records read per round while catching up.
 const ROUND: u64 = 5_000;
+
+/// Enterprise ids per part when the index is built from the store.
+const PART: i64 = 20_000;
 
 /// What reads are answered from.
 #[derive(Debug)]
@@ -86,13 +89,40 @@ async fn build(
 ) -> Result<(Live, FeedPosition), StoreError> {
     // Read the position first: what commits while loading is applied again, harmlessly.
     let last = store.last_change().await?;
-    let holdings = store.all_holdings().await?;
     let products = store.products(None).await?;
-    let names = holdings
-        .iter()
-        .map(|h| (h.enterprise.uscc, Box::from(h.enterprise.name.as_str())))
-        .collect();
-    let index = Index::build(as_of, holdings, products.iter().filter_map(engine_product));
+    let mut builder = IndexBuilder::new(as_of);
+    let mut names = HashMap::new();
+    if let Some((lo, hi)) = store.enterprise_id_span().await? {
+        // Two parts in flight: the database produces one while the other is decoded and
+        // indexed; no more than two parts' holdings are held at once.
+        let read = |from: i64| {
+            let store = store.clone();
+            tokio::spawn(async move { store.holdings_between(from, from + PART).await })
+        };
+        let mut from = lo;
+        let mut pending = std::collections::VecDeque::new();
+        while pending.len() < 2 && from <= hi {
+            pending.push_back(read(from));
+            from += PART;
+        }
+        while let Some(part) = pending.pop_front() {
+            let holdings = part
+                .await
+                .map_err(|e| StoreError::Corrupt(format!("reading holdings: {e}")))??;
+            if from <= hi {
+                pending.push_back(read(from));
+                from += PART;
+            }
+            for h in &holdings {
+                builder.add(h);
+                names.insert(h.enterprise.uscc, Box::from(h.enterprise.name.as_str()));
+            }
+        }
+    }
+    let engine: Vec<Product> = products.iter().filter_map(engine_product).collect();
+    let index = tokio::task::spawn_blocking(move || builder.build(engine))
+        .await
+        .map_err(|e| StoreError::Corrupt(format!("building the index: {e}")))?;
     let products = products.into_iter().map(|p| (p.id, p)).collect();
     Ok((
         Live {

@@ -196,10 +196,7 @@ fn header(file: &mut std::fs::File) -> Result<Header, Unusable> {
 }
 
 /// The index, names and change position kept in `path`, if the file may be used.
-pub(crate) fn read(
-    path: &Path,
-    expected: &Expected<'_>,
-) -> Result<Kept, Unusable> {
+pub(crate) fn read(path: &Path, expected: &Expected<'_>) -> Result<Kept, Unusable> {
     let mut file = match std::fs::File::open(path) {
         Ok(f) => f,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Err(Unusable::Missing),

@@ -225,7 +225,38 @@ impl Store {
             .order_by_asc(enterprise::Column::Id)
             .all(&self.db)
             .await?;
-        self.holdings_of_rows(rows).await
+        self.holdings_of_rows(rows, Scope::Everyone).await
+    }
+
+    /// The smallest and largest enterprise ids (`None` without enterprises): the span that
+    /// [`Store::holdings_between`] reads in parts.
+    pub async fn enterprise_id_span(&self) -> Result<Option<(i64, i64)>> {
+        let backend = self.db.get_database_backend();
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                backend,
+                "SELECT MIN(id) AS lo, MAX(id) AS hi FROM enterprises",
+            ))
+            .await?;
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let lo: Option<i64> = row.try_get("", "lo")?;
+        let hi: Option<i64> = row.try_get("", "hi")?;
+        Ok(lo.zip(hi))
+    }
+
+    /// The enterprises with ids in `lo..hi`, with their IP and list status: one part of every
+    /// holding, read with a few range queries (several parts may be read at once).
+    pub async fn holdings_between(&self, lo: i64, hi: i64) -> Result<Vec<Holding>> {
+        let rows = enterprise::Entity::find()
+            .filter(enterprise::Column::Id.gte(lo))
+            .filter(enterprise::Column::Id.lt(hi))
+            .order_by_asc(enterprise::Column::Id)
+            .all(&self.db)
+            .await?;
+        self.holdings_of_rows(rows, Scope::Between(lo, hi)).await
     }
 
     /// The enterprises named, with their IP and list status (unknown ones are left out).
@@ -239,44 +270,78 @@ impl Store {
                     .await?,
             );
         }
-        self.holdings_of_rows(rows).await
+        let scope = if rows.len() > CHUNK {
+            Scope::Everyone
+        } else {
+            Scope::Ids
+        };
+        self.holdings_of_rows(rows, scope).await
     }
 
-    async fn holdings_of_rows(&self, rows: Vec<enterprise::Model>) -> Result<Vec<Holding>> {
+    async fn holdings_of_rows(
+        &self,
+        rows: Vec<enterprise::Model>,
+        scope: Scope,
+    ) -> Result<Vec<Holding>> {
         let db = &self.db;
         let parks = crate::registry::park_codes(db).await?;
-        let everyone = rows.len() > CHUNK;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
-        let patents = by_owner(db, &ids, everyone, |q: Option<Vec<i64>>| {
-            let mut s = patent::Entity::find().order_by_asc(patent::Column::Id);
-            if let Some(ids) = q {
-                s = s.filter(patent::Column::EnterpriseId.is_in(ids));
+        let patents = by_owner(db, &ids, scope, |q: Owners| {
+            let s = patent::Entity::find().order_by_asc(patent::Column::Id);
+            match q {
+                Owners::All => s,
+                Owners::Ids(ids) => s.filter(patent::Column::EnterpriseId.is_in(ids)),
+                Owners::Between(lo, hi) => s
+                    .filter(patent::Column::EnterpriseId.gte(lo))
+                    .filter(patent::Column::EnterpriseId.lt(hi)),
             }
-            s
         })
         .await?;
-        let trademarks = by_owner(db, &ids, everyone, |q: Option<Vec<i64>>| {
-            let mut s = trademark::Entity::find().order_by_asc(trademark::Column::Id);
-            if let Some(ids) = q {
-                s = s.filter(trademark::Column::EnterpriseId.is_in(ids));
+        let trademarks = by_owner(db, &ids, scope, |q: Owners| {
+            let s = trademark::Entity::find().order_by_asc(trademark::Column::Id);
+            match q {
+                Owners::All => s,
+                Owners::Ids(ids) => s.filter(trademark::Column::EnterpriseId.is_in(ids)),
+                Owners::Between(lo, hi) => s
+                    .filter(trademark::Column::EnterpriseId.gte(lo))
+                    .filter(trademark::Column::EnterpriseId.lt(hi)),
             }
-            s
         })
         .await?;
         let patent_ids: Vec<i64> = patents.iter().map(|p| p.id).collect();
         let trademark_ids: Vec<i64> = trademarks.iter().map(|t| t.id).collect();
         let (mut patent_appraisals, mut trademark_appraisals) =
-            appraisals(db, &patent_ids, &trademark_ids, everyone).await?;
+            appraisals(db, &patent_ids, &trademark_ids, scope).await?;
         let mut listed = BTreeSet::new();
-        for chunk in ids.chunks(if everyone { usize::MAX } else { CHUNK }) {
-            let mut q = whitelist_entry::Entity::find()
+        let published = || {
+            whitelist_entry::Entity::find()
                 .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
-                .filter(whitelist_entry::Column::LiveEnterpriseId.is_not_null());
-            if !everyone {
-                q = q.filter(whitelist_entry::Column::EnterpriseId.is_in(chunk.iter().copied()));
+                .filter(whitelist_entry::Column::LiveEnterpriseId.is_not_null())
+        };
+        let mut lists = Vec::new();
+        match scope {
+            Scope::Everyone => lists.push(published().all(db).await?),
+            Scope::Between(lo, hi) => lists.push(
+                published()
+                    .filter(whitelist_entry::Column::EnterpriseId.gte(lo))
+                    .filter(whitelist_entry::Column::EnterpriseId.lt(hi))
+                    .all(db)
+                    .await?,
+            ),
+            Scope::Ids => {
+                for chunk in ids.chunks(CHUNK) {
+                    lists.push(
+                        published()
+                            .filter(
+                                whitelist_entry::Column::EnterpriseId.is_in(chunk.iter().copied()),
+                            )
+                            .all(db)
+                            .await?,
+                    );
+                }
             }
-            listed.extend(q.all(db).await?.into_iter().map(|e| e.enterprise_id));
         }
+        listed.extend(lists.into_iter().flatten().map(|e| e.enterprise_id));
         let mut out: HashMap<i64, Holding> = HashMap::with_capacity(rows.len());
         for r in rows {
             let id = r.id;
@@ -331,25 +396,44 @@ impl Store {
     }
 }
 
-/// Rows of an owned table for the enterprise `ids` (or for everyone, in one query).
+/// Which enterprises' rows are read: all of them, those of a list of ids (named in chunks),
+/// or those with ids in a range.
+#[derive(Debug, Clone, Copy)]
+enum Scope {
+    Everyone,
+    Ids,
+    Between(i64, i64),
+}
+
+/// The owners one query of an owned table names.
+enum Owners {
+    All,
+    Ids(Vec<i64>),
+    Between(i64, i64),
+}
+
+/// Rows of an owned table for the enterprises of `scope` (`ids` for [`Scope::Ids`]).
 async fn by_owner<E, F>(
     db: &impl ConnectionTrait,
     ids: &[i64],
-    everyone: bool,
+    scope: Scope,
     select: F,
 ) -> Result<Vec<E::Model>>
 where
     E: EntityTrait,
-    F: Fn(Option<Vec<i64>>) -> sea_orm::Select<E>,
+    F: Fn(Owners) -> sea_orm::Select<E>,
 {
-    if everyone {
-        return Ok(select(None).all(db).await?);
+    match scope {
+        Scope::Everyone => Ok(select(Owners::All).all(db).await?),
+        Scope::Between(lo, hi) => Ok(select(Owners::Between(lo, hi)).all(db).await?),
+        Scope::Ids => {
+            let mut out = Vec::new();
+            for chunk in ids.chunks(CHUNK) {
+                out.extend(select(Owners::Ids(chunk.to_vec())).all(db).await?);
+            }
+            Ok(out)
+        }
     }
-    let mut out = Vec::new();
-    for chunk in ids.chunks(CHUNK) {
-        out.extend(select(Some(chunk.to_vec())).all(db).await?);
-    }
-    Ok(out)
 }
 
 type ByParent = HashMap<i64, Vec<Appraisal>>;
@@ -359,7 +443,7 @@ async fn appraisals(
     db: &impl ConnectionTrait,
     patents: &[i64],
     trademarks: &[i64],
-    everyone: bool,
+    scope: Scope,
 ) -> Result<(ByParent, ByParent)> {
     let mut rows = Vec::new();
     let ordered = || {
@@ -367,8 +451,31 @@ async fn appraisals(
             .order_by_asc(appraisal::Column::AppraisedOn)
             .order_by_asc(appraisal::Column::Id)
     };
-    if everyone {
+    if let Scope::Everyone = scope {
         rows = ordered().all(db).await?;
+    } else if let Scope::Between(lo, hi) = scope {
+        // The appraisals of the range's patents and trademarks, found through their owners.
+        use sea_orm::sea_query::{Expr, ExprTrait, Query};
+        let patents = Query::select()
+            .column(patent::Column::Id)
+            .from(patent::Entity)
+            .and_where(Expr::col(patent::Column::EnterpriseId).gte(lo))
+            .and_where(Expr::col(patent::Column::EnterpriseId).lt(hi))
+            .to_owned();
+        let trademarks = Query::select()
+            .column(trademark::Column::Id)
+            .from(trademark::Entity)
+            .and_where(Expr::col(trademark::Column::EnterpriseId).gte(lo))
+            .and_where(Expr::col(trademark::Column::EnterpriseId).lt(hi))
+            .to_owned();
+        rows = ordered()
+            .filter(
+                Condition::any()
+                    .add(appraisal::Column::PatentId.in_subquery(patents))
+                    .add(appraisal::Column::TrademarkId.in_subquery(trademarks)),
+            )
+            .all(db)
+            .await?;
     } else {
         for chunk in patents.chunks(CHUNK) {
             rows.extend(
