@@ -564,7 +564,8 @@ pub struct Index {
     flags: Vec<BitSet>,
     /// By industry section (`C`) and division (`C35`).
     industries: HashMap<String, BitSet>,
-    products: BTreeMap<i64, (Product, Plan)>,
+    /// Every product with its plan, by its column (see [`Eligibility`]).
+    entries: Vec<Option<(Product, Plan)>>,
     /// What decides most rejections, per slot, without touching the row.
     hot: Vec<Hot>,
     /// Live slots by the best score they could reach.
@@ -767,7 +768,7 @@ impl Index {
             quals: vec![BitSet::default(); QualificationKind::ALL.len()],
             flags: vec![BitSet::default(); RiskFlagKind::ALL.len()],
             industries: HashMap::new(),
-            products: BTreeMap::new(),
+            entries: Vec::new(),
             by_score: Buckets::new(usize::from(MAX_SCORE) + 1),
             by_value: Buckets::new(VALUE_BUCKETS),
             hot: Vec::new(),
@@ -784,7 +785,7 @@ impl Index {
             let plan = Plan::new(&product.rules, as_of);
             let col = index.eligibility.place(&product, &plan);
             placed.push((product.id, col));
-            index.products.insert(product.id, (product, plan));
+            index.set_entry(col, product, plan);
         }
         let columns = on_every_core(&placed, |(id, col)| (*col, index.column(*id)));
         for (col, slots) in columns {
@@ -815,7 +816,7 @@ impl Index {
     /// An offered product's lists, filled from the scan, given how many enterprises are
     /// eligible for it, in all and listed.
     fn keep(&self, id: i64, (all, listed): (u32, u32)) -> Vec<(Shape, Kept)> {
-        let Some((product, plan)) = self.products.get(&id) else {
+        let Some((product, plan)) = self.entry(id) else {
             return Vec::new();
         };
         if !plan.offered {
@@ -880,9 +881,7 @@ impl Index {
             let Some(id) = self.eligibility.id(col) else {
                 return;
             };
-            let (Some(lists), Some((product, plan))) =
-                (kept.of_product(id), self.products.get(&id))
-            else {
+            let (Some(lists), Some((product, plan))) = (kept.of_product(id), self.entry(id)) else {
                 return;
             };
             let (was, is) = (
@@ -914,7 +913,7 @@ impl Index {
             }
         });
         for (id, shape) in thin {
-            if let Some((product, plan)) = self.products.get(&id) {
+            if let Some((product, plan)) = self.entry(id) {
                 kept.replace(id, shape, self.fill(product, plan, shape));
             }
         }
@@ -924,15 +923,16 @@ impl Index {
     /// The slots eligible for a product, computed from its rules.
     fn column(&self, id: i64) -> Vec<u32> {
         let mut out = Vec::new();
-        let Some((product, plan)) = self.products.get(&id) else {
+        let Some((product, plan)) = self.entry(id) else {
             return out;
         };
         let mut scratch = Vec::new();
         if plan.offered {
             self.candidates(&product.rules, plan, |slot| {
-                if self
-                    .decide(&self.rows[slot], &product.rules, plan, &mut scratch)
-                    .is_some()
+                if self.hot[slot].may_pass(&product.rules, plan)
+                    && self
+                        .decide(&self.rows[slot], &product.rules, plan, &mut scratch)
+                        .is_some()
                 {
                     out.push(slot as u32);
                 }
@@ -944,7 +944,7 @@ impl Index {
     /// The eligible products of a slot as its row of columns: the product-side bitsets first,
     /// the exact rules on the columns they leave.
     fn judge(&self, slot: usize, out: &mut Vec<u64>) {
-        let r = &self.rows[slot];
+        let (r, hot) = (&self.rows[slot], &self.hot[slot]);
         self.eligibility.candidates(r, out);
         let mut scratch = Vec::new();
         for (w, word) in out.iter_mut().enumerate() {
@@ -954,9 +954,10 @@ impl Index {
                 let keep = self
                     .eligibility
                     .id(col)
-                    .and_then(|id| self.products.get(&id))
+                    .and(self.at(col))
                     .is_some_and(|(p, plan)| {
-                        self.decide(r, &p.rules, plan, &mut scratch).is_some()
+                        hot.may_pass(&p.rules, plan)
+                            && self.decide(r, &p.rules, plan, &mut scratch).is_some()
                     });
                 if !keep {
                     *word &= !(1u64 << (col % 64));
@@ -964,6 +965,31 @@ impl Index {
                 bits &= bits - 1;
             }
         }
+    }
+
+    /// A product and its plan, by id.
+    fn entry(&self, id: i64) -> Option<&(Product, Plan)> {
+        self.at(self.eligibility.col(id)?)
+    }
+
+    /// The product and plan of a column.
+    fn at(&self, col: usize) -> Option<&(Product, Plan)> {
+        self.entries.get(col)?.as_ref()
+    }
+
+    fn set_entry(&mut self, col: usize, product: Product, plan: Plan) {
+        if self.entries.len() <= col {
+            self.entries.resize(col + 1, None);
+        }
+        self.entries[col] = Some((product, plan));
+    }
+
+    /// Every product and its plan, in id order.
+    fn by_id(&self) -> impl Iterator<Item = &(Product, Plan)> {
+        self.eligibility
+            .by_id()
+            .iter()
+            .filter_map(|(_, col, _)| self.at(*col))
     }
 
     /// The day every answer is for.
@@ -1044,7 +1070,7 @@ impl Index {
     pub fn upsert_product(&mut self, product: Product) {
         let plan = Plan::new(&product.rules, self.as_of);
         let (id, col) = (product.id, self.eligibility.place(&product, &plan));
-        self.products.insert(id, (product, plan));
+        self.set_entry(col, product, plan);
         let slots = self.column(id);
         let listed = slots
             .iter()
@@ -1060,7 +1086,13 @@ impl Index {
 
     /// Drops a product (withdrawn products match nobody).
     pub fn remove_product(&mut self, id: i64) {
-        self.products.remove(&id);
+        if let Some(entry) = self
+            .eligibility
+            .col(id)
+            .and_then(|c| self.entries.get_mut(c))
+        {
+            *entry = None;
+        }
         self.eligibility.remove(id);
         self.kept.set(id, Vec::new());
     }
@@ -1073,7 +1105,7 @@ impl Index {
 
     /// A product, if indexed.
     pub fn product(&self, id: i64) -> Option<&Product> {
-        self.products.get(&id).map(|(p, _)| p)
+        self.entry(id).map(|(p, _)| p)
     }
 
     /// Adds or replaces an enterprise with everything it holds, and returns the (enterprise,
@@ -1358,7 +1390,7 @@ impl Index {
 
     /// The full explanation of one pair; `None` for an unknown product or enterprise.
     pub fn explain(&self, product_id: i64, uscc: &Uscc) -> Option<Evaluation> {
-        let (product, plan) = self.products.get(&product_id)?;
+        let (product, plan) = self.entry(product_id)?;
         let slot = *self.slots.get(uscc)?;
         Some(self.explain_row(&self.rows[slot], product, plan, &mut Vec::new()))
     }
@@ -1372,7 +1404,7 @@ impl Index {
         after: Option<&Uscc>,
         limit: usize,
     ) -> Option<(Vec<Evaluation>, Option<Uscc>)> {
-        let (product, plan) = self.products.get(&product_id)?;
+        let (product, plan) = self.entry(product_id)?;
         let mut listed: Vec<(Uscc, usize)> = self
             .slots
             .iter()
@@ -1404,8 +1436,7 @@ impl Index {
         let r = &self.rows[slot];
         let mut scratch = Vec::new();
         Some(
-            self.products
-                .values()
+            self.by_id()
                 .filter(|(p, _)| drafts_too || p.published)
                 .map(|(p, plan)| self.explain_row(r, p, plan, &mut scratch))
                 .collect(),
@@ -1420,7 +1451,7 @@ impl Index {
     /// product sorted by score is read in order of each enterprise's best possible score and
     /// stops once no later enterprise can reach the page; its total is then not counted.
     pub fn matches(&self, product_id: i64, q: &MatchQuery) -> Option<MatchPage> {
-        let (product, plan) = self.products.get(&product_id)?;
+        let (product, plan) = self.entry(product_id)?;
         let mut scratch = Vec::new();
         let plain = q.park.is_none()
             && q.region_prefix.is_none()
@@ -1664,9 +1695,10 @@ impl Index {
         for (slot, r) in self.rows.iter().enumerate() {
             each_col(self.eligibility.row(slot), |col| lists[col].push(r.uscc));
         }
-        self.products
-            .keys()
-            .map(|id| {
+        self.eligibility
+            .by_id()
+            .iter()
+            .map(|(id, _, _)| {
                 let mut list = self
                     .eligibility
                     .col(*id)
@@ -1695,8 +1727,7 @@ impl Index {
                 .map(|(id, c, _)| {
                     let eligible = row.get(c / 64).is_some_and(|w| w >> (c % 64) & 1 == 1);
                     let verdict = if eligible {
-                        self.products
-                            .get(id)
+                        self.at(*c)
                             .and_then(|(p, plan)| self.decide(r, &p.rules, plan, &mut scratch))
                     } else {
                         None

@@ -81,7 +81,7 @@ impl Index {
                 .map(|s| s as u32)
                 .collect(),
             sorted: self.sorted as u64,
-            products: self.products.values().map(|(p, _)| p).collect(),
+            products: self.by_id().map(|(p, _)| p).collect(),
             columns,
             stride: stride as u64,
             bits,
@@ -183,7 +183,11 @@ impl Index {
         for product in products {
             let plan = super::Plan::new(&product.rules, as_of);
             index.eligibility.file_product(&product, &plan);
-            index.products.insert(product.id, (product, plan));
+            let col = index
+                .eligibility
+                .col(product.id)
+                .ok_or(BadParts("product columns"))?;
+            index.set_entry(col, product, plan);
         }
         for (id, lists) in kept {
             index.kept.set(id, lists);
