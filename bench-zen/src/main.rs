@@ -504,12 +504,19 @@ async fn main() {
     let changed: Vec<Holding> = (0..samples)
         .map(|_| with_first_patent_flipped(&holdings[rng.below(n as u64) as usize]))
         .collect();
-    let engine = stats(
-        changed
-            .iter()
-            .map(|h| time(|| index.upsert_enterprise(h)).0)
-            .collect(),
-    );
+    let timed: Vec<Duration> = changed
+        .iter()
+        .map(|h| time(|| index.upsert_enterprise(h)).0)
+        .collect();
+    if std::env::var("PLEDGE_BENCH_SLOWEST").is_ok() {
+        let mut by_time: Vec<(Duration, &Holding)> = timed.iter().copied().zip(&changed).collect();
+        by_time.sort_by_key(|(t, _)| std::cmp::Reverse(*t));
+        for (t, h) in by_time.iter().take(12).chain(by_time.iter().skip(by_time.len() / 2).take(3)) {
+            let eligible = index.standings(&h.enterprise.uscc, true).map_or(0, |v| v.iter().filter(|s| s.eligible).count());
+            eprintln!("{t:?}: {} patents, {} trademarks, listed {}, eligible for {eligible}", h.patents.len(), h.trademarks.len(), h.listed);
+        }
+    }
+    let engine = stats(timed);
     let mut zen = Vec::new();
     for h in changed.iter().take(50) {
         zen.push(

@@ -731,6 +731,7 @@ struct Ranked {
 }
 
 /// The outcome of the exact rules for one slot, without explanations.
+#[derive(Debug, Clone, Copy)]
 struct Verdict {
     score: Score,
     credit_line: Money,
@@ -852,14 +853,17 @@ impl Index {
             ..MatchQuery::default()
         };
         let ranked = self.rank(product, plan, &q);
+        let complete = ranked.below <= ranked.best.len();
+        let (keys, slots) = ranked
+            .best
+            .into_iter()
+            .map(|(k, slot)| (k, slot as u32))
+            .unzip();
         Kept {
+            keys,
+            slots,
+            complete,
             count: 0,
-            complete: ranked.below <= ranked.best.len(),
-            rows: ranked
-                .best
-                .into_iter()
-                .map(|(k, slot)| (k, slot as u32))
-                .collect(),
         }
     }
 
@@ -871,17 +875,17 @@ impl Index {
         slot: usize,
         before: &[u64],
         after: &[u64],
+        verdicts: &[(usize, Verdict)],
     ) {
         let either: Vec<u64> = before.iter().zip(after).map(|(b, a)| b | a).collect();
         let mut kept = std::mem::take(&mut self.kept);
         let mut thin = Vec::new();
-        let mut scratch = Vec::new();
         let r = &self.rows[slot];
         each_col(&either, |col| {
             let Some(id) = self.eligibility.id(col) else {
                 return;
             };
-            let (Some(lists), Some((product, plan))) = (kept.of_product(id), self.entry(id)) else {
+            let Some(lists) = kept.of_product(id) else {
                 return;
             };
             let (was, is) = (
@@ -889,7 +893,10 @@ impl Index {
                 after[col / 64] >> (col % 64) & 1 == 1,
             );
             let verdict = if is {
-                self.decide(r, &product.rules, plan, &mut scratch)
+                verdicts
+                    .binary_search_by_key(&col, |(c, _)| *c)
+                    .ok()
+                    .map(|at| verdicts[at].1)
             } else {
                 None
             };
@@ -898,16 +905,15 @@ impl Index {
                 let counted_after = is && (r.listed || !shape.listed_only);
                 list.count = (list.count + u32::from(counted_after))
                     .saturating_sub(u32::from(counted_before));
-                if let Some((o, _)) = old {
-                    list.take(o as u32);
-                }
-                if let Some(v) = &verdict
-                    && (!shape.listed_only || r.listed)
-                {
-                    let key = RankKey::new(shape.sort, v.score, v.credit_line, &r.uscc);
-                    list.offer(key, slot as u32, self.keep_rows);
-                }
-                if !list.complete && list.rows.len() < self.keep_rows / 2 {
+                let new = verdict
+                    .as_ref()
+                    .filter(|_| !shape.listed_only || r.listed)
+                    .map(|v| {
+                        let key = RankKey::new(shape.sort, v.score, v.credit_line, &r.uscc);
+                        (key, slot as u32)
+                    });
+                list.follow(old.map(|(o, _)| o as u32), new, self.keep_rows);
+                if !list.complete && list.len() <= (self.keep_rows / 2).min(kept::PAGE) {
                     thin.push((id, *shape));
                 }
             }
@@ -943,7 +949,7 @@ impl Index {
 
     /// The eligible products of a slot as its row of columns: the product-side bitsets first,
     /// the exact rules on the columns they leave.
-    fn judge(&self, slot: usize, out: &mut Vec<u64>) {
+    fn judge(&self, slot: usize, out: &mut Vec<u64>, verdicts: &mut Vec<(usize, Verdict)>) {
         let (r, hot) = (&self.rows[slot], &self.hot[slot]);
         self.eligibility.candidates(r, out);
         let mut scratch = Vec::new();
@@ -955,10 +961,14 @@ impl Index {
                     .eligibility
                     .id(col)
                     .and(self.at(col))
-                    .is_some_and(|(p, plan)| {
-                        hot.may_pass(&p.rules, plan)
-                            && self.decide(r, &p.rules, plan, &mut scratch).is_some()
-                    });
+                    .and_then(|(p, plan)| {
+                        if !hot.may_pass(&p.rules, plan) {
+                            return None;
+                        }
+                        self.decide(r, &p.rules, plan, &mut scratch)
+                    })
+                    .map(|v| verdicts.push((col, v)))
+                    .is_some();
                 if !keep {
                     *word &= !(1u64 << (col % 64));
                 }
@@ -1135,9 +1145,10 @@ impl Index {
             None => self.push(row),
         };
         let mut after = Vec::new();
-        self.judge(slot, &mut after);
+        let mut verdicts = Vec::new();
+        self.judge(slot, &mut after, &mut verdicts);
         self.eligibility.set_row(slot, &after);
-        self.follow_kept(old, slot, &before, &after);
+        self.follow_kept(old, slot, &before, &after, &verdicts);
         let moved: Vec<u64> = before.iter().zip(&after).map(|(b, a)| b ^ a).collect();
         let mut changes = Vec::new();
         each_col(&moved, |col| {
@@ -1460,10 +1471,11 @@ impl Index {
         let shape = Shape::of(q.sort, q.listed_only, product.rules.whitelist_required);
         if plain
             && let Some(kept) = self.kept.get(product_id, shape)
-            && let Some((rows, more)) = kept.page(q.after.as_ref(), q.limit.max(1))
+            && let Some((keys, slots, more)) = kept.page(q.after.as_ref(), q.limit.max(1))
         {
-            let items: Vec<(RankKey, Evaluation)> = rows
+            let items: Vec<(RankKey, Evaluation)> = keys
                 .iter()
+                .zip(slots)
                 .map(|(key, slot)| {
                     let r = &self.rows[*slot as usize];
                     (

@@ -7,9 +7,13 @@ use super::{RankKey, SortBy};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Rows kept per list: two pages of 50 and some room for rows that leave; below half of it an
-/// incomplete list is read again from the scan.
-pub(super) const KEEP: usize = 128;
+/// Rows kept per list: room for many rows to leave before an incomplete list must be read
+/// again from the scan, which happens when it no longer holds more than a first page (or half
+/// of itself, for short lists).
+pub(super) const KEEP: usize = 256;
+
+/// The rows of the usual first page.
+pub(super) const PAGE: usize = 50;
 
 /// The lists a query can be answered from: its order, and whether only listed enterprises
 /// count (the same list as without for a product that requires the white list).
@@ -49,8 +53,10 @@ impl Shape {
 /// One kept list.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub(super) struct Kept {
-    /// Best first, with their slots.
-    pub rows: Vec<(RankKey, u32)>,
+    /// Best first.
+    pub keys: Vec<RankKey>,
+    /// The slot of each key, apart so that finding a slot reads a kilobyte.
+    pub slots: Vec<u32>,
     /// No eligible row ranks below the last one.
     pub complete: bool,
     /// Eligible rows in all (of listed enterprises, for a list of listed ones).
@@ -58,37 +64,71 @@ pub(super) struct Kept {
 }
 
 impl Kept {
-    /// Takes a slot's row out.
-    pub fn take(&mut self, slot: u32) {
-        if let Some(at) = self.rows.iter().position(|(_, s)| *s == slot) {
-            self.rows.remove(at);
+    /// The rows kept.
+    pub fn len(&self) -> usize {
+        self.keys.len()
+    }
+
+    /// Follows one enterprise's change: its row at slot `old` (if kept) leaves, and its new
+    /// row `new` (if eligible for the list) is kept when it ranks above the last row or the
+    /// list is all; at most `cap` rows stay. A row that keeps its place, or moves a few
+    /// places, moves only the rows between.
+    pub fn follow(&mut self, old: Option<u32>, new: Option<(RankKey, u32)>, cap: usize) {
+        let at = old.and_then(|o| self.slots.iter().position(|s| *s == o));
+        let n = self.keys.len();
+        let fits = new.as_ref().is_some_and(|(key, _)| {
+            let last = match at {
+                Some(i) if i + 1 == n => n.checked_sub(2).map(|l| &self.keys[l]),
+                _ => self.keys.last(),
+            };
+            self.complete || last.is_some_and(|last| key > last)
+        });
+        match (at, new.filter(|_| fits)) {
+            (Some(i), Some((key, slot))) => {
+                let before = self.keys.partition_point(|k| k > &key);
+                let j = if before > i { before - 1 } else { before };
+                if j < i {
+                    self.keys[j..=i].rotate_right(1);
+                    self.slots[j..=i].rotate_right(1);
+                } else if j > i {
+                    self.keys[i..=j].rotate_left(1);
+                    self.slots[i..=j].rotate_left(1);
+                }
+                self.keys[j] = key;
+                self.slots[j] = slot;
+            }
+            (Some(i), None) => {
+                self.keys.remove(i);
+                self.slots.remove(i);
+            }
+            (None, Some((key, slot))) => {
+                let j = self.keys.partition_point(|k| k > &key);
+                self.keys.insert(j, key);
+                self.slots.insert(j, slot);
+                if self.keys.len() > cap {
+                    self.keys.pop();
+                    self.slots.pop();
+                    self.complete = false;
+                }
+            }
+            (None, None) => {}
         }
     }
 
-    /// Offers a row ranked `key`: kept when it ranks above the last one, or the list is all;
-    /// at most `cap` rows stay.
-    pub fn offer(&mut self, key: RankKey, slot: u32, cap: usize) {
-        let fits = self.complete || self.rows.last().is_some_and(|(last, _)| &key > last);
-        if !fits {
-            return;
-        }
-        let at = self.rows.partition_point(|(k, _)| k > &key);
-        self.rows.insert(at, (key, slot));
-        if self.rows.len() > cap {
-            self.rows.pop();
-            self.complete = false;
-        }
-    }
-
-    /// The rows of a page of `limit` after `after` with whether more follow, when the list
-    /// knows them.
-    pub fn page(&self, after: Option<&RankKey>, limit: usize) -> Option<(&[(RankKey, u32)], bool)> {
-        let start = after.map_or(0, |a| self.rows.partition_point(|(k, _)| k >= a));
+    /// The keys and slots of a page of `limit` after `after` with whether more follow, when
+    /// the list knows them.
+    pub fn page(
+        &self,
+        after: Option<&RankKey>,
+        limit: usize,
+    ) -> Option<(&[RankKey], &[u32], bool)> {
+        let start = after.map_or(0, |a| self.keys.partition_point(|k| k >= a));
         let end = start + limit;
-        if end < self.rows.len() {
-            Some((&self.rows[start..end], true))
+        if end < self.keys.len() {
+            Some((&self.keys[start..end], &self.slots[start..end], true))
         } else if self.complete {
-            Some((&self.rows[start.min(self.rows.len())..], false))
+            let start = start.min(self.keys.len());
+            Some((&self.keys[start..], &self.slots[start..], false))
         } else {
             None
         }
@@ -143,7 +183,9 @@ impl KeptLists {
         self.by_product
             .values()
             .flatten()
-            .map(|(_, k)| k.rows.capacity() * std::mem::size_of::<(RankKey, u32)>())
+            .map(|(_, k)| {
+                k.keys.capacity() * std::mem::size_of::<RankKey>() + k.slots.capacity() * 4
+            })
             .sum()
     }
 }

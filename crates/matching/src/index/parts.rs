@@ -153,14 +153,15 @@ impl Index {
         for (id, lists) in &kept {
             check(ids.contains(id), "a kept list of no product")?;
             for (_, k) in lists {
+                check(k.keys.len() == k.slots.len(), "a kept list's slots")?;
                 check(
-                    k.rows
+                    k.slots
                         .iter()
-                        .all(|(_, s)| (*s as usize) < n && !dead.contains(&(*s as usize))),
+                        .all(|s| (*s as usize) < n && !dead.contains(&(*s as usize))),
                     "a kept row of no enterprise",
                 )?;
                 check(
-                    k.rows.windows(2).all(|w| w[0].0 > w[1].0),
+                    k.keys.windows(2).all(|w| w[0] > w[1]),
                     "a kept list out of order",
                 )?;
             }
