@@ -951,7 +951,7 @@ impl Index {
     /// the exact rules on the columns they leave.
     fn judge(&self, slot: usize, out: &mut Vec<u64>, verdicts: &mut Vec<(usize, Verdict)>) {
         let (r, hot) = (&self.rows[slot], &self.hot[slot]);
-        self.eligibility.candidates(r, out);
+        self.eligibility.candidates(r, hot, out);
         let mut scratch = Vec::new();
         for (w, word) in out.iter_mut().enumerate() {
             let mut bits = *word;
@@ -1061,10 +1061,14 @@ impl Index {
             self.flags[i].set(slot, alive && r.flags & flag_bit(*k) != 0);
         }
         for key in industry_keys(r.industry.as_str()) {
-            self.industries
-                .entry(key.to_owned())
-                .or_default()
-                .set(slot, alive);
+            match self.industries.get_mut(key) {
+                Some(set) => set.set(slot, alive),
+                None => self
+                    .industries
+                    .entry(key.to_owned())
+                    .or_default()
+                    .set(slot, alive),
+            }
         }
     }
 
@@ -1132,7 +1136,11 @@ impl Index {
         let row = Row::new(holding, self.as_of);
         let slot = match self.slots.get(uscc).copied() {
             Some(s) if s >= self.sorted || self.rows[s].region_num == row.region_num => {
-                self.mark(s, false);
+                // Marking the slot again sets every bit of the new row and moves it between
+                // buckets only if it changed bucket; only an industry left behind is cleared.
+                if self.rows[s].industry != row.industry {
+                    self.mark(s, false);
+                }
                 self.rows[s] = row;
                 self.mark(s, true);
                 s

@@ -537,7 +537,7 @@ proptest! {
             let mut changed = match w.holdings.get(i) {
                 Some(old) => {
                     let mut h = old.clone();
-                    match rng.below(6) {
+                    match rng.below(7) {
                         0 => h.listed = !h.listed,
                         1 => h.enterprise.risk_flags.push(RiskFlag {
                             kind: *rng.pick(RiskFlagKind::ALL),
@@ -545,6 +545,7 @@ proptest! {
                         }),
                         2 => h.enterprise.region = fresh.enterprise.region,
                         3 => { h.patents.pop(); }
+                        5 => h.enterprise.industry = fresh.enterprise.industry,
                         4 => h.patents = fresh.patents.iter().map(|p| Patent { owner: h.enterprise.uscc, ..p.clone() }).collect(),
                         _ => h.enterprise.qualifications = fresh.enterprise.qualifications.clone(),
                     }

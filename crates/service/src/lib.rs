@@ -184,14 +184,18 @@ impl Service {
         now: DateTime<Utc>,
     ) -> Result<Self> {
         let (live, _) = LiveIndex::load_kept(&store, today, snapshots, now).await?;
-        Ok(Self {
-            store,
+        Ok(Self::over(store, live))
+    }
+
+    fn over(store: Store, live: LiveIndex) -> Self {
+        Self {
             live,
+            store,
             principals: Default::default(),
             imports: Default::default(),
             runner: runner_name(),
             pushes: Default::default(),
-        })
+        }
     }
 
     /// Connects to the database at `url` without building the index: for commands that only
@@ -207,27 +211,13 @@ impl Service {
     /// The service over an open store, without an index (for commands that only write,
     /// and for reading what the store keeps, such as import jobs).
     pub fn open_unindexed_on(store: Store) -> Self {
-        Self {
-            live: LiveIndex::empty(),
-            store,
-            principals: Default::default(),
-            imports: Default::default(),
-            runner: runner_name(),
-            pushes: Default::default(),
-        }
+        Self::over(store, LiveIndex::empty())
     }
 
     /// The service over an open store, with the index built as of `today`.
     pub async fn on(store: Store, today: NaiveDate) -> Result<Self> {
         let live = LiveIndex::load(&store, today).await?;
-        Ok(Self {
-            store,
-            live,
-            principals: Default::default(),
-            imports: Default::default(),
-            runner: runner_name(),
-            pushes: Default::default(),
-        })
+        Ok(Self::over(store, live))
     }
 
     /// The same service reading ledgers within `limits` (the default suits a server).

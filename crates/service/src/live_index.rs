@@ -21,7 +21,7 @@ use tokio::sync::Mutex;
 const ROUND: u64 = 5_000;
 
 /// Enterprise ids per part when the index is built from the store.
-const PART: i64 = 20_000;
+const PART: i64 = 50_000;
 
 /// What reads are answered from.
 #[derive(Debug)]
@@ -87,6 +87,7 @@ async fn build(
     store: &Store,
     as_of: chrono::NaiveDate,
 ) -> Result<(Live, FeedPosition), StoreError> {
+    let started = std::time::Instant::now();
     // Read the position first: what commits while loading is applied again, harmlessly.
     let last = store.last_change().await?;
     let products = store.products(None).await?;
@@ -123,6 +124,12 @@ async fn build(
     let index = tokio::task::spawn_blocking(move || builder.build(engine))
         .await
         .map_err(|e| StoreError::Corrupt(format!("building the index: {e}")))?;
+    tracing::info!(
+        enterprises = index.enterprises(),
+        bytes = index.memory_bytes(),
+        ms = started.elapsed().as_millis() as u64,
+        "matching index built"
+    );
     let products = products.into_iter().map(|p| (p.id, p)).collect();
     Ok((
         Live {
@@ -137,14 +144,7 @@ async fn build(
 impl LiveIndex {
     /// Builds the index of everything in `store` as of `as_of`.
     pub async fn load(store: &Store, as_of: chrono::NaiveDate) -> Result<Self, StoreError> {
-        let started = std::time::Instant::now();
         let (live, last) = build(store, as_of).await?;
-        tracing::info!(
-            enterprises = live.index.enterprises(),
-            bytes = live.index.memory_bytes(),
-            ms = started.elapsed().as_millis() as u64,
-            "matching index built"
-        );
         Ok(Self::over(live, last, None))
     }
 
@@ -217,12 +217,6 @@ impl LiveIndex {
             Err(why) => {
                 tracing::info!(path = %file.snapshots.path.display(), %why, "index snapshot not used: building from the store");
                 let (live, last) = build(store, as_of).await?;
-                tracing::info!(
-                    enterprises = live.index.enterprises(),
-                    bytes = live.index.memory_bytes(),
-                    ms = started.elapsed().as_millis() as u64,
-                    "matching index built"
-                );
                 let this = Self::over(live, last, Some(file));
                 let writer = this.clone();
                 tokio::spawn(async move {

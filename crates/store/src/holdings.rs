@@ -453,29 +453,29 @@ async fn appraisals(
     };
     if let Scope::Everyone = scope {
         rows = ordered().all(db).await?;
-    } else if let Scope::Between(lo, hi) = scope {
-        // The appraisals of the range's patents and trademarks, found through their owners.
-        use sea_orm::sea_query::{Expr, ExprTrait, Query};
-        let patents = Query::select()
-            .column(patent::Column::Id)
-            .from(patent::Entity)
-            .and_where(Expr::col(patent::Column::EnterpriseId).gte(lo))
-            .and_where(Expr::col(patent::Column::EnterpriseId).lt(hi))
-            .to_owned();
-        let trademarks = Query::select()
-            .column(trademark::Column::Id)
-            .from(trademark::Entity)
-            .and_where(Expr::col(trademark::Column::EnterpriseId).gte(lo))
-            .and_where(Expr::col(trademark::Column::EnterpriseId).lt(hi))
-            .to_owned();
-        rows = ordered()
-            .filter(
-                Condition::any()
-                    .add(appraisal::Column::PatentId.in_subquery(patents))
-                    .add(appraisal::Column::TrademarkId.in_subquery(trademarks)),
-            )
-            .all(db)
-            .await?;
+    } else if let Scope::Between(..) = scope {
+        // The range's patents and trademarks were numbered mostly in the order of their
+        // owners: their appraisals are read by id span through the parent indexes, and any
+        // of another range's parents in the span are left in the maps unread.
+        let span = |ids: &[i64]| ids.iter().min().copied().zip(ids.iter().max().copied());
+        if let Some((lo, hi)) = span(patents) {
+            rows.extend(
+                ordered()
+                    .filter(appraisal::Column::PatentId.gte(lo))
+                    .filter(appraisal::Column::PatentId.lte(hi))
+                    .all(db)
+                    .await?,
+            );
+        }
+        if let Some((lo, hi)) = span(trademarks) {
+            rows.extend(
+                ordered()
+                    .filter(appraisal::Column::TrademarkId.gte(lo))
+                    .filter(appraisal::Column::TrademarkId.lte(hi))
+                    .all(db)
+                    .await?,
+            );
+        }
     } else {
         for chunk in patents.chunks(CHUNK) {
             rows.extend(

@@ -4,7 +4,9 @@
 //! any exact rule runs. An enterprise's view is then read, and a change's gained and lost pairs
 //! are the difference of two rows.
 
-use super::{Plan, Row, flag_bit, industry_keys, qual_bit};
+use super::{
+    Hot, Plan, Row, VALUE_BUCKETS, credit_ceiling, flag_bit, industry_keys, qual_bit, value_ceiling,
+};
 use crate::Product;
 use crate::bitset::BitSet;
 use pledge_domain::{LoanProduct, QualificationKind, RiskFlagKind};
@@ -42,7 +44,17 @@ pub(super) struct Eligibility {
     industry_free: BitSet,
     /// By section or division: columns of products with a prefix under it.
     industries: HashMap<String, BitSet>,
+    /// By a count up to [`COUNT_CAP`]: columns of products requiring more years in operation.
+    years_over: Vec<BitSet>,
+    /// By a count up to [`COUNT_CAP`]: columns of products requiring more valid inventions.
+    inventions_over: Vec<BitSet>,
+    /// By value bucket: columns of products whose least loan the IP of that bucket cannot
+    /// reach at the product's best pledge rate.
+    value_short: Vec<BitSet>,
 }
+
+/// The largest count the threshold sets are kept for; above it the exact rules judge.
+const COUNT_CAP: usize = 31;
 
 impl Eligibility {
     pub(super) fn new() -> Self {
@@ -50,6 +62,9 @@ impl Eligibility {
             quals_all: vec![BitSet::default(); QualificationKind::ALL.len()],
             quals_any: vec![BitSet::default(); QualificationKind::ALL.len()],
             flags: vec![BitSet::default(); RiskFlagKind::ALL.len()],
+            years_over: vec![BitSet::default(); COUNT_CAP + 1],
+            inventions_over: vec![BitSet::default(); COUNT_CAP + 1],
+            value_short: vec![BitSet::default(); VALUE_BUCKETS],
             ..Self::default()
         }
     }
@@ -228,6 +243,9 @@ impl Eligibility {
             .chain(&mut self.flags)
             .chain(self.regions.values_mut())
             .chain(self.industries.values_mut())
+            .chain(&mut self.years_over)
+            .chain(&mut self.inventions_over)
+            .chain(&mut self.value_short)
         {
             set.set(col, false);
         }
@@ -243,6 +261,19 @@ impl Eligibility {
         self.any_rule.set(col, plan.quals_any != 0);
         for (i, k) in RiskFlagKind::ALL.iter().enumerate() {
             self.flags[i].set(col, plan.flags & flag_bit(*k) != 0);
+        }
+        for t in 0..=COUNT_CAP {
+            self.years_over[t].set(col, usize::from(p.min_years_in_operation) > t);
+            self.inventions_over[t].set(col, usize::from(p.min_valid_invention_patents) > t);
+        }
+        for b in 0..VALUE_BUCKETS {
+            let short = credit_ceiling(value_ceiling(b), p, plan) < p.amount_min.fen()
+                || value_ceiling(b).saturating_mul(i64::from(plan.max_rate))
+                    < p.amount_min.fen().saturating_mul(10_000);
+            if !short {
+                break;
+            }
+            self.value_short[b].set(col, true);
         }
         self.region_free.set(col, plan.regions.is_empty());
         for x in &p.region_prefixes {
@@ -264,10 +295,18 @@ impl Eligibility {
     }
 
     /// Fills `out` (a row's worth of words) with the columns whose products the row's
-    /// white-list status, qualifications, risk flags, region and industry do not rule out.
-    pub(super) fn candidates(&self, r: &Row, out: &mut Vec<u64>) {
+    /// white-list status, qualifications, risk flags, region, industry, years, valid
+    /// inventions and appraised value do not rule out.
+    pub(super) fn candidates(&self, r: &Row, hot: &Hot, out: &mut Vec<u64>) {
         out.clear();
         out.resize(self.stride, 0);
+        let none = BitSet::default();
+        let years = self.years_over.get(usize::from(hot.years)).unwrap_or(&none);
+        let inventions = self
+            .inventions_over
+            .get(usize::from(hot.valid_inventions))
+            .unwrap_or(&none);
+        let short = &self.value_short[super::value_bucket(hot.value_fen)];
         let regions: [Option<&BitSet>; 6] = std::array::from_fn(|i| {
             let digits = i as u32 + 1;
             self.regions
@@ -277,7 +316,8 @@ impl Eligibility {
         let industries: [Option<&BitSet>; 2] =
             [code.get(..1), code.get(..3)].map(|k| k.and_then(|k| self.industries.get(k)));
         for (w, word) in out.iter_mut().enumerate() {
-            let mut bits = self.offered.word(w);
+            let mut bits =
+                self.offered.word(w) & !years.word(w) & !inventions.word(w) & !short.word(w);
             if !r.listed {
                 bits &= !self.listed_needed.word(w);
             }

@@ -27,7 +27,7 @@ const SERIES: [(&str, &str, Source); 6] = [
     ),
     (
         "engine: enterprise × products",
-        "one enterprise × every product, with reasons",
+        "one enterprise × every product",
         Source::Engine,
     ),
     (
