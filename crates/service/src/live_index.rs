@@ -1,4 +1,5 @@
-//! The matching index the service answers from, and how it follows the store. Built at start;
+//! The matching index the service answers from, and how it follows the store. Built at start
+//! (from the store in parts of enterprise ids, or read from its snapshot file and caught up);
 //! then every change committed, by this process or another, is applied in commit order from
 //! the change feed: at once after a write of this process, and within a poll interval for
 //! other processes (the follower reads one counter row per interval, and the feed only when it
@@ -20,8 +21,13 @@ use tokio::sync::Mutex;
 /// The audit records read per round while catching up.
 const ROUND: u64 = 5_000;
 
-/// Enterprise ids per part when the index is built from the store.
+/// Enterprise ids per part when the index is built from PostgreSQL.
 const PART: i64 = 50_000;
+
+/// Enterprise ids per part on SQLite, whose driver hands every row over from the thread of its
+/// connection: what a part decodes is freed on another thread, and the connection's thread,
+/// idle once the index is built, never takes that memory back. Small parts keep it to a part.
+const SQLITE_PART: i64 = 2_000;
 
 /// What reads are answered from.
 #[derive(Debug)]
@@ -93,26 +99,31 @@ async fn build(
     let products = store.products(None).await?;
     let mut builder = IndexBuilder::new(as_of);
     let mut names = HashMap::new();
+    let part = if store.is_postgres() {
+        PART
+    } else {
+        SQLITE_PART
+    };
     if let Some((lo, hi)) = store.enterprise_id_span().await? {
         // Two parts in flight: the database produces one while the other is decoded and
         // indexed; no more than two parts' holdings are held at once.
         let read = |from: i64| {
             let store = store.clone();
-            tokio::spawn(async move { store.holdings_between(from, from + PART).await })
+            tokio::spawn(async move { store.holdings_between(from, from + part).await })
         };
         let mut from = lo;
         let mut pending = std::collections::VecDeque::new();
         while pending.len() < 2 && from <= hi {
             pending.push_back(read(from));
-            from += PART;
+            from += part;
         }
-        while let Some(part) = pending.pop_front() {
-            let holdings = part
+        while let Some(reading) = pending.pop_front() {
+            let holdings = reading
                 .await
                 .map_err(|e| StoreError::Corrupt(format!("reading holdings: {e}")))??;
             if from <= hi {
                 pending.push_back(read(from));
-                from += PART;
+                from += part;
             }
             for h in &holdings {
                 builder.add(h);
