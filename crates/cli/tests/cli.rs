@@ -410,7 +410,7 @@ async fn bench_runs_and_charts_on_sqlite() {
         assert_eq!(report["enterprises"], n);
         assert_eq!(report["products"], 20);
         let workloads = report["workloads"].as_array().expect("workloads");
-        assert_eq!(workloads.len(), 7, "{workloads:?}");
+        assert_eq!(workloads.len(), 8, "{workloads:?}");
         for w in workloads {
             assert!(w["engine"]["median_us"].as_f64().expect("a median") > 0.0);
         }

@@ -798,7 +798,7 @@ impl Index {
         index
     }
 
-    /// Fills every broad product's kept lists.
+    /// Fills every offered product's kept lists.
     fn keep_all(&mut self) {
         let counts = self.counts();
         let ids: Vec<(i64, (u32, u32))> = self
@@ -1465,7 +1465,9 @@ impl Index {
     /// The product's eligible enterprises passing `q`, best first, one page; `None` for an
     /// unknown product.
     ///
-    /// Two ways through: when the product's rules or the query narrow the candidates (a region,
+    /// A query without park, region, industry or least credit line is read from the product's
+    /// kept rows when they hold its page, with the exact total. Otherwise two ways through:
+    /// when the product's rules or the query narrow the candidates (a region,
     /// a park, or few enterprises), every candidate is judged and the total is exact. A broad
     /// product sorted by score is read in order of each enterprise's best possible score and
     /// stops once no later enterprise can reach the page; its total is then not counted.

@@ -1,5 +1,5 @@
-//! The first rows of broad products' lists, kept ready: a product that a third of the country
-//! qualifies for has its top rows read, not computed. Each list holds every eligible row that
+//! The first rows of every offered product's lists, kept ready: even a product that a third of
+//! the country qualifies for has its top rows read, not computed. Each list holds every eligible row that
 //! ranks at or above its last one, and follows each change of an enterprise that is, or was,
 //! eligible for the product; it is refilled from the scan only when changes thin it out.
 
@@ -135,7 +135,7 @@ impl Kept {
     }
 }
 
-/// Every broad product's kept lists.
+/// Every offered product's kept lists.
 #[derive(Debug, Clone, Default)]
 pub(super) struct KeptLists {
     by_product: HashMap<i64, Vec<(Shape, Kept)>>,
