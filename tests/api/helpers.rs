@@ -105,6 +105,8 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     .expect("index")
     .with_pushes(pledge_service::Pushes {
         allow_http: true,
+        // The tests' receivers listen on this host.
+        allowed_networks: vec!["127.0.0.0/8".parse().expect("a network")],
         poll: Duration::from_millis(20),
         retry_base: Duration::from_millis(100),
         max_attempts: 8,
@@ -121,9 +123,14 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(pledge_http::serve(listener, app, async {
-        let _ = rx.await;
-    }));
+    tokio::spawn(pledge_http::serve(
+        listener,
+        app,
+        pledge_http::Edge::default(),
+        async {
+            let _ = rx.await;
+        },
+    ));
     let (_, admin) = store
         .create_token(
             &Actor::cli_on(

@@ -840,3 +840,54 @@ async fn the_office_imports_for_a_park(app: TestApp) {
         assert_eq!(body["code"], code, "{body}");
     }
 }
+
+e2e!(csv_cells_never_start_a_formula_and_read_back_exactly);
+
+/// A park's enterprise named like a formula reaches other readers' CSVs as text (behind an
+/// apostrophe), and the exported file imports again as it was.
+async fn csv_cells_never_start_a_formula_and_read_back_exactly(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let hostile = "=HYPERLINK(\"http://evil.example/\",\"点击查看\")";
+    let mut body = crate::helpers::enterprise_body(7, "xxhtz");
+    body["name"] = json!(hostile);
+    body["contact"]["name"] = json!("@SUM(1+1)");
+    let created = app.post("/api/v1/enterprises", &park, body).await;
+    assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    let bytes = app.download("/api/v1/exports/enterprises.csv", &park).await;
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    let cells: Vec<String> = reader
+        .records()
+        .flat_map(|r| {
+            r.expect("a record")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect();
+    assert!(cells.iter().any(|c| c == &format!("'{hostile}")), "{text}");
+    for c in &cells {
+        assert!(
+            !c.starts_with(['=', '+', '@', '\t', '\r'])
+                && (!c.starts_with('-') || c.parse::<f64>().is_ok()),
+            "a cell that starts a formula: {c:?}"
+        );
+    }
+    // Imported again, the file is what was stored: nothing changes.
+    let again = import(&app, &park, "enterprises.csv", bytes, "").await;
+    assert_eq!(
+        again["report"]["counts"]["enterprises"]["unchanged"], 1,
+        "{again}"
+    );
+    let stored = app
+        .get(
+            &format!("/api/v1/enterprises/{}", crate::helpers::uscc(7)),
+            &park,
+        )
+        .await;
+    assert_eq!(stored.body["name"], hostile, "{}", stored.body);
+}

@@ -6,13 +6,16 @@ use crate::matching::market;
 use axum::http::{HeaderMap, StatusCode as Code};
 use hmac::{Hmac, Mac};
 use reqwest::StatusCode;
+use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 e2e!(
     a_receiver_gets_each_event_once_signed_after_an_outage,
-    subscriptions_are_their_bank_s
+    subscriptions_are_their_bank_s,
+    receivers_in_inner_networks_are_refused,
+    one_bank_s_hanging_receivers_never_hold_another_bank_s
 );
 
 const SECRET: &str = "s3cret-for-the-test-receiver";
@@ -102,6 +105,19 @@ async fn appraise(app: &TestApp, on: &str, fen: i64) {
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
 }
 
+/// Drafts a batch named `name` and publishes it (a `batch.published` event).
+async fn publish_batch(app: &TestApp, name: &str) {
+    let batch = app.draft_batch(name).await;
+    let p = app
+        .post(
+            &format!("/api/v1/whitelist/batches/{batch}/publish"),
+            &app.admin,
+            json!({"version": 1}),
+        )
+        .await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+}
+
 async fn a_receiver_gets_each_event_once_signed_after_an_outage(app: TestApp) {
     let (boc, product) = market(&app).await;
     let (url, got) = receiver(3).await;
@@ -131,15 +147,7 @@ async fn a_receiver_gets_each_event_once_signed_after_an_outage(app: TestApp) {
     // rises again; a batch is published.
     appraise(&app, "2026-07-01", 100_000_000).await;
     appraise(&app, "2026-08-01", 400_000_000).await;
-    let batch = app.draft_batch("2026年第二批").await;
-    let p = app
-        .post(
-            &format!("/api/v1/whitelist/batches/{batch}/publish"),
-            &app.admin,
-            json!({"version": 1}),
-        )
-        .await;
-    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    publish_batch(&app, "2026年第二批").await;
 
     let mut events = Vec::new();
     for _ in 0..600 {
@@ -274,4 +282,162 @@ async fn subscriptions_are_their_bank_s(app: TestApp) {
         kept.body[0]["removed_at"].is_string(),
         "the list keeps it, ended"
     );
+}
+
+/// URLs that would turn deliveries toward the city's own network (or smuggle in a user or a
+/// header) are refused at subscription, before any connection: nothing is kept. The test
+/// server allows 127.0.0.0/8 only (its own receivers), so every one of these is refused.
+async fn receivers_in_inner_networks_are_refused(app: TestApp) {
+    app.seed().await;
+    let boc = app.token("bank", None, Some("boc")).await;
+    for (url, code) in [
+        ("http://[::1]:5432/", "inner_address"),
+        ("https://10.0.0.8/hook", "inner_address"),
+        ("http://0x0a.1/hook", "inner_address"),
+        ("http://167772161/hook", "inner_address"),
+        ("http://012.0.0.1/hook", "inner_address"),
+        ("http://[::ffff:a00:1]/hook", "inner_address"),
+        ("http://169.254.169.254/latest/meta-data/", "inner_address"),
+        ("http://192.168.1.1/", "inner_address"),
+        ("http://[fd00::1]/", "inner_address"),
+        ("http://localhost:8080/hook", "inner_address"),
+        ("http://user:pw@127.0.0.1:9/hook", "format"),
+        ("http://127.0.0.1:9/hook\r\nX-Injected: 1", "format"),
+    ] {
+        let a = app
+            .post(
+                "/api/v1/webhooks",
+                &boc,
+                json!({"url": url, "events": ["match.gained"], "secret": SECRET}),
+            )
+            .await;
+        a.problem(422, "validation_failed");
+        assert_eq!(
+            a.field_errors(),
+            vec![("url".to_owned(), code.to_owned())],
+            "{url}: {}",
+            a.body
+        );
+        assert!(
+            !a.body.to_string().contains("10.0.0.8"),
+            "the refusal does not echo the address"
+        );
+    }
+    assert_eq!(app.get("/api/v1/webhooks", &boc).await.body, json!([]));
+
+    // A bank keeps at most ten live subscriptions; an ended one frees its place.
+    let mut first = None;
+    for i in 0..10 {
+        let w = app
+            .post(
+                "/api/v1/webhooks",
+                &boc,
+                json!({"url": format!("http://127.0.0.1:9/hook{i}"), "events": ["match.gained"], "secret": SECRET}),
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::CREATED, "{}", w.body);
+        first = first.or(w.body["id"].as_i64());
+    }
+    let eleventh =
+        json!({"url": "http://127.0.0.1:9/more", "events": ["match.gained"], "secret": SECRET});
+    let a = app.post("/api/v1/webhooks", &boc, eleventh.clone()).await;
+    a.problem(422, "validation_failed");
+    assert_eq!(a.field_errors()[0].1, "too_many", "{}", a.body);
+    let first = first.expect("an id");
+    let gone = app.delete(&format!("/api/v1/webhooks/{first}"), &boc).await;
+    assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
+    let w = app.post("/api/v1/webhooks", &boc, eleventh).await;
+    assert_eq!(w.status, StatusCode::CREATED, "{}", w.body);
+
+    // The secret is kept sealed (the test server has its token key): not in clear in the
+    // database.
+    let backend = app.store.connection().get_database_backend();
+    let rows = app
+        .store
+        .connection()
+        .query_all_raw(sea_orm::Statement::from_string(
+            backend,
+            "SELECT secret FROM webhooks",
+        ))
+        .await
+        .expect("the webhook rows");
+    assert_eq!(rows.len(), 11);
+    for r in rows {
+        let kept: String = r.try_get("", "secret").expect("secret");
+        assert!(
+            kept.starts_with("sealed:") && !kept.contains(SECRET),
+            "{kept}"
+        );
+    }
+}
+
+/// A receiver on 127.0.0.1 that takes requests and answers none until `release` is notified.
+async fn hanging_receiver(release: Arc<tokio::sync::Notify>, got: Received) -> String {
+    let app = axum::Router::new().route(
+        "/hook",
+        axum::routing::post(move |headers: HeaderMap, body: axum::body::Bytes| {
+            let (release, got) = (release.clone(), got.clone());
+            async move {
+                got.0
+                    .lock()
+                    .expect("lock")
+                    .push((headers, body.to_vec(), 200));
+                release.notified().await;
+                Code::OK
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    format!("http://{addr}/hook")
+}
+
+/// Four receivers of one bank that take a delivery and never answer do not keep another
+/// bank's delivery of the same event waiting.
+async fn one_bank_s_hanging_receivers_never_hold_another_bank_s(app: TestApp) {
+    app.seed().await;
+    let boc = app.token("bank", None, Some("boc")).await;
+    let icbc = app.token("bank", None, Some("icbc")).await;
+    let release = Arc::new(tokio::sync::Notify::new());
+    let hung = Received::default();
+    for _ in 0..4 {
+        let url = hanging_receiver(release.clone(), hung.clone()).await;
+        let w = app
+            .post(
+                "/api/v1/webhooks",
+                &boc,
+                json!({"url": url, "events": ["batch.published"], "secret": SECRET}),
+            )
+            .await;
+        assert_eq!(w.status, StatusCode::CREATED, "{}", w.body);
+    }
+    let (url, theirs) = receiver(0).await;
+    let w = app
+        .post(
+            "/api/v1/webhooks",
+            &icbc,
+            json!({"url": url, "events": ["batch.published"], "secret": SECRET}),
+        )
+        .await;
+    assert_eq!(w.status, StatusCode::CREATED, "{}", w.body);
+
+    publish_batch(&app, "2026年第三批").await;
+
+    // Wait (boundedly) until the other bank's receiver has its delivery; the four hang.
+    for _ in 0..200 {
+        if !delivered(&theirs).is_empty() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let hanging_now = hung.0.lock().expect("lock").len();
+    assert_eq!(
+        delivered(&theirs).len(),
+        1,
+        "the other bank's delivery arrived while {hanging_now} receivers hung"
+    );
+    release.notify_waiters();
 }

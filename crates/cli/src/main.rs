@@ -81,6 +81,10 @@ enum Command {
         /// Seconds before a failed delivery's first retry; each further one doubles, up to an hour.
         #[arg(long, env = "PLEDGE_WEBHOOKS_RETRY_SECONDS", default_value_t = 10)]
         webhooks_retry_seconds: u64,
+        /// Inner networks (CIDR, comma-separated) webhook receivers may be in all the same:
+        /// loopback, private, link-local and the like are otherwise refused.
+        #[arg(long, env = "PLEDGE_WEBHOOKS_ALLOW_NETWORKS", value_delimiter = ',')]
+        webhooks_allow_networks: Vec<ipnet::IpNet>,
         /// Keep the matching index in this file: read at start (then brought up to date from
         /// the database) instead of built, written after a build, on shutdown and every
         /// `--index-snapshot-minutes` while it moves.
@@ -89,6 +93,13 @@ enum Command {
         /// Minutes between writes of the index snapshot while the index moves.
         #[arg(long, env = "PLEDGE_INDEX_SNAPSHOT_MINUTES", default_value_t = 10)]
         index_snapshot_minutes: u64,
+        /// Seconds a client has to send a request's headers (from connecting, or from the
+        /// previous answer on a kept-alive connection) before the connection is closed.
+        #[arg(long, env = "PLEDGE_HEADER_TIMEOUT", default_value_t = 10)]
+        header_timeout: u64,
+        /// Connections open at once; more wait in the listen queue (keep it below `ulimit -n`).
+        #[arg(long, env = "PLEDGE_MAX_CONNECTIONS", default_value_t = 4096)]
+        max_connections: usize,
     },
     /// Apply pending database migrations.
     Migrate,
@@ -362,8 +373,11 @@ async fn main() -> Result<()> {
             failed_auth_per_minute,
             webhooks_allow_http,
             webhooks_retry_seconds,
+            webhooks_allow_networks,
             index_snapshot,
             index_snapshot_minutes,
+            header_timeout,
+            max_connections,
         } => {
             let snapshots = index_snapshot
                 .clone()
@@ -375,6 +389,7 @@ async fn main() -> Result<()> {
                 .await?
                 .with_pushes(pledge_service::Pushes {
                     allow_http: *webhooks_allow_http,
+                    allowed_networks: webhooks_allow_networks.clone(),
                     retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
                     ..Default::default()
                 });
@@ -407,6 +422,12 @@ async fn main() -> Result<()> {
                     "imports cut off by a stopped server marked interrupted"
                 );
             }
+            if cli.token_key.is_none() {
+                tracing::warn!(
+                    "no --token-key given: webhook secrets are kept in clear, so a copy of the \
+                     database (a backup) is enough to forge pushes to every bank"
+                );
+            }
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
             service.spawn_deliveries();
@@ -418,7 +439,12 @@ async fn main() -> Result<()> {
                 .await
                 .with_context(|| format!("binding {bind}"))?;
             tracing::info!(addr = %listener.local_addr()?, docs = "/docs", "listening");
-            pledge_http::serve(listener, app, shutdown_signal()).await?;
+            let edge = pledge_http::Edge {
+                header_timeout: Duration::from_secs((*header_timeout).max(1)),
+                max_connections: *max_connections,
+                ..Default::default()
+            };
+            pledge_http::serve(listener, app, edge, shutdown_signal()).await?;
             live.write_snapshot(now()).await;
         }
         Command::Errors => {

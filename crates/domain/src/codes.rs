@@ -111,6 +111,7 @@ error_codes! {
     IP_ALREADY_PLEDGED = "ip_already_pledged", 422, "知识产权已质押", "the IP is already pledged";
     OUT_OF_RANGE = "out_of_range", 422, "超出范围", "out of range";
     FORMAT = "format", 422, "格式错误", "malformed";
+    INNER_ADDRESS = "inner_address", 422, "地址指向内部网络", "an address of an inner network";
     // Ledger cells: what an import report says of a row.
     ENCODING = "encoding", 422, "文字编码无法识别", "unreadable text encoding";
     COLUMN_IGNORED = "column_ignored", 422, "未识别的列，其内容未导入", "a column no template has: its content was not imported";

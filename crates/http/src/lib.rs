@@ -4,6 +4,7 @@
 mod auth;
 mod check;
 mod console;
+mod edge;
 mod error;
 mod extract;
 mod failed_auth;
@@ -14,6 +15,7 @@ mod routes;
 mod shape;
 mod sheet;
 
+pub use edge::{Edge, serve};
 pub use error::{ApiError, FieldError, Problem};
 
 use axum::Router;
@@ -144,6 +146,7 @@ pub fn router(mut state: AppState, config: &HttpConfig) -> Router {
         .method_not_allowed_fallback(routes::method_not_allowed)
         .with_state(state)
         .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::map_response(edge::guarded))
         .layer(DefaultBodyLimit::max(config.body_limit))
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, config.request_timeout))
         .layer(axum::middleware::map_response(timeout_as_problem))
@@ -164,18 +167,4 @@ async fn timeout_as_problem(res: axum::response::Response) -> axum::response::Re
         return ApiError::Timeout.into_response();
     }
     res
-}
-
-/// Serves `app` on `listener` until `shutdown` resolves, then finishes the requests in flight.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

@@ -60,14 +60,18 @@ impl Format {
     }
 }
 
-/// Records as CSV text.
+/// Records as CSV text, no cell of which a spreadsheet would run as a formula.
 fn csv_records<'a>(records: impl Iterator<Item = Vec<String>> + 'a) -> ApiResult<Vec<u8>> {
     let internal = |e: csv::Error| ApiError::Internal(format!("csv: {e}"));
     let mut out = Vec::new();
     {
         let mut w = csv::Writer::from_writer(&mut out);
         for r in records {
-            w.write_record(&r).map_err(internal)?;
+            w.write_record(
+                r.iter()
+                    .map(|c| pledge_domain::csv_cell_written(c).into_owned()),
+            )
+            .map_err(internal)?;
         }
         w.flush()
             .map_err(|e| ApiError::Internal(format!("csv: {e}")))?;

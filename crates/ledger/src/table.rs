@@ -340,7 +340,11 @@ pub fn read_csv(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, Read
             }
         }
         for (col, field) in record.iter().enumerate() {
-            grid.put(row, col as u32, Cell::from_text(field))?;
+            grid.put(
+                row,
+                col as u32,
+                Cell::from_text(pledge_domain::csv_cell_read(field)),
+            )?;
         }
         row += 1;
     }

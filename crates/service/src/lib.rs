@@ -20,6 +20,7 @@ mod people;
 mod policy;
 mod products;
 mod pushes;
+pub mod receivers;
 mod registry;
 mod rounds;
 pub mod sign_in;

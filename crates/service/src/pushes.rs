@@ -6,16 +6,21 @@
 //! `match.gained` / `match.lost` (a listed enterprise newly eligible, or no longer, for one of
 //! the bank's products), drawn from the change feed as the live index applies it, once for the
 //! feed whichever server draws first.
+//!
+//! Receivers are checked by [`crate::receivers`] (no delivery reaches an inner network the
+//! operator has not named); deliveries run side by side, one at a time per subscription and
+//! a few at a time per bank, so that one bank's slow receivers never hold another bank's.
 
 use crate::error::{FieldError, Result, ServiceError};
 use crate::live_index::Moved;
+use crate::receivers::{Receivers, Refused};
 use crate::{Context, Service};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, Mac};
 use pledge_domain::code;
 use pledge_store::{
     DeliveryRecord, DueDelivery, EVENT_MATCH_GAINED, EVENT_MATCH_LOST, EVENTS, EventRecord,
-    NewEvent, Role, WebhookRecord,
+    NewEvent, PendingDelivery, Role, WebhookRecord,
 };
 use std::time::Duration;
 
@@ -24,6 +29,9 @@ use std::time::Duration;
 pub struct Pushes {
     /// Accept `http://` receivers (for a closed network or tests); otherwise `https://` only.
     pub allow_http: bool,
+    /// Inner networks (loopback, private, …) receivers may be in all the same: a closed bank
+    /// network an operator names. None by default.
+    pub allowed_networks: Vec<ipnet::IpNet>,
     /// How often due deliveries are looked for.
     pub poll: Duration,
     /// The first retry's delay; each further one doubles it, up to an hour.
@@ -38,6 +46,7 @@ impl Default for Pushes {
     fn default() -> Self {
         Self {
             allow_http: false,
+            allowed_networks: Vec::new(),
             poll: Duration::from_secs(1),
             retry_base: Duration::from_secs(10),
             max_attempts: 12,
@@ -48,8 +57,12 @@ impl Default for Pushes {
 
 /// The longest URL accepted.
 const MAX_URL: usize = 2_000;
-/// Deliveries claimed per poll.
-const CLAIM: u64 = 20;
+/// Due deliveries looked at per poll.
+const LOOK_AT: u64 = 500;
+/// Deliveries in flight at once on one server.
+const IN_FLIGHT: usize = 32;
+/// Deliveries in flight at once to one bank's receivers.
+const PER_BANK: usize = 4;
 /// The longest delay between two attempts.
 const MAX_DELAY: Duration = Duration::from_secs(3_600);
 
@@ -80,6 +93,43 @@ fn invalid(field: &str, code: &str, message: String) -> ServiceError {
     }])
 }
 
+impl Pushes {
+    /// The rule receivers are checked by.
+    pub fn receivers(&self) -> Receivers {
+        Receivers {
+            allow_http: self.allow_http,
+            allowed: self.allowed_networks.clone().into(),
+        }
+    }
+}
+
+/// What a refused receiver URL is told.
+fn refused_url(why: Refused, allow_http: bool) -> ServiceError {
+    let (code, message) = match why {
+        Refused::Scheme | Refused::NoHost => (
+            code::FORMAT,
+            if allow_http {
+                format!("须为http(s)://地址，最长{MAX_URL}字符 / an http(s) URL of at most {MAX_URL} characters")
+            } else {
+                format!("须为https://地址，最长{MAX_URL}字符 / an https URL of at most {MAX_URL} characters")
+            },
+        ),
+        Refused::Userinfo => (
+            code::FORMAT,
+            "地址中不得含用户名或密码 / no user name or password in the URL".into(),
+        ),
+        Refused::Control => (
+            code::FORMAT,
+            "地址中不得含控制字符、空格或不可见字符 / no control, space or invisible characters in the URL".into(),
+        ),
+        Refused::Inner(_) => (
+            code::INNER_ADDRESS,
+            "接收地址不得指向内部网络（本机、内网、链路本地、组播等） / the receiver may not be in an inner network (this host, private, link-local, multicast …)".into(),
+        ),
+    };
+    invalid("url", code, message)
+}
+
 impl Service {
     /// Subscribes the caller's bank: a receiver URL (`https://`, or `http://` where allowed),
     /// the events wanted, and the secret deliveries are signed with.
@@ -92,29 +142,13 @@ impl Service {
     ) -> Result<WebhookRecord> {
         let bank = cx.reporting_bank()?;
         let url = url.trim();
-        let scheme_ok =
-            url.starts_with("https://") || (self.pushes.allow_http && url.starts_with("http://"));
-        let parsed = reqwest::Url::parse(url);
-        if !scheme_ok || url.len() > MAX_URL || parsed.as_ref().map_or(true, |u| u.host().is_none())
-        {
-            return Err(invalid(
-                "url",
-                code::FORMAT,
-                format!(
-                    "须为{}地址，最长{MAX_URL}字符 / an {} URL of at most {MAX_URL} characters",
-                    if self.pushes.allow_http {
-                        "http(s)://"
-                    } else {
-                        "https://"
-                    },
-                    if self.pushes.allow_http {
-                        "http(s)"
-                    } else {
-                        "https"
-                    },
-                ),
-            ));
+        if url.len() > MAX_URL {
+            return Err(refused_url(Refused::Scheme, self.pushes.allow_http));
         }
+        self.pushes
+            .receivers()
+            .check_url(url)
+            .map_err(|why| refused_url(why, self.pushes.allow_http))?;
         if events.is_empty() {
             return Err(invalid(
                 "events",
@@ -278,29 +312,41 @@ impl Service {
                     r.status()
                 )),
             ),
-            Err(e) => (None, Some(format!("无法送达 / not delivered: {e}"))),
+            // What went wrong on the way is for the operator's log, never for the bank: it
+            // would tell what answers at an address and what does not.
+            Err(e) => {
+                tracing::warn!(delivery = d.id, error = %e, "delivery not made");
+                (None, Some("无法送达 / not delivered".to_owned()))
+            }
         };
         let attempts = d.attempts + 1;
         let retry_at = (error.is_some() && attempts < self.pushes.max_attempts).then(|| {
             now + chrono::Duration::from_std(backoff(self.pushes.retry_base, d.attempts))
                 .unwrap_or(chrono::Duration::hours(1))
         });
-        if let Some(e) = &error {
-            tracing::warn!(delivery = d.id, attempts, error = %e, "delivery failed");
-        }
         self.store
             .record_attempt(d.id, Utc::now(), status, error, retry_at)
             .await?;
         Ok(())
     }
 
-    /// Delivers what is due, every poll interval, for as long as the server runs.
+    /// Delivers what is due, every poll interval, for as long as the server runs: each
+    /// due delivery is claimed and tried in a task of its own, at most one at a time per
+    /// subscription, [`PER_BANK`] per bank and [`IN_FLIGHT`] in all, the banks taken in turn.
     pub fn spawn_deliveries(&self) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
+            match service.store.seal_webhook_secrets().await {
+                Ok(0) => {}
+                Ok(n) => tracing::info!(subscriptions = n, "webhook secrets sealed"),
+                Err(e) => tracing::warn!(error = %e, "webhook secrets could not be sealed"),
+            }
             let client = match reqwest::Client::builder()
                 .timeout(service.pushes.timeout)
+                .connect_timeout(service.pushes.timeout)
                 .redirect(reqwest::redirect::Policy::none())
+                .no_proxy()
+                .dns_resolver(service.pushes.receivers().resolver())
                 .build()
             {
                 Ok(c) => c,
@@ -311,29 +357,107 @@ impl Service {
             };
             let lease = chrono::Duration::from_std(service.pushes.timeout * 3)
                 .unwrap_or(chrono::Duration::minutes(1));
+            let busy = std::sync::Arc::new(std::sync::Mutex::new(InFlight::default()));
             let mut tick = tokio::time::interval(service.pushes.poll);
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let due = match service
-                    .store
-                    .claim_deliveries(Utc::now(), lease, CLAIM)
-                    .await
-                {
+                let pending = match service.store.pending_deliveries(Utc::now(), LOOK_AT).await {
                     Ok(d) => d,
                     Err(e) => {
                         tracing::warn!(error = %e, "could not look for due deliveries");
                         continue;
                     }
                 };
-                for d in due {
-                    if let Err(e) = service.attempt(&client, d).await {
-                        tracing::warn!(error = %e, "could not record a delivery attempt");
-                    }
+                let chosen = lock(&busy).choose(take_turns(pending));
+                for p in chosen {
+                    let claimed = service.store.claim_delivery(p.id, Utc::now(), lease).await;
+                    let d = match claimed {
+                        Ok(Some(d)) => d,
+                        Ok(None) => {
+                            lock(&busy).done(&p);
+                            continue;
+                        }
+                        Err(e) => {
+                            lock(&busy).done(&p);
+                            tracing::warn!(error = %e, "could not claim a delivery");
+                            continue;
+                        }
+                    };
+                    let (service, client, busy) = (service.clone(), client.clone(), busy.clone());
+                    tokio::spawn(async move {
+                        if let Err(e) = service.attempt(&client, d).await {
+                            tracing::warn!(error = %e, "could not record a delivery attempt");
+                        }
+                        lock(&busy).done(&p);
+                    });
                 }
             }
         })
     }
+}
+
+/// The deliveries in flight on this server, by subscription and bank.
+#[derive(Debug, Default)]
+struct InFlight {
+    hooks: std::collections::HashSet<i64>,
+    banks: std::collections::HashMap<i64, usize>,
+    total: usize,
+}
+
+impl InFlight {
+    /// Of `pending` (in the order to consider), those that may start now, noted as started.
+    fn choose(&mut self, pending: Vec<PendingDelivery>) -> Vec<PendingDelivery> {
+        let mut chosen = Vec::new();
+        for p in pending {
+            if self.total >= IN_FLIGHT {
+                break;
+            }
+            let bank = self.banks.entry(p.bank_id).or_default();
+            if *bank >= PER_BANK || self.hooks.contains(&p.webhook_id) {
+                continue;
+            }
+            *bank += 1;
+            self.total += 1;
+            self.hooks.insert(p.webhook_id);
+            chosen.push(p);
+        }
+        chosen
+    }
+
+    /// Notes a chosen delivery finished (or not started after all).
+    fn done(&mut self, p: &PendingDelivery) {
+        self.hooks.remove(&p.webhook_id);
+        if let Some(n) = self.banks.get_mut(&p.bank_id) {
+            *n = n.saturating_sub(1);
+        }
+        self.total = self.total.saturating_sub(1);
+    }
+}
+
+fn lock(m: &std::sync::Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+/// Due deliveries (oldest first) reordered so that banks take turns: every bank's oldest,
+/// then every bank's second, and so on.
+fn take_turns(pending: Vec<PendingDelivery>) -> Vec<PendingDelivery> {
+    let mut by_bank: Vec<(i64, std::collections::VecDeque<PendingDelivery>)> = Vec::new();
+    for p in pending {
+        match by_bank.iter_mut().find(|(b, _)| *b == p.bank_id) {
+            Some((_, q)) => q.push_back(p),
+            None => by_bank.push((p.bank_id, std::collections::VecDeque::from([p]))),
+        }
+    }
+    let mut out = Vec::new();
+    while by_bank.iter().any(|(_, q)| !q.is_empty()) {
+        for (_, q) in &mut by_bank {
+            if let Some(p) = q.pop_front() {
+                out.push(p);
+            }
+        }
+    }
+    out
 }
 
 #[cfg(test)]
@@ -347,6 +471,31 @@ mod tests {
             signature("Jefe", 0, b"what do ya want for nothing?"),
             "t=0,v1=37f471929915ccd2cbbe79feb84ffcff4f2bb25e15fc41c2506687331ae179cc"
         );
+    }
+
+    fn pending(id: i64, webhook_id: i64, bank_id: i64) -> PendingDelivery {
+        PendingDelivery {
+            id,
+            webhook_id,
+            bank_id,
+        }
+    }
+
+    #[test]
+    fn banks_take_turns_and_one_bank_never_takes_every_slot() {
+        // Bank 1 has 40 due deliveries to ten receivers, bank 2 one, due last.
+        let mut due: Vec<PendingDelivery> = (0..40).map(|i| pending(i, 100 + i % 10, 1)).collect();
+        due.push(pending(99, 200, 2));
+        let order = take_turns(due);
+        assert_eq!(order[1].bank_id, 2, "bank 2's one is tried second");
+        let mut busy = InFlight::default();
+        let chosen = busy.choose(order.clone());
+        assert!(chosen.iter().any(|p| p.bank_id == 2));
+        assert_eq!(chosen.iter().filter(|p| p.bank_id == 1).count(), PER_BANK);
+        // One at a time per receiver: nothing more until one finishes.
+        assert!(busy.choose(order.clone()).is_empty());
+        busy.done(&chosen[0]);
+        assert_eq!(busy.choose(order).len(), 1);
     }
 
     #[test]

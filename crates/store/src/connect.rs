@@ -18,6 +18,9 @@ const MIGRATION_LOCK: i64 = 0x706c_6564_6765;
 pub struct Store {
     pub(crate) db: DatabaseConnection,
     pub(crate) token_key: Arc<OnceLock<Vec<u8>>>,
+    /// The token key when it was given (kept outside the database): what secrets the server
+    /// must read back are sealed under. `None`: they are kept in clear.
+    pub(crate) sealing_key: Option<Arc<[u8]>>,
 }
 
 impl Store {
@@ -48,7 +51,17 @@ impl Store {
         if let Some(k) = token_key {
             let _ = key.set(k.as_bytes().to_vec());
         }
-        Ok(Self { db, token_key: key })
+        Ok(Self {
+            db,
+            token_key: key,
+            sealing_key: token_key.map(|k| Arc::from(k.as_bytes())),
+        })
+    }
+
+    /// Whether secrets the server reads back (webhook secrets) are sealed: only under a key
+    /// given to the server, since one kept in the same database would not protect a copy of it.
+    pub fn seals_secrets(&self) -> bool {
+        self.sealing_key.is_some()
     }
 
     /// The connection, for callers that run their own queries (tests, the demo loader).

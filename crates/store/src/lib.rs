@@ -20,6 +20,7 @@ mod pushes;
 mod records;
 mod registry;
 mod rounds;
+mod sealed;
 mod sessions;
 mod settings;
 #[cfg(feature = "testing")]
@@ -43,7 +44,7 @@ pub use people::{PersonRecord, parse_login};
 pub use products::ProductRecord;
 pub use pushes::{
     DeliveryRecord, DueDelivery, EVENT_BATCH_PUBLISHED, EVENT_MATCH_GAINED, EVENT_MATCH_LOST,
-    EVENTS, EventRecord, NewEvent, WebhookRecord,
+    EVENTS, EventRecord, NewEvent, PendingDelivery, WEBHOOKS_PER_BANK, WebhookRecord,
 };
 pub use records::{Actor, EnterpriseFilter, Page, Versioned, business_day};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};

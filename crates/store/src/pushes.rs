@@ -12,7 +12,8 @@ use chrono::{DateTime, Utc};
 use pledge_domain::BankCode;
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 use serde::Serialize;
 use serde_json::Value;
@@ -71,10 +72,25 @@ pub struct DeliveryRecord {
     pub delivered_at: Option<DateTime<Utc>>,
 }
 
+/// A delivery that is due, not yet claimed: whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PendingDelivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub bank_id: i64,
+}
+
+/// Live subscriptions a bank may keep at once.
+pub const WEBHOOKS_PER_BANK: usize = 10;
+
+/// What the sealing key of webhook secrets is derived for.
+const SECRET_PURPOSE: &str = "webhook secret";
+
 /// A delivery claimed for an attempt, with what it needs.
 #[derive(Debug, Clone)]
 pub struct DueDelivery {
     pub id: i64,
+    pub webhook_id: i64,
     pub attempts: i32,
     pub url: String,
     pub secret: String,
@@ -117,7 +133,9 @@ impl Store {
             })
     }
 
-    /// Keeps a bank's subscription, with its audit record (the secret is not in it).
+    /// Keeps a bank's subscription, with its audit record (the secret is not in it; it is
+    /// kept sealed when the server was given its token key). A bank keeps at most
+    /// [`WEBHOOKS_PER_BANK`] live.
     pub async fn create_webhook(
         &self,
         actor: &Actor,
@@ -126,14 +144,31 @@ impl Store {
         events: &[String],
         secret: &str,
     ) -> Result<WebhookRecord> {
+        let kept = match &self.sealing_key {
+            Some(key) => crate::sealed::seal(key, SECRET_PURPOSE, secret)?,
+            None => secret.to_owned(),
+        };
         let txn = self.write().await?;
         let bank_id = self.bank_id(&txn, bank).await?;
+        let live = webhook::Entity::find()
+            .filter(webhook::Column::BankId.eq(bank_id))
+            .filter(webhook::Column::RemovedAt.is_null())
+            .count(&txn)
+            .await?;
+        if live >= WEBHOOKS_PER_BANK as u64 {
+            return Err(StoreError::Invalid(vec![pledge_domain::Violation::new(
+                "url",
+                pledge_domain::DomainError::TooMany {
+                    max: WEBHOOKS_PER_BANK,
+                },
+            )]));
+        }
         let row = webhook::Entity::insert(webhook::ActiveModel {
             id: NotSet,
             bank_id: Set(bank_id),
             url: Set(url.into()),
             events: Set(corrupt(serde_json::to_value(events))?),
-            secret: Set(secret.into()),
+            secret: Set(kept),
             created_by: Set(actor.label.clone()),
             created_at: Set(actor.now),
             removed_at: Set(None),
@@ -326,14 +361,13 @@ impl Store {
         Ok(true)
     }
 
-    /// Claims up to `limit` deliveries due at `now` for `lease` (another server's claim that
-    /// has not run out is left alone).
-    pub async fn claim_deliveries(
+    /// Deliveries due at `now` and not leased to anyone, oldest first, at most `limit`:
+    /// whose they are, for the deliverer to choose fairly among banks before it claims.
+    pub async fn pending_deliveries(
         &self,
         now: DateTime<Utc>,
-        lease: chrono::Duration,
         limit: u64,
-    ) -> Result<Vec<DueDelivery>> {
+    ) -> Result<Vec<PendingDelivery>> {
         let due = delivery::Entity::find()
             .filter(delivery::Column::Status.eq("pending"))
             .filter(delivery::Column::NextAttemptAt.lte(now))
@@ -343,44 +377,100 @@ impl Store {
                     .add(delivery::Column::LeaseUntil.lt(now)),
             )
             .order_by_asc(delivery::Column::NextAttemptAt)
+            .order_by_asc(delivery::Column::Id)
             .limit(limit)
             .all(&self.db)
             .await?;
-        let mut out = Vec::new();
-        for d in due {
-            let claimed = delivery::Entity::update_many()
-                .col_expr(delivery::Column::LeaseUntil, Some(now + lease).into())
-                .filter(delivery::Column::Id.eq(d.id))
-                .filter(delivery::Column::Status.eq("pending"))
-                .filter(
-                    Condition::any()
-                        .add(delivery::Column::LeaseUntil.is_null())
-                        .add(delivery::Column::LeaseUntil.lt(now)),
+        let hooks: HashMap<i64, i64> = webhook::Entity::find()
+            .filter(webhook::Column::Id.is_in(due.iter().map(|d| d.webhook_id)))
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h.bank_id))
+            .collect();
+        Ok(due
+            .into_iter()
+            .filter_map(|d| {
+                Some(PendingDelivery {
+                    id: d.id,
+                    webhook_id: d.webhook_id,
+                    bank_id: *hooks.get(&d.webhook_id)?,
+                })
+            })
+            .collect())
+    }
+
+    /// Claims one due delivery for `lease` (so no other server tries it meanwhile), with
+    /// what its attempt needs; `None` when another server claimed it first.
+    pub async fn claim_delivery(
+        &self,
+        id: i64,
+        now: DateTime<Utc>,
+        lease: chrono::Duration,
+    ) -> Result<Option<DueDelivery>> {
+        let claimed = delivery::Entity::update_many()
+            .col_expr(delivery::Column::LeaseUntil, Some(now + lease).into())
+            .filter(delivery::Column::Id.eq(id))
+            .filter(delivery::Column::Status.eq("pending"))
+            .filter(
+                Condition::any()
+                    .add(delivery::Column::LeaseUntil.is_null())
+                    .add(delivery::Column::LeaseUntil.lt(now)),
+            )
+            .exec(&self.db)
+            .await?;
+        if claimed.rows_affected != 1 {
+            return Ok(None);
+        }
+        let Some(d) = delivery::Entity::find_by_id(id).one(&self.db).await? else {
+            return Ok(None);
+        };
+        let (Some(hook), Some(event)) = (
+            webhook::Entity::find_by_id(d.webhook_id)
+                .one(&self.db)
+                .await?,
+            outbox::Entity::find_by_id(d.outbox_id)
+                .one(&self.db)
+                .await?,
+        ) else {
+            return Ok(None);
+        };
+        let secret =
+            crate::sealed::open(self.sealing_key.as_deref(), SECRET_PURPOSE, &hook.secret)?;
+        Ok(Some(DueDelivery {
+            id: d.id,
+            webhook_id: d.webhook_id,
+            attempts: d.attempts,
+            url: hook.url,
+            secret,
+            event: event_record(event),
+        }))
+    }
+
+    /// Seals the secrets of subscriptions kept in clear (before the server was given its
+    /// token key); answers how many. Without a key, nothing is sealed.
+    pub async fn seal_webhook_secrets(&self) -> Result<usize> {
+        let Some(key) = self.sealing_key.clone() else {
+            return Ok(0);
+        };
+        let plain: Vec<webhook::Model> = webhook::Entity::find()
+            .all(&self.db)
+            .await?
+            .into_iter()
+            .filter(|h| !crate::sealed::is_sealed(&h.secret))
+            .collect();
+        for h in &plain {
+            webhook::Entity::update_many()
+                .col_expr(
+                    webhook::Column::Secret,
+                    crate::sealed::seal(&key, SECRET_PURPOSE, &h.secret)?.into(),
                 )
+                .filter(webhook::Column::Id.eq(h.id))
+                .filter(webhook::Column::Secret.eq(h.secret.clone()))
                 .exec(&self.db)
                 .await?;
-            if claimed.rows_affected != 1 {
-                continue;
-            }
-            let (Some(hook), Some(event)) = (
-                webhook::Entity::find_by_id(d.webhook_id)
-                    .one(&self.db)
-                    .await?,
-                outbox::Entity::find_by_id(d.outbox_id)
-                    .one(&self.db)
-                    .await?,
-            ) else {
-                continue;
-            };
-            out.push(DueDelivery {
-                id: d.id,
-                attempts: d.attempts,
-                url: hook.url,
-                secret: hook.secret,
-                event: event_record(event),
-            });
         }
-        Ok(out)
+        Ok(plain.len())
     }
 
     /// Records an attempt: delivered, or to be retried at `retry_at` (`None`: no attempt
