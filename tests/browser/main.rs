@@ -45,6 +45,21 @@ journeys!(
     a_bank_reports_a_loan_and_the_office_reads_the_figures,
 );
 
+/// How Chromium starts: headless at 1366×768, and staying home (no background requests,
+/// component updates, sync or first-run calls to outside hosts).
+const CHROMIUM_ARGS: [&str; 10] = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--window-size=1366,768",
+    "--lang=zh-CN",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+];
+
 /// A headless Chromium at 1366×768 behind its own chromedriver, ended with the test.
 struct Browser {
     driver: Child,
@@ -64,10 +79,7 @@ impl Browser {
             .spawn()
             .expect("chromedriver (apt-get install chromium chromium-driver fonts-noto-cjk)");
         let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"args": ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-CN"]}),
-        );
+        caps.insert("goog:chromeOptions".into(), json!({"args": CHROMIUM_ARGS}));
         let url = format!("http://127.0.0.1:{port}");
         // chromedriver answers once it listens: a bounded number of tries, not a clock.
         let mut client = None;
