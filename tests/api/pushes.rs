@@ -4,7 +4,7 @@
 use crate::helpers::{TestApp, e2e, uscc};
 use crate::matching::market;
 use axum::http::{HeaderMap, StatusCode as Code};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use reqwest::StatusCode;
 use sea_orm::ConnectionTrait;
 use serde_json::{Value, json};
@@ -69,7 +69,7 @@ fn signed(headers: &HeaderMap, body: &[u8]) -> bool {
     else {
         return false;
     };
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(SECRET.as_bytes()).expect("key");
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(SECRET.as_bytes()).expect("key");
     mac.update(format!("{t}.").as_bytes());
     mac.update(body);
     hex::decode(v1).is_ok_and(|v| mac.verify_slice(&v).is_ok())

@@ -16,7 +16,7 @@ use crate::live_index::Moved;
 use crate::receivers::{Receivers, Refused};
 use crate::{Context, Service};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use pledge_domain::code;
 use pledge_store::{
     DeliveryRecord, DueDelivery, EVENT_MATCH_GAINED, EVENT_MATCH_LOST, EVENTS, EventRecord,
@@ -68,7 +68,7 @@ const MAX_DELAY: Duration = Duration::from_secs(3_600);
 
 /// The signature header's value: `t=<unix seconds>,v1=<hex HMAC-SHA256 of "<t>.<body>">`.
 pub fn signature(secret: &str, timestamp: i64, body: &[u8]) -> String {
-    let mut mac = <Hmac<sha2::Sha256> as Mac>::new_from_slice(secret.as_bytes())
+    let mut mac = <Hmac<sha2::Sha256> as KeyInit>::new_from_slice(secret.as_bytes())
         .unwrap_or_else(|_| unreachable!("HMAC takes a key of any length"));
     mac.update(timestamp.to_string().as_bytes());
     mac.update(b".");

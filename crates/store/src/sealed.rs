@@ -5,7 +5,7 @@
 //! protect a copy of it), and the server says so at start.
 
 use crate::error::{Result, StoreError};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use ring::aead::{Aad, CHACHA20_POLY1305, LessSafeKey, NONCE_LEN, Nonce, UnboundKey};
 use sha2::Sha256;
 
@@ -14,7 +14,8 @@ const SEALED: &str = "sealed:v1:";
 
 /// The sealing key for `purpose`, derived from the token key.
 fn key(token_key: &[u8], purpose: &str) -> Result<LessSafeKey> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(token_key).map_err(StoreError::corrupt)?;
+    let mut mac =
+        <Hmac<Sha256> as KeyInit>::new_from_slice(token_key).map_err(StoreError::corrupt)?;
     mac.update(b"pledge sealed secret v1: ");
     mac.update(purpose.as_bytes());
     let bytes = mac.finalize().into_bytes();

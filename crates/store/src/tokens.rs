@@ -3,7 +3,7 @@ use crate::entities::{api_token, bank, park, person};
 use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use chrono::{DateTime, Utc};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use pledge_domain::{BankCode, DomainError, ParkCode, Violation};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
@@ -105,7 +105,7 @@ pub(crate) fn random_hex(bytes: usize) -> String {
 }
 
 pub(crate) fn keyed_hash(key: &[u8], token: &str) -> Result<String> {
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).map_err(StoreError::corrupt)?;
+    let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(key).map_err(StoreError::corrupt)?;
     mac.update(token.as_bytes());
     Ok(hex::encode(mac.finalize().into_bytes()))
 }

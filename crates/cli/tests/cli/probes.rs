@@ -87,7 +87,7 @@ fn closed_yet(mut s: &TcpStream) -> bool {
 #[tokio::test]
 async fn slow_and_idle_clients_are_closed_and_healthz_answers_meanwhile() {
     let db = TestDatabase::create(Backend::Sqlite).await;
-    let server = serve(&db.url, &["--header-timeout", "5"]).await;
+    let server = serve(&db.url, &["--header-timeout", "8"]).await;
     let addr = format!("127.0.0.1:{}", server.port);
     // 2,000 clients that start a request and never finish its headers.
     let mut slow: Vec<TcpStream> = (0..2_000)
@@ -119,7 +119,7 @@ async fn slow_and_idle_clients_are_closed_and_healthz_answers_meanwhile() {
     let mut answer = [0u8; 1024];
     let n = idle.read(&mut answer).expect("the answer");
     assert!(String::from_utf8_lossy(&answer[..n]).starts_with("HTTP/1.1 200"));
-    // Each is closed once its time to send headers (5 s) is up.
+    // Each is closed once its time to send headers (8 s) is up.
     let open_after: usize = slow
         .iter_mut()
         .map(|s| usize::from(!closed_by_server(s, Duration::from_secs(15))))
