@@ -112,7 +112,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         max_attempts: 8,
         timeout: Duration::from_secs(5),
     });
-    service.spawn_deliveries();
+    service.spawn_deliveries(chrono::Utc::now);
     // Writes by other processes (here: the test, through the store) are followed as a
     // server follows them.
     service.spawn_follower(Duration::from_millis(20));

@@ -430,7 +430,7 @@ async fn main() -> Result<()> {
             }
             service.spawn_follower(Duration::from_millis(100));
             service.spawn_day_rollover(now);
-            service.spawn_deliveries();
+            service.spawn_deliveries(now);
             service.spawn_snapshots(now);
             let live = service.live().clone();
             let state = pledge_http::AppState::new(service);

@@ -279,9 +279,23 @@ impl Service {
         }
     }
 
-    /// Makes one attempt of a claimed delivery and records it.
-    async fn attempt(&self, client: &reqwest::Client, d: DueDelivery) -> Result<()> {
-        let now = Utc::now();
+    /// Makes one attempt of a claimed delivery at `now` and records it. The stored URL is
+    /// checked again first: an IP literal never reaches the client's resolver, and the
+    /// networks an operator allows may have narrowed since it was subscribed.
+    async fn attempt(
+        &self,
+        client: &reqwest::Client,
+        d: DueDelivery,
+        now: DateTime<Utc>,
+    ) -> Result<()> {
+        if let Err(why) = self.pushes.receivers().check_url(&d.url) {
+            tracing::warn!(delivery = d.id, ?why, "receiver refused before connecting");
+            let error = Some("无法送达 / not delivered".to_owned());
+            return Ok(self
+                .store
+                .record_attempt(d.id, now, None, error, None)
+                .await?);
+        }
         let body = serde_json::to_vec(&serde_json::json!({
             "id": d.event.id,
             "event": d.event.event,
@@ -325,7 +339,7 @@ impl Service {
                 .unwrap_or(chrono::Duration::hours(1))
         });
         self.store
-            .record_attempt(d.id, Utc::now(), status, error, retry_at)
+            .record_attempt(d.id, now, status, error, retry_at)
             .await?;
         Ok(())
     }
@@ -333,7 +347,11 @@ impl Service {
     /// Delivers what is due, every poll interval, for as long as the server runs: each
     /// due delivery is claimed and tried in a task of its own, at most one at a time per
     /// subscription, [`PER_BANK`] per bank and [`IN_FLIGHT`] in all, the banks taken in turn.
-    pub fn spawn_deliveries(&self) -> tokio::task::JoinHandle<()> {
+    pub fn spawn_deliveries(
+        &self,
+        clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
+    ) -> tokio::task::JoinHandle<()> {
+        let clock = std::sync::Arc::new(clock);
         let service = self.clone();
         tokio::spawn(async move {
             match service.store.seal_webhook_secrets().await {
@@ -362,7 +380,7 @@ impl Service {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let pending = match service.store.pending_deliveries(Utc::now(), LOOK_AT).await {
+                let pending = match service.store.pending_deliveries(clock(), LOOK_AT).await {
                     Ok(d) => d,
                     Err(e) => {
                         tracing::warn!(error = %e, "could not look for due deliveries");
@@ -371,7 +389,7 @@ impl Service {
                 };
                 let chosen = lock(&busy).choose(take_turns(pending));
                 for p in chosen {
-                    let claimed = service.store.claim_delivery(p.id, Utc::now(), lease).await;
+                    let claimed = service.store.claim_delivery(p.id, clock(), lease).await;
                     let d = match claimed {
                         Ok(Some(d)) => d,
                         Ok(None) => {
@@ -385,8 +403,9 @@ impl Service {
                         }
                     };
                     let (service, client, busy) = (service.clone(), client.clone(), busy.clone());
+                    let now = clock();
                     tokio::spawn(async move {
-                        if let Err(e) = service.attempt(&client, d).await {
+                        if let Err(e) = service.attempt(&client, d, now).await {
                             tracing::warn!(error = %e, "could not record a delivery attempt");
                         }
                         lock(&busy).done(&p);
