@@ -277,6 +277,9 @@ async fn subscriptions_are_their_bank_s(app: TestApp) {
     assert_eq!(gone.status, StatusCode::OK, "{}", gone.body);
     assert!(gone.body["removed_at"].is_string());
     app.get(&path, &boc).await.problem(404, "not_found");
+    app.get(&format!("{path}/deliveries"), &boc)
+        .await
+        .problem(404, "not_found");
     let kept = app.get("/api/v1/webhooks", &boc).await;
     assert!(
         kept.body[0]["removed_at"].is_string(),

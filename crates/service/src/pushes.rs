@@ -207,6 +207,18 @@ impl Service {
         }
     }
 
+    /// One live subscription the caller may see: one ended is 404 as well, as are its
+    /// deliveries through the API (the console still shows an ended one's history).
+    pub async fn live_webhook(&self, cx: &Context, id: i64) -> Result<WebhookRecord> {
+        let w = self.webhook(cx, id).await?;
+        if w.removed_at.is_some() {
+            return Err(ServiceError::not_found(format!(
+                "订阅{id}已取消 / webhook {id} was removed"
+            )));
+        }
+        Ok(w)
+    }
+
     /// Ends the bank's own subscription (again: as it stands).
     pub async fn remove_webhook(&self, cx: &Context, id: i64) -> Result<WebhookRecord> {
         cx.reporting_bank()?;

@@ -181,13 +181,7 @@ async fn get_webhook(
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookView>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
-    let w = s.service.webhook(&auth.0, id).await?;
-    if w.removed_at.is_some() {
-        return Err(crate::error::ApiError::NotFound {
-            detail: format!("订阅{id}已取消 / webhook {id} was removed"),
-        });
-    }
-    Ok(Json(w.into()))
+    Ok(Json(s.service.live_webhook(&auth.0, id).await?.into()))
 }
 
 /// Ends a subscription at once: its pending deliveries are dropped.
@@ -201,8 +195,8 @@ async fn remove_webhook(
     Ok(Json(s.service.remove_webhook(&auth.0, id).await?.into()))
 }
 
-/// The latest deliveries to a subscription, newest first: status, attempts, the receiver's
-/// last answer.
+/// The latest deliveries to a live subscription, newest first: status, attempts, the
+/// receiver's last answer (one ended is 404, as it is itself).
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), LimitQuery), responses((status = 200, body = [DeliveryView]), ReadErrors))]
 async fn list_deliveries(
     State(s): State<AppState>,
@@ -212,6 +206,7 @@ async fn list_deliveries(
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
     let (_, limit) = paging(None, q.limit.as_deref())?;
+    s.service.live_webhook(&auth.0, id).await?;
     let all = s.service.deliveries(&auth.0, id, limit).await?;
     Ok(Json(all.into_iter().map(DeliveryView::from).collect()))
 }
