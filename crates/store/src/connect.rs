@@ -12,6 +12,8 @@ use std::time::Duration;
 
 /// Arbitrary constant naming the migration lock among PostgreSQL advisory locks.
 const MIGRATION_LOCK: i64 = 0x706c_6564_6765;
+/// The advisory lock under which a server draws events from the change feed.
+pub(crate) const EVENT_DRAW_LOCK: i64 = 0x706c_6564_6766;
 
 /// The database behind pledge: a connection pool and the key tokens are hashed with.
 #[derive(Debug, Clone)]
@@ -90,14 +92,7 @@ impl Store {
     /// queue on an advisory lock, on SQLite on the write lock of an IMMEDIATE transaction.
     pub async fn migrate(&self) -> Result<()> {
         let txn = self.write().await?;
-        if self.is_postgres() {
-            txn.execute_raw(Statement::from_sql_and_values(
-                DbBackend::Postgres,
-                "SELECT pg_advisory_xact_lock($1)",
-                [MIGRATION_LOCK.into()],
-            ))
-            .await?;
-        }
+        self.serialize_on_postgres(&txn, MIGRATION_LOCK).await?;
         Migrator::up(&txn, None).await?;
         txn.commit().await?;
         Ok(())
@@ -118,6 +113,24 @@ impl Store {
     /// Checks that the database answers.
     pub async fn ping(&self) -> Result<()> {
         self.db.ping().await?;
+        Ok(())
+    }
+
+    /// Makes transactions that take the same `lock` run one after the other on PostgreSQL
+    /// (held until `txn` ends); SQLite's IMMEDIATE write transactions already do.
+    pub(crate) async fn serialize_on_postgres(
+        &self,
+        txn: &DatabaseTransaction,
+        lock: i64,
+    ) -> Result<()> {
+        if self.is_postgres() {
+            txn.execute_raw(Statement::from_sql_and_values(
+                DbBackend::Postgres,
+                "SELECT pg_advisory_xact_lock($1)",
+                [lock.into()],
+            ))
+            .await?;
+        }
         Ok(())
     }
 

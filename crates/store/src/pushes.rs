@@ -5,6 +5,7 @@
 //! run out of attempts.
 
 use crate::audit::{self, Change};
+use crate::connect::EVENT_DRAW_LOCK;
 use crate::entities::{delivery, event_cursor, event_seen, outbox, webhook};
 use crate::error::{Result, StoreError, corrupt};
 use crate::{Actor, FeedPosition, Store};
@@ -338,6 +339,8 @@ impl Store {
         events: Vec<NewEvent>,
     ) -> Result<bool> {
         let txn = self.write().await?;
+        // Two servers that read the cursor at once would both write the stretch.
+        self.serialize_on_postgres(&txn, EVENT_DRAW_LOCK).await?;
         let cursor = event_cursor::Entity::find_by_id(1).one(&txn).await?;
         let ahead = cursor
             .as_ref()
