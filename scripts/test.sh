@@ -20,28 +20,41 @@ pg_host_port() {
     local rest="${PG_URL#*://}"
     rest="${rest#*@}"
     rest="${rest%%/*}"
-    local host="${rest%%:*}" port="5432"
-    [[ "$rest" == *:* ]] && port="${rest##*:}"
+    rest="${rest%%\?*}"
+    local host port="5432"
+    if [[ "$rest" == \[* ]]; then
+        host="${rest%%]*}]"
+        [[ "$rest" == *]:* ]] && port="${rest##*]:}"
+    else
+        host="${rest%%:*}"
+        [[ "$rest" == *:* ]] && port="${rest##*:}"
+    fi
     echo "${host:-127.0.0.1} $port"
 }
 read -r PG_HOST PG_PORT < <(pg_host_port)
 pg_up() {
     if command -v pg_isready >/dev/null; then
-        pg_isready -h "$PG_HOST" -p "$PG_PORT" -q 2>/dev/null
+        pg_isready -h "${PG_HOST//[\[\]]/}" -p "$PG_PORT" -q 2>/dev/null
     else
-        (exec 3<>"/dev/tcp/$PG_HOST/$PG_PORT") 2>/dev/null
+        (exec 3<>"/dev/tcp/${PG_HOST//[\[\]]/}/$PG_PORT") 2>/dev/null
     fi
 }
 if ! pg_up; then
-    if command -v pg_ctlcluster >/dev/null && [ -d /etc/postgresql ]; then
-        echo "test.sh: starting PostgreSQL"
-        for version in /etc/postgresql/*; do
-            [ -d "$version/main" ] || continue
-            pg_ctlcluster --skip-systemctl-redirect "$(basename "$version")" main start || true
-        done
+    # A local cluster listening on the URL's port is started (Debian's pg_ctlcluster); a remote
+    # server or a port no cluster owns is named as missing.
+    case "$PG_HOST" in
+        127.0.0.1 | localhost | ::1 | "[::1]") local_pg=1 ;;
+        *) local_pg=0 ;;
+    esac
+    if [ "$local_pg" = 1 ] && command -v pg_lsclusters >/dev/null; then
+        while read -r version cluster port _; do
+            [ "$port" = "$PG_PORT" ] || continue
+            echo "test.sh: starting PostgreSQL $version/$cluster on port $port"
+            pg_ctlcluster --skip-systemctl-redirect "$version" "$cluster" start || true
+        done < <(pg_lsclusters -h 2>/dev/null)
         for _ in $(seq 1 30); do pg_up && break; sleep 1; done
     fi
-    pg_up || missing+=("PostgreSQL answering on $PG_HOST:$PG_PORT (install it, or set PLEDGE_TEST_POSTGRES_URL)")
+    pg_up || missing+=("PostgreSQL answering on $PG_HOST:$PG_PORT (install it, start it, or set PLEDGE_TEST_POSTGRES_URL)")
 fi
 
 # --- Packages: the browser journeys and the several-servers test --------------------------

@@ -1,43 +1,53 @@
 //! Schema migrations, run by `pledge migrate` and at `serve` start. The same files serve SQLite
-//! and PostgreSQL; one migration per file, named by its file.
+//! and PostgreSQL; one migration per file, named by its file, applied in the order listed
+//! below and recorded in `seaql_migrations` (the table and columns databases already have).
 
-pub use sea_orm_migration::prelude::*;
+pub mod columns;
+mod record;
+mod schema_manager;
 
-mod m20261127_000001_registry;
-mod m20261127_000002_whitelist;
-mod m20261127_000003_products;
-mod m20261201_000004_commit_order;
-mod m20261201_000005_import_jobs;
-mod m20261201_000006_people;
-mod m20261201_000007_pledge_marked;
-mod m20261201_000008_console;
-mod m20261201_000009_consents;
-mod m20261201_000010_rounds;
-mod m20261201_000011_outcomes;
-mod m20261201_000012_pushes;
+pub use record::migrate;
+pub use schema_manager::SchemaManager;
+
+/// What each migration file uses: SeaQuery's statements, the column helpers, the manager.
+mod prelude {
+    pub(crate) use crate::SchemaManager;
+    pub(crate) use crate::columns::*;
+    pub(crate) use sea_orm::sea_query::*;
+    pub(crate) use sea_orm::{ConnectionTrait, DatabaseBackend, DbErr};
+}
+
+/// Declares the migrations in order: each a module with `up`, named by its file.
+macro_rules! migrations {
+    ($($name:ident),* $(,)?) => {
+        $(mod $name;)*
+
+        /// Every migration's name, in the order they apply.
+        pub const MIGRATIONS: &[&str] = &[$(stringify!($name)),*];
+
+        /// Applies the migration of that name.
+        async fn apply(name: &str, m: &SchemaManager<'_>) -> Result<(), sea_orm::DbErr> {
+            match name {
+                $(stringify!($name) => $name::up(m).await,)*
+                _ => Err(sea_orm::DbErr::Custom(format!("no migration is named {name}"))),
+            }
+        }
+    };
+}
+
+migrations!(
+    m20261127_000001_registry,
+    m20261127_000002_whitelist,
+    m20261127_000003_products,
+    m20261201_000004_commit_order,
+    m20261201_000005_import_jobs,
+    m20261201_000006_people,
+    m20261201_000007_pledge_marked,
+    m20261201_000008_console,
+    m20261201_000009_consents,
+    m20261201_000010_rounds,
+    m20261201_000011_outcomes,
+    m20261201_000012_pushes,
+);
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};
-
-/// Every migration, in order.
-#[derive(Debug)]
-pub struct Migrator;
-
-#[async_trait::async_trait]
-impl MigratorTrait for Migrator {
-    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![
-            Box::new(m20261127_000001_registry::Migration),
-            Box::new(m20261127_000002_whitelist::Migration),
-            Box::new(m20261127_000003_products::Migration),
-            Box::new(m20261201_000004_commit_order::Migration),
-            Box::new(m20261201_000005_import_jobs::Migration),
-            Box::new(m20261201_000006_people::Migration),
-            Box::new(m20261201_000007_pledge_marked::Migration),
-            Box::new(m20261201_000008_console::Migration),
-            Box::new(m20261201_000009_consents::Migration),
-            Box::new(m20261201_000010_rounds::Migration),
-            Box::new(m20261201_000011_outcomes::Migration),
-            Box::new(m20261201_000012_pushes::Migration),
-        ]
-    }
-}

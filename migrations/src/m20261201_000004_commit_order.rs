@@ -3,26 +3,21 @@
 //! row lock is held until commit, so numbers become visible in the order transactions commit
 //! (audit ids are handed out at insert time and do not say that on PostgreSQL).
 
-use sea_orm_migration::prelude::*;
+use crate::prelude::*;
 
-#[derive(DeriveMigrationName)]
-pub struct Migration;
-
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        let db = m.get_connection();
-        // One change per statement: SQLite takes one change per ALTER TABLE.
-        for sql in [
-            "ALTER TABLE audit_log ADD COLUMN commit_seq BIGINT NULL",
-            "CREATE TABLE commit_counter (id INTEGER PRIMARY KEY, last BIGINT NOT NULL)",
-            "INSERT INTO commit_counter (id, last) SELECT 1, COALESCE(MAX(id), 0) FROM audit_log",
-            "UPDATE audit_log SET commit_seq = id",
-            "CREATE INDEX ix_audit_log_commit_seq_id ON audit_log (commit_seq, id)",
-            "CREATE INDEX ix_audit_log_unsealed ON audit_log (id) WHERE commit_seq IS NULL",
-        ] {
-            db.execute_unprepared(sql).await?;
-        }
-        Ok(())
+/// Applies the migration.
+pub(crate) async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    let db = m.get_connection();
+    // One change per statement: SQLite takes one change per ALTER TABLE.
+    for sql in [
+        "ALTER TABLE audit_log ADD COLUMN commit_seq BIGINT NULL",
+        "CREATE TABLE commit_counter (id INTEGER PRIMARY KEY, last BIGINT NOT NULL)",
+        "INSERT INTO commit_counter (id, last) SELECT 1, COALESCE(MAX(id), 0) FROM audit_log",
+        "UPDATE audit_log SET commit_seq = id",
+        "CREATE INDEX ix_audit_log_commit_seq_id ON audit_log (commit_seq, id)",
+        "CREATE INDEX ix_audit_log_unsealed ON audit_log (id) WHERE commit_seq IS NULL",
+    ] {
+        db.execute_unprepared(sql).await?;
     }
+    Ok(())
 }

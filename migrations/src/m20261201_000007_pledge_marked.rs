@@ -2,28 +2,23 @@
 //! number and no date are made up for it. Rows that earlier sessions stored with a stand-in
 //! number and the import's day are turned into that state.
 
-use sea_orm_migration::{prelude::*, schema::*};
-
-#[derive(DeriveMigrationName)]
-pub struct Migration;
+use crate::prelude::*;
 
 /// What imports used to write in place of the registration number.
 pub const STAND_IN: &str = "台账标注已质押（未注明登记号）";
 
-#[async_trait::async_trait]
-impl MigrationTrait for Migration {
-    async fn up(&self, m: &SchemaManager) -> Result<(), DbErr> {
-        for table in ["patents", "trademarks"] {
-            m.alter_table(
-                Table::alter()
-                    .table(Alias::new(table))
-                    .add_column(boolean("pledge_marked").default(false))
-                    .to_owned(),
-            )
-            .await?;
-        }
-        mark_stand_ins(m.get_connection()).await
+/// Applies the migration.
+pub(crate) async fn up(m: &SchemaManager<'_>) -> Result<(), DbErr> {
+    for table in ["patents", "trademarks"] {
+        m.alter_table(
+            Table::alter()
+                .table(Alias::new(table))
+                .add_column(boolean("pledge_marked").default(false))
+                .to_owned(),
+        )
+        .await?;
     }
+    mark_stand_ins(m.get_connection()).await
 }
 
 /// Turns the stand-ins into the marked state, as the migration did (for a test that puts old

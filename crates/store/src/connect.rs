@@ -1,6 +1,5 @@
 use crate::entities::setting;
 use crate::error::Result;
-use pledge_migrations::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ActiveValue::Set, ConnectOptions, ConnectionTrait, Database, DatabaseConnection,
@@ -93,7 +92,8 @@ impl Store {
     pub async fn migrate(&self) -> Result<()> {
         let txn = self.write().await?;
         self.serialize_on_postgres(&txn, MIGRATION_LOCK).await?;
-        Migrator::up(&txn, None).await?;
+        // When the operator changed the schema: the machine's time, not a business date.
+        pledge_migrations::migrate(&txn, chrono::Utc::now().timestamp()).await?;
         txn.commit().await?;
         Ok(())
     }

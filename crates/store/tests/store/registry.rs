@@ -36,6 +36,7 @@ macro_rules! on_both {
 
 on_both!(
     migrations_are_idempotent,
+    a_newer_build_s_database_is_refused,
     every_change_has_one_audit_record,
     a_duplicate_changes_nothing,
     a_stale_version_changes_nothing,
@@ -189,6 +190,37 @@ async fn migrations_are_idempotent(store: Store) {
         store.park(&p).await.expect("read").map(|r| r.value.code),
         Some(p)
     );
+}
+
+/// Every migration is recorded once, under its file's name; a database that records one this
+/// build does not know (a newer build's) is refused, and nothing is applied or recorded.
+async fn a_newer_build_s_database_is_refused(store: Store) {
+    let recorded = "SELECT COUNT(*) FROM seaql_migrations";
+    let known = i64::try_from(pledge_migrations::MIGRATIONS.len()).expect("a few");
+    assert_eq!(store.count(recorded).await.expect("counted"), known);
+    assert_eq!(
+        store
+            .count(
+                "SELECT COUNT(*) FROM seaql_migrations WHERE version = 'm20261127_000001_registry'"
+            )
+            .await
+            .expect("counted"),
+        1
+    );
+    use sea_orm::ConnectionTrait;
+    store
+        .connection()
+        .execute_unprepared(
+            "INSERT INTO seaql_migrations (version, applied_at) VALUES ('m20991231_000099_future', 0)",
+        )
+        .await
+        .expect("recorded as a newer build would");
+    let refused = store.migrate().await.expect_err("refused");
+    assert!(
+        refused.to_string().contains("m20991231_000099_future"),
+        "{refused}"
+    );
+    assert_eq!(store.count(recorded).await.expect("counted"), known + 1);
 }
 
 async fn every_change_has_one_audit_record(store: Store) {
