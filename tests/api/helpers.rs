@@ -1,4 +1,5 @@
-use pledge_http::{AppState, HttpConfig};
+use pledge_http::{Application, HttpConfig, Settings};
+use pledge_service::Clock;
 use pledge_store::testing::{Backend, TestDatabase};
 use pledge_store::{Actor, Role, Store};
 use reqwest::{Method, StatusCode};
@@ -33,6 +34,8 @@ pub struct TestApp {
     pub store: Store,
     /// The server's use cases (for tests that look at its index).
     pub service: pledge_service::Service,
+    /// The server's clock.
+    pub clock: Clock,
     pub admin: String,
     /// The database kind it runs on.
     pub backend: Backend,
@@ -89,35 +92,36 @@ impl Answer {
 
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = TestDatabase::create(backend).await;
-    let store = db.store().await;
-    let config = HttpConfig {
-        body_limit: 64 * 1024,
-        request_timeout: Duration::from_secs(20),
-        upload_limit: 2 * 1024 * 1024,
-        trust_forwarded_for: true,
-        failed_auth_per_minute: 30,
+    let settings = Settings {
+        database_url: db.url.clone(),
+        token_key: Some(pledge_store::testing::TOKEN_KEY.into()),
+        http: HttpConfig {
+            body_limit: 64 * 1024,
+            request_timeout: Duration::from_secs(20),
+            upload_limit: 2 * 1024 * 1024,
+            trust_forwarded_for: true,
+            failed_auth_per_minute: 30,
+        },
+        pushes: pledge_service::Pushes {
+            allow_http: true,
+            // The tests' receivers listen on this host.
+            allowed_networks: vec!["127.0.0.0/8".parse().expect("a network")],
+            poll: Duration::from_millis(20),
+            retry_base: Duration::from_millis(100),
+            max_attempts: 8,
+            timeout: Duration::from_secs(5),
+        },
+        snapshots: None,
+        // Writes by other processes (here: the test, through the store) are followed as a
+        // server follows them.
+        follow_every: Duration::from_millis(20),
     };
-    let service = pledge_service::Service::on(
-        store.clone(),
-        pledge_service::business_day(chrono::Utc::now()),
-    )
-    .await
-    .expect("index")
-    .with_pushes(pledge_service::Pushes {
-        allow_http: true,
-        // The tests' receivers listen on this host.
-        allowed_networks: vec!["127.0.0.0/8".parse().expect("a network")],
-        poll: Duration::from_millis(20),
-        retry_base: Duration::from_millis(100),
-        max_attempts: 8,
-        timeout: Duration::from_secs(5),
-    });
-    service.spawn_deliveries(chrono::Utc::now);
-    // Writes by other processes (here: the test, through the store) are followed as a
-    // server follows them.
-    service.spawn_follower(Duration::from_millis(20));
-    let state = AppState::new(service.clone());
-    let app = pledge_http::router(state, &config);
+    let clock = Clock::system();
+    let Application { service, router } = Application::build(&settings, clock.clone())
+        .await
+        .expect("the application");
+    // The server's own store: what a test writes or breaks there, the server sees.
+    let store = service.store().clone();
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -125,7 +129,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(pledge_http::serve(
         listener,
-        app,
+        router,
         pledge_http::Edge::default(),
         async {
             let _ = rx.await;
@@ -149,6 +153,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         client: reqwest::Client::new(),
         store,
         service,
+        clock,
         admin,
         backend,
         _shutdown: tx,

@@ -5,6 +5,7 @@
 mod helpers;
 
 mod access;
+mod clock;
 mod consents;
 mod console;
 mod contract;

@@ -50,7 +50,7 @@ pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
             eprintln!("{done}/{total} rows");
         }
     };
-    let caller = Caller::command_line("import", chrono::Utc::now());
+    let caller = Caller::command_line("import", crate::now());
     let imported = match service
         .import(&caller, scope.clone(), request, &progress)
         .await

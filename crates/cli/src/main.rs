@@ -7,7 +7,7 @@ use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand, ValueEnum};
 use pledge_domain::{BankCode, ParkCode};
 use pledge_service::loaders::{demo, generate};
-use pledge_service::{Context as Caller, Role, Service, ServiceError, bench};
+use pledge_service::{Clock, Context as Caller, Role, Service, ServiceError, bench};
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -297,33 +297,23 @@ fn init_logging(format: LogFormat) {
     }
 }
 
-/// The clock of the command line: read here, once per use.
+/// The clock of the command line and the server: the system's.
+fn clock() -> Clock {
+    Clock::system()
+}
+
+/// Now, read once per use.
 fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
+    clock().now()
 }
 
 fn today() -> chrono::NaiveDate {
-    pledge_service::business_day(now())
-}
-
-/// The service on the configured database, migrated, with the matching index built (or
-/// read from `snapshots`).
-async fn open(cli: &Cli, snapshots: Option<pledge_service::Snapshots>) -> Result<Service> {
-    let snapshots = snapshots.map(|s| (s, now()));
-    Service::open(
-        &cli.database_url,
-        cli.token_key.as_deref(),
-        true,
-        today(),
-        snapshots,
-    )
-    .await
-    .with_context(|| format!("opening {}", redact(&cli.database_url)))
+    clock().today()
 }
 
 /// The service on `url`, migrated, for commands that only write (no index is built).
 async fn open_for_writes(cli: &Cli, url: &str) -> Result<Service> {
-    Service::open_unindexed(url, cli.token_key.as_deref(), true)
+    Service::open_unindexed(url, cli.token_key.as_deref(), true, clock())
         .await
         .with_context(|| format!("opening {}", redact(url)))
 }
@@ -379,20 +369,40 @@ async fn main() -> Result<()> {
             header_timeout,
             max_connections,
         } => {
-            let snapshots = index_snapshot
-                .clone()
-                .map(|path| pledge_service::Snapshots {
-                    path,
-                    every: Duration::from_secs(60 * (*index_snapshot_minutes).max(1)),
-                });
-            let service = open(&cli, snapshots)
-                .await?
-                .with_pushes(pledge_service::Pushes {
+            let settings = pledge_http::Settings {
+                database_url: cli.database_url.clone(),
+                token_key: cli.token_key.clone(),
+                http: pledge_http::HttpConfig {
+                    body_limit: *body_limit,
+                    request_timeout: Duration::from_secs(*request_timeout),
+                    upload_limit: *upload_limit,
+                    trust_forwarded_for: *trust_forwarded_for,
+                    failed_auth_per_minute: *failed_auth_per_minute,
+                },
+                pushes: pledge_service::Pushes {
                     allow_http: *webhooks_allow_http,
                     allowed_networks: webhooks_allow_networks.clone(),
                     retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
                     ..Default::default()
-                });
+                },
+                snapshots: index_snapshot
+                    .clone()
+                    .map(|path| pledge_service::Snapshots {
+                        path,
+                        every: Duration::from_secs(60 * (*index_snapshot_minutes).max(1)),
+                    }),
+                follow_every: Duration::from_millis(100),
+            };
+            if cli.token_key.is_none() {
+                tracing::warn!(
+                    "no --token-key given: webhook secrets are kept in clear, so a copy of the \
+                     database (a backup) is enough to forge pushes to every bank"
+                );
+            }
+            let app = pledge_http::Application::build(&settings, clock())
+                .await
+                .with_context(|| format!("opening {}", redact(&cli.database_url)))?;
+            let service = app.service;
             if *demo {
                 let report = demo::load(&service, today()).await?;
                 tracing::info!(?report, "demo data loaded");
@@ -408,33 +418,6 @@ async fn main() -> Result<()> {
                 eprintln!("demo admin token: {token}");
                 demo_sign_ins(&service).await?;
             }
-            let config = pledge_http::HttpConfig {
-                body_limit: *body_limit,
-                request_timeout: Duration::from_secs(*request_timeout),
-                upload_limit: *upload_limit,
-                trust_forwarded_for: *trust_forwarded_for,
-                failed_auth_per_minute: *failed_auth_per_minute,
-            };
-            let cut_off = service.interrupt_silent_imports(now()).await?;
-            if cut_off > 0 {
-                tracing::warn!(
-                    jobs = cut_off,
-                    "imports cut off by a stopped server marked interrupted"
-                );
-            }
-            if cli.token_key.is_none() {
-                tracing::warn!(
-                    "no --token-key given: webhook secrets are kept in clear, so a copy of the \
-                     database (a backup) is enough to forge pushes to every bank"
-                );
-            }
-            service.spawn_follower(Duration::from_millis(100));
-            service.spawn_day_rollover(now);
-            service.spawn_deliveries(now);
-            service.spawn_snapshots(now);
-            let live = service.live().clone();
-            let state = pledge_http::AppState::new(service);
-            let app = pledge_http::router(state, &config);
             let listener = tokio::net::TcpListener::bind(bind)
                 .await
                 .with_context(|| format!("binding {bind}"))?;
@@ -444,8 +427,8 @@ async fn main() -> Result<()> {
                 max_connections: *max_connections,
                 ..Default::default()
             };
-            pledge_http::serve(listener, app, edge, shutdown_signal()).await?;
-            live.write_snapshot(now()).await;
+            pledge_http::serve(listener, app.router, edge, shutdown_signal()).await?;
+            service.live().write_snapshot(now()).await;
         }
         Command::Errors => {
             print!("{}", pledge_domain::error_codes_markdown());

@@ -37,7 +37,7 @@ impl FromRequestParts<AppState> for Auth {
             })
             .map(str::trim);
         let authenticated = match token {
-            Some(token) => state.service.authenticate(token, crate::now()).await,
+            Some(token) => state.service.authenticate(token, state.now()).await,
             None => Err(ServiceError::Unauthorized),
         };
         match authenticated {

@@ -1,6 +1,7 @@
 //! The HTTP API of pledge: an axum router with bearer-token access, RFC 9457 problems,
 //! an OpenAPI 3.1 document at `/openapi.json` and Swagger UI at `/docs`.
 
+mod application;
 mod auth;
 mod check;
 mod console;
@@ -15,6 +16,7 @@ mod routes;
 mod shape;
 mod sheet;
 
+pub use application::{Application, Settings};
 pub use edge::{Edge, serve};
 pub use error::{ApiError, FieldError, Problem};
 
@@ -54,6 +56,11 @@ impl AppState {
             trust_forwarded_for: false,
         }
     }
+
+    /// The instant of a request, read once at the edge from the application's clock.
+    pub fn now(&self) -> chrono::DateTime<chrono::Utc> {
+        self.service.clock().now()
+    }
 }
 
 /// Server settings that shape the router.
@@ -82,11 +89,6 @@ impl Default for HttpConfig {
             failed_auth_per_minute: failed_auth::FAILURES_PER_WINDOW,
         }
     }
-}
-
-/// The instant of a request, read once at the edge.
-pub fn now() -> chrono::DateTime<chrono::Utc> {
-    chrono::Utc::now()
 }
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");

@@ -3,11 +3,13 @@
 //! demo and generated data. The faces (`pledge-http`, the `pledge` command line) parse input,
 //! call one use case with the caller's [`Context`], and render its answer.
 //!
-//! The clock is read once, at the edge, into the [`Context`]; nothing below reads it.
+//! The clock is the application's [`Clock`], given when the application is built: read once,
+//! at the edge, into the [`Context`] of a request or command, and by the background tasks.
 
 mod applicants;
 mod audit;
 pub mod bench;
+mod clock;
 mod consents;
 mod error;
 mod import_jobs;
@@ -30,6 +32,7 @@ mod whitelist;
 pub use whitelist::MANY;
 
 pub use applicants::{Checked, Listed, MAX_APPLICANTS};
+pub use clock::Clock;
 pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
@@ -154,26 +157,30 @@ pub struct Service {
     runner: Arc<str>,
     /// How events are delivered to banks.
     pushes: Arc<Pushes>,
+    /// What "now" is for the background tasks.
+    clock: Clock,
 }
 
 impl Service {
     /// Connects to the database at `url` (migrating it when `migrate`) and builds the index as
-    /// of `today`, or reads it from its snapshot file when there is one that may be used.
+    /// of the clock's day, or reads it from its snapshot file when there is one that may be
+    /// used. The service and its background tasks read `clock`.
     pub async fn open(
         url: &str,
         token_key: Option<&str>,
         migrate: bool,
-        today: NaiveDate,
-        snapshots: Option<(Snapshots, DateTime<Utc>)>,
+        clock: Clock,
+        snapshots: Option<Snapshots>,
     ) -> Result<Self> {
         let store = Store::connect(url, token_key).await?;
         if migrate {
-            store.migrate().await?;
+            store.migrate(clock.now()).await?;
         }
-        match snapshots {
-            None => Self::on(store, today).await,
-            Some((snapshots, now)) => Self::on_kept(store, today, snapshots, now).await,
-        }
+        let service = match snapshots {
+            None => Self::on(store, clock.today()).await?,
+            Some(snapshots) => Self::on_kept(store, clock.today(), snapshots, clock.now()).await?,
+        };
+        Ok(service.with_clock(clock))
     }
 
     /// The service over an open store, its index read from the snapshot file when it may be
@@ -196,17 +203,23 @@ impl Service {
             imports: Default::default(),
             runner: runner_name(),
             pushes: Default::default(),
+            clock: Clock::system(),
         }
     }
 
     /// Connects to the database at `url` without building the index: for commands that only
     /// write (imports, loaders, tokens).
-    pub async fn open_unindexed(url: &str, token_key: Option<&str>, migrate: bool) -> Result<Self> {
+    pub async fn open_unindexed(
+        url: &str,
+        token_key: Option<&str>,
+        migrate: bool,
+        clock: Clock,
+    ) -> Result<Self> {
         let store = Store::connect(url, token_key).await?;
         if migrate {
-            store.migrate().await?;
+            store.migrate(clock.now()).await?;
         }
-        Ok(Self::open_unindexed_on(store))
+        Ok(Self::open_unindexed_on(store).with_clock(clock))
     }
 
     /// The service over an open store, without an index (for commands that only write,
@@ -227,12 +240,30 @@ impl Service {
         self
     }
 
-    /// The live index, for reading.
+    /// The same service delivering events as `pushes` says.
     pub fn with_pushes(mut self, pushes: Pushes) -> Self {
         self.pushes = Arc::new(pushes);
         self
     }
 
+    /// The same service reading `clock` (the system's otherwise).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The application's clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The store the service writes to, for tests that check or break what it holds.
+    #[cfg(feature = "testing")]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The live index, for reading.
     pub fn live(&self) -> &LiveIndex {
         &self.live
     }
@@ -272,7 +303,7 @@ impl Service {
     /// behind, to be caught up by the next write or the follower; it is logged, not answered.
     pub(crate) async fn committed(&self) {
         match self.live.catch_up(&self.store).await {
-            Ok(moved) => self.draw_events(moved, Utc::now()).await,
+            Ok(moved) => self.draw_events(moved, self.clock.now()).await,
             Err(e) => tracing::error!(error = %e, "the matching index could not follow the store"),
         }
     }
@@ -353,7 +384,7 @@ impl Service {
                     notices = None;
                 }
                 match service.live.follow(&service.store).await {
-                    Ok(moved) => service.draw_events(moved, Utc::now()).await,
+                    Ok(moved) => service.draw_events(moved, service.clock.now()).await,
                     Err(e) => tracing::warn!(error = %e, "could not follow the store's commits"),
                 }
             }
@@ -362,10 +393,7 @@ impl Service {
 
     /// Writes the index's snapshot every so often while it moves (nothing without a snapshot
     /// file).
-    pub fn spawn_snapshots(
-        &self,
-        clock: impl Fn() -> DateTime<Utc> + Send + 'static,
-    ) -> Option<tokio::task::JoinHandle<()>> {
+    pub fn spawn_snapshots(&self) -> Option<tokio::task::JoinHandle<()>> {
         let every = self.live.snapshot_every()?;
         let service = self.clone();
         Some(tokio::spawn(async move {
@@ -373,27 +401,24 @@ impl Service {
             tick.tick().await;
             loop {
                 tick.tick().await;
-                service.live.write_snapshot(clock()).await;
+                service.live.write_snapshot(service.clock.now()).await;
             }
         }))
     }
 
-    /// Keeps the index on the business day of `clock()`: checks every minute and rebuilds it
-    /// in the background when the day has turned (UTC+8).
-    pub fn spawn_day_rollover(
-        &self,
-        clock: impl Fn() -> DateTime<Utc> + Send + 'static,
-    ) -> tokio::task::JoinHandle<()> {
+    /// Keeps the index on the clock's business day: checks every minute and rebuilds it in
+    /// the background when the day has turned (UTC+8).
+    pub fn spawn_day_rollover(&self) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
             loop {
                 tick.tick().await;
-                let today = business_day(clock());
+                let today = service.clock.today();
                 match service.live.roll_over(&service.store, today).await {
                     Ok(true) => {
                         tracing::info!(as_of = %today, "matching index rebuilt for the new day");
-                        service.live.write_snapshot(clock()).await;
+                        service.live.write_snapshot(service.clock.now()).await;
                     }
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),

@@ -359,11 +359,7 @@ impl Service {
     /// Delivers what is due, every poll interval, for as long as the server runs: each
     /// due delivery is claimed and tried in a task of its own, at most one at a time per
     /// subscription, [`PER_BANK`] per bank and [`IN_FLIGHT`] in all, the banks taken in turn.
-    pub fn spawn_deliveries(
-        &self,
-        clock: impl Fn() -> DateTime<Utc> + Send + Sync + 'static,
-    ) -> tokio::task::JoinHandle<()> {
-        let clock = std::sync::Arc::new(clock);
+    pub fn spawn_deliveries(&self) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
             match service.store.seal_webhook_secrets().await {
@@ -392,7 +388,11 @@ impl Service {
             tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
             loop {
                 tick.tick().await;
-                let pending = match service.store.pending_deliveries(clock(), LOOK_AT).await {
+                let pending = match service
+                    .store
+                    .pending_deliveries(service.clock.now(), LOOK_AT)
+                    .await
+                {
                     Ok(d) => d,
                     Err(e) => {
                         tracing::warn!(error = %e, "could not look for due deliveries");
@@ -401,7 +401,10 @@ impl Service {
                 };
                 let chosen = lock(&busy).choose(take_turns(pending));
                 for p in chosen {
-                    let claimed = service.store.claim_delivery(p.id, clock(), lease).await;
+                    let claimed = service
+                        .store
+                        .claim_delivery(p.id, service.clock.now(), lease)
+                        .await;
                     let d = match claimed {
                         Ok(Some(d)) => d,
                         Ok(None) => {
@@ -415,7 +418,7 @@ impl Service {
                         }
                     };
                     let (service, client, busy) = (service.clone(), client.clone(), busy.clone());
-                    let now = clock();
+                    let now = service.clock.now();
                     tokio::spawn(async move {
                         if let Err(e) = service.attempt(&client, d, now).await {
                             tracing::warn!(error = %e, "could not record a delivery attempt");

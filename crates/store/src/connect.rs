@@ -89,11 +89,11 @@ impl Store {
 
     /// Applies pending migrations. Several servers may start at once: on PostgreSQL they
     /// queue on an advisory lock, on SQLite on the write lock of an IMMEDIATE transaction.
-    pub async fn migrate(&self) -> Result<()> {
+    /// `now` is recorded with each migration applied.
+    pub async fn migrate(&self, now: chrono::DateTime<chrono::Utc>) -> Result<()> {
         let txn = self.write().await?;
         self.serialize_on_postgres(&txn, MIGRATION_LOCK).await?;
-        // When the operator changed the schema: the machine's time, not a business date.
-        pledge_migrations::migrate(&txn, chrono::Utc::now().timestamp()).await?;
+        pledge_migrations::migrate(&txn, now.timestamp()).await?;
         txn.commit().await?;
         Ok(())
     }

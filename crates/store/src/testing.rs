@@ -14,6 +14,9 @@ pub enum Backend {
     Postgres,
 }
 
+/// The key test stores hash tokens with (a server on the same database needs the same).
+pub const TOKEN_KEY: &str = "test-key";
+
 /// A database that exists for the life of this value.
 #[derive(Debug)]
 pub struct TestDatabase {
@@ -106,11 +109,11 @@ impl TestDatabase {
 
     /// A migrated store on this database.
     pub async fn store(&self) -> Store {
-        let store = Store::connect(&self.url, Some("test-key"))
+        let store = Store::connect(&self.url, Some(TOKEN_KEY))
             .await
             .unwrap_or_else(|e| panic!("connecting to {}: {e}", self.url));
         store
-            .migrate()
+            .migrate(chrono::DateTime::UNIX_EPOCH)
             .await
             .unwrap_or_else(|e| panic!("migrating: {e}"));
         store

@@ -211,7 +211,7 @@ impl FromRequestParts<AppState> for Signed {
 
     async fn from_request_parts(parts: &mut Parts, s: &AppState) -> Result<Self, SignInFirst> {
         let secret = cookie(&parts.headers, SESSION).ok_or(SignInFirst)?;
-        match s.service.session_context(&secret, crate::now()).await {
+        match s.service.session_context(&secret, s.now()).await {
             Ok(Some((cx, csrf))) => Ok(Self { cx, csrf, secret }),
             _ => Err(SignInFirst),
         }

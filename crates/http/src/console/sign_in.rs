@@ -109,7 +109,7 @@ async fn login(
     }
     match s
         .service
-        .sign_in(f.login.trim(), &f.password, crate::now())
+        .sign_in(f.login.trim(), &f.password, s.now())
         .await
     {
         Ok(signed) => {

@@ -181,8 +181,14 @@ async fn audit_count(store: &Store, entity: &str) -> usize {
 }
 
 async fn migrations_are_idempotent(store: Store) {
-    store.migrate().await.expect("second migration is a no-op");
-    let (a, b) = tokio::join!(store.migrate(), store.migrate());
+    store
+        .migrate(chrono::DateTime::UNIX_EPOCH)
+        .await
+        .expect("second migration is a no-op");
+    let (a, b) = tokio::join!(
+        store.migrate(chrono::DateTime::UNIX_EPOCH),
+        store.migrate(chrono::DateTime::UNIX_EPOCH)
+    );
     a.expect("concurrent migration");
     b.expect("concurrent migration");
     let p = park(&store, "xxhtz").await;
@@ -215,7 +221,10 @@ async fn a_newer_build_s_database_is_refused(store: Store) {
         )
         .await
         .expect("recorded as a newer build would");
-    let refused = store.migrate().await.expect_err("refused");
+    let refused = store
+        .migrate(chrono::DateTime::UNIX_EPOCH)
+        .await
+        .expect_err("refused");
     assert!(
         refused.to_string().contains("m20991231_000099_future"),
         "{refused}"
