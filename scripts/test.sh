@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite, on SQLite and the local PostgreSQL, browser journeys included: starts
-# PostgreSQL if it is down, installs Chromium, chromedriver, the CJK fonts and haproxy if they
-# are missing, then runs `cargo test -- --include-ignored`.
+# PostgreSQL if it is down, installs Chromium, chromedriver, the CJK fonts, haproxy and faketime
+# (for scripts/at-date.sh) if they are missing, then runs `cargo test -- --include-ignored`.
 #
 #   scripts/test.sh                                  every test of the workspace
 #   scripts/test.sh -p pledge-e2e --test api whitelist   one binary, tests whose name has "whitelist"
@@ -57,7 +57,7 @@ if ! pg_up; then
     pg_up || missing+=("PostgreSQL answering on $PG_HOST:$PG_PORT (install it, start it, or set PLEDGE_TEST_POSTGRES_URL)")
 fi
 
-# --- Packages: the browser journeys and the several-servers test --------------------------
+# --- Packages: the browser journeys, the several-servers test, the run at another date -----
 have_browser() {
     command -v chromedriver >/dev/null && command -v chromium >/dev/null \
         && [ -d /usr/share/fonts/opentype/noto ]
@@ -73,6 +73,9 @@ apt_install() {
     "${sudo[@]}" apt-get install -y -q "$@" >/dev/null 2>&1 \
         || { "${sudo[@]}" apt-get update -q >/dev/null && "${sudo[@]}" apt-get install -y -q "$@" >/dev/null; }
 }
+if ! command -v faketime >/dev/null; then
+    apt_install faketime || missing+=("faketime (Debian: apt-get install faketime)")
+fi
 if ! command -v haproxy >/dev/null; then
     apt_install haproxy || missing+=("haproxy (Debian: apt-get install haproxy)")
 fi

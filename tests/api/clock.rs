@@ -1,5 +1,5 @@
-//! The server reads the application's clock, not the machine's: what a request records
-//! happens at the clock's instant.
+//! The server reads the application's clock, not the machine's: it starts at the pinned
+//! instant whatever the day, and what a request records happens at the clock's instant.
 
 use crate::helpers::{TestApp, e2e};
 use chrono::{DateTime, TimeDelta, Utc};
@@ -9,7 +9,12 @@ use serde_json::json;
 e2e!(a_request_happens_at_the_application_s_instant);
 
 async fn a_request_happens_at_the_application_s_instant(app: TestApp) {
-    let before = Utc::now();
+    let before = app.clock.now();
+    let since_pin = before - crate::helpers::pinned_instant();
+    assert!(
+        since_pin >= TimeDelta::zero() && since_pin < TimeDelta::minutes(5),
+        "the server started at the pinned instant, {since_pin} ago"
+    );
     app.clock.advance(TimeDelta::days(400));
     let made = app
         .post(
@@ -30,6 +35,6 @@ async fn a_request_happens_at_the_application_s_instant(app: TestApp) {
     let ahead = made_at.with_timezone(&Utc) - before;
     assert!(
         ahead >= TimeDelta::days(400) && ahead < TimeDelta::days(401),
-        "recorded {made_at}, {ahead} after the machine's {before}"
+        "recorded {made_at}, {ahead} after the server's {before}"
     );
 }

@@ -46,7 +46,7 @@ async fn a_person_signs_in_and_out(app: TestApp) {
     app.seed().await;
     app.service
         .set_password(
-            &Context::command_line("test", chrono::Utc::now()),
+            &Context::command_line("test", app.clock.now()),
             "nobody.yet",
             "xinxiang-2026",
         )
@@ -56,7 +56,7 @@ async fn a_person_signs_in_and_out(app: TestApp) {
         .await;
     app.service
         .set_password(
-            &Context::command_line("test", chrono::Utc::now()),
+            &Context::command_line("test", app.clock.now()),
             "zhang.kz",
             "short",
         )
@@ -570,7 +570,7 @@ async fn the_park_home_names_what_needs_doing(app: TestApp) {
     app.seed().await;
     app.enterprises(&[(1, "xxhtz"), (2, "xxhtz"), (3, "hqkfq"), (4, "xxhtz")])
         .await;
-    let today = pledge_service::business_day(chrono::Utc::now());
+    let today = crate::helpers::today();
     let day = |d: i64| (today + chrono::Duration::days(d)).to_string();
     // (number, owner, fee paid until)
     let patents = [
@@ -686,7 +686,7 @@ async fn the_office_sets_criteria_and_parks_nominate_from_a_sheet(app: TestApp) 
         "a refused form comes back as typed"
     );
     // The audit log finds the change by person and day, and nothing for another person or day.
-    let tomorrow = pledge_service::business_day(chrono::Utc::now()) + chrono::Days::new(1);
+    let tomorrow = crate::helpers::today() + chrono::Days::new(1);
     let rows = |page: &str| page.matches("<td><code>").count();
     let (_, by_him) = office.get("/audit?person=zhao.office").await;
     // His sign-in and the change.
@@ -830,7 +830,7 @@ async fn rounds_are_kept_and_read_in_pages(app: TestApp) {
     let office = Session::open(&app, "zhao.office", "office-one-pw").await;
     let boc = Session::open(&app, "sun.boc", "console-password").await;
     let icbc = Session::open(&app, "li.icbc", "console-password").await;
-    let today = pledge_service::business_day(chrono::Utc::now()).to_string();
+    let today = crate::helpers::today().to_string();
     let product = product.to_string();
     let mut fields = vec![
         ("csrf", office.csrf.as_str()),

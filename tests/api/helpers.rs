@@ -90,6 +90,24 @@ impl Answer {
     }
 }
 
+/// The instant every test server starts at (10:00 in Beijing): the suite passes on any day.
+/// A test that needs another day steps `TestApp::clock`.
+pub fn pinned_instant() -> chrono::DateTime<chrono::Utc> {
+    chrono::DateTime::parse_from_rfc3339("2026-12-07T02:00:00Z")
+        .expect("an instant")
+        .with_timezone(&chrono::Utc)
+}
+
+/// The business day the test servers start on.
+pub fn today() -> chrono::NaiveDate {
+    pledge_service::business_day(pinned_instant())
+}
+
+/// The day `offset` days from the pinned day (negative: before it).
+pub fn day(offset: i64) -> chrono::NaiveDate {
+    today() + chrono::Duration::days(offset)
+}
+
 pub async fn spawn_app(backend: Backend) -> TestApp {
     let db = TestDatabase::create(backend).await;
     let settings = Settings {
@@ -116,7 +134,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         // server follows them.
         follow_every: Duration::from_millis(20),
     };
-    let clock = Clock::system();
+    let clock = Clock::starting_at(pinned_instant());
     let Application { service, router } = Application::build(&settings, clock.clone())
         .await
         .expect("the application");
@@ -284,7 +302,7 @@ impl TestApp {
         assert_eq!(person.status, StatusCode::CREATED, "{}", person.body);
         self.service
             .set_password(
-                &pledge_service::Context::command_line("test", chrono::Utc::now()),
+                &pledge_service::Context::command_line("test", self.clock.now()),
                 login,
                 password,
             )

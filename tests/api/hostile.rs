@@ -154,7 +154,7 @@ async fn jobs_outlive_their_server(app: TestApp) {
     // Another server on the same database (or this one after a restart) answers for it.
     let other = pledge_service::Service::open_unindexed_on(app.store.clone());
     let admin = other
-        .authenticate(&app.admin, chrono::Utc::now())
+        .authenticate(&app.admin, app.clock.now())
         .await
         .expect("admin");
     let again = other.import_job(&admin, id).await.expect("the job");
@@ -170,10 +170,8 @@ async fn jobs_outlive_their_server(app: TestApp) {
         .await
         .problem(404, "not_found");
     // A job whose server fell silent an hour ago reads as interrupted, with what it wrote.
-    let an_hour_ago = pledge_store::Actor::cli(
-        "gone server",
-        chrono::Utc::now() - chrono::Duration::hours(1),
-    );
+    let an_hour_ago =
+        pledge_store::Actor::cli("gone server", app.clock.now() - chrono::Duration::hours(1));
     let cut = app
         .store
         .start_import_job(&an_hour_ago, "cut.xlsx", None, "gone")

@@ -74,17 +74,16 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
     assert_eq!(job["state"], "done", "{job}");
     let report = &job["report"];
     assert_eq!(report["committed"], true);
-    // The grant date of patent row 70 (2027-07-24) lies in the future until that day.
-    let future_row = pledge_service::business_day(chrono::Utc::now())
-        < chrono::NaiveDate::from_ymd_opt(2027, 7, 24).expect("day");
-    let mut expected = vec![("企业台账".to_owned(), 43, "uscc_check_character".to_owned())];
-    if future_row {
-        expected.push(("专利清单".into(), 70, "date_in_future".into()));
-    }
-    expected.push(("专利清单".into(), 88, "application_number_check".into()));
-    expected.push(("专利清单".into(), 88, "owner_unknown".into()));
+    // The grant date of patent row 70 (2027-07-24) lies after the pinned day.
+    assert!(crate::helpers::today() < chrono::NaiveDate::from_ymd_opt(2027, 7, 24).expect("day"));
+    let expected = vec![
+        ("企业台账".to_owned(), 43, "uscc_check_character".to_owned()),
+        ("专利清单".into(), 70, "date_in_future".into()),
+        ("专利清单".into(), 88, "application_number_check".into()),
+        ("专利清单".into(), 88, "owner_unknown".into()),
+    ];
     assert_eq!(rejected(report), expected);
-    let bad_patents = if future_row { 2 } else { 1 };
+    let bad_patents = 2;
     assert_eq!(
         report["counts"]["enterprises"],
         json!({"inserted": 40, "updated": 0, "unchanged": 0, "rejected": 1})
@@ -144,7 +143,7 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
         undated.len()
     );
     // The end the import used to make up (three years from the import) appears nowhere.
-    let made_up = pledge_service::business_day(chrono::Utc::now())
+    let made_up = crate::helpers::today()
         .checked_add_months(chrono::Months::new(36))
         .expect("day")
         .to_string();
@@ -731,7 +730,7 @@ async fn stale_facts_are_reported_and_counted_strictly(app: TestApp) {
     let overdue = pledge_domain::PatentApplicationNumber::from_digits("201710601862")
         .expect("number")
         .to_string();
-    let paid_until = pledge_service::business_day(chrono::Utc::now()) - chrono::Days::new(60);
+    let paid_until = crate::helpers::today() - chrono::Days::new(60);
     let text = format!(
         "申请号,专利名称,专利权人,申请日,授权日,法律状态,年费缴至\n\
          {number},一种冷却装置,{0},2014-03-05,2014-10-01,有效,2024-03-04\n\

@@ -13,7 +13,7 @@ e2e!(
 
 /// The day `n` days before today, as the API writes days.
 pub fn days_ago(n: u64) -> String {
-    (chrono::Utc::now().date_naive() - chrono::Days::new(n)).to_string()
+    (crate::helpers::today() - chrono::Days::new(n)).to_string()
 }
 
 /// A second bank's published 知惠贷, matching the same enterprises as the first.
@@ -254,7 +254,7 @@ async fn a_bank_reports_a_loan_from_contact_to_repayment(app: TestApp) {
         &app,
         &boc,
         open(&app, &boc, product, 1).await,
-        json!({"version": 1, "step": "applied", "on": (chrono::Utc::now().date_naive() + chrono::Days::new(2)).to_string()}),
+        json!({"version": 1, "step": "applied", "on": crate::helpers::day(2).to_string()}),
     )
     .await
     .problem(422, "validation_failed");

@@ -11,7 +11,7 @@ async fn rounds_are_kept_by_the_office_and_read_by_those_taking_part(app: TestAp
     let icbc = app.token("bank", None, Some("icbc")).await;
     let xxhtz = app.token("park", Some("xxhtz"), None).await;
     let hqkfq = app.token("park", Some("hqkfq"), None).await;
-    let today = pledge_service::business_day(chrono::Utc::now());
+    let today = crate::helpers::today();
     let round = json!({
         "name": "第48周知识产权质押融资周对接",
         "kind": "weekly",

@@ -773,7 +773,7 @@ async fn batch_published_on(app: &TestApp, batch: &Value) -> Value {
 async fn rescreening_expires_and_suspends(app: TestApp) {
     setup(&app).await;
     // A batch whose validity ends today: a re-screening dated tomorrow expires it.
-    let today = pledge_service::business_day(chrono::Utc::now());
+    let today = crate::helpers::today();
     let b = app
         .post(
             "/api/v1/whitelist/batches",
@@ -981,7 +981,7 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     let epoch = chrono::NaiveDate::from_ymd_opt(1899, 12, 30).expect("Excel's epoch");
     assert_eq!(
         serial,
-        (pledge_service::business_day(chrono::Utc::now()) - epoch).num_days() as f64,
+        (crate::helpers::today() - epoch).num_days() as f64,
         "published today"
     );
 
