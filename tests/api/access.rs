@@ -1,3 +1,4 @@
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::{Method, StatusCode};
 use serde_json::json;
@@ -97,7 +98,7 @@ async fn a_park_changes_only_its_own_park(app: TestApp) {
             .status,
         StatusCode::CREATED
     );
-    let appraisal = json!({"amount_fen": 300_000_000, "appraised_on": "2026-06-01", "valid_until": "2027-05-31", "appraiser": "河南中原资产评估有限公司"});
+    let appraisal = json!({"amount_fen": 300_000_000, "appraised_on": day(-189), "valid_until": day(175), "appraiser": "河南中原资产评估有限公司"});
     app.post(
         "/api/v1/patents/201710601862.3/appraisals",
         &hqkfq,

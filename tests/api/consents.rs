@@ -1,5 +1,6 @@
 //! Consents: who may record and withdraw them, what they must say, and what a bank sees.
 
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, uscc};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -7,7 +8,7 @@ use serde_json::json;
 e2e!(consents_are_the_office_and_the_park_s_to_record);
 
 fn consent(bank: Option<&str>) -> serde_json::Value {
-    json!({"bank": bank, "valid_from": "2026-01-01", "evidence_reference": "XX-SQ-0001", "evidence_date": "2026-01-01"})
+    json!({"bank": bank, "valid_from": day(-340), "evidence_reference": "XX-SQ-0001", "evidence_date": day(-340)})
 }
 
 async fn consents_are_the_office_and_the_park_s_to_record(app: TestApp) {
@@ -36,7 +37,7 @@ async fn consents_are_the_office_and_the_park_s_to_record(app: TestApp) {
     a.problem(422, "validation_failed");
     assert_eq!(a.field_errors()[0].0, "bank");
     let mut backwards = consent(None);
-    backwards["valid_until"] = json!("2025-12-31");
+    backwards["valid_until"] = json!(day(-341));
     let a = app.post(&path, &own, backwards).await;
     assert_eq!(a.field_errors()[0].0, "valid_until");
     let mut future = consent(None);

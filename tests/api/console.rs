@@ -1,6 +1,7 @@
 //! The console over HTTP: sign-in, sessions, their cookie, the form token, signing out; every
 //! form refusing a post without its token; pages under the API's access policy, by person.
 
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use pledge_service::Context;
 use reqwest::StatusCode;
@@ -264,11 +265,13 @@ async fn every_console_form_wants_its_token(app: TestApp) {
     app.officer().await;
     let office = Session::open(&app, "zhao.office", "office-one-pw").await;
     let product = product.to_string();
+    // A batch valid a year on; rounds, contacts and steps a few days back.
+    let (valid_until, lately) = (day(389).to_string(), day(-6).to_string());
     let forms: Vec<(String, Vec<(&str, &str)>)> = vec![
         ("/logout".into(), vec![]),
         (
             "/whitelist/batches".into(),
-            vec![("name", "第九批"), ("valid_until", "2027-12-31")],
+            vec![("name", "第九批"), ("valid_until", valid_until.as_str())],
         ),
         (
             "/whitelist/batches/1/nominations".into(),
@@ -315,7 +318,7 @@ async fn every_console_form_wants_its_token(app: TestApp) {
             vec![
                 ("name", "周对接"),
                 ("kind", "weekly"),
-                ("held_on", "2026-12-01"),
+                ("held_on", lately.as_str()),
             ],
         ),
         (
@@ -323,7 +326,7 @@ async fn every_console_form_wants_its_token(app: TestApp) {
             vec![
                 ("product_id", "1"),
                 ("uscc", "91410702MA0000001R"),
-                ("contacted_on", "2026-12-01"),
+                ("contacted_on", lately.as_str()),
             ],
         ),
         (
@@ -337,7 +340,11 @@ async fn every_console_form_wants_its_token(app: TestApp) {
         ("/webhooks/1/remove".into(), vec![]),
         (
             "/outcomes/1/steps".into(),
-            vec![("version", "1"), ("step", "applied"), ("on", "2026-12-01")],
+            vec![
+                ("version", "1"),
+                ("step", "applied"),
+                ("on", lately.as_str()),
+            ],
         ),
     ];
     let before = app.audit_len().await;
@@ -375,7 +382,7 @@ async fn every_console_form_wants_its_token(app: TestApp) {
             &[
                 ("csrf", office.csrf.as_str()),
                 ("name", "第九批"),
-                ("valid_until", "2027-12-31"),
+                ("valid_until", valid_until.as_str()),
             ],
         )
         .await;
@@ -417,6 +424,7 @@ async fn every_console_form_wants_its_token(app: TestApp) {
 }
 
 async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
+    let since = day(-340).to_string();
     let (_, product) = crate::matching::market(&app).await;
     for (login, name, scope) in [
         (
@@ -508,9 +516,9 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
             &[
                 ("csrf", own_park.csrf.as_str()),
                 ("bank", "boc"),
-                ("valid_from", "2026-01-01"),
+                ("valid_from", since.as_str()),
                 ("evidence_reference", "XX-SQ-0001"),
-                ("evidence_date", "2026-01-01"),
+                ("evidence_date", since.as_str()),
             ],
         )
         .await;
@@ -527,9 +535,9 @@ async fn pages_follow_the_api_access_policy_by_person(app: TestApp) {
             &format!("{e}/consents"),
             &[
                 ("csrf", own_bank.csrf.as_str()),
-                ("valid_from", "2026-01-01"),
+                ("valid_from", since.as_str()),
                 ("evidence_reference", "forged"),
-                ("evidence_date", "2026-01-01"),
+                ("evidence_date", since.as_str()),
             ],
         )
         .await;

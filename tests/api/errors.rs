@@ -1,3 +1,4 @@
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -324,6 +325,6 @@ async fn patent_facts_are_checked_against_each_other(app: TestApp) {
             "application_number_check".to_owned()
         )]
     );
-    let a = app.post("/api/v1/patents/201710601862.3/appraisals", &app.admin, json!({"amount_fen": -5, "appraised_on": "2026-01-01", "valid_until": "2026-12-31", "appraiser": "某评估公司"})).await;
+    let a = app.post("/api/v1/patents/201710601862.3/appraisals", &app.admin, json!({"amount_fen": -5, "appraised_on": day(-340), "valid_until": day(24), "appraiser": "某评估公司"})).await;
     a.problem(422, "validation_failed");
 }

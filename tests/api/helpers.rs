@@ -316,7 +316,7 @@ impl TestApp {
             .post(
                 "/api/v1/whitelist/batches",
                 &self.admin,
-                json!({"name": name, "valid_until": "2027-12-31"}),
+                json!({"name": name, "valid_until": day(389)}),
             )
             .await;
         assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
@@ -365,7 +365,7 @@ pub fn enterprise_body(i: u32, park: &str) -> Value {
         "industry": "C3421",
         "founded_on": "2015-05-01",
         "size": "small",
-        "qualifications": [{"kind": "high_tech", "certificate_number": "GR202341000123", "valid_until": "2027-12-31"}],
+        "qualifications": [{"kind": "high_tech", "certificate_number": "GR202341000123", "valid_until": day(389)}],
         "risk_flags": [],
         "financing_need": {"amount_fen": 500_000_000, "term_months": 12},
         "contact": {"name": "王经理", "phone": "0373-1234567", "email": "wang@example.cn"},

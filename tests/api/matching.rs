@@ -1,3 +1,4 @@
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -292,7 +293,7 @@ async fn appraise(app: &TestApp, number: &str, fen: i64) {
         .post(
             &format!("/api/v1/patents/{number}/appraisals"),
             &app.admin,
-            json!({"amount_fen": fen, "appraised_on": "2026-06-01", "valid_until": "2027-06-01", "appraiser": "河南中原资产评估有限公司"}),
+            json!({"amount_fen": fen, "appraised_on": day(-189), "valid_until": day(176), "appraiser": "河南中原资产评估有限公司"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
@@ -339,8 +340,8 @@ pub fn zhihuidai() -> Value {
         "min_valid_invention_patents": 1,
         "interest_subsidy": "按LPR的50%贴息",
         "risk_pool": true,
-        "valid_from": "2026-01-01",
-        "valid_until": "2028-12-31"
+        "valid_from": day(-340),
+        "valid_until": day(755)
     })
 }
 
@@ -365,7 +366,7 @@ pub async fn market(app: &TestApp) -> (String, i64) {
     let mut pledged = patent_body(1);
     pledged["filing_date"] = json!("2015-03-05");
     pledged["pledge"] =
-        json!({"registration_number": "Y2025410000123", "registered_on": "2025-05-01"});
+        json!({"registration_number": "Y2025410000123", "registered_on": day(-585)});
     put_patent(app, "201510601862.4", pledged).await;
     let mut co_owned = patent_body(1);
     co_owned["filing_date"] = json!("2014-03-05");
@@ -384,7 +385,7 @@ pub async fn market(app: &TestApp) -> (String, i64) {
         .post(
             "/api/v1/whitelist/batches",
             &app.admin,
-            json!({"name": "2026年第一批", "valid_until": "2027-12-31"}),
+            json!({"name": "2026年第一批", "valid_until": day(389)}),
         )
         .await;
     let bid = b.body["id"].as_i64().expect("batch id");
@@ -507,7 +508,7 @@ async fn a_bank_finds_listed_enterprises_with_their_bundles(app: TestApp) {
 async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
     let (bank, id) = market(&app).await;
     let mut flagged = enterprise_body(2, "xxhtz");
-    flagged["risk_flags"] = json!([{"kind": "abnormal_operation", "recorded_on": "2026-01-15"}]);
+    flagged["risk_flags"] = json!([{"kind": "abnormal_operation", "recorded_on": day(-326)}]);
     flagged["version"] = json!(1);
     let a = app
         .put(
@@ -718,7 +719,7 @@ async fn match_lists_page_and_export(app: TestApp) {
             .post(
                 &format!("/api/v1/enterprises/{}/consents", uscc(1)),
                 &app.admin,
-                json!({"bank": bank_code, "valid_from": "2026-01-01", "evidence_reference": "SQ-1", "evidence_date": "2026-01-01"}),
+                json!({"bank": bank_code, "valid_from": day(-340), "evidence_reference": "SQ-1", "evidence_date": day(-340)}),
             )
             .await;
         assert_eq!(c.status, StatusCode::CREATED, "{}", c.body);

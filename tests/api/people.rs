@@ -2,6 +2,7 @@
 //! (directly or through others) is not a second pair of eyes; a disabled person's tokens
 //! stop working; audit records name the person.
 
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -40,7 +41,7 @@ async fn four_eyes_compares_people_not_labels(app: TestApp) {
         .post(
             "/api/v1/whitelist/batches",
             &app.admin,
-            json!({"name": "2026年第一批", "valid_until": "2027-12-31"}),
+            json!({"name": "2026年第一批", "valid_until": day(389)}),
         )
         .await;
     assert_eq!(batch.status, StatusCode::CREATED, "{}", batch.body);

@@ -1,6 +1,7 @@
 //! Pushes to banks: a receiver on 127.0.0.1 gets each event once, signed, also after it was
 //! down for a while; nobody reads another bank's subscriptions.
 
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, uscc};
 use crate::matching::market;
 use axum::http::{HeaderMap, StatusCode as Code};
@@ -94,12 +95,12 @@ fn delivered(got: &Received) -> Vec<(i64, String, Value)> {
 }
 
 /// A fresh appraisal of enterprise 2's one patent, dated `on`.
-async fn appraise(app: &TestApp, on: &str, fen: i64) {
+async fn appraise(app: &TestApp, on: chrono::NaiveDate, fen: i64) {
     let a = app
         .post(
             "/api/v1/patents/201810601862.8/appraisals",
             &app.admin,
-            json!({"amount_fen": fen, "appraised_on": on, "valid_until": "2027-06-01", "appraiser": "河南中原资产评估有限公司"}),
+            json!({"amount_fen": fen, "appraised_on": on, "valid_until": day(176), "appraiser": "河南中原资产评估有限公司"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
@@ -145,8 +146,8 @@ async fn a_receiver_gets_each_event_once_signed_after_an_outage(app: TestApp) {
 
     // Enterprise 2's credit line falls below the product's least amount (100万 × 25%) and
     // rises again; a batch is published.
-    appraise(&app, "2026-07-01", 100_000_000).await;
-    appraise(&app, "2026-08-01", 400_000_000).await;
+    appraise(&app, day(-159), 100_000_000).await;
+    appraise(&app, day(-128), 400_000_000).await;
     publish_batch(&app, "2026年第二批").await;
 
     let mut events = Vec::new();

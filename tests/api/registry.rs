@@ -1,3 +1,4 @@
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -28,7 +29,7 @@ async fn an_enterprise_lives_through_the_api(app: TestApp) {
     assert_eq!(read.body["qualifications"][0]["kind"], "high_tech");
     assert_eq!(read.body["financing_need"]["amount_fen"], 500_000_000);
     let mut update = enterprise_body(1, "xxhtz");
-    update["risk_flags"] = json!([{"kind": "经营异常", "recorded_on": "2026-06-01"}]);
+    update["risk_flags"] = json!([{"kind": "经营异常", "recorded_on": day(-189)}]);
     update["version"] = json!(1);
     let updated = app.put(&path, &app.admin, update).await;
     assert_eq!(updated.status, StatusCode::OK, "{}", updated.body);
@@ -106,8 +107,7 @@ async fn pledge_obstacles_are_explained(app: TestApp) {
     )
     .await;
     let mut body = patent_body(1);
-    body["pledge"] =
-        json!({"registration_number": "Y2025410000123", "registered_on": "2025-01-10"});
+    body["pledge"] = json!({"registration_number": "Y2025410000123", "registered_on": day(-696)});
     body["co_owners"] = json!(["河南师范大学"]);
     app.put("/api/v1/patents/201710601862.3", &app.admin, body)
         .await;
@@ -159,7 +159,7 @@ async fn trademarks_and_appraisals(app: TestApp) {
     .await;
     app.put("/api/v1/patents/201710601862.3", &app.admin, patent_body(1))
         .await;
-    let appraisal = json!({"amount_fen": 300_000_000, "appraised_on": "2026-06-01", "valid_until": "2027-05-31", "appraiser": "河南中原资产评估有限公司"});
+    let appraisal = json!({"amount_fen": 300_000_000, "appraised_on": day(-189), "valid_until": day(175), "appraiser": "河南中原资产评估有限公司"});
     assert_eq!(
         app.post(
             "/api/v1/patents/201710601862.3/appraisals",
@@ -204,7 +204,7 @@ async fn trademarks_and_appraisals(app: TestApp) {
         a.field_errors(),
         vec![("valid_until".to_owned(), "date_order".to_owned())]
     );
-    let appraisal = json!({"amount_fen": 50_000_000, "appraised_on": "2026-06-01", "valid_until": "2027-05-31", "appraiser": "河南中原资产评估有限公司"});
+    let appraisal = json!({"amount_fen": 50_000_000, "appraised_on": day(-189), "valid_until": day(175), "appraiser": "河南中原资产评估有限公司"});
     assert_eq!(
         app.post(
             "/api/v1/trademarks/12345678/7/appraisals",

@@ -54,7 +54,7 @@ fn enterprise(g: &mut Lcg, i: u32) -> Value {
     }
     let mut flags = Vec::new();
     if g.below(5) == 0 {
-        flags.push(json!({"kind": "abnormal_operation", "recorded_on": "2026-01-05"}));
+        flags.push(json!({"kind": "abnormal_operation", "recorded_on": crate::helpers::day(-336)}));
     }
     let region = ["410702", "410711", "410721"][g.below(3) as usize];
     let industry = ["C3421", "C3511", "I6510"][g.below(3) as usize];

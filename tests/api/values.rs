@@ -1,6 +1,7 @@
 //! Values outside the field's plausible range are refused where they are entered (422, the
 //! field named), so no later read trips over them; nothing is written.
 
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::StatusCode;
 use serde_json::json;
@@ -73,19 +74,24 @@ async fn out_of_range_values_are_refused_and_change_nothing(app: TestApp) {
         "qualifications[1].kind",
         "format",
     );
-    let appraise = |amount: i64, until: &str| {
+    let appraise = |amount: i64, until: chrono::NaiveDate| {
         app.post(
             "/api/v1/patents/201710601862.3/appraisals",
             &app.admin,
-            json!({"amount_fen": amount, "appraised_on": "2026-03-01", "valid_until": until, "appraiser": "河南中原资产评估有限公司"}),
+            json!({"amount_fen": amount, "appraised_on": day(-281), "valid_until": until, "appraiser": "河南中原资产评估有限公司"}),
         )
     };
     assert_eq!(
-        appraise(0, "2027-03-01").await.status,
+        appraise(0, day(84)).await.status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(
-        appraise(300_000_000, "9999-12-31").await.status,
+        appraise(
+            300_000_000,
+            chrono::NaiveDate::from_ymd_opt(9999, 12, 31).expect("a day")
+        )
+        .await
+        .status,
         StatusCode::UNPROCESSABLE_ENTITY
     );
     let mut crowded = patent_body(1);
@@ -178,7 +184,7 @@ async fn a_version_at_the_edge_of_its_range_is_a_conflict_not_a_crash(app: TestA
     let product = json!({
         "bank": "boc", "name": "知惠贷", "amount_min_fen": 100_000_000i64,
         "amount_max_fen": 3_000_000_000i64, "max_term_months": 36, "rate_cap_over_lpr_bp": 80,
-        "pledge_rates_bp": {"invention": 2500}, "valid_from": "2026-01-01"
+        "pledge_rates_bp": {"invention": 2500}, "valid_from": day(-340)
     });
     let p = app
         .post("/api/v1/products", &app.admin, product.clone())

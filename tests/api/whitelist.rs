@@ -1,3 +1,4 @@
+use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
@@ -181,7 +182,7 @@ async fn setup(app: &TestApp) -> Value {
         .post(
             "/api/v1/whitelist/batches",
             &app.admin,
-            json!({"name": "2026年第一批知识产权金融普惠企业白名单", "valid_until": "2027-12-31"}),
+            json!({"name": "2026年第一批知识产权金融普惠企业白名单", "valid_until": day(389)}),
         )
         .await;
     assert_eq!(b.status, StatusCode::CREATED, "{}", b.body);
@@ -330,7 +331,7 @@ async fn an_enterprise_goes_onto_the_list_and_banks_see_it(app: TestApp) {
         .post(
             &format!("/api/v1/enterprises/{}/consents", uscc(1)),
             &app.admin,
-            json!({"bank": "boc", "valid_from": "2026-01-01", "evidence_reference": "XX-SQ-2026-0001", "evidence_date": "2026-01-01"}),
+            json!({"bank": "boc", "valid_from": day(-340), "evidence_reference": "XX-SQ-2026-0001", "evidence_date": day(-340)}),
         )
         .await;
     assert_eq!(consent.status, StatusCode::CREATED, "{}", consent.body);
@@ -428,7 +429,7 @@ async fn every_role_hears_no(app: TestApp) {
     app.post(
         "/api/v1/whitelist/batches",
         &park,
-        json!({"name": "私设批次", "valid_until": "2027-12-31"}),
+        json!({"name": "私设批次", "valid_until": day(389)}),
     )
     .await
     .problem(403, "admin_only");
@@ -701,7 +702,7 @@ async fn a_risk_flag_suspends_at_once(app: TestApp) {
     let batch = setup(&app).await;
     let id = publish_one(&app, &batch, 1).await;
     let mut flagged = enterprise_body(1, "xxhtz");
-    flagged["risk_flags"] = json!([{"kind": "dishonest_debtor", "recorded_on": "2026-01-15"}]);
+    flagged["risk_flags"] = json!([{"kind": "dishonest_debtor", "recorded_on": day(-326)}]);
     flagged["version"] = json!(1);
     let a = app
         .put(
@@ -889,7 +890,7 @@ async fn rescreening_expires_and_suspends(app: TestApp) {
         .post(
             "/api/v1/whitelist/batches",
             &app.admin,
-            json!({"name": "2028年第一批", "valid_until": "2029-12-31"}),
+            json!({"name": "2028年第一批", "valid_until": day(1120)}),
         )
         .await;
     let renewed = app
@@ -912,8 +913,10 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     let batch = setup(&app).await;
     publish_one(&app, &batch, 1).await;
     let url = format!(
-        "{}/api/v1/whitelist/batches/{}/export?format=xlsx&as_of=2026-11-27",
-        app.base, batch["id"]
+        "{}/api/v1/whitelist/batches/{}/export?format=xlsx&as_of={}",
+        app.base,
+        batch["id"],
+        day(-10)
     );
     let res = app
         .client
@@ -936,7 +939,11 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     // A title names the list, the batch, its validity and the day of the figures.
     assert_eq!(
         rows[0][0].to_string(),
-        "2026年第一批知识产权金融普惠企业白名单（第1批，已发布，有效期至2027-12-31，数据截至2026-11-27）"
+        format!(
+            "2026年第一批知识产权金融普惠企业白名单（第1批，已发布，有效期至{}，数据截至{}）",
+            day(389),
+            day(-10)
+        )
     );
     let header: Vec<String> = rows[1].iter().map(|c| c.to_string()).collect();
     assert_eq!(
@@ -1002,7 +1009,11 @@ async fn exports_read_back_cell_by_cell(app: TestApp) {
     );
     let body = String::from_utf8(text[3..].to_vec()).expect("utf-8");
     let lines: Vec<&str> = body.lines().collect();
-    assert!(lines[0].contains("有效期至2027-12-31"), "{}", lines[0]);
+    assert!(
+        lines[0].contains(&format!("有效期至{}", day(389))),
+        "{}",
+        lines[0]
+    );
     assert_eq!(
         lines[1],
         "序号,企业名称,统一社会信用代码,园区代码,所属园区,行业代码,所属行业,有效发明专利数,高价值发明专利数,资质,入选日期,批次,状态"
