@@ -13,6 +13,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 pub struct Clock {
     /// Microseconds added to the system time.
     offset_micros: Arc<AtomicI64>,
+    /// Woken whenever the clock is stepped, so that what waits for a day's turn looks again.
+    stepped: Arc<tokio::sync::Notify>,
 }
 
 impl Clock {
@@ -44,6 +46,7 @@ impl Clock {
     pub fn advance(&self, by: TimeDelta) {
         let micros = by.num_microseconds().unwrap_or(i64::MAX);
         self.offset_micros.fetch_add(micros, Ordering::AcqRel);
+        self.stepped.notify_waiters();
     }
 
     /// Sets the clock to read `at` now.
@@ -51,6 +54,12 @@ impl Clock {
         let offset = at.signed_duration_since(Utc::now());
         let micros = offset.num_microseconds().unwrap_or(i64::MAX);
         self.offset_micros.store(micros, Ordering::Release);
+        self.stepped.notify_waiters();
+    }
+
+    /// Resolves when the clock is next stepped (never, for the system's clock left alone).
+    pub fn stepped(&self) -> tokio::sync::futures::Notified<'_> {
+        self.stepped.notified()
     }
 }
 

@@ -406,14 +406,18 @@ impl Service {
         }))
     }
 
-    /// Keeps the index on the clock's business day: checks every minute and rebuilds it in
-    /// the background when the day has turned (UTC+8).
+    /// Keeps the index on the clock's business day: checks every minute, and at once when the
+    /// clock is stepped, and rebuilds it in the background when the day has turned (UTC+8).
     pub fn spawn_day_rollover(&self) -> tokio::task::JoinHandle<()> {
         let service = self.clone();
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(60));
+            tick.tick().await;
             loop {
-                tick.tick().await;
+                // Armed before the day is read, so that a step taken meanwhile is not missed.
+                let stepped = service.clock.stepped();
+                tokio::pin!(stepped);
+                stepped.as_mut().enable();
                 let today = service.clock.today();
                 match service.live.roll_over(&service.store, today).await {
                     Ok(true) => {
@@ -422,6 +426,10 @@ impl Service {
                     }
                     Ok(false) => {}
                     Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
+                }
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = &mut stepped => {}
                 }
             }
         })

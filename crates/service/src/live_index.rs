@@ -69,6 +69,8 @@ pub struct LiveIndex {
     behind_since: Arc<std::sync::Mutex<Option<std::time::Instant>>>,
     /// Where the index is kept on disk, if anywhere.
     file: Option<Arc<KeptFile>>,
+    /// Woken whenever the index was rebuilt for a new day.
+    rolled_over: Arc<tokio::sync::Notify>,
 }
 
 /// The snapshot file of an index and what was last written to it.
@@ -167,6 +169,7 @@ impl LiveIndex {
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: true,
             behind_since: Default::default(),
+            rolled_over: Default::default(),
             file,
         }
     }
@@ -300,6 +303,7 @@ impl LiveIndex {
             tokens_epoch: Arc::new(AtomicI64::new(0)),
             following: false,
             behind_since: Default::default(),
+            rolled_over: Default::default(),
             file: None,
         }
     }
@@ -342,7 +346,22 @@ impl LiveIndex {
             }
         }
         self.catch_up(store).await?;
+        self.rolled_over.notify_waiters();
         Ok(true)
+    }
+
+    /// Waits until the index answers as of `day` or later: the signal that a day's rebuild
+    /// has completed (for a test that steps the clock over a day's turn).
+    pub async fn rolled_over_to(&self, day: chrono::NaiveDate) {
+        loop {
+            let rolled = self.rolled_over.notified();
+            tokio::pin!(rolled);
+            rolled.as_mut().enable();
+            if self.read().index.as_of() >= day {
+                return;
+            }
+            rolled.await;
+        }
     }
 
     /// Applies every change committed since the last call, in commit order; answers the
