@@ -45,7 +45,12 @@ impl Clock {
     /// Steps the clock forward (or back) by `by`, for every holder of it at once.
     pub fn advance(&self, by: TimeDelta) {
         let micros = by.num_microseconds().unwrap_or(i64::MAX);
-        self.offset_micros.fetch_add(micros, Ordering::AcqRel);
+        // Saturating: a step past what the clock can tell stops at its end.
+        let _ = self
+            .offset_micros
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |o| {
+                Some(o.saturating_add(micros))
+            });
         self.stepped.notify_waiters();
     }
 
