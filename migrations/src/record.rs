@@ -2,7 +2,7 @@
 //! name; `applied_at`, Unix seconds), created on first use. Pending migrations apply in order,
 //! each recorded in the transaction it runs in.
 
-use sea_orm::sea_query::{Alias, ColumnDef, Order, Query, Table};
+use sea_orm::sea_query::{Alias, ColumnDef, Query, Table};
 use sea_orm::{ConnectionTrait, DatabaseTransaction, DbErr};
 use std::collections::BTreeSet;
 
@@ -66,7 +66,6 @@ async fn applied(txn: &DatabaseTransaction) -> Result<BTreeSet<String>, DbErr> {
             &Query::select()
                 .column(Alias::new("version"))
                 .from(Alias::new(TABLE))
-                .order_by(Alias::new("version"), Order::Asc)
                 .to_owned(),
         )
         .await?;

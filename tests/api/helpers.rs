@@ -134,7 +134,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
         // server follows them.
         follow_every: Duration::from_millis(20),
     };
-    let clock = Clock::starting_at(pinned_instant());
+    let clock = Clock::starting_at(chrono::Utc::now, pinned_instant());
     let Application { service, router } = Application::build(&settings, clock.clone())
         .await
         .expect("the application");

@@ -152,7 +152,7 @@ async fn jobs_outlive_their_server(app: TestApp) {
     assert_eq!(job["state"], "done", "{job}");
     let id = job["id"].as_i64().expect("id");
     // Another server on the same database (or this one after a restart) answers for it.
-    let other = pledge_service::Service::open_unindexed_on(app.store.clone());
+    let other = pledge_service::Service::open_unindexed_on(app.store.clone(), app.clock.clone());
     let admin = other
         .authenticate(&app.admin, app.clock.now())
         .await

@@ -49,10 +49,14 @@ async fn main() {
     let dir = tempfile::tempdir().unwrap_or_else(|e| panic!("{e}"));
     let url = std::env::var("PLEDGE_BENCH_DATABASE_URL")
         .unwrap_or_else(|_| format!("sqlite://{}", dir.path().join("bench.db").display()));
-    let service =
-        Service::open_unindexed(&url, Some("bench"), true, pledge_service::Clock::system())
-            .await
-            .unwrap_or_else(|e| panic!("{e}"));
+    let service = Service::open_unindexed(
+        &url,
+        Some("bench"),
+        true,
+        pledge_service::Clock::reading(chrono::Utc::now),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}"));
     let caller = Context::command_line("bench", chrono::Utc::now());
     let park = pledge_domain::ParkCode::parse("hqkfq").unwrap_or_else(|e| panic!("{e}"));
     if service.park(&caller, &park).await.is_err() {

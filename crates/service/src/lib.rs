@@ -176,26 +176,20 @@ impl Service {
         if migrate {
             store.migrate(clock.now()).await?;
         }
-        let service = match snapshots {
-            None => Self::on(store, clock.today()).await?,
-            Some(snapshots) => Self::on_kept(store, clock.today(), snapshots, clock.now()).await?,
-        };
-        Ok(service.with_clock(clock))
+        match snapshots {
+            None => Self::on(store, clock).await,
+            Some(snapshots) => Self::on_kept(store, snapshots, clock).await,
+        }
     }
 
     /// The service over an open store, its index read from the snapshot file when it may be
-    /// used (built and written otherwise).
-    pub async fn on_kept(
-        store: Store,
-        today: NaiveDate,
-        snapshots: Snapshots,
-        now: DateTime<Utc>,
-    ) -> Result<Self> {
-        let (live, _) = LiveIndex::load_kept(&store, today, snapshots, now).await?;
-        Ok(Self::over(store, live))
+    /// used (built and written otherwise) as of the clock's day.
+    pub async fn on_kept(store: Store, snapshots: Snapshots, clock: Clock) -> Result<Self> {
+        let (live, _) = LiveIndex::load_kept(&store, clock.today(), snapshots, clock.now()).await?;
+        Ok(Self::over(store, live, clock))
     }
 
-    fn over(store: Store, live: LiveIndex) -> Self {
+    fn over(store: Store, live: LiveIndex, clock: Clock) -> Self {
         Self {
             live,
             store,
@@ -203,7 +197,7 @@ impl Service {
             imports: Default::default(),
             runner: runner_name(),
             pushes: Default::default(),
-            clock: Clock::system(),
+            clock,
         }
     }
 
@@ -219,19 +213,19 @@ impl Service {
         if migrate {
             store.migrate(clock.now()).await?;
         }
-        Ok(Self::open_unindexed_on(store).with_clock(clock))
+        Ok(Self::open_unindexed_on(store, clock))
     }
 
     /// The service over an open store, without an index (for commands that only write,
     /// and for reading what the store keeps, such as import jobs).
-    pub fn open_unindexed_on(store: Store) -> Self {
-        Self::over(store, LiveIndex::empty())
+    pub fn open_unindexed_on(store: Store, clock: Clock) -> Self {
+        Self::over(store, LiveIndex::empty(), clock)
     }
 
-    /// The service over an open store, with the index built as of `today`.
-    pub async fn on(store: Store, today: NaiveDate) -> Result<Self> {
-        let live = LiveIndex::load(&store, today).await?;
-        Ok(Self::over(store, live))
+    /// The service over an open store, with the index built as of the clock's day.
+    pub async fn on(store: Store, clock: Clock) -> Result<Self> {
+        let live = LiveIndex::load(&store, clock.today()).await?;
+        Ok(Self::over(store, live, clock))
     }
 
     /// The same service reading ledgers within `limits` (the default suits a server).
@@ -243,12 +237,6 @@ impl Service {
     /// The same service delivering events as `pushes` says.
     pub fn with_pushes(mut self, pushes: Pushes) -> Self {
         self.pushes = Arc::new(pushes);
-        self
-    }
-
-    /// The same service reading `clock` (the system's otherwise).
-    pub fn with_clock(mut self, clock: Clock) -> Self {
-        self.clock = clock;
         self
     }
 

@@ -226,7 +226,8 @@ impl Service {
         Ok(self.store.remove_webhook(&cx.actor, id).await?)
     }
 
-    /// The latest deliveries to a subscription the caller may see.
+    /// The latest deliveries to a subscription the caller may see, ended or not (the
+    /// console shows an ended one's history).
     pub async fn deliveries(
         &self,
         cx: &Context,
@@ -234,6 +235,18 @@ impl Service {
         limit: u64,
     ) -> Result<Vec<DeliveryRecord>> {
         self.webhook(cx, id).await?;
+        Ok(self.store.deliveries(id, limit).await?)
+    }
+
+    /// The latest deliveries to a live subscription the caller may see (one ended is 404,
+    /// as it is itself).
+    pub async fn live_deliveries(
+        &self,
+        cx: &Context,
+        id: i64,
+        limit: u64,
+    ) -> Result<Vec<DeliveryRecord>> {
+        self.live_webhook(cx, id).await?;
         Ok(self.store.deliveries(id, limit).await?)
     }
 

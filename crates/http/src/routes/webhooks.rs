@@ -206,8 +206,7 @@ async fn list_deliveries(
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
     let (_, limit) = paging(None, q.limit.as_deref())?;
-    s.service.live_webhook(&auth.0, id).await?;
-    let all = s.service.deliveries(&auth.0, id, limit).await?;
+    let all = s.service.live_deliveries(&auth.0, id, limit).await?;
     Ok(Json(all.into_iter().map(DeliveryView::from).collect()))
 }
 

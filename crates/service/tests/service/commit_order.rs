@@ -30,7 +30,9 @@ fn eligible(live: &LiveIndex, product: i64, uscc: &Uscc) -> bool {
 async fn commits_are_followed_in_commit_order(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let store = db.store().await;
-    let service = Service::on(store.clone(), day()).await.expect("service");
+    let service = Service::on(store.clone(), crate::clock_on(day()))
+        .await
+        .expect("service");
     demo::load(&service, day()).await.expect("demo");
     let live = service.live().clone();
 

@@ -90,7 +90,9 @@ fn same_answers(a: &LiveIndex, b: &LiveIndex) {
 async fn a_snapshot_caught_up_equals_a_fresh_build(backend: Backend) {
     let db = TestDatabase::create(backend).await;
     let store = db.store().await;
-    let service = Service::on(store.clone(), day()).await.expect("service");
+    let service = Service::on(store.clone(), crate::clock_on(day()))
+        .await
+        .expect("service");
     demo::load(&service, day()).await.expect("demo");
     let (files, _dir) = snapshots();
 

@@ -25,8 +25,12 @@ async fn eventually(mut check: impl AsyncFnMut() -> bool) -> bool {
 
 async fn a_revocation_reaches_the_other_server(backend: Backend) {
     let db = TestDatabase::create(backend).await;
-    let one = Service::on(db.store().await, day()).await.expect("one");
-    let two = Service::on(db.store().await, day()).await.expect("two");
+    let one = Service::on(db.store().await, crate::clock_on(day()))
+        .await
+        .expect("one");
+    let two = Service::on(db.store().await, crate::clock_on(day()))
+        .await
+        .expect("two");
     two.spawn_follower(match backend {
         Backend::Sqlite => Duration::from_millis(20),
         Backend::Postgres => Duration::from_secs(60),
