@@ -1,5 +1,6 @@
 use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
+use chrono::NaiveDate;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -287,19 +288,24 @@ async fn unusual_terms_are_refused_with_their_unit(app: TestApp) {
     );
 }
 
-/// Adds an appraisal valid today to a patent.
+/// Adds an appraisal valid today, until day +176, to a patent.
 async fn appraise(app: &TestApp, number: &str, fen: i64) {
+    appraise_until(app, number, fen, day(176)).await;
+}
+
+/// Adds an appraisal made on day -189 and valid until `valid_until` to a patent.
+pub async fn appraise_until(app: &TestApp, number: &str, fen: i64, valid_until: NaiveDate) {
     let a = app
         .post(
             &format!("/api/v1/patents/{number}/appraisals"),
             &app.admin,
-            json!({"amount_fen": fen, "appraised_on": day(-189), "valid_until": day(176), "appraiser": "河南中原资产评估有限公司"}),
+            json!({"amount_fen": fen, "appraised_on": day(-189), "valid_until": valid_until, "appraiser": "河南中原资产评估有限公司"}),
         )
         .await;
     assert_eq!(a.status, StatusCode::CREATED, "{}", a.body);
 }
 
-async fn put_patent(app: &TestApp, number: &str, body: Value) {
+pub async fn put_patent(app: &TestApp, number: &str, body: Value) {
     let a = app
         .put(&format!("/api/v1/patents/{number}"), &app.admin, body)
         .await;
@@ -381,21 +387,21 @@ pub async fn market(app: &TestApp) -> (String, i64) {
     put_patent(app, "201810601862.8", second).await;
     appraise(app, "201810601862.8", 400_000_000).await;
 
-    let b = app
-        .post(
-            "/api/v1/whitelist/batches",
-            &app.admin,
-            json!({"name": "2026年第一批", "valid_until": day(389)}),
-        )
-        .await;
-    let bid = b.body["id"].as_i64().expect("batch id");
+    publish_list(app, &[1, 2]).await;
+    publish_zhihuidai(app).await
+}
+
+/// Lists test enterprises `which` of xxhtz in a batch valid until day +389, nominated by the
+/// park and approved and published by the office.
+pub async fn publish_list(app: &TestApp, which: &[u32]) {
+    let batch = app.draft_batch("2026年第一批").await;
     let park = app.token("park", Some("xxhtz"), None).await;
-    for i in [1, 2] {
+    for i in which {
         let e = app
             .post(
-                &format!("/api/v1/whitelist/batches/{bid}/entries"),
+                &format!("/api/v1/whitelist/batches/{batch}/entries"),
                 &park,
-                json!({"uscc": uscc(i)}),
+                json!({"uscc": uscc(*i)}),
             )
             .await;
         assert_eq!(e.status, StatusCode::CREATED, "{}", e.body);
@@ -411,13 +417,16 @@ pub async fn market(app: &TestApp) -> (String, i64) {
     }
     let p = app
         .post(
-            &format!("/api/v1/whitelist/batches/{bid}/publish"),
+            &format!("/api/v1/whitelist/batches/{batch}/publish"),
             &app.admin,
-            json!({"version": b.body["version"]}),
+            json!({"version": 1}),
         )
         .await;
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+}
 
+/// boc drafts and publishes 知惠贷: (bank token, product id).
+pub async fn publish_zhihuidai(app: &TestApp) -> (String, i64) {
     let bank = app.token("bank", None, Some("boc")).await;
     let created = app.post("/api/v1/products", &bank, zhihuidai()).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);

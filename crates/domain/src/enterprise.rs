@@ -131,12 +131,21 @@ pub struct Enterprise {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Holding {
     pub enterprise: Enterprise,
-    /// On the published white list.
-    pub listed: bool,
+    /// The last day it is on the published white list: the latest end among the published
+    /// batches that list it (none: not on a published list). Past that day it is no longer
+    /// listed, whether or not a re-screening has recorded the batch's end yet.
+    pub listed_until: Option<NaiveDate>,
     /// The patents it holds as patentee of record.
     pub patents: Vec<crate::Patent>,
     /// The trademarks it holds as registrant.
     pub trademarks: Vec<crate::Trademark>,
+}
+
+impl Holding {
+    /// Whether it is on the published white list on `as_of`.
+    pub fn listed_on(&self, as_of: NaiveDate) -> bool {
+        self.listed_until.is_some_and(|until| as_of <= until)
+    }
 }
 
 impl Enterprise {

@@ -151,7 +151,7 @@ impl Row {
             region_num: region_num(&e.region),
             region: e.region,
             industry: e.industry,
-            listed: h.listed,
+            listed: h.listed_on(as_of),
             qualifications,
             flags,
             years: e.years_in_operation(as_of),

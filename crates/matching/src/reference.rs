@@ -23,7 +23,7 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
             Figure::Date(as_of),
         ));
     }
-    if p.whitelist_required && !holding.listed {
+    if p.whitelist_required && !holding.listed_on(as_of) {
         reasons.push(Reason::new(
             Rule::NotListed,
             Figure::Flag(true),

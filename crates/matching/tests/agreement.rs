@@ -229,7 +229,8 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
         .collect();
     Holding {
         enterprise,
-        listed: rng.chance(75),
+        // Some lists ended a few days before the day: no longer listed.
+        listed_until: rng.chance(75).then(|| near(rng, as_of + Days::new(20), 30)),
         patents,
         trademarks,
     }
@@ -421,7 +422,7 @@ fn check_agreement(w: &World, index: &Index, ordered: Option<&Index>, rng: &mut 
             expected.retain(|e| {
                 w.holdings
                     .iter()
-                    .any(|h| h.enterprise.uscc == e.uscc && h.listed)
+                    .any(|h| h.enterprise.uscc == e.uscc && h.listed_on(w.as_of))
             });
         }
         expected.sort_by_key(|e| Reverse(key(sort, e)));
@@ -458,7 +459,7 @@ fn check_agreement(w: &World, index: &Index, ordered: Option<&Index>, rng: &mut 
     assert_eq!(index.eligible_pairs(), pairs, "the match table");
     assert_eq!(ordered.eligible_pairs(), pairs, "the match table, ordered");
     let mut matched = 0;
-    for h in w.holdings.iter().filter(|h| h.listed) {
+    for h in w.holdings.iter().filter(|h| h.listed_on(w.as_of)) {
         let offered = |p: &&Product| p.rules.offered_on(w.as_of);
         matched += usize::from(
             w.products
@@ -538,7 +539,10 @@ proptest! {
                 Some(old) => {
                     let mut h = old.clone();
                     match rng.below(7) {
-                        0 => h.listed = !h.listed,
+                        0 => h.listed_until = match h.listed_until {
+                            Some(_) => None,
+                            None => Some(w.as_of),
+                        },
                         1 => h.enterprise.risk_flags.push(RiskFlag {
                             kind: *rng.pick(RiskFlagKind::ALL),
                             recorded_on: w.as_of,
@@ -562,7 +566,9 @@ proptest! {
             expected.sort_by_key(|c| c.product_id);
             prop_assert_eq!(index.upsert_enterprise(&changed), expected.clone());
             prop_assert_eq!(ordered.upsert_enterprise(&changed), expected);
-            changed.listed = changed.listed || rng.chance(10);
+            if rng.chance(10) {
+                changed.listed_until = Some(w.as_of + Days::new(1));
+            }
             index.upsert_enterprise(&changed);
             ordered.upsert_enterprise(&changed);
             if i < w.holdings.len() { w.holdings[i] = changed; } else { w.holdings.push(changed); }

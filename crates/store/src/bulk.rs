@@ -260,7 +260,7 @@ impl Store {
                     appraise(a, None, Some(load.trademark), &mut load.appraisal);
                 }
             }
-            if h.listed {
+            if h.listed_until.is_some() {
                 load.entry += 1;
                 entries.push(whitelist_entry::ActiveModel {
                     id: Set(load.entry),

@@ -4,7 +4,9 @@
 //! and products to reload, in the order their transactions committed.
 
 use crate::Store;
-use crate::entities::{appraisal, audit, enterprise, patent, trademark, whitelist_entry};
+use crate::entities::{
+    appraisal, audit, enterprise, patent, trademark, whitelist_batch, whitelist_entry,
+};
 use crate::error::{Result, StoreError, corrupt};
 use crate::patents::{appraisal_from_row, patent_from_row, pledge_from};
 use crate::registry::enterprise_from_row;
@@ -312,7 +314,6 @@ impl Store {
         let trademark_ids: Vec<i64> = trademarks.iter().map(|t| t.id).collect();
         let (mut patent_appraisals, mut trademark_appraisals) =
             appraisals(db, &patent_ids, &trademark_ids, scope).await?;
-        let mut listed = BTreeSet::new();
         let published = || {
             whitelist_entry::Entity::find()
                 .filter(whitelist_entry::Column::Status.eq(EntryStatus::Published.as_str()))
@@ -341,7 +342,24 @@ impl Store {
                 }
             }
         }
-        listed.extend(lists.into_iter().flatten().map(|e| e.enterprise_id));
+        // Batches are few (a handful a year per city): their ends, read whole.
+        let ends: HashMap<i64, chrono::NaiveDate> = whitelist_batch::Entity::find()
+            .select_only()
+            .column(whitelist_batch::Column::Id)
+            .column(whitelist_batch::Column::ValidUntil)
+            .into_tuple::<(i64, chrono::NaiveDate)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect();
+        let mut listed_until: HashMap<i64, chrono::NaiveDate> = HashMap::new();
+        for entry in lists.into_iter().flatten() {
+            let end = *ends
+                .get(&entry.batch_id)
+                .ok_or_else(|| StoreError::corrupt("white-list entry batch"))?;
+            let until = listed_until.entry(entry.enterprise_id).or_insert(end);
+            *until = (*until).max(end);
+        }
         let mut out: HashMap<i64, Holding> = HashMap::with_capacity(rows.len());
         for r in rows {
             let id = r.id;
@@ -353,7 +371,7 @@ impl Store {
             out.insert(
                 id,
                 Holding {
-                    listed: listed.contains(&e.id),
+                    listed_until: listed_until.get(&e.id).copied(),
                     enterprise: e.value,
                     patents: Vec::new(),
                     trademarks: Vec::new(),

@@ -65,11 +65,13 @@ pub fn top_by_credit_line(
         ));
     }
     if p.whitelist_required {
-        filters.push(
-            "EXISTS (SELECT 1 FROM whitelist_entries w WHERE w.live_enterprise_id = e.id \
-             AND w.status = 'published')"
-                .into(),
-        );
+        filters.push(format!(
+            "EXISTS (SELECT 1 FROM whitelist_entries w \
+                 JOIN whitelist_batches b ON b.id = w.batch_id \
+                 WHERE w.live_enterprise_id = e.id AND w.status = 'published' \
+                 AND b.valid_until >= {})",
+            day(as_of)
+        ));
     }
     let held = |k: &str| {
         format!(
