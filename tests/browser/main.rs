@@ -486,7 +486,7 @@ async fn the_office_reviews_with_four_eyes_and_publishes(app: TestApp) {
     // The office's home page draws this month's new listings.
     b.open(&app, "/").await;
     b.shows("main", "新入围").await;
-    let month = pledge_service::business_day(chrono::Utc::now()).format("%Y-%m");
+    let month = app.clock.today().format("%Y-%m");
     let mut labels = Vec::new();
     for svg in b
         .client()
