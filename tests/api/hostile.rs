@@ -182,12 +182,67 @@ async fn jobs_outlive_their_server(app: TestApp) {
         .import_job_progress(cut.id, 300, 1000, 300, an_hour_ago.now)
         .await
         .expect("progress");
-    let seen = app
-        .get(&format!("/api/v1/imports/{}", cut.id), &app.admin)
-        .await;
+    // Reading it writes nothing: it reads as running, silent since its last heartbeat.
+    let path = format!("/api/v1/imports/{}", cut.id);
+    let seen = app.get(&path, &app.admin).await;
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
-    assert_eq!(seen.body["state"], "interrupted", "{}", seen.body);
+    assert_eq!(seen.body["state"], "running", "{}", seen.body);
+    assert_eq!(seen.body["silent"], true, "{}", seen.body);
     assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
+    // The sweep marks it interrupted (woken at once by a step of the clock; the guard only
+    // bounds the wait).
+    app.clock.advance(chrono::Duration::seconds(1));
+    let seen = tokio::time::timeout(std::time::Duration::from_secs(20), async {
+        loop {
+            let seen = app.get(&path, &app.admin).await;
+            if seen.body["state"] != "running" {
+                return seen;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    })
+    .await
+    .expect("the sweep marks the silent job");
+    assert_eq!(seen.body["state"], "interrupted", "{}", seen.body);
+    assert_eq!(seen.body["silent"], false, "{}", seen.body);
+    assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
+}
+
+/// A write that cannot have SQLite's write lock within the busy timeout is refused with 503
+/// and `Retry-After`, writes nothing, and goes through once the lock is free.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_write_kept_from_sqlite_s_lock_is_503_with_retry_after() {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let app = crate::helpers::spawn_app(pledge_store::testing::Backend::Sqlite).await;
+    app.seed().await;
+    let held = app
+        .store
+        .connection()
+        .begin_with_options(TransactionOptions {
+            sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+            ..Default::default()
+        })
+        .await
+        .expect("the write lock");
+    let body = crate::helpers::enterprise_body(1, "xxhtz");
+    let refused = app
+        .post("/api/v1/enterprises", &app.admin, body.clone())
+        .await;
+    refused.problem(503, "unavailable");
+    assert_eq!(
+        refused
+            .headers
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok()),
+        Some("5"),
+        "{:?}",
+        refused.headers
+    );
+    held.rollback().await.expect("released");
+    let path = format!("/api/v1/enterprises/{}", crate::helpers::uscc(1));
+    app.get(&path, &app.admin).await.problem(404, "not_found");
+    let made = app.post("/api/v1/enterprises", &app.admin, body).await;
+    assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
 }
 
 e2e!(guessing_tokens_is_slowed_per_address);

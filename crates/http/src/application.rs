@@ -30,9 +30,9 @@ pub struct Application {
 
 impl Application {
     /// Opens the service on the database (migrating it) with the matching index as of the
-    /// clock's day; marks imports that a stopped server left running as interrupted; starts
-    /// the background tasks (following other servers' commits, the day's turn, deliveries to
-    /// banks, the index's snapshots); and builds the router.
+    /// clock's day; starts the background tasks (following other servers' commits, the day's
+    /// turn, deliveries to banks, the index's snapshots, the sweep that marks imports a
+    /// stopped server left running as interrupted); and builds the router.
     pub async fn build(settings: &Settings, clock: Clock) -> Result<Self> {
         let service = Service::open(
             &settings.database_url,
@@ -43,19 +43,11 @@ impl Application {
         )
         .await?
         .with_pushes(settings.pushes.clone());
-        let cut_off = service
-            .interrupt_silent_imports(service.clock().now())
-            .await?;
-        if cut_off > 0 {
-            tracing::warn!(
-                jobs = cut_off,
-                "imports cut off by a stopped server marked interrupted"
-            );
-        }
         service.spawn_follower(settings.follow_every);
         service.spawn_day_rollover();
         service.spawn_deliveries();
         service.spawn_snapshots();
+        service.spawn_import_sweep();
         let router = router(AppState::new(service.clone()), &settings.http);
         Ok(Self { service, router })
     }

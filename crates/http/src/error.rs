@@ -118,7 +118,7 @@ impl ApiError {
             Self::UnsupportedMediaType => "Content-Type应为application/json / Content-Type must be application/json".into(),
             Self::Validation(errors) => format!("{}个字段无效 / {} invalid field(s)", errors.len(), errors.len()),
             Self::Internal(_) => "请稍后重试，或凭请求编号联系管理员 / try again later, or report the x-request-id".into(),
-            Self::Unavailable(_) => "数据库暂不可用 / the database does not answer".into(),
+            Self::Unavailable(_) => format!("数据库繁忙或暂不可用，请{RETRY_UNAVAILABLE}秒后重试 / the database is busy or does not answer: try again in {RETRY_UNAVAILABLE} s"),
             Self::Timeout => "请求处理超时，未完成的修改已回滚 / the request took too long; nothing it began was kept".into(),
             Self::TooManyRequests { retry_after } => format!("认证失败次数过多，请{retry_after}秒后再试 / too many failed authentications: try again in {retry_after} s"),
         };
@@ -155,6 +155,9 @@ impl Problem {
     }
 }
 
+/// Seconds a client waits before retrying when the database is busy or does not answer.
+const RETRY_UNAVAILABLE: u64 = 5;
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Internal(cause) | Self::Unavailable(cause) = &self {
@@ -173,9 +176,12 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        if let Self::TooManyRequests { retry_after } = self
-            && let Ok(v) = HeaderValue::from_str(&retry_after.to_string())
-        {
+        let retry_after = match self {
+            Self::TooManyRequests { retry_after } => Some(retry_after),
+            Self::Unavailable(_) => Some(RETRY_UNAVAILABLE),
+            _ => None,
+        };
+        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
             res.headers_mut().insert(header::RETRY_AFTER, v);
         }
         res

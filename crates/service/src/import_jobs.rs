@@ -19,6 +19,8 @@ use std::time::Duration;
 const HEARTBEAT: Duration = Duration::from_secs(2);
 /// A running job not heard of for this long was cut off.
 const SILENCE: Duration = Duration::from_secs(30);
+/// How often the jobs of silent servers are looked for.
+const SWEEP: Duration = Duration::from_secs(10);
 
 /// Why a job failed, as its problem reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -81,11 +83,19 @@ pub struct ImportJob {
     pub report: Option<ImportReport>,
     pub failure: Option<JobFailure>,
     pub has_annotated: bool,
+    /// When its server last said it was at work on it.
+    pub heartbeat_at: DateTime<Utc>,
+    /// Running, but its server has not been heard of for [`SILENCE`]: the sweep will mark it
+    /// interrupted.
+    pub silent: bool,
 }
 
 impl ImportJob {
-    fn of(r: ImportJobRecord) -> Self {
+    /// The job as stored, read at `now`.
+    fn of(r: ImportJobRecord, now: DateTime<Utc>) -> Self {
         Self {
+            silent: r.state == JobState::Running && r.heartbeat_at < silent_since(now),
+            heartbeat_at: r.heartbeat_at,
             id: r.id,
             file: r.file,
             state: r.state,
@@ -118,9 +128,10 @@ impl Service {
             .await?;
         let id = job.id;
         let service = self.clone();
+        let now = cx.now();
         let cx = cx.clone();
         tokio::spawn(async move { service.run_job(id, cx, scope, req).await });
-        Ok(ImportJob::of(job))
+        Ok(ImportJob::of(job, now))
     }
 
     async fn run_job(self, id: i64, cx: Context, scope: Option<ParkCode>, req: ImportRequest) {
@@ -130,22 +141,18 @@ impl Service {
         let tell = move |done: usize, total: usize| {
             *told.lock().unwrap_or_else(|e| e.into_inner()) = (done, total);
         };
-        // Time moves on from the request's instant by the monotonic timer: nothing here reads
-        // the wall clock.
-        let started = tokio::time::Instant::now();
         let heartbeat = {
-            let store = self.store.clone();
+            let service = self.clone();
             let progress = progress.clone();
-            let now = cx.now();
             tokio::spawn(async move {
                 let mut tick = tokio::time::interval(HEARTBEAT);
                 loop {
                     tick.tick().await;
                     let (done, total) = *progress.lock().unwrap_or_else(|e| e.into_inner());
                     let committed = if writes_as_it_goes { done } else { 0 };
-                    let at =
-                        now + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-                    if let Err(e) = store
+                    let at = service.clock.now();
+                    if let Err(e) = service
+                        .store
                         .import_job_progress(id, done as i64, total as i64, committed as i64, at)
                         .await
                     {
@@ -186,24 +193,20 @@ impl Service {
                 }
             }
         };
-        let finished = cx.now() + chrono::Duration::from_std(started.elapsed()).unwrap_or_default();
-        if let Err(e) = self.store.finish_import_job(id, end, finished).await {
+        if let Err(e) = self
+            .store
+            .finish_import_job(id, end, self.clock.now())
+            .await
+        {
             tracing::error!(job = id, error = %e, "could not record the end of an import");
         }
     }
 
     /// The job `id`, if the caller may see it: the city office sees every job, a park
-    /// official those of their park; any other is not found. A running job whose server went
-    /// silent is marked interrupted first.
+    /// official those of their park; any other is not found. Reading writes nothing: a job
+    /// whose server went silent reads as `silent` until the sweep marks it interrupted.
     pub async fn import_job(&self, cx: &Context, id: i64) -> Result<ImportJob> {
-        let record = self.visible_job(cx, id).await?;
-        if record.state == JobState::Running && record.heartbeat_at < silent_since(cx) {
-            self.store
-                .interrupt_silent_import_jobs(silent_since(cx), cx.now())
-                .await?;
-            return Ok(ImportJob::of(self.visible_job(cx, id).await?));
-        }
-        Ok(ImportJob::of(record))
+        Ok(ImportJob::of(self.visible_job(cx, id).await?, cx.now()))
     }
 
     /// The latest `limit` import jobs the caller may see: the office all, a park official their
@@ -215,7 +218,7 @@ impl Service {
             .recent_import_jobs(scope.as_ref(), limit)
             .await?
             .into_iter()
-            .map(ImportJob::of)
+            .map(|r| ImportJob::of(r, cx.now()))
             .collect())
     }
 
@@ -232,10 +235,38 @@ impl Service {
             })
     }
 
-    /// Marks the jobs of servers gone silent as interrupted (at start, and on reading a job).
+    /// Marks the jobs of servers gone silent as interrupted.
     pub async fn interrupt_silent_imports(&self, now: DateTime<Utc>) -> Result<u64> {
-        let since = now - chrono::Duration::from_std(SILENCE).unwrap_or_default();
-        Ok(self.store.interrupt_silent_import_jobs(since, now).await?)
+        Ok(self
+            .store
+            .interrupt_silent_import_jobs(silent_since(now), now)
+            .await?)
+    }
+
+    /// Sweeps the jobs of servers gone silent at once, then every [`SWEEP`] and whenever the
+    /// clock is stepped: what reading a job reports as `silent` becomes `interrupted`.
+    pub fn spawn_import_sweep(&self) -> tokio::task::JoinHandle<()> {
+        let service = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(SWEEP);
+            loop {
+                let stepped = service.clock.stepped();
+                tokio::pin!(stepped);
+                stepped.as_mut().enable();
+                match service.interrupt_silent_imports(service.clock.now()).await {
+                    Ok(0) => {}
+                    Ok(jobs) => tracing::warn!(
+                        jobs,
+                        "imports cut off by a stopped server marked interrupted"
+                    ),
+                    Err(e) => tracing::warn!(error = %e, "could not sweep silent imports"),
+                }
+                tokio::select! {
+                    _ = tick.tick() => {}
+                    _ = &mut stepped => {}
+                }
+            }
+        })
     }
 
     async fn visible_job(&self, cx: &Context, id: i64) -> Result<ImportJobRecord> {
@@ -250,6 +281,7 @@ impl Service {
     }
 }
 
-fn silent_since(cx: &Context) -> DateTime<Utc> {
-    cx.now() - chrono::Duration::from_std(SILENCE).unwrap_or_default()
+/// Heartbeats before this instant are too old for a running job at `now`.
+fn silent_since(now: DateTime<Utc>) -> DateTime<Utc> {
+    now - chrono::Duration::from_std(SILENCE).unwrap_or_default()
 }

@@ -44,7 +44,8 @@ pub enum StoreError {
 
 impl StoreError {
     /// Whether the database did not answer (no connection, pool exhausted or closed, the
-    /// connection broke): a passing fault, not a bug.
+    /// connection broke, SQLite's write lock not had within the busy timeout): a passing
+    /// fault, not a bug.
     pub fn is_unavailable(&self) -> bool {
         use sea_orm::DbErr;
         match self {
@@ -55,6 +56,7 @@ impl StoreError {
                     "error communicating with database",
                     "pool timed out",
                     "closed pool",
+                    "database is locked",
                 ]
                 .iter()
                 .any(|t| text.contains(t))

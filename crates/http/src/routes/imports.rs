@@ -56,6 +56,11 @@ pub struct ImportJob {
     pub started_at: DateTime<Utc>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub finished_at: Option<DateTime<Utc>>,
+    /// When its server last said it was at work on it (every 2 s while running).
+    pub heartbeat_at: DateTime<Utc>,
+    /// Running, but its server has not been heard of for 30 s: within seconds it is marked
+    /// `interrupted`.
+    pub silent: bool,
     /// When done.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub report: Option<ImportReport>,
@@ -84,6 +89,8 @@ impl From<pledge_service::ImportJob> for ImportJob {
             started_by: j.started_by,
             started_at: j.started_at,
             finished_at: j.finished_at,
+            heartbeat_at: j.heartbeat_at,
+            silent: j.silent,
             report: j.report,
             problem: j
                 .failure
