@@ -389,6 +389,18 @@ pub fn patent_body(owner: u32) -> Value {
 
 /// Uploads `bytes` as `name` and waits for the job to finish; returns the finished job.
 pub async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, query: &str) -> Value {
+    let location = start_import(app, token, name, bytes, query).await;
+    finished_job(app, &location, token, 600).await
+}
+
+/// Uploads `bytes` as `name`: the job's location, the job running in the background.
+pub async fn start_import(
+    app: &TestApp,
+    token: &str,
+    name: &str,
+    bytes: Vec<u8>,
+    query: &str,
+) -> String {
     let form = reqwest::multipart::Form::new().part(
         "file",
         reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned()),
@@ -402,19 +414,24 @@ pub async fn import(app: &TestApp, token: &str, name: &str, bytes: Vec<u8>, quer
         .await
         .expect("upload");
     assert_eq!(res.status(), StatusCode::ACCEPTED);
-    let location = res.headers()["location"]
+    res.headers()["location"]
         .to_str()
         .expect("location")
-        .to_owned();
-    for _ in 0..600 {
-        let job = app.get(&location, token).await;
+        .to_owned()
+}
+
+/// The job at `location` once it is no longer running, read every 50 ms at most `reads`
+/// times (a guard, not a measure).
+pub async fn finished_job(app: &TestApp, location: &str, token: &str, reads: u32) -> Value {
+    for _ in 0..reads {
+        let job = app.get(location, token).await;
         assert_eq!(job.status, StatusCode::OK, "{}", job.body);
         if job.body["state"] != "running" {
             return job.body;
         }
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
-    unreachable!("the import did not finish in 30 s");
+    unreachable!("the import did not finish after {reads} reads");
 }
 
 /// The Hongqi park's ledger as the park keeps it (with its bad rows).

@@ -12,6 +12,7 @@ mod contract;
 mod errors;
 mod health;
 mod hostile;
+mod imports;
 mod ledger;
 mod matching;
 mod outcomes;

@@ -62,6 +62,13 @@ pub struct ImportOutcome {
     pub committed: bool,
 }
 
+impl ImportOutcome {
+    /// Whether no row of `parsed` was refused, while reading or by the store.
+    fn is_clean(&self, parsed: &Statements) -> bool {
+        self.rejections.is_empty() && parsed.rejected.is_empty()
+    }
+}
+
 /// Rows per transaction of a partial import.
 const CHUNK: usize = 500;
 
@@ -192,10 +199,55 @@ impl Store {
         Ok((known, parks.into_values().collect()))
     }
 
-    /// Writes the good rows of `parsed`. `progress` is told how many rows are done after each
-    /// transaction. Partial imports commit every few hundred rows; all-or-nothing and dry runs
-    /// use one transaction and commit it only when every row is good (never, for a dry run).
+    /// Writes the good rows of `parsed`. `progress` is told how many rows are done (of how
+    /// many) after each transaction. Partial imports commit every few hundred rows. A dry
+    /// run, and an all-or-nothing import, are first checked row by row on a private copy of
+    /// what they read (on an SQLite file: see [`crate::scratch`]), holding no lock on the
+    /// database; a dry run ends there, and an all-or-nothing import with a bad row too. A
+    /// clean all-or-nothing import is then written in one transaction, checked again as it
+    /// is written (what changed meanwhile is refused as in any write).
     pub async fn import(
+        &self,
+        actor: &Actor,
+        parsed: &Statements,
+        mode: ImportMode,
+        dry_run: bool,
+        scope: Option<&ParkCode>,
+        progress: &(dyn Fn(usize, usize) + Send + Sync),
+    ) -> Result<ImportOutcome> {
+        if !dry_run && mode == ImportMode::Partial {
+            return self
+                .import_here(actor, parsed, mode, false, scope, progress)
+                .await;
+        }
+        let Some(scratch) = self.scratch_for(parsed, actor.now).await? else {
+            return self
+                .import_here(actor, parsed, mode, dry_run, scope, progress)
+                .await;
+        };
+        let rows = parsed.accepted();
+        // An all-or-nothing import tells its check, then its write, as one count.
+        let whole = if dry_run { rows } else { 2 * rows };
+        let checked = scratch
+            .store
+            .import_here(actor, parsed, mode, true, scope, &|done, _| {
+                progress(done, whole)
+            })
+            .await?;
+        drop(scratch);
+        if dry_run || !checked.is_clean(parsed) {
+            return Ok(checked);
+        }
+        self.import_here(actor, parsed, mode, false, scope, &|done, _| {
+            progress(rows + done, whole)
+        })
+        .await
+    }
+
+    /// [`import`](Self::import) on this database: partial imports commit every few hundred
+    /// rows; all-or-nothing and dry runs use one transaction and commit it only when every
+    /// row is good (never, for a dry run).
+    async fn import_here(
         &self,
         actor: &Actor,
         parsed: &Statements,
@@ -311,8 +363,7 @@ impl Store {
         for (_, kind) in &parsed.rejected {
             out.counts.entry(kind).or_default().rejected += 1;
         }
-        let clean = out.rejections.is_empty() && parsed.rejected.is_empty();
-        out.committed = !dry_run && (mode == ImportMode::Partial || clean);
+        out.committed = !dry_run && (mode == ImportMode::Partial || out.is_clean(parsed));
         if let Some(t) = txn.take() {
             if out.committed {
                 crate::audit::commit(t).await?;

@@ -20,6 +20,7 @@ mod pushes;
 mod records;
 mod registry;
 mod rounds;
+mod scratch;
 mod sealed;
 mod sessions;
 mod settings;

@@ -1,0 +1,109 @@
+//! Imports never hold other parks up: while one park dry-runs a large ledger, or checks one
+//! to import all or nothing, another park's writes go through at once.
+
+use crate::helpers::{TestApp, e2e, enterprise_body, finished_job, import, start_import};
+use reqwest::StatusCode;
+
+e2e!(a_large_check_holds_no_other_park_s_writes_up);
+
+/// Patents in the large ledger: enough that checking them outlasts a heartbeat and another
+/// park's writes, few enough that the workbook stays under the test server's upload limit.
+const PATENTS: u32 = 40_000;
+
+/// The sample patent ledger as a workbook of one sheet (far denser than its CSV).
+fn workbook(csv: &str) -> Vec<u8> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    sheet.set_name("专利清单").expect("name");
+    for (r, line) in csv.lines().enumerate() {
+        for (c, cell) in line.split(',').enumerate() {
+            sheet.write_string(r as u32, c as u16, cell).expect("cell");
+        }
+    }
+    book.save_to_buffer().expect("workbook")
+}
+
+/// How many of a job's counted rows are its check, of its total.
+type Checked = fn(i64) -> i64;
+
+/// Waits until the job at `location` has twice recorded its progress part-way through its
+/// check (below `checked` of its `total`), while it runs. Its server records the progress
+/// every 2 s, a write like any other: a check that held the write lock would hold those
+/// records up (one stale record at most, once the lock is let go, and then the end).
+async fn checking(app: &TestApp, location: &str, token: &str, checked: Checked) {
+    let mut first = None;
+    for _ in 0..1200 {
+        let job = app.get(location, token).await;
+        assert_eq!(
+            job.body["state"], "running",
+            "the import ended before its progress was recorded twice part-way"
+        );
+        let done = job.body["done"].as_i64().unwrap_or(0);
+        let total = job.body["total"].as_i64().unwrap_or(0);
+        if done > 0 && done < checked(total) {
+            match first {
+                Some(d) if done > d => return,
+                None => first = Some(done),
+                Some(_) => {}
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    unreachable!("the check did not get under way within a minute");
+}
+
+async fn a_large_check_holds_no_other_park_s_writes_up(app: TestApp) {
+    app.seed().await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let other = app.token("park", Some("hqkfq"), None).await;
+    let (firms, patents) = pledge_ledger::sample_ledgers(200, PATENTS, "xxhtz");
+    let patents = workbook(&patents);
+    let job = import(&app, &park, "企业.csv", firms.into_bytes(), "").await;
+    assert_eq!(job["state"], "done", "{job}");
+    let mut next = 0;
+    // A dry run is all check; an all-or-nothing import checks its rows, then writes them,
+    // and counts both.
+    let runs: [(&str, bool, Checked); 2] = [
+        ("?dry_run=true", false, |total| total),
+        ("?mode=all_or_nothing", true, |total| total / 2),
+    ];
+    for (query, committed, checked) in runs {
+        let location = start_import(&app, &park, "专利.xlsx", patents.clone(), query).await;
+        checking(&app, &location, &park, checked).await;
+        for _ in 0..5 {
+            next += 1;
+            let made = app
+                .post(
+                    "/api/v1/enterprises",
+                    &other,
+                    enterprise_body(next, "hqkfq"),
+                )
+                .await;
+            assert_eq!(made.status, StatusCode::CREATED, "{query}: {}", made.body);
+        }
+        let job = app.get(&location, &park).await;
+        assert_eq!(
+            job.body["state"], "running",
+            "{query}: the writes came while the ledger was checked: {}",
+            job.body
+        );
+        let job = finished_job(&app, &location, &park, 6000).await;
+        assert_eq!(job["state"], "done", "{query}: {job}");
+        let report = &job["report"];
+        assert_eq!(report["committed"], committed, "{query}: {report}");
+        assert_eq!(
+            report["counts"]["patents"]["inserted"], PATENTS,
+            "{query}: {report}"
+        );
+        let stored = app
+            .store
+            .count("SELECT COUNT(*) FROM patents")
+            .await
+            .expect("count");
+        assert_eq!(
+            stored,
+            if committed { PATENTS.into() } else { 0 },
+            "{query}"
+        );
+    }
+}
