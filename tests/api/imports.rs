@@ -106,4 +106,54 @@ async fn a_large_check_holds_no_other_park_s_writes_up(app: TestApp) {
             "{query}"
         );
     }
+    // What the check wrote is what is stored: every patent with its appraisal and its audit
+    // records, under one commit.
+    for sql in [
+        "SELECT COUNT(*) FROM appraisals",
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'patent' AND action = 'create'",
+        "SELECT COUNT(*) FROM audit_log WHERE entity = 'appraisal'",
+    ] {
+        assert_eq!(
+            app.store.count(sql).await.expect("count"),
+            i64::from(PATENTS),
+            "{sql}"
+        );
+    }
+    let commits = "SELECT COUNT(DISTINCT commit_seq) FROM audit_log WHERE entity = 'patent'";
+    assert_eq!(app.store.count(commits).await.expect("count"), 1);
+    let first = pledge_ledger::sample_application_number(0);
+    let patent = app.get(&format!("/api/v1/patents/{first}"), &park).await;
+    assert_eq!(patent.status, StatusCode::OK, "{}", patent.body);
+    let owner = pledge_ledger::sample_uscc(0).expect("a code").to_string();
+    assert_eq!(patent.body["owner"], owner.as_str(), "{}", patent.body);
+    // Stored rows changed all or nothing are changed, each one version on.
+    let (firms, _) = pledge_ledger::sample_ledgers(200, 0, "xxhtz");
+    let later = firms.replace(",2028-12-31,", ",2029-12-31,");
+    let job = import(
+        &app,
+        &park,
+        "企业.csv",
+        later.into_bytes(),
+        "?mode=all_or_nothing",
+    )
+    .await;
+    assert_eq!(
+        job["report"]["committed"], true,
+        "{}",
+        job["report"]["total"]
+    );
+    assert_eq!(
+        job["report"]["counts"]["enterprises"]["updated"], 200,
+        "{}",
+        job["report"]["counts"]
+    );
+    let firm = app
+        .get(&format!("/api/v1/enterprises/{owner}"), &park)
+        .await;
+    assert_eq!(firm.body["version"], 2, "{}", firm.body);
+    assert_eq!(
+        firm.body["qualifications"][0]["valid_until"], "2029-12-31",
+        "{}",
+        firm.body
+    );
 }

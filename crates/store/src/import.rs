@@ -203,9 +203,10 @@ impl Store {
     /// many) after each transaction. Partial imports commit every few hundred rows. A dry
     /// run, and an all-or-nothing import, are first checked row by row on a private copy of
     /// what they read (on an SQLite file: see [`crate::scratch`]), holding no lock on the
-    /// database; a dry run ends there, and an all-or-nothing import with a bad row too. A
-    /// clean all-or-nothing import is then written in one transaction, checked again as it
-    /// is written (what changed meanwhile is refused as in any write).
+    /// database; a dry run ends there, and an all-or-nothing import with a bad row too. What
+    /// a clean all-or-nothing check wrote on the copy is then written into the database in
+    /// one short transaction; were one of its rows changed meanwhile, the import is written
+    /// the long way instead, each row checked again as it is written.
     pub async fn import(
         &self,
         actor: &Actor,
@@ -228,16 +229,23 @@ impl Store {
         let rows = parsed.accepted();
         // An all-or-nothing import tells its check, then its write, as one count.
         let whole = if dry_run { rows } else { 2 * rows };
+        // All or nothing, the copy keeps what a clean check wrote: that is what is written.
         let checked = scratch
             .store
-            .import_here(actor, parsed, mode, true, scope, &|done, _| {
+            .import_here(actor, parsed, mode, dry_run, scope, &|done, _| {
                 progress(done, whole)
             })
             .await?;
-        drop(scratch);
         if dry_run || !checked.is_clean(parsed) {
             return Ok(checked);
         }
+        if let crate::scratch::Applied::Written = scratch.apply().await? {
+            progress(whole, whole);
+            return Ok(checked);
+        }
+        drop(scratch);
+        // A row it writes was changed meanwhile: written the long way, each row checked
+        // again as it is written, and refused as any write would be.
         self.import_here(actor, parsed, mode, false, scope, &|done, _| {
             progress(rows + done, whole)
         })
@@ -247,7 +255,7 @@ impl Store {
     /// [`import`](Self::import) on this database: partial imports commit every few hundred
     /// rows; all-or-nothing and dry runs use one transaction and commit it only when every
     /// row is good (never, for a dry run).
-    async fn import_here(
+    pub(crate) async fn import_here(
         &self,
         actor: &Actor,
         parsed: &Statements,

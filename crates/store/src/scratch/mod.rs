@@ -5,7 +5,12 @@
 //! schema, holding the parks, the white-list batches and criteria, and every enterprise the
 //! file names or whose patents and trademarks it names, with all their IP, appraisals and
 //! white-list entries (what the import's own checks and re-screening read). The same import
-//! code then runs on the copy; the database itself is only read, in one snapshot.
+//! code then runs on the copy; the database itself is only read, in one snapshot. What a
+//! clean all-or-nothing check wrote on the copy is then written back ([`apply`]).
+
+mod apply;
+
+pub(crate) use apply::Applied;
 
 use crate::Store;
 use crate::error::{Result, StoreError};
@@ -23,6 +28,8 @@ const CHUNK: usize = 500;
 pub(crate) struct Scratch {
     pub(crate) store: Store,
     path: PathBuf,
+    /// The file of the database it copies.
+    live: String,
 }
 
 impl Drop for Scratch {
@@ -115,6 +122,7 @@ impl Store {
                 sealing_key: self.sealing_key.clone(),
             },
             path,
+            live: live.clone(),
         };
         scratch.store.migrate(now).await?;
         copy_into(&scratch.store.db, &live, parsed).await?;
@@ -163,12 +171,28 @@ async fn copy_rows(db: &DatabaseConnection, parsed: &Statements) -> Result<()> {
     )
     .await?;
     for (table, which) in COPIES {
-        let columns = columns_of(&txn, table).await?;
+        let columns = columns_of(&txn, "main", table, &[]).await?.join(", ");
         txn.execute_unprepared(&format!(
             "INSERT INTO main.{table} ({columns}) SELECT {columns} FROM live.{table} WHERE {which}"
         ))
         .await?;
     }
+    // What was copied, and at which version: what writing the check back compares with.
+    txn.execute_unprepared(
+        "CREATE TABLE main.copied (tbl TEXT NOT NULL, id INTEGER NOT NULL, version BIGINT, \
+         PRIMARY KEY (tbl, id))",
+    )
+    .await?;
+    for table in ["enterprises", "patents", "trademarks", "whitelist_entries"] {
+        txn.execute_unprepared(&format!(
+            "INSERT INTO main.copied SELECT '{table}', id, version FROM main.{table}"
+        ))
+        .await?;
+    }
+    txn.execute_unprepared(
+        "INSERT INTO main.copied SELECT 'appraisals', id, NULL FROM main.appraisals",
+    )
+    .await?;
     for table in [
         "wanted_usccs",
         "wanted_patents",
@@ -253,23 +277,30 @@ async fn insert_keys(
     Ok(())
 }
 
-/// The columns of the copy's `table`, quoted and comma-separated.
-async fn columns_of(db: &impl ConnectionTrait, table: &str) -> Result<String> {
+/// The columns of `table` in `schema`, quoted, but for those named in `except`.
+async fn columns_of(
+    db: &impl ConnectionTrait,
+    schema: &str,
+    table: &str,
+    except: &[&str],
+) -> Result<Vec<String>> {
     let rows = db
         .query_all_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,
-            "SELECT name FROM pragma_table_info(?, 'main') ORDER BY cid",
-            [table.into()],
+            "SELECT name FROM pragma_table_info(?, ?) ORDER BY cid",
+            [table.into(), schema.into()],
         ))
         .await?;
     let names = rows
         .iter()
-        .map(|r| r.try_get::<String>("", "name").map(|n| format!("\"{n}\"")))
+        .map(|r| r.try_get::<String>("", "name"))
         .collect::<std::result::Result<Vec<_>, _>>()?;
     if names.is_empty() {
-        return Err(StoreError::corrupt(format!(
-            "the copy has no table {table}"
-        )));
+        return Err(StoreError::corrupt(format!("no table {schema}.{table}")));
     }
-    Ok(names.join(", "))
+    Ok(names
+        .into_iter()
+        .filter(|n| !except.contains(&n.as_str()))
+        .map(|n| format!("\"{n}\""))
+        .collect())
 }
