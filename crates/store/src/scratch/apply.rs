@@ -7,9 +7,8 @@
 
 use super::Scratch;
 use crate::error::{Result, StoreError};
-use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
-};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement};
 use std::time::Duration;
 
 /// A table the check may write: its natural key (none: never looked up again), and its
@@ -71,18 +70,12 @@ pub(crate) enum Applied {
 impl Scratch {
     /// Writes what the check committed in the copy into the database it was copied from.
     pub(crate) async fn apply(&self) -> Result<Applied> {
-        let mut options = ConnectOptions::new(format!("sqlite://{}", self.live));
-        // One connection: the copy is attached to it.
-        options
-            .sqlx_logging(false)
-            .max_connections(1)
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
-                    .busy_timeout(Duration::from_secs(10))
-                    .foreign_keys(true)
-            });
+        // The copy is attached to its one connection; the database as the store opens it.
+        let options = super::one_connection(format!("sqlite://{}", self.live), |o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+        });
         let db = Database::connect(options).await?;
         db.execute_raw(Statement::from_sql_and_values(
             DbBackend::Sqlite,

@@ -15,6 +15,7 @@ pub(crate) use apply::Applied;
 use crate::Store;
 use crate::error::{Result, StoreError};
 use pledge_domain::statement::{IpNumber, Statements};
+use sea_orm::sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, Statement,
     TransactionTrait, Value,
@@ -104,17 +105,12 @@ impl Store {
             "pledge-import-check-{}.db",
             crate::tokens::random_hex(8)
         ));
-        let mut options = ConnectOptions::new(format!("sqlite://{}?mode=rwc", path.display()));
-        // One connection: the live database is attached to it, and the copy is its own.
-        options
-            .sqlx_logging(false)
-            .max_connections(1)
-            .min_connections(1)
-            .map_sqlx_sqlite_opts(|o| {
-                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Memory)
-                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Off)
-                    .foreign_keys(true)
-            });
+        // The live database is attached to its one connection while it is copied. Thrown
+        // away after the import: nothing is worth a journal on disk or a sync.
+        let options = one_connection(format!("sqlite://{}?mode=rwc", path.display()), |o| {
+            o.journal_mode(SqliteJournalMode::Memory)
+                .synchronous(SqliteSynchronous::Off)
+        });
         let scratch = Scratch {
             store: Store {
                 db: Database::connect(options).await?,
@@ -128,6 +124,21 @@ impl Store {
         copy_into(&scratch.store.db, &live, parsed).await?;
         Ok(Some(scratch))
     }
+}
+
+/// A pool of one SQLite connection to `url` (what is attached to it stays attached), with
+/// foreign keys checked and the journal `journal` sets.
+fn one_connection(
+    url: String,
+    journal: fn(SqliteConnectOptions) -> SqliteConnectOptions,
+) -> ConnectOptions {
+    let mut options = ConnectOptions::new(url);
+    options
+        .sqlx_logging(false)
+        .max_connections(1)
+        .min_connections(1)
+        .map_sqlx_sqlite_opts(move |o| journal(o.foreign_keys(true)));
+    options
 }
 
 /// Copies the rows importing `parsed` reads from the database in file `live` into `db`, in
