@@ -246,25 +246,14 @@ impl Service {
     /// Sweeps the jobs of servers gone silent at once, then every [`SWEEP`] and whenever the
     /// clock is stepped: what reading a job reports as `silent` becomes `interrupted`.
     pub fn spawn_import_sweep(&self) -> tokio::task::JoinHandle<()> {
-        let service = self.clone();
-        tokio::spawn(async move {
-            let mut tick = tokio::time::interval(SWEEP);
-            loop {
-                let stepped = service.clock.stepped();
-                tokio::pin!(stepped);
-                stepped.as_mut().enable();
-                match service.interrupt_silent_imports(service.clock.now()).await {
-                    Ok(0) => {}
-                    Ok(jobs) => tracing::warn!(
-                        jobs,
-                        "imports cut off by a stopped server marked interrupted"
-                    ),
-                    Err(e) => tracing::warn!(error = %e, "could not sweep silent imports"),
-                }
-                tokio::select! {
-                    _ = tick.tick() => {}
-                    _ = &mut stepped => {}
-                }
+        self.spawn_on_clock(SWEEP, |service| async move {
+            match service.interrupt_silent_imports(service.clock.now()).await {
+                Ok(0) => {}
+                Ok(jobs) => tracing::warn!(
+                    jobs,
+                    "imports cut off by a stopped server marked interrupted"
+                ),
+                Err(e) => tracing::warn!(error = %e, "could not sweep silent imports"),
             }
         })
     }

@@ -397,24 +397,40 @@ impl Service {
     /// Keeps the index on the clock's business day: checks every minute, and at once when the
     /// clock is stepped, and rebuilds it in the background when the day has turned (UTC+8).
     pub fn spawn_day_rollover(&self) -> tokio::task::JoinHandle<()> {
+        self.spawn_on_clock(Duration::from_secs(60), |service| async move {
+            let today = service.clock.today();
+            match service.live.roll_over(&service.store, today).await {
+                Ok(true) => {
+                    tracing::info!(as_of = %today, "matching index rebuilt for the new day");
+                    service.live.write_snapshot(service.clock.now()).await;
+                }
+                Ok(false) => {}
+                Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
+            }
+        })
+    }
+
+    /// Runs `work` at once, then every `period` and whenever the clock is stepped: the
+    /// background tasks that act on what the clock says (the day's turn, silent imports).
+    pub(crate) fn spawn_on_clock<W, F>(
+        &self,
+        period: Duration,
+        work: W,
+    ) -> tokio::task::JoinHandle<()>
+    where
+        W: Fn(Service) -> F + Send + 'static,
+        F: std::future::Future<Output = ()> + Send,
+    {
         let service = self.clone();
         tokio::spawn(async move {
-            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            let mut tick = tokio::time::interval(period);
             tick.tick().await;
             loop {
-                // Armed before the day is read, so that a step taken meanwhile is not missed.
+                // Armed before the clock is read, so that a step taken meanwhile is not missed.
                 let stepped = service.clock.stepped();
                 tokio::pin!(stepped);
                 stepped.as_mut().enable();
-                let today = service.clock.today();
-                match service.live.roll_over(&service.store, today).await {
-                    Ok(true) => {
-                        tracing::info!(as_of = %today, "matching index rebuilt for the new day");
-                        service.live.write_snapshot(service.clock.now()).await;
-                    }
-                    Ok(false) => {}
-                    Err(e) => tracing::error!(error = %e, "the matching index could not roll over"),
-                }
+                work(service.clone()).await;
                 tokio::select! {
                     _ = tick.tick() => {}
                     _ = &mut stepped => {}
