@@ -26,23 +26,23 @@ fn workbook(csv: &str) -> Vec<u8> {
 /// How many of a job's counted rows are its check, of its total.
 type Checked = fn(i64) -> i64;
 
-/// Waits until the job at `location` has twice recorded its progress part-way through its
-/// check (below `checked` of its `total`), while it runs. Its server records the progress
-/// every 2 s, a write like any other: a check that held the write lock would hold those
-/// records up (one stale record at most, once the lock is let go, and then the end).
-async fn checking(app: &TestApp, location: &str, token: &str, checked: Checked) {
+/// Whether the job at `location` twice recorded its progress part-way through its check
+/// (below `checked` of its `total`) while it ran; false when it ended first. Its server
+/// records the progress every 2 s, a write like any other: a check that held the write lock
+/// would hold those records up (one stale record at most, once the lock is let go, and then
+/// the end), so it could never be seen twice.
+async fn checking(app: &TestApp, location: &str, token: &str, checked: Checked) -> bool {
     let mut first = None;
     for _ in 0..1200 {
         let job = app.get(location, token).await;
-        assert_eq!(
-            job.body["state"], "running",
-            "the import ended before its progress was recorded twice part-way"
-        );
+        if job.body["state"] != "running" {
+            return false;
+        }
         let done = job.body["done"].as_i64().unwrap_or(0);
         let total = job.body["total"].as_i64().unwrap_or(0);
         if done > 0 && done < checked(total) {
             match first {
-                Some(d) if done > d => return,
+                Some(d) if done > d => return true,
                 None => first = Some(done),
                 Some(_) => {}
             }
@@ -68,8 +68,20 @@ async fn a_large_check_holds_no_other_park_s_writes_up(app: TestApp) {
         ("?mode=all_or_nothing", true, |total| total / 2),
     ];
     for (query, committed, checked) in runs {
-        let location = start_import(&app, &park, "专利.xlsx", patents.clone(), query).await;
-        checking(&app, &location, &park, checked).await;
+        // On a busy machine a check may end between two records: it is then run again
+        // (an all-or-nothing import finds its rows unchanged the second time).
+        let mut location = None;
+        for _ in 0..3 {
+            let started = start_import(&app, &park, "专利.xlsx", patents.clone(), query).await;
+            if checking(&app, &started, &park, checked).await {
+                location = Some(started);
+                break;
+            }
+            finished_job(&app, &started, &park, 6000).await;
+        }
+        let location = location.unwrap_or_else(|| {
+            panic!("{query}: three checks ended before their progress was recorded twice part-way")
+        });
         for _ in 0..5 {
             next += 1;
             let made = app
@@ -91,10 +103,10 @@ async fn a_large_check_holds_no_other_park_s_writes_up(app: TestApp) {
         assert_eq!(job["state"], "done", "{query}: {job}");
         let report = &job["report"];
         assert_eq!(report["committed"], committed, "{query}: {report}");
-        assert_eq!(
-            report["counts"]["patents"]["inserted"], PATENTS,
-            "{query}: {report}"
-        );
+        let patents = &report["counts"]["patents"];
+        let read =
+            patents["inserted"].as_u64().unwrap_or(0) + patents["unchanged"].as_u64().unwrap_or(0);
+        assert_eq!(read, u64::from(PATENTS), "{query}: {patents}");
         let stored = app
             .store
             .count("SELECT COUNT(*) FROM patents")
