@@ -67,7 +67,7 @@ pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
     };
     bar.finish_and_clear();
     let report = &imported.report;
-    let findings = !report.rejections.is_empty() || !report.warnings.is_empty();
+    let findings = report.rejection_count > 0 || report.warning_count > 0;
     let annotated = match (findings, &imported.annotated) {
         (true, Some(copy)) => {
             let path = o.annotated.map(Path::to_path_buf).unwrap_or_else(|| {
@@ -122,6 +122,13 @@ pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
                 w.sheet, w.row, w.code, w.message
             );
         }
+        let listed = (report.rejections.len() as u64, report.warnings.len() as u64);
+        if report.rejection_count > listed.0 || report.warning_count > listed.1 {
+            println!(
+                "listed above: the first {} of {} rejected cells and {} of {} warnings; the annotated copy marks them all",
+                listed.0, report.rejection_count, listed.1, report.warning_count
+            );
+        }
         let state = match (report.dry_run, report.committed) {
             (true, _) => "dry run: nothing written",
             (false, true) => "written",
@@ -132,7 +139,7 @@ pub async fn run(service: &Service, o: Options<'_>) -> Result<i32> {
             println!("annotated copy: {}", p.display());
         }
     }
-    Ok(if report.rejections.is_empty() && report.committed {
+    Ok(if report.rejection_count == 0 && report.committed {
         0
     } else {
         2

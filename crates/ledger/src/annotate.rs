@@ -2,9 +2,9 @@
 //! numbers, with the bad cells marked red (yellow for an assumption taken), a note on each,
 //! and a reason column after the last one. The official fixes it and imports it again.
 
-use crate::{Cell, Rejection, Table};
+use crate::findings::{Finding, Findings};
+use crate::{Cell, Table};
 use rust_xlsxwriter::{Color, ExcelDateTime, Format, Note, Workbook, XlsxError};
-use std::collections::BTreeMap;
 
 /// Cells of a sheet that get a note (the first ones marked); every marked cell is coloured and
 /// every finding is in its row's reason column, however many there are.
@@ -30,7 +30,7 @@ fn write_cell(
             }
         }
         Cell::Text(t) => {
-            sheet.write_string_with_format(row, col, t, f)?;
+            sheet.write_string_with_format(row, col, &**t, f)?;
         }
         Cell::Number(n) => {
             sheet.write_number_with_format(row, col, *n, f)?;
@@ -45,12 +45,8 @@ fn write_cell(
     Ok(())
 }
 
-/// Writes `tables` with `rejections` (red) and `warnings` (yellow) marked.
-pub fn annotate(
-    tables: &[&Table],
-    rejections: &[Rejection],
-    warnings: &[Rejection],
-) -> Result<Vec<u8>, XlsxError> {
+/// Writes `tables` with the bad cells of `findings` (red) and its assumptions (yellow) marked.
+pub fn annotate(tables: &[&Table], findings: &mut Findings) -> Result<Vec<u8>, XlsxError> {
     let mut book = Workbook::new();
     let bad = Format::new().set_background_color(Color::RGB(0xFFC7CE));
     let doubtful = Format::new().set_background_color(Color::RGB(0xFFEB9C));
@@ -60,18 +56,9 @@ pub fn annotate(
         .set_font_color(Color::RGB(0x9C0006))
         .set_text_wrap();
     for table in tables {
-        // (row, column header) → the findings on that cell, worst first.
-        let mut marks: BTreeMap<(u32, &str), Vec<(&Rejection, bool)>> = BTreeMap::new();
-        let findings = rejections
-            .iter()
-            .map(|r| (r, true))
-            .chain(warnings.iter().map(|w| (w, false)));
-        for (r, is_bad) in findings.filter(|(r, _)| r.sheet == table.sheet) {
-            marks
-                .entry((r.row, r.column.as_str()))
-                .or_default()
-                .push((r, is_bad));
-        }
+        // The findings come row by row from where they wait, as the rows are written.
+        let mut found_rows = findings.rows_of(&table.sheet)?;
+        let mut pending = found_rows.next_row()?;
         // Rows are written in order, each to a temporary file as it is done: the copy of a
         // file of 200,000 rows takes no more memory than one of 200.
         let sheet = book.add_worksheet_with_constant_memory()?;
@@ -92,14 +79,25 @@ pub fn annotate(
         sheet.set_column_width(reason_col, 60)?;
         sheet.set_freeze_panes(header_at + 1, 0)?;
         for row in &table.rows {
+            // Findings on rows the table does not have (the header's) are passed over.
+            while pending.as_ref().is_some_and(|(r, _)| *r < row.number) {
+                pending = found_rows.next_row()?;
+            }
+            let mut on_row = match pending.take_if(|(r, _)| *r == row.number) {
+                Some((_, f)) => {
+                    pending = found_rows.next_row()?;
+                    f
+                }
+                None => Vec::new(),
+            };
             let at = row.number - 1;
             let mut reasons = Vec::new();
             for (c, cell) in row.cells.iter().enumerate() {
                 let header = table.headers.get(c).map_or("", String::as_str);
-                let found = marks.remove(&(row.number, header)).unwrap_or_default();
+                let found: Vec<Finding> = on_row.extract_if(.., |f| f.column == header).collect();
                 let format = match found.first() {
-                    Some((_, true)) => Some(&bad),
-                    Some((_, false)) => Some(&doubtful),
+                    Some(f) if f.bad => Some(&bad),
+                    Some(_) => Some(&doubtful),
                     None => None,
                 };
                 write_cell(sheet, at, c as u16, cell, format, &date)?;
@@ -107,24 +105,20 @@ pub fn annotate(
                     notes += 1;
                     let text: Vec<String> = found
                         .iter()
-                        .map(|(r, _)| format!("[{}] {}", r.code, r.message))
+                        .map(|f| format!("[{}] {}", f.code, f.message))
                         .collect();
                     sheet.insert_note(at, c as u16, &Note::new(text.join("\n")))?;
                 }
                 reasons.extend(
                     found
                         .iter()
-                        .map(|(r, _)| format!("{}：{}", header.replace('\n', ""), r.message)),
+                        .map(|f| format!("{}：{}", header.replace('\n', ""), f.message)),
                 );
             }
             // Findings on a column the file lacks.
-            let missing: Vec<_> = marks
-                .range((row.number, "")..(row.number + 1, ""))
-                .flat_map(|(_, v)| {
-                    v.iter()
-                        .map(|(r, _)| format!("{}：{}", r.column, r.message))
-                })
-                .collect();
+            let missing = on_row
+                .iter()
+                .map(|f| format!("{}：{}", f.column, f.message));
             reasons.extend(missing);
             if !reasons.is_empty() {
                 sheet.write_string_with_format(at, reason_col, reasons.join("；"), &reason)?;
@@ -151,20 +145,17 @@ mod tests {
         let bytes = std::fs::read(path).unwrap_or_else(|e| unreachable!("{path}: {e}"));
         let tables =
             read_xlsx(&bytes, &crate::Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
-        let bad = Rejection {
+        let mut findings = Findings::new(tables.iter().map(|t| t.sheet.clone()).collect());
+        findings.reject(vec![crate::Rejection {
             sheet: "企业台账".into(),
             row: 43,
             column: tables[0].headers[2].clone(),
             value: String::new(),
             code: "uscc_check_character",
             message: "校验码错误".into(),
-        };
-        let copy = annotate(
-            &tables.iter().collect::<Vec<_>>(),
-            std::slice::from_ref(&bad),
-            &[],
-        )
-        .unwrap_or_else(|e| unreachable!("{e}"));
+        }]);
+        let copy = annotate(&tables.iter().collect::<Vec<_>>(), &mut findings)
+            .unwrap_or_else(|e| unreachable!("{e}"));
         let again =
             read_xlsx(&copy, &crate::Limits::default()).unwrap_or_else(|e| unreachable!("{e}"));
         assert_eq!(again.len(), 2);

@@ -6,10 +6,11 @@
 mod annotate;
 mod columns;
 mod directory;
+mod findings;
 mod limits;
 mod outcome_sheet;
 mod rows;
-#[cfg(feature = "sample")]
+#[cfg(any(test, feature = "sample"))]
 mod sample;
 mod sheets;
 mod table;
@@ -19,6 +20,7 @@ mod values;
 pub use annotate::{REASON_HEADER, annotate};
 pub use columns::{Column, Layout, Shape, SheetKind, columns, header_key, layout};
 pub use directory::{Directory, Known, References, Unresolved, references};
+pub use findings::{Finding, Findings, KEPT, RowsOf};
 pub use limits::Limits;
 pub use outcome_sheet::{
     CellProblem, OUTCOME_COLUMNS, OUTCOME_SHEET, OutcomeRow, outcome_rows, outcome_table,
@@ -29,8 +31,8 @@ pub use pledge_domain::statement::{
     UNSTATED_APPRAISER, merged_trademark, name_key,
 };
 pub use rows::{Context, EXPIRY_UNKNOWN, Parsed, Rejection, parse};
-#[cfg(feature = "sample")]
-pub use sample::{sample_application_number, sample_ledgers, sample_uscc};
+#[cfg(any(test, feature = "sample"))]
+pub use sample::{heavy, sample_application_number, sample_ledgers, sample_uscc};
 pub use sheets::{Sheet, classify, read_file};
 pub use table::{Cell, Row, RowKind, Table, read_csv, read_xlsx};
 pub use template::template;

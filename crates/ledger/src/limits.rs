@@ -22,7 +22,10 @@ pub struct Limits {
     pub inflated_bytes: u64,
     /// How many times larger than its compressed form one entry may inflate.
     pub inflate_ratio: u64,
-    /// Memory the cells read may take, estimated as they are read.
+    /// Strings of a workbook's shared string table (read whole before any sheet).
+    pub shared_strings: usize,
+    /// Memory the shared strings and the cells read may take, all sheets together, estimated
+    /// as they are read.
     pub memory_bytes: usize,
 }
 
@@ -37,6 +40,7 @@ impl Default for Limits {
             archive_entries: 1_000,
             inflated_bytes: 256 * 1024 * 1024,
             inflate_ratio: 200,
+            shared_strings: 1_000_000,
             memory_bytes: 256 * 1024 * 1024,
         }
     }
@@ -51,20 +55,34 @@ impl Limits {
     }
 
     /// Checks a workbook's archive by inflating every entry into nothing, counting: the
-    /// sizes an archive declares may lie, what comes out of it does not.
-    pub(crate) fn check_archive(&self, bytes: &[u8]) -> Result<(), ReadError> {
+    /// sizes an archive declares may lie, what comes out of it does not. The shared string
+    /// table, which the reader holds whole, is counted in strings and charged to the memory
+    /// budget: what it takes is returned, the start of the budget's spending.
+    pub(crate) fn check_archive(&self, bytes: &[u8]) -> Result<usize, ReadError> {
         let unreadable = |e: zip::result::ZipError| ReadError::Workbook(e.to_string());
         let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).map_err(unreadable)?;
         if archive.len() > self.archive_entries {
             return Err(Self::exceeded("压缩包条目数", self.archive_entries));
         }
         let mut total = 0u64;
+        let mut spent = 0usize;
         for i in 0..archive.len() {
             let entry = archive.by_index(i).map_err(unreadable)?;
             let compressed = entry.compressed_size().max(1);
             let allowed = (self.inflated_bytes - total)
                 .min(compressed.saturating_mul(self.inflate_ratio).max(64 * 1024));
-            let inflated = count_inflated(entry, allowed)?;
+            let shared = entry
+                .name()
+                .is_ok_and(|n| n.to_ascii_lowercase().ends_with("sharedstrings.xml"));
+            let (inflated, strings) = count_inflated(entry, allowed, shared)?;
+            if strings > self.shared_strings {
+                return Err(Self::exceeded("共享字符串数", self.shared_strings));
+            }
+            if shared {
+                // Each string is held with its header; its text takes no more than its XML.
+                let held = strings.saturating_mul(std::mem::size_of::<String>() + 8);
+                self.spend(&mut spent, held.saturating_add(inflated as usize))?;
+            }
             if inflated > allowed {
                 return Err(if total + inflated > self.inflated_bytes {
                     Self::exceeded("解压后大小", self.inflated_bytes)
@@ -74,7 +92,7 @@ impl Limits {
             }
             total += inflated;
         }
-        Ok(())
+        Ok(spent)
     }
 
     /// Adds `bytes` to the memory `spent`, refusing past the budget.
@@ -90,14 +108,64 @@ impl Limits {
     }
 }
 
-/// Bytes `entry` inflates to, reading at most `allowed + 1`.
+/// Bytes `entry` inflates to, reading at most `allowed + 1`, and, when `strings` is asked,
+/// how many `<si>` elements (shared strings) they hold.
 fn count_inflated<R: Read>(
     entry: zip::read::ZipFile<'_, R>,
     allowed: u64,
-) -> Result<u64, ReadError> {
+    strings: bool,
+) -> Result<(u64, usize), ReadError> {
     let mut limited = entry.take(allowed + 1);
-    std::io::copy(&mut limited, &mut std::io::sink())
-        .map_err(|e| ReadError::Workbook(e.to_string()))
+    let mut counter = StringCounter::default();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut inflated = 0u64;
+    loop {
+        let n = limited
+            .read(&mut buf)
+            .map_err(|e| ReadError::Workbook(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        inflated += n as u64;
+        if strings {
+            counter.feed(&buf[..n]);
+        }
+    }
+    Ok((inflated, counter.count))
+}
+
+/// Counts `<si>` elements (with or without a namespace prefix, attributes or content) in
+/// XML fed in pieces: the opening tags whose local name is `si`.
+#[derive(Default)]
+struct StringCounter {
+    /// The name of the tag being read (up to its first 16 bytes), once a `<` is met.
+    name: Option<Vec<u8>>,
+    count: usize,
+}
+
+impl StringCounter {
+    fn feed(&mut self, piece: &[u8]) {
+        for &b in piece {
+            if b == b'<' {
+                self.name = Some(Vec::new());
+                continue;
+            }
+            let Some(name) = self.name.as_mut() else {
+                continue;
+            };
+            if matches!(b, b'>' | b'/' | b' ' | b'\t' | b'\r' | b'\n') && !name.is_empty() {
+                let local = name.rsplit(|c| *c == b':').next().unwrap_or_default();
+                if local == b"si" && name.first() != Some(&b'/') {
+                    self.count += 1;
+                }
+                self.name = None;
+            } else if name.len() < 16 {
+                name.push(b);
+            } else {
+                self.name = None;
+            }
+        }
+    }
 }
 
 #[cfg(test)]
@@ -186,6 +254,46 @@ mod tests {
             },
         ));
         assert!(why.contains("条目数"), "{why}");
+    }
+
+    #[test]
+    fn shared_strings_are_counted_and_charged_before_any_sheet_is_read() {
+        // 5,000 distinct strings in 5,000 rows of one cell, a workbook of a few dozen KB.
+        let bytes = crate::sample::heavy::shared_strings_workbook(5_000, 1, 5_000)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let why = refused(read_xlsx(
+            &bytes,
+            &Limits {
+                shared_strings: 4_000,
+                ..Limits::default()
+            },
+        ));
+        assert!(why.contains("共享字符串数"), "{why}");
+        assert!(read_xlsx(&bytes, &Limits::default()).is_ok());
+        // The shared strings are charged to the memory budget with the cells.
+        let budget = |kib: usize| Limits {
+            memory_bytes: kib * 1024,
+            ..Limits::default()
+        };
+        assert!(read_xlsx(&bytes, &budget(4096)).is_ok());
+        assert!(refused(read_xlsx(&bytes, &budget(200))).contains("内存"));
+        // A row's cells are charged once, as it is held: 1,000 rows of 12 cells drawn from
+        // 500 strings take about 360 KB (charged once per cell added, 1.9 MB).
+        let wide = crate::sample::heavy::shared_strings_workbook(1_000, 12, 500)
+            .unwrap_or_else(|e| unreachable!("{e}"));
+        let read = read_xlsx(&wide, &budget(1024));
+        assert!(read.is_ok(), "{read:?}");
+    }
+
+    #[test]
+    fn strings_are_counted_across_the_pieces_they_are_read_in() {
+        let xml = b"<sst><si><t>a</t></si><x:si><t>b</t></x:si><si/><si \n/><sig/></sst>";
+        for split in 0..xml.len() {
+            let mut c = StringCounter::default();
+            c.feed(&xml[..split]);
+            c.feed(&xml[split..]);
+            assert_eq!(c.count, 4, "split at {split}");
+        }
     }
 
     #[test]

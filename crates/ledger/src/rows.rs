@@ -9,6 +9,7 @@ use crate::values::{parse_amount_wan, parse_date, parse_legal_status, parse_yes_
 mod enterprise;
 mod ip;
 
+use crate::findings::Findings;
 use crate::{Cell, Row};
 use chrono::{Days, Months, NaiveDate};
 pub use enterprise::EXPIRY_UNKNOWN;
@@ -56,14 +57,13 @@ pub struct Context {
     pub today: NaiveDate,
 }
 
-/// Every good row of a file, by kind, and every rejected cell.
-#[derive(Debug, Clone, Default)]
+/// Every good row of a file, by kind, and what was found on the others: bad cells, and rows
+/// taken with an assumption the official should confirm.
+#[derive(Debug)]
 pub struct Parsed {
     /// The good rows, as the store applies them.
     pub statements: Statements,
-    pub rejections: Vec<Rejection>,
-    /// Rows taken with an assumption the official should confirm.
-    pub warnings: Vec<Rejection>,
+    pub findings: Findings,
 }
 
 impl std::ops::Deref for Parsed {
@@ -238,7 +238,7 @@ impl<'a> RowReader<'a> {
         if self.rejections.is_empty() {
             true
         } else {
-            out.rejections.extend(self.rejections);
+            out.findings.reject(self.rejections);
             out.rejected.push((source, self.sheet.kind.as_str()));
             false
         }
@@ -308,7 +308,10 @@ fn one_year_from(day: NaiveDate) -> NaiveDate {
 /// then qualifications, patents, trademarks and appraisals. `directory` holds the stored
 /// enterprises the file refers to; the file's own are added to it.
 pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Parsed {
-    let mut out = Parsed::default();
+    let mut out = Parsed {
+        statements: Statements::default(),
+        findings: Findings::new(sheets.iter().map(|s| s.table.sheet.clone()).collect()),
+    };
     let mut order: Vec<usize> = (0..sheets.len()).collect();
     order.sort_by_key(|i| {
         SheetKind::ALL
@@ -326,7 +329,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
         // the office would miss, that is said, never silently done.
         for header in &sheet.layout.unknown {
             if let Some(concern) = crate::columns::concern_of(header) {
-                out.warnings.push(Rejection {
+                out.findings.warn(vec![Rejection {
                     sheet: sheet.table.sheet.clone(),
                     row: sheet.table.header_row,
                     column: header.clone(),
@@ -335,7 +338,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     message: format!(
                         "未识别的列“{header}”涉及{concern}，其内容未导入：请改用模板的列名 / the column “{header}” is about {concern} but matches no template column: its content was not imported"
                     ),
-                });
+                }]);
             }
         }
         let stated: Stated = sheet.layout.found.iter().map(|(k, _)| *k).collect();
@@ -345,13 +348,15 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                 row: row.number,
             };
             let mut r = RowReader::new(sheet, row);
+            // Assumptions taken on the row, said once it is read.
+            let mut warnings = Vec::new();
             if !r.rejections.is_empty() {
                 r.finish(&mut out, source);
                 continue;
             }
             match sheet.kind {
                 SheetKind::Enterprises => {
-                    let e = enterprise(&mut r, ctx, directory, &mut out.warnings);
+                    let e = enterprise(&mut r, ctx, directory, &mut warnings);
                     if let Some(e) = &e {
                         enterprises.check(&mut r, i, e.enterprise.uscc, "uscc");
                     }
@@ -373,7 +378,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     }
                 }
                 SheetKind::Patents => {
-                    let p = patent(&mut r, ctx, directory, &mut out.warnings);
+                    let p = patent(&mut r, ctx, directory, &mut warnings);
                     if let Some(p) = &p {
                         patents.check(&mut r, i, p.patent.application_number, "application_number");
                     }
@@ -422,6 +427,7 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     }
                 }
             }
+            out.findings.warn(warnings);
         }
     }
     out
@@ -465,9 +471,10 @@ mod tests {
     fn the_park_ledger_yields_every_good_row_and_names_the_bad_ones() {
         let sheets = fixture();
         let mut directory = Directory::default();
-        let parsed = parse(&sheets, &context(), &mut directory);
-        let bad: Vec<(&str, u32, &str)> = parsed
-            .rejections
+        let mut parsed = parse(&sheets, &context(), &mut directory);
+        let rejections = parsed.findings.rejections();
+        let warnings = parsed.findings.warnings();
+        let bad: Vec<(&str, u32, &str)> = rejections
             .iter()
             .map(|b| (b.sheet.as_str(), b.row, b.code))
             .collect();
@@ -479,11 +486,10 @@ mod tests {
                 ("专利清单", 88, "application_number_check"),
                 ("专利清单", 88, "owner_unknown"),
             ],
-            "{:#?}",
-            parsed.rejections
+            "{rejections:#?}"
         );
-        assert_eq!(parsed.rejections[0].column, "统一社会\n信用代码");
-        assert_eq!(parsed.rejections[1].column, "授权公告日");
+        assert_eq!(rejections[0].column, "统一社会\n信用代码");
+        assert_eq!(rejections[1].column, "授权公告日");
         assert_eq!(parsed.enterprises.len(), 40);
         assert_eq!(parsed.patents.len(), 87 - 2);
         let second = &parsed.enterprises[1].1.enterprise;
@@ -516,8 +522,7 @@ mod tests {
             Some(pledge_domain::PledgeRegistration::marked())
         );
         assert!(
-            parsed
-                .warnings
+            warnings
                 .iter()
                 .any(|w| w.row == 2 && w.code == "pledge_details_missing")
         );
@@ -568,9 +573,10 @@ mod tests {
             number: last + 2,
             ..other
         });
-        let parsed = parse(&sheets, &context(), &mut directory);
+        let mut parsed = parse(&sheets, &context(), &mut directory);
         let codes: Vec<(u32, &str)> = parsed
-            .rejections
+            .findings
+            .rejections()
             .iter()
             .filter(|r| r.sheet == "企业台账")
             .map(|r| (r.row, r.code))

@@ -59,3 +59,78 @@ pub fn sample_ledgers(enterprises: u32, patents: u32, park: &str) -> (String, St
     }
     (firms, ip)
 }
+
+/// Files that are small to send and expensive to read, as a hostile or careless uploader
+/// makes them; every row of each is rejected. For the memory tests and `scripts/import-memory.sh`.
+pub mod heavy {
+    use crate::columns::{SheetKind, columns};
+    use std::fmt::Write;
+
+    /// The headers of the patent template's required columns, then of its others, `n` of
+    /// them at least and as many as are required.
+    fn patent_headers(n: usize) -> Vec<&'static str> {
+        let (required, others): (Vec<_>, Vec<_>) = columns(SheetKind::Patents)
+            .into_iter()
+            .partition(|c| c.required);
+        let n = n.max(required.len());
+        required
+            .into_iter()
+            .chain(others)
+            .map(|c| c.header)
+            .take(n)
+            .collect()
+    }
+
+    /// A patent ledger as CSV of `rows` rows, each rejected: an application number that is
+    /// none, a title, an owner nobody knows, a day that is none, an unknown legal status.
+    pub fn rejected_csv(rows: u32) -> String {
+        let mut csv = patent_headers(5).join(",");
+        csv.push('\n');
+        for i in 0..rows {
+            let _ = writeln!(csv, "CN{i:09}X,一种拒收装置{i},无名公司{i},2020-13-45,未知");
+        }
+        csv
+    }
+
+    /// A patent ledger as CSV of `rows` rows of `width` cells (at least the required columns),
+    /// each cell `chars` characters or so that no column accepts but the free-text ones: at
+    /// 199,999 rows of 12 cells of 22 characters, a file just under the default upload limit.
+    pub fn wide_csv(rows: u32, width: u16, chars: usize) -> String {
+        let headers = patent_headers(usize::from(width));
+        let mut csv = headers.join(",");
+        csv.push('\n');
+        let filler = "x".repeat(chars.saturating_sub(12));
+        for i in 0..rows {
+            for c in 0..headers.len() {
+                let sep = if c + 1 == headers.len() { '\n' } else { ',' };
+                let _ = write!(csv, "无效{i:010}{filler}{sep}");
+            }
+        }
+        csv
+    }
+
+    /// A patent workbook of `rows` rows of `width` cells (at most the template's columns)
+    /// under a header of the required columns at least, whose text is drawn from `strings`
+    /// distinct shared strings none of which is a valid value: a workbook of a few MB that
+    /// holds millions of rejected cells.
+    pub fn shared_strings_workbook(
+        rows: u32,
+        width: u16,
+        strings: u32,
+    ) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("专利清单")?;
+        for (c, h) in patent_headers(usize::from(width)).iter().enumerate() {
+            sheet.write_string(0, c as u16, *h)?;
+        }
+        let strings = strings.max(1);
+        for r in 0..rows {
+            for c in 0..width {
+                let s = (r.wrapping_mul(31).wrapping_add(u32::from(c) * 7919)) % strings;
+                sheet.write_string(r + 1, c, format!("无效{s}"))?;
+            }
+        }
+        book.save_to_buffer()
+    }
+}

@@ -6,40 +6,70 @@ use crate::limits::Limits;
 use crate::values::{from_serial, normalize_header};
 use calamine::{DataRef, Reader, Xlsx};
 use chrono::NaiveDate;
+use std::collections::HashMap;
+use std::sync::Arc;
 
-/// One cell's value.
+/// One cell's value. Text is shared: the cells of a workbook that repeat one of its shared
+/// strings hold that one string.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
     Empty,
-    Text(String),
+    Text(Arc<str>),
     Number(f64),
     Date(NaiveDate),
 }
 
+/// The workbook's shared strings as cells hold them, each made once (keyed by where the
+/// reader holds it).
+#[derive(Default)]
+struct Interned(HashMap<(usize, usize), Arc<str>>);
+
+impl Interned {
+    /// The cell of shared string `s`, and the bytes it newly takes (none when met before).
+    fn cell(&mut self, s: &str) -> (Cell, usize) {
+        let key = (s.as_ptr() as usize, s.len());
+        if let Some(text) = self.0.get(&key) {
+            return (Cell::Text(text.clone()), 0);
+        }
+        let cell = Cell::from_text(s);
+        if let Cell::Text(text) = &cell {
+            self.0.insert(key, text.clone());
+        }
+        (cell, s.len() + 2 * std::mem::size_of::<usize>())
+    }
+}
+
 impl Cell {
-    fn of(d: &DataRef<'_>) -> Self {
-        match d {
+    /// The cell of `d`, and the bytes its text takes (shared strings are looked up in
+    /// `shared`, and take nothing more once met).
+    fn of(d: &DataRef<'_>, shared: &mut Interned) -> (Self, usize) {
+        let cell = match d {
+            DataRef::SharedString(s) => return shared.cell(s),
             DataRef::Empty => Self::Empty,
             DataRef::String(s) => Self::from_text(s),
-            DataRef::SharedString(s) => Self::from_text(s),
             DataRef::Float(f) => Self::Number(*f),
             DataRef::Int(i) => Self::Number(*i as f64),
             DataRef::Bool(b) => Self::Text(if *b { "是" } else { "否" }.into()),
             DataRef::DateTime(dt) => from_serial(dt.as_f64()).map_or(Self::Empty, Self::Date),
             DataRef::DateTimeIso(s) => {
                 NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d")
-                    .map_or_else(|_| Self::Text(s.clone()), Self::Date)
+                    .map_or_else(|_| Self::Text(s.as_str().into()), Self::Date)
             }
-            DataRef::DurationIso(s) => Self::Text(s.clone()),
-            DataRef::Error(e) => Self::Text(format!("#{e}")),
-        }
+            DataRef::DurationIso(s) => Self::Text(s.as_str().into()),
+            DataRef::Error(e) => Self::Text(format!("#{e}").into()),
+        };
+        let bytes = match &cell {
+            Self::Text(t) => t.len() + 2 * std::mem::size_of::<usize>(),
+            _ => 0,
+        };
+        (cell, bytes)
     }
 
     fn from_text(s: &str) -> Self {
         if s.trim().is_empty() {
             Self::Empty
         } else {
-            Self::Text(s.to_owned())
+            Self::Text(s.into())
         }
     }
 
@@ -193,20 +223,25 @@ struct Grid<'l> {
     limits: &'l Limits,
     sheet: String,
     rows: Vec<Vec<Cell>>,
+    /// Cells of the widest row so far.
+    widest: usize,
     spent: usize,
 }
 
 impl<'l> Grid<'l> {
-    fn new(limits: &'l Limits, sheet: &str) -> Self {
+    /// A grid of `sheet` whose cells are charged to the budget after `spent` bytes.
+    fn new(limits: &'l Limits, sheet: &str, spent: usize) -> Self {
         Self {
             limits,
             sheet: sheet.to_owned(),
             rows: Vec::new(),
-            spent: 0,
+            widest: 0,
+            spent,
         }
     }
 
-    fn put(&mut self, row: u32, col: u32, cell: Cell) -> Result<(), ReadError> {
+    /// Puts `cell`, whose text takes `text_bytes` more, at `row`, `col`.
+    fn put(&mut self, row: u32, col: u32, cell: Cell, text_bytes: usize) -> Result<(), ReadError> {
         if cell.is_empty() {
             return Ok(());
         }
@@ -235,13 +270,18 @@ impl<'l> Grid<'l> {
         }
         let cells = &mut self.rows[row];
         if col >= cells.len() {
-            self.limits
-                .spend(&mut self.spent, (col + 1 - cells.len()) * cell_size)?;
+            // As wide as the widest row so far at once: rows are held at the size they have.
+            let wanted = (col + 1).max(self.widest);
+            let held = cells.capacity();
+            if wanted > held {
+                self.limits
+                    .spend(&mut self.spent, (wanted - held) * cell_size)?;
+                cells.reserve_exact(wanted - cells.len());
+            }
             cells.resize(col + 1, Cell::Empty);
+            self.widest = self.widest.max(col + 1);
         }
-        if let Cell::Text(t) = &cell {
-            self.limits.spend(&mut self.spent, t.len())?;
-        }
+        self.limits.spend(&mut self.spent, text_bytes)?;
         cells[col] = cell;
         Ok(())
     }
@@ -258,7 +298,8 @@ impl<'l> Grid<'l> {
 /// is checked first, then each sheet is read cell by cell: only cells that hold something
 /// take memory, whatever size the sheet declares.
 pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Table>, ReadError> {
-    limits.check_archive(bytes)?;
+    // One budget for the shared strings and every sheet's cells.
+    let mut spent = limits.check_archive(bytes)?;
     let mut book: Xlsx<_> =
         Xlsx::new(std::io::Cursor::new(bytes)).map_err(|e| ReadError::Workbook(e.to_string()))?;
     let names = book.sheet_names();
@@ -266,8 +307,9 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Table>, ReadError>
         return Err(Limits::exceeded("工作表数", limits.sheets));
     }
     let mut tables = Vec::new();
+    let mut shared = Interned::default();
     for name in names {
-        let mut grid = Grid::new(limits, &name);
+        let mut grid = Grid::new(limits, &name, spent);
         let mut cells = book
             .worksheet_cells_reader(&name)
             .map_err(|e| ReadError::Workbook(e.to_string()))?;
@@ -276,8 +318,10 @@ pub fn read_xlsx(bytes: &[u8], limits: &Limits) -> Result<Vec<Table>, ReadError>
             .map_err(|e| ReadError::Workbook(e.to_string()))?
         {
             let (row, col) = cell.get_position();
-            grid.put(row, col, Cell::of(cell.get_value()))?;
+            let (value, bytes) = Cell::of(cell.get_value(), &mut shared);
+            grid.put(row, col, value, bytes)?;
         }
+        spent = grid.spent;
         match grid.into_table() {
             Ok(t) => tables.push(t),
             Err(ReadError::NoHeader(_)) => continue,
@@ -311,7 +355,7 @@ pub fn read_csv(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, Read
         .has_headers(false)
         .flexible(true)
         .from_reader(text.as_bytes());
-    let mut grid = Grid::new(limits, name);
+    let mut grid = Grid::new(limits, name, 0);
     let mut record = csv::StringRecord::new();
     let mut row = 0u32;
     while reader
@@ -340,11 +384,12 @@ pub fn read_csv(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, Read
             }
         }
         for (col, field) in record.iter().enumerate() {
-            grid.put(
-                row,
-                col as u32,
-                Cell::from_text(pledge_domain::csv_cell_read(field)),
-            )?;
+            let value = Cell::from_text(pledge_domain::csv_cell_read(field));
+            let bytes = match &value {
+                Cell::Text(t) => t.len() + 2 * std::mem::size_of::<usize>(),
+                _ => 0,
+            };
+            grid.put(row, col as u32, value, bytes)?;
         }
         row += 1;
     }

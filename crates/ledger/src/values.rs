@@ -45,7 +45,7 @@ pub fn parse_date(cell: &Cell) -> Result<NaiveDate, ValueError> {
     match cell {
         Cell::Date(d) => Ok(*d),
         Cell::Number(n) => from_serial(*n).ok_or_else(|| ValueError::Date(n.to_string())),
-        Cell::Text(t) => parse_date_text(t).ok_or_else(|| ValueError::Date(t.clone())),
+        Cell::Text(t) => parse_date_text(t).ok_or_else(|| ValueError::Date(t.to_string())),
         Cell::Empty => Err(ValueError::Date(String::new())),
     }
 }

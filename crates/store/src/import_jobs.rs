@@ -4,7 +4,7 @@
 //! their own audit records.
 
 use crate::entities::import_job;
-use crate::error::Result;
+use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use chrono::{DateTime, Utc};
 use pledge_domain::ParkCode;
@@ -158,13 +158,17 @@ impl Store {
 
     /// Ends a running job at `at`.
     pub async fn finish_import_job(&self, id: i64, end: JobEnd, at: DateTime<Utc>) -> Result<()> {
+        // The copy first (a job that reads as ended has it), handed to the driver as it is:
+        // a copy of a large file is tens of MB, not worth copying on the way.
+        if let Some(copy) = end.annotated {
+            self.store_annotated(id, copy).await?;
+        }
         let row = import_job::ActiveModel {
             id: Set(id),
             state: Set(end.state.as_str().into()),
             committed_rows: Set(end.committed_rows),
             report: Set(end.report),
             problem: Set(end.problem),
-            annotated: Set(end.annotated),
             heartbeat_at: Set(at),
             finished_at: Set(Some(at)),
             ..Default::default()
@@ -174,6 +178,31 @@ impl Store {
             .filter(import_job::Column::Id.eq(id))
             .exec(&self.db)
             .await?;
+        Ok(())
+    }
+
+    /// Stores the annotated copy of the job `id`, moved to the driver in one bind.
+    async fn store_annotated(&self, id: i64, copy: Vec<u8>) -> Result<()> {
+        let failed = |e: sea_orm::sqlx::Error| {
+            StoreError::from(sea_orm::DbErr::Exec(sea_orm::RuntimeErr::SqlxError(
+                std::sync::Arc::new(e),
+            )))
+        };
+        if self.is_postgres() {
+            sea_orm::sqlx::query("UPDATE import_jobs SET annotated = $1 WHERE id = $2")
+                .bind(copy)
+                .bind(id)
+                .execute(self.db.get_postgres_connection_pool())
+                .await
+                .map_err(failed)?;
+        } else {
+            sea_orm::sqlx::query("UPDATE import_jobs SET annotated = ?1 WHERE id = ?2")
+                .bind(copy)
+                .bind(id)
+                .execute(self.db.get_sqlite_connection_pool())
+                .await
+                .map_err(failed)?;
+        }
         Ok(())
     }
 

@@ -1,25 +1,11 @@
 //! The `pledge` binary itself: token management and the demo data set, on SQLite and, when
 //! `PLEDGE_TEST_POSTGRES_URL` is set, on PostgreSQL.
 
+use crate::server::pledge;
 use pledge_service::testing::{
     Backend, TestDatabase, ledger as pledge_ledger, store as pledge_store,
 };
 use std::process::Command;
-
-fn pledge(url: &str, args: &[&str]) -> (bool, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_pledge"))
-        .args(args)
-        .env("PLEDGE_DATABASE_URL", url)
-        .env("PLEDGE_TOKEN_KEY", "test-key")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run pledge");
-    (
-        out.status.success(),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
 
 async fn tokens_are_printed_once_and_revoked(backend: Backend) {
     let db = TestDatabase::create(backend).await;

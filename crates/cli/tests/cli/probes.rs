@@ -2,59 +2,11 @@
 //! and idle connections, the headers every answer carries. (How to run them by hand:
 //! docs/SECURITY.md.)
 
+use crate::server::serve;
 use pledge_service::testing::{Backend, TestDatabase};
 use std::io::{Read, Write};
 use std::net::TcpStream;
-use std::process::{Child, Command, Stdio};
 use std::time::Duration;
-
-/// A server process, killed when the test ends however it ends.
-struct Server {
-    child: Child,
-    port: u16,
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
-/// `pledge serve` on `url` with `args`, once `/healthz` answers.
-async fn serve(url: &str, args: &[&str]) -> Server {
-    let port = free_port();
-    let child = Command::new(env!("CARGO_BIN_EXE_pledge"))
-        .args(["serve", "--bind", &format!("127.0.0.1:{port}")])
-        .args(args)
-        .env("PLEDGE_DATABASE_URL", url)
-        .env("PLEDGE_TOKEN_KEY", "test-key")
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::null())
-        .spawn()
-        .expect("start pledge serve");
-    let server = Server { child, port };
-    let client = reqwest::Client::new();
-    for _ in 0..300 {
-        if client
-            .get(format!("http://127.0.0.1:{port}/healthz"))
-            .send()
-            .await
-            .is_ok_and(|r| r.status().is_success())
-        {
-            return server;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!("the server did not answer /healthz");
-}
 
 /// Whether the server closed `s` within `within` (a read answers end of file or a reset).
 fn closed_by_server(s: &mut TcpStream, within: Duration) -> bool {

@@ -4,6 +4,7 @@
 //! a stream of writes loses no write that was answered as committed, and the other keeps
 //! answering.
 
+use crate::server::free_port;
 use pledge_service::testing::{Backend, TestDatabase};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -22,27 +23,10 @@ impl Drop for Processes {
     }
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 fn pledge(url: &str, args: &[&str]) -> String {
-    let out = Command::new(env!("CARGO_BIN_EXE_pledge"))
-        .args(args)
-        .env("PLEDGE_DATABASE_URL", url)
-        .env("PLEDGE_TOKEN_KEY", "test-key")
-        .env_remove("RUST_LOG")
-        .output()
-        .expect("run pledge");
-    assert!(
-        out.status.success(),
-        "pledge {args:?}: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+    let (ok, out, err) = crate::server::pledge(url, args);
+    assert!(ok, "pledge {args:?}: {err}");
+    out
 }
 
 fn serve(url: &str, port: u16) -> Child {

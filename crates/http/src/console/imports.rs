@@ -107,7 +107,10 @@ struct JobPage {
     committed: Option<bool>,
     dry_run: bool,
     counts: Vec<Counted>,
+    /// Bad cells, all of them; `rejections` lists the first.
+    rejection_count: u64,
     rejections: Vec<RowProblem>,
+    warning_count: u64,
     warnings: Vec<RowProblem>,
     skipped: Vec<String>,
     failure: Option<String>,
@@ -145,7 +148,9 @@ async fn job(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
         committed: report.map(|r| r.committed),
         dry_run: report.is_some_and(|r| r.dry_run),
         counts,
+        rejection_count: report.map_or(0, |r| r.rejection_count),
         rejections: report.map(|r| r.rejections.clone()).unwrap_or_default(),
+        warning_count: report.map_or(0, |r| r.warning_count),
         warnings: report.map(|r| r.warnings.clone()).unwrap_or_default(),
         skipped: report
             .map(|r| {

@@ -129,13 +129,11 @@ pub(super) fn enterprise(
             |c| {
                 let text = c.text();
                 let (head, since) = bracketed(&text);
-                let marked = parse_yes_no(&Cell::Text(head.to_owned()))?;
+                let marked = parse_yes_no(&Cell::Text(head.into()))?;
                 let since = match since {
                     Some(d) => Some(
-                        parse_date(&Cell::Text(
-                            d.trim_start_matches("记录于").trim().to_owned(),
-                        ))
-                        .map_err(|_| ValueError::YesNo(text.clone()))?,
+                        parse_date(&Cell::Text(d.trim_start_matches("记录于").trim().into()))
+                            .map_err(|_| ValueError::YesNo(text.clone()))?,
                     ),
                     None => None,
                 };
@@ -349,14 +347,14 @@ fn stated_qualification(item: &str) -> Result<StatedQualification, Qualification
         {
             let day = day.trim();
             q.valid_until = Some(
-                parse_date(&Cell::Text(day.to_owned()))
+                parse_date(&Cell::Text(day.into()))
                     .map_err(|_| QualificationError::Date(day.to_owned()))?,
             );
         } else if let Some(number) = part.strip_prefix("证书") {
             let number = number.trim_start_matches(['号', ':', '：']).trim();
             q.certificate_number = (!number.is_empty()).then(|| number.to_owned());
         } else if !part.is_empty() {
-            match parse_date(&Cell::Text(part.to_owned())) {
+            match parse_date(&Cell::Text(part.into())) {
                 Ok(day) => q.valid_until = Some(day),
                 Err(_) => q.certificate_number = Some(part.to_owned()),
             }
