@@ -338,7 +338,7 @@ mod tests {
             row,
             column: column.into(),
             value: "v".repeat(300),
-            code: "bad",
+            code: pledge_domain::code::REQUIRED,
             message: message.into(),
         }
     }

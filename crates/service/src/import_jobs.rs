@@ -16,7 +16,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often a running job tells the database it is alive.
-const HEARTBEAT: Duration = Duration::from_secs(2);
+const HEARTBEAT: Duration = Duration::from_secs(1);
 /// A running job not heard of for this long was cut off.
 const SILENCE: Duration = Duration::from_secs(30);
 /// How often the jobs of silent servers are looked for.

@@ -102,11 +102,15 @@ impl Store {
             return Ok(None);
         };
         let folder = std::env::temp_dir();
-        let swept = sweep_stale_copies(&folder, std::time::SystemTime::now());
+        let swept = sweep_stale_copies(&folder);
         if swept > 0 {
             tracing::info!(files = swept, "removed the copies of killed import checks");
         }
-        let path = folder.join(format!("{COPY_PREFIX}{}.db", crate::tokens::random_hex(8)));
+        let path = folder.join(format!(
+            "{COPY_PREFIX}{}-{}.db",
+            std::process::id(),
+            crate::tokens::random_hex(8)
+        ));
         // The live database is attached to its one connection while it is copied. Thrown
         // away after the import: nothing is worth a journal on disk or a sync.
         let options = one_connection(format!("sqlite://{}?mode=rwc", path.display()), |o| {
@@ -128,30 +132,30 @@ impl Store {
     }
 }
 
-/// How the file of a copy is named in the temporary folder, before its random part.
+/// How the file of a copy is named in the temporary folder, before its process's id and its
+/// random part.
 const COPY_PREFIX: &str = "pledge-import-check-";
 
-/// A copy untouched this long is left from a killed process: a running check writes its
-/// copy as it goes.
-const STALE: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
-
-/// Removes the copies in `folder` (with their journals) that nothing has written for
-/// [`STALE`] at `now`: a process killed during a check leaves its copy behind. How many.
-fn sweep_stale_copies(folder: &std::path::Path, now: std::time::SystemTime) -> usize {
+/// Removes the copies in `folder` (with their journals) whose process has ended: a process
+/// killed during a check leaves its copy behind. A copy's name carries its process's id; a
+/// process that still runs (on Linux, one under `/proc`) keeps its copies, whatever any clock
+/// says. How many were removed.
+fn sweep_stale_copies(folder: &std::path::Path) -> usize {
     let Ok(entries) = std::fs::read_dir(folder) else {
         return 0;
+    };
+    let ended = |pid: u32| {
+        cfg!(target_os = "linux") && !std::path::Path::new(&format!("/proc/{pid}")).exists()
     };
     entries
         .filter_map(|e| e.ok())
         .filter(|e| {
             e.file_name()
                 .to_str()
-                .is_some_and(|n| n.starts_with(COPY_PREFIX) && n.contains(".db"))
-        })
-        .filter(|e| {
-            e.metadata()
-                .and_then(|m| m.modified())
-                .is_ok_and(|at| now.duration_since(at).is_ok_and(|age| age > STALE))
+                .and_then(|n| n.strip_prefix(COPY_PREFIX))
+                .and_then(|rest| rest.split_once('-'))
+                .and_then(|(pid, _)| pid.parse::<u32>().ok())
+                .is_some_and(ended)
         })
         .filter(|e| std::fs::remove_file(e.path()).is_ok())
         .count()
@@ -350,30 +354,31 @@ async fn columns_of(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::time::{Duration, SystemTime};
 
     #[test]
     fn copies_left_by_killed_checks_are_swept_and_running_ones_kept() {
         let folder = tempfile::tempdir().unwrap_or_else(|e| unreachable!("{e}"));
-        let now = SystemTime::now();
-        let file = |name: &str, age: u64| {
+        let file = |name: String| {
             let path = folder.path().join(name);
-            let f = std::fs::File::create(&path).unwrap_or_else(|e| unreachable!("{e}"));
-            f.set_modified(now - Duration::from_secs(age))
-                .unwrap_or_else(|e| unreachable!("{e}"));
+            std::fs::File::create(&path).unwrap_or_else(|e| unreachable!("{e}"));
             path
         };
-        let day = 24 * 3600;
-        let killed = file("pledge-import-check-0a1b.db", 2 * day);
-        let journal = file("pledge-import-check-0a1b.db-journal", 2 * day);
-        let running = file("pledge-import-check-2c3d.db", 60);
-        let other = file("someone-else.db", 3 * day);
-        assert_eq!(sweep_stale_copies(folder.path(), now), 2);
+        // A process id above Linux's largest (2^22) has ended, if it ever ran.
+        let gone = 4_194_305;
+        let killed = file(format!("pledge-import-check-{gone}-0a1b.db"));
+        let journal = file(format!("pledge-import-check-{gone}-0a1b.db-journal"));
+        let running = file(format!(
+            "pledge-import-check-{}-2c3d.db",
+            std::process::id()
+        ));
+        let other = file("someone-else.db".into());
+        let unnamed = file("pledge-import-check-0a1b.db".into());
+        assert_eq!(sweep_stale_copies(folder.path()), 2);
         assert!(!killed.exists() && !journal.exists());
+        assert!(running.exists(), "a running process's copy is kept");
         assert!(
-            running.exists(),
-            "a copy written a minute ago is a running check's"
+            other.exists() && unnamed.exists(),
+            "files not ours are left alone"
         );
-        assert!(other.exists(), "files not ours are left alone");
     }
 }
