@@ -237,11 +237,6 @@ impl Findings {
             .collect()
     }
 
-    /// Whether nothing was found.
-    pub fn is_empty(&self) -> bool {
-        self.batches.is_empty() && self.broken.is_none()
-    }
-
     /// The findings on the rows of `sheet`, row by row in order (bad cells first), read back
     /// from the spill file; assumptions on rejected rows are left out.
     pub fn rows_of(&mut self, sheet: &str) -> std::io::Result<RowsOf<'_>> {

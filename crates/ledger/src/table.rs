@@ -35,7 +35,8 @@ impl Interned {
         if let Cell::Text(text) = &cell {
             self.0.insert(key, text.clone());
         }
-        (cell, s.len() + 2 * std::mem::size_of::<usize>())
+        let bytes = cell.text_bytes();
+        (cell, bytes)
     }
 }
 
@@ -58,11 +59,16 @@ impl Cell {
             DataRef::DurationIso(s) => Self::Text(s.as_str().into()),
             DataRef::Error(e) => Self::Text(format!("#{e}").into()),
         };
-        let bytes = match &cell {
+        let bytes = cell.text_bytes();
+        (cell, bytes)
+    }
+
+    /// The bytes the cell's text takes beside the cell (with its shared count).
+    fn text_bytes(&self) -> usize {
+        match self {
             Self::Text(t) => t.len() + 2 * std::mem::size_of::<usize>(),
             _ => 0,
-        };
-        (cell, bytes)
+        }
     }
 
     fn from_text(s: &str) -> Self {
@@ -385,10 +391,7 @@ pub fn read_csv(name: &str, bytes: &[u8], limits: &Limits) -> Result<Table, Read
         }
         for (col, field) in record.iter().enumerate() {
             let value = Cell::from_text(pledge_domain::csv_cell_read(field));
-            let bytes = match &value {
-                Cell::Text(t) => t.len() + 2 * std::mem::size_of::<usize>(),
-                _ => 0,
-            };
+            let bytes = value.text_bytes();
             grid.put(row, col as u32, value, bytes)?;
         }
         row += 1;
