@@ -17,8 +17,7 @@ bin=target/debug/pledge
 dir="$(mktemp -d)"
 port=18090
 PLEDGE_DATABASE_URL="sqlite://$dir/contract.db" PLEDGE_TOKEN_KEY=contract \
-    PLEDGE_FAILED_AUTH_PER_MINUTE=1000000 RUST_LOG=warn \
-    "$bin" serve --demo --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
+    RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 base="http://127.0.0.1:$port"

@@ -1,14 +1,15 @@
 //! The console over HTTP: sign-in, sessions, their cookie, the form token, signing out; every
 //! form refusing a post without its token; pages under the API's access policy, by person.
 
-use crate::helpers::day;
 use crate::helpers::{TestApp, e2e, enterprise_body, patent_body, uscc};
+use crate::helpers::{day, form_token, set_cookie};
 use pledge_service::Context;
 use reqwest::StatusCode;
 use serde_json::json;
 
 e2e!(
     a_person_signs_in_and_out,
+    guessing_a_password_waits_longer_each_time_for_that_account_only,
     every_console_form_wants_its_token,
     pages_follow_the_api_access_policy_by_person,
     the_park_home_names_what_needs_doing,
@@ -18,30 +19,6 @@ e2e!(
     outcomes_and_figures_in_pages,
     a_bank_keeps_its_subscriptions_in_pages,
 );
-
-/// The hidden form token of a page.
-fn form_token(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap_or_default()
-        .to_owned()
-}
-
-/// The `name=value` of a cookie the answer sets, and the whole header.
-fn set_cookie(res: &reqwest::Response, name: &str) -> Option<(String, String)> {
-    res.headers()
-        .get_all("set-cookie")
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .find(|v| v.starts_with(&format!("{name}=")))
-        .map(|v| {
-            (
-                v.split(';').next().unwrap_or_default().to_owned(),
-                v.to_owned(),
-            )
-        })
-}
 
 async fn a_person_signs_in_and_out(app: TestApp) {
     app.seed().await;
@@ -190,6 +167,80 @@ async fn a_person_signs_in_and_out(app: TestApp) {
     assert_eq!(home.status(), StatusCode::SEE_OTHER);
 }
 
+async fn guessing_a_password_waits_longer_each_time_for_that_account_only(app: TestApp) {
+    app.seed().await;
+    app.park_official("zhang.kz", "张科长", "xxhtz", "xinxiang-2026")
+        .await;
+    app.park_official("li.kz", "李科员", "xxhtz", "li-password-1")
+        .await;
+    let guesser = "203.0.113.9";
+    for n in 1..=6 {
+        let (status, wait, _) = app
+            .sign_in_from(guesser, "zhang.kz", &format!("guess-{n}"))
+            .await;
+        assert_eq!(
+            (status, wait),
+            (StatusCode::UNAUTHORIZED, None),
+            "guess {n}"
+        );
+    }
+    // Past five, each wrong password makes the next try wait twice as long; a try while
+    // waiting is not checked, not even the right password, and not recorded.
+    let mut waits = Vec::new();
+    for n in 7..=9 {
+        let before = app.audit_len().await;
+        let (status, wait, html) = app
+            .sign_in_from(guesser, "ZHANG.KZ ", "xinxiang-2026")
+            .await;
+        assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+        let wait = wait.expect("Retry-After on the console's 429");
+        assert!(html.contains(&format!("请{wait}秒后再试")), "{html}");
+        assert_eq!(app.audit_len().await, before, "nothing was checked");
+        waits.push(wait);
+        app.clock
+            .advance(chrono::TimeDelta::seconds(i64::try_from(wait).unwrap_or(0)));
+        let (status, _, _) = app
+            .sign_in_from(guesser, "zhang.kz", &format!("guess-{n}"))
+            .await;
+        assert_eq!(
+            status,
+            StatusCode::UNAUTHORIZED,
+            "checked once the wait is over"
+        );
+    }
+    assert_eq!(waits, [1, 2, 4]);
+    let (status, wait, _) = app.sign_in_from(guesser, "zhang.kz", "xinxiang-2026").await;
+    assert_eq!((status, wait), (StatusCode::TOO_MANY_REQUESTS, Some(8)));
+
+    // The guesser's address holds back no other account: a colleague behind the same
+    // address signs in.
+    let (status, _, _) = app.sign_in_from(guesser, "li.kz", "li-password-1").await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "a colleague at the same address"
+    );
+    // One address cannot lock the account: its owner signs in from elsewhere.
+    let (status, _, _) = app
+        .sign_in_from("198.51.100.20", "zhang.kz", "xinxiang-2026")
+        .await;
+    assert_eq!(
+        status,
+        StatusCode::SEE_OTHER,
+        "the owner from another address"
+    );
+    // An API token from the guesser's address is taken.
+    let me = app
+        .client
+        .get(format!("{}/api/v1/me", app.base))
+        .header("x-forwarded-for", guesser)
+        .bearer_auth(&app.admin)
+        .send()
+        .await
+        .expect("me");
+    assert_eq!(me.status(), StatusCode::OK);
+}
+
 /// A person signed in to the console over HTTP, without a browser.
 struct Session {
     client: reqwest::Client,
@@ -204,24 +255,7 @@ impl Session {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        let form = client
-            .get(format!("{}/login", app.base))
-            .send()
-            .await
-            .expect("login page");
-        let (sign_in_cookie, _) = set_cookie(&form, "pledge_sign_in").expect("form cookie");
-        let token = form_token(&form.text().await.expect("html"));
-        let signed = client
-            .post(format!("{}/login", app.base))
-            .header("cookie", sign_in_cookie)
-            .form(&[
-                ("csrf", token.as_str()),
-                ("login", login),
-                ("password", password),
-            ])
-            .send()
-            .await
-            .expect("sign in");
+        let signed = app.post_sign_in(None, login, password).await;
         assert_eq!(signed.status(), StatusCode::SEE_OTHER, "{login} signs in");
         let (cookie, _) = set_cookie(&signed, "pledge_session").expect("session cookie");
         let mut s = Self {

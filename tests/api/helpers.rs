@@ -310,6 +310,58 @@ impl TestApp {
             .expect("password");
     }
 
+    /// A console sign-in, from `address` (as the trusted balancer says) or this machine: the
+    /// sign-in form fetched, then posted with its token.
+    pub async fn post_sign_in(
+        &self,
+        address: Option<&str>,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let client = reqwest::Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client");
+        let form = client
+            .get(format!("{}/login", self.base))
+            .send()
+            .await
+            .expect("login page");
+        let (cookie, _) = set_cookie(&form, "pledge_sign_in").expect("form cookie");
+        let token = form_token(&form.text().await.expect("html"));
+        let mut post = client
+            .post(format!("{}/login", self.base))
+            .header("cookie", cookie);
+        if let Some(address) = address {
+            post = post.header("x-forwarded-for", address);
+        }
+        post.form(&[
+            ("csrf", token.as_str()),
+            ("login", login),
+            ("password", password),
+        ])
+        .send()
+        .await
+        .expect("sign in")
+    }
+
+    /// A sign-in from `address`: its status, `Retry-After` and page.
+    pub async fn sign_in_from(
+        &self,
+        address: &str,
+        login: &str,
+        password: &str,
+    ) -> (StatusCode, Option<u64>, String) {
+        let res = self.post_sign_in(Some(address), login, password).await;
+        let status = res.status();
+        let wait = res
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse().ok());
+        (status, wait, res.text().await.expect("html"))
+    }
+
     /// A draft batch of the white list, opened by the office: its id.
     pub async fn draft_batch(&self, name: &str) -> i64 {
         let b = self
@@ -441,4 +493,28 @@ pub fn fixture() -> Vec<u8> {
         "/test-data/park-ledger-hongqi.xlsx"
     ))
     .expect("fixture")
+}
+
+/// The hidden form token of a page.
+pub fn form_token(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap_or_default()
+        .to_owned()
+}
+
+/// The `name=value` of a cookie the answer sets, and the whole header.
+pub fn set_cookie(res: &reqwest::Response, name: &str) -> Option<(String, String)> {
+    res.headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|v| v.starts_with(&format!("{name}=")))
+        .map(|v| {
+            (
+                v.split(';').next().unwrap_or_default().to_owned(),
+                v.to_owned(),
+            )
+        })
 }

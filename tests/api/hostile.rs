@@ -245,9 +245,14 @@ async fn a_write_kept_from_sqlite_s_lock_is_503_with_retry_after() {
     assert_eq!(made.status, StatusCode::CREATED, "{}", made.body);
 }
 
-e2e!(guessing_tokens_is_slowed_per_address);
+e2e!(guessing_tokens_marks_the_address_for_sign_ins);
 
-async fn guessing_tokens_is_slowed_per_address(app: TestApp) {
+async fn guessing_tokens_marks_the_address_for_sign_ins(app: TestApp) {
+    app.seed().await;
+    app.park_official("qian.kz", "钱科长", "xxhtz", "qian-password-1")
+        .await;
+    app.park_official("sun.kz", "孙科员", "xxhtz", "sun-password-1")
+        .await;
     let from = |address: &'static str, token: Option<String>| {
         let mut req = app
             .client
@@ -265,27 +270,58 @@ async fn guessing_tokens_is_slowed_per_address(app: TestApp) {
             StatusCode::UNAUTHORIZED
         );
     }
-    for i in 0..30 {
-        let bad = format!("plg_00000000_{i:048}");
+    let bad = |i: usize| format!("plg_00000000_{i:048}");
+    for i in 0..29 {
         assert_eq!(
-            from("203.0.113.7", Some(bad)).await.status(),
+            from("203.0.113.7", Some(bad(i))).await.status(),
             StatusCode::UNAUTHORIZED
         );
     }
-    // Past the limit the address is answered 429, whatever token it sends, for a while.
-    let blocked = from("203.0.113.7", Some(app.admin.clone())).await;
-    assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait: u64 = blocked.headers()["retry-after"]
-        .to_str()
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .expect("Retry-After");
-    assert!((1..=60).contains(&wait), "{wait}");
-    let problem: Value = blocked.json().await.expect("problem");
-    assert_eq!(problem["code"], "too_many_requests");
-    // Another address is not held back.
+    let (status, _, _) = app
+        .sign_in_from("203.0.113.7", "sun.kz", "sun-password-1")
+        .await;
     assert_eq!(
-        from("198.51.100.1", Some(app.admin.clone())).await.status(),
+        status,
+        StatusCode::SEE_OTHER,
+        "29 failures: under the limit"
+    );
+    assert_eq!(
+        from("203.0.113.7", Some(bad(29))).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    // A bad token is always checked and answered 401; past the limit, the address is marked.
+    let more = from(
+        "203.0.113.7",
+        Some("plg_00000000_".to_owned() + &"9".repeat(48)),
+    )
+    .await;
+    assert_eq!(more.status(), StatusCode::UNAUTHORIZED);
+    // A valid token from the same address is never refused for the failures beside it.
+    assert_eq!(
+        from("203.0.113.7", Some(app.admin.clone())).await.status(),
         StatusCode::OK
     );
+    // Sign-ins from the marked address wait for its minute's end, the right password too,
+    // but for a login that signed in from there before (a colleague behind the same NAT).
+    let (status, _, _) = app
+        .sign_in_from("203.0.113.7", "sun.kz", "sun-password-1")
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    let (status, wait, _) = app
+        .sign_in_from("203.0.113.7", "qian.kz", "qian-password-1")
+        .await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    let wait = wait.expect("Retry-After");
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Another address is not held back.
+    let (status, _, _) = app
+        .sign_in_from("198.51.100.1", "qian.kz", "qian-password-1")
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
+    // Once the minute has passed on the application's clock, the address signs in.
+    app.clock.advance(chrono::TimeDelta::seconds(61));
+    let (status, _, _) = app
+        .sign_in_from("203.0.113.7", "qian.kz", "qian-password-1")
+        .await;
+    assert_eq!(status, StatusCode::SEE_OTHER);
 }

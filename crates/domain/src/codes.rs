@@ -68,7 +68,6 @@ error_codes! {
     PAYLOAD_TOO_LARGE = "payload_too_large", 413, "请求体过大", "the body is larger than allowed";
     UNSUPPORTED_MEDIA_TYPE = "unsupported_media_type", 415, "请求体须为JSON", "the body must be application/json";
     VALIDATION_FAILED = "validation_failed", 422, "数据校验未通过", "invalid fields, each named";
-    TOO_MANY_REQUESTS = "too_many_requests", 429, "认证失败次数过多，请稍后再试", "too many failed authentications: wait";
     INTERNAL = "internal", 500, "服务器内部错误", "internal error";
     UNAVAILABLE = "unavailable", 503, "服务暂不可用", "the database does not answer";
     // Fields: what one field or cell gets, inside a 422 or an import report.

@@ -1,4 +1,5 @@
-//! Bearer tokens: the caller of a request, stamped with the request's instant.
+//! Bearer tokens: the caller of a request, stamped with the request's instant. A valid token
+//! is always taken; bad ones are counted per client address (`failed_auth`).
 
 use crate::AppState;
 use crate::error::ApiError;
@@ -6,7 +7,6 @@ use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::{header, request::Parts};
 use pledge_service::{Context, ServiceError};
 use std::net::{IpAddr, SocketAddr};
-use std::time::Instant;
 
 /// The caller, authenticated by `Authorization: Bearer plg_…`, and the instant of the
 /// request: the one place a request reads the clock.
@@ -20,13 +20,6 @@ impl FromRequestParts<AppState> for Auth {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let client = client_address(parts, state.trust_forwarded_for);
-        let at = Instant::now();
-        if let Some(wait) = state.failed_auth.blocked(client, at) {
-            return Err(ApiError::TooManyRequests {
-                retry_after: wait.as_secs().max(1),
-            });
-        }
         let token = parts
             .headers
             .get(header::AUTHORIZATION)
@@ -36,8 +29,9 @@ impl FromRequestParts<AppState> for Auth {
                     .or_else(|| v.strip_prefix("bearer "))
             })
             .map(str::trim);
+        let now = state.now();
         let authenticated = match token {
-            Some(token) => state.service.authenticate(token, state.now()).await,
+            Some(token) => state.service.authenticate(token, now).await,
             None => Err(ServiceError::Unauthorized),
         };
         match authenticated {
@@ -48,7 +42,8 @@ impl FromRequestParts<AppState> for Auth {
             Err(ServiceError::Unauthorized) => {
                 // A request with no token at all is a client that forgot it, not a guess.
                 if token.is_some() {
-                    let failures = state.failed_auth.failed(client, at);
+                    let client = client_address(parts, state.trust_forwarded_for);
+                    let failures = state.failed_auth.token_failed(client, now);
                     if failures == 1 || failures.is_power_of_two() {
                         tracing::warn!(%client, failures, "failed authentication");
                     }

@@ -64,9 +64,6 @@ pub enum ApiError {
     Unavailable(String),
     /// 408: the request took longer than the server allows.
     Timeout,
-    /// 429: too many failed authentications from the client's address; retry after so
-    /// many seconds.
-    TooManyRequests { retry_after: u64 },
 }
 
 impl ApiError {
@@ -101,9 +98,6 @@ impl ApiError {
             Self::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, code::INTERNAL),
             Self::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, code::UNAVAILABLE),
             Self::Timeout => (StatusCode::REQUEST_TIMEOUT, code::TIMEOUT),
-            Self::TooManyRequests { .. } => {
-                (StatusCode::TOO_MANY_REQUESTS, code::TOO_MANY_REQUESTS)
-            }
         }
     }
 
@@ -120,7 +114,6 @@ impl ApiError {
             Self::Internal(_) => "请稍后重试，或凭请求编号联系管理员 / try again later, or report the x-request-id".into(),
             Self::Unavailable(_) => format!("数据库繁忙或暂不可用，请{RETRY_UNAVAILABLE}秒后重试 / the database is busy or does not answer: try again in {RETRY_UNAVAILABLE} s"),
             Self::Timeout => "请求处理超时，未完成的修改已回滚 / the request took too long; nothing it began was kept".into(),
-            Self::TooManyRequests { retry_after } => format!("认证失败次数过多，请{retry_after}秒后再试 / too many failed authentications: try again in {retry_after} s"),
         };
         let errors = match self {
             Self::Validation(e) => e.clone(),
@@ -176,13 +169,9 @@ impl IntoResponse for ApiError {
             res.headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
-        let retry_after = match self {
-            Self::TooManyRequests { retry_after } => Some(retry_after),
-            Self::Unavailable(_) => Some(RETRY_UNAVAILABLE),
-            _ => None,
-        };
-        if let Some(v) = retry_after.and_then(|s| HeaderValue::from_str(&s.to_string()).ok()) {
-            res.headers_mut().insert(header::RETRY_AFTER, v);
+        if matches!(self, Self::Unavailable(_)) {
+            res.headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(RETRY_UNAVAILABLE));
         }
         res
     }

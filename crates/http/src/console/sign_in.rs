@@ -7,9 +7,10 @@ use crate::auth::client_address;
 use askama::Template;
 use axum::Form;
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
+use pledge_service::ServiceError;
 use serde::Deserialize;
 
 const SIGN_IN: &str = "pledge_sign_in";
@@ -97,22 +98,24 @@ async fn login(
         return super::Oops::expired_form().into_response();
     }
     let client = client_address(&parts, s.trust_forwarded_for);
-    let at = std::time::Instant::now();
-    if s.failed_auth.blocked(client, at).is_some() {
-        return login_form(
+    let now = s.now();
+    if let Some(wait) = s.failed_auth.sign_in_wait(client, &f.login, now) {
+        let mut r = login_form(
             &s,
             headers,
             StatusCode::TOO_MANY_REQUESTS,
             f.login,
-            Some("登录失败次数过多，请稍后再试 / too many failed sign-ins: wait a minute".into()),
+            Some(format!(
+                "登录失败次数过多，请{wait}秒后再试 / too many failed sign-ins: try again in {wait} s"
+            )),
         );
+        r.headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(wait));
+        return r;
     }
-    match s
-        .service
-        .sign_in(f.login.trim(), &f.password, s.now())
-        .await
-    {
+    match s.service.sign_in(f.login.trim(), &f.password, now).await {
         Ok(signed) => {
+            s.failed_auth.password_succeeded(client, &f.login, now);
             let mut r = Redirect::to("/").into_response();
             for c in [
                 set_cookie(SESSION, &signed.secret, headers, s.trust_forwarded_for),
@@ -124,8 +127,8 @@ async fn login(
             }
             r
         }
-        Err(_) => {
-            let failures = s.failed_auth.failed(client, at);
+        Err(ServiceError::Unauthorized) => {
+            let failures = s.failed_auth.password_failed(client, &f.login, now);
             tracing::warn!(%client, failures, "failed console sign-in");
             login_form(
                 &s,
@@ -135,6 +138,7 @@ async fn login(
                 Some("用户名或密码不正确 / wrong login or password".into()),
             )
         }
+        Err(e) => super::Oops::from(e).into_response(),
     }
 }
 
