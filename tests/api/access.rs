@@ -62,17 +62,24 @@ async fn a_park_changes_only_its_own_park(app: TestApp) {
     let mut update = enterprise_body(2, "hqkfq");
     update["version"] = json!(1);
     update["name"] = json!("被别的园区改名");
+    // Another park's enterprise is one that is not registered; moving one's own away is
+    // refused.
     app.put(&format!("/api/v1/enterprises/{}", uscc(2)), &xxhtz, update)
         .await
-        .problem(403, "out_of_scope");
+        .problem(404, "not_found");
     let mut moving = enterprise_body(1, "hqkfq");
     moving["version"] = json!(1);
     app.put(&format!("/api/v1/enterprises/{}", uscc(1)), &xxhtz, moving)
         .await
         .problem(403, "out_of_scope");
-    app.put("/api/v1/patents/201710601862.3", &xxhtz, patent_body(2))
-        .await
-        .problem(403, "out_of_scope");
+    let foreign = app
+        .put("/api/v1/patents/201710601862.3", &xxhtz, patent_body(2))
+        .await;
+    foreign.problem(422, "validation_failed");
+    assert_eq!(
+        foreign.field_errors(),
+        [("owner".to_owned(), "unknown_value".to_owned())]
+    );
     app.post(
         "/api/v1/parks",
         &xxhtz,
@@ -105,7 +112,7 @@ async fn a_park_changes_only_its_own_park(app: TestApp) {
         appraisal.clone(),
     )
     .await
-    .problem(403, "out_of_scope");
+    .problem(404, "not_found");
     assert_eq!(
         app.post(
             "/api/v1/patents/201710601862.3/appraisals",

@@ -213,7 +213,7 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
         rejected(&foreign["report"])
             .iter()
             .filter(|(s, _, _)| s == "企业台账")
-            .all(|(_, _, code)| code == "out_of_scope" || code == "uscc_check_character")
+            .all(|(_, _, code)| code == "duplicate" || code == "uscc_check_character")
     );
     app.get(&format!("/api/v1/imports/{}", job["id"]), &other)
         .await

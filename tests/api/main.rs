@@ -21,5 +21,6 @@ mod pushes;
 mod registry;
 mod round_trip;
 mod rounds;
+mod tenants;
 mod values;
 mod whitelist;

@@ -52,8 +52,9 @@ async fn many_at_once_each_judged_alone(app: TestApp) {
     let statuses: Vec<u64> = got.iter().map(|(_, s, _)| *s).collect();
     assert_eq!(statuses[..2], [201, 201], "{got:?}");
     assert_eq!(
-        got[2].2, "out_of_scope",
-        "another park's enterprise: {got:?}"
+        (got[2].1, got[2].2.as_str()),
+        (got[4].1, got[4].2.as_str()),
+        "another park's enterprise is one that does not exist: {got:?}"
     );
     assert_eq!(got[3].2, "validation_failed");
     assert_eq!(
@@ -397,7 +398,7 @@ async fn every_role_hears_no(app: TestApp) {
         json!({"uscc": uscc(3)}),
     )
     .await
-    .problem(403, "out_of_scope");
+    .problem(404, "not_found");
     app.post(
         &format!("/api/v1/whitelist/batches/{bid}/entries"),
         &park,

@@ -197,19 +197,12 @@ impl<'a> RowReader<'a> {
             }
             Err(_) => (directory.by_name(&text, ctx.scope.as_ref()), true),
         };
+        // An owner outside the caller's park is one it does not know.
+        let known = known.and_then(|k| match &ctx.scope {
+            Some(s) if s != &k.park => Err(Unresolved::Unknown),
+            _ => Ok(k),
+        });
         match known {
-            Ok(k) if ctx.scope.as_ref().is_some_and(|s| s != &k.park) => {
-                self.reject(
-                    "owner",
-                    text,
-                    code::OUT_OF_SCOPE,
-                    format!(
-                        "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
-                        k.park, k.park
-                    ),
-                );
-                None
-            }
             Ok(k) => Some(k.uscc),
             Err(Unresolved::Unknown) => {
                 let message = if by_name {
@@ -558,7 +551,8 @@ mod tests {
             park: park("xxgx"),
         });
         let mut sheets = sheets;
-        // A second copy of the first enterprise row, and a row of another park's enterprise.
+        // A second copy of the first enterprise row, and a row of another park's enterprise
+        // (taken, whoever holds it).
         let at = sheets[0].layout.position("uscc").unwrap_or(0);
         let firms = &mut sheets[0].table;
         let copy = firms.rows[0].clone();
@@ -586,7 +580,7 @@ mod tests {
             vec![
                 (43, "uscc_check_character"),
                 (last + 1, "duplicate_row"),
-                (last + 2, "out_of_scope")
+                (last + 2, "duplicate")
             ]
         );
     }

@@ -261,8 +261,10 @@ impl Service {
     async fn visible_job(&self, cx: &Context, id: i64) -> Result<ImportJobRecord> {
         let not_found =
             || ServiceError::not_found(format!("没有导入任务{id} / no import job {id}"));
+        // Who may not import at all is refused before anything is looked up.
+        let scope = cx.write_scope()?;
         let job = self.store.import_job(id).await?.ok_or_else(not_found)?;
-        match (cx.write_scope()?, &job.park) {
+        match (scope, &job.park) {
             (None, _) => Ok(job),
             (Some(own), Some(park)) if own.to_string() == *park => Ok(job),
             _ => Err(not_found()),

@@ -156,12 +156,15 @@ impl Service {
             .enterprise(&e.uscc)
             .await?
             .ok_or_else(|| not_registered(&e.uscc))?;
+        if scope.as_ref().is_some_and(|own| own != &current.value.park) {
+            return Err(not_registered(&e.uscc));
+        }
         if let Some(own) = &scope
-            && (own != &current.value.park || own != &e.park)
+            && own != &e.park
         {
             return Err(ServiceError::forbidden(
                 code::OUT_OF_SCOPE,
-                "只能修改本园区企业 / you change enterprises of your own park only",
+                "不能把企业移到其他园区 / you cannot move an enterprise to another park",
             ));
         }
         self.written(self.store.update_enterprise(&cx.actor, e, version))

@@ -6,7 +6,8 @@ use crate::audit::{self, Change};
 use crate::entities::{appraisal, enterprise, patent};
 use crate::error::{Result, StoreError, corrupt};
 use crate::patents::{
-    Upserted, appraisal_columns, appraisals_of, check_scope, patent_columns, patent_from_row,
+    Upserted, appraisal_columns, appraisals_of, check_scope, not_found, patent_columns,
+    patent_from_row, taken, unknown_owner,
 };
 use crate::registry::park_codes;
 use crate::{Actor, Store};
@@ -15,7 +16,7 @@ use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
     merged_trademark, name_key,
 };
-use pledge_domain::{Appraisal, DomainError, ParkCode, Uscc, Violation};
+use pledge_domain::{Appraisal, ParkCode, Uscc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter,
@@ -127,6 +128,13 @@ fn refusal(e: &StoreError, step: &Step<'_>) -> Option<Vec<(String, &'static str,
             step.key_column().into(),
             code::NOT_FOUND,
             format!("找不到对应的{entity} / no such {entity}"),
+        )],
+        StoreError::Duplicate { entity, .. } => vec![(
+            step.key_column().into(),
+            code::DUPLICATE,
+            format!(
+                "该{entity}已由他人登记，请联系市知识产权局 / this {entity} is registered by someone else: ask the city IP office"
+            ),
         )],
         StoreError::VersionConflict { .. } => vec![(
             step.key_column().into(),
@@ -392,16 +400,22 @@ impl Store {
         match step {
             Step::Enterprise(row) => {
                 let stored = self.enterprise_in(txn, &row.enterprise.uscc).await?;
+                let key = row.enterprise.uscc.to_string();
+                if let Some(s) = &stored {
+                    check_scope(scope, &s.value.park, taken("enterprise", &key))?;
+                }
                 let e = row.merged(stored.as_ref().map(|s| &s.value));
-                let key = e.uscc.to_string();
-                check_scope(scope, &e.park, "enterprise", &key)?;
+                // The row itself names another park: the caller's own refusal.
+                check_scope(scope, &e.park, || StoreError::OutOfScope {
+                    entity: "enterprise",
+                    key: key.clone(),
+                })?;
                 match stored {
                     None => {
                         self.create_enterprise_in(txn, actor, e).await?;
                         Ok(Upserted::Created)
                     }
                     Some(s) => {
-                        check_scope(scope, &s.value.park, "enterprise", &key)?;
                         let after = self.update_enterprise_in(txn, actor, e, s.version).await?;
                         Ok(if after.version == s.version {
                             Upserted::Unchanged
@@ -420,7 +434,7 @@ impl Store {
                             entity: "enterprise",
                             key: key.clone(),
                         })?;
-                check_scope(scope, &stored.value.park, "enterprise", &key)?;
+                check_scope(scope, &stored.value.park, not_found("enterprise", &key))?;
                 let e = row.applied_to(&stored.value);
                 let after = self
                     .update_enterprise_in(txn, actor, e, stored.version)
@@ -487,7 +501,12 @@ impl Store {
                     }
                 };
                 let (owner_id, park) = self.owner_ref(txn, &owner).await?;
-                check_scope(scope, &park, "appraisal", &key)?;
+                let entity = if patent_id.is_some() {
+                    "patent"
+                } else {
+                    "trademark"
+                };
+                check_scope(scope, &park, not_found(entity, &key))?;
                 if !is_new(&row.appraisal, &stored) {
                     return Ok(Upserted::Unchanged);
                 }
@@ -570,18 +589,12 @@ impl Store {
                         return Err(StoreError::Invalid(v));
                     }
                     let Some((owner_id, park_id)) = owners.get(p.owner.as_str()).copied() else {
-                        return Err(StoreError::Invalid(vec![Violation::new(
-                            "owner",
-                            DomainError::UnknownValue {
-                                value: p.owner.to_string(),
-                                allowed: "a registered enterprise".into(),
-                            },
-                        )]));
+                        return Err(unknown_owner(&p.owner));
                     };
                     let park = parks
                         .get(&park_id)
                         .ok_or_else(|| StoreError::corrupt("park"))?;
-                    check_scope(scope, park, "patent", number)?;
+                    check_scope(scope, park, || unknown_owner(&p.owner))?;
                     let mut columns = patent_columns(&p, owner_id)?;
                     columns.version = Set(1);
                     columns.created_at = Set(now);
@@ -619,7 +632,7 @@ impl Store {
                     let park = parks
                         .get(&old_park)
                         .ok_or_else(|| StoreError::corrupt("park"))?;
-                    check_scope(scope, park, "patent", number)?;
+                    check_scope(scope, park, taken("patent", number))?;
                     (Upserted::Unchanged, old_park)
                 } else {
                     let (rec, what) = self

@@ -198,19 +198,41 @@ pub(crate) async fn appraisals_of(
     Ok(out)
 }
 
+/// Whether a caller limited to `scope` may touch a record of `park`. Outside the scope the
+/// record is answered as `unseen` says: as one that does not exist (or, for a key that cannot
+/// be taken twice, as taken), never as another park's.
 pub(crate) fn check_scope(
     scope: Option<&ParkCode>,
     park: &ParkCode,
-    entity: &'static str,
-    key: &str,
+    unseen: impl FnOnce() -> StoreError,
 ) -> Result<()> {
     match scope {
-        Some(s) if s != park => Err(StoreError::OutOfScope {
-            entity,
-            key: key.to_owned(),
-        }),
+        Some(s) if s != park => Err(unseen()),
         _ => Ok(()),
     }
+}
+
+/// The refusal of an owner that is not a registered enterprise (or not one the caller sees).
+pub(crate) fn unknown_owner(owner: &Uscc) -> StoreError {
+    StoreError::Invalid(vec![Violation::new(
+        "owner",
+        DomainError::UnknownValue {
+            value: owner.to_string(),
+            allowed: "a registered enterprise".into(),
+        },
+    )])
+}
+
+/// The refusal of a record the caller may not see.
+pub(crate) fn not_found(entity: &'static str, key: &str) -> impl FnOnce() -> StoreError {
+    let key = key.to_owned();
+    move || StoreError::NotFound { entity, key }
+}
+
+/// The refusal of a key already taken outside the caller's park.
+pub(crate) fn taken(entity: &'static str, key: &str) -> impl FnOnce() -> StoreError {
+    let key = key.to_owned();
+    move || StoreError::Duplicate { entity, key }
 }
 
 impl Store {
@@ -221,13 +243,7 @@ impl Store {
         owner: &Uscc,
     ) -> Result<(i64, ParkCode)> {
         let Some((id, park_id)) = self.enterprise_ref(db, owner).await? else {
-            return Err(StoreError::Invalid(vec![Violation::new(
-                "owner",
-                DomainError::UnknownValue {
-                    value: owner.to_string(),
-                    allowed: "a registered enterprise".into(),
-                },
-            )]));
+            return Err(unknown_owner(owner));
         };
         Ok((id, self.park_code(db, park_id).await?))
     }
@@ -265,7 +281,7 @@ impl Store {
         }
         let key = p.application_number.to_string();
         let (owner_id, owner_park) = self.owner_ref(txn, &p.owner).await?;
-        check_scope(scope, &owner_park, "patent", &key)?;
+        check_scope(scope, &owner_park, || unknown_owner(&p.owner))?;
         let current = patent::Entity::find()
             .filter(patent::Column::ApplicationNumber.eq(key.as_str()))
             .one(txn)
@@ -311,7 +327,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::corrupt("patent owner"))?;
         let old_park = self.park_code(txn, old_owner.park_id).await?;
-        check_scope(scope, &old_park, "patent", &key)?;
+        check_scope(scope, &old_park, taken("patent", &key))?;
         let Some(expected) = expected_version else {
             return Err(StoreError::VersionRequired {
                 entity: "patent",
@@ -528,7 +544,7 @@ impl Store {
             .await?
             .ok_or_else(|| StoreError::corrupt("patent owner"))?;
         let park = self.park_code(&txn, owner.park_id).await?;
-        check_scope(scope, &park, "patent", &key)?;
+        check_scope(scope, &park, not_found("patent", &key))?;
         let rec = self
             .insert_appraisal(&txn, actor, Some(row.id), None, &key, owner.park_id, a)
             .await?;

@@ -3,7 +3,10 @@
 use crate::audit::{self, Change};
 use crate::entities::{appraisal, enterprise, trademark};
 use crate::error::{Result, StoreError, corrupt};
-use crate::patents::{AppraisalRecord, Upserted, appraisal_from_row, check_scope, pledge_from};
+use crate::patents::{
+    AppraisalRecord, Upserted, appraisal_from_row, check_scope, not_found, pledge_from, taken,
+    unknown_owner,
+};
 use crate::records::page;
 use crate::registry::unique;
 use crate::{Actor, Page, Store, Versioned};
@@ -128,7 +131,7 @@ impl Store {
         }
         let key = key_of(t.registration_number, t.nice_class);
         let (owner_id, owner_park) = self.owner_ref(txn, &t.owner).await?;
-        check_scope(scope, &owner_park, "trademark", &key)?;
+        check_scope(scope, &owner_park, || unknown_owner(&t.owner))?;
         let park_id = self.park_id_of(txn, &owner_park).await?;
         let now = actor.now;
         let Some(current) = self
@@ -174,8 +177,7 @@ impl Store {
         check_scope(
             scope,
             &self.park_code(txn, old_owner.park_id).await?,
-            "trademark",
-            &key,
+            taken("trademark", &key),
         )?;
         let Some(expected) = expected_version else {
             return Err(StoreError::VersionRequired {
@@ -319,8 +321,7 @@ impl Store {
         check_scope(
             scope,
             &self.park_code(&txn, owner.park_id).await?,
-            "trademark",
-            &key,
+            not_found("trademark", &key),
         )?;
         let rec = self
             .insert_appraisal(&txn, actor, None, Some(row.id), &key, owner.park_id, a)

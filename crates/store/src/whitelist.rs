@@ -348,8 +348,7 @@ impl Store {
         crate::patents::check_scope(
             scope,
             &self.park_code(&txn, e.park_id).await?,
-            "enterprise",
-            uscc.as_str(),
+            crate::patents::not_found("enterprise", uscc.as_str()),
         )?;
         if batch.status != BatchStatus::Draft.as_str() {
             return Err(StoreError::Conflict {

@@ -25,14 +25,12 @@ pub(super) fn park_of(
     if let (Some(scope), Some(k)) = (&ctx.scope, known)
         && &k.park != scope
     {
+        // Registered outside the caller's park: taken, without saying where.
         r.reject(
             "uscc",
             k.uscc.to_string(),
-            code::OUT_OF_SCOPE,
-            format!(
-                "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
-                k.park, k.park
-            ),
+            code::DUPLICATE,
+            "该统一社会信用代码已由他人登记，请联系市知识产权局 / this USCC is registered by someone else: ask the city IP office".into(),
         );
         return None;
     }
@@ -380,29 +378,18 @@ pub(super) fn qualification(
     else {
         return None;
     };
-    match directory.get(&uscc) {
-        None => {
-            r.reject(
-                "uscc",
-                uscc.to_string(),
-                code::ENTERPRISE_UNKNOWN,
-                "找不到该企业，请先导入企业 / no enterprise with this code".into(),
-            );
-            return None;
-        }
-        Some(k) if ctx.scope.as_ref().is_some_and(|s| s != &k.park) => {
-            r.reject(
-                "uscc",
-                uscc.to_string(),
-                code::OUT_OF_SCOPE,
-                format!(
-                    "该企业属于园区{}，不在本园区 / the enterprise belongs to park {}",
-                    k.park, k.park
-                ),
-            );
-            return None;
-        }
-        Some(_) => {}
+    // An enterprise outside the caller's park is one it does not know.
+    let known = directory
+        .get(&uscc)
+        .is_some_and(|k| ctx.scope.as_ref().is_none_or(|s| s == &k.park));
+    if !known {
+        r.reject(
+            "uscc",
+            uscc.to_string(),
+            code::ENTERPRISE_UNKNOWN,
+            "找不到该企业，请先导入企业 / no enterprise with this code".into(),
+        );
+        return None;
     }
     Some(QualificationRow {
         uscc,

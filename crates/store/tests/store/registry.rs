@@ -464,7 +464,10 @@ async fn park_scope_is_enforced_in_the_transaction(store: Store) {
         .upsert_patent(&actor(), foreign, None, Some(&mine))
         .await
         .expect_err("other park");
-    assert!(matches!(err, StoreError::OutOfScope { .. }), "{err:?}");
+    assert!(
+        matches!(&err, StoreError::Invalid(v) if v[0].field == "owner"),
+        "another park's enterprise is an unknown owner: {err:?}"
+    );
     assert_eq!(audit_count(&store, "patent").await, 0);
     store
         .upsert_patent(
@@ -480,7 +483,16 @@ async fn park_scope_is_enforced_in_the_transaction(store: Store) {
         .upsert_patent(&actor(), moved, Some(1), Some(&other))
         .await
         .expect_err("cannot take another park's patent");
-    assert!(matches!(err, StoreError::OutOfScope { .. }), "{err:?}");
+    assert!(
+        matches!(
+            err,
+            StoreError::Duplicate {
+                entity: "patent",
+                ..
+            }
+        ),
+        "a number registered in another park is taken, whoever holds it: {err:?}"
+    );
 }
 
 async fn revoked_tokens_stop_working(store: Store) {

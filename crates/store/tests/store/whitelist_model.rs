@@ -206,7 +206,8 @@ async fn run(store: Store, ops: Vec<Op>) -> Result<(), TestCaseError> {
                             audits: 1,
                         });
                     }
-                    Err(StoreError::OutOfScope { .. }) => prop_assert!(!in_scope),
+                    // Another park's enterprise is one the caller does not know.
+                    Err(StoreError::NotFound { .. }) => prop_assert!(!in_scope),
                     Err(StoreError::Conflict {
                         code: "batch_not_draft",
                         ..
