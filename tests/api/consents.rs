@@ -44,6 +44,25 @@ async fn consents_are_the_office_and_the_park_s_to_record(app: TestApp) {
     future["evidence_date"] = json!("2099-01-01");
     let a = app.post(&path, &own, future).await;
     assert_eq!(a.field_errors()[0].0, "evidence_date");
+    // Dates outside the field's window are typing errors, refused like everywhere else.
+    let mut ages = consent(None);
+    ages["valid_from"] = json!("0000-01-01");
+    ages["evidence_date"] = json!("0000-01-01");
+    ages["valid_until"] = json!("9999-12-31");
+    let a = app.post(&path, &own, ages).await;
+    a.problem(422, "validation_failed");
+    let mut fields = a.field_errors();
+    fields.sort();
+    assert_eq!(
+        fields,
+        [
+            ("evidence_date".to_owned(), "date_range".to_owned()),
+            ("valid_from".to_owned(), "date_range".to_owned()),
+            ("valid_until".to_owned(), "date_range".to_owned()),
+        ],
+        "{}",
+        a.body
+    );
     let mut blank = consent(None);
     blank["evidence_reference"] = json!("");
     assert_eq!(

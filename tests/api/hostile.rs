@@ -169,17 +169,20 @@ async fn jobs_outlive_their_server(app: TestApp) {
     app.get(&format!("/api/v1/imports/{id}"), &other_park)
         .await
         .problem(404, "not_found");
-    // A job whose server fell silent an hour ago reads as interrupted, with what it wrote.
-    let an_hour_ago =
-        pledge_store::Actor::cli("gone server", app.clock.now() - chrono::Duration::hours(1));
+    // A job whose server fell silent eleven seconds ago reads as interrupted, with what it
+    // wrote (the rows its import recorded as it committed them; here none).
+    let gone = pledge_store::Actor::cli(
+        "gone server",
+        app.clock.now() - chrono::Duration::seconds(11),
+    );
     let cut = app
         .store
-        .start_import_job(&an_hour_ago, "cut.xlsx", None, "gone")
+        .start_import_job(&gone, "cut.xlsx", None, "gone")
         .await
         .expect("job");
     assert!(cut.id > id, "ids are never handed out twice");
     app.store
-        .import_job_progress(cut.id, 300, 1000, 300, an_hour_ago.now)
+        .import_job_progress(cut.id, 300, 1000, gone.now)
         .await
         .expect("progress");
     // Reading it writes nothing: it reads as running, silent since its last heartbeat.
@@ -188,7 +191,7 @@ async fn jobs_outlive_their_server(app: TestApp) {
     assert_eq!(seen.status, StatusCode::OK, "{}", seen.body);
     assert_eq!(seen.body["state"], "running", "{}", seen.body);
     assert_eq!(seen.body["silent"], true, "{}", seen.body);
-    assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
+    assert_eq!(seen.body["done"], 300, "{}", seen.body);
     // The sweep marks it interrupted (woken at once by a step of the clock; the guard only
     // bounds the wait).
     app.clock.advance(chrono::Duration::seconds(1));
@@ -205,7 +208,7 @@ async fn jobs_outlive_their_server(app: TestApp) {
     .expect("the sweep marks the silent job");
     assert_eq!(seen.body["state"], "interrupted", "{}", seen.body);
     assert_eq!(seen.body["silent"], false, "{}", seen.body);
-    assert_eq!(seen.body["committed_rows"], 300, "{}", seen.body);
+    assert_eq!(seen.body["done"], 300, "{}", seen.body);
 }
 
 /// A write that cannot have SQLite's write lock within the busy timeout is refused with 503

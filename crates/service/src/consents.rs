@@ -5,7 +5,7 @@
 
 use crate::error::{FieldError, Result, ServiceError};
 use crate::{Context, Service};
-use pledge_domain::{ParkCode, Text, Uscc, code};
+use pledge_domain::{ParkCode, Text, Uscc, Violation, code, window};
 use pledge_store::{ConsentRecord, NewConsent, Role};
 use std::collections::HashSet;
 
@@ -39,26 +39,33 @@ impl Service {
         let reference = Text::parse(&c.evidence_reference, 1, 64)
             .map_err(|e| ServiceError::field("evidence_reference", e))?;
         c.evidence_reference = reference.to_string();
-        if c.evidence_date > today {
-            return Err(invalid(
-                "evidence_date",
-                code::DATE_IN_FUTURE,
-                format!(
-                    "授权书日期不能晚于今天（{today}） / evidence_date is after today ({today})"
-                ),
-            ));
-        }
+        // The same window as the rest of the field's dates: from the Patent Law on, a period
+        // ending at most thirty years ahead, evidence dated no later than today.
+        let (earliest, latest) = (window::earliest_filing(), window::latest_validity(today));
+        let mut violations: Vec<FieldError> = [
+            Violation::if_future("evidence_date", Some(c.evidence_date), today),
+            Violation::if_before("evidence_date", Some(c.evidence_date), earliest, today),
+            Violation::if_outside("valid_from", Some(c.valid_from), earliest, latest),
+            Violation::if_outside("valid_until", c.valid_until, earliest, latest),
+        ]
+        .into_iter()
+        .flatten()
+        .map(Into::into)
+        .collect();
         if let Some(until) = c.valid_until
             && until < c.valid_from
         {
-            return Err(invalid(
-                "valid_until",
-                code::DATE_ORDER,
-                format!(
+            violations.push(FieldError {
+                field: "valid_until".into(),
+                code: code::DATE_ORDER.into(),
+                message: format!(
                     "授权截止日{until}早于起始日{} / valid_until {until} is before valid_from {}",
                     c.valid_from, c.valid_from
                 ),
-            ));
+            });
+        }
+        if !violations.is_empty() {
+            return Err(ServiceError::Invalid(violations));
         }
         if let Some(bank) = &c.bank
             && self.store.bank(bank).await?.is_none()

@@ -10,17 +10,18 @@ use crate::{Context, Service};
 use chrono::{DateTime, Utc};
 use pledge_domain::{ParkCode, code};
 pub use pledge_store::JobState;
-use pledge_store::{ImportJobRecord, ImportMode, JobEnd};
+use pledge_store::{ImportJobRecord, JobEnd};
 use serde::{Deserialize, Serialize};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// How often a running job tells the database it is alive.
 const HEARTBEAT: Duration = Duration::from_secs(1);
-/// A running job not heard of for this long was cut off.
-const SILENCE: Duration = Duration::from_secs(30);
-/// How often the jobs of silent servers are looked for.
-const SWEEP: Duration = Duration::from_secs(10);
+/// A running job not heard of for this long was cut off: ten heartbeats missed.
+const SILENCE: Duration = Duration::from_secs(10);
+/// How often the jobs of silent servers are looked for: a job whose server died reads as
+/// interrupted within `SILENCE` and `SWEEP` of its last heartbeat.
+const SWEEP: Duration = Duration::from_secs(2);
 
 /// Why a job failed, as its problem reads.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -135,7 +136,6 @@ impl Service {
     }
 
     async fn run_job(self, id: i64, cx: Context, scope: Option<ParkCode>, req: ImportRequest) {
-        let writes_as_it_goes = req.mode == ImportMode::Partial && !req.dry_run;
         let progress = Arc::new(Mutex::new((0usize, 0usize)));
         let told = progress.clone();
         let tell = move |done: usize, total: usize| {
@@ -149,11 +149,10 @@ impl Service {
                 loop {
                     tick.tick().await;
                     let (done, total) = *progress.lock().unwrap_or_else(|e| e.into_inner());
-                    let committed = if writes_as_it_goes { done } else { 0 };
                     let at = service.clock.now();
                     if let Err(e) = service
                         .store
-                        .import_job_progress(id, done as i64, total as i64, committed as i64, at)
+                        .import_job_progress(id, done as i64, total as i64, at)
                         .await
                     {
                         tracing::warn!(job = id, error = %e, "could not record an import's progress");
@@ -161,32 +160,23 @@ impl Service {
                 }
             })
         };
-        let result = self.import(&cx, scope, req, &tell).await;
+        let result = crate::ledgers::run(&self, &cx, scope.as_ref(), req, Some(id), &tell).await;
+        self.committed().await;
         heartbeat.abort();
         let end = match result {
-            Ok(imported) => {
-                let rows = imported.report.total;
-                let written = rows.inserted + rows.updated + rows.unchanged;
-                JobEnd {
-                    state: JobState::Done,
-                    committed_rows: if imported.report.committed {
-                        written as i64
-                    } else {
-                        0
-                    },
-                    report: serde_json::to_value(&imported.report).ok(),
-                    problem: None,
-                    annotated: imported.annotated,
-                }
-            }
+            // What was committed was recorded with the rows themselves.
+            Ok(imported) => JobEnd {
+                state: JobState::Done,
+                report: serde_json::to_value(&imported.report).ok(),
+                problem: None,
+                annotated: imported.annotated,
+            },
             Err(e) => {
                 if let ServiceError::Internal(cause) | ServiceError::Unavailable(cause) = &e {
                     tracing::error!(job = id, %cause, "import failed");
                 }
-                let (done, _) = *progress.lock().unwrap_or_else(|e| e.into_inner());
                 JobEnd {
                     state: JobState::Failed,
-                    committed_rows: if writes_as_it_goes { done as i64 } else { 0 },
                     report: None,
                     problem: serde_json::to_value(JobFailure::from(&e)).ok(),
                     annotated: None,

@@ -187,7 +187,7 @@ impl Service {
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<Imported> {
         let scope = self.import_scope(cx, scope).await?;
-        let imported = run(self, cx, scope.as_ref(), req, progress).await;
+        let imported = run(self, cx, scope.as_ref(), req, None, progress).await;
         self.committed().await;
         imported
     }
@@ -360,11 +360,14 @@ pub fn template(kind: SheetKind) -> Result<Vec<u8>> {
     pledge_ledger::template(kind).map_err(|e| ServiceError::Internal(format!("template: {e}")))
 }
 
-async fn run(
+/// An import within a scope already decided, recording its rows on `job` as they commit;
+/// the caller then has the service follow what was committed.
+pub(crate) async fn run(
     service: &Service,
     cx: &Context,
     scope: Option<&ParkCode>,
     req: ImportRequest,
+    job: Option<i64>,
     progress: &(dyn Fn(usize, usize) + Send + Sync),
 ) -> Result<Imported> {
     let _slot = service.imports.slot().await?;
@@ -432,6 +435,7 @@ async fn run(
             req.mode,
             req.dry_run,
             scope,
+            job,
             progress,
         )
         .await?;

@@ -68,6 +68,31 @@ impl ImportOutcome {
     fn is_clean(&self, parsed: &Statements) -> bool {
         self.rejections.is_empty() && parsed.rejected.is_empty()
     }
+
+    /// The rows written (added, changed or found unchanged), of every kind.
+    pub fn written(&self) -> i64 {
+        let rows: u64 = self
+            .counts
+            .values()
+            .map(|c| c.inserted + c.updated + c.unchanged)
+            .sum();
+        i64::try_from(rows).unwrap_or(i64::MAX)
+    }
+}
+
+/// Records on the import job `id`, inside the transaction that commits them, how many rows
+/// it has written.
+async fn record_committed(txn: &DatabaseTransaction, id: i64, rows: i64) -> Result<()> {
+    use crate::entities::import_job;
+    import_job::Entity::update_many()
+        .col_expr(
+            import_job::Column::CommittedRows,
+            sea_orm::sea_query::Expr::value(rows),
+        )
+        .filter(import_job::Column::Id.eq(id))
+        .exec(txn)
+        .await?;
+    Ok(())
 }
 
 /// Rows per transaction of a partial import.
@@ -214,7 +239,10 @@ impl Store {
     /// database; a dry run ends there, and an all-or-nothing import with a bad row too. What
     /// a clean all-or-nothing check wrote on the copy is then written into the database in
     /// one short transaction; were one of its rows changed meanwhile, the import is written
-    /// the long way instead, each row checked again as it is written.
+    /// the long way instead, each row checked again as it is written. The rows written so far
+    /// are recorded on `job` (when the import runs as one) in each transaction that writes
+    /// them: a job cut off says exactly what it committed.
+    #[allow(clippy::too_many_arguments)]
     pub async fn import(
         &self,
         actor: &Actor,
@@ -222,16 +250,17 @@ impl Store {
         mode: ImportMode,
         dry_run: bool,
         scope: Option<&ParkCode>,
+        job: Option<i64>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<ImportOutcome> {
         if !dry_run && mode == ImportMode::Partial {
             return self
-                .import_here(actor, parsed, mode, false, scope, progress)
+                .import_here(actor, parsed, mode, false, scope, job, progress)
                 .await;
         }
         let Some(scratch) = self.scratch_for(parsed, actor.now).await? else {
             return self
-                .import_here(actor, parsed, mode, dry_run, scope, progress)
+                .import_here(actor, parsed, mode, dry_run, scope, job, progress)
                 .await;
         };
         let rows = parsed.accepted();
@@ -240,21 +269,22 @@ impl Store {
         // All or nothing, the copy keeps what a clean check wrote: that is what is written.
         let checked = scratch
             .store
-            .import_here(actor, parsed, mode, dry_run, scope, &|done, _| {
+            .import_here(actor, parsed, mode, dry_run, scope, None, &|done, _| {
                 progress(done, whole)
             })
             .await?;
         if dry_run || !checked.is_clean(parsed) {
             return Ok(checked);
         }
-        if let crate::scratch::Applied::Written = scratch.apply().await? {
+        let committed = job.map(|id| (id, checked.written()));
+        if let crate::scratch::Applied::Written = scratch.apply(committed).await? {
             progress(whole, whole);
             return Ok(checked);
         }
         drop(scratch);
         // A row it writes was changed meanwhile: written the long way, each row checked
         // again as it is written, and refused as any write would be.
-        self.import_here(actor, parsed, mode, false, scope, &|done, _| {
+        self.import_here(actor, parsed, mode, false, scope, job, &|done, _| {
             progress(rows + done, whole)
         })
         .await
@@ -263,6 +293,7 @@ impl Store {
     /// [`import`](Self::import) on this database: partial imports commit every few hundred
     /// rows; all-or-nothing and dry runs use one transaction and commit it only when every
     /// row is good (never, for a dry run).
+    #[allow(clippy::too_many_arguments)]
     pub(crate) async fn import_here(
         &self,
         actor: &Actor,
@@ -270,6 +301,7 @@ impl Store {
         mode: ImportMode,
         dry_run: bool,
         scope: Option<&ParkCode>,
+        job: Option<i64>,
         progress: &(dyn Fn(usize, usize) + Send + Sync),
     ) -> Result<ImportOutcome> {
         let mut steps: Vec<(Source, Step<'_>)> = Vec::with_capacity(parsed.accepted());
@@ -371,6 +403,9 @@ impl Store {
             }
             done += chunk.len();
             if !one_transaction && let Some(t) = txn.take() {
+                if let Some(id) = job {
+                    record_committed(&t, id, out.written()).await?;
+                }
                 crate::audit::commit(t).await?;
             }
             progress(done, total);
@@ -382,6 +417,9 @@ impl Store {
         out.committed = !dry_run && (mode == ImportMode::Partial || out.is_clean(parsed));
         if let Some(t) = txn.take() {
             if out.committed {
+                if let Some(id) = job {
+                    record_committed(&t, id, out.written()).await?;
+                }
                 crate::audit::commit(t).await?;
             } else {
                 t.rollback().await?;

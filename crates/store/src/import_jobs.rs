@@ -11,7 +11,8 @@ use pledge_domain::ParkCode;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
-    ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, EntityTrait, FromQueryResult, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
 };
 
 /// Where an import job stands.
@@ -69,7 +70,6 @@ pub struct ImportJobRecord {
 #[derive(Debug)]
 pub struct JobEnd {
     pub state: JobState,
-    pub committed_rows: i64,
     pub report: Option<serde_json::Value>,
     pub problem: Option<serde_json::Value>,
     pub annotated: Option<Vec<u8>>,
@@ -132,22 +132,18 @@ impl Store {
             })
     }
 
-    /// Tells a running job's progress, and that it is alive at `at`.
+    /// Tells a running job's progress, and that it is alive at `at`. (The rows it committed
+    /// are recorded by the import itself, in the transactions that commit them.)
     pub async fn import_job_progress(
         &self,
         id: i64,
         done: i64,
         total: i64,
-        committed_rows: i64,
         at: DateTime<Utc>,
     ) -> Result<()> {
         import_job::Entity::update_many()
             .col_expr(import_job::Column::Done, Expr::value(done))
             .col_expr(import_job::Column::Total, Expr::value(total))
-            .col_expr(
-                import_job::Column::CommittedRows,
-                Expr::value(committed_rows),
-            )
             .col_expr(import_job::Column::HeartbeatAt, Expr::value(at))
             .filter(import_job::Column::Id.eq(id))
             .filter(import_job::Column::State.eq(JobState::Running.as_str()))
@@ -166,7 +162,6 @@ impl Store {
         let row = import_job::ActiveModel {
             id: Set(id),
             state: Set(end.state.as_str().into()),
-            committed_rows: Set(end.committed_rows),
             report: Set(end.report),
             problem: Set(end.problem),
             heartbeat_at: Set(at),
@@ -206,12 +201,22 @@ impl Store {
         Ok(())
     }
 
-    /// Marks running jobs whose runner last spoke before `silent_since` as interrupted.
+    /// Marks running jobs whose runner last spoke before `silent_since` as interrupted. Looks
+    /// first, writing only when there is one: the sweep runs every few seconds, and on SQLite
+    /// a write would take the database's one write lock each time.
     pub async fn interrupt_silent_import_jobs(
         &self,
         silent_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<u64> {
+        let silent = import_job::Entity::find()
+            .filter(import_job::Column::State.eq(JobState::Running.as_str()))
+            .filter(import_job::Column::HeartbeatAt.lt(silent_since))
+            .count(&self.db)
+            .await?;
+        if silent == 0 {
+            return Ok(0);
+        }
         let done = import_job::Entity::update_many()
             .col_expr(
                 import_job::Column::State,

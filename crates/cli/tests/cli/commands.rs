@@ -278,6 +278,88 @@ async fn killed_import_on_postgres() {
     a_killed_import_leaves_whole_rows(Backend::Postgres).await;
 }
 
+/// An import job whose server is killed as it writes says exactly what it committed (the
+/// count is written with the rows), and another server marks it interrupted.
+async fn a_job_cut_off_with_its_server_says_what_it_committed(backend: Backend) {
+    let db = TestDatabase::create(backend).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let file = large_import_setup(&db, dir.path(), 20_000).await;
+    let token = crate::server::office_token(&db.url);
+    let server = crate::server::serve(&db.url, &[]).await;
+    let client = reqwest::Client::new();
+    let form = reqwest::multipart::Form::new().part(
+        "file",
+        reqwest::multipart::Part::bytes(std::fs::read(&file).expect("file"))
+            .file_name("patents.csv"),
+    );
+    let started = client
+        .post(format!("{}/api/v1/imports", server.base()))
+        .bearer_auth(&token)
+        .multipart(form)
+        .send()
+        .await
+        .expect("upload");
+    assert_eq!(started.status().as_u16(), 202);
+    let location = started.headers()["location"]
+        .to_str()
+        .expect("location")
+        .to_owned();
+    let job_of = |base: String| {
+        let (client, token, location) = (client.clone(), token.clone(), location.clone());
+        async move {
+            client
+                .get(format!("{base}{location}"))
+                .bearer_auth(&token)
+                .send()
+                .await
+                .expect("job")
+                .json::<serde_json::Value>()
+                .await
+                .expect("json")
+        }
+    };
+    // Killed once a few batches are in (read every 20 ms, at most a minute).
+    let mut seen = serde_json::Value::Null;
+    for _ in 0..3000 {
+        seen = job_of(server.base()).await;
+        if seen["done"].as_i64().unwrap_or(0) >= 2000 || seen["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(seen["state"], "running", "still importing: {seen}");
+    drop(server);
+    let store = db.store().await;
+    let patents = count(&store, "SELECT COUNT(*) FROM patents").await;
+    let id = seen["id"].as_i64().expect("id");
+    let job = store.import_job(id).await.expect("read").expect("the job");
+    assert!((2000..20_000).contains(&patents), "{patents}");
+    assert_eq!(job.committed_rows, patents, "exactly what was committed");
+    // Another server finds it silent and marks it interrupted (a guard of a minute).
+    let other = crate::server::serve(&db.url, &[]).await;
+    let mut ended = serde_json::Value::Null;
+    for _ in 0..600 {
+        ended = job_of(other.base()).await;
+        if ended["state"] != "running" {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(ended["state"], "interrupted", "{ended}");
+    assert_eq!(ended["committed_rows"], patents, "{ended}");
+}
+
+#[tokio::test]
+async fn cut_off_job_on_sqlite() {
+    a_job_cut_off_with_its_server_says_what_it_committed(Backend::Sqlite).await;
+}
+
+#[tokio::test]
+#[ignore = "needs PostgreSQL: set PLEDGE_TEST_POSTGRES_URL and run with --include-ignored"]
+async fn cut_off_job_on_postgres() {
+    a_job_cut_off_with_its_server_says_what_it_committed(Backend::Postgres).await;
+}
+
 /// The generator's data set, read back through the store (which parses every row into the
 /// domain types, as it does real data), is exactly the one generated in memory.
 async fn generated_data_reads_back_as_generated(backend: Backend) {

@@ -68,8 +68,9 @@ pub(crate) enum Applied {
 }
 
 impl Scratch {
-    /// Writes what the check committed in the copy into the database it was copied from.
-    pub(crate) async fn apply(&self) -> Result<Applied> {
+    /// Writes what the check committed in the copy into the database it was copied from, and
+    /// in the same transaction the rows written on the import job `committed` names.
+    pub(crate) async fn apply(&self, committed: Option<(i64, i64)>) -> Result<Applied> {
         // The copy is attached to its one connection; the database as the store opens it.
         let options = super::one_connection(format!("sqlite://{}", self.live), |o| {
             o.journal_mode(SqliteJournalMode::Wal)
@@ -84,7 +85,21 @@ impl Scratch {
         ))
         .await?;
         db.execute_unprepared("BEGIN IMMEDIATE").await?;
-        let written = write(&db).await;
+        let written = match write(&db).await {
+            Ok(Applied::Written) => match committed {
+                Some((job, rows)) => db
+                    .execute_raw(Statement::from_sql_and_values(
+                        DbBackend::Sqlite,
+                        "UPDATE main.import_jobs SET committed_rows = ? WHERE id = ?",
+                        [rows.into(), job.into()],
+                    ))
+                    .await
+                    .map(|_| Applied::Written)
+                    .map_err(StoreError::from),
+                None => Ok(Applied::Written),
+            },
+            other => other,
+        };
         let ended = match &written {
             Ok(Applied::Written) => db.execute_unprepared("COMMIT").await,
             _ => db.execute_unprepared("ROLLBACK").await,
@@ -296,6 +311,7 @@ mod tests {
                 ImportMode::AllOrNothing,
                 false,
                 None,
+                None,
                 &|_, _| {},
             )
             .await
@@ -305,7 +321,7 @@ mod tests {
             .update_enterprise(&actor, enterprise("新乡市他人机械有限公司"), 1)
             .await
             .unwrap_or_else(|e| fail(e));
-        let applied = scratch.apply().await.unwrap_or_else(|e| fail(e));
+        let applied = scratch.apply(None).await.unwrap_or_else(|e| fail(e));
         assert!(matches!(applied, Applied::ChangedMeanwhile));
         let stored = store
             .enterprise(&enterprise("x x").uscc)
