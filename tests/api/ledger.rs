@@ -840,7 +840,44 @@ async fn the_office_imports_for_a_park(app: TestApp) {
     }
 }
 
-e2e!(csv_cells_never_start_a_formula_and_read_back_exactly);
+e2e!(
+    csv_cells_never_start_a_formula_and_read_back_exactly,
+    every_csv_export_writes_formulas_as_text,
+);
+
+/// The cells of a CSV download (UTF-8 with BOM), row after row.
+fn csv_cells(bytes: &[u8]) -> Vec<String> {
+    let text = String::from_utf8(bytes.to_vec()).expect("utf-8");
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
+    reader
+        .records()
+        .flat_map(|r| {
+            r.expect("a record")
+                .iter()
+                .map(str::to_owned)
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// No cell a spreadsheet would run as a formula (a negative number is a number), and `shown`
+/// among them as text behind an apostrophe.
+fn formulas_written_as_text(what: &str, cells: &[String], shown: &str) {
+    for c in cells {
+        assert!(
+            !c.starts_with(['=', '+', '@', '\t', '\r'])
+                && (!c.starts_with('-') || c.parse::<f64>().is_ok()),
+            "{what}: a cell that starts a formula: {c:?}"
+        );
+    }
+    assert!(
+        cells.iter().any(|c| c == &format!("'{shown}")),
+        "{what}: {shown} not among {cells:?}"
+    );
+}
 
 /// A park's enterprise named like a formula reaches other readers' CSVs as text (behind an
 /// apostrophe), and the exported file imports again as it was.
@@ -851,31 +888,11 @@ async fn csv_cells_never_start_a_formula_and_read_back_exactly(app: TestApp) {
     let mut body = crate::helpers::enterprise_body(7, "xxhtz");
     body["name"] = json!(hostile);
     body["contact"]["name"] = json!("@SUM(1+1)");
+    body["contact"]["phone"] = json!("+86-373-1234567");
     let created = app.post("/api/v1/enterprises", &park, body).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     let bytes = app.download("/api/v1/exports/enterprises.csv", &park).await;
-    let text = String::from_utf8(bytes.clone()).expect("utf-8");
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.trim_start_matches('\u{feff}').as_bytes());
-    let cells: Vec<String> = reader
-        .records()
-        .flat_map(|r| {
-            r.expect("a record")
-                .iter()
-                .map(str::to_owned)
-                .collect::<Vec<_>>()
-        })
-        .collect();
-    assert!(cells.iter().any(|c| c == &format!("'{hostile}")), "{text}");
-    for c in &cells {
-        assert!(
-            !c.starts_with(['=', '+', '@', '\t', '\r'])
-                && (!c.starts_with('-') || c.parse::<f64>().is_ok()),
-            "a cell that starts a formula: {c:?}"
-        );
-    }
+    formulas_written_as_text("enterprises.csv", &csv_cells(&bytes), hostile);
     // Imported again, the file is what was stored: nothing changes.
     let again = import(&app, &park, "enterprises.csv", bytes, "").await;
     assert_eq!(
@@ -889,4 +906,57 @@ async fn csv_cells_never_start_a_formula_and_read_back_exactly(app: TestApp) {
         )
         .await;
     assert_eq!(stored.body["name"], hostile, "{}", stored.body);
+    assert_eq!(
+        stored.body["contact"]["phone"], "+86-373-1234567",
+        "{}",
+        stored.body
+    );
+}
+
+/// Every CSV the service writes, to the office, a park or a bank, carries a listed
+/// enterprise's formula-like name and a patent's formula-like title as text.
+async fn every_csv_export_writes_formulas_as_text(app: TestApp) {
+    let (boc, product) = crate::matching::market(&app).await;
+    let name = "=HYPERLINK(\"http://evil.example/\",\"点击查看\")";
+    let title = "+cmd|' /C calc'!A0";
+    let path = format!("/api/v1/enterprises/{}", crate::helpers::uscc(1));
+    let mut e = crate::helpers::enterprise_body(1, "xxhtz");
+    e["name"] = json!(name);
+    e["version"] = app.get(&path, &app.admin).await.body["version"].clone();
+    let changed = app.put(&path, &app.admin, e).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let patent = "/api/v1/patents/201710601862.3";
+    let mut p = crate::helpers::patent_body(1);
+    p["title"] = json!(title);
+    p["version"] = app.get(patent, &app.admin).await.body["version"].clone();
+    let changed = app.put(patent, &app.admin, p).await;
+    assert_eq!(changed.status, StatusCode::OK, "{}", changed.body);
+    let entries = app
+        .get("/api/v1/whitelist/entries?status=published", &boc)
+        .await;
+    let batch = entries.body["items"][0]["batch_id"]
+        .as_i64()
+        .expect("a published batch");
+    for (path, token, shown) in [
+        (
+            "/api/v1/exports/enterprises.csv".to_owned(),
+            &app.admin,
+            name,
+        ),
+        ("/api/v1/exports/patents.csv".to_owned(), &app.admin, title),
+        (
+            format!("/api/v1/products/{product}/matches?format=csv"),
+            &boc,
+            name,
+        ),
+        (
+            format!("/api/v1/whitelist/batches/{batch}/export?format=csv"),
+            &boc,
+            name,
+        ),
+        ("/api/v1/whitelist/export?format=csv".to_owned(), &boc, name),
+    ] {
+        let bytes = app.download(&path, token).await;
+        formulas_written_as_text(&path, &csv_cells(&bytes), shown);
+    }
 }
