@@ -16,8 +16,10 @@ bin=target/debug/pledge
 [ -x "$bin" ] || cargo build -q -p pledge
 dir="$(mktemp -d)"
 port=18090
-PLEDGE_DATABASE_URL="sqlite://$dir/contract.db" PLEDGE_TOKEN_KEY=contract \
-    RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
+# Nothing is delivered (the run subscribes receivers it makes up, public addresses among them),
+# and receivers' names resolve from a fixed loopback table only: no name server is asked.
+PLEDGE_DATABASE_URL="sqlite://$dir/contract.db" PLEDGE_TOKEN_KEY=contract PLEDGE_WEBHOOKS_OFF=true \
+    PLEDGE_WEBHOOKS_RESOLVE=receiver.test=127.0.0.1 RUST_LOG=warn "$bin" serve --demo --bind "127.0.0.1:$port" 2>"$dir/serve.log" &
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$dir"' EXIT
 base="http://127.0.0.1:$port"

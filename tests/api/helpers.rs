@@ -124,6 +124,12 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
             allow_http: true,
             // The tests' receivers listen on this host.
             allowed_networks: vec!["127.0.0.0/8".parse().expect("a network")],
+            // Names resolve from this table only: no name server is asked.
+            names: pledge_service::receivers::Names::fixed([(
+                "receiver.test".to_owned(),
+                std::net::IpAddr::from([127, 0, 0, 1]),
+            )]),
+            deliver: true,
             poll: Duration::from_millis(20),
             retry_base: Duration::from_millis(100),
             max_attempts: 8,

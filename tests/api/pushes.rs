@@ -53,7 +53,8 @@ async fn receiver(down: usize) -> (String, Received) {
         .expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move { axum::serve(listener, app).await });
-    (format!("http://{addr}/hook"), got)
+    // Named as the test server's fixed table of names has it (receiver.test: 127.0.0.1).
+    (format!("http://receiver.test:{}/hook", addr.port()), got)
 }
 
 /// Whether a delivery's signature header is HMAC-SHA256 of "<t>.<body>" under the secret.

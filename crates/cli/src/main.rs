@@ -85,6 +85,14 @@ enum Command {
         /// loopback, private, link-local and the like are otherwise refused.
         #[arg(long, env = "PLEDGE_WEBHOOKS_ALLOW_NETWORKS", value_delimiter = ',')]
         webhooks_allow_networks: Vec<ipnet::IpNet>,
+        /// Look receivers' host names up in this table only (`NAME=ADDRESS`, comma-separated;
+        /// a closed network's own names, or a test run): no name server is asked.
+        #[arg(long, env = "PLEDGE_WEBHOOKS_RESOLVE", value_delimiter = ',', value_parser = name_and_address)]
+        webhooks_resolve: Vec<(String, std::net::IpAddr)>,
+        /// Deliver no pushes from this server (subscriptions and events are still kept; a
+        /// server without this flag delivers them): for test and contract runs.
+        #[arg(long, env = "PLEDGE_WEBHOOKS_OFF")]
+        webhooks_off: bool,
         /// Keep the matching index in this file: read at start (then brought up to date from
         /// the database) instead of built, written after a build, on shutdown and every
         /// `--index-snapshot-minutes` while it moves.
@@ -364,6 +372,8 @@ async fn main() -> Result<()> {
             webhooks_allow_http,
             webhooks_retry_seconds,
             webhooks_allow_networks,
+            webhooks_resolve,
+            webhooks_off,
             index_snapshot,
             index_snapshot_minutes,
             header_timeout,
@@ -382,6 +392,12 @@ async fn main() -> Result<()> {
                 pushes: pledge_service::Pushes {
                     allow_http: *webhooks_allow_http,
                     allowed_networks: webhooks_allow_networks.clone(),
+                    names: if webhooks_resolve.is_empty() {
+                        pledge_service::receivers::Names::System
+                    } else {
+                        pledge_service::receivers::Names::fixed(webhooks_resolve.clone())
+                    },
+                    deliver: !*webhooks_off,
                     retry_base: Duration::from_secs((*webhooks_retry_seconds).max(1)),
                     ..Default::default()
                 },
@@ -724,4 +740,16 @@ async fn demo_sign_ins(service: &pledge_service::Service) -> anyhow::Result<()> 
         eprintln!("demo sign-in: {login} / {password}");
     }
     Ok(())
+}
+
+/// A `NAME=ADDRESS` pair of `--webhooks-resolve`.
+fn name_and_address(s: &str) -> Result<(String, std::net::IpAddr), String> {
+    let (name, ip) = s
+        .split_once('=')
+        .ok_or_else(|| format!("{s}: write NAME=ADDRESS"))?;
+    let ip = ip
+        .trim()
+        .parse()
+        .map_err(|e| format!("{s}: not an address ({e})"))?;
+    Ok((name.trim().to_owned(), ip))
 }

@@ -45,7 +45,9 @@ impl Application {
         .with_pushes(settings.pushes.clone());
         service.spawn_follower(settings.follow_every);
         service.spawn_day_rollover();
-        service.spawn_deliveries();
+        if settings.pushes.deliver {
+            service.spawn_deliveries();
+        }
         service.spawn_snapshots();
         service.spawn_import_sweep();
         let router = router(AppState::new(service.clone()), &settings.http);

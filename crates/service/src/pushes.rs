@@ -32,6 +32,11 @@ pub struct Pushes {
     /// Inner networks (loopback, private, …) receivers may be in all the same: a closed bank
     /// network an operator names. None by default.
     pub allowed_networks: Vec<ipnet::IpNet>,
+    /// Where receivers' host names are looked up (the system's, unless a fixed table is given).
+    pub names: crate::receivers::Names,
+    /// Whether this server delivers at all (off: subscriptions and events are kept, and
+    /// another server, or this one restarted, delivers them).
+    pub deliver: bool,
     /// How often due deliveries are looked for.
     pub poll: Duration,
     /// The first retry's delay; each further one doubles it, up to an hour.
@@ -47,6 +52,8 @@ impl Default for Pushes {
         Self {
             allow_http: false,
             allowed_networks: Vec::new(),
+            names: crate::receivers::Names::System,
+            deliver: true,
             poll: Duration::from_secs(1),
             retry_base: Duration::from_secs(10),
             max_attempts: 12,
@@ -99,6 +106,7 @@ impl Pushes {
         Receivers {
             allow_http: self.allow_http,
             allowed: self.allowed_networks.clone().into(),
+            names: self.names.clone(),
         }
     }
 }

@@ -4,10 +4,57 @@
 //! spelled), and when a delivery connects, the addresses its host resolves to are checked
 //! again and the connection goes to an address that passed (there is no second lookup).
 //! Operators name the inner networks their receivers really are in (a closed bank network).
+//! Names are looked up through the [`Names`] the application is built with: the system's in
+//! `serve`, a fixed table in tests and contract runs (nothing is looked up outside it).
 
 use ipnet::IpNet;
+use std::collections::HashMap;
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::sync::Arc;
+
+/// Where receivers' host names are looked up.
+#[derive(Debug, Clone, Default)]
+pub enum Names {
+    /// The system's resolver.
+    #[default]
+    System,
+    /// Only this table (lower-case names): a name not in it does not resolve, and nothing is
+    /// asked of any name server.
+    Fixed(Arc<HashMap<String, Vec<IpAddr>>>),
+}
+
+impl Names {
+    /// A fixed table of `(name, address)` pairs.
+    pub fn fixed(pairs: impl IntoIterator<Item = (String, IpAddr)>) -> Self {
+        let mut table: HashMap<String, Vec<IpAddr>> = HashMap::new();
+        for (name, ip) in pairs {
+            table
+                .entry(name.trim_end_matches('.').to_ascii_lowercase())
+                .or_default()
+                .push(ip);
+        }
+        Self::Fixed(Arc::new(table))
+    }
+
+    /// The addresses of `host`.
+    pub async fn lookup(&self, host: &str) -> std::io::Result<Vec<IpAddr>> {
+        match self {
+            Self::System => Ok(tokio::net::lookup_host((host, 0))
+                .await?
+                .map(|a| a.ip())
+                .collect()),
+            Self::Fixed(table) => table
+                .get(&host.trim_end_matches('.').to_ascii_lowercase())
+                .cloned()
+                .ok_or_else(|| {
+                    std::io::Error::new(
+                        std::io::ErrorKind::NotFound,
+                        format!("{host}: no such name"),
+                    )
+                }),
+        }
+    }
+}
 
 /// Why a receiver's URL or address is refused.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +127,8 @@ pub struct Receivers {
     pub allow_http: bool,
     /// Inner networks deliveries may go to all the same.
     pub allowed: Arc<[IpNet]>,
+    /// Where host names are looked up.
+    pub names: Names,
 }
 
 impl Receivers {
@@ -152,10 +201,12 @@ impl reqwest::dns::Resolve for GuardedResolver {
             if is_local_name(&host) {
                 return Err(Box::new(RefusedAddress(host)) as _);
             }
-            let found: Vec<SocketAddr> =
-                tokio::net::lookup_host((host.as_str(), 0)).await?.collect();
-            let permitted: Vec<SocketAddr> =
-                found.into_iter().filter(|a| rule.permits(a.ip())).collect();
+            let found = rule.names.lookup(&host).await?;
+            let permitted: Vec<SocketAddr> = found
+                .into_iter()
+                .filter(|ip| rule.permits(*ip))
+                .map(|ip| SocketAddr::new(ip, 0))
+                .collect();
             if permitted.is_empty() {
                 return Err(Box::new(RefusedAddress(host)) as _);
             }
@@ -177,6 +228,7 @@ mod tests {
         Receivers {
             allow_http: true,
             allowed: Arc::new([]),
+            names: Names::fixed([("bank.test".to_owned(), IpAddr::from([203, 0, 114, 7]))]),
         }
     }
 
@@ -252,8 +304,8 @@ mod tests {
     #[test]
     fn an_operator_allows_a_named_inner_network_only() {
         let r = Receivers {
-            allow_http: true,
             allowed: Arc::new(["10.20.0.0/16".parse().unwrap_or_else(|_| unreachable!())]),
+            ..rule()
         };
         assert!(r.check_url("http://10.20.3.4/hook").is_ok());
         assert!(r.check_url("http://[::ffff:10.20.3.4]/hook").is_ok());
@@ -267,23 +319,52 @@ mod tests {
     #[tokio::test]
     async fn the_resolver_answers_no_inner_address() {
         use reqwest::dns::Resolve;
-        let r = rule().resolver();
-        let name: reqwest::dns::Name = "localhost".parse().unwrap_or_else(|_| unreachable!());
-        assert!(r.resolve(name).await.is_err());
-        // A name that resolves (here, through /etc/hosts) to loopback only.
-        let allowed = Receivers {
-            allow_http: true,
-            allowed: Arc::new(["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]),
+        let names = Names::fixed([
+            ("inner.test".to_owned(), IpAddr::from([10, 0, 0, 8])),
+            ("mixed.test".to_owned(), IpAddr::from([127, 0, 0, 1])),
+            ("mixed.test".to_owned(), IpAddr::from([203, 0, 114, 9])),
+            ("loop.test".to_owned(), IpAddr::from([127, 0, 0, 1])),
+        ]);
+        let r = Receivers {
+            names: names.clone(),
+            ..rule()
         };
-        let name: reqwest::dns::Name = "127.0.0.1".parse().unwrap_or_else(|_| unreachable!());
+        let resolve = |host: &str| {
+            let name: reqwest::dns::Name = host.parse().unwrap_or_else(|_| unreachable!());
+            let resolving = r.resolver().resolve(name);
+            async move {
+                resolving
+                    .await
+                    .map(|a| a.map(|s| s.ip()).collect::<Vec<_>>())
+                    .ok()
+            }
+        };
+        assert_eq!(
+            resolve("localhost").await,
+            None,
+            "this host, whatever names say"
+        );
+        assert_eq!(resolve("inner.test").await, None);
+        assert_eq!(resolve("loop.test").await, None);
+        assert_eq!(
+            resolve("MIXED.test.").await,
+            Some(vec![IpAddr::from([203, 0, 114, 9])]),
+            "only the permitted address is handed to the connection"
+        );
+        assert_eq!(resolve("nowhere.test").await, None, "not in the table");
+        // An operator allowing loopback: the loopback name resolves.
+        let allowed = Receivers {
+            allowed: Arc::new(["127.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())]),
+            names,
+            ..rule()
+        };
+        let name: reqwest::dns::Name = "loop.test".parse().unwrap_or_else(|_| unreachable!());
         let found: Vec<SocketAddr> = allowed
             .resolver()
             .resolve(name)
             .await
             .map(|a| a.collect())
             .unwrap_or_default();
-        assert!(found.iter().all(|a| a.ip().is_loopback()) && !found.is_empty());
-        let name: reqwest::dns::Name = "127.0.0.1".parse().unwrap_or_else(|_| unreachable!());
-        assert!(rule().resolver().resolve(name).await.is_err());
+        assert_eq!(found, [SocketAddr::from(([127, 0, 0, 1], 0))]);
     }
 }

@@ -29,9 +29,11 @@ pub fn router() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema, Validate)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
-    /// The receiver: `https://…` (`http://` only where the server allows it).
+    /// The receiver: `https://…` (`http://` only where the server allows it), never in an
+    /// inner network the operator has not allowed (the example, a documentation address, is
+    /// refused as one).
     #[schema(
-        example = "https://bank.example/pledge/events",
+        example = "https://192.0.2.10/pledge/events",
         min_length = 8,
         max_length = 2000
     )]
