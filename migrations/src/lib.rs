@@ -48,6 +48,7 @@ migrations!(
     m20261201_000010_rounds,
     m20261201_000011_outcomes,
     m20261201_000012_pushes,
+    m20261207_000013_receiver_ca,
 );
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};

@@ -16,7 +16,8 @@ e2e!(
     a_receiver_gets_each_event_once_signed_after_an_outage,
     subscriptions_are_their_bank_s,
     receivers_in_inner_networks_are_refused,
-    one_bank_s_hanging_receivers_never_hold_another_bank_s
+    one_bank_s_hanging_receivers_never_hold_another_bank_s,
+    a_receiver_behind_its_bank_s_own_ca_is_reached_by_that_subscription_only,
 );
 
 const SECRET: &str = "s3cret-for-the-test-receiver";
@@ -445,4 +446,130 @@ async fn one_bank_s_hanging_receivers_never_hold_another_bank_s(app: TestApp) {
         "the other bank's delivery arrived while {hanging_now} receivers hung"
     );
     release.notify_waiters();
+}
+
+/// A certificate authority of the bank's own, made here, and a receiver on 127.0.0.1 with a
+/// certificate for `receiver.test` it signed, recording what it is sent: the CA in PEM and
+/// the receiver's port.
+async fn receiver_behind_own_ca(got: Received) -> (String, u16) {
+    use rcgen::{BasicConstraints, CertificateParams, CertifiedIssuer, IsCa, KeyPair};
+    let mut ca = CertificateParams::new(Vec::<String>::new()).expect("params");
+    ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    ca.distinguished_name
+        .push(rcgen::DnType::CommonName, "中国银行新乡分行 内网CA");
+    let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key")).expect("ca");
+    let key = KeyPair::generate().expect("key");
+    let leaf = CertificateParams::new(vec!["receiver.test".to_owned()])
+        .expect("params")
+        .signed_by(&key, &ca)
+        .expect("leaf");
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("versions")
+        .with_no_client_auth()
+        .with_single_cert(
+            vec![leaf.der().clone()],
+            rustls::pki_types::PrivateKeyDer::Pkcs8(key.serialize_der().into()),
+        )
+        .expect("server config");
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let port = listener.local_addr().expect("addr").port();
+    tokio::spawn(async move {
+        while let Ok((tcp, _)) = listener.accept().await {
+            let (acceptor, got) = (acceptor.clone(), got.clone());
+            tokio::spawn(async move {
+                // A client that does not trust the CA ends here, in the handshake.
+                let Ok(tls) = acceptor.accept(tcp).await else {
+                    return;
+                };
+                let answer = hyper::service::service_fn(
+                    move |req: hyper::Request<hyper::body::Incoming>| {
+                        let got = got.clone();
+                        async move {
+                            got.0.lock().expect("lock").push((
+                                req.headers().clone(),
+                                Vec::new(),
+                                200,
+                            ));
+                            Ok::<_, std::convert::Infallible>(hyper::Response::new(String::new()))
+                        }
+                    },
+                );
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(hyper_util::rt::TokioIo::new(tls), answer)
+                    .await;
+            });
+        }
+    });
+    (ca.pem(), port)
+}
+
+/// A bank in a closed network names its receiver's own CA: deliveries reach the receiver
+/// through that subscription, and not through one without it (the usual roots do not know
+/// the CA). A CA that is not PEM certificates, or one for an http receiver, is refused.
+async fn a_receiver_behind_its_bank_s_own_ca_is_reached_by_that_subscription_only(app: TestApp) {
+    app.seed().await;
+    let boc = app.token("bank", None, Some("boc")).await;
+    let got = Received::default();
+    let (ca, port) = receiver_behind_own_ca(got.clone()).await;
+    let url = format!("https://receiver.test:{port}/hook");
+    let subscribe = |ca: Option<&str>, url: &str| {
+        app.post(
+            "/api/v1/webhooks",
+            &boc,
+            json!({"url": url, "events": ["batch.published"], "secret": SECRET, "ca_certificate": ca}),
+        )
+    };
+    let bad = "-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydGlmaWNhdGU=\n-----END CERTIFICATE-----\n";
+    for (ca, url, code) in [
+        (bad, url.as_str(), "format"),
+        ("no certificate at all", url.as_str(), "format"),
+        (ca.as_str(), "http://receiver.test:9/hook", "not_allowed"),
+    ] {
+        let a = subscribe(Some(ca), url).await;
+        a.problem(422, "validation_failed");
+        assert_eq!(
+            a.field_errors(),
+            [("ca_certificate".to_owned(), code.to_owned())],
+            "{}",
+            a.body
+        );
+    }
+    let own = subscribe(Some(&ca), &url).await;
+    assert_eq!(own.status, StatusCode::CREATED, "{}", own.body);
+    assert_eq!(own.body["ca_certificate"], ca.trim());
+    let plain = subscribe(None, &url).await;
+    assert_eq!(plain.status, StatusCode::CREATED, "{}", plain.body);
+
+    publish_batch(&app, "2026年第九批").await;
+    // Both subscriptions are tried (read every 50 ms, a guard of 30 s).
+    let log = |id: &Value| {
+        let path = format!("/api/v1/webhooks/{id}/deliveries");
+        let (app, boc) = (&app, &boc);
+        async move { app.get(&path, boc).await.body[0].clone() }
+    };
+    let (mut reached, mut refused) = (Value::Null, Value::Null);
+    for _ in 0..600 {
+        reached = log(&own.body["id"]).await;
+        refused = log(&plain.body["id"]).await;
+        if reached["status"] == "delivered" && refused["attempts"].as_i64().unwrap_or(0) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(reached["status"], "delivered", "{reached}");
+    assert_eq!(reached["last_status_code"], 200, "{reached}");
+    assert_ne!(refused["status"], "delivered", "{refused}");
+    assert!(refused["last_status_code"].is_null(), "{refused}");
+    let sent = got.0.lock().expect("lock");
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the subscription trusting the CA got through"
+    );
+    assert_eq!(sent[0].0["pledge-event"], "batch.published");
 }

@@ -64,6 +64,8 @@ impl Default for Pushes {
 
 /// The longest URL accepted.
 const MAX_URL: usize = 2_000;
+/// The longest receiver CA (PEM) accepted, in bytes.
+pub const MAX_CA: usize = 16 * 1024;
 /// Due deliveries looked at per poll.
 const LOOK_AT: u64 = 500;
 /// Deliveries in flight at once on one server.
@@ -147,13 +149,15 @@ impl Service {
         url: &str,
         events: Vec<String>,
         secret: &str,
+        ca_certificate: Option<&str>,
     ) -> Result<WebhookRecord> {
         let bank = cx.reporting_bank()?;
         let url = url.trim();
         if url.len() > MAX_URL {
             return Err(refused_url(Refused::Scheme, self.pushes.allow_http));
         }
-        self.pushes
+        let parsed = self
+            .pushes
             .receivers()
             .check_url(url)
             .map_err(|why| refused_url(why, self.pushes.allow_http))?;
@@ -188,9 +192,29 @@ impl Service {
                 "密钥须为16至256个可见字符 / the secret is 16 to 256 visible characters".into(),
             ));
         }
+        let ca_certificate = ca_certificate.map(str::trim).filter(|c| !c.is_empty());
+        if let Some(pem) = ca_certificate {
+            if pem.len() > MAX_CA || crate::receivers::receiver_ca(pem).is_none() {
+                return Err(invalid(
+                    "ca_certificate",
+                    code::FORMAT,
+                    format!(
+                        "须为PEM格式的1至{n}张证书，最长{MAX_CA}字节 / one to {n} certificates in PEM, at most {MAX_CA} bytes",
+                        n = crate::receivers::CA_CERTIFICATES
+                    ),
+                ));
+            }
+            if parsed.scheme() != "https" {
+                return Err(invalid(
+                    "ca_certificate",
+                    code::NOT_ALLOWED,
+                    "仅https://接收地址可指定根证书 / only an https:// receiver has a CA".into(),
+                ));
+            }
+        }
         Ok(self
             .store
-            .create_webhook(&cx.actor, &bank, url, &events, secret)
+            .create_webhook(&cx.actor, &bank, url, &events, secret, ca_certificate)
             .await?)
     }
 
@@ -315,12 +339,7 @@ impl Service {
     /// Makes one attempt of a claimed delivery at `now` and records it. The stored URL is
     /// checked again first: an IP literal never reaches the client's resolver, and the
     /// networks an operator allows may have narrowed since it was subscribed.
-    async fn attempt(
-        &self,
-        client: &reqwest::Client,
-        d: DueDelivery,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    async fn attempt(&self, clients: &Clients, d: DueDelivery, now: DateTime<Utc>) -> Result<()> {
         if let Err(why) = self.pushes.receivers().check_url(&d.url) {
             tracing::warn!(delivery = d.id, ?why, "receiver refused before connecting");
             let error = Some("无法送达 / not delivered".to_owned());
@@ -336,6 +355,17 @@ impl Service {
             "data": d.event.payload,
         }))
         .map_err(|e| ServiceError::Internal(e.to_string()))?;
+        let client = match clients.for_receiver(d.webhook_id, d.ca_certificate.as_deref()) {
+            Ok(c) => c,
+            Err(e) => {
+                tracing::warn!(delivery = d.id, error = %e, "no client for the receiver's CA");
+                let error = Some("无法送达 / not delivered".to_owned());
+                return Ok(self
+                    .store
+                    .record_attempt(d.id, now, None, error, None)
+                    .await?);
+            }
+        };
         let sent = client
             .post(&d.url)
             .header("content-type", "application/json")
@@ -388,14 +418,7 @@ impl Service {
                 Ok(n) => tracing::info!(subscriptions = n, "webhook secrets sealed"),
                 Err(e) => tracing::warn!(error = %e, "webhook secrets could not be sealed"),
             }
-            let client = match reqwest::Client::builder()
-                .timeout(service.pushes.timeout)
-                .connect_timeout(service.pushes.timeout)
-                .redirect(reqwest::redirect::Policy::none())
-                .no_proxy()
-                .dns_resolver(service.pushes.receivers().resolver())
-                .build()
-            {
+            let client = match Clients::new(&service.pushes) {
                 Ok(c) => c,
                 Err(e) => {
                     tracing::error!(error = %e, "no HTTP client: nothing will be delivered");
@@ -438,10 +461,10 @@ impl Service {
                             continue;
                         }
                     };
-                    let (service, client, busy) = (service.clone(), client.clone(), busy.clone());
+                    let (service, clients, busy) = (service.clone(), client.clone(), busy.clone());
                     let now = service.clock.now();
                     tokio::spawn(async move {
-                        if let Err(e) = service.attempt(&client, d, now).await {
+                        if let Err(e) = service.attempt(&clients, d, now).await {
                             tracing::warn!(error = %e, "could not record a delivery attempt");
                         }
                         lock(&busy).done(&p);
@@ -449,6 +472,63 @@ impl Service {
                 }
             }
         })
+    }
+}
+
+/// The delivery clients: one for receivers the usual roots vouch for, and one for each
+/// receiver with its own certificate authority, which trusts that CA only (built on first use,
+/// again when the CA changes).
+#[derive(Debug, Clone)]
+struct Clients {
+    pushes: Pushes,
+    plain: reqwest::Client,
+    own:
+        std::sync::Arc<std::sync::Mutex<std::collections::HashMap<i64, (String, reqwest::Client)>>>,
+}
+
+/// Receivers' own clients kept at most; beyond, they are built again as needed.
+const OWN_CLIENTS: usize = 1_000;
+
+impl Clients {
+    fn new(pushes: &Pushes) -> reqwest::Result<Self> {
+        Ok(Self {
+            pushes: pushes.clone(),
+            plain: Self::builder(pushes).build()?,
+            own: Default::default(),
+        })
+    }
+
+    /// Every delivery client's settings: timeouts, no redirect, no proxy, the guarded resolver.
+    fn builder(pushes: &Pushes) -> reqwest::ClientBuilder {
+        reqwest::Client::builder()
+            .timeout(pushes.timeout)
+            .connect_timeout(pushes.timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .no_proxy()
+            .dns_resolver(pushes.receivers().resolver())
+    }
+
+    /// The client for subscription `webhook`, whose receiver's own CA is `ca` (if any).
+    fn for_receiver(&self, webhook: i64, ca: Option<&str>) -> Result<reqwest::Client> {
+        let Some(pem) = ca else {
+            return Ok(self.plain.clone());
+        };
+        let mut own = lock(&self.own);
+        if let Some((kept, client)) = own.get(&webhook)
+            && kept == pem
+        {
+            return Ok(client.clone());
+        }
+        let certificates = crate::receivers::receiver_ca(pem)
+            .ok_or_else(|| ServiceError::Internal("a stored CA does not parse".into()))?;
+        let client = crate::receivers::trusting(Self::builder(&self.pushes), &certificates)
+            .build()
+            .map_err(|e| ServiceError::Internal(format!("client: {e}")))?;
+        if own.len() >= OWN_CLIENTS {
+            own.clear();
+        }
+        own.insert(webhook, (pem.to_owned(), client.clone()));
+        Ok(client)
     }
 }
 
@@ -490,7 +570,7 @@ impl InFlight {
     }
 }
 
-fn lock(m: &std::sync::Mutex<InFlight>) -> std::sync::MutexGuard<'_, InFlight> {
+fn lock<T>(m: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 

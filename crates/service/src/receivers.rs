@@ -181,6 +181,36 @@ impl Receivers {
     }
 }
 
+/// Certificates a receiver's own certificate authority may bring (a root and intermediates).
+pub const CA_CERTIFICATES: usize = 8;
+
+/// The certificates of a receiver's own certificate authority, in PEM: one to
+/// [`CA_CERTIFICATES`], each one a client can be built to trust; `None` otherwise.
+pub fn receiver_ca(pem: &str) -> Option<Vec<reqwest::Certificate>> {
+    let certificates = reqwest::Certificate::from_pem_bundle(pem.as_bytes()).ok()?;
+    if certificates.is_empty() || certificates.len() > CA_CERTIFICATES {
+        return None;
+    }
+    // A root store takes only what parses as a certificate: a client built with them says so.
+    trusting(reqwest::Client::builder(), &certificates)
+        .build()
+        .ok()?;
+    Some(certificates)
+}
+
+/// `builder` trusting only `certificates` (not the usual roots).
+pub fn trusting(
+    builder: reqwest::ClientBuilder,
+    certificates: &[reqwest::Certificate],
+) -> reqwest::ClientBuilder {
+    certificates
+        .iter()
+        .cloned()
+        .fold(builder.tls_built_in_root_certs(false), |b, c| {
+            b.add_root_certificate(c)
+        })
+}
+
 /// Names that are this host whatever the resolver says.
 fn is_local_name(host: &str) -> bool {
     let h = host.trim_end_matches('.').to_ascii_lowercase();

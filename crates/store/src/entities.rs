@@ -159,6 +159,7 @@ entity!(webhook, "webhooks", {
     created_by: String,
     created_at: DateTimeUtc,
     removed_at: Option<DateTimeUtc>,
+    ca_certificate: Option<String>,
 });
 
 entity!(outbox, "outbox", {

@@ -39,6 +39,8 @@ pub struct WebhookRecord {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub removed_at: Option<DateTime<Utc>>,
+    /// The receiver's own certificate authority (PEM), trusted for this subscription only.
+    pub ca_certificate: Option<String>,
 }
 
 /// An event for a bank (`None`: for every bank).
@@ -95,6 +97,8 @@ pub struct DueDelivery {
     pub attempts: i32,
     pub url: String,
     pub secret: String,
+    /// The receiver's own certificate authority (PEM), if it has one.
+    pub ca_certificate: Option<String>,
     pub event: EventRecord,
 }
 
@@ -110,6 +114,7 @@ fn webhook_record(r: webhook::Model, banks: &HashMap<i64, BankCode>) -> Result<W
         created_by: r.created_by,
         created_at: r.created_at,
         removed_at: r.removed_at,
+        ca_certificate: r.ca_certificate,
     })
 }
 
@@ -144,6 +149,7 @@ impl Store {
         url: &str,
         events: &[String],
         secret: &str,
+        ca_certificate: Option<&str>,
     ) -> Result<WebhookRecord> {
         let kept = match &self.sealing_key {
             Some(key) => crate::sealed::seal(key, SECRET_PURPOSE, secret)?,
@@ -173,6 +179,7 @@ impl Store {
             created_by: Set(actor.label.clone()),
             created_at: Set(actor.now),
             removed_at: Set(None),
+            ca_certificate: Set(ca_certificate.map(str::to_owned)),
         })
         .exec_with_returning(&txn)
         .await?;
@@ -446,6 +453,7 @@ impl Store {
             attempts: d.attempts,
             url: hook.url,
             secret,
+            ca_certificate: hook.ca_certificate,
             event: event_record(event),
         }))
     }

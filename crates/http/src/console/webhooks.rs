@@ -90,7 +90,13 @@ async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pag
         .collect();
     match s
         .service
-        .create_webhook(&me.cx, fields.get("url"), events, fields.get("secret"))
+        .create_webhook(
+            &me.cx,
+            fields.get("url"),
+            events,
+            fields.get("secret"),
+            Some(fields.get("ca_certificate")),
+        )
         .await
     {
         Ok(_) => Ok(Redirect::to("/webhooks").into_response()),
