@@ -111,6 +111,21 @@ enum Command {
     },
     /// Apply pending database migrations.
     Migrate,
+    /// Write a consistent copy of the database into FILE (a new file) while servers keep
+    /// answering: SQLite by `VACUUM INTO`, checked with `PRAGMA integrity_check`; PostgreSQL
+    /// by `pg_dump --format=custom` (the client tools must be installed).
+    Backup {
+        /// The copy to write.
+        file: std::path::PathBuf,
+    },
+    /// Put the copy FILE back as the database, with every server stopped: the restored
+    /// database gets a new identity (no index snapshot written before is used) and a new block
+    /// of event ids. SQLite: the copy is checked and renamed into place; PostgreSQL:
+    /// `pg_restore --clean`.
+    Restore {
+        /// The copy to put back.
+        file: std::path::PathBuf,
+    },
     /// Load the demo data set (a believable Xinxiang); running it again changes nothing.
     Demo,
     /// Print the table of error codes as Markdown (docs/errors.md).
@@ -452,6 +467,20 @@ async fn main() -> Result<()> {
         Command::Migrate => {
             open_for_writes(&cli, &cli.database_url).await?;
             println!("migrated");
+        }
+        Command::Backup { file } => {
+            pledge_service::backups::backup(&cli.database_url, file)
+                .await
+                .with_context(|| format!("backing up {}", redact(&cli.database_url)))?;
+            println!("backed up to {}", file.display());
+        }
+        Command::Restore { file } => {
+            pledge_service::backups::restore(&cli.database_url, file)
+                .await
+                .with_context(|| format!("restoring {}", file.display()))?;
+            // Migrations newer than the copy apply now, not at the next start.
+            open_for_writes(&cli, &cli.database_url).await?;
+            println!("restored from {}", file.display());
         }
         Command::Demo => {
             let service = open_for_writes(&cli, &cli.database_url).await?;

@@ -8,6 +8,7 @@
 
 mod applicants;
 mod audit;
+pub mod backups;
 pub mod bench;
 mod clock;
 mod consents;

@@ -70,7 +70,6 @@ impl Store {
         &self.db
     }
 
-    /// Whether the database is PostgreSQL.
     /// The database pool: connections open, and of those idle.
     pub fn pool(&self) -> (u32, usize) {
         if self.is_postgres() {

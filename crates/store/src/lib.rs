@@ -3,6 +3,7 @@
 //! The same code runs on SQLite (embedded default) and PostgreSQL.
 
 mod audit;
+pub mod backup;
 mod bulk;
 mod connect;
 mod consents;

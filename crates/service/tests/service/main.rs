@@ -9,6 +9,7 @@ fn clock_on(day: NaiveDate) -> Clock {
     Clock::starting_at(chrono::Utc::now, at)
 }
 
+mod backups;
 mod commit_order;
 mod error_codes;
 mod snapshot;

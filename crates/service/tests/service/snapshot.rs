@@ -9,16 +9,16 @@ use pledge_service::loaders::demo;
 use pledge_service::testing::{Backend, TestDatabase};
 use pledge_service::{Context, LiveIndex, Service, Snapshots};
 
-fn day() -> NaiveDate {
+pub(crate) fn day() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 27).expect("day")
 }
 
-fn now() -> DateTime<Utc> {
+pub(crate) fn now() -> DateTime<Utc> {
     day().and_hms_opt(2, 0, 0).expect("time").and_utc()
 }
 
 /// A snapshot path in a directory of its own (removed with the returned guard).
-fn snapshots() -> (Snapshots, tempfile::TempDir) {
+pub(crate) fn snapshots() -> (Snapshots, tempfile::TempDir) {
     let dir = tempfile::tempdir().expect("dir");
     let files = Snapshots {
         path: dir.path().join("index.snapshot"),
@@ -30,7 +30,7 @@ fn snapshots() -> (Snapshots, tempfile::TempDir) {
 /// Every answer of `a` equals `b`'s: the match table, each product's pages in both orders
 /// with and without unlisted enterprises, every enterprise's standings and full view, and the
 /// catalogue.
-fn same_answers(a: &LiveIndex, b: &LiveIndex) {
+pub(crate) fn same_answers(a: &LiveIndex, b: &LiveIndex) {
     let (a, b) = (a.read(), b.read());
     assert_eq!(
         a.index.eligible_pairs(),

@@ -163,7 +163,7 @@ fn sweep_stale_copies(folder: &std::path::Path) -> usize {
 
 /// A pool of one SQLite connection to `url` (what is attached to it stays attached), with
 /// foreign keys checked and the journal `journal` sets.
-fn one_connection(
+pub(crate) fn one_connection(
     url: String,
     journal: fn(SqliteConnectOptions) -> SqliteConnectOptions,
 ) -> ConnectOptions {
