@@ -843,6 +843,7 @@ async fn the_office_imports_for_a_park(app: TestApp) {
 e2e!(
     csv_cells_never_start_a_formula_and_read_back_exactly,
     every_csv_export_writes_formulas_as_text,
+    a_patent_database_s_export_is_read_with_its_owners,
 );
 
 /// The cells of a CSV download (UTF-8 with BOM), row after row.
@@ -959,4 +960,28 @@ async fn every_csv_export_writes_formulas_as_text(app: TestApp) {
         let bytes = app.download(&path, token).await;
         formulas_written_as_text(&path, &csv_cells(&bytes), shown);
     }
+}
+
+/// A patent list in a patent database's own columns (公开(公告)号 beside 申请号, 标题, the
+/// applicant of record and the current owner with a co-owner in one cell, 发明授权): the
+/// current owner, matched by name across 有限公司 / 有限责任公司, is the owner; the other
+/// owner is a co-owner; the publication number is not taken for the application number.
+async fn a_patent_database_s_export_is_read_with_its_owners(app: TestApp) {
+    app.seed().await;
+    app.enterprises(&[(1, "xxhtz")]).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let csv = "公开(公告)号,申请号,标题,申请(专利权)人,当前申请(专利权)人,申请日,授权公告日,专利类型,当前法律状态,IPC主分类号\n\
+        CN107234567B,CN201710601862.3,一种数控机床主轴冷却装置,郑州原主有限公司,新乡市测试1机械有限责任公司; 郑州某某大学,2017-03-05,2019-06-01,发明授权,有效,B23Q 11/12\n";
+    let job = import(&app, &park, "incopat.csv", csv.as_bytes().to_vec(), "").await;
+    assert_eq!(
+        job["report"]["counts"]["patents"]["inserted"], 1,
+        "{}",
+        job["report"]
+    );
+    let p = app.get("/api/v1/patents/201710601862.3", &park).await;
+    assert_eq!(p.status, StatusCode::OK, "{}", p.body);
+    assert_eq!(p.body["owner"], crate::helpers::uscc(1), "{}", p.body);
+    assert_eq!(p.body["co_owners"], json!(["郑州某某大学"]), "{}", p.body);
+    assert_eq!(p.body["kind"], "invention");
+    assert_eq!(p.body["legal_status"], "in_force");
 }

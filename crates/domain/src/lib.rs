@@ -83,7 +83,7 @@ pub use product::{IpKind, LoanProduct, PledgeRates, ProductStatus, UsualTerms};
 pub use region::RegionCode;
 pub use registry_code::{BankCode, ParkCode};
 pub use round::RoundKind;
-pub use statement::name_key;
+pub use statement::{name_key, name_spellings};
 pub use text::{Text, csv_cell_read, csv_cell_written, is_invisible, to_half_width};
 pub use trademark::{NiceClass, Trademark, TrademarkObstacle, TrademarkRegistrationNumber};
 pub use uscc::Uscc;

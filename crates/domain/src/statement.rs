@@ -87,7 +87,7 @@ impl Statements {
 
 /// A name as it is meant: half-width, without spaces, brackets of one kind.
 pub fn name_key(name: &str) -> String {
-    to_half_width(name)
+    let key: String = to_half_width(name)
         .chars()
         .filter(|c| !c.is_whitespace())
         .map(|c| match c {
@@ -95,7 +95,29 @@ pub fn name_key(name: &str) -> String {
             '）' => ')',
             other => other,
         })
-        .collect()
+        .collect();
+    // 有限责任公司 is the long form of 有限公司: one company, written either way.
+    key.replace(LONG_FORM, SHORT_FORM)
+}
+
+/// The long and short forms of a limited company's name.
+const LONG_FORM: &str = "有限责任公司";
+const SHORT_FORM: &str = "有限公司";
+
+/// The spellings a stored name of the same company may have: as written, its key, with
+/// full-width brackets, and in the other form of 有限公司 / 有限责任公司.
+pub fn name_spellings(name: &str) -> Vec<String> {
+    let key = name_key(name);
+    let wide = key.replace('(', "（").replace(')', "）");
+    let mut all = vec![name.trim().to_owned(), key.clone(), wide.clone()];
+    for k in [key, wide] {
+        if k.contains(SHORT_FORM) {
+            all.push(k.replace(SHORT_FORM, LONG_FORM));
+        }
+    }
+    all.sort();
+    all.dedup();
+    all
 }
 
 impl EnterpriseRow {
@@ -242,4 +264,34 @@ pub fn merged_trademark(row: &Trademark, stored: Option<&Trademark>) -> Trademar
         t.appraisals = old.appraisals.clone();
     }
     t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_company_s_name_is_one_key_however_it_is_written() {
+        let key = name_key("新乡市华锐机械有限公司");
+        for other in [
+            "新乡市华锐机械有限责任公司",
+            " 新乡市华锐机械 有限公司",
+            "新乡市华锐机械有限公司",
+        ] {
+            assert_eq!(name_key(other), key, "{other}");
+        }
+        assert_eq!(
+            name_key("华锐（新乡）科技有限公司"),
+            name_key("华锐(新乡)科技有限责任公司")
+        );
+        assert_ne!(name_key("新乡市华锐机械股份有限公司"), key);
+        let spellings = name_spellings("华锐(新乡)科技有限公司");
+        for s in [
+            "华锐（新乡）科技有限公司",
+            "华锐(新乡)科技有限责任公司",
+            "华锐（新乡）科技有限责任公司",
+        ] {
+            assert!(spellings.iter().any(|x| x == s), "{s} in {spellings:?}");
+        }
+    }
 }

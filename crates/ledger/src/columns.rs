@@ -402,7 +402,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "title",
                 "专利名称",
-                &["名称", "发明名称", "发明创造名称", "title"],
+                &["名称", "发明名称", "发明创造名称", "标题", "title"],
                 true,
                 Text,
                 "一种数控机床主轴冷却装置",
@@ -411,7 +411,16 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "owner",
                 "专利权人",
-                &["权利人", "专利权人名称", "申请人", "owner"],
+                &[
+                    "权利人",
+                    "专利权人名称",
+                    "申请人",
+                    "申请(专利权)人",
+                    "当前申请(专利权)人",
+                    "当前权利人",
+                    "当前专利权人",
+                    "owner",
+                ],
                 true,
                 Text,
                 "91410702MA44X7JG2R",
@@ -797,8 +806,15 @@ pub fn concern_of(header: &str) -> Option<&'static str> {
         .map(|(what, _)| *what)
 }
 
+/// Whether a header (as matched) names the value as it stands now (当前权利人, 当前法律状态),
+/// which a column of the same value as first recorded gives way to.
+fn is_current(key: &str) -> bool {
+    key.starts_with("当前")
+}
+
 /// Matches the table's headers with the columns of `kind` by header or alias, ignoring
-/// spaces, line breaks, width, case, and notes in brackets.
+/// spaces, line breaks, width, case, and notes in brackets; where two headers name one
+/// column, the first, unless a later one names its current value.
 pub fn layout(table: &Table, kind: SheetKind) -> Layout {
     let columns = columns(kind);
     let mut found = Vec::new();
@@ -812,8 +828,12 @@ pub fn layout(table: &Table, kind: SheetKind) -> Layout {
             .iter()
             .find(|c| header_key(c.header) == h || c.aliases.iter().any(|a| header_key(a) == h));
         match hit {
-            Some(c) if !found.iter().any(|(k, _)| *k == c.key) => found.push((c.key, i)),
-            Some(_) => {}
+            Some(c) => match found.iter_mut().find(|(k, _)| *k == c.key) {
+                None => found.push((c.key, i)),
+                // The current owner (当前权利人) stands over the applicant of record.
+                Some(at) if is_current(&h) => at.1 = i,
+                Some(_) => {}
+            },
             None => unknown.push(table.headers[i].clone()),
         }
     }
@@ -826,5 +846,53 @@ pub fn layout(table: &Table, kind: SheetKind) -> Layout {
         found,
         missing,
         unknown,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn table(headers: &[&str]) -> Table {
+        Table {
+            sheet: "专利".into(),
+            header_row: 1,
+            above: Vec::new(),
+            headers: headers.iter().map(|h| (*h).to_owned()).collect(),
+            rows: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_patent_database_s_columns_are_read_and_the_current_owner_wins() {
+        for headers in [
+            [
+                "申请号",
+                "标题",
+                "申请(专利权)人",
+                "当前申请(专利权)人",
+                "公开(公告)号",
+            ],
+            [
+                "申请号",
+                "标题",
+                "当前申请（专利权）人",
+                "申请（专利权）人",
+                "公开（公告）号",
+            ],
+        ] {
+            let l = layout(&table(&headers), SheetKind::Patents);
+            let current = headers
+                .iter()
+                .position(|h| h.starts_with("当前"))
+                .unwrap_or_default();
+            assert_eq!(l.position("owner"), Some(current), "{headers:?}");
+            assert_eq!(l.position("title"), Some(1));
+            assert_eq!(l.position("application_number"), Some(0));
+            assert!(
+                l.unknown.iter().any(|u| u.starts_with("公开")),
+                "a publication number is never taken for an application number: {l:?}"
+            );
+        }
     }
 }

@@ -96,6 +96,14 @@ pub fn references(sheets: &[Sheet]) -> References {
                 if text.is_empty() {
                     continue;
                 }
+                // Of several owners in one cell, the first is the one looked up.
+                let text = match *key {
+                    "owner" => crate::rows::split_owners(&text)
+                        .into_iter()
+                        .next()
+                        .unwrap_or(text),
+                    _ => text,
+                };
                 match Uscc::parse(&text) {
                     Ok(u) => {
                         out.usccs.insert(u);

@@ -185,9 +185,11 @@ impl<'a> RowReader<'a> {
         }
     }
 
-    /// The owner of a patent or trademark: a USCC, or a name known within the scope.
+    /// The owner of a patent or trademark: a USCC, or a name known within the scope; of
+    /// several owners written in one cell (as patent databases export them), the first.
     fn owner(&mut self, directory: &Directory, ctx: &Context) -> Option<Uscc> {
-        let text = self.text("owner")?;
+        let whole = self.text("owner")?;
+        let text = split_owners(&whole).into_iter().next().unwrap_or(whole);
         let (known, by_name): (Result<&Known, Unresolved>, bool) = match Uscc::parse(&text) {
             Ok(u) => (directory.get(&u).ok_or(Unresolved::Unknown), false),
             // Eighteen letters and digits are a code with a typo, not a name.
@@ -240,6 +242,16 @@ impl<'a> RowReader<'a> {
 
 /// Items separated by 、 , ， ; ； or /, without blanks and 无; a separator inside brackets
 /// belongs to its item (`高新技术企业（至2027-12-31，证书…）`).
+/// The owners written in one cell, in order: patent databases join them with `;`, `；`, `|`
+/// or `、` (never a comma: it may be part of a name).
+pub(crate) fn split_owners(text: &str) -> Vec<String> {
+    text.split([';', '；', '|', '、'])
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
 fn split_list(text: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut item = String::new();
@@ -583,5 +595,26 @@ mod tests {
                 (last + 2, "duplicate")
             ]
         );
+    }
+
+    #[test]
+    fn several_owners_in_one_cell_come_apart_in_order() {
+        assert_eq!(
+            split_owners("新乡市华锐机械有限公司; 郑州某某大学；河南某研究院 | 张三、李四"),
+            [
+                "新乡市华锐机械有限公司",
+                "郑州某某大学",
+                "河南某研究院",
+                "张三",
+                "李四"
+            ]
+        );
+        assert_eq!(split_owners(" 一家公司 "), ["一家公司"]);
+        assert_eq!(
+            split_owners("甲, 乙有限公司"),
+            ["甲, 乙有限公司"],
+            "a comma may be part of a name"
+        );
+        assert!(split_owners(" ; ").is_empty());
     }
 }

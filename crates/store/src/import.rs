@@ -14,7 +14,7 @@ use crate::{Actor, Store};
 use pledge_domain::code;
 use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
-    merged_trademark, name_key,
+    merged_trademark, name_spellings,
 };
 use pledge_domain::{Appraisal, ParkCode, Uscc};
 use sea_orm::{
@@ -203,15 +203,8 @@ impl Store {
             );
         }
         // Names as stored may differ from the ledger's in brackets and spaces: ask for the
-        // usual spellings; the directory compares them all by `name_key`.
-        let mut names: Vec<String> = names
-            .iter()
-            .flat_map(|n| {
-                let key = name_key(n);
-                let wide = key.replace('(', "（").replace(')', "）");
-                [n.trim().to_owned(), key, wide]
-            })
-            .collect();
+        // usual spellings (`name_spellings`); the directory compares them all by `name_key`.
+        let mut names: Vec<String> = names.iter().flat_map(|n| name_spellings(n)).collect();
         names.sort();
         names.dedup();
         for chunk in names.chunks(CHUNK) {

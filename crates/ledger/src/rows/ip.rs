@@ -55,10 +55,21 @@ pub(super) fn patent(
     );
     let legal_status = r.required("legal_status", status);
     let fee = r.date("annual_fee_paid_until");
-    let co_owners = r
+    // Owners after the first in the owner's cell are co-owners, beside those of their own
+    // column.
+    let mut co_owners: Vec<String> = r
+        .text("owner")
+        .map(|t| split_owners(&t).into_iter().skip(1).collect())
+        .unwrap_or_default();
+    for more in r
         .text("co_owners")
         .map(|t| split_list(&t))
-        .unwrap_or_default();
+        .unwrap_or_default()
+    {
+        if !co_owners.contains(&more) {
+            co_owners.push(more);
+        }
+    }
     let consent = r.read("co_owners_consent", |_| code::YES_NO, parse_yes_no);
     let ipc = r.domain("ipc_main", IpcClass::parse);
     let pledge_number = r.text("pledge_registration_number");
