@@ -984,4 +984,42 @@ async fn a_patent_database_s_export_is_read_with_its_owners(app: TestApp) {
     assert_eq!(p.body["co_owners"], json!(["郑州某某大学"]), "{}", p.body);
     assert_eq!(p.body["kind"], "invention");
     assert_eq!(p.body["legal_status"], "in_force");
+    let headline = |job: &Value| {
+        job["report"]["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|w| w["code"] == "mostly_other_owners")
+            .count()
+    };
+    assert_eq!(headline(&job), 0, "{}", job["report"]);
+
+    // A list mostly of other owners' patents says so once, beside each row's refusal.
+    let csv = "申请号,标题,当前权利人,申请日,授权公告日,专利类型,当前法律状态\n\
+        CN201810601862.8,一种冷却装置,新乡市测试1机械有限公司,2018-03-05,2020-06-01,发明授权,有效\n\
+        CN201910601862.2,一种夹具,郑州别家有限公司,2019-03-05,2021-06-01,发明授权,有效\n\
+        CN202010601862.5,一种刀架,洛阳别家有限公司,2020-03-05,2022-06-01,发明授权,有效\n";
+    let job = import(&app, &park, "全库导出.csv", csv.as_bytes().to_vec(), "").await;
+    assert_eq!(
+        job["report"]["counts"]["patents"]["inserted"], 1,
+        "{}",
+        job["report"]
+    );
+    assert_eq!(
+        job["report"]["counts"]["patents"]["rejected"], 2,
+        "{}",
+        job["report"]
+    );
+    assert_eq!(headline(&job), 1, "{}", job["report"]);
+    let said = job["report"]["warnings"]
+        .as_array()
+        .and_then(|w| w.iter().find(|w| w["code"] == "mostly_other_owners"))
+        .cloned()
+        .unwrap_or_default();
+    assert!(
+        said["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("2 of 3")),
+        "{said}"
+    );
 }

@@ -84,6 +84,8 @@ struct RowReader<'a> {
     sheet: &'a Sheet,
     row: &'a Row,
     rejections: Vec<Rejection>,
+    /// Its owner is no enterprise the importing official knows.
+    other_owner: bool,
 }
 
 impl<'a> RowReader<'a> {
@@ -92,6 +94,7 @@ impl<'a> RowReader<'a> {
             sheet,
             row,
             rejections: Vec::new(),
+            other_owner: false,
         };
         // Bytes that fit neither UTF-8 nor GB18030 were read as U+FFFD: the row is refused
         // at its first such cell, and nothing else in it is judged.
@@ -207,6 +210,7 @@ impl<'a> RowReader<'a> {
         match known {
             Ok(k) => Some(k.uscc),
             Err(Unresolved::Unknown) => {
+                self.other_owner = true;
                 let message = if by_name {
                     "本园区内找不到该名称的企业，请先导入企业或改填统一社会信用代码 / no enterprise of this name in scope"
                 } else {
@@ -347,6 +351,8 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
             }
         }
         let stated: Stated = sheet.layout.found.iter().map(|(k, _)| *k).collect();
+        // Patent rows read, and of those whose owner is no enterprise the official knows.
+        let (mut patent_rows, mut other_owners) = (0usize, 0usize);
         for row in sheet.table.data() {
             let source = Source {
                 sheet: i,
@@ -384,6 +390,8 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                 }
                 SheetKind::Patents => {
                     let p = patent(&mut r, ctx, directory, &mut warnings);
+                    patent_rows += 1;
+                    other_owners += usize::from(r.other_owner);
                     if let Some(p) = &p {
                         patents.check(&mut r, i, p.patent.application_number, "application_number");
                     }
@@ -433,6 +441,26 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                 }
             }
             out.findings.warn(warnings);
+        }
+        // A list mostly of other owners' patents (another park's, or a whole database's
+        // export) is said once, at its header, beside each row's own refusal.
+        if patent_rows > 0 && other_owners * 2 > patent_rows {
+            let column = sheet
+                .layout
+                .position("owner")
+                .and_then(|at| sheet.table.headers.get(at))
+                .cloned()
+                .unwrap_or_default();
+            out.findings.warn(vec![Rejection {
+                sheet: sheet.table.sheet.clone(),
+                row: sheet.table.header_row,
+                column,
+                value: String::new(),
+                code: code::MOSTLY_OTHER_OWNERS,
+                message: format!(
+                    "本表{patent_rows}条专利中{other_owners}条的权利人不是本园区已登记的企业：是否导出了其他园区或整个数据库的专利？/ {other_owners} of {patent_rows} patents belong to owners that are not enterprises registered in your park: is this another park's list, or a whole database's export?"
+                ),
+            }]);
         }
     }
     out
