@@ -117,7 +117,7 @@ async fn another_tenant_s_records_answer_as_absent_ones(app: TestApp) {
         .post(
             "/api/v1/webhooks",
             &icbc,
-            json!({"url": "https://receiver.example.cn/hook", "events": ["match.gained"], "secret": "s3cret-s3cret-s3cret"}),
+            json!({"url": "http://receiver.test:9/hook", "events": ["match.gained"], "secret": "s3cret-s3cret-s3cret"}),
         )
         .await;
     assert_eq!(hook.status, StatusCode::CREATED, "{}", hook.body);

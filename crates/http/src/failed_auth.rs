@@ -155,7 +155,7 @@ impl Tables {
     /// How long `client` waits for its window's end, if it is over `limit`.
     fn address_wait(&self, client: IpAddr, limit: u32, now: DateTime<Utc>) -> Option<u64> {
         let w = self.by_address.get(&client)?;
-        if w.failures <= limit.saturating_sub(1) {
+        if w.failures < limit {
             return None;
         }
         seconds_until(w.start + TimeDelta::seconds(WINDOW), now)

@@ -209,12 +209,14 @@ impl Store {
         silent_since: DateTime<Utc>,
         at: DateTime<Utc>,
     ) -> Result<u64> {
-        let silent = import_job::Entity::find()
-            .filter(import_job::Column::State.eq(JobState::Running.as_str()))
-            .filter(import_job::Column::HeartbeatAt.lt(silent_since))
+        let silent = sea_orm::Condition::all()
+            .add(import_job::Column::State.eq(JobState::Running.as_str()))
+            .add(import_job::Column::HeartbeatAt.lt(silent_since));
+        let found = import_job::Entity::find()
+            .filter(silent.clone())
             .count(&self.db)
             .await?;
-        if silent == 0 {
+        if found == 0 {
             return Ok(0);
         }
         let done = import_job::Entity::update_many()
@@ -223,8 +225,7 @@ impl Store {
                 Expr::value(JobState::Interrupted.as_str()),
             )
             .col_expr(import_job::Column::FinishedAt, Expr::value(at))
-            .filter(import_job::Column::State.eq(JobState::Running.as_str()))
-            .filter(import_job::Column::HeartbeatAt.lt(silent_since))
+            .filter(silent)
             .exec(&self.db)
             .await?;
         Ok(done.rows_affected)

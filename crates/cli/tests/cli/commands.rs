@@ -318,11 +318,12 @@ async fn a_job_cut_off_with_its_server_says_what_it_committed(backend: Backend) 
                 .expect("json")
         }
     };
-    // Killed once a few batches are in (read every 20 ms, at most a minute).
+    // Killed once a few batches are in, as the job says with each batch's commit (read every
+    // 20 ms, at most a minute).
     let mut seen = serde_json::Value::Null;
     for _ in 0..3000 {
         seen = job_of(server.base()).await;
-        if seen["done"].as_i64().unwrap_or(0) >= 2000 || seen["state"] != "running" {
+        if seen["committed_rows"].as_i64().unwrap_or(0) >= 2000 || seen["state"] != "running" {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
