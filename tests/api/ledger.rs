@@ -406,39 +406,43 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
             ]
         })
         .collect();
-    let patents: Vec<Vec<(&str, String)>> = [("201810123456.5", 11), ("201920654321.1", 12)]
-        .iter()
-        .map(|(number, owner)| {
-            vec![
-                ("application_number", (*number).to_owned()),
-                ("title", "一种数控机床主轴冷却装置".into()),
-                ("owner", crate::helpers::uscc(*owner)),
-                (
-                    "kind",
-                    if number.as_bytes()[4] == b'1' {
-                        "发明"
-                    } else {
-                        "实用新型"
-                    }
-                    .into(),
-                ),
-                ("filing_date", format!("{}-03-05", &number[..4])),
-                ("grant_date", "2021-06-01".into()),
-                ("legal_status", "有效".into()),
-                ("annual_fee_paid_until", "2027-03-04".into()),
-                ("co_owners", "新乡学院".into()),
-                ("co_owners_consent", "是".into()),
-                ("ipc_main", "B23Q 11/12".into()),
-                ("pledge_registration_number", String::new()),
-                ("pledge_registered_on", String::new()),
-                ("pledge_released_on", String::new()),
-                ("pledged", "否".into()),
-                ("appraisal_amount", "800".into()),
-                ("appraised_on", "2026-03-01".into()),
-                ("appraiser", "河南中原资产评估有限公司".into()),
-            ]
-        })
-        .collect();
+    let patents: Vec<Vec<(&str, String)>> = [
+        ("201810123456.5", 11, "CN108123456B"),
+        ("201920654321.1", 12, "CN209654321U"),
+    ]
+    .iter()
+    .map(|(number, owner, publication)| {
+        vec![
+            ("application_number", (*number).to_owned()),
+            ("title", "一种数控机床主轴冷却装置".into()),
+            ("owner", crate::helpers::uscc(*owner)),
+            (
+                "kind",
+                if number.as_bytes()[4] == b'1' {
+                    "发明"
+                } else {
+                    "实用新型"
+                }
+                .into(),
+            ),
+            ("filing_date", format!("{}-03-05", &number[..4])),
+            ("grant_date", "2021-06-01".into()),
+            ("legal_status", "有效".into()),
+            ("annual_fee_paid_until", "2027-03-04".into()),
+            ("co_owners", "新乡学院".into()),
+            ("co_owners_consent", "是".into()),
+            ("ipc_main", "B23Q 11/12".into()),
+            ("publication_number", (*publication).to_owned()),
+            ("pledge_registration_number", String::new()),
+            ("pledge_registered_on", String::new()),
+            ("pledge_released_on", String::new()),
+            ("pledged", "否".into()),
+            ("appraisal_amount", "800".into()),
+            ("appraised_on", "2026-03-01".into()),
+            ("appraiser", "河南中原资产评估有限公司".into()),
+        ]
+    })
+    .collect();
     // Fill the two templates as an official would: their headers, our rows, one workbook.
     let mut book = rust_xlsxwriter::Workbook::new();
     for (kind, rows) in [

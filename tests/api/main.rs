@@ -16,6 +16,7 @@ mod imports;
 mod ledger;
 mod matching;
 mod outcomes;
+mod patent_exports;
 mod people;
 mod pushes;
 mod registry;

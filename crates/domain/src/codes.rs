@@ -122,6 +122,8 @@ error_codes! {
     PARK_UNKNOWN = "park_unknown", 422, "园区不存在", "no such park";
     KIND_MISMATCH = "kind_mismatch", 422, "类型与编号不符", "the kind disagrees with the number";
     ANNUAL_FEE_GRACE = "annual_fee_grace", 422, "年费逾期，处于滞纳期（不能质押）", "a fee is overdue: in the grace, not pledgeable";
+    FACTS_DISAGREE = "facts_disagree", 422, "同一行的事实互相矛盾（按更严的一方处理）", "the row's facts disagree (the stricter is taken)";
+    VALUE_SET_ASIDE = "value_set_aside", 422, "无法识别，已忽略（不影响其他信息）", "not recognised: set aside, the rest of the row taken";
     STATUS_DISAGREES = "status_disagrees", 422, "登记的法律状态与保护期或年费不符", "the recorded status disagrees with the term or the fees";
     EXPIRY_UNKNOWN = "expiry_unknown", 422, "未注明有效期（记为未知，补充前不计入）", "no end date given: unknown, not counted until it is";
     PLEDGE_DETAILS_MISSING = "pledge_details_missing", 422, "质押信息不完整", "pledge particulars missing";

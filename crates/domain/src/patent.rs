@@ -18,6 +18,9 @@ named_enum!(
         Expired = "expired" / "期限届满",
         /// 全部无效: invalidated.
         Invalidated = "invalidated" / "全部无效",
+        /// 失效: the right (or the application) ended, its cause not given, as a patent
+        /// database's simple legal status says it.
+        Ended = "ended" / "失效",
         /// 无效宣告请求审查中: in force, with an invalidation request pending.
         InvalidationRequested = "invalidation_requested" / "无效宣告请求审查中",
         /// 中止/保全: proceedings suspended over an ownership dispute, or preserved by a court.
@@ -366,7 +369,7 @@ impl PledgeObstacle {
     pub fn message(&self) -> String {
         match self {
             Self::NotPatentee { patentee } => format!("出质人不是登记的专利权人（{patentee}） / the pledgor is not the patentee of record ({patentee})"),
-            Self::Terminated { status } => format!("专利权已终止或被宣告无效（{}） / the right was terminated or invalidated ({})", status.as_str(), status.as_str()),
+            Self::Terminated { status } => format!("专利权已终止或被宣告无效（{}） / the right was terminated or invalidated ({})", status.label_zh(), status.as_str()),
             Self::Expired { expiry } => format!("专利权已于{expiry}期限届满 / the term ended on {expiry}"),
             Self::NotGranted => "专利申请尚未授权 / the application is not granted".into(),
             Self::AnnualFeeUnpaid { paid_until: Some(d) } => format!("年费仅缴至{d} / annual fees paid only until {d}"),
@@ -617,7 +620,7 @@ impl Patent {
         }
         let expiry = self.expiry();
         match self.legal_status {
-            LegalStatus::LapsedUnpaidFee | LegalStatus::Invalidated => {
+            LegalStatus::LapsedUnpaidFee | LegalStatus::Invalidated | LegalStatus::Ended => {
                 out.push(PledgeObstacle::Terminated {
                     status: self.legal_status,
                 });
@@ -726,7 +729,9 @@ impl Patent {
                     field: "grant_date",
                 },
             )),
-            (status, None) if status != LegalStatus::Pending => {
+            // A right in force is valid from its grant; one that ended may come without the
+            // date (a database's 失效 row), which then stays unknown.
+            (status, None) if status.is_granted_right() => {
                 v.push(Violation::new(
                     "grant_date",
                     DomainError::Required {

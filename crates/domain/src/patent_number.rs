@@ -45,6 +45,16 @@ impl PatentKind {
         matches!(self, Self::Invention | Self::PctInvention)
     }
 
+    /// The kind a number of this kind is counted as in a patent database's 专利类型 column:
+    /// a PCT invention is an invention, a PCT utility model a utility model.
+    pub fn family(self) -> Self {
+        match self {
+            Self::PctInvention => Self::Invention,
+            Self::PctUtilityModel => Self::UtilityModel,
+            other => other,
+        }
+    }
+
     /// The stable name used in the API and the database.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -240,6 +250,27 @@ impl PublicationNumber {
         }
     }
 
+    /// The kind code, e.g. `A`.
+    pub fn kind_code(&self) -> char {
+        self.0.chars().last().unwrap_or('A')
+    }
+
+    /// Whether this publication announces a grant (B, U, S; older C, Y, D), not an
+    /// application (A).
+    pub fn is_grant(&self) -> bool {
+        self.kind_code() != 'A'
+    }
+
+    /// The kind of patent the kind code belongs to (A, B, C: invention; U, Y: utility model;
+    /// S, D: design).
+    pub fn patent_kind(&self) -> PatentKind {
+        match self.kind_code() {
+            'U' | 'Y' => PatentKind::UtilityModel,
+            'S' | 'D' => PatentKind::Design,
+            _ => PatentKind::Invention,
+        }
+    }
+
     /// The number, e.g. `CN107356125A`.
     pub fn as_str(&self) -> &str {
         &self.0
@@ -357,6 +388,13 @@ mod tests {
             Ok("CN107356125A".into())
         );
         assert!(PublicationNumber::parse("CN107356125Q").is_err());
+        let grant = PublicationNumber::parse("CN207356125U").expect("a grant");
+        assert!(grant.is_grant());
+        assert_eq!(grant.patent_kind(), PatentKind::UtilityModel);
+        let published = PublicationNumber::parse("CN107356125A").expect("an application");
+        assert!(!published.is_grant());
+        assert_eq!(published.patent_kind(), PatentKind::Invention);
+        assert_eq!(PatentKind::PctInvention.family(), PatentKind::Invention);
         assert!(PublicationNumber::parse("US107356125A").is_err());
     }
 

@@ -210,7 +210,10 @@ impl PatentRow {
         let Some(old) = stored else {
             return p;
         };
-        if !self.states("grant_date") {
+        // A grant's publication and its date give the grant date too.
+        let dated = self.states("grant_date")
+            || (self.states("publication_number") && self.states("published_on"));
+        if !dated {
             p.grant_date = old.grant_date;
         }
         if !self.states("annual_fee_paid_until") {
@@ -225,7 +228,9 @@ impl PatentRow {
         if !self.states("ipc_main") {
             p.ipc_main = old.ipc_main.clone();
         }
-        p.publication_number = old.publication_number.clone();
+        if !self.states("publication_number") {
+            p.publication_number = old.publication_number.clone();
+        }
         p.high_value = old.high_value.clone();
         p.same_day_double_filing = old.same_day_double_filing;
         p.appraisals = old.appraisals.clone();

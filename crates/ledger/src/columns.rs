@@ -86,6 +86,9 @@ pub struct Column {
     pub example: &'static str,
     /// What to write, for the notes sheet.
     pub note: &'static str,
+    /// Whether templates and exports carry it: a column only patent databases write (their
+    /// simple status, publication date, estimated expiry) is read, never handed out.
+    pub in_template: bool,
 }
 
 #[allow(clippy::too_many_arguments)]
@@ -106,7 +109,24 @@ fn col(
         shape,
         example,
         note,
+        in_template: true,
     }
+}
+
+/// A column read from patent databases' exports only (see [`Column::in_template`]).
+fn read_only(column: Column) -> Column {
+    Column {
+        in_template: false,
+        ..column
+    }
+}
+
+/// The columns templates and exports of `kind` carry, in order.
+pub fn template_columns(kind: SheetKind) -> Vec<Column> {
+    columns(kind)
+        .into_iter()
+        .filter(|c| c.in_template)
+        .collect()
 }
 
 fn yes_no() -> Shape {
@@ -435,10 +455,30 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                     PatentKind::Invention.label_zh(),
                     PatentKind::UtilityModel.label_zh(),
                     PatentKind::Design.label_zh(),
+                    "发明申请",
+                    "发明授权",
                 ]),
                 "发明",
-                "可空：由申请号第5位判断",
+                "可空：由申请号第5位判断；“发明申请”按未授权处理",
             ),
+            col(
+                "publication_number",
+                "公开(公告)号",
+                &["公开号", "公告号", "公开公告号", "publication number"],
+                false,
+                Text,
+                "CN107356125B",
+                "可空；授权公告（B/U/S）的公告日即授权日",
+            ),
+            read_only(col(
+                "published_on",
+                "公开(公告)日",
+                &["公开日", "公开日期", "publication date"],
+                false,
+                Date,
+                "2019-06-01",
+                "",
+            )),
             col(
                 "filing_date",
                 "申请日",
@@ -460,12 +500,45 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "legal_status",
                 "法律状态",
-                &["状态", "当前法律状态", "专利状态", "legal status"],
+                &[
+                    "状态",
+                    "当前法律状态",
+                    "专利状态",
+                    "案件状态",
+                    "legal status",
+                ],
                 true,
                 OneOf(LegalStatus::ALL.iter().map(|s| s.label_zh()).collect()),
                 "有效",
-                "",
+                "有“简单法律状态”列时可空",
             ),
+            read_only(col(
+                "simple_legal_status",
+                "简单法律状态",
+                &["simple legal status"],
+                false,
+                OneOf(vec!["有效", "失效", "审中"]),
+                "有效",
+                "专利数据库导出的有效/失效/审中；与法律状态不一致时按更严的一方处理",
+            )),
+            read_only(col(
+                "expected_expiry",
+                "预估到期日",
+                &["预计到期日", "到期日", "专利到期日", "expected expiry"],
+                false,
+                Date,
+                "",
+                "可空；早于按申请日计算的届满日时提示",
+            )),
+            read_only(col(
+                "ended_on",
+                "失效日",
+                &["失效日期", "终止日", "终止日期", "ended on"],
+                false,
+                Date,
+                "",
+                "已失效的填写",
+            )),
             col(
                 "annual_fee_paid_until",
                 "年费缴至",
@@ -501,7 +574,7 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
             col(
                 "ipc_main",
                 "IPC主分类号",
-                &["主分类号", "ipc"],
+                &["主分类号", "IPC主分类", "IPC分类号", "ipc"],
                 false,
                 Text,
                 "B23Q 11/12",
@@ -806,6 +879,12 @@ pub fn concern_of(header: &str) -> Option<&'static str> {
         .map(|(what, _)| *what)
 }
 
+/// The column that stands in for a required one a table lacks: a patent database's simple
+/// legal status (有效 / 失效 / 审中) for the legal status.
+pub fn standing_in(key: &str) -> Option<&'static str> {
+    (key == "legal_status").then_some("simple_legal_status")
+}
+
 /// Whether a header (as matched) names the value as it stands now (当前权利人, 当前法律状态),
 /// which a column of the same value as first recorded gives way to.
 fn is_current(key: &str) -> bool {
@@ -837,9 +916,10 @@ pub fn layout(table: &Table, kind: SheetKind) -> Layout {
             None => unknown.push(table.headers[i].clone()),
         }
     }
+    let has = |key: &str| found.iter().any(|(k, _)| *k == key);
     let missing = columns
         .iter()
-        .filter(|c| c.required && !found.iter().any(|(k, _)| *k == c.key))
+        .filter(|c| c.required && !has(c.key) && !standing_in(c.key).is_some_and(has))
         .map(|c| c.header)
         .collect();
     Layout {
@@ -882,6 +962,7 @@ mod tests {
             ],
         ] {
             let l = layout(&table(&headers), SheetKind::Patents);
+            assert_eq!(l.missing, ["申请日", "法律状态"], "{l:?}");
             let current = headers
                 .iter()
                 .position(|h| h.starts_with("当前"))
@@ -889,10 +970,21 @@ mod tests {
             assert_eq!(l.position("owner"), Some(current), "{headers:?}");
             assert_eq!(l.position("title"), Some(1));
             assert_eq!(l.position("application_number"), Some(0));
-            assert!(
-                l.unknown.iter().any(|u| u.starts_with("公开")),
+            assert_eq!(
+                l.position("publication_number"),
+                Some(4),
                 "a publication number is never taken for an application number: {l:?}"
             );
         }
+    }
+
+    #[test]
+    fn a_simple_legal_status_stands_in_for_the_legal_status() {
+        let l = layout(
+            &table(&["申请号", "标题", "当前权利人", "申请日", "简单法律状态"]),
+            SheetKind::Patents,
+        );
+        assert!(l.missing.is_empty(), "{l:?}");
+        assert_eq!(l.position("simple_legal_status"), Some(4));
     }
 }

@@ -18,7 +18,9 @@ mod template;
 mod values;
 
 pub use annotate::{REASON_HEADER, annotate};
-pub use columns::{Column, Layout, Shape, SheetKind, columns, header_key, layout};
+pub use columns::{
+    Column, Layout, Shape, SheetKind, columns, header_key, layout, template_columns,
+};
 pub use directory::{Directory, Known, References, Unresolved, references};
 pub use findings::{Finding, Findings, KEPT, RowsOf};
 pub use limits::Limits;

@@ -21,10 +21,11 @@ use pledge_domain::statement::{
     UNSTATED_APPRAISER,
 };
 use pledge_domain::{
-    Appraisal, Contact, DomainError, Enterprise, FinancingNeed, IndustryCode, IpcClass, NiceClass,
-    ParkCode, Patent, PatentApplicationNumber, PatentKind, PledgeRegistration, Qualification,
-    QualificationKind, RegionCode, RiskFlag, RiskFlagKind, SizeClass, StrategicIndustry, Text,
-    Trademark, TrademarkRegistrationNumber, Uscc, Violation,
+    Appraisal, Contact, DomainError, Enterprise, FinancingNeed, IndustryCode, IpcClass,
+    LegalStatus, NiceClass, ParkCode, Patent, PatentApplicationNumber, PatentKind,
+    PledgeRegistration, PublicationNumber, Qualification, QualificationKind, RegionCode, RiskFlag,
+    RiskFlagKind, SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
+    Violation,
 };
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -178,6 +179,14 @@ impl<'a> RowReader<'a> {
         }
     }
 
+    /// A finding on the cell `key` of this row that does not refuse it: the row is taken
+    /// (as the message says) and marked doubtful.
+    fn doubt(&self, key: &str, code: &'static str, message: String) -> Rejection {
+        let value = self.text(key).unwrap_or_default();
+        self.sheet
+            .rejection(self.row.number, key, value, code, message)
+    }
+
     /// Reports the domain's violations against the columns they concern; `column` maps a
     /// violation's field to a column key.
     fn violations(&mut self, violations: Vec<Violation>, column: impl Fn(&str) -> String) {
@@ -244,8 +253,6 @@ impl<'a> RowReader<'a> {
     }
 }
 
-/// Items separated by 、 , ， ; ； or /, without blanks and 无; a separator inside brackets
-/// belongs to its item (`高新技术企业（至2027-12-31，证书…）`).
 /// The owners written in one cell, in order: patent databases join them with `;`, `；`, `|`
 /// or `、` (never a comma: it may be part of a name).
 pub(crate) fn split_owners(text: &str) -> Vec<String> {
@@ -256,6 +263,8 @@ pub(crate) fn split_owners(text: &str) -> Vec<String> {
         .collect()
 }
 
+/// Items separated by 、 , ， ; ； or /, without blanks and 无; a separator inside brackets
+/// belongs to its item (`高新技术企业（至2027-12-31，证书…）`).
 fn split_list(text: &str) -> Vec<String> {
     let mut items = Vec::new();
     let mut item = String::new();

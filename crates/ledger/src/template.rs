@@ -1,7 +1,7 @@
 //! Import templates, written from the column definitions: the headers, a filled example row,
 //! drop-down lists for every column with fixed choices, and a notes sheet.
 
-use crate::columns::{Shape, SheetKind, columns};
+use crate::columns::{Shape, SheetKind, template_columns};
 use rust_xlsxwriter::{DataValidation, Format, FormatAlign, Workbook, XlsxError};
 
 /// The rows of a template that carry drop-down lists.
@@ -9,7 +9,7 @@ const VALIDATED_ROWS: u32 = 10_000;
 
 /// The template workbook of `kind`, as `.xlsx` bytes.
 pub fn template(kind: SheetKind) -> Result<Vec<u8>, XlsxError> {
-    let cols = columns(kind);
+    let cols = template_columns(kind);
     let mut wb = Workbook::new();
     let bold = Format::new()
         .set_bold()
@@ -77,7 +77,7 @@ mod tests {
             assert_eq!(tables.len(), 2, "{kind:?}: the sheet and its notes");
             let sheet = &tables[0];
             assert_eq!(sheet.sheet, kind.label_zh());
-            let cols = columns(kind);
+            let cols = template_columns(kind);
             let found = layout(sheet, kind);
             assert!(
                 found.missing.is_empty() && found.unknown.is_empty(),

@@ -89,33 +89,51 @@ pub fn parse_amount_wan(cell: &Cell) -> Result<Money, ValueError> {
     Money::from_wan(&text).map_err(|_| ValueError::Amount(text.clone()))
 }
 
-/// A legal status as registers and ledgers write it: the register's own wording
-/// (`未缴年费专利权终止`, `专利权维持`, `专利权期限届满` …) as well as the short names.
+/// A legal status as registers, ledgers and patent databases write it: the register's own
+/// wording (`未缴年费专利权终止`, `专利权维持`, `专利权期限届满` …), a database's simple status
+/// (有效 / 失效 / 审中), its case status (案件状态: `等年费滞纳金`, `驳回等复审请求` …) and the
+/// name of the latest legal event (授权, 专利权的转移, 主动放弃 …), as well as the short names.
 pub fn parse_legal_status(text: &str) -> Result<LegalStatus, DomainError> {
     let t = normalize_header(text);
     if let Ok(s) = LegalStatus::parse(&t) {
         return Ok(s);
     }
-    let status = if t.contains("无效宣告") {
-        LegalStatus::InvalidationRequested
-    } else if t.contains("年费") && t.contains("终止") {
-        LegalStatus::LapsedUnpaidFee
-    } else if t.contains("届满") {
-        LegalStatus::Expired
-    } else if t.contains("无效") {
+    let has = |words: &[&str]| words.iter().any(|w| t.contains(w));
+    let status = if has(&["全部无效"]) {
         LegalStatus::Invalidated
-    } else if t.contains("中止") || t.contains("保全") {
-        LegalStatus::Suspended
-    } else if matches!(
-        t.as_str(),
-        "有效" | "授权" | "专利权维持" | "维持" | "有权" | "granted"
-    ) {
+    } else if has(&["部分无效"]) {
+        // Narrowed, still in force.
         LegalStatus::InForce
-    } else if matches!(
-        t.as_str(),
-        "审中" | "在审" | "实审" | "实质审查" | "公开" | "申请中" | "pending"
-    ) || t.starts_with("实质审查")
-    {
+    } else if has(&["无效宣告"]) {
+        LegalStatus::InvalidationRequested
+    } else if has(&["无效"]) {
+        LegalStatus::Invalidated
+    } else if has(&["年费"]) && has(&["终止", "失效"]) {
+        LegalStatus::LapsedUnpaidFee
+    } else if has(&["届满"]) {
+        LegalStatus::Expired
+    } else if has(&["保全", "中止"]) && !has(&["解除"]) {
+        LegalStatus::Suspended
+    } else if has(&["终止", "放弃", "撤回", "驳回", "撤销", "失效", "ended"]) {
+        LegalStatus::Ended
+    } else if has(&[
+        "有效", "授权", "维持", "有权", "滞纳", "转移", "变更", "质押", "许可", "恢复", "保全",
+        "granted",
+    ]) {
+        LegalStatus::InForce
+    } else if has(&[
+        "审中",
+        "在审",
+        "实审",
+        "实质审查",
+        "公开",
+        "申请中",
+        "初审",
+        "初步审查",
+        "受理",
+        "等待",
+        "pending",
+    ]) {
         LegalStatus::Pending
     } else {
         return Err(DomainError::UnknownValue {
@@ -200,5 +218,37 @@ mod tests {
         assert!(parse_yes_no(&text("也许")).is_err());
         assert_eq!(normalize_header("统一社会\n信用代码 "), "统一社会信用代码");
         assert_eq!(normalize_header("融资需求（万元）"), "融资需求(万元)");
+    }
+
+    #[test]
+    fn legal_statuses_as_databases_and_registers_write_them() {
+        use LegalStatus::*;
+        for (text, want) in [
+            ("有效", InForce),
+            ("失效", Ended),
+            ("审中", Pending),
+            ("授权", InForce),
+            ("专利权维持", InForce),
+            ("等年费滞纳金", InForce),
+            ("专利权的转移", InForce),
+            ("专利权质押合同登记的生效", InForce),
+            ("实质审查的生效", Pending),
+            ("等待实审请求", Pending),
+            ("未缴年费专利权终止，等恢复", LapsedUnpaidFee),
+            ("专利权有效期届满", Expired),
+            ("专利权全部无效", Invalidated),
+            ("专利权部分无效", InForce),
+            ("无效宣告请求审查中", InvalidationRequested),
+            ("专利权的保全", Suspended),
+            ("专利权保全的解除", InForce),
+            ("主动放弃", Ended),
+            ("避免重复授予专利权的放弃", Ended),
+            ("发明专利申请公布后的驳回", Ended),
+            ("发明专利申请公布后的视为撤回", Ended),
+            ("ended", Ended),
+        ] {
+            assert_eq!(parse_legal_status(text), Ok(want), "{text}");
+        }
+        assert!(parse_legal_status("不知道").is_err());
     }
 }

@@ -119,8 +119,11 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         LegalStatus::Invalidated,
         LegalStatus::InvalidationRequested,
         LegalStatus::Suspended,
+        LegalStatus::Ended,
     ]);
-    let grant_date = (legal_status != LegalStatus::Pending)
+    // A right that ended may come without its grant date.
+    let grant_date = (legal_status != LegalStatus::Pending
+        && (legal_status != LegalStatus::Ended || rng.below(2) == 0))
         .then(|| filing_date + Days::new(200 + rng.below(1500)))
         .map(|g| {
             if rng.chance(5) {

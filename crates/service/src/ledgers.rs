@@ -7,7 +7,9 @@ use crate::{Context, Service};
 use pledge_domain::ParkCode;
 use pledge_domain::code;
 use pledge_ledger::Rejection;
-pub use pledge_ledger::{Column, EXPIRY_UNKNOWN, Limits, REASON_HEADER, SheetKind, columns};
+pub use pledge_ledger::{
+    Column, EXPIRY_UNKNOWN, Limits, REASON_HEADER, SheetKind, columns, template_columns,
+};
 use pledge_store::{Counts, EnterpriseFilter, EnterpriseRecord, ImportMode, Page, PatentRecord};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;

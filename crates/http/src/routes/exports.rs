@@ -10,7 +10,7 @@ use axum::extract::{Path, State};
 use axum::response::Response;
 use pledge_domain::{Enterprise, Patent, RiskFlagKind};
 use pledge_service::Context;
-use pledge_service::ledgers::{SheetKind, columns};
+use pledge_service::ledgers::{SheetKind, template_columns};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 /// Rows read from the store per page.
@@ -109,6 +109,7 @@ fn patent_cell(key: &str, p: &Patent) -> Cell {
         "co_owners" => text(p.co_owners.join("、")),
         "co_owners_consent" => yes_no(p.co_owners_consent),
         "ipc_main" => text(p.ipc_main.as_ref().map_or("", |c| c.as_str())),
+        "publication_number" => text(p.publication_number.as_ref().map_or("", |c| c.as_str())),
         "pledge_registration_number" => text(
             pledge
                 .and_then(|x| x.registration_number.as_deref())
@@ -126,7 +127,7 @@ fn patent_cell(key: &str, p: &Patent) -> Cell {
 
 /// The template's columns of `kind`, with widths.
 fn sheet_columns(kind: SheetKind) -> Vec<Column> {
-    columns(kind)
+    template_columns(kind)
         .into_iter()
         .map(|c| {
             let width = match c.key {
@@ -159,7 +160,7 @@ where
 }
 
 fn enterprise_pages(s: AppState, cx: Context) -> Pages {
-    let keys: Vec<&'static str> = columns(SheetKind::Enterprises)
+    let keys: Vec<&'static str> = template_columns(SheetKind::Enterprises)
         .iter()
         .map(|c| c.key)
         .collect();
@@ -178,7 +179,10 @@ fn enterprise_pages(s: AppState, cx: Context) -> Pages {
 }
 
 fn patent_pages(s: AppState, cx: Context) -> Pages {
-    let keys: Vec<&'static str> = columns(SheetKind::Patents).iter().map(|c| c.key).collect();
+    let keys: Vec<&'static str> = template_columns(SheetKind::Patents)
+        .iter()
+        .map(|c| c.key)
+        .collect();
     pages(move |after| {
         let (s, cx, keys) = (s.clone(), cx.clone(), keys.clone());
         async move {

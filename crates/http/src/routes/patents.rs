@@ -133,8 +133,8 @@ pub struct PatentInput {
     pub title: String,
     pub filing_date: NaiveDate,
     pub grant_date: Option<NaiveDate>,
-    /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`,
-    /// `invalidation_requested` or `suspended`.
+    /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`, `ended` (失效,
+    /// its cause not given), `invalidation_requested` or `suspended`.
     #[schema(example = "in_force", value_type = shape::LegalStatus, inline)]
     #[validate(custom(function = shape::legal_status))]
     pub legal_status: String,

@@ -19,31 +19,48 @@ pub(super) fn patent(
     let kind = r.read(
         "kind",
         |_: &DomainError| code::UNKNOWN_VALUE,
-        |c| {
-            let t = c.text();
-            PatentKind::ALL
-                .into_iter()
-                .find(|k| t.starts_with(k.label_zh()) || t == k.as_str())
-                .ok_or(DomainError::UnknownValue {
-                    value: t,
-                    allowed: "发明、实用新型、外观设计".into(),
-                })
-        },
+        |c| parse_kind(&c.text()),
     );
-    if let (Some(n), Some(Some(k))) = (&number, &kind)
-        && n.kind() != *k
-    {
-        let value = r.text("kind").unwrap_or_default();
-        r.reject(
-            "kind",
-            value,
-            code::KIND_MISMATCH,
-            format!(
-                "申请号表明是{} / the application number is of a {}",
-                n.kind().label_zh(),
-                n.kind().as_str()
-            ),
-        );
+    // A publication number a database writes in a form we do not know is set aside: it is
+    // a reference, not a fact the pledge rules use.
+    let publication = match r.text("publication_number") {
+        Some(t) => match PublicationNumber::parse(&t) {
+            Ok(p) => Some(p),
+            Err(_) => {
+                warnings.push(r.doubt(
+                    "publication_number",
+                    code::VALUE_SET_ASIDE,
+                    "公开(公告)号无法识别，已忽略 / publication number not recognised: set aside"
+                        .into(),
+                ));
+                None
+            }
+        },
+        None => None,
+    };
+    let published_on = r.date("published_on");
+    if let Some(n) = &number {
+        // The number's kind digit is checked by its check digit: it decides the kind.
+        let stated = [
+            kind.flatten().map(|(k, _)| ("kind", k)),
+            publication
+                .as_ref()
+                .map(|p| ("publication_number", p.patent_kind())),
+        ];
+        for (key, k) in stated.into_iter().flatten() {
+            if k != n.kind().family() {
+                warnings.push(r.doubt(
+                    key,
+                    code::KIND_MISMATCH,
+                    format!(
+                        "申请号表明是{}，按{}处理 / the application number is of a {}: taken as one",
+                        n.kind().label_zh(),
+                        n.kind().label_zh(),
+                        n.kind().as_str()
+                    ),
+                ));
+            }
+        }
     }
     let filing = r.date("filing_date");
     let filing_date = r.required("filing_date", filing);
@@ -53,7 +70,44 @@ pub(super) fn patent(
         |_: &DomainError| code::UNKNOWN_VALUE,
         |c| parse_legal_status(&c.text()),
     );
-    let legal_status = r.required("legal_status", status);
+    let simple = r.read(
+        "simple_legal_status",
+        |_: &DomainError| code::UNKNOWN_VALUE,
+        |c| parse_legal_status(&c.text()),
+    );
+    let legal_status = match (status, simple) {
+        (Some(Some(s)), Some(Some(simple)))
+            if s.is_granted_right() != simple.is_granted_right() =>
+        {
+            let (stricter, key) = if s.is_granted_right() {
+                (simple, "legal_status")
+            } else {
+                (s, "simple_legal_status")
+            };
+            warnings.push(r.doubt(
+                key,
+                code::FACTS_DISAGREE,
+                format!(
+                    "法律状态与简单法律状态不一致，按{}处理 / the legal status and the simple status disagree: taken as {}",
+                    stricter.label_zh(),
+                    stricter.as_str()
+                ),
+            ));
+            Some(stricter)
+        }
+        (Some(Some(s)), Some(_)) | (Some(None), Some(Some(s))) => Some(s),
+        (Some(None), Some(None)) => {
+            let key = if r.sheet.layout.position("legal_status").is_some() {
+                "legal_status"
+            } else {
+                "simple_legal_status"
+            };
+            r.required(key, Some(None))
+        }
+        _ => None,
+    };
+    let ended_on = r.date("ended_on");
+    let expected_expiry = r.date("expected_expiry");
     let fee = r.date("annual_fee_paid_until");
     // Owners after the first in the owner's cell are co-owners, beside those of their own
     // column.
@@ -71,7 +125,10 @@ pub(super) fn patent(
         }
     }
     let consent = r.read("co_owners_consent", |_| code::YES_NO, parse_yes_no);
-    let ipc = r.domain("ipc_main", IpcClass::parse);
+    // A database's IPC column may list every class: the first is the main one.
+    let ipc = r.domain("ipc_main", |s| {
+        IpcClass::parse(s.split([';', '；', ',', '，']).next().unwrap_or(s))
+    });
     let pledge_number = r.text("pledge_registration_number");
     let pledged_on = r.date("pledge_registered_on");
     let released_on = r.date("pledge_released_on");
@@ -113,6 +170,65 @@ pub(super) fn patent(
     else {
         return None;
     };
+    let mut legal_status = legal_status;
+    // A grant's publication (B, U, S) is announced on the day of the grant.
+    let mut grant_date = grant_date.or_else(|| {
+        publication
+            .as_ref()
+            .filter(|p| p.is_grant())
+            .and(published_on.flatten())
+    });
+    let stage = kind.flatten().and_then(|(_, stage)| stage);
+    let taken_as = |s: LegalStatus| format!("按{}处理 / taken as {}", s.label_zh(), s.as_str());
+    if stage == Some(Stage::Application) && legal_status.is_granted_right() {
+        warnings.push(r.doubt(
+            "kind",
+            code::FACTS_DISAGREE,
+            format!(
+                "专利类型为发明申请，法律状态却为{}：申请不能质押，{} / an application, yet recorded {}: {}",
+                legal_status.label_zh(),
+                taken_as(LegalStatus::Pending),
+                legal_status.as_str(),
+                taken_as(LegalStatus::Pending)
+            ),
+        ));
+        legal_status = LegalStatus::Pending;
+    }
+    if legal_status == LegalStatus::Pending && (grant_date.is_some() || stage == Some(Stage::Grant))
+    {
+        let key = if stage == Some(Stage::Grant) {
+            "kind"
+        } else {
+            "grant_date"
+        };
+        warnings.push(r.doubt(
+            key,
+            code::FACTS_DISAGREE,
+            format!(
+                "审中的申请却有授权信息：授权日不予采用，{} / pending, yet a grant is given: the grant date is set aside, {}",
+                taken_as(LegalStatus::Pending),
+                taken_as(LegalStatus::Pending)
+            ),
+        ));
+        grant_date = None;
+    }
+    if let Some(ended) = ended_on.flatten()
+        && ended <= ctx.today
+        && legal_status.is_granted_right()
+    {
+        warnings.push(r.doubt(
+            "ended_on",
+            code::FACTS_DISAGREE,
+            format!(
+                "法律状态为{}，失效日却为{ended}：{} / recorded {}, yet ended on {ended}: {}",
+                legal_status.label_zh(),
+                taken_as(LegalStatus::Ended),
+                legal_status.as_str(),
+                taken_as(LegalStatus::Ended)
+            ),
+        ));
+        legal_status = LegalStatus::Ended;
+    }
     let pledge = match (pledge_number, pledged_on) {
         (Some(number), Some(on)) => Some(PledgeRegistration::registered(number, on, released_on)),
         (Some(_), None) => {
@@ -184,7 +300,7 @@ pub(super) fn patent(
         annual_fee_paid_until: fee,
         pledge,
         ipc_main: ipc,
-        publication_number: None,
+        publication_number: publication,
         high_value: Default::default(),
         same_day_double_filing: false,
         appraisals: appraisal.iter().cloned().collect(),
@@ -211,6 +327,26 @@ pub(super) fn patent(
     });
     let mut patent = p;
     patent.appraisals.clear();
+    // A database's estimate of the term's end earlier than the filing date gives: the
+    // earlier counts.
+    if let Some(stated) = expected_expiry.flatten()
+        && stated < patent.expiry()
+    {
+        let ended = stated <= ctx.today && patent.legal_status.is_granted_right();
+        if ended {
+            patent.legal_status = LegalStatus::Expired;
+        }
+        warnings.push(r.doubt(
+            "expected_expiry",
+            code::FACTS_DISAGREE,
+            format!(
+                "预估到期日{stated}早于按申请日计算的届满日{expiry}，请核对{} / the stated expiry {stated} is before the term's end {expiry}: check it{}",
+                if ended { "；已按期限届满处理" } else { "" },
+                if ended { "; taken as expired" } else { "" },
+                expiry = patent.expiry(),
+            ),
+        ));
+    }
     // A right the record calls in force but its term or fees ended: taken as the facts say
     // (the stricter counts), and said.
     if let Some(message) = patent.status_disagreement(ctx.today) {
@@ -336,4 +472,41 @@ pub(super) fn appraisal(r: &mut RowReader<'_>, ctx: &Context) -> Option<Appraisa
         _ => "amount".to_owned(),
     });
     Some(AppraisalRow { ip, appraisal: a })
+}
+
+/// What a patent database's 专利类型 says beside the kind: that the row is an application's
+/// publication (发明申请) or a grant's (发明授权).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Application,
+    Grant,
+}
+
+/// A kind as templates and patent databases write it: 发明, 实用新型, 外观设计, their stable
+/// names, and 发明申请 / 发明公开 / 发明授权 / 授权发明.
+fn parse_kind(text: &str) -> Result<(PatentKind, Option<Stage>), DomainError> {
+    let t = crate::values::normalize_header(text);
+    if let Some(k) = PatentKind::ALL.into_iter().find(|k| k.as_str() == t) {
+        return Ok((k.family(), None));
+    }
+    let kind = if t.contains("实用新型") {
+        PatentKind::UtilityModel
+    } else if t.contains("外观") {
+        PatentKind::Design
+    } else if t.contains("发明") {
+        PatentKind::Invention
+    } else {
+        return Err(DomainError::UnknownValue {
+            value: text.trim().to_owned(),
+            allowed: "发明、发明申请、发明授权、实用新型、外观设计".into(),
+        });
+    };
+    let stage = if t.contains("授权") {
+        Some(Stage::Grant)
+    } else if t.contains("申请") || t.contains("公开") {
+        Some(Stage::Application)
+    } else {
+        None
+    };
+    Ok((kind, stage))
 }

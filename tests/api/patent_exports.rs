@@ -1,0 +1,568 @@
+//! Patent lists as patent databases export them, each in its own column set (written from the
+//! published field lists of CNIPA's search and examination systems, incoPat and PatSnap),
+//! read as CSV and as an xlsx workbook with a title above the headers: kinds, owners and
+//! co-owners, applications never granted, ended rights, doubtful rows, other owners refused.
+
+use crate::helpers::{TestApp, e2e, import, uscc};
+use reqwest::StatusCode;
+use serde_json::{Value, json};
+
+e2e!(
+    a_cnipa_search_export_is_read,
+    an_incopat_export_is_read,
+    a_patsnap_export_is_read,
+);
+
+/// One export: its column set and rows.
+struct Export {
+    file: &'static str,
+    headers: &'static [&'static str],
+    rows: &'static [&'static [&'static str]],
+}
+
+/// What one good row must have become, and what the report must say of it.
+struct Expect {
+    number: &'static str,
+    /// The owning enterprise, by its test number.
+    owner: u32,
+    co_owners: &'static [&'static str],
+    kind: &'static str,
+    legal_status: &'static str,
+    grant_date: Option<&'static str>,
+    /// The finding that marks the row doubtful, if any.
+    doubt: Option<&'static str>,
+}
+
+/// An [`Expect`] in one line: number, owner, co-owners, kind, status, grant date, doubt.
+const fn expect(
+    number: &'static str,
+    owner: u32,
+    co_owners: &'static [&'static str],
+    kind: &'static str,
+    legal_status: &'static str,
+    grant_date: Option<&'static str>,
+    doubt: Option<&'static str>,
+) -> Expect {
+    Expect {
+        number,
+        owner,
+        co_owners,
+        kind,
+        legal_status,
+        grant_date,
+        doubt,
+    }
+}
+
+impl Export {
+    fn csv(&self) -> Vec<u8> {
+        let mut w = csv::Writer::from_writer(Vec::new());
+        w.write_record(self.headers).expect("headers");
+        for row in self.rows {
+            w.write_record(*row).expect("row");
+        }
+        w.into_inner().expect("csv")
+    }
+
+    /// The workbook as the database hands it out: a title line, then the table.
+    fn xlsx(&self) -> Vec<u8> {
+        let mut book = rust_xlsxwriter::Workbook::new();
+        let sheet = book.add_worksheet();
+        sheet.set_name("检索结果").expect("name");
+        sheet
+            .write_string(0, 0, format!("检索结果（共{}条）", self.rows.len()))
+            .expect("title");
+        for (c, h) in self.headers.iter().enumerate() {
+            sheet.write_string(1, c as u16, *h).expect("header");
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            for (c, v) in row.iter().enumerate() {
+                if !v.is_empty() {
+                    sheet
+                        .write_string(r as u32 + 2, c as u16, *v)
+                        .expect("cell");
+                }
+            }
+        }
+        book.save_to_buffer().expect("workbook")
+    }
+}
+
+/// The findings of a finished job under `key` (`warnings`, `rejections`), as (code, value).
+fn findings(job: &Value, key: &str) -> Vec<(String, String)> {
+    job["report"][key]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap_or_default().to_owned(),
+                f["value"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The job counted `good` patents as `how` and refused `refused`.
+fn counted(job: &Value, how: &str, good: usize, refused: usize) {
+    let patents = &job["report"]["counts"]["patents"];
+    assert_eq!(patents[how], good, "{}", job["report"]);
+    assert_eq!(patents["rejected"], refused, "{}", job["report"]);
+}
+
+/// Imports `export` as CSV and checks every fact of `expected` and that `others` (owners
+/// outside the park) are refused by name; then imports it as xlsx and finds nothing changed.
+async fn check(app: TestApp, export: Export, expected: &[Expect], others: &[&str]) {
+    app.seed().await;
+    app.enterprises(&[(1, "xxhtz"), (2, "xxhtz")]).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let csv_name = format!("{}.csv", export.file);
+    let job = import(&app, &park, &csv_name, export.csv(), "").await;
+    counted(&job, "inserted", expected.len(), others.len());
+    let refused = findings(&job, "rejections");
+    for other in others {
+        assert!(
+            refused
+                .iter()
+                .any(|(code, value)| code == "owner_unknown" && value.contains(other)),
+            "{other} not refused: {refused:?}"
+        );
+    }
+    assert_eq!(refused.len(), others.len(), "{refused:?}");
+    let doubts = findings(&job, "warnings");
+    for e in expected {
+        let p = app
+            .get(&format!("/api/v1/patents/{}", e.number), &park)
+            .await;
+        assert_eq!(p.status, StatusCode::OK, "{}: {}", e.number, p.body);
+        let b = &p.body;
+        assert_eq!(b["owner"], uscc(e.owner), "{}: {b}", e.number);
+        assert_eq!(b["co_owners"], json!(e.co_owners), "{}: {b}", e.number);
+        assert_eq!(b["kind"], e.kind, "{}: {b}", e.number);
+        assert_eq!(b["legal_status"], e.legal_status, "{}: {b}", e.number);
+        assert_eq!(b["grant_date"], json!(e.grant_date), "{}: {b}", e.number);
+        let row = export
+            .rows
+            .iter()
+            .position(|r| r.iter().any(|c| c.contains(&e.number[..12])))
+            .expect("the expected patent is in the export");
+        let said: Vec<&str> = job["report"]["warnings"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter(|w| w["row"] == row + 2)
+            .filter_map(|w| w["code"].as_str())
+            .collect();
+        match e.doubt {
+            Some(code) => assert!(said.contains(&code), "{}: {said:?}", e.number),
+            None => assert!(said.is_empty(), "{}: {said:?}", e.number),
+        }
+    }
+    // The same list as the workbook it came as: read alike, nothing changes.
+    let xlsx_name = format!("{}.xlsx", export.file);
+    let again = import(&app, &park, &xlsx_name, export.xlsx(), "").await;
+    counted(&again, "unchanged", expected.len(), others.len());
+    assert_eq!(findings(&again, "warnings"), doubts, "{}", again["report"]);
+}
+
+/// CNIPA's patent search and analysis system (专利检索及分析) with the case status (案件状态)
+/// of its examination information service: no kind or grant-date column, so the kind comes
+/// from the number and a grant's publication (B, U) dates the grant.
+async fn a_cnipa_search_export_is_read(app: TestApp) {
+    let export = Export {
+        file: "专利检索及分析_导出",
+        headers: &[
+            "申请号",
+            "申请日",
+            "公开（公告）号",
+            "公开（公告）日",
+            "发明名称",
+            "IPC分类号",
+            "申请（专利权）人",
+            "发明人",
+            "案件状态",
+        ],
+        rows: &[
+            &[
+                "CN2017106018623",
+                "2017.03.05",
+                "CN107356125B",
+                "2019.06.01",
+                "一种数控机床主轴冷却装置",
+                "B23Q11/12;B23Q11/10",
+                "新乡市测试1机械有限责任公司",
+                "张三;李四",
+                "专利权维持",
+            ],
+            &[
+                "CN2020206018620",
+                "2020.03.05",
+                "CN212345678U",
+                "2020.11.10",
+                "一种夹具",
+                "B25B11/00",
+                "新乡市测试2机械有限公司；河南某某大学",
+                "王五",
+                "等年费滞纳金",
+            ],
+            &[
+                "CN2023106018629",
+                "2023.03.05",
+                "CN116345678A",
+                "2023.06.20",
+                "一种刀架",
+                "B23B29/00",
+                "新乡市测试1机械有限公司",
+                "张三",
+                "实质审查的生效",
+            ],
+            &[
+                "CN2015106018624",
+                "2015.03.05",
+                "CN104345678B",
+                "2017.08.01",
+                "一种刀具",
+                "B23B27/00",
+                "新乡市测试2机械有限公司",
+                "王五",
+                "未缴年费专利权终止，等恢复",
+            ],
+            &[
+                "CN2018106018628",
+                "2018.03.05",
+                "CN108345678B",
+                "2020.07.01",
+                "一种主轴",
+                "B23Q5/10",
+                "郑州别家有限公司",
+                "赵六",
+                "专利权维持",
+            ],
+        ],
+    };
+    let expected = [
+        expect(
+            "201710601862.3",
+            1,
+            &[],
+            "invention",
+            "in_force",
+            Some("2019-06-01"),
+            None,
+        ),
+        expect(
+            "202020601862.0",
+            2,
+            &["河南某某大学"],
+            "utility_model",
+            "in_force",
+            Some("2020-11-10"),
+            None,
+        ),
+        expect("202310601862.9", 1, &[], "invention", "pending", None, None),
+        expect(
+            "201510601862.4",
+            2,
+            &[],
+            "invention",
+            "lapsed_unpaid_fee",
+            Some("2017-08-01"),
+            None,
+        ),
+    ];
+    check(app, export, &expected, &["郑州别家有限公司"]).await;
+}
+
+/// incoPat: 专利类型 with 发明申请 / 发明授权, the applicant beside the current owner (several
+/// joined by ` | `), the simple legal status beside the latest legal status, 失效日 and
+/// 预估到期日.
+async fn an_incopat_export_is_read(app: TestApp) {
+    let export = Export {
+        file: "incoPat_导出",
+        headers: &[
+            "序号",
+            "标题",
+            "申请号",
+            "申请日",
+            "公开(公告)号",
+            "公开(公告)日",
+            "授权公告日",
+            "专利类型",
+            "申请人",
+            "当前申请(专利权)人",
+            "IPC主分类",
+            "简单法律状态",
+            "法律状态",
+            "失效日",
+            "预估到期日",
+        ],
+        rows: &[
+            &[
+                "1",
+                "一种数控机床主轴冷却装置",
+                "CN201710601862.3",
+                "2017-03-05",
+                "CN107356125B",
+                "2019-06-01",
+                "2019-06-01",
+                "发明授权",
+                "郑州原主有限公司",
+                "新乡市测试1机械有限公司 | 郑州某某大学",
+                "B23Q 11/12",
+                "有效",
+                "授权",
+                "",
+                "2037-03-05",
+            ],
+            // An application said to be in force: taken as not granted, doubtful.
+            &[
+                "2",
+                "一种刀架",
+                "CN202310601862.9",
+                "2023-03-05",
+                "CN116345678A",
+                "2023-06-20",
+                "",
+                "发明申请",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "B23B 29/00",
+                "有效",
+                "授权",
+                "",
+                "2043-03-05",
+            ],
+            &[
+                "3",
+                "一种夹具",
+                "CN202020601862.0",
+                "2020-03-05",
+                "CN212345678U",
+                "2020-11-10",
+                "2020-11-10",
+                "实用新型",
+                "新乡市测试2机械有限公司",
+                "新乡市测试2机械有限公司",
+                "B25B 11/00",
+                "失效",
+                "未缴年费专利权终止",
+                "2024-03-05",
+                "2030-03-05",
+            ],
+            // 有效 beside an abandonment: the stricter counts, doubtful.
+            &[
+                "4",
+                "一种刀具",
+                "CN201810601862.8",
+                "2018-03-05",
+                "CN108345678B",
+                "2020-07-01",
+                "2020-07-01",
+                "发明授权",
+                "新乡市测试2机械有限公司",
+                "新乡市测试2机械有限公司",
+                "B23B 27/00",
+                "有效",
+                "主动放弃",
+                "",
+                "2038-03-05",
+            ],
+            // A design by its kind column, a utility model by its number: the number decides.
+            &[
+                "5",
+                "一种外壳",
+                "CN202020701862.8",
+                "2020-03-05",
+                "CN213345678U",
+                "2021-01-05",
+                "2021-01-05",
+                "外观设计",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "B65D 25/00",
+                "有效",
+                "授权",
+                "",
+                "",
+            ],
+            &[
+                "6",
+                "一种轴承",
+                "CN201910601862.2",
+                "2019-03-05",
+                "CN109345678B",
+                "2021-06-01",
+                "2021-06-01",
+                "发明授权",
+                "洛阳别家有限公司",
+                "洛阳别家有限公司",
+                "F16C 19/00",
+                "有效",
+                "授权",
+                "",
+                "",
+            ],
+        ],
+    };
+    let expected = [
+        expect(
+            "201710601862.3",
+            1,
+            &["郑州某某大学"],
+            "invention",
+            "in_force",
+            Some("2019-06-01"),
+            None,
+        ),
+        expect(
+            "202310601862.9",
+            1,
+            &[],
+            "invention",
+            "pending",
+            None,
+            Some("facts_disagree"),
+        ),
+        expect(
+            "202020601862.0",
+            2,
+            &[],
+            "utility_model",
+            "lapsed_unpaid_fee",
+            Some("2020-11-10"),
+            None,
+        ),
+        expect(
+            "201810601862.8",
+            2,
+            &[],
+            "invention",
+            "ended",
+            Some("2020-07-01"),
+            Some("facts_disagree"),
+        ),
+        expect(
+            "202020701862.8",
+            1,
+            &[],
+            "utility_model",
+            "in_force",
+            Some("2021-01-05"),
+            Some("kind_mismatch"),
+        ),
+    ];
+    check(app, export, &expected, &["洛阳别家有限公司"]).await;
+}
+
+/// PatSnap (智慧芽): 公开(公告)号 first, 授权发明, owners joined by 、, the simple legal status
+/// alone, 预估到期日.
+async fn a_patsnap_export_is_read(app: TestApp) {
+    let export = Export {
+        file: "PatSnap_导出",
+        headers: &[
+            "公开(公告)号",
+            "申请号",
+            "标题",
+            "申请(专利权)人",
+            "当前申请(专利权)人",
+            "申请日",
+            "授权日",
+            "专利类型",
+            "简单法律状态",
+            "预估到期日",
+            "IPC主分类号",
+        ],
+        rows: &[
+            &[
+                "CN107356125B",
+                "CN201710601862.3",
+                "一种数控机床主轴冷却装置",
+                "新乡市测试2机械有限公司",
+                "新乡市测试2机械有限公司、新乡某某研究院",
+                "2017-03-05",
+                "2019-06-01",
+                "授权发明",
+                "有效",
+                "2037-03-05",
+                "B23Q11/12",
+            ],
+            // The database's expiry is earlier than the filing date gives, and past.
+            &[
+                "CN210345678U",
+                "CN201920601862.8",
+                "一种托盘",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "2019-03-05",
+                "2019-10-01",
+                "实用新型",
+                "有效",
+                "2026-03-05",
+                "B65D19/00",
+            ],
+            &[
+                "CN116345678A",
+                "CN202310601862.9",
+                "一种刀架",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "2023-03-05",
+                "",
+                "发明申请",
+                "审中",
+                "2043-03-05",
+                "B23B29/00",
+            ],
+            // Ended, its grant date not given: stays unknown.
+            &[
+                "CN104345678B",
+                "CN201510601862.4",
+                "一种刀具",
+                "新乡市测试2机械有限公司",
+                "新乡市测试2机械有限公司",
+                "2015-03-05",
+                "",
+                "授权发明",
+                "失效",
+                "",
+                "B23B27/00",
+            ],
+            &[
+                "CN108345678B",
+                "CN201810601862.8",
+                "一种主轴",
+                "郑州别家有限公司",
+                "郑州别家有限公司",
+                "2018-03-05",
+                "2020-07-01",
+                "授权发明",
+                "有效",
+                "2038-03-05",
+                "B23Q5/10",
+            ],
+        ],
+    };
+    let expected = [
+        expect(
+            "201710601862.3",
+            2,
+            &["新乡某某研究院"],
+            "invention",
+            "in_force",
+            Some("2019-06-01"),
+            None,
+        ),
+        expect(
+            "201920601862.8",
+            1,
+            &[],
+            "utility_model",
+            "expired",
+            Some("2019-10-01"),
+            Some("facts_disagree"),
+        ),
+        expect("202310601862.9", 1, &[], "invention", "pending", None, None),
+        expect("201510601862.4", 2, &[], "invention", "ended", None, None),
+    ];
+    check(app, export, &expected, &["郑州别家有限公司"]).await;
+}
