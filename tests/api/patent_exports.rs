@@ -11,6 +11,7 @@ e2e!(
     a_cnipa_search_export_is_read,
     an_incopat_export_is_read,
     a_patsnap_export_is_read,
+    legal_events_become_facts,
 );
 
 /// One export: its column set and rows.
@@ -565,4 +566,139 @@ async fn a_patsnap_export_is_read(app: TestApp) {
         expect("201510601862.4", 2, &[], "invention", "ended", None, None),
     ];
     check(app, export, &expected, &["郑州别家有限公司"]).await;
+}
+
+/// A patent database's legal events (法律状态/事件) over patents the park already keeps: a
+/// pledge registered and released, then another in force; a pledge released; a transfer to
+/// another of the park's enterprises (its old owner loses it); a termination beside 有效 (the
+/// stricter counts, doubtful); a preservation; a transfer with only the applicant of record
+/// given (refused: the owner is not known).
+async fn legal_events_become_facts(app: TestApp) {
+    app.seed().await;
+    app.enterprises(&[(1, "xxhtz"), (2, "xxhtz")]).await;
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let kept = format!(
+        "申请号,专利名称,专利权人,申请日,授权日,法律状态,年费缴至\n\
+        201710601862.3,一种数控机床主轴冷却装置,{e1},2017-03-05,2019-06-01,有效,2027-03-04\n\
+        201810601862.8,一种刀具,{e1},2018-03-05,2020-07-01,有效,2027-03-04\n\
+        201910601862.2,一种轴承,{e1},2019-03-05,2021-06-01,有效,2027-03-04\n\
+        202010701862.2,一种主轴,{e1},2020-03-05,2022-06-01,有效,2027-03-04\n\
+        202210601862.4,一种托盘,{e1},2022-03-05,2024-06-01,有效,2027-03-04\n",
+        e1 = uscc(1)
+    );
+    let job = import(&app, &park, "台账.csv", kept.into_bytes(), "").await;
+    counted(&job, "inserted", 5, 0);
+    let events = Export {
+        file: "incoPat_法律事件",
+        headers: &[
+            "申请号",
+            "标题",
+            "申请日",
+            "授权公告日",
+            "申请人",
+            "当前申请(专利权)人",
+            "简单法律状态",
+            "法律状态/事件",
+        ],
+        rows: &[
+            &[
+                "CN201710601862.3",
+                "一种数控机床主轴冷却装置",
+                "2017-03-05",
+                "2019-06-01",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "有效",
+                "2019.06.01 授权\n\
+                 2021.03.12 PE01 专利权质押合同登记的生效 登记号:Y2021980001234 登记生效日:20210305 出质人:新乡市测试1机械有限公司 质权人:中国银行股份有限公司新乡分行\n\
+                 2022.03.10 PC01 专利权质押合同登记的注销 登记号:Y2021980001234 解除日:20220304\n\
+                 2023.05.12 PE01 专利权质押合同登记的生效 登记号:Y2023980005678 登记生效日:20230506",
+            ],
+            &[
+                "CN201810601862.8",
+                "一种刀具",
+                "2018-03-05",
+                "2020-07-01",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "有效",
+                "2020.07.01 授权；2024.03.01 CF01 未缴年费专利权终止 IPC(主分类):B23B27/00 申请日:20180305 授权公告日:20200701 终止日期:20230305",
+            ],
+            &[
+                "CN201910601862.2",
+                "一种轴承",
+                "2019-03-05",
+                "2021-06-01",
+                "新乡市测试1机械有限公司",
+                "新乡市测试1机械有限公司",
+                "有效",
+                "2022.01.05 PE01 专利权质押合同登记的生效 登记号:Y2022980000042 登记生效日:20220104\n\
+                 2025.02.08 PC01 专利权质押合同登记的注销 登记号:Y2022980000042 解除日:20250207\n\
+                 2026.01.20 PP01 专利权的保全 保全登记生效日:20260115",
+            ],
+            &[
+                "CN202010701862.2",
+                "一种主轴",
+                "2020-03-05",
+                "2022-06-01",
+                "新乡市测试1机械有限公司",
+                "新乡市测试2机械有限责任公司",
+                "有效",
+                "2022.06.01 授权\n2025.08.15 TR01 专利权的转移 登记生效日:20250801 变更前权利人:新乡市测试1机械有限公司 变更后权利人:新乡市测试2机械有限公司",
+            ],
+        ],
+    };
+    let job = import(&app, &park, "incoPat_法律事件.csv", events.csv(), "").await;
+    counted(&job, "updated", 4, 0);
+    let patent = |number: &'static str| {
+        let app = &app;
+        let park = &park;
+        async move {
+            let p = app.get(&format!("/api/v1/patents/{number}"), park).await;
+            assert_eq!(p.status, StatusCode::OK, "{number}: {}", p.body);
+            p.body
+        }
+    };
+    // Registered, released, registered again: the pledge in force is the later one.
+    let p = patent("201710601862.3").await;
+    assert_eq!(
+        p["pledge"],
+        json!({"registration_number": "Y2023980005678", "registered_on": "2023-05-06", "released_on": null}),
+        "{p}"
+    );
+    assert_eq!(p["computed"]["pledged"], true, "{p}");
+    // 有效 beside a fee lapse: the lapse counts.
+    let p = patent("201810601862.8").await;
+    assert_eq!(p["legal_status"], "lapsed_unpaid_fee", "{p}");
+    // Released, then preserved by a court: free of the pledge, frozen.
+    let p = patent("201910601862.2").await;
+    assert_eq!(p["pledge"]["released_on"], "2025-02-07", "{p}");
+    assert_eq!(p["computed"]["pledged"], false, "{p}");
+    assert_eq!(p["legal_status"], "suspended", "{p}");
+    // Transferred to the other enterprise, named by the other form of its name.
+    let p = patent("202010701862.2").await;
+    assert_eq!(p["owner"], uscc(2), "{p}");
+    let doubts: Vec<(String, String)> = findings(&job, "warnings")
+        .into_iter()
+        .filter(|(code, _)| code == "facts_disagree")
+        .collect();
+    assert_eq!(
+        doubts.len(),
+        2,
+        "the lapse and the preservation: {doubts:?}"
+    );
+    // As the workbook: the same facts, nothing changes.
+    let again = import(&app, &park, "incoPat_法律事件.xlsx", events.xlsx(), "").await;
+    counted(&again, "unchanged", 4, 0);
+    // A transfer in an export that gives only the applicant of record: who owns the patent
+    // now is not known, so the row is refused and the stored owner stays.
+    let csv = "申请号,标题,申请日,授权公告日,申请(专利权)人,简单法律状态,法律状态/事件\n\
+        CN202210601862.4,一种托盘,2022-03-05,2024-06-01,新乡市测试1机械有限公司,有效,2025.09.01 TR01 专利权的转移 登记生效日:20250826\n";
+    let job = import(&app, &park, "申请人.csv", csv.as_bytes().to_vec(), "").await;
+    counted(&job, "updated", 0, 1);
+    let refused = findings(&job, "rejections");
+    assert_eq!(refused.len(), 1, "{refused:?}");
+    assert_eq!(refused[0].0, "owner_unknown", "{refused:?}");
+    let p = patent("202210601862.4").await;
+    assert_eq!(p["owner"], uscc(1), "the refused row changed nothing: {p}");
 }

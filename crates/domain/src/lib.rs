@@ -47,6 +47,7 @@ pub mod codes;
 mod enterprise;
 mod error;
 mod industry;
+mod legal_event;
 mod money;
 mod outcome;
 mod patent;
@@ -69,6 +70,7 @@ pub use enterprise::{
 };
 pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;
+pub use legal_event::{EventFacts, LegalEvent, LegalEventKind};
 pub use money::{BasisPoints, Money, fen_for_people};
 pub use outcome::{
     DeclineReason, MAX_PLEDGED_ITEMS, MAX_TERM_MONTHS, Outcome, OutcomeStage, Step, StepRefused,

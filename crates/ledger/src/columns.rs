@@ -522,6 +522,21 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                 "专利数据库导出的有效/失效/审中；与法律状态不一致时按更严的一方处理",
             )),
             read_only(col(
+                "legal_events",
+                "法律状态/事件",
+                &[
+                    "法律事件",
+                    "法律状态事件",
+                    "法律状态信息",
+                    "法律信息",
+                    "legal events",
+                ],
+                false,
+                Text,
+                "",
+                "专利数据库导出的法律事件（每行一个或以分号分隔）：质押生效/注销、转移、终止、放弃、无效、恢复",
+            )),
+            read_only(col(
                 "expected_expiry",
                 "预估到期日",
                 &["预计到期日", "到期日", "专利到期日", "expected expiry"],

@@ -6,6 +6,7 @@
 mod annotate;
 mod columns;
 mod directory;
+mod events;
 mod findings;
 mod limits;
 mod outcome_sheet;

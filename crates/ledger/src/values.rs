@@ -50,7 +50,7 @@ pub fn parse_date(cell: &Cell) -> Result<NaiveDate, ValueError> {
     }
 }
 
-fn parse_date_text(text: &str) -> Option<NaiveDate> {
+pub(crate) fn parse_date_text(text: &str) -> Option<NaiveDate> {
     let s = to_half_width(text).trim().to_owned();
     if s.len() == 8 && s.bytes().all(|b| b.is_ascii_digit()) {
         return NaiveDate::parse_from_str(&s, "%Y%m%d").ok();

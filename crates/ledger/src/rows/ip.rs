@@ -1,6 +1,8 @@
 //! Patent, trademark and appraisal rows.
 
 use super::*;
+use crate::events;
+use pledge_domain::{EventFacts, LegalEvent, LegalEventKind};
 
 pub(super) fn patent(
     r: &mut RowReader<'_>,
@@ -178,8 +180,25 @@ pub(super) fn patent(
             .filter(|p| p.is_grant())
             .and(published_on.flatten())
     });
+    let events = r
+        .text("legal_events")
+        .map(|cell| events::parse_events(&cell))
+        .unwrap_or_default();
+    let facts = EventFacts::of(&events);
+    if facts.transferred && crate::header_key(&r.sheet.header("owner")) == "申请人" {
+        // The applicant of record is no longer the owner, and the file does not say who is.
+        let value = r.text("owner").unwrap_or_default();
+        r.reject(
+            "owner",
+            value,
+            code::OWNER_UNKNOWN,
+            "法律事件有专利权的转移，表中只有原申请人：请导出带“当前申请(专利权)人”列的清单 / transferred, and only the applicant of record is given: export the current owner too".into(),
+        );
+        return None;
+    }
+    grant_date = grant_date.or(facts.granted_on);
+    status_from_events(r, warnings, &facts, &mut legal_status);
     let stage = kind.flatten().and_then(|(_, stage)| stage);
-    let taken_as = |s: LegalStatus| format!("按{}处理 / taken as {}", s.label_zh(), s.as_str());
     if stage == Some(Stage::Application) && legal_status.is_granted_right() {
         warnings.push(r.doubt(
             "kind",
@@ -229,7 +248,7 @@ pub(super) fn patent(
         ));
         legal_status = LegalStatus::Ended;
     }
-    let pledge = match (pledge_number, pledged_on) {
+    let mut pledge = match (pledge_number, pledged_on) {
         (Some(number), Some(on)) => Some(PledgeRegistration::registered(number, on, released_on)),
         (Some(_), None) => {
             r.reject(
@@ -261,6 +280,7 @@ pub(super) fn patent(
         }
         (None, None) => None,
     };
+    pledge_from_events(r, warnings, &facts, &events, ctx.today, &mut pledge);
     let appraisal = match (amount, appraised_on) {
         (Some(amount), Some(on)) => Some(Appraisal {
             amount,
@@ -379,6 +399,102 @@ pub(super) fn patent(
         stated: Arc::new([]),
         appraisal,
     })
+}
+
+/// "按有效处理 / taken as in_force".
+fn taken_as(s: LegalStatus) -> String {
+    format!("按{}处理 / taken as {}", s.label_zh(), s.as_str())
+}
+
+/// The status the row's legal events leave, against the status the row states: where one
+/// says the right is in force and the other that it is not, the stricter counts and the row
+/// is doubtful; where both say it ended, the events tell how.
+fn status_from_events(
+    r: &RowReader<'_>,
+    warnings: &mut Vec<Rejection>,
+    facts: &EventFacts,
+    legal_status: &mut LegalStatus,
+) {
+    let Some((after, event, on)) = facts.status else {
+        return;
+    };
+    let on = on.map(|d| d.to_string()).unwrap_or_default();
+    let stated = *legal_status;
+    let stricter = match (stated.is_granted_right(), after.is_granted_right()) {
+        (true, false) => after,
+        (false, true) => stated,
+        (false, false) if stated == LegalStatus::Ended => {
+            *legal_status = after;
+            return;
+        }
+        // In force both ways; a preservation the status does not mention still freezes it.
+        (true, true) if after == LegalStatus::Suspended && stated != after => after,
+        _ => return,
+    };
+    warnings.push(r.doubt(
+        "legal_events",
+        code::FACTS_DISAGREE,
+        format!(
+            "法律状态为{}，法律事件最后为{on}{}：{} / recorded {}, yet the last event is {} {on}: {}",
+            stated.label_zh(),
+            event.label_zh(),
+            taken_as(stricter),
+            stated.as_str(),
+            event.code().unwrap_or("授权"),
+            taken_as(stricter)
+        ),
+    ));
+    *legal_status = stricter;
+}
+
+/// The pledge the row's legal events register (the one in force, else the latest), beside
+/// the pledge its own columns give: where only one gives a pledge it counts; where they
+/// disagree on whether it is in force, the pledge in force counts and the row is doubtful.
+fn pledge_from_events(
+    r: &RowReader<'_>,
+    warnings: &mut Vec<Rejection>,
+    facts: &EventFacts,
+    events: &[LegalEvent],
+    today: NaiveDate,
+    pledge: &mut Option<PledgeRegistration>,
+) {
+    if events
+        .iter()
+        .any(|e| e.kind == LegalEventKind::PledgeReleased && e.on.is_none())
+    {
+        warnings.push(r.doubt(
+            "legal_events",
+            code::PLEDGE_DETAILS_MISSING,
+            "质押注销未注明日期：按仍在质押处理 / a release without its day: taken as still pledged"
+                .into(),
+        ));
+    }
+    let Some(from_events) = facts.current_pledge(today) else {
+        return;
+    };
+    match pledge {
+        None => {
+            if !from_events.is_registered() {
+                warnings.push(r.doubt(
+                    "legal_events",
+                    code::PLEDGE_DETAILS_MISSING,
+                    "法律事件有质押，未注明登记号或日期：已按已质押处理 / pledged by the events, the registration not given: taken as pledged".into(),
+                ));
+            }
+            *pledge = Some(from_events.clone());
+        }
+        Some(own) if own.in_force(today) != from_events.in_force(today) => {
+            warnings.push(r.doubt(
+                "legal_events",
+                code::FACTS_DISAGREE,
+                "质押信息与法律事件不一致：按质押有效处理 / the pledge columns and the events disagree: taken as pledged".into(),
+            ));
+            if from_events.in_force(today) {
+                *pledge = Some(from_events.clone());
+            }
+        }
+        Some(_) => {}
+    }
 }
 
 pub(super) fn trademark(
