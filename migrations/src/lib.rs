@@ -49,6 +49,7 @@ migrations!(
     m20261201_000011_outcomes,
     m20261201_000012_pushes,
     m20261207_000013_receiver_ca,
+    m20261207_000014_pledge_history,
 );
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};

@@ -110,8 +110,8 @@ async fn a_park_ledger_imports_with_its_bad_rows_named(app: TestApp) {
     assert_eq!(p.body["legal_status"], "lapsed_unpaid_fee");
     // Marked 是否已质押=是 without particulars: pledged, with no number or date made up.
     assert_eq!(
-        p.body["pledge"],
-        json!({"registration_number": null, "registered_on": null, "released_on": null}),
+        p.body["pledges"],
+        json!([{"registration_number": null, "registered_on": null, "released_on": null}]),
         "{}",
         p.body
     );

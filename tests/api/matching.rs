@@ -371,8 +371,8 @@ pub async fn market(app: &TestApp) -> (String, i64) {
     put_patent(app, "201610601862.9", lapsed).await;
     let mut pledged = patent_body(1);
     pledged["filing_date"] = json!("2015-03-05");
-    pledged["pledge"] =
-        json!({"registration_number": "Y2025410000123", "registered_on": day(-585)});
+    pledged["pledges"] =
+        json!([{"registration_number": "Y2025410000123", "registered_on": day(-585)}]);
     put_patent(app, "201510601862.4", pledged).await;
     let mut co_owned = patent_body(1);
     co_owned["filing_date"] = json!("2014-03-05");

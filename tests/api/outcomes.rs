@@ -203,7 +203,7 @@ async fn a_bank_reports_a_loan_from_contact_to_repayment(app: TestApp) {
     assert_eq!(p.status, StatusCode::OK, "{}", p.body);
     let patent = app.get("/api/v1/patents/201710601862.3", &app.admin).await;
     assert_eq!(
-        patent.body["pledge"]["registration_number"], "Y2026410000777",
+        patent.body["pledges"][0]["registration_number"], "Y2026410000777",
         "{}",
         patent.body
     );
@@ -688,7 +688,7 @@ async fn a_bank_imports_its_outcome_sheet(app: TestApp) {
     assert_eq!(usccs, vec![uscc(1)]);
     let patent = app.get("/api/v1/patents/201710601862.3", &app.admin).await;
     assert_eq!(
-        patent.body["pledge"]["registration_number"],
+        patent.body["pledges"][0]["registration_number"],
         "Y2026410000888"
     );
 }

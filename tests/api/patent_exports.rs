@@ -569,7 +569,8 @@ async fn a_patsnap_export_is_read(app: TestApp) {
 }
 
 /// A patent database's legal events (法律状态/事件) over patents the park already keeps: a
-/// pledge registered and released, then another in force; a pledge released; a transfer to
+/// pledge registered and released, then another in force (both kept, the history); a pledge
+/// released; a transfer to
 /// another of the park's enterprises (its old owner loses it); a termination beside 有效 (the
 /// stricter counts, doubtful); a preservation; a transfer with only the applicant of record
 /// given (refused: the owner is not known).
@@ -662,9 +663,12 @@ async fn legal_events_become_facts(app: TestApp) {
     // Registered, released, registered again: the pledge in force is the later one.
     let p = patent("201710601862.3").await;
     assert_eq!(
-        p["pledge"],
-        json!({"registration_number": "Y2023980005678", "registered_on": "2023-05-06", "released_on": null}),
-        "{p}"
+        p["pledges"],
+        json!([
+            {"registration_number": "Y2021980001234", "registered_on": "2021-03-05", "released_on": "2022-03-04"},
+            {"registration_number": "Y2023980005678", "registered_on": "2023-05-06", "released_on": null},
+        ]),
+        "the pledge history: {p}"
     );
     assert_eq!(p["computed"]["pledged"], true, "{p}");
     // 有效 beside a fee lapse: the lapse counts.
@@ -672,7 +676,7 @@ async fn legal_events_become_facts(app: TestApp) {
     assert_eq!(p["legal_status"], "lapsed_unpaid_fee", "{p}");
     // Released, then preserved by a court: free of the pledge, frozen.
     let p = patent("201910601862.2").await;
-    assert_eq!(p["pledge"]["released_on"], "2025-02-07", "{p}");
+    assert_eq!(p["pledges"][0]["released_on"], "2025-02-07", "{p}");
     assert_eq!(p["computed"]["pledged"], false, "{p}");
     assert_eq!(p["legal_status"], "suspended", "{p}");
     // Transferred to the other enterprise, named by the other form of its name.

@@ -107,7 +107,8 @@ async fn pledge_obstacles_are_explained(app: TestApp) {
     )
     .await;
     let mut body = patent_body(1);
-    body["pledge"] = json!({"registration_number": "Y2025410000123", "registered_on": day(-696)});
+    body["pledges"] =
+        json!([{"registration_number": "Y2025410000123", "registered_on": day(-696)}]);
     body["co_owners"] = json!(["河南师范大学"]);
     app.put("/api/v1/patents/201710601862.3", &app.admin, body)
         .await;

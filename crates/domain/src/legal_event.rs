@@ -250,16 +250,6 @@ impl EventFacts {
         }
         facts
     }
-
-    /// The pledge in force on `as_of`, else the latest: the one a patent's single pledge
-    /// record keeps.
-    pub fn current_pledge(&self, as_of: NaiveDate) -> Option<&PledgeRegistration> {
-        self.pledges
-            .iter()
-            .rev()
-            .find(|p| p.in_force(as_of))
-            .or_else(|| self.pledges.last())
-    }
 }
 
 #[cfg(test)]
@@ -309,11 +299,8 @@ mod tests {
         assert_eq!(facts.pledges.len(), 2);
         assert_eq!(facts.pledges[0].released_on, day("2022-03-04"));
         assert_eq!(facts.pledges[1].released_on, None);
-        let today = day("2026-12-07").unwrap_or_default();
         assert_eq!(
-            facts
-                .current_pledge(today)
-                .and_then(|p| p.registration_number.as_deref()),
+            facts.pledges[1].registration_number.as_deref(),
             Some("Y2023980005678")
         );
         assert_eq!(facts.status.map(|s| s.0), Some(LegalStatus::InForce));

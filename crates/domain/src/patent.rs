@@ -400,8 +400,9 @@ pub struct Patent {
     pub legal_status: LegalStatus,
     /// The end of the last patent year whose annual fee is paid.
     pub annual_fee_paid_until: Option<NaiveDate>,
-    /// The latest pledge registration, in force or released.
-    pub pledge: Option<PledgeRegistration>,
+    /// Every pledge registered (or marked by a ledger), oldest first: its history, the one
+    /// in force among them.
+    pub pledges: Vec<PledgeRegistration>,
     pub ipc_main: Option<IpcClass>,
     pub publication_number: Option<PublicationNumber>,
     pub high_value: HighValueFacts,
@@ -598,9 +599,44 @@ impl Patent {
             .max_by_key(|a| a.appraised_on)
     }
 
+    /// The pledge in force on `as_of`, if one is.
+    pub fn pledge_in_force(&self, as_of: NaiveDate) -> Option<&PledgeRegistration> {
+        self.pledges.iter().rev().find(|p| p.in_force(as_of))
+    }
+
+    /// The latest pledge, in force or released.
+    pub fn latest_pledge(&self) -> Option<&PledgeRegistration> {
+        self.pledges.last()
+    }
+
     /// Whether a pledge is in force on `as_of`.
     pub fn is_pledged(&self, as_of: NaiveDate) -> bool {
-        self.pledge.as_ref().is_some_and(|p| p.in_force(as_of))
+        self.pledge_in_force(as_of).is_some()
+    }
+
+    /// Whether it was ever pledged (a product may want IP never pledged before).
+    pub fn ever_pledged(&self) -> bool {
+        !self.pledges.is_empty()
+    }
+
+    /// Records `pledge` in the history: a registration already there (by its number) is
+    /// replaced (its release, say); a registration takes the place of a pledge marked without
+    /// one that is still open; a marked pledge beside one in force adds nothing.
+    pub fn record_pledge(&mut self, pledge: PledgeRegistration) {
+        let open_marked = |p: &PledgeRegistration| !p.is_registered() && p.released_on.is_none();
+        let at = match &pledge.registration_number {
+            Some(n) => self
+                .pledges
+                .iter()
+                .position(|p| p.registration_number.as_ref() == Some(n))
+                .or_else(|| self.pledges.iter().rposition(open_marked)),
+            None if self.pledges.iter().any(|p| p.released_on.is_none()) => return,
+            None => None,
+        };
+        match at.and_then(|i| self.pledges.get_mut(i)) {
+            Some(p) => *p = pledge,
+            None => self.pledges.push(pledge),
+        }
     }
 
     /// Every ground on which a pledge by `pledgor`, registered on `as_of` for a loan ending on
@@ -653,7 +689,7 @@ impl Patent {
                 co_owners: self.co_owners.clone(),
             });
         }
-        if let Some(p) = self.pledge.as_ref().filter(|p| p.in_force(as_of)) {
+        if let Some(p) = self.pledge_in_force(as_of) {
             out.push(PledgeObstacle::AlreadyPledged {
                 registration_number: p.number_text(),
             });
@@ -703,17 +739,29 @@ impl Patent {
                 }
             }
         }
-        if let Some(p) = &self.pledge {
-            v.extend(Violation::if_future(
-                "pledge.registered_on",
-                p.registered_on,
-                today,
+        if self.pledges.len() > window::MAX_LIST_ITEMS {
+            v.push(Violation::new(
+                "pledges",
+                DomainError::TooMany {
+                    max: window::MAX_LIST_ITEMS,
+                },
             ));
-            v.extend(Violation::if_future(
-                "pledge.released_on",
-                p.released_on,
-                today,
-            ));
+        }
+        for (i, p) in self.pledges.iter().enumerate() {
+            let mut of_pledge =
+                Violation::if_future("pledge.registered_on", p.registered_on, today)
+                    .into_iter()
+                    .chain(Violation::if_future(
+                        "pledge.released_on",
+                        p.released_on,
+                        today,
+                    ))
+                    .chain(p.violations())
+                    .collect::<Vec<_>>();
+            for x in &mut of_pledge {
+                x.field = x.field.replacen("pledge.", &format!("pledges[{i}]."), 1);
+            }
+            v.extend(of_pledge);
         }
         let year = self.application_number.filing_year();
         if self.filing_date.year() != year {
@@ -749,9 +797,6 @@ impl Patent {
                 ));
             }
             _ => {}
-        }
-        if let Some(p) = &self.pledge {
-            v.extend(p.violations());
         }
         for (i, a) in self.appraisals.iter().enumerate() {
             v.extend(a.violations(today).into_iter().map(|x| Violation {
@@ -802,7 +847,7 @@ mod tests {
             grant_date: Some(filed + chrono::Days::new(700)),
             legal_status: LegalStatus::InForce,
             annual_fee_paid_until: Some(d(2030, 1, 1)),
-            pledge: None,
+            pledges: Vec::new(),
             ipc_main: None,
             publication_number: None,
             high_value: HighValueFacts::default(),
@@ -882,11 +927,11 @@ mod tests {
         p.legal_status = LegalStatus::Suspended;
         p.annual_fee_paid_until = Some(d(2026, 3, 4));
         p.co_owners = vec!["新乡市某某大学".into()];
-        p.pledge = Some(PledgeRegistration::registered(
+        p.pledges = vec![PledgeRegistration::registered(
             "Y2025410000123".into(),
             d(2025, 1, 1),
             None,
-        ));
+        )];
         p.same_day_double_filing = true;
         let other = Uscc::from_body("91410700MA3X00001").expect("valid");
         let grounds: Vec<u8> = p
@@ -964,13 +1009,45 @@ mod tests {
     #[test]
     fn a_released_pledge_no_longer_blocks() {
         let mut p = patent(&number(2017, '1'), d(2017, 3, 5));
-        p.pledge = Some(PledgeRegistration::registered(
+        p.pledges = vec![PledgeRegistration::registered(
             "Y1".into(),
             d(2024, 1, 1),
             Some(d(2026, 1, 1)),
-        ));
+        )];
         assert!(p.is_pledged(d(2025, 12, 31)));
         assert!(!p.is_pledged(d(2026, 1, 1)));
+        // A history: the release recorded on the same pledge, a later pledge beside it, a
+        // ledger's 已质押 beside that one adding nothing.
+        p.record_pledge(PledgeRegistration::registered(
+            "Y2".into(),
+            d(2026, 3, 1),
+            None,
+        ));
+        p.record_pledge(PledgeRegistration::marked());
+        assert_eq!(p.pledges.len(), 2);
+        assert!(p.is_pledged(d(2026, 6, 1)));
+        p.record_pledge(PledgeRegistration::registered(
+            "Y2".into(),
+            d(2026, 3, 1),
+            Some(d(2026, 5, 1)),
+        ));
+        assert_eq!(p.pledges.len(), 2);
+        assert!(!p.is_pledged(d(2026, 6, 1)));
+        assert!(p.ever_pledged());
+        // Marked once the pledges are released; then its registration takes its place.
+        p.record_pledge(PledgeRegistration::marked());
+        assert!(p.is_pledged(d(2026, 6, 1)));
+        p.record_pledge(PledgeRegistration::registered(
+            "Y3".into(),
+            d(2026, 5, 20),
+            None,
+        ));
+        assert_eq!(p.pledges.len(), 3);
+        assert_eq!(
+            p.latest_pledge()
+                .and_then(|x| x.registration_number.as_deref()),
+            Some("Y3")
+        );
         assert!(
             p.pledge_obstacles(&owner(), d(2026, 1, 1), d(2027, 1, 1))
                 .is_empty()

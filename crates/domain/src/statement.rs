@@ -234,13 +234,12 @@ impl PatentRow {
         p.high_value = old.high_value.clone();
         p.same_day_double_filing = old.same_day_double_filing;
         p.appraisals = old.appraisals.clone();
-        p.pledge = match (&self.patent.pledge, &old.pledge) {
-            // Marked 是 without particulars leaves a stored pledge as it is.
-            (Some(new), Some(prev)) if !new.is_registered() => Some(prev.clone()),
-            (Some(new), _) => Some(new.clone()),
-            // A ledger's 否 does not erase a registered pledge: only its release does.
-            (None, prev) => prev.clone(),
-        };
+        // The stored history, with the row's pledges recorded in it: a ledger's 否 erases no
+        // pledge (only a release does), its 是 without particulars leaves one in force as it is.
+        p.pledges = old.pledges.clone();
+        for pledge in &self.patent.pledges {
+            p.record_pledge(pledge.clone());
+        }
         p
     }
 }

@@ -507,7 +507,7 @@ mod tests {
             grant_date: Some(filed + chrono::Days::new(600)),
             legal_status: status,
             annual_fee_paid_until: Some(d(2027, 1, 1)),
-            pledge: None,
+            pledges: Vec::new(),
             ipc_main: None,
             publication_number: None,
             high_value: HighValueFacts::default(),

@@ -560,8 +560,8 @@ mod tests {
         // 是否已质押=是 without particulars: marked pledged, no number or date made up, with a
         // warning to complete it.
         assert_eq!(
-            first.patent.pledge,
-            Some(pledge_domain::PledgeRegistration::marked())
+            first.patent.pledges,
+            [pledge_domain::PledgeRegistration::marked()]
         );
         assert!(
             warnings

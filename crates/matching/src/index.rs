@@ -107,7 +107,7 @@ impl Row {
                 appraisal_valid_until: a.valid_until,
                 last_loan_end: expiry.pred_opt().unwrap_or(expiry),
                 expiry: Some(expiry),
-                ever_pledged: p.pledge.is_some(),
+                ever_pledged: p.ever_pledged(),
                 high_value: p.is_high_value(as_of),
             });
         }

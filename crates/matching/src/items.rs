@@ -98,7 +98,7 @@ fn patent_verdict(
         .map(|o| reason(o.code(), o.message()))
         .collect();
     appraisal_reasons(&x.appraisals, x.valid_appraisal(as_of).is_some(), &mut out);
-    product_reasons(p, kind, x.pledge.is_some(), &mut out);
+    product_reasons(p, kind, x.ever_pledged(), &mut out);
     let left = whole_months(loan_end, x.expiry());
     if loan_end < x.expiry() && left < u32::from(p.min_remaining_months) {
         out.push(reason(

@@ -113,7 +113,7 @@ pub fn evaluate(holding: &Holding, product: &Product, as_of: NaiveDate) -> Evalu
             continue;
         };
         if !x.pledge_obstacles(&e.uscc, as_of, loan_end).is_empty()
-            || (p.no_prior_pledge && x.pledge.is_some())
+            || (p.no_prior_pledge && x.ever_pledged())
         {
             continue;
         }

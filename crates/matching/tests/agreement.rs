@@ -151,7 +151,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         grant_date,
         legal_status,
         annual_fee_paid_until: rng.chance(95).then(|| near(rng, as_of + Days::new(45), 60)),
-        pledge: pledge(rng, as_of),
+        pledges: pledge(rng, as_of).into_iter().collect(),
         ipc_main: None,
         publication_number: None,
         high_value: HighValueFacts {

@@ -81,6 +81,7 @@ entity!(patent, "patents", {
     pledge_registered_on: Option<Date>,
     pledge_released_on: Option<Date>,
     pledge_marked: bool,
+    earlier_pledges: Option<Json>,
     version: i64,
     created_at: DateTimeUtc,
     updated_at: DateTimeUtc,

@@ -405,9 +405,8 @@ impl Store {
     ) -> Result<()> {
         let on = pledge.registered_on.unwrap_or(actor.today);
         let mut wrong = Vec::new();
-        let in_force = |p: &Option<PledgeRegistration>| {
-            p.as_ref()
-                .filter(|p| p.in_force(on) || p.in_force(actor.today))
+        let in_force = |p: Option<&PledgeRegistration>| {
+            p.filter(|p| p.in_force(on) || p.in_force(actor.today))
                 .map(|p| {
                     p.registration_number
                         .clone()
@@ -418,7 +417,11 @@ impl Store {
         for (i, n) in patents.iter().enumerate() {
             let field = format!("patents[{i}]");
             match self.patent_in(txn, n).await? {
-                Some((rec, _)) if rec.value.owner == *owner => match in_force(&rec.value.pledge) {
+                Some((rec, _)) if rec.value.owner == *owner => match in_force(
+                    rec.value
+                        .pledge_in_force(on)
+                        .or_else(|| rec.value.pledge_in_force(actor.today)),
+                ) {
                     Some(registration) => wrong.push(Violation::new(
                         field,
                         DomainError::IpAlreadyPledged { registration },
@@ -435,13 +438,15 @@ impl Store {
                 .trademark_in(txn, t.registration_number, t.nice_class)
                 .await?
             {
-                Some((rec, _)) if rec.value.owner == *owner => match in_force(&rec.value.pledge) {
-                    Some(registration) => wrong.push(Violation::new(
-                        field,
-                        DomainError::IpAlreadyPledged { registration },
-                    )),
-                    None => trademark_writes.push(rec),
-                },
+                Some((rec, _)) if rec.value.owner == *owner => {
+                    match in_force(rec.value.pledge.as_ref()) {
+                        Some(registration) => wrong.push(Violation::new(
+                            field,
+                            DomainError::IpAlreadyPledged { registration },
+                        )),
+                        None => trademark_writes.push(rec),
+                    }
+                }
                 _ => wrong.push(Violation::new(field, DomainError::IpNotOwned)),
             }
         }
@@ -450,7 +455,7 @@ impl Store {
         }
         for rec in patent_writes {
             let mut p = rec.value;
-            p.pledge = Some(pledge.clone());
+            p.record_pledge(pledge.clone());
             self.upsert_patent_in(txn, actor, p, Some(rec.version), None)
                 .await?;
         }

@@ -88,12 +88,19 @@ pub(crate) fn patent_from_row(
             grant_date: r.grant_date,
             legal_status: corrupt(LegalStatus::parse(&r.legal_status))?,
             annual_fee_paid_until: r.annual_fee_paid_until,
-            pledge: pledge_from(
-                r.pledge_registration_number,
-                r.pledge_registered_on,
-                r.pledge_released_on,
-                r.pledge_marked,
-            ),
+            pledges: {
+                let mut all: Vec<PledgeRegistration> = match r.earlier_pledges {
+                    Some(earlier) => corrupt(serde_json::from_value(earlier))?,
+                    None => Vec::new(),
+                };
+                all.extend(pledge_from(
+                    r.pledge_registration_number,
+                    r.pledge_registered_on,
+                    r.pledge_released_on,
+                    r.pledge_marked,
+                ));
+                all
+            },
             ipc_main: r
                 .ipc_main
                 .as_deref()
@@ -124,6 +131,10 @@ pub(crate) fn patent_from_row(
 }
 
 pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::ActiveModel> {
+    let (latest, earlier) = match p.pledges.split_last() {
+        Some((latest, earlier)) => (Some(latest), earlier),
+        None => (None, &[][..]),
+    };
     Ok(patent::ActiveModel {
         id: NotSet,
         application_number: Set(p.application_number.to_string()),
@@ -143,13 +154,16 @@ pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::A
         high_pledge_financing: Set(p.high_value.high_pledge_financing),
         award: Set(p.high_value.award.map(|a| a.as_str().into())),
         same_day_double_filing: Set(p.same_day_double_filing),
-        pledge_registration_number: Set(p
-            .pledge
-            .as_ref()
-            .and_then(|x| x.registration_number.clone())),
-        pledge_registered_on: Set(p.pledge.as_ref().and_then(|x| x.registered_on)),
-        pledge_released_on: Set(p.pledge.as_ref().and_then(|x| x.released_on)),
-        pledge_marked: Set(p.pledge.as_ref().is_some_and(|x| !x.is_registered())),
+        // The latest pledge in the row's columns (what SQL reads of a patent's pledge), the
+        // ones before it as JSON.
+        pledge_registration_number: Set(latest.and_then(|x| x.registration_number.clone())),
+        pledge_registered_on: Set(latest.and_then(|x| x.registered_on)),
+        pledge_released_on: Set(latest.and_then(|x| x.released_on)),
+        pledge_marked: Set(latest.is_some_and(|x| !x.is_registered())),
+        earlier_pledges: Set(match earlier {
+            [] => None,
+            some => Some(serde_json::to_value(some).map_err(StoreError::corrupt)?),
+        }),
         version: NotSet,
         created_at: NotSet,
         updated_at: NotSet,

@@ -95,7 +95,7 @@ fn enterprise_cell(key: &str, e: &Enterprise) -> Cell {
 
 /// The cell of column `key` of a patent; the appraisal shown is the latest.
 fn patent_cell(key: &str, p: &Patent) -> Cell {
-    let pledge = p.pledge.as_ref();
+    let pledge = p.latest_pledge();
     let latest = p.appraisals.iter().max_by_key(|a| a.appraised_on);
     match key {
         "application_number" => text(p.application_number.to_string()),

@@ -167,8 +167,11 @@ pub struct PatentInput {
     pub award: Option<String>,
     #[serde(default)]
     pub same_day_double_filing: bool,
-    #[validate(nested)]
-    pub pledge: Option<PledgeDto>,
+    /// Every pledge registered (or marked), oldest first: the patent's pledge history.
+    #[serde(default)]
+    #[schema(max_items = 50)]
+    #[validate(length(max = 50), nested)]
+    pub pledges: Vec<PledgeDto>,
     /// The version read; required to replace an existing patent.
     #[schema(minimum = 0, maximum = 9_007_199_254_740_991_i64)]
     #[validate(range(min = 0, max = 9_007_199_254_740_991_i64))]
@@ -231,7 +234,9 @@ pub struct PatentView {
     pub high_pledge_financing: bool,
     pub award: Option<String>,
     pub same_day_double_filing: bool,
-    pub pledge: Option<PledgeDto>,
+    /// Every pledge registered (or marked), oldest first; `computed.pledged` says whether one
+    /// is in force.
+    pub pledges: Vec<PledgeDto>,
     pub appraisals: Vec<AppraisalView>,
     pub computed: PatentAsOf,
     pub version: i64,
@@ -286,7 +291,7 @@ impl PatentView {
             high_pledge_financing: p.high_value.high_pledge_financing,
             award: p.high_value.award.map(|a| a.as_str().into()),
             same_day_double_filing: p.same_day_double_filing,
-            pledge: p.pledge.as_ref().map(PledgeDto::from_domain),
+            pledges: p.pledges.iter().map(PledgeDto::from_domain).collect(),
             appraisals: p
                 .appraisals
                 .iter()
@@ -345,7 +350,7 @@ fn parse_patent(
         grant_date: input.grant_date,
         legal_status,
         annual_fee_paid_until: input.annual_fee_paid_until,
-        pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
+        pledges: input.pledges.iter().map(PledgeDto::to_domain).collect(),
         ipc_main,
         publication_number,
         high_value: HighValueFacts {

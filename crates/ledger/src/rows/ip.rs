@@ -248,7 +248,7 @@ pub(super) fn patent(
         ));
         legal_status = LegalStatus::Ended;
     }
-    let mut pledge = match (pledge_number, pledged_on) {
+    let pledge = match (pledge_number, pledged_on) {
         (Some(number), Some(on)) => Some(PledgeRegistration::registered(number, on, released_on)),
         (Some(_), None) => {
             r.reject(
@@ -280,7 +280,7 @@ pub(super) fn patent(
         }
         (None, None) => None,
     };
-    pledge_from_events(r, warnings, &facts, &events, ctx.today, &mut pledge);
+    doubt_pledges(r, warnings, &facts, &events, ctx.today, pledge.as_ref());
     let appraisal = match (amount, appraised_on) {
         (Some(amount), Some(on)) => Some(Appraisal {
             amount,
@@ -308,7 +308,7 @@ pub(super) fn patent(
         }
         (None, None) => None,
     };
-    let p = Patent {
+    let mut p = Patent {
         application_number: number,
         title,
         owner,
@@ -318,13 +318,18 @@ pub(super) fn patent(
         grant_date,
         legal_status,
         annual_fee_paid_until: fee,
-        pledge,
+        pledges: facts.pledges.clone(),
         ipc_main: ipc,
         publication_number: publication,
         high_value: Default::default(),
         same_day_double_filing: false,
         appraisals: appraisal.iter().cloned().collect(),
     };
+    // The row's own pledge columns beside its events: recorded in the events' history.
+    if let Some(own) = pledge {
+        p.record_pledge(own);
+    }
+    let sheet = r.sheet;
     r.violations(p.violations(ctx.today), |field| {
         let key = field.split(['[', '.']).next().unwrap_or("");
         match key {
@@ -337,10 +342,18 @@ pub(super) fn patent(
                     "appraisal_amount".into()
                 }
             }
-            "pledge" => format!(
-                "pledge_{}",
-                field.rsplit('.').next().unwrap_or("registered_on")
-            ),
+            // A pledge of the row's own columns, else of its legal events.
+            "pledges" => {
+                let column = format!(
+                    "pledge_{}",
+                    field.rsplit('.').next().unwrap_or("registered_on")
+                );
+                if sheet.layout.position(&column).is_some() {
+                    column
+                } else {
+                    "legal_events".into()
+                }
+            }
             "co_owners" => "co_owners".into(),
             other => other.into(),
         }
@@ -447,16 +460,16 @@ fn status_from_events(
     *legal_status = stricter;
 }
 
-/// The pledge the row's legal events register (the one in force, else the latest), beside
-/// the pledge its own columns give: where only one gives a pledge it counts; where they
-/// disagree on whether it is in force, the pledge in force counts and the row is doubtful.
-fn pledge_from_events(
+/// What a row's pledges leave in doubt: a release without its day (it frees nothing), a
+/// pledge the events give without its registration (taken as pledged), and pledge columns
+/// that disagree with the events on whether a pledge is in force (the one in force counts).
+fn doubt_pledges(
     r: &RowReader<'_>,
     warnings: &mut Vec<Rejection>,
     facts: &EventFacts,
     events: &[LegalEvent],
     today: NaiveDate,
-    pledge: &mut Option<PledgeRegistration>,
+    own: Option<&PledgeRegistration>,
 ) {
     if events
         .iter()
@@ -469,31 +482,23 @@ fn pledge_from_events(
                 .into(),
         ));
     }
-    let Some(from_events) = facts.current_pledge(today) else {
-        return;
-    };
-    match pledge {
-        None => {
-            if !from_events.is_registered() {
-                warnings.push(r.doubt(
-                    "legal_events",
-                    code::PLEDGE_DETAILS_MISSING,
-                    "法律事件有质押，未注明登记号或日期：已按已质押处理 / pledged by the events, the registration not given: taken as pledged".into(),
-                ));
-            }
-            *pledge = Some(from_events.clone());
-        }
-        Some(own) if own.in_force(today) != from_events.in_force(today) => {
-            warnings.push(r.doubt(
-                "legal_events",
-                code::FACTS_DISAGREE,
-                "质押信息与法律事件不一致：按质押有效处理 / the pledge columns and the events disagree: taken as pledged".into(),
-            ));
-            if from_events.in_force(today) {
-                *pledge = Some(from_events.clone());
-            }
-        }
-        Some(_) => {}
+    if facts.pledges.iter().any(|p| !p.is_registered()) {
+        warnings.push(r.doubt(
+            "legal_events",
+            code::PLEDGE_DETAILS_MISSING,
+            "法律事件有质押，未注明登记号或日期：已按已质押处理 / pledged by the events, the registration not given: taken as pledged".into(),
+        ));
+    }
+    let by_events = facts.pledges.iter().any(|p| p.in_force(today));
+    if let Some(own) = own
+        && !facts.pledges.is_empty()
+        && own.in_force(today) != by_events
+    {
+        warnings.push(r.doubt(
+            "legal_events",
+            code::FACTS_DISAGREE,
+            "质押信息与法律事件不一致：按质押有效处理 / the pledge columns and the events disagree: taken as pledged".into(),
+        ));
     }
 }
 

@@ -297,7 +297,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
         grant_date: None,
         legal_status: LegalStatus::Pending,
         annual_fee_paid_until: None,
-        pledge: None,
+        pledges: Vec::new(),
         ipc_main: Some(pledge_domain::IpcClass::parse(ipc)?),
         publication_number: None,
         high_value: HighValueFacts::default(),
@@ -335,11 +335,11 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     }
     if rng.chance(8) {
         let on = today - Days::new(30 + rng.below(600));
-        p.pledge = Some(PledgeRegistration::registered(
+        p.pledges = vec![PledgeRegistration::registered(
             format!("Y{}410000{:05}", on.year(), rng.below(100_000)),
             on,
             None,
-        ));
+        )];
     }
     if type_digit == 1 {
         p.high_value = HighValueFacts {

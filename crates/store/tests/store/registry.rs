@@ -65,11 +65,11 @@ async fn old_stand_ins_become_marked_pledges(store: Store) {
         ("201810601862.8", "Y2026410000123", d(2026, 10, 1)),
     ] {
         let mut p = patent(&uscc(1), number);
-        p.pledge = Some(pledge_domain::PledgeRegistration::registered(
+        p.pledges = vec![pledge_domain::PledgeRegistration::registered(
             registration.into(),
             on,
             None,
-        ));
+        )];
         store
             .upsert_patent(&actor(), p, None, None)
             .await
@@ -81,8 +81,8 @@ async fn old_stand_ins_become_marked_pledges(store: Store) {
     let number = PatentApplicationNumber::parse("201710601862.3").expect("number");
     let (marked, _) = store.patent(&number).await.expect("read").expect("there");
     assert_eq!(
-        marked.value.pledge,
-        Some(pledge_domain::PledgeRegistration::marked()),
+        marked.value.pledges,
+        [pledge_domain::PledgeRegistration::marked()],
         "no number and no date made up"
     );
     assert!(
@@ -92,7 +92,7 @@ async fn old_stand_ins_become_marked_pledges(store: Store) {
     let number = PatentApplicationNumber::parse("201810601862.8").expect("number");
     let (kept, _) = store.patent(&number).await.expect("read").expect("there");
     assert!(
-        kept.value.pledge.is_some_and(|p| p.is_registered()),
+        kept.value.pledges.iter().all(|p| p.is_registered()) && kept.value.ever_pledged(),
         "a registered pledge is left as it is"
     );
 }
@@ -158,7 +158,7 @@ fn patent(owner: &Uscc, number: &str) -> Patent {
         co_owners_consent: false,
         legal_status: LegalStatus::InForce,
         annual_fee_paid_until: Some(d(2027, 3, 4)),
-        pledge: None,
+        pledges: Vec::new(),
         ipc_main: None,
         publication_number: None,
         high_value: Default::default(),

@@ -146,7 +146,7 @@ async fn setup(store: &Store) -> i64 {
                 LegalStatus::LapsedUnpaidFee
             },
             annual_fee_paid_until: Some(NaiveDate::from_ymd_opt(2027, 1, 1).expect("date")),
-            pledge: None,
+            pledges: Vec::new(),
             ipc_main: None,
             publication_number: None,
             high_value: Default::default(),
