@@ -427,8 +427,13 @@ pub async fn publish_list(app: &TestApp, which: &[u32]) {
 
 /// boc drafts and publishes 知惠贷: (bank token, product id).
 pub async fn publish_zhihuidai(app: &TestApp) -> (String, i64) {
+    publish_product(app, zhihuidai()).await
+}
+
+/// boc publishes `product`. Returns (bank token, product id).
+pub async fn publish_product(app: &TestApp, product: Value) -> (String, i64) {
     let bank = app.token("bank", None, Some("boc")).await;
-    let created = app.post("/api/v1/products", &bank, zhihuidai()).await;
+    let created = app.post("/api/v1/products", &bank, product).await;
     assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
     assert_eq!(created.body["status"], "draft");
     assert_eq!(created.body["bank"], "boc");

@@ -573,7 +573,8 @@ async fn a_patsnap_export_is_read(app: TestApp) {
 /// released; a transfer to
 /// another of the park's enterprises (its old owner loses it); a termination beside 有效 (the
 /// stricter counts, doubtful); a preservation; a transfer with only the applicant of record
-/// given (refused: the owner is not known).
+/// given (refused: the owner is not known); a transfer out of the park (the name kept, the
+/// patent no longer the enterprise's).
 async fn legal_events_become_facts(app: TestApp) {
     app.seed().await;
     app.enterprises(&[(1, "xxhtz"), (2, "xxhtz")]).await;
@@ -584,11 +585,12 @@ async fn legal_events_become_facts(app: TestApp) {
         201810601862.8,一种刀具,{e1},2018-03-05,2020-07-01,有效,2027-03-04\n\
         201910601862.2,一种轴承,{e1},2019-03-05,2021-06-01,有效,2027-03-04\n\
         202010701862.2,一种主轴,{e1},2020-03-05,2022-06-01,有效,2027-03-04\n\
-        202210601862.4,一种托盘,{e1},2022-03-05,2024-06-01,有效,2027-03-04\n",
+        202210601862.4,一种托盘,{e1},2022-03-05,2024-06-01,有效,2027-03-04\n\
+        202410601862.3,一种夹爪,{e1},2024-03-05,2026-06-01,有效,2027-03-04\n",
         e1 = uscc(1)
     );
     let job = import(&app, &park, "台账.csv", kept.into_bytes(), "").await;
-    counted(&job, "inserted", 5, 0);
+    counted(&job, "inserted", 6, 0);
     let events = Export {
         file: "incoPat_法律事件",
         headers: &[
@@ -705,4 +707,55 @@ async fn legal_events_become_facts(app: TestApp) {
     assert_eq!(refused[0].0, "owner_unknown", "{refused:?}");
     let p = patent("202210601862.4").await;
     assert_eq!(p["owner"], uscc(1), "the refused row changed nothing: {p}");
+
+    // Transferred out of the park: the name kept as the patentee of record, and the patent
+    // no longer counts for the enterprise that held it (its valid inventions one fewer).
+    let mut product = crate::matching::zhihuidai();
+    product["min_valid_invention_patents"] = json!(50);
+    crate::matching::publish_product(&app, product).await;
+    let inventions = || async {
+        let m = app
+            .get(&format!("/api/v1/enterprises/{}/matches", uscc(1)), &park)
+            .await;
+        assert_eq!(m.status, StatusCode::OK, "{}", m.body);
+        m.body[0]["reasons"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|r| r["code"] == "valid_invention_patents")
+            .map(|r| r["have"]["value"].clone())
+            .unwrap_or_default()
+    };
+    let before = inventions().await.as_u64().expect("a count");
+    let csv = "申请号,标题,申请日,授权公告日,当前申请(专利权)人,简单法律状态,法律状态/事件\n\
+        CN202410601862.3,一种夹爪,2024-03-05,2026-06-01,郑州别家有限公司,有效,2026.09.01 TR01 专利权的转移 登记生效日:20260826\n";
+    let job = import(&app, &park, "转出.csv", csv.as_bytes().to_vec(), "").await;
+    counted(&job, "updated", 1, 0);
+    assert!(
+        findings(&job, "warnings")
+            .iter()
+            .any(|(code, value)| code == "transferred_out" && value == "郑州别家有限公司"),
+        "{}",
+        job["report"]
+    );
+    let p = patent("202410601862.3").await;
+    assert_eq!(p["transferred_out_to"], "郑州别家有限公司", "{p}");
+    assert_eq!(p["owner"], uscc(1), "the last of ours to hold it: {p}");
+    assert!(
+        p["computed"]["pledge_obstacles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| o["code"] == "not_patentee"
+                && o["message"]
+                    .as_str()
+                    .is_some_and(|m| m.contains("郑州别家有限公司"))),
+        "{p}"
+    );
+    assert_eq!(inventions().await, json!(before - 1));
+    // A name none of ours for a patent no enterprise of ours holds is still refused.
+    let csv = "申请号,标题,申请日,授权公告日,当前申请(专利权)人,简单法律状态\n\
+        CN201610701862.6,一种外人的专利,2016-03-05,2018-06-01,郑州别家有限公司,有效\n";
+    let job = import(&app, &park, "外人.csv", csv.as_bytes().to_vec(), "").await;
+    counted(&job, "inserted", 0, 1);
 }

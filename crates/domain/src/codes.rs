@@ -117,6 +117,7 @@ error_codes! {
     DUPLICATE_ROW = "duplicate_row", 422, "与前面的行重复", "repeats an earlier row";
     OWNER_AMBIGUOUS = "owner_ambiguous", 422, "同名企业不止一家", "several enterprises carry the name";
     OWNER_UNKNOWN = "owner_unknown", 422, "找不到权利人", "no such owner";
+    TRANSFERRED_OUT = "transferred_out", 422, "专利已转让给园区外的权利人（不再计入原企业）", "transferred to an owner outside: no longer counted for the enterprise that held it";
     MOSTLY_OTHER_OWNERS = "mostly_other_owners", 422, "多数专利的权利人不是本园区企业", "most patents belong to owners outside the park";
     ENTERPRISE_UNKNOWN = "enterprise_unknown", 422, "企业未登记", "the enterprise is not registered";
     PARK_UNKNOWN = "park_unknown", 422, "园区不存在", "no such park";

@@ -305,7 +305,7 @@ impl From<IpcClass> for String {
 #[serde(tag = "code", rename_all = "snake_case")]
 pub enum PledgeObstacle {
     /// Ground 1: the pledgor is not the patentee of record.
-    NotPatentee { patentee: Uscc },
+    NotPatentee { patentee: String },
     /// Ground 2: the right was terminated or invalidated.
     Terminated { status: LegalStatus },
     /// Ground 2: the term ran out.
@@ -389,8 +389,12 @@ impl PledgeObstacle {
 pub struct Patent {
     pub application_number: PatentApplicationNumber,
     pub title: Text,
-    /// The patentee of record (专利权人) among our enterprises.
+    /// The patentee of record (专利权人) among our enterprises; for a patent transferred out,
+    /// the last of ours that held it.
     pub owner: Uscc,
+    /// The patentee of record, by name, when the patent was transferred (专利权的转移) to
+    /// someone who is none of our enterprises: it then counts for no enterprise of ours.
+    pub transferred_out_to: Option<String>,
     /// Other patentees of a co-owned patent (共有人), by name.
     pub co_owners: Vec<String>,
     /// Whether every co-owner consented to pledging.
@@ -599,6 +603,11 @@ impl Patent {
             .max_by_key(|a| a.appraised_on)
     }
 
+    /// Whether `enterprise` holds it: its owner of record, not transferred out.
+    pub fn is_held_by(&self, enterprise: &Uscc) -> bool {
+        self.transferred_out_to.is_none() && &self.owner == enterprise
+    }
+
     /// The pledge in force on `as_of`, if one is.
     pub fn pledge_in_force(&self, as_of: NaiveDate) -> Option<&PledgeRegistration> {
         self.pledges.iter().rev().find(|p| p.in_force(as_of))
@@ -649,9 +658,13 @@ impl Patent {
         loan_end: NaiveDate,
     ) -> Vec<PledgeObstacle> {
         let mut out = Vec::new();
-        if &self.owner != pledgor {
+        if let Some(name) = &self.transferred_out_to {
             out.push(PledgeObstacle::NotPatentee {
-                patentee: self.owner,
+                patentee: name.clone(),
+            });
+        } else if &self.owner != pledgor {
+            out.push(PledgeObstacle::NotPatentee {
+                patentee: self.owner.to_string(),
             });
         }
         let expiry = self.expiry();
@@ -738,6 +751,13 @@ impl Patent {
                     v.push(Violation::new(format!("co_owners[{i}]"), e));
                 }
             }
+        }
+        if let Some(Err(e)) = self
+            .transferred_out_to
+            .as_ref()
+            .map(|n| Text::parse(n, 2, 100))
+        {
+            v.push(Violation::new("transferred_out_to", e));
         }
         if self.pledges.len() > window::MAX_LIST_ITEMS {
             v.push(Violation::new(
@@ -848,6 +868,7 @@ mod tests {
             legal_status: LegalStatus::InForce,
             annual_fee_paid_until: Some(d(2030, 1, 1)),
             pledges: Vec::new(),
+            transferred_out_to: None,
             ipc_main: None,
             publication_number: None,
             high_value: HighValueFacts::default(),

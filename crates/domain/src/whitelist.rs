@@ -264,13 +264,15 @@ pub fn screen(
     let mut failures = Vec::new();
     let valid: Vec<&Patent> = patents
         .iter()
-        .filter(|p| p.owner == enterprise.uscc && p.is_valid(as_of))
+        .filter(|p| p.is_held_by(&enterprise.uscc) && p.is_valid(as_of))
         .collect();
     let inventions = valid.iter().filter(|p| p.kind().is_invention()).count() as u32;
     let not_counted = |inventions_only: bool| -> Vec<String> {
         patents
             .iter()
-            .filter(|p| p.owner == enterprise.uscc && (!inventions_only || p.kind().is_invention()))
+            .filter(|p| {
+                p.is_held_by(&enterprise.uscc) && (!inventions_only || p.kind().is_invention())
+            })
             .filter_map(|p| p.not_valid_because(as_of))
             .collect()
     };
@@ -508,6 +510,7 @@ mod tests {
             legal_status: status,
             annual_fee_paid_until: Some(d(2027, 1, 1)),
             pledges: Vec::new(),
+            transferred_out_to: None,
             ipc_main: None,
             publication_number: None,
             high_value: HighValueFacts::default(),

@@ -5,7 +5,7 @@
 use crate::Cell;
 use crate::columns::SheetKind;
 use crate::sheets::Sheet;
-use pledge_domain::{ParkCode, Uscc, name_key};
+use pledge_domain::{ParkCode, PatentApplicationNumber, Uscc, name_key};
 use std::collections::{BTreeSet, HashMap};
 
 /// An enterprise as the directory knows it.
@@ -25,11 +25,12 @@ pub enum Unresolved {
     Ambiguous(usize),
 }
 
-/// Enterprises by code and by name.
+/// Enterprises by code and by name, and which of them holds a stored patent.
 #[derive(Debug, Clone, Default)]
 pub struct Directory {
     by_uscc: HashMap<Uscc, Known>,
     by_name: HashMap<String, BTreeSet<Uscc>>,
+    holders: HashMap<PatentApplicationNumber, Uscc>,
 }
 
 impl Directory {
@@ -46,6 +47,16 @@ impl Directory {
             .or_default()
             .insert(known.uscc);
         self.by_uscc.insert(known.uscc, known);
+    }
+
+    /// Records that `holder` (inserted too) holds the stored patent `number`.
+    pub fn insert_holder(&mut self, number: PatentApplicationNumber, holder: Uscc) {
+        self.holders.insert(number, holder);
+    }
+
+    /// The enterprise that holds the stored patent `number`, if the directory knows it.
+    pub fn holder(&self, number: &PatentApplicationNumber) -> Option<&Known> {
+        self.holders.get(number).and_then(|u| self.by_uscc.get(u))
     }
 
     /// The enterprise with this code, wherever it is.
@@ -76,6 +87,9 @@ impl Directory {
 pub struct References {
     pub usccs: BTreeSet<Uscc>,
     pub names: BTreeSet<String>,
+    /// Patents whose owner a row writes by name: if the name is none of ours, the row may be
+    /// a transfer out of the enterprise that holds it.
+    pub patents: BTreeSet<PatentApplicationNumber>,
 }
 
 /// Every enterprise code and owner name written in `sheets`.
@@ -86,6 +100,10 @@ pub fn references(sheets: &[Sheet]) -> References {
             SheetKind::Enterprises | SheetKind::Qualifications => &["uscc"],
             SheetKind::Patents | SheetKind::Trademarks => &["owner"],
             SheetKind::Appraisals => &[],
+        };
+        let number_at = match sheet.kind {
+            SheetKind::Patents => sheet.layout.position("application_number"),
+            _ => None,
         };
         for key in keys {
             let Some(at) = sheet.layout.position(key) else {
@@ -110,6 +128,10 @@ pub fn references(sheets: &[Sheet]) -> References {
                     }
                     Err(_) if *key == "owner" => {
                         out.names.insert(text);
+                        let number = number_at
+                            .and_then(|i| row.cells.get(i))
+                            .and_then(|c| PatentApplicationNumber::parse(&c.text()).ok());
+                        out.patents.extend(number);
                     }
                     Err(_) => {}
                 }

@@ -87,6 +87,8 @@ struct RowReader<'a> {
     rejections: Vec<Rejection>,
     /// Its owner is no enterprise the importing official knows.
     other_owner: bool,
+    /// The patent was transferred out to this owner, none of ours.
+    transferred_out: Option<String>,
 }
 
 impl<'a> RowReader<'a> {
@@ -96,6 +98,7 @@ impl<'a> RowReader<'a> {
             row,
             rejections: Vec::new(),
             other_owner: false,
+            transferred_out: None,
         };
         // Bytes that fit neither UTF-8 nor GB18030 were read as U+FFFD: the row is refused
         // at its first such cell, and nothing else in it is judged.
@@ -198,8 +201,15 @@ impl<'a> RowReader<'a> {
     }
 
     /// The owner of a patent or trademark: a USCC, or a name known within the scope; of
-    /// several owners written in one cell (as patent databases export them), the first.
-    fn owner(&mut self, directory: &Directory, ctx: &Context) -> Option<Uscc> {
+    /// several owners written in one cell (as patent databases export them), the first. A
+    /// name none of ours, where the row says the patent moved and `holder` (in scope) holds
+    /// it, is a transfer out: the holder is returned and the name kept as the new owner.
+    fn owner(
+        &mut self,
+        directory: &Directory,
+        ctx: &Context,
+        holder: Option<&Known>,
+    ) -> Option<Uscc> {
         let whole = self.text("owner")?;
         let text = split_owners(&whole).into_iter().next().unwrap_or(whole);
         let (known, by_name): (Result<&Known, Unresolved>, bool) = match Uscc::parse(&text) {
@@ -218,6 +228,14 @@ impl<'a> RowReader<'a> {
         });
         match known {
             Ok(k) => Some(k.uscc),
+            Err(Unresolved::Unknown)
+                if by_name
+                    && let Some(h) =
+                        holder.filter(|h| ctx.scope.as_ref().is_none_or(|s| s == &h.park)) =>
+            {
+                self.transferred_out = Some(text);
+                Some(h.uscc)
+            }
             Err(Unresolved::Unknown) => {
                 self.other_owner = true;
                 let message = if by_name {

@@ -152,6 +152,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
         legal_status,
         annual_fee_paid_until: rng.chance(95).then(|| near(rng, as_of + Days::new(45), 60)),
         pledges: pledge(rng, as_of).into_iter().collect(),
+        transferred_out_to: None,
         ipc_main: None,
         publication_number: None,
         high_value: HighValueFacts {

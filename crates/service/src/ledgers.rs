@@ -411,17 +411,21 @@ pub(crate) async fn run(
 
     let usccs: Vec<_> = refs.usccs.iter().copied().collect();
     let names: Vec<_> = refs.names.iter().cloned().collect();
-    let (known, parks) = service
+    let patents: Vec<_> = refs.patents.iter().copied().collect();
+    let referenced = service
         .store
-        .referenced_enterprises(&usccs, &names, scope)
+        .referenced_enterprises(&usccs, &names, &patents, scope)
         .await?;
     let mut directory = pledge_ledger::Directory::default();
-    for (uscc, name, park) in known {
+    for (uscc, name, park) in referenced.enterprises {
         directory.insert(pledge_ledger::Known { uscc, name, park });
+    }
+    for (number, holder) in referenced.holders {
+        directory.insert_holder(number, holder);
     }
     let ctx = pledge_ledger::Context {
         scope: scope.cloned(),
-        parks,
+        parks: referenced.parks,
         today: cx.today(),
     };
     let (sheets, parsed) = blocking(move || {

@@ -82,6 +82,7 @@ entity!(patent, "patents", {
     pledge_released_on: Option<Date>,
     pledge_marked: bool,
     earlier_pledges: Option<Json>,
+    transferred_out_to: Option<String>,
     version: i64,
     created_at: DateTimeUtc,
     updated_at: DateTimeUtc,

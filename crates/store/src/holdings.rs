@@ -289,7 +289,10 @@ impl Store {
         let parks = crate::registry::park_codes(db).await?;
         let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
         let patents = by_owner(db, &ids, scope, |q: Owners| {
-            let s = patent::Entity::find().order_by_asc(patent::Column::Id);
+            // A patent transferred out counts for none of our enterprises.
+            let s = patent::Entity::find()
+                .filter(patent::Column::TransferredOutTo.is_null())
+                .order_by_asc(patent::Column::Id);
             match q {
                 Owners::All => s,
                 Owners::Ids(ids) => s.filter(patent::Column::EnterpriseId.is_in(ids)),

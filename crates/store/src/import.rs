@@ -16,7 +16,7 @@ use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
     merged_trademark, name_spellings,
 };
-use pledge_domain::{Appraisal, ParkCode, Uscc};
+use pledge_domain::{Appraisal, ParkCode, PatentApplicationNumber, Uscc};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseTransaction, EntityTrait,
     QueryFilter,
@@ -181,15 +181,27 @@ fn is_new(a: &Appraisal, stored: &[Appraisal]) -> bool {
         .any(|s| s.amount == a.amount && s.appraised_on == a.appraised_on)
 }
 
+/// What a file refers to, as stored.
+#[derive(Debug, Clone, Default)]
+pub struct Referenced {
+    /// The enterprises (code, name, park) it names: by code wherever they are, by name within
+    /// the scope, and those in the scope that hold the patents asked about.
+    pub enterprises: Vec<(Uscc, String, ParkCode)>,
+    /// Every park there is.
+    pub parks: Vec<ParkCode>,
+    /// Of the patents asked about, those an enterprise of ours in the scope holds.
+    pub holders: Vec<(PatentApplicationNumber, Uscc)>,
+}
+
 impl Store {
-    /// The parks there are, and the stored enterprises (code, name, park) a file refers to:
-    /// by code wherever they are, by name within `scope`.
+    /// What a file refers to (see [`Referenced`]).
     pub async fn referenced_enterprises(
         &self,
         usccs: &[Uscc],
         names: &[String],
+        patents: &[PatentApplicationNumber],
         scope: Option<&ParkCode>,
-    ) -> Result<(Vec<(Uscc, String, ParkCode)>, Vec<ParkCode>)> {
+    ) -> Result<Referenced> {
         let parks = park_codes(&self.db).await?;
         let scope_id = scope.and_then(|s| parks.iter().find(|(_, c)| *c == s).map(|(i, _)| *i));
         let mut rows = Vec::new();
@@ -215,14 +227,50 @@ impl Store {
             }
             rows.extend(q.all(&self.db).await?);
         }
-        let known = rows
+        // The enterprises of ours (in scope) that hold the patents asked about.
+        let mut held = Vec::new();
+        let numbers: Vec<String> = patents.iter().map(|n| n.to_string()).collect();
+        for chunk in numbers.chunks(CHUNK) {
+            held.extend(
+                patent::Entity::find()
+                    .filter(patent::Column::ApplicationNumber.is_in(chunk.iter().cloned()))
+                    .filter(patent::Column::TransferredOutTo.is_null())
+                    .all(&self.db)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.application_number, p.enterprise_id)),
+            );
+        }
+        let ids: Vec<i64> = held.iter().map(|(_, id)| *id).collect();
+        for chunk in ids.chunks(CHUNK) {
+            let mut q =
+                enterprise::Entity::find().filter(enterprise::Column::Id.is_in(chunk.to_vec()));
+            if let Some(id) = scope_id {
+                q = q.filter(enterprise::Column::ParkId.eq(id));
+            }
+            rows.extend(q.all(&self.db).await?);
+        }
+        let uscc_of: HashMap<i64, String> = rows.iter().map(|r| (r.id, r.uscc.clone())).collect();
+        let holders = held
+            .into_iter()
+            .filter_map(|(number, id)| {
+                let number = PatentApplicationNumber::parse(&number).ok()?;
+                let uscc = Uscc::parse(uscc_of.get(&id)?).ok()?;
+                Some((number, uscc))
+            })
+            .collect();
+        let enterprises = rows
             .into_iter()
             .filter_map(|r| match (Uscc::parse(&r.uscc), parks.get(&r.park_id)) {
                 (Ok(uscc), Some(park)) => Some((uscc, r.name, park.clone())),
                 _ => None,
             })
             .collect();
-        Ok((known, parks.into_values().collect()))
+        Ok(Referenced {
+            enterprises,
+            parks: parks.into_values().collect(),
+            holders,
+        })
     }
 
     /// Writes the good rows of `parsed`. `progress` is told how many rows are done (of how

@@ -37,7 +37,7 @@ pub use connect::Store;
 pub use consents::{ConsentRecord, NewConsent};
 pub use error::StoreError;
 pub use holdings::{Changes, CommitNotices, FeedPosition};
-pub use import::{Counts, ImportMode, ImportOutcome, RowRejection};
+pub use import::{Counts, ImportMode, ImportOutcome, Referenced, RowRejection};
 pub use import_jobs::{ImportJobRecord, JobEnd, JobState};
 pub use lapsing::{Lapse, Lapsing};
 pub use outcomes::{NewOutcome, OutcomeFilter, OutcomeRecord};

@@ -82,6 +82,7 @@ pub(crate) fn patent_from_row(
             application_number: corrupt(PatentApplicationNumber::parse(&r.application_number))?,
             title: corrupt(Text::parse(&r.title, 1, 200))?,
             owner,
+            transferred_out_to: r.transferred_out_to,
             co_owners: corrupt(serde_json::from_value(r.co_owners))?,
             co_owners_consent: r.co_owners_consent,
             filing_date: r.filing_date,
@@ -160,6 +161,7 @@ pub(crate) fn patent_columns(p: &Patent, enterprise_id: i64) -> Result<patent::A
         pledge_registered_on: Set(latest.and_then(|x| x.registered_on)),
         pledge_released_on: Set(latest.and_then(|x| x.released_on)),
         pledge_marked: Set(latest.is_some_and(|x| !x.is_registered())),
+        transferred_out_to: Set(p.transferred_out_to.clone()),
         earlier_pledges: Set(match earlier {
             [] => None,
             some => Some(serde_json::to_value(some).map_err(StoreError::corrupt)?),

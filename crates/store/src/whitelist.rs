@@ -309,6 +309,7 @@ impl Store {
         let e = crate::registry::enterprise_from_row(row, park)?.value;
         let rows = patent::Entity::find()
             .filter(patent::Column::EnterpriseId.eq(enterprise_id))
+            .filter(patent::Column::TransferredOutTo.is_null())
             .all(db)
             .await?;
         let patents = rows

@@ -131,6 +131,13 @@ pub struct PatentInput {
     #[schema(example = "一种数控机床主轴冷却装置", value_type = shape::Title, inline)]
     #[validate(custom(function = shape::title))]
     pub title: String,
+    /// The patentee of record, by name, when the patent was transferred to someone who is
+    /// none of our enterprises; `owner` is then the last of ours that held it, and the patent
+    /// counts for none of them.
+    #[serde(default)]
+    #[schema(value_type = Option<shape::Name>, inline)]
+    #[validate(custom(function = shape::name))]
+    pub transferred_out_to: Option<String>,
     pub filing_date: NaiveDate,
     pub grant_date: Option<NaiveDate>,
     /// `pending`, `in_force`, `lapsed_unpaid_fee`, `expired`, `invalidated`, `ended` (失效,
@@ -220,6 +227,8 @@ pub struct PatentView {
     /// `invention`, `utility_model`, `design`, `pct_invention`, `pct_utility_model`.
     pub kind: String,
     pub owner: String,
+    /// The patentee of record when it is none of our enterprises (transferred out).
+    pub transferred_out_to: Option<String>,
     pub title: String,
     pub filing_date: NaiveDate,
     pub grant_date: Option<NaiveDate>,
@@ -277,6 +286,7 @@ impl PatentView {
             patent_number: p.application_number.patent_number(),
             kind: p.kind().as_str().into(),
             owner: p.owner.to_string(),
+            transferred_out_to: p.transferred_out_to.clone(),
             title: p.title.to_string(),
             filing_date: p.filing_date,
             grant_date: p.grant_date,
@@ -351,6 +361,10 @@ fn parse_patent(
         legal_status,
         annual_fee_paid_until: input.annual_fee_paid_until,
         pledges: input.pledges.iter().map(PledgeDto::to_domain).collect(),
+        transferred_out_to: input
+            .transferred_out_to
+            .as_ref()
+            .map(|n| n.trim().to_owned()),
         ipc_main,
         publication_number,
         high_value: HighValueFacts {

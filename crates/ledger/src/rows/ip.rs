@@ -14,10 +14,34 @@ pub(super) fn patent(
     let number = r.required("application_number", number);
     let title = r.domain("title", |s| Text::parse(s, 1, 200));
     let title = r.required("title", title);
+    let events = r
+        .text("legal_events")
+        .map(|cell| events::parse_events(&cell))
+        .unwrap_or_default();
+    let facts = EventFacts::of(&events);
+    let owner_header = crate::header_key(&r.sheet.header("owner"));
+    // The applicant of record (申请人) is who filed; the current owner (当前…) or a ledger's
+    // 专利权人 beside a transfer event is who holds it now.
+    let of_record = owner_header == "申请人";
+    let moved = owner_header.starts_with("当前") || (facts.transferred && !of_record);
+    let holder = number
+        .as_ref()
+        .filter(|_| moved)
+        .and_then(|n| directory.holder(n));
     let owner = match r.cell("owner") {
-        Some(_) => r.owner(directory, ctx),
+        Some(_) => r.owner(directory, ctx, holder),
         None => r.required("owner", Some(None)),
     };
+    let transferred_out_to = r.transferred_out.take();
+    if let Some(to) = &transferred_out_to {
+        warnings.push(r.doubt(
+            "owner",
+            code::TRANSFERRED_OUT,
+            format!(
+                "专利已转让给园区外的{to}：不再计入原企业，不能由其质押 / transferred to {to}, outside: it no longer counts for the enterprise that held it"
+            ),
+        ));
+    }
     let kind = r.read(
         "kind",
         |_: &DomainError| code::UNKNOWN_VALUE,
@@ -180,12 +204,7 @@ pub(super) fn patent(
             .filter(|p| p.is_grant())
             .and(published_on.flatten())
     });
-    let events = r
-        .text("legal_events")
-        .map(|cell| events::parse_events(&cell))
-        .unwrap_or_default();
-    let facts = EventFacts::of(&events);
-    if facts.transferred && crate::header_key(&r.sheet.header("owner")) == "申请人" {
+    if facts.transferred && of_record {
         // The applicant of record is no longer the owner, and the file does not say who is.
         let value = r.text("owner").unwrap_or_default();
         r.reject(
@@ -319,6 +338,7 @@ pub(super) fn patent(
         legal_status,
         annual_fee_paid_until: fee,
         pledges: facts.pledges.clone(),
+        transferred_out_to,
         ipc_main: ipc,
         publication_number: publication,
         high_value: Default::default(),
@@ -518,7 +538,7 @@ pub(super) fn trademark(
     let name = r.domain("name", |s| Text::parse(s, 1, 100));
     let name = r.required("name", name);
     let owner = match r.cell("owner") {
-        Some(_) => r.owner(directory, ctx),
+        Some(_) => r.owner(directory, ctx, None),
         None => r.required("owner", Some(None)),
     };
     let registered = r.date("registered_on");

@@ -298,6 +298,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
         legal_status: LegalStatus::Pending,
         annual_fee_paid_until: None,
         pledges: Vec::new(),
+        transferred_out_to: None,
         ipc_main: Some(pledge_domain::IpcClass::parse(ipc)?),
         publication_number: None,
         high_value: HighValueFacts::default(),

@@ -209,6 +209,7 @@ impl Store {
                     .ok_or_else(|| StoreError::corrupt("entry enterprise"))?;
                 let patents = patent::Entity::find()
                     .filter(patent::Column::EnterpriseId.eq(eid))
+                    .filter(patent::Column::TransferredOutTo.is_null())
                     .all(&self.db)
                     .await?;
                 let (mut valid, mut high) = (0, 0);

@@ -159,6 +159,7 @@ fn patent(owner: &Uscc, number: &str) -> Patent {
         legal_status: LegalStatus::InForce,
         annual_fee_paid_until: Some(d(2027, 3, 4)),
         pledges: Vec::new(),
+        transferred_out_to: None,
         ipc_main: None,
         publication_number: None,
         high_value: Default::default(),

@@ -147,6 +147,7 @@ async fn setup(store: &Store) -> i64 {
             },
             annual_fee_paid_until: Some(NaiveDate::from_ymd_opt(2027, 1, 1).expect("date")),
             pledges: Vec::new(),
+            transferred_out_to: None,
             ipc_main: None,
             publication_number: None,
             high_value: Default::default(),
