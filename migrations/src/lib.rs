@@ -51,6 +51,7 @@ migrations!(
     m20261207_000013_receiver_ca,
     m20261207_000014_pledge_history,
     m20261207_000015_transferred_out,
+    m20261207_000016_consent_unknown,
 );
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};

@@ -139,6 +139,24 @@ async fn check(app: TestApp, export: Export, expected: &[Expect], others: &[&str
         let b = &p.body;
         assert_eq!(b["owner"], uscc(e.owner), "{}: {b}", e.number);
         assert_eq!(b["co_owners"], json!(e.co_owners), "{}: {b}", e.number);
+        // No export says whether co-owners consented: unknown, and a pledge needs it.
+        assert_eq!(b["co_owners_consent"], Value::Null, "{}: {b}", e.number);
+        let unknown_consent = b["computed"]["pledge_obstacles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| {
+                o["code"] == "co_owners_without_consent"
+                    && o["message"]
+                        .as_str()
+                        .is_some_and(|m| m.contains("是否同意未知"))
+            });
+        assert_eq!(
+            unknown_consent,
+            !e.co_owners.is_empty(),
+            "{}: {b}",
+            e.number
+        );
         assert_eq!(b["kind"], e.kind, "{}: {b}", e.number);
         assert_eq!(b["legal_status"], e.legal_status, "{}: {b}", e.number);
         assert_eq!(b["grant_date"], json!(e.grant_date), "{}: {b}", e.number);

@@ -322,7 +322,11 @@ pub enum PledgeObstacle {
         expiry: NaiveDate,
     },
     /// Ground 8: co-owned, without the other owners' consent.
-    CoOwnersWithoutConsent { co_owners: Vec<String> },
+    /// `consent_known`: false when whether they consented is not known.
+    CoOwnersWithoutConsent {
+        co_owners: Vec<String>,
+        consent_known: bool,
+    },
     /// Ground 9: a pledge is already in force.
     AlreadyPledged { registration_number: String },
     /// Ground 10: a same-day invention/utility-model double filing.
@@ -376,7 +380,8 @@ impl PledgeObstacle {
             Self::AnnualFeeUnpaid { paid_until: None } => "未缴纳年费 / no annual fee paid".into(),
             Self::Suspended => "因权属纠纷中止或被法院保全 / suspended over an ownership dispute or preserved by a court".into(),
             Self::DebtDueAfterExpiry { loan_end, expiry } => format!("债务履行期{loan_end}晚于专利权届满日{expiry} / the loan ends {loan_end}, after the patent expires {expiry}"),
-            Self::CoOwnersWithoutConsent { co_owners } => format!("共有专利未经其他共有人（{}）同意 / co-owned without the consent of {}", co_owners.join("、"), co_owners.join(", ")),
+            Self::CoOwnersWithoutConsent { co_owners, consent_known: true } => format!("共有专利未经其他共有人（{}）同意 / co-owned without the consent of {}", co_owners.join("、"), co_owners.join(", ")),
+            Self::CoOwnersWithoutConsent { co_owners, consent_known: false } => format!("共有专利，其他共有人（{}）是否同意未知 / co-owned, and whether {} consented is not known", co_owners.join("、"), co_owners.join(", ")),
             Self::AlreadyPledged { registration_number } => format!("专利权已质押且质押有效（{registration_number}） / already pledged ({registration_number})"),
             Self::SameDayDoubleFiling => "同日申请发明和实用新型 / same-day invention and utility-model filing".into(),
             Self::InvalidationPending => "无效宣告请求审查中 / an invalidation request is pending".into(),
@@ -397,8 +402,8 @@ pub struct Patent {
     pub transferred_out_to: Option<String>,
     /// Other patentees of a co-owned patent (共有人), by name.
     pub co_owners: Vec<String>,
-    /// Whether every co-owner consented to pledging.
-    pub co_owners_consent: bool,
+    /// Whether every co-owner consented to pledging; `None`: not known (a pledge needs it).
+    pub co_owners_consent: Option<bool>,
     pub filing_date: NaiveDate,
     pub grant_date: Option<NaiveDate>,
     pub legal_status: LegalStatus,
@@ -697,9 +702,10 @@ impl Patent {
         if loan_end >= expiry {
             out.push(PledgeObstacle::DebtDueAfterExpiry { loan_end, expiry });
         }
-        if !self.co_owners.is_empty() && !self.co_owners_consent {
+        if !self.co_owners.is_empty() && self.co_owners_consent != Some(true) {
             out.push(PledgeObstacle::CoOwnersWithoutConsent {
                 co_owners: self.co_owners.clone(),
+                consent_known: self.co_owners_consent.is_some(),
             });
         }
         if let Some(p) = self.pledge_in_force(as_of) {
@@ -862,7 +868,7 @@ mod tests {
             title: Text::parse("一种数控机床主轴冷却装置", 1, 200).expect("valid"),
             owner: owner(),
             co_owners: vec![],
-            co_owners_consent: false,
+            co_owners_consent: None,
             filing_date: filed,
             grant_date: Some(filed + chrono::Days::new(700)),
             legal_status: LegalStatus::InForce,

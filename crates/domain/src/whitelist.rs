@@ -504,7 +504,7 @@ mod tests {
             title: Text::parse("一种装置", 1, 200).expect("valid"),
             owner: uscc,
             co_owners: vec![],
-            co_owners_consent: false,
+            co_owners_consent: None,
             filing_date: filed,
             grant_date: Some(filed + chrono::Days::new(600)),
             legal_status: status,

@@ -146,7 +146,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, as_of: NaiveDate) -> Option<Patent> {
             *owner
         },
         co_owners,
-        co_owners_consent: rng.chance(50),
+        co_owners_consent: Some(rng.chance(50)),
         filing_date,
         grant_date,
         legal_status,

@@ -70,6 +70,7 @@ entity!(patent, "patents", {
     annual_fee_paid_until: Option<Date>,
     co_owners: Json,
     co_owners_consent: bool,
+    co_owners_consent_unknown: bool,
     ipc_main: Option<String>,
     publication_number: Option<String>,
     strategic_emerging_industry: bool,

@@ -107,7 +107,7 @@ fn patent_cell(key: &str, p: &Patent) -> Cell {
         "legal_status" => text(p.legal_status.label_zh()),
         "annual_fee_paid_until" => Cell::Date(p.annual_fee_paid_until),
         "co_owners" => text(p.co_owners.join("、")),
-        "co_owners_consent" => yes_no(p.co_owners_consent),
+        "co_owners_consent" => p.co_owners_consent.map_or_else(|| text(""), yes_no),
         "ipc_main" => text(p.ipc_main.as_ref().map_or("", |c| c.as_str())),
         "publication_number" => text(p.publication_number.as_ref().map_or("", |c| c.as_str())),
         "pledge_registration_number" => text(

@@ -152,8 +152,10 @@ pub struct PatentInput {
     #[schema(value_type = Vec<shape::Name>, inline, max_items = 50)]
     #[validate(length(max = 50), custom(function = shape::names))]
     pub co_owners: Vec<String>,
+    /// Whether every co-owner consented to pledging; null or absent: not known (a pledge of
+    /// a co-owned patent needs it).
     #[serde(default)]
-    pub co_owners_consent: bool,
+    pub co_owners_consent: Option<bool>,
     /// IPC main class, e.g. `B23Q 11/12`.
     #[schema(value_type = Option<shape::Ipc>, inline)]
     #[validate(custom(function = shape::ipc))]
@@ -235,7 +237,8 @@ pub struct PatentView {
     pub legal_status: String,
     pub annual_fee_paid_until: Option<NaiveDate>,
     pub co_owners: Vec<String>,
-    pub co_owners_consent: bool,
+    /// null: not known.
+    pub co_owners_consent: Option<bool>,
     pub ipc_main: Option<String>,
     pub publication_number: Option<String>,
     pub strategic_emerging_industry: bool,

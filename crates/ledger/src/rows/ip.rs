@@ -332,7 +332,7 @@ pub(super) fn patent(
         title,
         owner,
         co_owners,
-        co_owners_consent: consent.unwrap_or(false),
+        co_owners_consent: consent,
         filing_date,
         grant_date,
         legal_status,

@@ -292,7 +292,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
         title: Text::parse(rng.pick::<&str>(&titles), 1, 200)?,
         owner: *owner,
         co_owners: Vec::new(),
-        co_owners_consent: false,
+        co_owners_consent: None,
         filing_date,
         grant_date: None,
         legal_status: LegalStatus::Pending,
@@ -332,7 +332,7 @@ fn patent(rng: &mut Rng, owner: &Uscc, sector: usize, today: NaiveDate) -> Resul
     }
     if rng.chance(10) {
         p.co_owners = vec![(*rng.pick(&UNIVERSITIES)).to_owned()];
-        p.co_owners_consent = rng.chance(50);
+        p.co_owners_consent = Some(rng.chance(50));
     }
     if rng.chance(8) {
         let on = today - Days::new(30 + rng.below(600));

@@ -155,7 +155,7 @@ fn patent(owner: &Uscc, number: &str) -> Patent {
         title: Text::parse("一种数控机床主轴冷却装置", 1, 200).expect("valid"),
         owner: *owner,
         co_owners: vec![],
-        co_owners_consent: false,
+        co_owners_consent: None,
         legal_status: LegalStatus::InForce,
         annual_fee_paid_until: Some(d(2027, 3, 4)),
         pledges: Vec::new(),

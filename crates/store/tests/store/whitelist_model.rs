@@ -137,7 +137,7 @@ async fn setup(store: &Store) -> i64 {
             title: Text::parse("一种装置", 1, 200).expect("title"),
             owner: uscc(i),
             co_owners: vec![],
-            co_owners_consent: false,
+            co_owners_consent: None,
             filing_date: NaiveDate::from_ymd_opt(2018, 1, 1).expect("date"),
             grant_date: Some(NaiveDate::from_ymd_opt(2019, 1, 1).expect("date")),
             legal_status: if *valid {
