@@ -52,6 +52,7 @@ migrations!(
     m20261207_000014_pledge_history,
     m20261207_000015_transferred_out,
     m20261207_000016_consent_unknown,
+    m20261207_000017_former_names,
 );
 
 pub use m20261201_000007_pledge_marked::{STAND_IN as PLEDGE_STAND_IN, mark_stand_ins};

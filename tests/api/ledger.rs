@@ -382,6 +382,7 @@ async fn a_filled_template_imports_and_exports_the_same(app: TestApp) {
             vec![
                 ("uscc", crate::helpers::uscc(*i)),
                 ("name", format!("新乡市模板{i}装备有限公司")),
+                ("former_names", format!("新乡市旧模板{i}装备有限公司")),
                 ("park", "hqkfq".into()),
                 ("region", "410702".into()),
                 ("industry", "C3511".into()),

@@ -3,7 +3,7 @@
 //! read as CSV and as an xlsx workbook with a title above the headers: kinds, owners and
 //! co-owners, applications never granted, ended rights, doubtful rows, other owners refused.
 
-use crate::helpers::{TestApp, e2e, import, uscc};
+use crate::helpers::{TestApp, e2e, enterprise_body, import, uscc};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 
@@ -12,6 +12,7 @@ e2e!(
     an_incopat_export_is_read,
     a_patsnap_export_is_read,
     legal_events_become_facts,
+    owners_are_found_by_their_former_names,
 );
 
 /// One export: its column set and rows.
@@ -776,4 +777,56 @@ async fn legal_events_become_facts(app: TestApp) {
         CN201610701862.6,一种外人的专利,2016-03-05,2018-06-01,郑州别家有限公司,有效\n";
     let job = import(&app, &park, "外人.csv", csv.as_bytes().to_vec(), "").await;
     counted(&job, "inserted", 0, 1);
+}
+
+/// An enterprise that renamed itself is found by its former name (曾用名), however the
+/// company form is written; a name that is one enterprise's former name and another's name
+/// is reported for a person to decide, never guessed. The enterprise ledger carries 曾用名
+/// both ways.
+async fn owners_are_found_by_their_former_names(app: TestApp) {
+    app.seed().await;
+    let mut renamed = enterprise_body(1, "xxhtz");
+    renamed["former_names"] = json!(["新乡市旧名机械有限公司", "新乡市测试3机械有限公司"]);
+    for body in [renamed, enterprise_body(3, "xxhtz")] {
+        let created = app.post("/api/v1/enterprises", &app.admin, body).await;
+        assert_eq!(created.status, StatusCode::CREATED, "{}", created.body);
+    }
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let csv = "申请号,标题,申请日,授权公告日,当前申请(专利权)人,简单法律状态\n\
+        CN201710601862.3,一种数控机床主轴冷却装置,2017-03-05,2019-06-01,新乡市旧名机械有限责任公司,有效\n\
+        CN201810601862.8,一种刀具,2018-03-05,2020-07-01,新乡市测试3机械有限公司,有效\n";
+    let job = import(&app, &park, "曾用名.csv", csv.as_bytes().to_vec(), "").await;
+    counted(&job, "inserted", 1, 1);
+    let p = app.get("/api/v1/patents/201710601862.3", &park).await;
+    assert_eq!(p.body["owner"], uscc(1), "{}", p.body);
+    let refused = findings(&job, "rejections");
+    assert_eq!(
+        refused,
+        [(
+            "owner_ambiguous".to_owned(),
+            "新乡市测试3机械有限公司".to_owned()
+        )]
+    );
+    // The ledger writes the former names and reads them back.
+    let bytes = app.download("/api/v1/exports/enterprises.csv", &park).await;
+    let text = String::from_utf8(bytes.clone()).expect("utf-8");
+    assert!(
+        text.contains("曾用名") && text.contains("新乡市旧名机械有限公司、新乡市测试3机械有限公司"),
+        "{text}"
+    );
+    let again = import(&app, &park, "enterprises.csv", bytes, "").await;
+    assert_eq!(
+        again["report"]["counts"]["enterprises"]["unchanged"], 2,
+        "{}",
+        again["report"]
+    );
+    let e = app
+        .get(&format!("/api/v1/enterprises/{}", uscc(1)), &park)
+        .await;
+    assert_eq!(
+        e.body["former_names"],
+        json!(["新乡市旧名机械有限公司", "新乡市测试3机械有限公司"]),
+        "{}",
+        e.body
+    );
 }

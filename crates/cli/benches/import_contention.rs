@@ -45,6 +45,7 @@ fn neighbour(i: u32) -> Enterprise {
         uscc,
         name: Text::parse(&format!("新乡市邻园{i}科技有限公司"), 2, 100)
             .unwrap_or_else(|e| fail(e)),
+        former_names: Vec::new(),
         park: ParkCode::parse("xxhtz").unwrap_or_else(|e| fail(e)),
         region: RegionCode::parse("410702").unwrap_or_else(|e| fail(e)),
         industry: IndustryCode::parse("C3511").unwrap_or_else(|e| fail(e)),

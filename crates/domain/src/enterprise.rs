@@ -112,6 +112,9 @@ pub struct Contact {
 pub struct Enterprise {
     pub uscc: Uscc,
     pub name: Text,
+    /// 曾用名: the names it carried before, as patent data still names it (the gazette names
+    /// parties by name, and a patent filed before a rename carries the old one).
+    pub former_names: Vec<String>,
     pub park: ParkCode,
     pub region: RegionCode,
     pub industry: IndustryCode,
@@ -190,6 +193,19 @@ impl Enterprise {
             window::earliest_founding(),
             today,
         ));
+        if self.former_names.len() > window::MAX_LIST_ITEMS {
+            v.push(Violation::new(
+                "former_names",
+                DomainError::TooMany {
+                    max: window::MAX_LIST_ITEMS,
+                },
+            ));
+        }
+        for (i, n) in self.former_names.iter().enumerate() {
+            if let Err(e) = Text::parse(n, 2, 100) {
+                v.push(Violation::new(format!("former_names[{i}]"), e));
+            }
+        }
         let mut kinds = std::collections::HashSet::new();
         for (i, q) in self.qualifications.iter().enumerate() {
             if !kinds.insert(q.kind) {
@@ -292,6 +308,7 @@ mod tests {
         Enterprise {
             uscc: Uscc::parse("91110000600037341L").expect("valid"),
             name: Text::parse("新乡市某某机械有限公司", 2, 100).expect("valid"),
+            former_names: Vec::new(),
             park: ParkCode::parse("xxhtz").expect("valid"),
             region: RegionCode::parse("410702").expect("valid"),
             industry: IndustryCode::parse("C35").expect("valid"),

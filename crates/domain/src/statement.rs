@@ -134,6 +134,9 @@ impl EnterpriseRow {
         if !self.states("region") {
             e.region = old.region;
         }
+        if !self.states("former_names") {
+            e.former_names = old.former_names.clone();
+        }
         if !self.states("size") {
             e.size = old.size;
         }

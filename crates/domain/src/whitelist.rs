@@ -483,6 +483,7 @@ mod tests {
         let e = Enterprise {
             uscc,
             name: Text::parse("新乡市某某机械有限公司", 2, 100).expect("valid"),
+            former_names: Vec::new(),
             park: ParkCode::parse("xxhtz").expect("valid"),
             region: RegionCode::parse("410702").expect("valid"),
             industry: IndustryCode::parse("C35").expect("valid"),

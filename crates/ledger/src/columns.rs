@@ -179,6 +179,15 @@ pub fn columns(kind: SheetKind) -> Vec<Column> {
                 "营业执照上的全称",
             ),
             col(
+                "former_names",
+                "曾用名",
+                &["原名称", "曾用名称", "历史名称", "former names"],
+                false,
+                Text,
+                "",
+                "改过名的填写，多个用“、”分隔；专利权人写旧名称时据此找到企业",
+            ),
+            col(
                 "park",
                 "园区代码",
                 &["园区", "park"],

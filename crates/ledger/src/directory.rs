@@ -13,6 +13,8 @@ use std::collections::{BTreeSet, HashMap};
 pub struct Known {
     pub uscc: Uscc,
     pub name: String,
+    /// 曾用名: found by these too.
+    pub former_names: Vec<String>,
     pub park: ParkCode,
 }
 
@@ -34,18 +36,22 @@ pub struct Directory {
 }
 
 impl Directory {
-    /// Adds (or replaces) an enterprise. A replaced name no longer finds it.
+    /// Adds (or replaces) an enterprise, found by its name and its former names. A replaced
+    /// name no longer finds it.
     pub fn insert(&mut self, known: Known) {
         if let Some(old) = self.by_uscc.get(&known.uscc) {
-            let key = name_key(&old.name);
-            if let Some(set) = self.by_name.get_mut(&key) {
-                set.remove(&known.uscc);
+            for name in std::iter::once(&old.name).chain(&old.former_names) {
+                if let Some(set) = self.by_name.get_mut(&name_key(name)) {
+                    set.remove(&known.uscc);
+                }
             }
         }
-        self.by_name
-            .entry(name_key(&known.name))
-            .or_default()
-            .insert(known.uscc);
+        for name in std::iter::once(&known.name).chain(&known.former_names) {
+            self.by_name
+                .entry(name_key(name))
+                .or_default()
+                .insert(known.uscc);
+        }
         self.by_uscc.insert(known.uscc, known);
     }
 

@@ -401,9 +401,19 @@ pub fn parse(sheets: &[Sheet], ctx: &Context, directory: &mut Directory) -> Pars
                     if r.finish(&mut out, source)
                         && let Some(e) = e
                     {
+                        // A sheet without 曾用名 leaves the stored former names in force.
+                        let former_names = if stated.contains(&"former_names") {
+                            e.enterprise.former_names.clone()
+                        } else {
+                            directory
+                                .get(&e.enterprise.uscc)
+                                .map(|k| k.former_names.clone())
+                                .unwrap_or_default()
+                        };
                         directory.insert(Known {
                             uscc: e.enterprise.uscc,
                             name: e.enterprise.name.to_string(),
+                            former_names,
                             park: e.enterprise.park.clone(),
                         });
                         out.enterprises.push((
@@ -615,6 +625,7 @@ mod tests {
         directory.insert(Known {
             uscc: Uscc::parse("91410702MA44X7JG2R").unwrap_or_else(|e| unreachable!("{e}")),
             name: "新乡市别园企业有限公司".into(),
+            former_names: Vec::new(),
             park: park("xxgx"),
         });
         let mut sheets = sheets;

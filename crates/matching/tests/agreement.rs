@@ -209,6 +209,7 @@ fn holding(rng: &mut Rng, as_of: NaiveDate) -> Holding {
     let enterprise = Enterprise {
         uscc: u,
         name: Text::parse("新乡市某某科技有限公司", 2, 100).unwrap_or_else(|_| unreachable!()),
+        former_names: Vec::new(),
         park: ParkCode::parse(rng.pick::<&str>(&PARKS)).unwrap_or_else(|_| unreachable!()),
         region: RegionCode::parse(region).unwrap_or_else(|_| unreachable!()),
         industry: IndustryCode::parse(rng.pick::<&str>(&INDUSTRIES))

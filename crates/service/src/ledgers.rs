@@ -417,8 +417,13 @@ pub(crate) async fn run(
         .referenced_enterprises(&usccs, &names, &patents, scope)
         .await?;
     let mut directory = pledge_ledger::Directory::default();
-    for (uscc, name, park) in referenced.enterprises {
-        directory.insert(pledge_ledger::Known { uscc, name, park });
+    for (uscc, name, former_names, park) in referenced.enterprises {
+        directory.insert(pledge_ledger::Known {
+            uscc,
+            name,
+            former_names,
+            park,
+        });
     }
     for (number, holder) in referenced.holders {
         directory.insert_holder(number, holder);

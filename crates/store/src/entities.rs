@@ -54,6 +54,8 @@ entity!(enterprise, "enterprises", {
     financing_need_term_months: Option<i32>,
     contact: Option<Json>,
     contact_consent: bool,
+    former_names: Option<Json>,
+    former_name_keys: Option<String>,
     version: i64,
     created_at: DateTimeUtc,
     updated_at: DateTimeUtc,

@@ -14,7 +14,7 @@ use crate::{Actor, Store};
 use pledge_domain::code;
 use pledge_domain::statement::{
     AppraisalRow, EnterpriseRow, IpNumber, PatentRow, QualificationRow, Source, Statements,
-    merged_trademark, name_spellings,
+    merged_trademark, name_key, name_spellings,
 };
 use pledge_domain::{Appraisal, ParkCode, PatentApplicationNumber, Uscc};
 use sea_orm::{
@@ -181,12 +181,15 @@ fn is_new(a: &Appraisal, stored: &[Appraisal]) -> bool {
         .any(|s| s.amount == a.amount && s.appraised_on == a.appraised_on)
 }
 
+/// Former names looked for in one query.
+const FORMER_NAMES_PER_QUERY: usize = 50;
+
 /// What a file refers to, as stored.
 #[derive(Debug, Clone, Default)]
 pub struct Referenced {
-    /// The enterprises (code, name, park) it names: by code wherever they are, by name within
+    /// The enterprises (code, name, former names, park) it names: by code wherever they are, by name within
     /// the scope, and those in the scope that hold the patents asked about.
-    pub enterprises: Vec<(Uscc, String, ParkCode)>,
+    pub enterprises: Vec<(Uscc, String, Vec<String>, ParkCode)>,
     /// Every park there is.
     pub parks: Vec<ParkCode>,
     /// Of the patents asked about, those an enterprise of ours in the scope holds.
@@ -227,6 +230,22 @@ impl Store {
             }
             rows.extend(q.all(&self.db).await?);
         }
+        // Names an enterprise carried before (曾用名), compared by their keys; the directory
+        // decides between the candidates by the same keys.
+        let mut keys: Vec<String> = names.iter().map(|n| name_key(n)).collect();
+        keys.sort();
+        keys.dedup();
+        for chunk in keys.chunks(FORMER_NAMES_PER_QUERY) {
+            let mut any = Condition::any();
+            for k in chunk {
+                any = any.add(enterprise::Column::FormerNameKeys.like(format!("%|{k}|%")));
+            }
+            let mut q = enterprise::Entity::find().filter(any);
+            if let Some(id) = scope_id {
+                q = q.filter(enterprise::Column::ParkId.eq(id));
+            }
+            rows.extend(q.all(&self.db).await?);
+        }
         // The enterprises of ours (in scope) that hold the patents asked about.
         let mut held = Vec::new();
         let numbers: Vec<String> = patents.iter().map(|n| n.to_string()).collect();
@@ -262,7 +281,13 @@ impl Store {
         let enterprises = rows
             .into_iter()
             .filter_map(|r| match (Uscc::parse(&r.uscc), parks.get(&r.park_id)) {
-                (Ok(uscc), Some(park)) => Some((uscc, r.name, park.clone())),
+                (Ok(uscc), Some(park)) => {
+                    let former: Vec<String> = r
+                        .former_names
+                        .and_then(|v| serde_json::from_value(v).ok())
+                        .unwrap_or_default();
+                    Some((uscc, r.name, former, park.clone()))
+                }
                 _ => None,
             })
             .collect();

@@ -105,6 +105,10 @@ pub(crate) fn enterprise_from_row(
         value: Enterprise {
             uscc: corrupt(Uscc::parse(&r.uscc))?,
             name: corrupt(Text::parse(&r.name, 1, 100))?,
+            former_names: match r.former_names {
+                Some(names) => corrupt(serde_json::from_value(names))?,
+                None => Vec::new(),
+            },
             park,
             region: corrupt(RegionCode::parse(&r.region))?,
             industry: corrupt(IndustryCode::parse(&r.industry))?,
@@ -122,6 +126,15 @@ pub(crate) fn enterprise_from_row(
             contact,
             contact_consent: r.contact_consent,
         },
+    })
+}
+
+/// The keys of `names` as names are matched, as one text (`|key|key|`) that a query finds a
+/// key in with `LIKE '%|key|%'`; `None` without names.
+pub(crate) fn former_name_keys(names: &[String]) -> Option<String> {
+    (!names.is_empty()).then(|| {
+        let keys: Vec<String> = names.iter().map(|n| pledge_domain::name_key(n)).collect();
+        format!("|{}|", keys.join("|"))
     })
 }
 
@@ -150,6 +163,11 @@ pub(crate) fn enterprise_columns(e: &Enterprise, park_id: i64) -> Result<enterpr
             .map(|n| i32::from(n.term_months))),
         contact: Set(e.contact.as_ref().map(to_json).transpose()?),
         contact_consent: Set(e.contact_consent),
+        former_names: Set(match e.former_names.as_slice() {
+            [] => None,
+            names => Some(to_json(&names)?),
+        }),
+        former_name_keys: Set(former_name_keys(&e.former_names)),
         version: NotSet,
         created_at: NotSet,
         updated_at: NotSet,

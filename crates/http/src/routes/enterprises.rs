@@ -106,6 +106,11 @@ pub struct EnterpriseInput {
     #[schema(example = "新乡市华锐数控机床有限公司", value_type = shape::Name, inline)]
     #[validate(custom(function = shape::name))]
     pub name: String,
+    /// 曾用名: names it carried before, by which patent data may still name it.
+    #[serde(default)]
+    #[schema(value_type = Vec<shape::Name>, inline, max_items = 50)]
+    #[validate(length(max = 50), custom(function = shape::names))]
+    pub former_names: Vec<String>,
     /// Park code.
     #[schema(example = "xxhtz", value_type = shape::Code, inline)]
     #[validate(custom(function = shape::code))]
@@ -153,6 +158,8 @@ pub struct EnterpriseInput {
 pub struct EnterpriseView {
     pub uscc: String,
     pub name: String,
+    /// 曾用名.
+    pub former_names: Vec<String>,
     pub park: String,
     pub region: String,
     pub industry: String,
@@ -182,6 +189,7 @@ impl EnterpriseView {
         Self {
             uscc: e.uscc.to_string(),
             name: e.name.to_string(),
+            former_names: e.former_names.clone(),
             park: e.park.to_string(),
             region: e.region.as_str().into(),
             industry: e.industry.as_str().into(),
@@ -296,6 +304,11 @@ fn parse_enterprise(input: EnterpriseInput, today: NaiveDate) -> ApiResult<Enter
     let e = Enterprise {
         uscc,
         name,
+        former_names: input
+            .former_names
+            .iter()
+            .map(|n| n.trim().to_owned())
+            .collect(),
         park,
         region,
         industry,

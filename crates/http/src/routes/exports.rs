@@ -38,6 +38,7 @@ fn enterprise_cell(key: &str, e: &Enterprise) -> Cell {
     match key {
         "uscc" => text(e.uscc.as_str()),
         "name" => text(e.name.to_string()),
+        "former_names" => text(e.former_names.join("、")),
         "park" => text(e.park.as_str()),
         "region" => text(e.region.as_str()),
         "industry" => text(e.industry.as_str()),

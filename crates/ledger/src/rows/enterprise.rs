@@ -210,9 +210,14 @@ pub(super) fn enterprise(
             ),
         ));
     }
+    let former_names = r
+        .text("former_names")
+        .map(|t| split_list(&t))
+        .unwrap_or_default();
     let e = Enterprise {
         uscc,
         name,
+        former_names,
         park,
         region,
         industry,

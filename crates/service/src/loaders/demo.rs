@@ -247,6 +247,7 @@ fn enterprise(rng: &mut Rng, i: usize, today: NaiveDate) -> Result<(Enterprise, 
     let e = Enterprise {
         uscc,
         name: Text::parse(&name, 2, 100)?,
+        former_names: Vec::new(),
         park: ParkCode::parse(park)?,
         region: RegionCode::parse(region)?,
         industry: IndustryCode::parse(industry)?,

@@ -247,6 +247,7 @@ mod tests {
         Enterprise {
             uscc: Uscc::from_body("91410702MA0000001").unwrap_or_else(|e| fail(e)),
             name: Text::parse(name, 2, 100).unwrap_or_else(|e| fail(e)),
+            former_names: Vec::new(),
             park: ParkCode::parse("xxhtz").unwrap_or_else(|e| fail(e)),
             region: RegionCode::parse("410702").unwrap_or_else(|e| fail(e)),
             industry: IndustryCode::parse("C3421").unwrap_or_else(|e| fail(e)),

@@ -132,6 +132,7 @@ fn enterprise(i: u32, park: &ParkCode) -> Enterprise {
     Enterprise {
         uscc: uscc(i),
         name: Text::parse(&format!("新乡市测试{i}机械有限公司"), 2, 100).expect("valid"),
+        former_names: Vec::new(),
         park: park.clone(),
         region: RegionCode::parse("410702").expect("valid"),
         industry: IndustryCode::parse("C3421").expect("valid"),

@@ -114,6 +114,7 @@ async fn setup(store: &Store) -> i64 {
         let e = Enterprise {
             uscc: uscc(i),
             name: Text::parse(&format!("测试企业{i}有限公司"), 2, 100).expect("name"),
+            former_names: Vec::new(),
             park: ParkCode::parse(PARKS[*park]).expect("code"),
             region: RegionCode::parse("410702").expect("region"),
             industry: IndustryCode::parse("C35").expect("industry"),
