@@ -66,9 +66,18 @@ impl Export {
         w.into_inner().expect("csv")
     }
 
-    /// The workbook as the database hands it out: a title line, then the table.
+    /// The workbook as the database hands it out: a first sheet with the search, then the
+    /// list's sheet with a title line above the table.
     fn xlsx(&self) -> Vec<u8> {
         let mut book = rust_xlsxwriter::Workbook::new();
+        let search = book.add_worksheet();
+        search.set_name("检索条件").expect("name");
+        search
+            .write_string(0, 0, "检索式：AP=(新乡市*) AND PD>=20150101")
+            .expect("search");
+        search
+            .write_string(1, 0, "导出时间：2026-12-07")
+            .expect("when");
         let sheet = book.add_worksheet();
         sheet.set_name("检索结果").expect("name");
         sheet
@@ -161,6 +170,18 @@ async fn check(app: TestApp, export: Export, expected: &[Expect], others: &[&str
         assert_eq!(b["kind"], e.kind, "{}: {b}", e.number);
         assert_eq!(b["legal_status"], e.legal_status, "{}: {b}", e.number);
         assert_eq!(b["grant_date"], json!(e.grant_date), "{}: {b}", e.number);
+        // An application is never pledgeable.
+        let not_granted = b["computed"]["pledge_obstacles"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .any(|o| o["code"] == "not_granted");
+        assert_eq!(
+            not_granted,
+            e.legal_status == "pending",
+            "{}: {b}",
+            e.number
+        );
         let row = export
             .rows
             .iter()
