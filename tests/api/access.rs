@@ -11,6 +11,7 @@ e2e!(
     only_the_office_manages_tokens_and_reads_the_audit,
     a_revoked_token_stops_at_once,
     contact_data_is_shown_only_where_allowed,
+    a_bank_under_consent_reads_the_contact_wherever_it_reads_the_enterprise,
 );
 
 async fn missing_or_bad_tokens_are_refused(app: TestApp) {
@@ -354,4 +355,43 @@ async fn contact_data_is_shown_only_where_allowed(app: TestApp) {
     let bank = app.token("bank", None, Some("boc")).await;
     let a = app.get(&path, &bank).await;
     assert!(!a.body.to_string().contains("0373-1234567"));
+}
+
+/// A bank reads a listed enterprise's contact in full once the enterprise consented for it,
+/// reading the enterprise itself as in its match list; masked before, and for another bank.
+async fn a_bank_under_consent_reads_the_contact_wherever_it_reads_the_enterprise(app: TestApp) {
+    app.seed().await;
+    app.enterprises(&[(1, "xxhtz")]).await;
+    crate::matching::put_patent(&app, "201710601862.3", crate::helpers::patent_body(1)).await;
+    crate::matching::publish_list(&app, &[1]).await;
+    let boc = app.token("bank", None, Some("boc")).await;
+    let path = format!("/api/v1/enterprises/{}", uscc(1));
+    let masked = app.get(&path, &boc).await;
+    assert_eq!(masked.status, reqwest::StatusCode::OK, "{}", masked.body);
+    assert_eq!(masked.body["contact"]["name"], "王**", "{}", masked.body);
+    assert_eq!(masked.body["contact_withheld"], true);
+    let own = app.token("park", Some("xxhtz"), None).await;
+    let consent = app
+        .post(
+            &format!("{path}/consents"),
+            &own,
+            serde_json::json!({"bank": "boc", "valid_from": crate::helpers::day(-1), "evidence_reference": "XX-SQ-0001", "evidence_date": crate::helpers::day(-1)}),
+        )
+        .await;
+    assert_eq!(
+        consent.status,
+        reqwest::StatusCode::CREATED,
+        "{}",
+        consent.body
+    );
+    let full = app.get(&path, &boc).await;
+    assert_eq!(
+        full.body["contact"]["phone"], "0373-1234567",
+        "{}",
+        full.body
+    );
+    assert_eq!(full.body["contact_withheld"], false);
+    let icbc = app.token("bank", None, Some("icbc")).await;
+    let other = app.get(&path, &icbc).await;
+    assert_eq!(other.body["contact"]["name"], "王**", "{}", other.body);
 }

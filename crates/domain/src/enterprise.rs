@@ -107,6 +107,37 @@ pub struct Contact {
     pub email: Option<String>,
 }
 
+impl Contact {
+    /// The contact as a caller who may not see it in full sees it: the name's first
+    /// character and stars (`张**`), the phone's first three and last four digits
+    /// (`138****5678`), no e-mail.
+    pub fn masked(&self) -> Self {
+        Self {
+            name: masked_name(&self.name),
+            phone: self.phone.as_deref().map(masked_phone),
+            email: None,
+        }
+    }
+}
+
+/// A name a caller may not see in full: its first character and stars (`张**`).
+pub fn masked_name(name: &str) -> String {
+    let mut chars = name.chars();
+    chars.next().map_or_else(String::new, |c| format!("{c}**"))
+}
+
+/// A phone number a caller may not see in full: its first three and last four digits
+/// (`****` when it has fewer than seven).
+pub fn masked_phone(phone: &str) -> String {
+    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
+    if digits.len() < 7 {
+        return "****".into();
+    }
+    let head: String = digits[..3].iter().collect();
+    let tail: String = digits[digits.len() - 4..].iter().collect();
+    format!("{head}****{tail}")
+}
+
 /// 企业: an enterprise of a park, with what the white list and the products ask about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Enterprise {
@@ -335,6 +366,25 @@ mod tests {
             }),
             contact_consent: false,
         }
+    }
+
+    #[test]
+    fn a_contact_is_masked_to_its_first_character_and_the_phone_s_ends() {
+        let c = Contact {
+            name: "王经理".into(),
+            phone: Some("+86 138-1234-5678".into()),
+            email: Some("wang@example.cn".into()),
+        };
+        assert_eq!(
+            c.masked(),
+            Contact {
+                name: "王**".into(),
+                phone: Some("861****5678".into()),
+                email: None,
+            }
+        );
+        assert_eq!(masked_phone("12345"), "****");
+        assert_eq!(masked_name(""), "");
     }
 
     #[test]

@@ -66,7 +66,7 @@ pub mod window;
 pub use codes::{ERROR_CODES, ErrorCode, code, error_code, error_codes_markdown};
 pub use enterprise::{
     Contact, Enterprise, FinancingNeed, Holding, Qualification, QualificationKind, RiskFlag,
-    RiskFlagKind, SizeClass, StrategicIndustry,
+    RiskFlagKind, SizeClass, StrategicIndustry, masked_name, masked_phone,
 };
 pub use error::{DomainError, Violation};
 pub use industry::IndustryCode;

@@ -4,7 +4,6 @@
 
 use super::{Frame, Oops, Page, Posted, Signed, page, wan};
 use crate::AppState;
-use crate::routes::matches::{masked_name, masked_phone};
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::response::{IntoResponse, Redirect};
@@ -313,8 +312,8 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             } else {
                 format!(
                     "{} {}（未获企业授权）",
-                    masked_name(&c.name),
-                    masked_phone(&phone)
+                    pledge_domain::masked_name(&c.name),
+                    pledge_domain::masked_phone(&phone)
                 )
             }
         },

@@ -7,7 +7,6 @@ use crate::check::{Check, paging};
 use crate::error::{ApiError, ApiResult, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::matches::{masked_name, masked_phone};
 use crate::shape;
 use axum::Json;
 use axum::extract::{Path, State};
@@ -226,10 +225,11 @@ impl EnterpriseView {
                         email: c.email,
                     }
                 } else {
+                    let m = c.masked();
                     ContactView {
-                        name: masked_name(&c.name),
-                        phone: c.phone.as_deref().map(masked_phone),
-                        email: None,
+                        name: m.name,
+                        phone: m.phone,
+                        email: m.email,
                     }
                 }
             }),

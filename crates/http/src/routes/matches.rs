@@ -444,23 +444,6 @@ const COLUMNS: [Column; 17] = [
     ("测算日", 12.0),
 ];
 
-/// A name a caller may not see in full: its first character and stars (`张**`).
-pub(crate) fn masked_name(name: &str) -> String {
-    let mut chars = name.chars();
-    chars.next().map_or_else(String::new, |c| format!("{c}**"))
-}
-
-/// A phone number a caller may not see in full: its first three and last four digits.
-pub(crate) fn masked_phone(phone: &str) -> String {
-    let digits: Vec<char> = phone.chars().filter(char::is_ascii_digit).collect();
-    if digits.len() < 7 {
-        return "****".into();
-    }
-    let head: String = digits[..3].iter().collect();
-    let tail: String = digits[digits.len() - 4..].iter().collect();
-    format!("{head}****{tail}")
-}
-
 fn export_row(
     rank: usize,
     m: &MatchView,
@@ -474,7 +457,10 @@ fn export_row(
         Some(if contact_shown.contains(&e.uscc) {
             (c.name.clone(), phone)
         } else {
-            (masked_name(&c.name), masked_phone(&phone))
+            (
+                pledge_domain::masked_name(&c.name),
+                pledge_domain::masked_phone(&phone),
+            )
         })
     });
     let title = |number: &str| {
