@@ -18,6 +18,7 @@ e2e!(
     rounds_are_kept_and_read_in_pages,
     outcomes_and_figures_in_pages,
     a_bank_keeps_its_subscriptions_in_pages,
+    templates_and_annotated_copies_download_from_pages,
 );
 
 async fn a_person_signs_in_and_out(app: TestApp) {
@@ -1218,4 +1219,80 @@ async fn a_bank_keeps_its_subscriptions_in_pages(app: TestApp) {
     assert_eq!(status, StatusCode::SEE_OTHER);
     let (_, page) = boc.get("/webhooks").await;
     assert!(page.contains("已取消"), "{page}");
+}
+
+/// A park official downloads a template and an import's annotated copy from the pages, as
+/// the API hands them out; an unknown template is 404, another park's job is not theirs.
+async fn templates_and_annotated_copies_download_from_pages(app: TestApp) {
+    app.seed().await;
+    app.person(
+        "zhang.xx",
+        "张科长",
+        json!({"role": "park", "park": "xxhtz"}),
+        "console-password",
+    )
+    .await;
+    app.person(
+        "wang.hq",
+        "王科长",
+        json!({"role": "park", "park": "hqkfq"}),
+        "console-password",
+    )
+    .await;
+    let own = Session::open(&app, "zhang.xx", "console-password").await;
+    let download = |s: &Session, path: String| {
+        let req = s
+            .client
+            .get(format!("{}{path}", s.base))
+            .header("cookie", &s.cookie);
+        async move {
+            let res = req.send().await.expect("download");
+            let status = res.status();
+            let disposition = res
+                .headers()
+                .get("content-disposition")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let bytes = res.bytes().await.unwrap_or_default().to_vec();
+            (status, disposition, bytes)
+        }
+    };
+    let (status, disposition, bytes) =
+        download(&own, "/imports/templates/patents.xlsx".into()).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        disposition.contains("patents-template.xlsx"),
+        "{disposition}"
+    );
+    let tables =
+        pledge_ledger::read_xlsx(&bytes, &pledge_ledger::Limits::default()).expect("a workbook");
+    assert_eq!(tables[0].sheet, "专利清单");
+    let (status, _, _) = download(&own, "/imports/templates/nonsense.xlsx".into()).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+    // An import with a bad row, started by the park: its annotated copy marks it.
+    let park = app.token("park", Some("xxhtz"), None).await;
+    let csv = "申请号,专利名称,专利权人,申请日,法律状态\n201710601862.3,一种装置,无名公司,2017-03-05,有效\n";
+    let job = crate::helpers::import(&app, &park, "台账.csv", csv.as_bytes().to_vec(), "").await;
+    let id = job["id"].as_i64().expect("job id");
+    let (status, disposition, bytes) =
+        download(&own, format!("/imports/{id}/annotated.xlsx")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        disposition.contains(&format!("import-{id}-annotated.xlsx")),
+        "{disposition}"
+    );
+    let tables =
+        pledge_ledger::read_xlsx(&bytes, &pledge_ledger::Limits::default()).expect("a workbook");
+    assert!(
+        tables[0]
+            .headers
+            .iter()
+            .any(|h| h == pledge_ledger::REASON_HEADER),
+        "{:?}",
+        tables[0].headers
+    );
+    let other = Session::open(&app, "wang.hq", "console-password").await;
+    let (status, _, _) = download(&other, format!("/imports/{id}/annotated.xlsx")).await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
 }

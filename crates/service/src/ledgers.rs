@@ -362,6 +362,23 @@ pub fn template(kind: SheetKind) -> Result<Vec<u8>> {
     pledge_ledger::template(kind).map_err(|e| ServiceError::Internal(format!("template: {e}")))
 }
 
+/// The template a file name asks for (`patents.xlsx`, …, `outcomes.xlsx`, a bank's outcome
+/// sheet), as (the name to download it under, the workbook); 404 for any other name.
+pub fn template_file(file: &str) -> Result<(String, Vec<u8>)> {
+    if file == "outcomes.xlsx" {
+        return Ok(("outcomes-template.xlsx".into(), outcome_template()?));
+    }
+    let kind = file
+        .strip_suffix(".xlsx")
+        .and_then(SheetKind::parse)
+        .ok_or_else(|| {
+            ServiceError::not_found(format!(
+                "没有模板{file}；可选：enterprises.xlsx、patents.xlsx、trademarks.xlsx、appraisals.xlsx、qualifications.xlsx、outcomes.xlsx / no template {file}"
+            ))
+        })?;
+    Ok((format!("{}-template.xlsx", kind.as_str()), template(kind)?))
+}
+
 /// An import within a scope already decided, recording its rows on `job` as they commit;
 /// the caller then has the service follow what was committed.
 pub(crate) async fn run(

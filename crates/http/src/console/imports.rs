@@ -5,7 +5,6 @@
 use super::home::{JobLine, job_state_zh};
 use super::{Frame, Oops, Page, Signed, Uploaded, page};
 use crate::AppState;
-use crate::auth::Auth;
 use askama::Template;
 use axum::extract::{DefaultBodyLimit, Path, State};
 use axum::http::StatusCode;
@@ -54,8 +53,9 @@ async fn start_page(State(s): State<AppState>, me: Signed) -> Page {
     }))
 }
 
-async fn template(me: Signed, Path(file): Path<String>) -> Page {
-    Ok(crate::routes::templates::template(Auth(me.cx), Path(file)).await?)
+async fn template(_me: Signed, Path(file): Path<String>) -> Page {
+    let (name, bytes) = pledge_service::ledgers::template_file(&file)?;
+    Ok(crate::sheet::workbook(&name, bytes))
 }
 
 async fn upload(State(s): State<AppState>, up: Uploaded) -> Page {
@@ -168,17 +168,18 @@ async fn job(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
 }
 
 async fn annotated(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
-    super::path_id(&raw)?;
-    let r = crate::routes::imports::annotated(State(s), Auth(me.cx), Path(raw)).await;
-    r.map_err(|e| {
-        let oops = Oops::from(e);
-        if oops.status == StatusCode::CONFLICT {
-            Oops::status(
-                StatusCode::CONFLICT,
-                "该导入还没有标注文件 / no annotated copy yet",
-            )
-        } else {
-            oops
-        }
-    })
+    let id = super::path_id(&raw)?;
+    let r = s.service.import_annotated(&me.cx, id).await;
+    r.map(|bytes| crate::sheet::workbook(&format!("import-{id}-annotated.xlsx"), bytes))
+        .map_err(|e| {
+            let oops = Oops::from(e);
+            if oops.status == StatusCode::CONFLICT {
+                Oops::status(
+                    StatusCode::CONFLICT,
+                    "该导入还没有标注文件 / no annotated copy yet",
+                )
+            } else {
+                oops
+            }
+        })
 }

@@ -221,27 +221,17 @@ async fn status(
         (status = 409, description = "the job has no annotated copy (not finished, or none could be written)", body = Problem, content_type = "application/problem+json"),
         ReadErrors
     ))]
-pub(crate) async fn annotated(
+async fn annotated(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = crate::check::parse_id("id", &id)?;
     let bytes = s.service.import_annotated(&auth.0, id).await?;
-    Ok((
-        [
-            (
-                header::CONTENT_TYPE,
-                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet".to_owned(),
-            ),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"import-{id}-annotated.xlsx\""),
-            ),
-        ],
+    Ok(crate::sheet::workbook(
+        &format!("import-{id}-annotated.xlsx"),
         bytes,
-    )
-        .into_response())
+    ))
 }
 
 /// The multipart form of an upload, or 400 `multipart_required`.
