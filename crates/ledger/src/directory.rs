@@ -107,8 +107,16 @@ pub fn references(sheets: &[Sheet]) -> References {
             SheetKind::Patents | SheetKind::Trademarks => &["owner"],
             SheetKind::Appraisals => &[],
         };
+        // Only a sheet that can say a patent moved (a current owner's column, or legal
+        // events) asks who holds its patents.
+        let can_move = sheet
+            .layout
+            .position("owner")
+            .and_then(|i| sheet.table.headers.get(i))
+            .is_some_and(|h| crate::header_key(h).starts_with("当前"))
+            || sheet.layout.position("legal_events").is_some();
         let number_at = match sheet.kind {
-            SheetKind::Patents => sheet.layout.position("application_number"),
+            SheetKind::Patents if can_move => sheet.layout.position("application_number"),
             _ => None,
         };
         for key in keys {
