@@ -2,6 +2,9 @@
 //! (bold header row, frozen, column widths, dates and money in 万元 as real cells), streamed a page of
 //! rows at a time so that no export is held whole in memory.
 
+pub mod matches;
+pub mod stats;
+
 use crate::error::{ApiError, ApiResult};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};

@@ -274,6 +274,28 @@ pub enum IpRef {
     },
 }
 
+impl IpRef {
+    /// `patent` or `trademark`.
+    pub fn kind_name(&self) -> &'static str {
+        match self {
+            Self::Patent { .. } => "patent",
+            Self::Trademark { .. } => "trademark",
+        }
+    }
+
+    /// The number as people write it: the application number, or the registration number
+    /// and the class (`12345678/9`).
+    pub fn number(&self) -> String {
+        match self {
+            Self::Patent { application_number } => application_number.to_string(),
+            Self::Trademark {
+                registration_number,
+                nice_class,
+            } => format!("{registration_number}/{}", nice_class.get()),
+        }
+    }
+}
+
 /// One item proposed for pledge, with the figures that price it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct BundleItem {

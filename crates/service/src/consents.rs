@@ -5,7 +5,7 @@
 
 use crate::error::{FieldError, Result, ServiceError};
 use crate::{Context, Service};
-use pledge_domain::{ParkCode, Text, Uscc, Violation, code, window};
+use pledge_domain::{Enterprise, ParkCode, Text, Uscc, Violation, code, window};
 use pledge_store::{ConsentRecord, NewConsent, Role};
 use std::collections::HashSet;
 
@@ -21,7 +21,7 @@ impl Service {
     /// The consents of an enterprise (the office, and its park; others are not told).
     pub async fn consents(&self, cx: &Context, uscc: &Uscc) -> Result<Vec<ConsentRecord>> {
         cx.list_scope()?;
-        self.enterprise(cx, uscc).await?;
+        self.readable_enterprise(cx, uscc).await?;
         Ok(self.store.consents(uscc).await?)
     }
 
@@ -34,7 +34,7 @@ impl Service {
         mut c: NewConsent,
     ) -> Result<ConsentRecord> {
         cx.write_scope()?;
-        self.enterprise(cx, uscc).await?;
+        self.readable_enterprise(cx, uscc).await?;
         let today = cx.today();
         let reference = Text::parse(&c.evidence_reference, 1, 64)
             .map_err(|e| ServiceError::field("evidence_reference", e))?;
@@ -88,17 +88,17 @@ impl Service {
         reason: Option<String>,
     ) -> Result<ConsentRecord> {
         cx.write_scope()?;
-        self.enterprise(cx, uscc).await?;
+        self.readable_enterprise(cx, uscc).await?;
         Ok(self
             .store
             .withdraw_consent(&cx.actor, uscc, id, reason)
             .await?)
     }
 
-    /// Which of `enterprises` (each with its park) show their contact to the caller: the
-    /// office all, a park official their park's, a bank those with a consent in force for it
+    /// Which of `enterprises` (each with its park) show their contact to the caller, as the
+    /// policy decides ([`Context::sees_contact`]) under the consents in force for a bank
     /// today. A bank's every unmasked read is audited here, one record per enterprise.
-    pub async fn contact_visible(
+    async fn contact_visible(
         &self,
         cx: &Context,
         enterprises: &[(Uscc, ParkCode)],
@@ -121,5 +121,33 @@ impl Service {
             self.store.record_contact_reads(&cx.actor, &read).await?;
         }
         Ok(visible)
+    }
+
+    /// Masks, in place, the contact of each of `enterprises` that the caller may not read in
+    /// full; answers those whose contact was withheld.
+    pub(crate) async fn decide_contacts(
+        &self,
+        cx: &Context,
+        enterprises: &mut [&mut Enterprise],
+    ) -> Result<HashSet<Uscc>> {
+        let with_contact: Vec<(Uscc, ParkCode)> = enterprises
+            .iter()
+            .filter(|e| e.contact.is_some())
+            .map(|e| (e.uscc, e.park.clone()))
+            .collect();
+        if with_contact.is_empty() {
+            return Ok(HashSet::new());
+        }
+        let visible = self.contact_visible(cx, &with_contact).await?;
+        let mut withheld = HashSet::new();
+        for e in enterprises.iter_mut() {
+            if let Some(c) = &e.contact
+                && !visible.contains(&e.uscc)
+            {
+                e.contact = Some(c.masked());
+                withheld.insert(e.uscc);
+            }
+        }
+        Ok(withheld)
     }
 }

@@ -37,11 +37,13 @@ pub use clock::Clock;
 pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
-pub use matches::{MatchFilter, MatchListing, NearMisses, Shown};
+pub use matches::{MatchCursor, MatchFilter, MatchListing, NearMisses, Shown};
 pub use outcomes::MAX_OUTCOME_ROWS;
+pub use pledge_matching::SortBy;
 pub use pushes::{Pushes, signature};
+pub use registry::EnterpriseSeen;
 pub use snapshot::Snapshots;
-pub use stats::{Dimension, Figures, Stats};
+pub use stats::{Dimension, Figures, KeyPart, Stats, StatsAsk, StatsRow};
 
 // The records the use cases answer with, and the values they take.
 pub use pledge_store::{

@@ -5,13 +5,56 @@ use crate::error::{Result, ServiceError};
 use crate::policy::not_published;
 use crate::{Context, Live, Service};
 use pledge_domain::code;
-use pledge_domain::{ParkCode, Uscc};
-use pledge_matching::{Evaluation, IpVerdict, MatchQuery, ParkFigures, RankKey, ip_verdicts};
+use pledge_domain::{DomainError, Money, ParkCode, Uscc};
+use pledge_matching::{
+    Evaluation, IpVerdict, MatchQuery, ParkFigures, RankKey, SortBy, ip_verdicts,
+};
 use pledge_store::Role;
+use std::cmp::Reverse;
 
 /// Filters, order and paging of a match list, as the caller asks (the caller's scope is
 /// added: a park official sees their park, a bank listed enterprises only).
-pub type MatchFilter = MatchQuery;
+#[derive(Debug, Clone, Default)]
+pub struct MatchFilter {
+    pub park: Option<ParkCode>,
+    /// A region code prefix (`4107`).
+    pub region_prefix: Option<String>,
+    /// An industry code prefix (`C35`).
+    pub industry_prefix: Option<String>,
+    pub min_credit_line: Option<Money>,
+    pub sort: SortBy,
+    /// Continue after this place (the `next` of the previous page).
+    pub after: Option<MatchCursor>,
+    pub limit: usize,
+}
+
+/// Where a match list continues: written and read as text (`score.credit_line.uscc` in the
+/// list's order), never taken apart by a caller.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MatchCursor(RankKey);
+
+impl MatchCursor {
+    /// Reads a cursor as [`MatchCursor`]'s `Display` wrote it.
+    pub fn parse(s: &str) -> std::result::Result<Self, DomainError> {
+        let bad = DomainError::Format { what: "cursor" };
+        let mut parts = s.trim().splitn(3, '.');
+        let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
+            return Err(bad);
+        };
+        Ok(Self(RankKey {
+            primary: a.parse().map_err(|_| bad.clone())?,
+            secondary: b.parse().map_err(|_| bad.clone())?,
+            uscc: Reverse(Uscc::parse(c).map_err(|_| bad)?),
+        }))
+    }
+}
+
+impl std::fmt::Display for MatchCursor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let k = &self.0;
+        write!(f, "{}.{}.{}", k.primary, k.secondary, k.uscc.0)
+    }
+}
 
 /// One evaluation as shown: with the enterprise's name and park and the product's name.
 #[derive(Debug, Clone)]
@@ -34,8 +77,8 @@ pub struct MatchListing {
     /// only as far as its best rows.
     pub total: Option<u32>,
     pub items: Vec<Shown>,
-    /// The key to continue after, when there are more.
-    pub next: Option<RankKey>,
+    /// Where to continue, when there are more.
+    pub next: Option<MatchCursor>,
 }
 
 /// A page of a product's near misses.
@@ -72,13 +115,21 @@ impl Service {
         &self,
         cx: &Context,
         product_id: i64,
-        mut q: MatchFilter,
+        asked: MatchFilter,
     ) -> Result<MatchListing> {
         // One read of the index for the product, its page and the names shown.
         let live = self.live.read();
         let product = Self::visible_product(cx, &live, product_id)?;
-        q.park = cx.park_filter(q.park.take())?;
-        q.listed_only = cx.role() == Role::Bank;
+        let q = MatchQuery {
+            park: cx.park_filter(asked.park)?,
+            region_prefix: asked.region_prefix,
+            industry_prefix: asked.industry_prefix,
+            min_credit_line: asked.min_credit_line,
+            listed_only: cx.role() == Role::Bank,
+            sort: asked.sort,
+            after: asked.after.map(|c| c.0),
+            limit: asked.limit,
+        };
         let page = live
             .index
             .matches(product.id, &q)
@@ -93,7 +144,7 @@ impl Service {
                 .into_iter()
                 .map(|(_, e)| shown(&live, e, Some(name.clone())))
                 .collect(),
-            next: page.next,
+            next: page.next.map(MatchCursor),
         })
     }
 
@@ -153,11 +204,19 @@ impl Service {
     }
 
     /// The enterprises and IP behind rows the caller was already shown (a page of matches
-    /// being exported): their industry, need, contact and titles. Contacts are for
-    /// [`Context::sees_contact`] to show or mask.
-    pub async fn shown_holdings(&self, shown: &[Shown]) -> Result<Vec<pledge_domain::Holding>> {
+    /// being exported): their industry, need, contact (masked where the policy withholds
+    /// it) and titles.
+    pub async fn shown_holdings(
+        &self,
+        cx: &Context,
+        shown: &[Shown],
+    ) -> Result<Vec<pledge_domain::Holding>> {
         let usccs: Vec<Uscc> = shown.iter().map(|s| s.evaluation.uscc).collect();
-        Ok(self.store.holdings(&usccs).await?)
+        let mut holdings = self.store.holdings(&usccs).await?;
+        let mut values: Vec<&mut pledge_domain::Enterprise> =
+            holdings.iter_mut().map(|h| &mut h.enterprise).collect();
+        self.decide_contacts(cx, &mut values).await?;
+        Ok(holdings)
     }
 
     /// The full explanation of one enterprise against one product.

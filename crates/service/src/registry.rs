@@ -19,7 +19,40 @@ fn not_registered(uscc: &Uscc) -> ServiceError {
     ))
 }
 
+/// An enterprise as the caller reads it: its contact in full, or masked where the policy
+/// withholds it (from a bank without the enterprise's consent).
+#[derive(Debug, Clone)]
+pub struct EnterpriseSeen {
+    pub record: EnterpriseRecord,
+    /// The contact shown is masked.
+    pub contact_withheld: bool,
+}
+
 impl Service {
+    /// `records` as the caller may read them.
+    async fn seen(
+        &self,
+        cx: &Context,
+        mut records: Vec<EnterpriseRecord>,
+    ) -> Result<Vec<EnterpriseSeen>> {
+        let mut values: Vec<&mut Enterprise> = records.iter_mut().map(|r| &mut r.value).collect();
+        let withheld = self.decide_contacts(cx, &mut values).await?;
+        Ok(records
+            .into_iter()
+            .map(|record| EnterpriseSeen {
+                contact_withheld: withheld.contains(&record.value.uscc),
+                record,
+            })
+            .collect())
+    }
+
+    /// One record as the caller may read it.
+    async fn seen_one(&self, cx: &Context, record: EnterpriseRecord) -> Result<EnterpriseSeen> {
+        let mut seen = self.seen(cx, vec![record]).await?;
+        seen.pop()
+            .ok_or_else(|| ServiceError::not_found("企业不存在 / no such enterprise"))
+    }
+
     /// Every park (anyone).
     pub async fn parks(&self, _cx: &Context) -> Result<Vec<Versioned<ParkRecord>>> {
         Ok(self.store.list_parks().await?)
@@ -72,7 +105,7 @@ impl Service {
         mut filter: EnterpriseFilter,
         after: Option<i64>,
         limit: u64,
-    ) -> Result<Page<EnterpriseRecord>> {
+    ) -> Result<Page<EnterpriseSeen>> {
         let scope = cx.list_scope()?;
         if let (Some(own), Some(asked)) = (&scope, &filter.park)
             && own != asked
@@ -83,11 +116,15 @@ impl Service {
             ));
         }
         filter.park = scope.or(filter.park);
-        Ok(self.store.list_enterprises(&filter, after, limit).await?)
+        let page = self.store.list_enterprises(&filter, after, limit).await?;
+        Ok(Page {
+            items: self.seen(cx, page.items).await?,
+            next: page.next,
+        })
     }
 
     /// Registers an enterprise (the office, or the park it belongs to).
-    pub async fn create_enterprise(&self, cx: &Context, e: Enterprise) -> Result<EnterpriseRecord> {
+    pub async fn create_enterprise(&self, cx: &Context, e: Enterprise) -> Result<EnterpriseSeen> {
         let scope = cx.write_scope()?;
         if scope.as_ref().is_some_and(|own| own != &e.park) {
             return Err(ServiceError::forbidden(
@@ -95,8 +132,10 @@ impl Service {
                 "只能登记本园区企业 / you register enterprises of your own park only",
             ));
         }
-        self.written(self.store.create_enterprise(&cx.actor, e))
-            .await
+        let record = self
+            .written(self.store.create_enterprise(&cx.actor, e))
+            .await?;
+        self.seen_one(cx, record).await
     }
 
     /// Whether the caller may read the enterprise `uscc` of `park` and its IP: banks while it
@@ -128,7 +167,18 @@ impl Service {
     }
 
     /// An enterprise the caller may see.
-    pub async fn enterprise(&self, cx: &Context, uscc: &Uscc) -> Result<EnterpriseRecord> {
+    pub async fn enterprise(&self, cx: &Context, uscc: &Uscc) -> Result<EnterpriseSeen> {
+        let record = self.readable_enterprise(cx, uscc).await?;
+        self.seen_one(cx, record).await
+    }
+
+    /// One enterprise the caller may read, its contact as stored: for the use cases that
+    /// read it on the caller's behalf.
+    pub(crate) async fn readable_enterprise(
+        &self,
+        cx: &Context,
+        uscc: &Uscc,
+    ) -> Result<EnterpriseRecord> {
         // A bank learns nothing of an enterprise off the list, not even whether it exists.
         if cx.role() == Role::Bank && !self.listed(uscc) {
             return Err(not_published());
@@ -149,7 +199,7 @@ impl Service {
         cx: &Context,
         e: Enterprise,
         version: i64,
-    ) -> Result<EnterpriseRecord> {
+    ) -> Result<EnterpriseSeen> {
         let scope = cx.write_scope()?;
         let current = self
             .store
@@ -167,8 +217,10 @@ impl Service {
                 "不能把企业移到其他园区 / you cannot move an enterprise to another park",
             ));
         }
-        self.written(self.store.update_enterprise(&cx.actor, e, version))
-            .await
+        let record = self
+            .written(self.store.update_enterprise(&cx.actor, e, version))
+            .await?;
+        self.seen_one(cx, record).await
     }
 
     /// A patent the caller may see.
@@ -233,7 +285,7 @@ impl Service {
         limit: u64,
         as_of: chrono::NaiveDate,
     ) -> Result<Page<PatentRecord>> {
-        let e = self.enterprise(cx, uscc).await?;
+        let e = self.readable_enterprise(cx, uscc).await?;
         let mut page = self.store.list_patents(&e.value.uscc, after, limit).await?;
         if cx.role() == Role::Bank {
             page.items.retain(|p| p.value.is_valid(as_of));
@@ -306,7 +358,7 @@ impl Service {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Page<TrademarkRecord>> {
-        let e = self.enterprise(cx, uscc).await?;
+        let e = self.readable_enterprise(cx, uscc).await?;
         Ok(self
             .store
             .list_trademarks(&e.value.uscc, after, limit)

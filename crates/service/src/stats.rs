@@ -6,8 +6,8 @@
 
 use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
-use chrono::NaiveDate;
-use pledge_domain::{Step, Uscc, code};
+use chrono::{Datelike, NaiveDate};
+use pledge_domain::{BankCode, DomainError, ParkCode, Step, Uscc, Violation, code};
 use pledge_store::{OutcomeFilter, OutcomeRecord, Role};
 use std::collections::{BTreeMap, HashMap};
 
@@ -414,10 +414,154 @@ impl Service {
     }
 }
 
+/// What a caller asks of the figures, as typed (a page's form, the API's query): read by
+/// [`Service::stats_asked`], which fills the period's defaults.
+#[derive(Debug, Clone, Default, serde::Deserialize)]
+#[serde(default)]
+pub struct StatsAsk {
+    /// First day (default: 1 January of this year).
+    pub from: Option<String>,
+    /// Last day, included (default: today).
+    pub to: Option<String>,
+    /// Comma-separated dimensions (`bank,month`).
+    pub by: Option<String>,
+    pub bank: Option<String>,
+    pub park: Option<String>,
+    pub product_id: Option<String>,
+    pub round_id: Option<String>,
+}
+
+impl StatsAsk {
+    /// The period (defaults filled from `today`), the grouping and the filter; every field
+    /// that cannot be read is named.
+    fn read(
+        &self,
+        today: NaiveDate,
+    ) -> Result<(NaiveDate, NaiveDate, Vec<Dimension>, OutcomeFilter)> {
+        let mut wrong: Vec<Violation> = Vec::new();
+        let mut day = |field: &str, v: &Option<String>, default: NaiveDate| match v
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            None => default,
+            Some(s) => s.parse::<NaiveDate>().unwrap_or_else(|_| {
+                wrong.push(Violation::new(
+                    field,
+                    DomainError::Format { what: "YYYY-MM-DD" },
+                ));
+                default
+            }),
+        };
+        let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
+        let from = day("from", &self.from, year_start);
+        let to = day("to", &self.to, today);
+        let mut by = Vec::new();
+        for part in self.by.as_deref().unwrap_or("").split(',') {
+            if part.trim().is_empty() {
+                continue;
+            }
+            match Dimension::parse(part) {
+                Some(d) if !by.contains(&d) => by.push(d),
+                Some(_) => wrong.push(Violation::new("by", DomainError::Repeated)),
+                None => wrong.push(Violation::new(
+                    "by",
+                    DomainError::UnknownValue {
+                        value: part.into(),
+                        allowed: "bank, product, park, industry, month, round".into(),
+                    },
+                )),
+            }
+        }
+        let mut code_of =
+            |field: &str,
+             v: &Option<String>,
+             parse: &dyn Fn(&str) -> std::result::Result<(), DomainError>| {
+                if let Some(v) = v.as_deref()
+                    && let Err(e) = parse(v)
+                {
+                    wrong.push(Violation::new(field, e));
+                }
+            };
+        code_of("bank", &self.bank, &|v| BankCode::parse(v).map(|_| ()));
+        code_of("park", &self.park, &|v| ParkCode::parse(v).map(|_| ()));
+        if !wrong.is_empty() {
+            return Err(ServiceError::Invalid(
+                wrong.into_iter().map(crate::FieldError::from).collect(),
+            ));
+        }
+        let filter = OutcomeFilter {
+            bank: self.bank.as_deref().and_then(|v| BankCode::parse(v).ok()),
+            park: self.park.as_deref().and_then(|v| ParkCode::parse(v).ok()),
+            product_id: self
+                .product_id
+                .as_deref()
+                .and_then(|v| v.trim().parse().ok()),
+            round_id: self.round_id.as_deref().and_then(|v| v.trim().parse().ok()),
+            uscc: None,
+        };
+        Ok((from, to, by, filter))
+    }
+}
+
+/// One value of a group's key, with what people call it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KeyPart {
+    pub dimension: Dimension,
+    pub value: String,
+    pub label: String,
+}
+
+/// One group of figures: its key in the order of [`Stats::by`], labelled.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatsRow {
+    pub key: Vec<KeyPart>,
+    pub figures: Figures,
+}
+
+impl StatsRow {
+    /// The key's labels joined (`中国银行 · 2026-11`).
+    pub fn label(&self) -> String {
+        self.key
+            .iter()
+            .map(|k| k.label.as_str())
+            .collect::<Vec<_>>()
+            .join(" · ")
+    }
+}
+
 impl Service {
+    /// The figures a caller asks for as typed, as they may see them.
+    pub async fn stats_asked(&self, cx: &Context, ask: &StatsAsk) -> Result<Stats> {
+        let (from, to, by, filter) = ask.read(cx.today())?;
+        self.stats(cx, from, to, by, filter).await
+    }
+
+    /// Each row of `stats` with what people call its key.
+    pub async fn stats_rows(&self, cx: &Context, stats: &Stats) -> Result<Vec<StatsRow>> {
+        let labels = self.stats_labels(cx, stats).await?;
+        Ok(stats
+            .rows
+            .iter()
+            .map(|(key, figures)| StatsRow {
+                key: stats
+                    .by
+                    .iter()
+                    .zip(key)
+                    .map(|(d, v)| KeyPart {
+                        dimension: *d,
+                        value: v.clone(),
+                        label: labels.get(&(*d, v.clone())).cloned().unwrap_or(v.clone()),
+                    })
+                    .collect(),
+                figures: figures.clone(),
+            })
+            .collect())
+    }
+
     /// What people call each key of `stats`: a bank's, park's, product's or round's name, an
     /// industry section's name; a month is its own name, and no round reads 未关联活动.
-    pub async fn stats_labels(
+    async fn stats_labels(
         &self,
         cx: &Context,
         stats: &Stats,

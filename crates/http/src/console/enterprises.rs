@@ -94,7 +94,7 @@ async fn list(State(s): State<AppState>, me: Signed, Query(q): Query<ListQuery>)
         .items
         .into_iter()
         .map(|r| {
-            let e = r.value;
+            let e = r.record.value;
             Line {
                 uscc: e.uscc.to_string(),
                 name: e.name.to_string(),
@@ -228,8 +228,9 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
     let uscc = Uscc::parse(&raw).map_err(|_| Oops::not_found())?;
     let cx = &me.cx;
     let today = cx.today();
-    let rec = s.service.enterprise(cx, &uscc).await?;
-    let e = rec.value;
+    let seen = s.service.enterprise(cx, &uscc).await?;
+    let withheld = seen.contact_withheld;
+    let e = seen.record.value;
     let patents = s
         .service
         .patents_of(cx, &uscc, None, 500, today)
@@ -299,22 +300,14 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             .collect();
         (history, verdicts)
     };
-    let shown = s
-        .service
-        .contact_visible(cx, &[(e.uscc, e.park.clone())])
-        .await?;
     let contact = e.contact.as_ref().map_or_else(
         || "未提供".into(),
         |c| {
             let phone = c.phone.clone().unwrap_or_default();
-            if shown.contains(&e.uscc) {
-                format!("{} {}", c.name, phone)
+            if withheld {
+                format!("{} {phone}（未获企业授权）", c.name)
             } else {
-                format!(
-                    "{} {}（未获企业授权）",
-                    pledge_domain::masked_name(&c.name),
-                    pledge_domain::masked_phone(&phone)
-                )
+                format!("{} {phone}", c.name)
             }
         },
     );

@@ -4,15 +4,13 @@
 
 use super::{Frame, Oops, Page, Signed, page, wan};
 use crate::AppState;
-use crate::auth::Auth;
-use crate::extract::ApiQuery;
-use crate::routes::matches::{cursor, ip_ref, parse_cursor, product_matches};
+use crate::sheet::Format;
 use askama::Template;
 use axum::extract::{Path, Query, State};
 use axum::routing::get;
 use pledge_domain::{Money, ParkCode, Uscc};
-use pledge_matching::{Place, SortBy};
-use pledge_service::MatchFilter;
+use pledge_matching::Place;
+use pledge_service::{MatchCursor, MatchFilter, SortBy};
 use serde::Deserialize;
 
 pub fn router() -> axum::Router<AppState> {
@@ -89,7 +87,7 @@ fn filter(q: &ListQuery) -> Result<MatchFilter, Oops> {
         },
         after: match q.after.trim() {
             "" => None,
-            a => Some(parse_cursor(a).map_err(|_| Oops::invalid("after", "翻页位置无效"))?),
+            a => Some(MatchCursor::parse(a).map_err(|_| Oops::invalid("after", "翻页位置无效"))?),
         },
         limit: 50,
         ..Default::default()
@@ -163,7 +161,7 @@ async fn list(
         next_from: q.from + lines.len(),
         sort: q.sort.clone(),
         lines,
-        next: listing.next.as_ref().map(cursor),
+        next: listing.next.as_ref().map(ToString::to_string),
         export,
         parks,
     }))
@@ -176,16 +174,9 @@ async fn export(
     Path(raw): Path<String>,
     Query(q): Query<ListQuery>,
 ) -> Page {
-    super::path_id(&raw)?;
-    let f = filter(&q)?;
-    let params = serde_json::json!({
-        "park": f.park.map(|p| p.to_string()),
-        "min_credit_line_fen": f.min_credit_line.map(|m| m.fen().to_string()),
-        "sort": if q.sort == "credit_line" { "credit_line" } else { "score" },
-        "format": "xlsx",
-    });
-    let params = serde_json::from_value(params).map_err(|_| Oops::not_found())?;
-    Ok(product_matches(State(s), Auth(me.cx), Path(raw), ApiQuery(params)).await?)
+    let id = super::path_id(&raw)?;
+    let chosen = filter(&q)?;
+    Ok(crate::sheet::matches::download(s, me.cx, Format::Xlsx, id, chosen).await?)
 }
 
 struct Item {
@@ -246,7 +237,7 @@ async fn one(
         shown
             .items
             .iter()
-            .find(|i| ip_ref(&i.ip).1 == number)
+            .find(|i| i.ip.number() == number)
             .map(|i| i.title.clone())
             .unwrap_or_default()
     };
@@ -255,7 +246,7 @@ async fn one(
         .items
         .iter()
         .map(|b| {
-            let number = ip_ref(&b.ip).1;
+            let number = b.ip.number();
             BundleLine {
                 title: title(&number),
                 number,
@@ -278,12 +269,12 @@ async fn one(
         .iter()
         .filter(|i| i.place != Place::InBundle)
         .map(|i| Item {
-            kind: if ip_ref(&i.ip).0 == "patent" {
+            kind: if i.ip.kind_name() == "patent" {
                 "专利"
             } else {
                 "商标"
             },
-            number: ip_ref(&i.ip).1,
+            number: i.ip.number(),
             title: i.title.clone(),
             place: match i.place {
                 Place::InBundle => "拟质押",

@@ -3,10 +3,9 @@
 
 use super::{Frame, Page, Signed, figures, wan_figure};
 use crate::AppState;
-use crate::routes::stats::{StatsQuery, asked, labelled, stats_sheet};
 use askama::Template;
 use axum::extract::State;
-use pledge_service::{Dimension, Figures, OutcomeFilter, Role, Stats};
+use pledge_service::{Dimension, Figures, OutcomeFilter, Role, Stats, StatsAsk};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -87,13 +86,18 @@ async fn chart(
             OutcomeFilter::default(),
         )
         .await?;
-    let rows: Vec<(String, Vec<u64>)> = labelled(&s.service, &me.cx, &stats)
+    let rows: Vec<(String, Vec<u64>)> = s
+        .service
+        .stats_rows(&me.cx, &stats)
         .await?
         .into_iter()
-        .map(|(key, f)| {
-            let label = key.first().map_or(String::new(), |(_, _, l)| l.clone());
+        .map(|row| {
             let whole = |fen: i64| (fen.max(0) as u64) / 1_000_000;
-            (label, vec![whole(f.approved_fen), whole(f.disbursed_fen)])
+            let f = &row.figures;
+            (
+                row.label(),
+                vec![whole(f.approved_fen), whole(f.disbursed_fen)],
+            )
         })
         .collect();
     Ok(figures::bars(
@@ -106,20 +110,15 @@ async fn chart(
 async fn stats(
     State(s): State<AppState>,
     me: Signed,
-    axum::extract::Query(q): axum::extract::Query<StatsQuery>,
+    axum::extract::Query(q): axum::extract::Query<StatsAsk>,
 ) -> Page {
-    let stats = asked(&s.service, &me.cx, &q).await?;
-    let lines = labelled(&s.service, &me.cx, &stats)
+    let stats = s.service.stats_asked(&me.cx, &q).await?;
+    let lines = s
+        .service
+        .stats_rows(&me.cx, &stats)
         .await?
-        .into_iter()
-        .map(|(key, f)| {
-            let label = key
-                .iter()
-                .map(|(_, _, l)| l.as_str())
-                .collect::<Vec<_>>()
-                .join(" · ");
-            line(label, &f)
-        })
+        .iter()
+        .map(|row| line(row.label(), &row.figures))
         .collect();
     let mut charts = vec![chart(&s, &me, "按月：审批与放款金额", &stats, Dimension::Month).await?];
     if me.role() != Role::Bank {
@@ -157,8 +156,9 @@ async fn stats(
 async fn sheet(
     State(s): State<AppState>,
     me: Signed,
-    axum::extract::Query(q): axum::extract::Query<StatsQuery>,
+    axum::extract::Query(q): axum::extract::Query<StatsAsk>,
 ) -> Page {
-    let stats = asked(&s.service, &me.cx, &q).await?;
-    Ok(stats_sheet(&s.service, &me.cx, &stats).await?)
+    let stats = s.service.stats_asked(&me.cx, &q).await?;
+    let rows = s.service.stats_rows(&me.cx, &stats).await?;
+    Ok(crate::sheet::stats::download(&stats, &rows).await?)
 }

@@ -17,7 +17,7 @@ use pledge_domain::{
     QualificationKind, RegionCode, RiskFlag, RiskFlagKind, SizeClass, StrategicIndustry, Text,
     Uscc,
 };
-use pledge_service::{EnterpriseFilter, Versioned};
+use pledge_service::{EnterpriseFilter, EnterpriseSeen};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -182,8 +182,9 @@ pub struct EnterpriseView {
 }
 
 impl EnterpriseView {
-    /// The view of `rec`, its contact in full when `visible`, masked otherwise.
-    fn new(rec: Versioned<Enterprise>, visible: bool) -> Self {
+    /// The view of an enterprise as the caller reads it (its contact masked where withheld).
+    fn new(seen: EnterpriseSeen) -> Self {
+        let (rec, contact_withheld) = (seen.record, seen.contact_withheld);
         let e = rec.value;
         Self {
             uscc: e.uscc.to_string(),
@@ -216,22 +217,11 @@ impl EnterpriseView {
                 amount_fen: n.amount.fen(),
                 term_months: i64::from(n.term_months),
             }),
-            contact_withheld: e.contact.is_some() && !visible,
-            contact: e.contact.map(|c| {
-                if visible {
-                    ContactView {
-                        name: c.name,
-                        phone: c.phone,
-                        email: c.email,
-                    }
-                } else {
-                    let m = c.masked();
-                    ContactView {
-                        name: m.name,
-                        phone: m.phone,
-                        email: m.email,
-                    }
-                }
+            contact_withheld,
+            contact: e.contact.map(|c| ContactView {
+                name: c.name,
+                phone: c.phone,
+                email: c.email,
             }),
             contact_consent: e.contact_consent,
             version: rec.version,
@@ -387,10 +377,7 @@ async fn list_enterprises(
         name_contains: q.q.filter(|n| !n.is_empty()),
     };
     let page = s.service.enterprises(&auth.0, filter, after, limit).await?;
-    Ok(Json(Paged::from_page(page, |e| {
-        let visible = auth.0.sees_contact(&e.value.park, false);
-        EnterpriseView::new(e, visible)
-    })))
+    Ok(Json(Paged::from_page(page, EnterpriseView::new)))
 }
 
 /// Registers an enterprise (admin, or the park it belongs to).
@@ -408,24 +395,12 @@ async fn create_enterprise(
         ));
     }
     let e = parse_enterprise(input, auth.0.today())?;
-    let rec = s.service.create_enterprise(&auth.0, e).await?;
-    // Only the office and the enterprise's park write it: both see its contact.
-    let visible = auth.0.sees_contact(&rec.value.park, false);
-    Ok((StatusCode::CREATED, Json(EnterpriseView::new(rec, visible))))
+    let seen = s.service.create_enterprise(&auth.0, e).await?;
+    Ok((StatusCode::CREATED, Json(EnterpriseView::new(seen))))
 }
 
 fn parse_uscc(raw: &str) -> ApiResult<Uscc> {
     Uscc::parse(raw).map_err(|e| ApiError::field("uscc", e))
-}
-
-/// Reads an enterprise the caller may see, or answers 403/404.
-pub(crate) async fn visible_enterprise(
-    s: &AppState,
-    auth: &Auth,
-    raw: &str,
-) -> ApiResult<Versioned<Enterprise>> {
-    let uscc = read_key(parse_uscc(raw))?;
-    Ok(s.service.enterprise(&auth.0, &uscc).await?)
 }
 
 /// One enterprise (admin, or its park).
@@ -435,13 +410,10 @@ async fn get_enterprise(
     auth: Auth,
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<EnterpriseView>> {
-    let rec = visible_enterprise(&s, &auth, &uscc).await?;
-    let shown = s
-        .service
-        .contact_visible(&auth.0, &[(rec.value.uscc, rec.value.park.clone())])
-        .await?;
-    let visible = shown.contains(&rec.value.uscc);
-    Ok(Json(EnterpriseView::new(rec, visible)))
+    let uscc = read_key(parse_uscc(&uscc))?;
+    Ok(Json(EnterpriseView::new(
+        s.service.enterprise(&auth.0, &uscc).await?,
+    )))
 }
 
 /// Replaces an enterprise; send the `version` you read (stale → 409). A park official cannot
@@ -470,7 +442,6 @@ async fn update_enterprise(
             },
         ));
     }
-    let rec = s.service.update_enterprise(&auth.0, e, version).await?;
-    let visible = auth.0.sees_contact(&rec.value.park, false);
-    Ok(Json(EnterpriseView::new(rec, visible)))
+    let seen = s.service.update_enterprise(&auth.0, e, version).await?;
+    Ok(Json(EnterpriseView::new(seen)))
 }

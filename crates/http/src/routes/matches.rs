@@ -9,16 +9,15 @@ use crate::check::{Check, paging, parse_id};
 use crate::error::{ApiError, ApiResult, ReadErrors};
 use crate::extract::ApiQuery;
 use crate::shape;
-use crate::sheet::{Cell, Column, Format, stream_download};
+use crate::sheet::Format;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use chrono::NaiveDate;
 use pledge_domain::{DomainError, IndustryCode, Money, ParkCode, Uscc};
-use pledge_matching::{Evaluation, IpRef, IpVerdict, MatchQuery, Place, RankKey, SortBy};
-use pledge_service::{MatchListing, Shown};
+use pledge_matching::{Evaluation, IpVerdict, Place};
+use pledge_service::{MatchCursor, MatchFilter, Shown, SortBy};
 use serde::{Deserialize, Serialize};
-use std::cmp::Reverse;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 use validator::Validate;
@@ -30,9 +29,6 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(enterprise_matches))
         .routes(routes!(near_misses))
 }
-
-/// Rows read from the index per page of an export.
-const EXPORT_PAGE: usize = 1000;
 
 /// Why a rule failed.
 #[derive(Debug, Serialize, ToSchema)]
@@ -145,21 +141,8 @@ pub struct ItemReasonView {
     message: String,
 }
 
-pub(crate) fn ip_ref(ip: &IpRef) -> (&'static str, String) {
-    match ip {
-        IpRef::Patent { application_number } => ("patent", application_number.to_string()),
-        IpRef::Trademark {
-            registration_number,
-            nice_class,
-        } => (
-            "trademark",
-            format!("{registration_number}/{}", nice_class.get()),
-        ),
-    }
-}
-
 fn item_view(v: IpVerdict) -> IpItemView {
-    let (kind_of_ip, number) = ip_ref(&v.ip);
+    let (kind_of_ip, number) = (v.ip.kind_name(), v.ip.number());
     IpItemView {
         kind_of_ip,
         number,
@@ -214,7 +197,7 @@ fn view(e: Evaluation) -> MatchView {
             .items
             .into_iter()
             .map(|i| {
-                let (kind_of_ip, number) = ip_ref(&i.ip);
+                let (kind_of_ip, number) = (i.ip.kind_name(), i.ip.number());
                 BundleItemView {
                     kind_of_ip,
                     number,
@@ -305,23 +288,6 @@ pub struct MatchList {
     next_cursor: Option<String>,
 }
 
-pub(crate) fn cursor(k: &RankKey) -> String {
-    format!("{}.{}.{}", k.primary, k.secondary, k.uscc.0)
-}
-
-pub(crate) fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
-    let bad = DomainError::Format { what: "cursor" };
-    let mut parts = s.splitn(3, '.');
-    let (Some(a), Some(b), Some(c)) = (parts.next(), parts.next(), parts.next()) else {
-        return Err(bad);
-    };
-    Ok(RankKey {
-        primary: a.parse().map_err(|_| bad.clone())?,
-        secondary: b.parse().map_err(|_| bad.clone())?,
-        uscc: Reverse(Uscc::parse(c).map_err(|_| bad)?),
-    })
-}
-
 /// A product's eligible enterprises, ranked, each with its pledge bundle and credit line.
 /// Banks: their own products, white-listed enterprises only. Parks: published products,
 /// their own enterprises. `format=csv|xlsx` exports every row the filters select.
@@ -333,7 +299,7 @@ pub(crate) fn parse_cursor(s: &str) -> Result<RankKey, DomainError> {
     )),
     ReadErrors
 ))]
-pub(crate) async fn product_matches(
+async fn product_matches(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
@@ -384,7 +350,7 @@ pub(crate) async fn product_matches(
         .flatten()
         .unwrap_or_default();
     let after = c
-        .optional("after", q.after.as_deref(), parse_cursor)
+        .optional("after", q.after.as_deref(), MatchCursor::parse)
         .flatten();
     let format = c
         .optional("format", q.format.as_deref(), |f| match f.trim() {
@@ -394,195 +360,27 @@ pub(crate) async fn product_matches(
         .flatten()
         .flatten();
     c.finish()?;
-    let query = MatchQuery {
+    let filter = MatchFilter {
         park,
         region_prefix: region,
         industry_prefix: industry,
         min_credit_line,
-        listed_only: false,
         sort,
-        after: if format.is_some() { None } else { after },
-        limit: if format.is_some() {
-            EXPORT_PAGE
-        } else {
-            limit as usize
-        },
+        after,
+        limit: limit as usize,
     };
-    // The first page answers every refusal before a download starts.
-    let first = s.service.matches(&auth.0, product_id, query.clone())?;
     if let Some(format) = format {
-        return export(s, auth, format, first, query).await;
+        return crate::sheet::matches::download(s, auth.0, format, product_id, filter).await;
     }
-    let next_cursor = first.next.as_ref().map(cursor);
+    let first = s.service.matches(&auth.0, product_id, filter)?;
     Ok(Json(MatchList {
         product_id: first.product_id,
         as_of: first.as_of,
         total: first.total,
+        next_cursor: first.next.as_ref().map(ToString::to_string),
         items: first.items.into_iter().map(shown).collect(),
-        next_cursor,
     })
     .into_response())
-}
-
-const COLUMNS: [Column; 17] = [
-    ("排名", 6.0),
-    ("企业名称", 36.0),
-    ("统一社会信用代码", 22.0),
-    ("所属园区", 14.0),
-    ("行业代码", 10.0),
-    ("所属行业", 24.0),
-    ("产品", 16.0),
-    ("融资需求(万元)", 14.0),
-    ("联系人", 10.0),
-    ("联系电话", 16.0),
-    ("评分", 8.0),
-    ("测算授信额度(万元)", 18.0),
-    ("拟质押合计(万元)", 16.0),
-    ("拟质押件数", 10.0),
-    ("拟质押专利/商标", 80.0),
-    ("贷款到期日", 12.0),
-    ("测算日", 12.0),
-];
-
-fn export_row(
-    rank: usize,
-    m: &MatchView,
-    h: Option<&pledge_domain::Holding>,
-    contact_shown: &std::collections::HashSet<Uscc>,
-) -> Vec<Cell> {
-    let e = h.map(|h| &h.enterprise);
-    let contact = e.and_then(|e| {
-        let c = e.contact.as_ref()?;
-        let phone = c.phone.clone().unwrap_or_default();
-        Some(if contact_shown.contains(&e.uscc) {
-            (c.name.clone(), phone)
-        } else {
-            (
-                pledge_domain::masked_name(&c.name),
-                pledge_domain::masked_phone(&phone),
-            )
-        })
-    });
-    let title = |number: &str| {
-        h.and_then(|h| {
-            h.patents
-                .iter()
-                .find(|p| p.application_number.to_string() == number)
-                .map(|p| p.title.to_string())
-                .or_else(|| {
-                    h.trademarks
-                        .iter()
-                        .find(|t| {
-                            format!("{}/{}", t.registration_number, t.nice_class.get()) == number
-                        })
-                        .map(|t| t.name.to_string())
-                })
-        })
-    };
-    let bundle = m
-        .bundle
-        .iter()
-        .map(|b| match title(&b.number) {
-            Some(t) => format!("{}（{t}）", b.number),
-            None => b.number.clone(),
-        })
-        .collect::<Vec<_>>()
-        .join("、");
-    let (contact_name, contact_phone) = contact.unwrap_or_default();
-    vec![
-        Cell::Int(rank as i64),
-        Cell::Text(m.name.clone().unwrap_or_default()),
-        Cell::Text(m.uscc.clone()),
-        Cell::Text(m.park.clone().unwrap_or_default()),
-        Cell::Text(
-            e.map(|e| e.industry.as_str().to_owned())
-                .unwrap_or_default(),
-        ),
-        Cell::Text(
-            e.map(|e| e.industry.name_zh().to_owned())
-                .unwrap_or_default(),
-        ),
-        Cell::Text(m.product_name.clone().unwrap_or_default()),
-        e.and_then(|e| e.financing_need.as_ref())
-            .map_or_else(|| Cell::Text(String::new()), |n| Cell::Wan(n.amount.fen())),
-        Cell::Text(contact_name),
-        Cell::Text(contact_phone),
-        Cell::Int(i64::from(m.score.total)),
-        Cell::Wan(m.credit_line_fen),
-        Cell::Wan(m.bundle_total_fen),
-        Cell::Int(m.bundle.len() as i64),
-        Cell::Text(bundle),
-        Cell::Date(Some(m.loan_end)),
-        Cell::Date(Some(m.as_of)),
-    ]
-}
-
-/// Every row the filters select, streamed a page of the index at a time.
-async fn export(
-    s: AppState,
-    auth: Auth,
-    format: Format,
-    first: MatchListing,
-    query: MatchQuery,
-) -> ApiResult<Response> {
-    let product_id = first.product_id;
-    // (the page to write, rows before it); `None` once the list is done.
-    let start = Some((first, 0usize));
-    let pages = futures_util::stream::unfold(start, move |state| {
-        let (s, auth, query) = (s.clone(), auth.clone(), query.clone());
-        async move {
-            let (page, shown_before) = state?;
-            let after = page.next.clone();
-            let holdings = match s.service.shown_holdings(&page.items).await {
-                Ok(h) => h,
-                Err(e) => return Some((Err(e.into()), None)),
-            };
-            let by_uscc: std::collections::HashMap<_, _> =
-                holdings.iter().map(|h| (h.enterprise.uscc, h)).collect();
-            let with_contact: Vec<(Uscc, pledge_domain::ParkCode)> = holdings
-                .iter()
-                .filter(|h| h.enterprise.contact.is_some())
-                .map(|h| (h.enterprise.uscc, h.enterprise.park.clone()))
-                .collect();
-            let shown = match s.service.contact_visible(&auth.0, &with_contact).await {
-                Ok(shown) => shown,
-                Err(e) => return Some((Err(e.into()), None)),
-            };
-            let rows: Vec<Vec<Cell>> = page
-                .items
-                .into_iter()
-                .enumerate()
-                .map(|(i, m)| {
-                    let h = by_uscc.get(&m.evaluation.uscc).copied();
-                    export_row(shown_before + i + 1, &self::shown(m), h, &shown)
-                })
-                .collect();
-            let shown_now = shown_before + rows.len();
-            let next = match after {
-                None => None,
-                Some(k) => match s.service.matches(
-                    &auth.0,
-                    product_id,
-                    MatchQuery {
-                        after: Some(k),
-                        ..query
-                    },
-                ) {
-                    Ok(p) => Some((p, shown_now)),
-                    Err(e) => return Some((Err(e.into()), None)),
-                },
-            };
-            Some((Ok(rows), next))
-        }
-    });
-    stream_download(
-        format,
-        &format!("matches-product-{product_id}"),
-        "匹配企业",
-        COLUMNS.to_vec(),
-        Box::pin(pages),
-    )
-    .await
 }
 
 /// The full explanation of one enterprise against one product: verdict, every failed rule
