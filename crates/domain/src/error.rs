@@ -170,6 +170,31 @@ impl DomainError {
     }
 }
 
+/// Every invalid field found while typed fields are read into domain values.
+#[derive(Debug, Default)]
+pub struct Violations(Vec<Violation>);
+
+impl Violations {
+    /// Keeps the value, or records the error under `field`.
+    pub fn field<T>(&mut self, field: &str, r: Result<T, DomainError>) -> Option<T> {
+        r.map_err(|e| self.push(field, e)).ok()
+    }
+
+    /// Records an error found another way.
+    pub fn push(&mut self, field: &str, error: DomainError) {
+        self.0.push(Violation::new(field, error));
+    }
+
+    /// `Ok` when nothing was recorded, every violation otherwise.
+    pub fn finish(self) -> Result<(), Vec<Violation>> {
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
 /// One invalid field of a larger value: the field's name (as the API spells it) and why.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Violation {

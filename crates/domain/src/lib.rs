@@ -68,7 +68,7 @@ pub use enterprise::{
     Contact, Enterprise, FinancingNeed, Holding, Qualification, QualificationKind, RiskFlag,
     RiskFlagKind, SizeClass, StrategicIndustry, masked_name, masked_phone,
 };
-pub use error::{DomainError, Violation};
+pub use error::{DomainError, Violation, Violations};
 pub use industry::IndustryCode;
 pub use legal_event::{EventFacts, LegalEvent, LegalEventKind};
 pub use money::{BasisPoints, Money, fen_for_people};

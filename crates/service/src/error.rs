@@ -71,6 +71,11 @@ impl ServiceError {
         }
     }
 
+    /// Invalid input, every field with its violation.
+    pub fn invalid(violations: Vec<Violation>) -> Self {
+        Self::Invalid(violations.into_iter().map(FieldError::from).collect())
+    }
+
     /// Invalid input in one field.
     pub fn field(field: &str, error: DomainError) -> Self {
         Self::Invalid(vec![Violation::new(field, error).into()])

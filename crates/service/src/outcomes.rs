@@ -6,7 +6,11 @@ use crate::error::{FieldError, Result, ServiceError};
 use crate::policy::not_published;
 use crate::{Context, Service};
 use chrono::{Days, NaiveDate};
-use pledge_domain::{Step, Uscc, Violation, code};
+use pledge_domain::{
+    BasisPoints, DeclineReason, DomainError, Money, NiceClass, OutcomeStage,
+    PatentApplicationNumber, Step, Text, TrademarkKey, TrademarkRegistrationNumber, Uscc,
+    Violation, Violations, code,
+};
 use pledge_store::{NewOutcome, OutcomeFilter, OutcomeRecord, Page};
 
 /// The most rows one outcome sheet may carry.
@@ -14,6 +18,178 @@ pub const MAX_OUTCOME_ROWS: usize = 2_000;
 
 /// How far back a contact may be dated when it is reported: five years.
 const CONTACT_DAYS_BACK: u64 = 5 * 366;
+
+/// The next step of an outcome as a caller asks for it (a page's form with 万元 and % turned
+/// into 分 and basis points, the API's body): `step` says which, and which other fields it
+/// carries. Read by [`StepAsk::step`].
+#[derive(Debug, Clone)]
+pub struct StepAsk {
+    pub step: String,
+    pub on: NaiveDate,
+    pub amount_fen: Option<i64>,
+    pub term_months: Option<i64>,
+    pub rate_bp: Option<i64>,
+    pub registration_number: Option<String>,
+    /// Application numbers as typed.
+    pub patents: Vec<String>,
+    /// (registration number, Nice class) as typed.
+    pub trademarks: Vec<(String, i64)>,
+    pub reason_code: Option<String>,
+}
+
+impl StepAsk {
+    /// The domain's step: what it needs is required, what it does not take is refused.
+    pub fn step(&self) -> Result<Step> {
+        let mut c = Violations::default();
+        let stage = c.field("step", OutcomeStage::parse(&self.step));
+        let Some(stage) = stage else {
+            return Err(ServiceError::invalid(c.finish().err().unwrap_or_default()));
+        };
+        use OutcomeStage as S;
+        let takes = |field: &str| match field {
+            "amount_fen" => matches!(stage, S::Approved | S::Disbursed),
+            "term_months" | "rate_bp" => stage == S::Approved,
+            "registration_number" | "patents" | "trademarks" => stage == S::PledgeRegistered,
+            "reason_code" => stage == S::Declined,
+            _ => false,
+        };
+        let given = [
+            ("amount_fen", self.amount_fen.is_some()),
+            ("term_months", self.term_months.is_some()),
+            ("rate_bp", self.rate_bp.is_some()),
+            ("registration_number", self.registration_number.is_some()),
+            ("patents", !self.patents.is_empty()),
+            ("trademarks", !self.trademarks.is_empty()),
+            ("reason_code", self.reason_code.is_some()),
+        ];
+        for (field, present) in given {
+            if present && !takes(field) {
+                c.push(
+                    field,
+                    DomainError::NotAllowed {
+                        field: static_name(field),
+                    },
+                );
+            }
+        }
+        let required = |c: &mut Violations, field: &'static str, v: Option<i64>| {
+            if v.is_none() {
+                c.push(field, DomainError::Required { field });
+            }
+            v
+        };
+        let on = self.on;
+        let step = match stage {
+            S::Contacted => {
+                c.push(
+                    "step",
+                    DomainError::UnknownValue {
+                        value: "contacted".into(),
+                        allowed: "a step after the contact".into(),
+                    },
+                );
+                None
+            }
+            S::Applied => Some(Step::Applied { on }),
+            S::Repaid => Some(Step::Repaid { on }),
+            S::Defaulted => Some(Step::Defaulted { on }),
+            S::Approved => {
+                let amount = required(&mut c, "amount_fen", self.amount_fen)
+                    .and_then(|a| c.field("amount_fen", Money::from_fen(a)));
+                let term = required(&mut c, "term_months", self.term_months);
+                let rate = required(&mut c, "rate_bp", self.rate_bp)
+                    .and_then(|r| c.field("rate_bp", BasisPoints::new(r)));
+                match (amount, term, rate) {
+                    (Some(amount_fen), Some(term), Some(rate_bp)) => Some(Step::Approved {
+                        on,
+                        amount_fen,
+                        term_months: u16::try_from(term).unwrap_or(u16::MAX),
+                        rate_bp,
+                    }),
+                    _ => None,
+                }
+            }
+            S::Disbursed => required(&mut c, "amount_fen", self.amount_fen)
+                .and_then(|a| c.field("amount_fen", Money::from_fen(a)))
+                .map(|amount_fen| Step::Disbursed { on, amount_fen }),
+            S::PledgeRegistered => {
+                let number = match &self.registration_number {
+                    None => {
+                        c.push(
+                            "registration_number",
+                            DomainError::Required {
+                                field: "registration_number",
+                            },
+                        );
+                        None
+                    }
+                    Some(n) => c.field("registration_number", Text::parse(n, 1, 64)),
+                };
+                let mut patents = Vec::new();
+                for (i, p) in self.patents.iter().enumerate() {
+                    patents.extend(
+                        c.field(&format!("patents[{i}]"), PatentApplicationNumber::parse(p)),
+                    );
+                }
+                let mut trademarks = Vec::new();
+                for (i, (number, class)) in self.trademarks.iter().enumerate() {
+                    let n = c.field(
+                        &format!("trademarks[{i}].registration_number"),
+                        TrademarkRegistrationNumber::parse(number),
+                    );
+                    let k = c.field(
+                        &format!("trademarks[{i}].nice_class"),
+                        NiceClass::new(*class),
+                    );
+                    if let (Some(registration_number), Some(nice_class)) = (n, k) {
+                        trademarks.push(TrademarkKey {
+                            registration_number,
+                            nice_class,
+                        });
+                    }
+                }
+                number.map(|registration_number| Step::PledgeRegistered {
+                    on,
+                    registration_number,
+                    patents,
+                    trademarks,
+                })
+            }
+            S::Declined => match &self.reason_code {
+                None => {
+                    c.push(
+                        "reason_code",
+                        DomainError::Required {
+                            field: "reason_code",
+                        },
+                    );
+                    None
+                }
+                Some(r) => c
+                    .field("reason_code", DeclineReason::parse(r))
+                    .map(|reason_code| Step::Declined { on, reason_code }),
+            },
+        };
+        c.finish().map_err(ServiceError::invalid)?;
+        // Every way to no step recorded why.
+        step.ok_or_else(|| ServiceError::invalid(Vec::new()))
+    }
+}
+
+fn static_name(field: &str) -> &'static str {
+    [
+        "amount_fen",
+        "term_months",
+        "rate_bp",
+        "registration_number",
+        "patents",
+        "trademarks",
+        "reason_code",
+    ]
+    .into_iter()
+    .find(|f| *f == field)
+    .unwrap_or("field")
+}
 
 fn unseen(id: i64) -> ServiceError {
     ServiceError::not_found(format!("没有对接结果{id} / no outcome {id}"))

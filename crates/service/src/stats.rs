@@ -486,9 +486,7 @@ impl StatsAsk {
         code_of("bank", &self.bank, &|v| BankCode::parse(v).map(|_| ()));
         code_of("park", &self.park, &|v| ParkCode::parse(v).map(|_| ()));
         if !wrong.is_empty() {
-            return Err(ServiceError::Invalid(
-                wrong.into_iter().map(crate::FieldError::from).collect(),
-            ));
+            return Err(ServiceError::invalid(wrong));
         }
         let filter = OutcomeFilter {
             bank: self.bank.as_deref().and_then(|v| BankCode::parse(v).ok()),

@@ -326,6 +326,25 @@ impl FromRequest<AppState> for Uploaded {
 }
 
 /// A record's id in an address; one that is not a number is as unknown as a missing one.
+/// Why a use case refused, in one line: each field with its reason.
+fn reasons(e: ServiceError) -> String {
+    let p = ApiError::from(e).problem();
+    if p.errors.is_empty() {
+        return p.detail;
+    }
+    p.errors
+        .iter()
+        .map(|e| {
+            if e.field.is_empty() {
+                e.message.clone()
+            } else {
+                format!("{}：{}", e.field, e.message)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("；")
+}
+
 fn path_id(raw: &str) -> Result<i64, Oops> {
     raw.parse::<i64>().map_err(|_| Oops::not_found())
 }

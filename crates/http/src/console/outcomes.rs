@@ -3,7 +3,6 @@
 
 use super::{Fields, Frame, Page, Posted, Signed, path_id, wan, wan_figure};
 use crate::AppState;
-use crate::routes::outcomes::{StepInput, TrademarkRef};
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -11,7 +10,7 @@ use axum::routing::{get, post};
 use pledge_domain::{
     BasisPoints, DeclineReason, DomainError, Money, OutcomeStage, ProductStatus, Step, Uscc,
 };
-use pledge_service::{OutcomeFilter, OutcomeRecord, Role};
+use pledge_service::{OutcomeFilter, OutcomeRecord, Role, StepAsk};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -162,31 +161,19 @@ async fn import(
     }: super::Uploaded,
 ) -> Page {
     me.cx.reporting_bank()?;
-    let report =
-        crate::routes::outcomes::imported(s.service.import_outcomes(&me.cx, name, bytes).await?);
-    let imported = report
-        .rows
+    let rows = s.service.import_outcomes(&me.cx, name, bytes).await?;
+    let imported = rows
         .into_iter()
-        .map(|r| Imported {
-            row: r.row,
-            recorded: r.status == "recorded",
-            what: match (r.outcome_id, r.stage) {
-                (Some(id), Some(stage)) => format!(
-                    "已记录 #{id}（{}）",
-                    OutcomeStage::parse(&stage).map_or("", |s| s.label_zh())
-                ),
-                _ => r
-                    .errors
-                    .iter()
-                    .map(|e| {
-                        if e.field.is_empty() {
-                            e.message.clone()
-                        } else {
-                            format!("{}：{}", e.field, e.message)
-                        }
-                    })
-                    .collect::<Vec<_>>()
-                    .join("；"),
+        .map(|(row, r)| match r {
+            Ok(o) => Imported {
+                row,
+                recorded: true,
+                what: format!("已记录 #{}（{}）", o.id, o.stage.label_zh()),
+            },
+            Err(e) => Imported {
+                row,
+                recorded: false,
+                what: super::reasons(e),
             },
         })
         .collect();
@@ -363,8 +350,8 @@ async fn one(State(s): State<AppState>, me: Signed, Path(id): Path<String>) -> P
     outcome_page(&s, &me, path_id(&id)?, Vec::new()).await
 }
 
-/// The step a form asks for, in the API's terms (万元 to 分, % to basis points).
-fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<StepInput> {
+/// The step a form asks for, 万元 turned into 分 and % into basis points.
+fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<(i64, StepAsk)> {
     let mut wrong = |field: &str, e: DomainError| {
         errors.extend(crate::error::ApiError::field(field, e).problem().errors);
     };
@@ -401,10 +388,9 @@ fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<St
     let mut trademarks = Vec::new();
     for (i, w) in fields.words("trademarks").iter().enumerate() {
         match w.split_once(['/', ':', '：']) {
-            Some((n, c)) if c.parse::<i64>().is_ok() => trademarks.push(TrademarkRef {
-                registration_number: n.to_string(),
-                nice_class: c.parse().unwrap_or(0),
-            }),
+            Some((n, c)) if c.parse::<i64>().is_ok() => {
+                trademarks.push((n.to_string(), c.parse().unwrap_or(0)));
+            }
             _ => wrong(
                 &format!("trademarks[{i}]"),
                 DomainError::Format {
@@ -418,18 +404,20 @@ fn step_input(fields: &Fields, errors: &mut Vec<crate::FieldError>) -> Option<St
     else {
         return None;
     };
-    Some(StepInput {
+    Some((
         version,
-        step: fields.get("step").to_string(),
-        on,
-        amount_fen,
-        term_months,
-        rate_bp,
-        registration_number: fields.some("registration_number").map(str::to_owned),
-        patents: fields.words("patents"),
-        trademarks,
-        reason_code: fields.some("reason_code").map(str::to_owned),
-    })
+        StepAsk {
+            step: fields.get("step").to_string(),
+            on,
+            amount_fen,
+            term_months,
+            rate_bp,
+            registration_number: fields.some("registration_number").map(str::to_owned),
+            patents: fields.words("patents"),
+            trademarks,
+            reason_code: fields.some("reason_code").map(str::to_owned),
+        },
+    ))
 }
 
 async fn take_step(
@@ -441,18 +429,17 @@ async fn take_step(
     me.cx.reporting_bank()?;
     let mut errors = Vec::new();
     let input = step_input(&fields, &mut errors);
-    let Some(input) = input.filter(|_| errors.is_empty()) else {
+    let Some((version, input)) = input.filter(|_| errors.is_empty()) else {
         return outcome_page(&s, &me, id, errors).await;
     };
     let step = match input.step() {
         Ok(step) => step,
-        Err(e) => return outcome_page(&s, &me, id, e.problem().errors).await,
+        Err(pledge_service::ServiceError::Invalid(errors)) => {
+            return outcome_page(&s, &me, id, errors).await;
+        }
+        Err(e) => return Err(e.into()),
     };
-    match s
-        .service
-        .take_outcome_step(&me.cx, id, input.version, step)
-        .await
-    {
+    match s.service.take_outcome_step(&me.cx, id, version, step).await {
         Ok(_) => Ok(Redirect::to(&format!("/outcomes/{id}")).into_response()),
         Err(pledge_service::ServiceError::Invalid(errors)) => {
             outcome_page(&s, &me, id, errors).await

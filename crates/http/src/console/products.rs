@@ -6,7 +6,6 @@ use super::home::{ProductLine, product_lines};
 use super::{Fields, Frame, Oops, Page, Posted, Signed, figures, page, wan};
 use crate::AppState;
 use crate::error::ApiError;
-use crate::routes::products::ProductBody;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
@@ -14,8 +13,7 @@ use axum::routing::{get, post};
 use pledge_domain::{
     BasisPoints, LoanProduct, Money, ProductStatus, QualificationKind, RiskFlagKind,
 };
-use pledge_service::{MatchFilter, ProductRecord, Role};
-use serde_json::{Map, Value, json};
+use pledge_service::{MatchFilter, PledgeRatesAsk, ProductAsk, ProductRecord, Role, ServiceError};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -242,48 +240,63 @@ impl ProductForm {
                 message: message.into(),
             });
         };
-        let mut body = Map::new();
-        let mut fen = |field: &str, key: &str, text: &str, body: &mut Map<String, Value>| {
-            match Money::from_wan(text) {
-                Ok(m) => {
-                    body.insert(key.into(), json!(m.fen()));
-                }
-                Err(_) => bad(field, "请填写万元数，最多六位小数，如 500 或 12.5"),
+        let mut fen = |field: &str, text: &str| match Money::from_wan(text) {
+            Ok(m) => m.fen(),
+            Err(_) => {
+                bad(field, "请填写万元数，最多六位小数，如 500 或 12.5");
+                0
             }
         };
-        fen("amount_min", "amount_min_fen", &self.amount_min, &mut body);
-        fen("amount_max", "amount_max_fen", &self.amount_max, &mut body);
-        let mut percent = |field: &str, text: &str, required: bool| -> Option<Value> {
-            if text.is_empty() && !required {
-                return Some(Value::Null);
+        let amount_min_fen = fen("amount_min", &self.amount_min);
+        let amount_max_fen = fen("amount_max", &self.amount_max);
+        let mut percent = |field: &str, text: &str| -> Option<i64> {
+            if text.is_empty() {
+                return None;
             }
             match BasisPoints::from_percent(text) {
-                Ok(bp) => Some(json!(bp.get())),
+                Ok(bp) => Some(i64::from(bp.get())),
                 Err(_) => {
                     bad(field, "请填写0到100之间的百分数，最多两位小数，如 1.5");
                     None
                 }
             }
         };
-        let rate_cap = percent("rate_cap", &self.rate_cap, true);
-        let rates = json!({
-            "invention": percent("rate_invention", &self.rate_invention, false),
-            "utility_model": percent("rate_utility_model", &self.rate_utility_model, false),
-            "design": percent("rate_design", &self.rate_design, false),
-            "trademark": percent("rate_trademark", &self.rate_trademark, false),
-        });
-        let share = percent("min_ip_share", &self.min_ip_share, false);
-        let mut whole = |field: &str, text: &str| -> Value {
+        let rate_cap = percent("rate_cap", &self.rate_cap);
+        let pledge_rates_bp = PledgeRatesAsk {
+            invention: percent("rate_invention", &self.rate_invention),
+            utility_model: percent("rate_utility_model", &self.rate_utility_model),
+            design: percent("rate_design", &self.rate_design),
+            trademark: percent("rate_trademark", &self.rate_trademark),
+        };
+        let min_ip_share_bp = percent("min_ip_share", &self.min_ip_share);
+        let mut whole = |field: &str, text: &str| -> i64 {
             if text.is_empty() {
-                return json!(0);
+                return 0;
             }
-            match text.parse::<i64>() {
-                Ok(n) => json!(n),
-                Err(_) => {
-                    bad(field, "请填写整数");
-                    json!(0)
-                }
-            }
+            text.parse::<i64>().unwrap_or_else(|_| {
+                bad(field, "请填写整数");
+                0
+            })
+        };
+        let max_term_months = whole("max_term_months", &self.max_term_months);
+        let min_remaining_months = whole("min_remaining_months", &self.min_remaining_months);
+        let min_years_in_operation = whole("min_years", &self.min_years);
+        let min_valid_invention_patents = whole("min_inventions", &self.min_inventions);
+        let valid_from = chrono::NaiveDate::parse_from_str(&self.valid_from, "%Y-%m-%d")
+            .map_err(|_| bad("valid_from", "请填写开办日期，格式为年-月-日"))
+            .ok();
+        let valid_until = if self.valid_until.is_empty() {
+            None
+        } else {
+            chrono::NaiveDate::parse_from_str(&self.valid_until, "%Y-%m-%d")
+                .map_err(|_| bad("valid_until", "截止日期的格式为年-月-日，不设截止请留空"))
+                .ok()
+        };
+        if self.rate_cap.is_empty() {
+            bad("rate_cap", "请填写0到100之间的百分数，最多两位小数，如 1.5");
+        }
+        let (Some(valid_from), true) = (valid_from, errors.is_empty()) else {
+            return Err(errors);
         };
         let words = |t: &str| -> Vec<String> {
             t.split(|c: char| c.is_whitespace() || c == ',' || c == '，' || c == '、')
@@ -292,74 +305,33 @@ impl ProductForm {
                 .collect()
         };
         let text = |t: &str| (!t.is_empty()).then(|| t.to_owned());
-        body.extend([
-            ("name".into(), json!(self.name)),
-            ("description".into(), json!(text(&self.description))),
-            (
-                "max_term_months".into(),
-                whole("max_term_months", &self.max_term_months),
-            ),
-            ("rate_cap_over_lpr_bp".into(), rate_cap.unwrap_or(json!(0))),
-            ("pledge_rates_bp".into(), rates),
-            (
-                "min_remaining_months".into(),
-                whole("min_remaining_months", &self.min_remaining_months),
-            ),
-            ("no_prior_pledge".into(), json!(self.no_prior_pledge)),
-            ("qualifications_all".into(), json!(self.q_all)),
-            ("qualifications_any".into(), json!(self.q_any)),
-            ("excluded_risk_flags".into(), json!(self.excluded)),
-            (
-                "region_prefixes".into(),
-                json!(words(&self.region_prefixes)),
-            ),
-            (
-                "industry_prefixes".into(),
-                json!(words(&self.industry_prefixes)),
-            ),
-            (
-                "min_years_in_operation".into(),
-                whole("min_years", &self.min_years),
-            ),
-            (
-                "min_valid_invention_patents".into(),
-                whole("min_inventions", &self.min_inventions),
-            ),
-            ("min_ip_share_bp".into(), share.unwrap_or(Value::Null)),
-            ("whitelist_required".into(), json!(self.whitelist_required)),
-            (
-                "interest_subsidy".into(),
-                json!(text(&self.interest_subsidy)),
-            ),
-            ("risk_pool".into(), json!(self.risk_pool)),
-        ]);
-        match chrono::NaiveDate::parse_from_str(&self.valid_from, "%Y-%m-%d") {
-            Ok(d) => {
-                body.insert("valid_from".into(), json!(d));
-            }
-            Err(_) => bad("valid_from", "请填写开办日期，格式为年-月-日"),
-        }
-        if !self.valid_until.is_empty() {
-            match chrono::NaiveDate::parse_from_str(&self.valid_until, "%Y-%m-%d") {
-                Ok(d) => {
-                    body.insert("valid_until".into(), json!(d));
-                }
-                Err(_) => bad("valid_until", "截止日期的格式为年-月-日，不设截止请留空"),
-            }
-        }
-        if !errors.is_empty() {
-            return Err(errors);
-        }
-        let body: ProductBody = serde_json::from_value(Value::Object(body)).map_err(|e| {
-            vec![crate::FieldError {
-                field: "name".into(),
-                code: pledge_domain::code::FORMAT.into(),
-                message: e.to_string(),
-            }]
-        })?;
-        body.rules().map_err(|e| match e {
-            ApiError::Validation(errors) => errors,
-            other => other.problem().errors,
+        let ask = ProductAsk {
+            name: self.name.clone(),
+            description: text(&self.description),
+            amount_min_fen,
+            amount_max_fen,
+            max_term_months,
+            rate_cap_over_lpr_bp: rate_cap.unwrap_or(0),
+            pledge_rates_bp,
+            min_remaining_months,
+            no_prior_pledge: self.no_prior_pledge,
+            qualifications_all: self.q_all.clone(),
+            qualifications_any: self.q_any.clone(),
+            excluded_risk_flags: self.excluded.clone(),
+            region_prefixes: words(&self.region_prefixes),
+            industry_prefixes: words(&self.industry_prefixes),
+            min_years_in_operation,
+            min_valid_invention_patents,
+            min_ip_share_bp,
+            whitelist_required: self.whitelist_required,
+            interest_subsidy: text(&self.interest_subsidy),
+            risk_pool: self.risk_pool,
+            valid_from,
+            valid_until,
+        };
+        ask.rules().map_err(|e| match e {
+            ServiceError::Invalid(errors) => errors,
+            other => ApiError::from(other).problem().errors,
         })
     }
 }

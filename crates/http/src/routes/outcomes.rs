@@ -12,11 +12,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
-use pledge_domain::{
-    BankCode, BasisPoints, DeclineReason, DomainError, Money, NiceClass, OutcomeStage, ParkCode,
-    PatentApplicationNumber, Step, Text, TrademarkKey, TrademarkRegistrationNumber, Uscc,
-};
-use pledge_service::{OutcomeFilter, OutcomeRecord};
+use pledge_domain::{BankCode, ParkCode, Step, Uscc};
+use pledge_service::{OutcomeFilter, OutcomeRecord, StepAsk};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -71,9 +68,7 @@ async fn import_outcomes(
 }
 
 /// The view of an import's rows.
-pub(crate) fn imported(
-    rows: Vec<(u32, pledge_service::Result<OutcomeRecord>)>,
-) -> OutcomeImportView {
+fn imported(rows: Vec<(u32, pledge_service::Result<OutcomeRecord>)>) -> OutcomeImportView {
     let mut out = OutcomeImportView {
         recorded: 0,
         rejected: 0,
@@ -202,156 +197,24 @@ pub struct StepInput {
 }
 
 impl StepInput {
-    /// The domain's step: what it needs is required, what it does not take is refused.
-    pub(crate) fn step(&self) -> ApiResult<Step> {
-        let mut c = Check::default();
-        let stage = c.field("step", OutcomeStage::parse(&self.step));
-        let Some(stage) = stage else {
-            return Err(c.fail());
-        };
-        use OutcomeStage as S;
-        let takes = |field: &str| match field {
-            "amount_fen" => matches!(stage, S::Approved | S::Disbursed),
-            "term_months" | "rate_bp" => stage == S::Approved,
-            "registration_number" | "patents" | "trademarks" => stage == S::PledgeRegistered,
-            "reason_code" => stage == S::Declined,
-            _ => false,
-        };
-        let given = [
-            ("amount_fen", self.amount_fen.is_some()),
-            ("term_months", self.term_months.is_some()),
-            ("rate_bp", self.rate_bp.is_some()),
-            ("registration_number", self.registration_number.is_some()),
-            ("patents", !self.patents.is_empty()),
-            ("trademarks", !self.trademarks.is_empty()),
-            ("reason_code", self.reason_code.is_some()),
-        ];
-        for (field, present) in given {
-            if present && !takes(field) {
-                c.push(
-                    field,
-                    DomainError::NotAllowed {
-                        field: static_name(field),
-                    },
-                );
-            }
+    /// What the body asks, for the service to read.
+    fn ask(&self) -> StepAsk {
+        StepAsk {
+            step: self.step.clone(),
+            on: self.on,
+            amount_fen: self.amount_fen,
+            term_months: self.term_months,
+            rate_bp: self.rate_bp,
+            registration_number: self.registration_number.clone(),
+            patents: self.patents.clone(),
+            trademarks: self
+                .trademarks
+                .iter()
+                .map(|t| (t.registration_number.clone(), t.nice_class))
+                .collect(),
+            reason_code: self.reason_code.clone(),
         }
-        let required = |c: &mut Check, field: &'static str, v: Option<i64>| {
-            if v.is_none() {
-                c.push(field, DomainError::Required { field });
-            }
-            v
-        };
-        let on = self.on;
-        let step = match stage {
-            S::Contacted => {
-                c.push(
-                    "step",
-                    DomainError::UnknownValue {
-                        value: "contacted".into(),
-                        allowed: "a step after the contact".into(),
-                    },
-                );
-                None
-            }
-            S::Applied => Some(Step::Applied { on }),
-            S::Repaid => Some(Step::Repaid { on }),
-            S::Defaulted => Some(Step::Defaulted { on }),
-            S::Approved => {
-                let amount = required(&mut c, "amount_fen", self.amount_fen)
-                    .and_then(|a| c.field("amount_fen", Money::from_fen(a)));
-                let term = required(&mut c, "term_months", self.term_months);
-                let rate = required(&mut c, "rate_bp", self.rate_bp)
-                    .and_then(|r| c.field("rate_bp", BasisPoints::new(r)));
-                match (amount, term, rate) {
-                    (Some(amount_fen), Some(term), Some(rate_bp)) => Some(Step::Approved {
-                        on,
-                        amount_fen,
-                        term_months: u16::try_from(term).unwrap_or(u16::MAX),
-                        rate_bp,
-                    }),
-                    _ => None,
-                }
-            }
-            S::Disbursed => required(&mut c, "amount_fen", self.amount_fen)
-                .and_then(|a| c.field("amount_fen", Money::from_fen(a)))
-                .map(|amount_fen| Step::Disbursed { on, amount_fen }),
-            S::PledgeRegistered => {
-                let number = match &self.registration_number {
-                    None => {
-                        c.push(
-                            "registration_number",
-                            DomainError::Required {
-                                field: "registration_number",
-                            },
-                        );
-                        None
-                    }
-                    Some(n) => c.field("registration_number", Text::parse(n, 1, 64)),
-                };
-                let mut patents = Vec::new();
-                for (i, p) in self.patents.iter().enumerate() {
-                    patents.extend(
-                        c.field(&format!("patents[{i}]"), PatentApplicationNumber::parse(p)),
-                    );
-                }
-                let mut trademarks = Vec::new();
-                for (i, t) in self.trademarks.iter().enumerate() {
-                    let n = c.field(
-                        &format!("trademarks[{i}].registration_number"),
-                        TrademarkRegistrationNumber::parse(&t.registration_number),
-                    );
-                    let k = c.field(
-                        &format!("trademarks[{i}].nice_class"),
-                        NiceClass::new(t.nice_class),
-                    );
-                    if let (Some(registration_number), Some(nice_class)) = (n, k) {
-                        trademarks.push(TrademarkKey {
-                            registration_number,
-                            nice_class,
-                        });
-                    }
-                }
-                number.map(|registration_number| Step::PledgeRegistered {
-                    on,
-                    registration_number,
-                    patents,
-                    trademarks,
-                })
-            }
-            S::Declined => match &self.reason_code {
-                None => {
-                    c.push(
-                        "reason_code",
-                        DomainError::Required {
-                            field: "reason_code",
-                        },
-                    );
-                    None
-                }
-                Some(r) => c
-                    .field("reason_code", DeclineReason::parse(r))
-                    .map(|reason_code| Step::Declined { on, reason_code }),
-            },
-        };
-        c.finish()?;
-        step.ok_or_else(|| Check::default().fail())
     }
-}
-
-fn static_name(field: &str) -> &'static str {
-    [
-        "amount_fen",
-        "term_months",
-        "rate_bp",
-        "registration_number",
-        "patents",
-        "trademarks",
-        "reason_code",
-    ]
-    .into_iter()
-    .find(|f| *f == field)
-    .unwrap_or("field")
 }
 
 /// One step as reported.
@@ -584,7 +447,7 @@ async fn take_step(
 ) -> ApiResult<Json<OutcomeView>> {
     let id = parse_id("id", &id)?;
     auth.0.reporting_bank()?;
-    let step = input.step()?;
+    let step = input.ask().step()?;
     let o = s
         .service
         .take_outcome_step(&auth.0, id, input.version, step)

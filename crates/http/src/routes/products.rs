@@ -12,10 +12,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{
-    BankCode, BasisPoints, DomainError, LoanProduct, Money, PledgeRates, ProductStatus,
-    QualificationKind, RiskFlagKind, Text, UsualTerms,
+    BankCode, BasisPoints, DomainError, LoanProduct, Money, ProductStatus, UsualTerms,
 };
-use pledge_service::ProductRecord;
+use pledge_service::{PledgeRatesAsk, ProductAsk, ProductRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -159,135 +158,44 @@ pub struct ProductBody {
     valid_until: Option<NaiveDate>,
 }
 
-fn small(c: &mut Check, field: &str, v: i64, max: u16) -> u16 {
-    match u16::try_from(v).ok().filter(|x| *x <= max) {
-        Some(x) => x,
-        None => {
-            c.push(
-                field,
-                DomainError::OutOfRange {
-                    min: 0,
-                    max: i64::from(max),
-                },
-            );
-            0
-        }
-    }
-}
-
-fn names<T>(
-    c: &mut Check,
-    field: &str,
-    xs: &[String],
-    parse: impl Fn(&str) -> Result<T, DomainError>,
-) -> Vec<T> {
-    xs.iter()
-        .enumerate()
-        .filter_map(|(i, x)| c.field(&format!("{field}[{i}]"), parse(x)))
-        .collect()
-}
-
 impl ProductBody {
-    /// The domain product, or every invalid field.
-    pub(crate) fn rules(&self) -> ApiResult<LoanProduct> {
-        let mut c = Check::default();
-        let name = c.field("name", Text::parse(&self.name, 2, 100));
-        let amount_min = c.field("amount_min_fen", Money::from_fen(self.amount_min_fen));
-        let amount_max = c.field("amount_max_fen", Money::from_fen(self.amount_max_fen));
-        let rate_cap = c.field(
-            "rate_cap_over_lpr_bp",
-            BasisPoints::new(self.rate_cap_over_lpr_bp),
-        );
-        let mut rate = |kind: &str, v: Option<i64>| {
-            v.and_then(|bp| c.field(&format!("pledge_rates_bp.{kind}"), BasisPoints::new(bp)))
-        };
+    /// The rules as typed, for the service to read.
+    fn ask(&self) -> ProductAsk {
         let r = &self.pledge_rates_bp;
-        let pledge_rates = PledgeRates {
-            invention: rate("invention", r.invention),
-            utility_model: rate("utility_model", r.utility_model),
-            design: rate("design", r.design),
-            trademark: rate("trademark", r.trademark),
-        };
-        let min_ip_share = c
-            .optional("min_ip_share_bp", self.min_ip_share_bp, BasisPoints::new)
-            .flatten();
-        let max_term_months = small(&mut c, "max_term_months", self.max_term_months, 360);
-        let min_remaining_months = small(
-            &mut c,
-            "min_remaining_months",
-            self.min_remaining_months,
-            360,
-        );
-        let min_years_in_operation = small(
-            &mut c,
-            "min_years_in_operation",
-            self.min_years_in_operation,
-            200,
-        );
-        let min_valid_invention_patents = small(
-            &mut c,
-            "min_valid_invention_patents",
-            self.min_valid_invention_patents,
-            10_000,
-        );
-        let qualifications_all = names(
-            &mut c,
-            "qualifications_all",
-            &self.qualifications_all,
-            QualificationKind::parse,
-        );
-        let qualifications_any = names(
-            &mut c,
-            "qualifications_any",
-            &self.qualifications_any,
-            QualificationKind::parse,
-        );
-        let excluded_risk_flags = names(
-            &mut c,
-            "excluded_risk_flags",
-            &self.excluded_risk_flags,
-            RiskFlagKind::parse,
-        );
-        let trimmed = |xs: &[String], upper: bool| -> Vec<String> {
-            xs.iter()
-                .map(|x| {
-                    let x = pledge_domain::to_half_width(x).trim().to_owned();
-                    if upper { x.to_uppercase() } else { x }
-                })
-                .collect()
-        };
-        let (Some(name), Some(amount_min), Some(amount_max), Some(rate_cap_over_lpr)) =
-            (name, amount_min, amount_max, rate_cap)
-        else {
-            return Err(c.fail());
-        };
-        let product = LoanProduct {
-            name,
+        ProductAsk {
+            name: self.name.clone(),
             description: self.description.clone(),
-            amount_min,
-            amount_max,
-            max_term_months,
-            rate_cap_over_lpr,
-            pledge_rates,
-            min_remaining_months,
+            amount_min_fen: self.amount_min_fen,
+            amount_max_fen: self.amount_max_fen,
+            max_term_months: self.max_term_months,
+            rate_cap_over_lpr_bp: self.rate_cap_over_lpr_bp,
+            pledge_rates_bp: PledgeRatesAsk {
+                invention: r.invention,
+                utility_model: r.utility_model,
+                design: r.design,
+                trademark: r.trademark,
+            },
+            min_remaining_months: self.min_remaining_months,
             no_prior_pledge: self.no_prior_pledge,
-            qualifications_all,
-            qualifications_any,
-            excluded_risk_flags,
-            region_prefixes: trimmed(&self.region_prefixes, false),
-            industry_prefixes: trimmed(&self.industry_prefixes, true),
-            min_years_in_operation,
-            min_valid_invention_patents,
-            min_ip_share,
+            qualifications_all: self.qualifications_all.clone(),
+            qualifications_any: self.qualifications_any.clone(),
+            excluded_risk_flags: self.excluded_risk_flags.clone(),
+            region_prefixes: self.region_prefixes.clone(),
+            industry_prefixes: self.industry_prefixes.clone(),
+            min_years_in_operation: self.min_years_in_operation,
+            min_valid_invention_patents: self.min_valid_invention_patents,
+            min_ip_share_bp: self.min_ip_share_bp,
             whitelist_required: self.whitelist_required,
             interest_subsidy: self.interest_subsidy.clone(),
             risk_pool: self.risk_pool,
             valid_from: self.valid_from,
             valid_until: self.valid_until,
-        };
-        c.violations(product.violations());
-        c.finish()?;
-        Ok(product)
+        }
+    }
+
+    /// The domain product, or every invalid field.
+    fn rules(&self) -> ApiResult<LoanProduct> {
+        Ok(self.ask().rules()?)
     }
 
     fn of(bank: &BankCode, version: i64, p: &LoanProduct) -> Self {
