@@ -15,6 +15,7 @@ mod query_names;
 mod routes;
 mod shape;
 mod sheet;
+mod upload;
 
 pub use application::{Application, Settings};
 pub use edge::{Edge, serve};

@@ -4,6 +4,7 @@
 
 pub mod matches;
 pub mod stats;
+pub mod whitelist;
 
 use crate::error::{ApiError, ApiResult};
 use axum::http::header;

@@ -30,7 +30,7 @@ pub mod sign_in;
 mod snapshot;
 mod stats;
 mod whitelist;
-pub use whitelist::MANY;
+pub use whitelist::{CriteriaAsk, MANY, decision, transition_asked};
 
 pub use applicants::{Checked, Listed, MAX_APPLICANTS};
 pub use clock::Clock;

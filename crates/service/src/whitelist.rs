@@ -6,7 +6,10 @@ use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
 use chrono::Datelike;
 use pledge_domain::code;
-use pledge_domain::{BatchStatus, Criteria, CriterionFailure, EntryStatus, Text, Uscc};
+use pledge_domain::{
+    BatchStatus, Criteria, CriterionFailure, DomainError, EntryStatus, QualificationKind,
+    ReasonCode, RiskFlagKind, Text, Transition, Uscc, Violations,
+};
 use pledge_store::{
     AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
     RescreenReport, RescreenReversal, Role, TransitionRequest,
@@ -23,6 +26,109 @@ pub const RESCREEN_DAYS_BACK: u64 = 31;
 /// How many days ahead a re-screening may be dated.
 pub const RESCREEN_DAYS_AHEAD: u64 = 7;
 
+/// The entry criteria as typed (the API's body, the criteria page's form).
+#[derive(Debug, Clone, Default)]
+pub struct CriteriaAsk {
+    pub min_valid_invention_patents: u32,
+    pub min_valid_patents: u32,
+    pub excluded_risk_flags: Vec<String>,
+    pub any_of_qualifications: Vec<String>,
+    pub min_years_in_operation: u32,
+}
+
+impl CriteriaAsk {
+    /// The domain's criteria, or every invalid field.
+    pub fn criteria(&self) -> Result<Criteria> {
+        let mut c = Violations::default();
+        let mut flags = Vec::new();
+        for (i, f) in self.excluded_risk_flags.iter().enumerate() {
+            flags.extend(c.field(&format!("excluded_risk_flags[{i}]"), RiskFlagKind::parse(f)));
+        }
+        let mut quals = Vec::new();
+        for (i, q) in self.any_of_qualifications.iter().enumerate() {
+            quals.extend(c.field(
+                &format!("any_of_qualifications[{i}]"),
+                QualificationKind::parse(q),
+            ));
+        }
+        for (field, v, max) in [
+            (
+                "min_valid_invention_patents",
+                self.min_valid_invention_patents,
+                1000,
+            ),
+            ("min_valid_patents", self.min_valid_patents, 1000),
+            ("min_years_in_operation", self.min_years_in_operation, 100),
+        ] {
+            if v > max {
+                c.push(
+                    field,
+                    DomainError::OutOfRange {
+                        min: 0,
+                        max: i64::from(max),
+                    },
+                );
+            }
+        }
+        c.finish().map_err(ServiceError::invalid)?;
+        Ok(Criteria {
+            min_valid_invention_patents: self.min_valid_invention_patents,
+            min_valid_patents: self.min_valid_patents,
+            excluded_risk_flags: flags,
+            any_of_qualifications: quals,
+            min_years_in_operation: self.min_years_in_operation,
+        })
+    }
+}
+
+/// The decision an action names (`approve`, `reject`, `suspend`, `reinstate`, `remove`);
+/// any other is unknown.
+pub fn decision(action: &str) -> Result<Transition> {
+    match Transition::parse(action) {
+        Ok(
+            t @ (Transition::Approve
+            | Transition::Reject
+            | Transition::Suspend
+            | Transition::Reinstate
+            | Transition::Remove),
+        ) => Ok(t),
+        _ => Err(ServiceError::not_found(format!(
+            "没有操作{action} / no action {action}: approve, reject, suspend, reinstate, remove"
+        ))),
+    }
+}
+
+/// A step of an entry with its reasons as typed, every invalid one named.
+pub fn transition_asked(
+    transition: Transition,
+    version: i64,
+    reason_code: &str,
+    reason: &str,
+    override_reason: Option<&str>,
+) -> Result<TransitionRequest> {
+    let mut c = Violations::default();
+    let code = c.field("reason_code", ReasonCode::parse(reason_code));
+    let reason = c.field("reason", Text::parse(reason, 1, 500));
+    let override_reason = match override_reason {
+        Some(o) => c
+            .field("override_reason", Text::parse(o, 1, 500))
+            .map(|t| Some(t.to_string())),
+        None => Some(None),
+    };
+    c.finish().map_err(ServiceError::invalid)?;
+    let (Some(reason_code), Some(reason), Some(override_reason)) = (code, reason, override_reason)
+    else {
+        return Err(ServiceError::invalid(Vec::new()));
+    };
+    Ok(TransitionRequest {
+        transition,
+        version,
+        reason_code,
+        reason: reason.to_string(),
+        override_reason,
+    })
+}
+
 impl Service {
     /// The entry criteria and their version (the office and parks).
     pub async fn criteria(&self, cx: &Context) -> Result<(Criteria, i64)> {
@@ -34,10 +140,11 @@ impl Service {
     pub async fn set_criteria(
         &self,
         cx: &Context,
-        criteria: Criteria,
+        asked: &CriteriaAsk,
         version: i64,
     ) -> Result<(Criteria, i64)> {
         cx.require_admin()?;
+        let criteria = asked.criteria()?;
         Ok(self
             .store
             .set_criteria(&cx.actor, criteria, version)

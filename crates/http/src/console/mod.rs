@@ -316,8 +316,8 @@ impl FromRequest<AppState> for Uploaded {
         let (me, req) = signed_request(req, s).await?;
         let form = axum::extract::Multipart::from_request(req, s).await;
         let read = async {
-            let mut form = crate::routes::imports::multipart(form)?;
-            crate::routes::imports::upload_parts(&mut form, s.upload_limit).await
+            let mut form = crate::upload::multipart(form)?;
+            crate::upload::upload_parts(&mut form, s.upload_limit).await
         };
         let (texts, file) = read.await.map_err(|e| Oops::from(e).into_response())?;
         let fields = with_token(&me, Fields(texts)).map_err(IntoResponse::into_response)?;
@@ -325,7 +325,6 @@ impl FromRequest<AppState> for Uploaded {
     }
 }
 
-/// A record's id in an address; one that is not a number is as unknown as a missing one.
 /// Why a use case refused, in one line: each field with its reason.
 fn reasons(e: ServiceError) -> String {
     let p = ApiError::from(e).problem();
@@ -345,6 +344,7 @@ fn reasons(e: ServiceError) -> String {
         .join("；")
 }
 
+/// A record's id in an address; one that is not a number is as unknown as a missing one.
 fn path_id(raw: &str) -> Result<i64, Oops> {
     raw.parse::<i64>().map_err(|_| Oops::not_found())
 }

@@ -4,16 +4,17 @@
 
 use super::{Fields, Frame, Oops, Page, Posted, Signed, Uploaded, page};
 use crate::AppState;
-use crate::auth::Auth;
-use crate::extract::ApiQuery;
-use crate::routes::whitelist::{ExportQuery, decision, export_batch, transition_request};
+use crate::sheet::Format;
 use askama::Template;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use pledge_domain::{BatchStatus, EntryStatus, ReasonCode, Text};
-use pledge_service::{EntryFilter, EntryRecord, Result as ServiceResult, Role};
+use pledge_service::{
+    CriteriaAsk, EntryFilter, EntryRecord, Result as ServiceResult, Role, ServiceError, decision,
+    transition_asked,
+};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -233,24 +234,15 @@ async fn batch(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -
 }
 
 async fn download(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
-    super::path_id(&raw)?;
-    Ok(export_batch(
-        State(s),
-        Auth(me.cx),
-        Path(raw),
-        ApiQuery(ExportQuery::default()),
-    )
-    .await?)
+    let id = super::path_id(&raw)?;
+    let today = me.cx.today();
+    Ok(crate::sheet::whitelist::batch(&s.service, &me.cx, id, Format::Xlsx, today).await?)
 }
 
 /// The white list in force today, as circulated.
 async fn download_current(State(s): State<AppState>, me: Signed) -> Page {
-    Ok(crate::routes::whitelist::export_current(
-        State(s),
-        Auth(me.cx),
-        ApiQuery(ExportQuery::default()),
-    )
-    .await?)
+    let today = me.cx.today();
+    Ok(crate::sheet::whitelist::current(&s.service, &me.cx, Format::Xlsx, today).await?)
 }
 
 /// The codes of a list typed or pasted: one per line, or separated by commas or spaces.
@@ -394,29 +386,28 @@ async fn set_criteria(State(s): State<AppState>, Posted { me, fields }: Posted) 
             0
         }
     };
-    let body = serde_json::json!({
-        "min_valid_invention_patents": number("min_valid_invention_patents"),
-        "min_valid_patents": number("min_valid_patents"),
-        "min_years_in_operation": number("min_years_in_operation"),
-        "excluded_risk_flags": fields.all("excluded_risk_flags"),
-        "any_of_qualifications": fields.all("any_of_qualifications"),
-        "version": fields.get("version").parse::<i64>().unwrap_or(-1),
-    });
+    let asked = CriteriaAsk {
+        min_valid_invention_patents: number("min_valid_invention_patents"),
+        min_valid_patents: number("min_valid_patents"),
+        min_years_in_operation: number("min_years_in_operation"),
+        excluded_risk_flags: fields
+            .all("excluded_risk_flags")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+        any_of_qualifications: fields
+            .all("any_of_qualifications")
+            .into_iter()
+            .map(str::to_owned)
+            .collect(),
+    };
     if !errors.is_empty() {
         return criteria_page(&s, &me, Some(&fields), errors).await;
     }
-    let dto = serde_json::from_value(body).map_err(|_| Oops::expired_form())?;
-    match crate::routes::whitelist::put_criteria(
-        State(s.clone()),
-        Auth(me.cx.clone()),
-        crate::extract::ApiJson(dto),
-    )
-    .await
-    {
+    let version = fields.get("version").parse::<i64>().unwrap_or(-1);
+    match s.service.set_criteria(&me.cx, &asked, version).await {
         Ok(_) => Ok(Redirect::to("/whitelist/criteria").into_response()),
-        Err(crate::error::ApiError::Validation(errors)) => {
-            criteria_page(&s, &me, Some(&fields), errors).await
-        }
+        Err(ServiceError::Invalid(errors)) => criteria_page(&s, &me, Some(&fields), errors).await,
         Err(e) => Err(e.into()),
     }
 }
@@ -512,7 +503,7 @@ async fn decide(State(s): State<AppState>, Posted { me, fields }: Posted) -> Pag
         ""
     };
     let reason = fields.some("reason").unwrap_or(default_reason);
-    let step = transition_request(t, 0, code, reason, fields.some("override_reason"))?;
+    let step = transition_asked(t, 0, code, reason, fields.some("override_reason"))?;
     let results = s.service.decide_many(&me.cx, &entries, step).await?;
     review_page(&s, &me, outcomes(results)).await
 }

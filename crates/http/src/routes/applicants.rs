@@ -4,7 +4,8 @@
 use crate::AppState;
 use crate::auth::Auth;
 use crate::error::{ApiResult, WriteErrors};
-use crate::routes::imports::{UploadForm, file_part, multipart};
+use crate::routes::imports::UploadForm;
+use crate::upload::{file_part, multipart};
 use axum::Json;
 use axum::extract::{DefaultBodyLimit, Multipart, State};
 use chrono::NaiveDate;

@@ -61,8 +61,8 @@ async fn import_outcomes(
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<OutcomeImportView>> {
     auth.0.reporting_bank()?;
-    let mut form = crate::routes::imports::multipart(form)?;
-    let (name, bytes) = crate::routes::imports::file_part(&mut form, s.upload_limit).await?;
+    let mut form = crate::upload::multipart(form)?;
+    let (name, bytes) = crate::upload::file_part(&mut form, s.upload_limit).await?;
     let rows = s.service.import_outcomes(&auth.0, name, bytes).await?;
     Ok(Json(imported(rows)))
 }

@@ -6,19 +6,19 @@ use crate::check::{Check, date, paging, parse_id};
 use crate::error::{ApiError, ApiResult, Problem, ReadErrors, WriteErrors};
 use crate::extract::{ApiJson, ApiQuery};
 use crate::routes::Paged;
-use crate::routes::imports::{UploadForm, file_part, multipart};
+use crate::routes::imports::UploadForm;
 use crate::shape;
-use crate::sheet::{Cell, Column, Format, titled_download};
+use crate::sheet::Format;
+use crate::upload::{file_part, multipart};
 use axum::Json;
 use axum::extract::{Multipart, Path, State};
 use axum::http::StatusCode;
 use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
-use pledge_domain::{
-    Criteria, DomainError, EntryStatus, ParkCode, QualificationKind, ReasonCode, RiskFlagKind,
-    Text, Transition, Uscc,
+use pledge_domain::{Criteria, DomainError, EntryStatus, ParkCode, Text, Transition, Uscc};
+use pledge_service::{
+    BatchRecord, CriteriaAsk, EntryFilter, EntryRecord, decision, transition_asked,
 };
-use pledge_service::{BatchRecord, EntryFilter, EntryRecord, ExportRow, TransitionRequest};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -103,54 +103,21 @@ async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<C
 
 /// Replaces the entry criteria (admin); send the `version` read.
 #[utoipa::path(put, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), request_body = CriteriaDto, responses((status = 200, body = CriteriaDto), WriteErrors))]
-pub(crate) async fn put_criteria(
+async fn put_criteria(
     State(s): State<AppState>,
     auth: Auth,
     ApiJson(input): ApiJson<CriteriaDto>,
 ) -> ApiResult<Json<CriteriaDto>> {
-    auth.0.require_admin()?;
-    let mut c = Check::default();
-    let mut flags = Vec::new();
-    for (i, f) in input.excluded_risk_flags.iter().enumerate() {
-        flags.extend(c.field(&format!("excluded_risk_flags[{i}]"), RiskFlagKind::parse(f)));
-    }
-    let mut quals = Vec::new();
-    for (i, q) in input.any_of_qualifications.iter().enumerate() {
-        quals.extend(c.field(
-            &format!("any_of_qualifications[{i}]"),
-            QualificationKind::parse(q),
-        ));
-    }
-    for (field, v, max) in [
-        (
-            "min_valid_invention_patents",
-            input.min_valid_invention_patents,
-            1000,
-        ),
-        ("min_valid_patents", input.min_valid_patents, 1000),
-        ("min_years_in_operation", input.min_years_in_operation, 100),
-    ] {
-        if v > max {
-            c.push(
-                field,
-                DomainError::OutOfRange {
-                    min: 0,
-                    max: i64::from(max),
-                },
-            );
-        }
-    }
-    c.finish()?;
-    let criteria = Criteria {
+    let asked = CriteriaAsk {
         min_valid_invention_patents: input.min_valid_invention_patents,
         min_valid_patents: input.min_valid_patents,
-        excluded_risk_flags: flags,
-        any_of_qualifications: quals,
+        excluded_risk_flags: input.excluded_risk_flags,
+        any_of_qualifications: input.any_of_qualifications,
         min_years_in_operation: input.min_years_in_operation,
     };
     let (c, v) = s
         .service
-        .set_criteria(&auth.0, criteria, input.version)
+        .set_criteria(&auth.0, &asked, input.version)
         .await?;
     Ok(Json(criteria_dto(&c, v)))
 }
@@ -409,7 +376,7 @@ async fn transition(
     auth.0.require_admin()?;
     let id = parse_id("id", &id)?;
     let t = decision(&action)?;
-    let req = transition_request(
+    let req = transition_asked(
         t,
         input.version,
         &input.reason_code,
@@ -417,54 +384,6 @@ async fn transition(
         input.override_reason.as_deref(),
     )?;
     Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
-}
-
-/// The step an action names; any other is unknown (404).
-pub(crate) fn decision(action: &str) -> ApiResult<Transition> {
-    match Transition::parse(action) {
-        Ok(
-            t @ (Transition::Approve
-            | Transition::Reject
-            | Transition::Suspend
-            | Transition::Reinstate
-            | Transition::Remove),
-        ) => Ok(t),
-        _ => Err(ApiError::NotFound {
-            detail: format!(
-                "没有操作{action} / no action {action}: approve, reject, suspend, reinstate, remove"
-            ),
-        }),
-    }
-}
-
-/// A step with its reasons, every invalid one named.
-pub(crate) fn transition_request(
-    transition: Transition,
-    version: i64,
-    reason_code: &str,
-    reason: &str,
-    override_reason: Option<&str>,
-) -> ApiResult<TransitionRequest> {
-    let mut c = Check::default();
-    let code = c.field("reason_code", ReasonCode::parse(reason_code));
-    let reason = c.field("reason", Text::parse(reason, 1, 500));
-    let override_reason = match override_reason {
-        Some(o) => c
-            .field("override_reason", Text::parse(o, 1, 500))
-            .map(|t| Some(t.to_string())),
-        None => Some(None),
-    };
-    let (Some(reason_code), Some(reason), Some(override_reason)) = (code, reason, override_reason)
-    else {
-        return Err(c.fail());
-    };
-    Ok(TransitionRequest {
-        transition,
-        version,
-        reason_code,
-        reason: reason.to_string(),
-        override_reason,
-    })
 }
 
 /// The most one request nominates or decides.
@@ -644,7 +563,7 @@ async fn decide_many(
     auth.0.require_admin()?;
     let t = decision(&input.action)?;
     // One step and one reason for every entry: read once, each entry with its own version.
-    let step = transition_request(
+    let step = transition_asked(
         t,
         0,
         &input.reason_code,
@@ -877,46 +796,6 @@ pub struct ExportQuery {
     as_of: Option<String>,
 }
 
-/// The columns officials circulate, with their widths.
-const COLUMNS: [Column; 13] = [
-    ("序号", 6.0),
-    ("企业名称", 36.0),
-    ("统一社会信用代码", 22.0),
-    ("园区代码", 10.0),
-    ("所属园区", 26.0),
-    ("行业代码", 10.0),
-    ("所属行业", 24.0),
-    ("有效发明专利数", 14.0),
-    ("高价值发明专利数", 16.0),
-    ("资质", 40.0),
-    ("入选日期", 12.0),
-    ("批次", 36.0),
-    ("状态", 10.0),
-];
-
-fn export_cells(rows: &[ExportRow]) -> Vec<Vec<Cell>> {
-    rows.iter()
-        .enumerate()
-        .map(|(i, r)| {
-            vec![
-                Cell::Int(i as i64 + 1),
-                Cell::Text(r.enterprise_name.clone()),
-                Cell::Text(r.uscc.clone()),
-                Cell::Text(r.park_code.clone()),
-                Cell::Text(r.park_name.clone()),
-                Cell::Text(r.industry.clone()),
-                Cell::Text(r.industry_name.clone()),
-                Cell::Int(i64::from(r.valid_invention_patents)),
-                Cell::Int(i64::from(r.high_value_invention_patents)),
-                Cell::Text(r.qualifications.join("、")),
-                Cell::Date(r.listed_on),
-                Cell::Text(r.batch_name.clone()),
-                Cell::Text(r.status.label_zh().into()),
-            ]
-        })
-        .collect()
-}
-
 /// Reads the format and the day of an export.
 fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, NaiveDate)> {
     let mut c = Check::default();
@@ -941,7 +820,7 @@ fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, Naive
     )),
     ReadErrors
 ))]
-pub(crate) async fn export_batch(
+async fn export_batch(
     State(s): State<AppState>,
     auth: Auth,
     Path(id): Path<String>,
@@ -949,36 +828,7 @@ pub(crate) async fn export_batch(
 ) -> ApiResult<Response> {
     let id = parse_id("id", &id)?;
     let (format, as_of) = export_options(&q, auth.0.today())?;
-    let (batch, rows) = s.service.batch_rows(&auth.0, id, as_of).await?;
-    let title = format!(
-        "{}（第{}批，{}，有效期至{}，数据截至{as_of}）",
-        batch.name,
-        batch.id,
-        batch.status.label_zh(),
-        batch.valid_until
-    );
-    list_download(format, &format!("whitelist-{}", batch.id), title, &rows).await
-}
-
-/// A list of entries as a titled download. A list is of hundreds or thousands: read whole,
-/// written out as exports are.
-async fn list_download(
-    format: Format,
-    stem: &str,
-    title: String,
-    rows: &[ExportRow],
-) -> ApiResult<Response> {
-    let cells = export_cells(rows);
-    let pages = futures_util::stream::once(async move { Ok(cells) });
-    titled_download(
-        format,
-        stem,
-        "白名单",
-        Some(title),
-        COLUMNS.to_vec(),
-        Box::pin(pages),
-    )
-    .await
+    crate::sheet::whitelist::batch(&s.service, &auth.0, id, format, as_of).await
 }
 
 /// The white list as it stands: every entry in force on the day, across batches (a park
@@ -990,16 +840,11 @@ async fn list_download(
     )),
     ReadErrors
 ))]
-pub(crate) async fn export_current(
+async fn export_current(
     State(s): State<AppState>,
     auth: Auth,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let (format, as_of) = export_options(&q, auth.0.today())?;
-    let rows = s.service.current_rows(&auth.0, as_of).await?;
-    let title = format!(
-        "知识产权金融普惠企业白名单（{as_of}在册，共{}家）",
-        rows.len()
-    );
-    list_download(format, &format!("whitelist-{as_of}"), title, &rows).await
+    crate::sheet::whitelist::current(&s.service, &auth.0, format, as_of).await
 }
