@@ -9,7 +9,6 @@ use crate::error::{Result, ServiceError};
 use crate::matches::Shown;
 use crate::{Context, Service};
 use pledge_domain::{DomainError, QualificationKind, RiskFlagKind, Uscc};
-use pledge_store::Role;
 use std::collections::HashMap;
 
 /// The most applicants one check takes.
@@ -134,7 +133,7 @@ impl Service {
             .into_iter()
             .filter_map(|ev| {
                 let p = live.products.get(&ev.product_id)?;
-                let mine = cx.role() == Role::Admin || cx.own_bank() == Some(&p.bank);
+                let mine = cx.manages_products_of(&p.bank);
                 mine.then(|| crate::matches::shown(&live, ev, Some(p.rules.name.to_string())))
             })
             .collect())

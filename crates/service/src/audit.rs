@@ -1,9 +1,8 @@
 //! Reading the audit log.
 
-use crate::error::{Result, ServiceError};
+use crate::error::Result;
 use crate::{Context, Service};
-use pledge_domain::code;
-use pledge_store::{AuditFilter, AuditRecord, Page, Role};
+use pledge_store::{AuditFilter, AuditRecord, Page};
 
 impl Service {
     /// The audit log, oldest first: the office all of it, a park official their park's
@@ -15,16 +14,7 @@ impl Service {
         after: Option<i64>,
         limit: u64,
     ) -> Result<Page<AuditRecord>> {
-        filter.park_id = match (&cx.principal.role, &cx.principal.park) {
-            (Role::Admin, _) => None,
-            (Role::Park, Some((id, _))) => Some(*id),
-            _ => {
-                return Err(ServiceError::forbidden(
-                    code::ADMIN_ONLY,
-                    "银行不能查看审计日志 / banks do not read the audit log",
-                ));
-            }
-        };
+        filter.park_id = cx.audit_scope()?;
         Ok(self.store.audit_log(&filter, after, limit).await?)
     }
 }

@@ -6,7 +6,7 @@
 use crate::error::{FieldError, Result, ServiceError};
 use crate::{Context, Service};
 use pledge_domain::{Enterprise, ParkCode, Text, Uscc, Violation, code, window};
-use pledge_store::{ConsentRecord, NewConsent, Role};
+use pledge_store::{ConsentRecord, NewConsent};
 use std::collections::HashSet;
 
 fn invalid(field: &str, code: &str, message: String) -> ServiceError {
@@ -104,7 +104,7 @@ impl Service {
         enterprises: &[(Uscc, ParkCode)],
     ) -> Result<HashSet<Uscc>> {
         let consented = match cx.own_bank() {
-            Some(bank) if cx.role() == Role::Bank => {
+            Some(bank) => {
                 let usccs: Vec<Uscc> = enterprises.iter().map(|(u, _)| *u).collect();
                 self.store.consented(bank, &usccs, cx.today()).await?
             }
@@ -115,7 +115,7 @@ impl Service {
             .filter(|(u, park)| cx.sees_contact(park, consented.contains(u)))
             .map(|(u, _)| *u)
             .collect();
-        if cx.role() == Role::Bank && !visible.is_empty() {
+        if cx.own_bank().is_some() && !visible.is_empty() {
             let mut read: Vec<Uscc> = visible.iter().copied().collect();
             read.sort();
             self.store.record_contact_reads(&cx.actor, &read).await?;

@@ -21,6 +21,7 @@ mod matches;
 mod outcomes;
 mod people;
 mod policy;
+pub use policy::May;
 mod products;
 mod pushes;
 pub mod receivers;

@@ -2,14 +2,11 @@
 //! which IP, for how much, and why; and for one enterprise, every product with what it lacks.
 
 use crate::error::{Result, ServiceError};
-use crate::policy::not_published;
 use crate::{Context, Live, Service};
-use pledge_domain::code;
 use pledge_domain::{DomainError, Money, ParkCode, Uscc};
 use pledge_matching::{
     Evaluation, IpVerdict, MatchQuery, ParkFigures, RankKey, SortBy, ip_verdicts,
 };
-use pledge_store::Role;
 use std::cmp::Reverse;
 
 /// Filters, order and paging of a match list, as the caller asks (the caller's scope is
@@ -125,7 +122,7 @@ impl Service {
             region_prefix: asked.region_prefix,
             industry_prefix: asked.industry_prefix,
             min_credit_line: asked.min_credit_line,
-            listed_only: cx.role() == Role::Bank,
+            listed_only: !cx.may().see_unlisted,
             sort: asked.sort,
             after: asked.after.map(|c| c.0),
             limit: asked.limit,
@@ -196,7 +193,7 @@ impl Service {
                     e.as_of,
                     e.loan_end,
                     &e.bundle,
-                    cx.role() == Role::Bank,
+                    !cx.may().see_unlisted,
                 );
             }
         }
@@ -231,11 +228,7 @@ impl Service {
         let Some((park, listed)) = live.index.enterprise(uscc) else {
             return Err(unseen());
         };
-        match cx.role() {
-            Role::Bank if !listed => return Err(not_published()),
-            Role::Park => cx.read_enterprise(park, unseen)?,
-            _ => {}
-        }
+        cx.read_listed(park, listed, unseen)?;
         let evaluation = live
             .index
             .explain(product.id, uscc)
@@ -250,12 +243,7 @@ impl Service {
     /// The gap analysis of one enterprise: every published product, eligible or not, with
     /// every rule it fails (the office, and the enterprise's park).
     pub fn enterprise_matches(&self, cx: &Context, uscc: &Uscc) -> Result<Vec<Shown>> {
-        if cx.role() == Role::Bank {
-            return Err(ServiceError::forbidden(
-                code::ADMIN_OR_PARK,
-                "企业的全部产品匹配仅对市知识产权局和所在园区开放 / only the city IP office and the enterprise's park see its matches across products",
-            ));
-        }
+        cx.require_office_or_park()?;
         let live = self.live.read();
         let unseen = || {
             ServiceError::not_found(format!(
@@ -293,22 +281,22 @@ impl Service {
         product: Option<i64>,
     ) -> Result<std::collections::BTreeMap<ParkCode, ParkFigures>> {
         let live = self.live.read();
-        let products: Option<Vec<i64>> = match (product, cx.role()) {
-            (Some(id), _) => Some(vec![Self::visible_product(cx, &live, id)?.id]),
-            (None, Role::Bank) => Some(
+        let products: Option<Vec<i64>> = match product {
+            Some(id) => Some(vec![Self::visible_product(cx, &live, id)?.id]),
+            None if !cx.may().see_other_banks => Some(
                 live.products
                     .values()
                     .filter(|p| cx.own_bank() == Some(&p.bank))
                     .map(|p| p.id)
                     .collect(),
             ),
-            (None, _) => None,
+            None => None,
         };
         let mut figures = live.index.park_figures(products.as_deref());
         if let Some(own) = cx.own_park() {
             figures.retain(|park, _| park == own);
         }
-        if cx.role() == Role::Bank {
+        if !cx.may().see_unlisted {
             // A bank knows of listed enterprises only, not how many others a park keeps.
             for f in figures.values_mut() {
                 f.registered = f.listed;

@@ -9,7 +9,7 @@ use pledge_domain::{
     RiskFlagKind, Text, UsualTerms, Violations,
 };
 use pledge_matching::Preview;
-use pledge_store::{ProductRecord, Role};
+use pledge_store::ProductRecord;
 
 /// A loan product's rules as a caller types them (the API's body; a page's form with 万元 and
 /// % turned into 分 and basis points). Read by [`ProductAsk::rules`].
@@ -192,11 +192,7 @@ impl Service {
     /// Whether the caller may see `p`: a bank its own, a park official published ones, the
     /// office every one.
     fn may_see(cx: &Context, p: &ProductRecord) -> bool {
-        match cx.role() {
-            Role::Admin => true,
-            Role::Bank => cx.own_bank() == Some(&p.bank),
-            Role::Park => p.status == ProductStatus::Published,
-        }
+        cx.sees_product(&p.bank, p.status)
     }
 
     /// A product of `live` as the caller may see it; anything else is unknown to them.
@@ -343,7 +339,7 @@ impl Service {
         self.usual(rules, confirmed).await?;
         let live = self.live.read();
         Ok((
-            live.index.preview(rules, cx.role() == Role::Bank),
+            live.index.preview(rules, !cx.may().see_unlisted),
             live.index.as_of(),
         ))
     }

@@ -20,7 +20,7 @@ use hmac::{Hmac, KeyInit, Mac};
 use pledge_domain::code;
 use pledge_store::{
     DeliveryRecord, DueDelivery, EVENT_MATCH_GAINED, EVENT_MATCH_LOST, EVENTS, EventRecord,
-    NewEvent, PendingDelivery, Role, WebhookRecord,
+    NewEvent, PendingDelivery, WebhookRecord,
 };
 use std::time::Duration;
 
@@ -220,19 +220,14 @@ impl Service {
 
     /// The subscriptions the caller may see: a bank its own, the office all.
     pub async fn webhooks(&self, cx: &Context) -> Result<Vec<WebhookRecord>> {
-        match cx.role() {
-            Role::Admin => Ok(self.store.webhooks(None).await?),
-            _ => Ok(self.store.webhooks(Some(&cx.reporting_bank()?)).await?),
-        }
+        let own = cx.webhook_scope()?;
+        Ok(self.store.webhooks(own.as_ref()).await?)
     }
 
     /// One subscription the caller may see (another bank's is 404).
     pub async fn webhook(&self, cx: &Context, id: i64) -> Result<WebhookRecord> {
         let unseen = || ServiceError::not_found(format!("没有订阅{id} / no webhook {id}"));
-        let own = match cx.role() {
-            Role::Admin => None,
-            _ => Some(cx.reporting_bank()?),
-        };
+        let own = cx.webhook_scope()?;
         match self.store.webhook(id).await? {
             Some(w) if own.as_ref().is_none_or(|b| *b == w.bank) => Ok(w),
             _ => Err(unseen()),

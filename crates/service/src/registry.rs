@@ -10,7 +10,7 @@ use pledge_domain::{
 };
 use pledge_store::{
     AppraisalRecord, BankRecord, EnterpriseFilter, EnterpriseRecord, Lapsing, Page, ParkRecord,
-    PatentRecord, Role, TrademarkRecord, Upserted, Versioned,
+    PatentRecord, TrademarkRecord, Upserted, Versioned,
 };
 
 fn not_registered(uscc: &Uscc) -> ServiceError {
@@ -77,13 +77,13 @@ impl Service {
         let banks = self.store.list_banks().await?;
         Ok(banks
             .into_iter()
-            .filter(|b| cx.role() != Role::Bank || Some(&b.value.code) == cx.own_bank())
+            .filter(|b| cx.may().see_other_banks || Some(&b.value.code) == cx.own_bank())
             .collect())
     }
 
     /// One bank; another bank is unknown to a bank officer.
     pub async fn bank(&self, cx: &Context, code: &BankCode) -> Result<Versioned<BankRecord>> {
-        let hidden = cx.role() == Role::Bank && cx.own_bank() != Some(code);
+        let hidden = !cx.may().see_other_banks && cx.own_bank() != Some(code);
         let bank = if hidden {
             None
         } else {
@@ -147,14 +147,7 @@ impl Service {
         park: &ParkCode,
         unseen: impl FnOnce() -> ServiceError,
     ) -> Result<()> {
-        if cx.role() == Role::Bank {
-            return if self.listed(uscc) {
-                Ok(())
-            } else {
-                Err(not_published())
-            };
-        }
-        cx.read_enterprise(park, unseen)
+        cx.read_listed(park, self.listed(uscc), unseen)
     }
 
     /// Whether an enterprise is on a published white list, as the live index knows.
@@ -180,7 +173,7 @@ impl Service {
         uscc: &Uscc,
     ) -> Result<EnterpriseRecord> {
         // A bank learns nothing of an enterprise off the list, not even whether it exists.
-        if cx.role() == Role::Bank && !self.listed(uscc) {
+        if !cx.may().see_unlisted && !self.listed(uscc) {
             return Err(not_published());
         }
         let rec = self
@@ -240,7 +233,7 @@ impl Service {
         let (rec, park) = self.store.patent(number).await?.ok_or_else(unseen)?;
         self.check_visible(cx, &rec.value.owner, &park, unseen)
             .map_err(|_| unseen())?;
-        if cx.role() == Role::Bank && !rec.value.is_valid(cx.today()) {
+        if !cx.may().see_unlisted && !rec.value.is_valid(cx.today()) {
             return Err(unseen());
         }
         Ok(rec)
@@ -287,7 +280,7 @@ impl Service {
     ) -> Result<Page<PatentRecord>> {
         let e = self.readable_enterprise(cx, uscc).await?;
         let mut page = self.store.list_patents(&e.value.uscc, after, limit).await?;
-        if cx.role() == Role::Bank {
+        if !cx.may().see_unlisted {
             page.items.retain(|p| p.value.is_valid(as_of));
         }
         Ok(page)

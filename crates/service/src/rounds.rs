@@ -4,7 +4,7 @@
 use crate::error::{FieldError, Result, ServiceError};
 use crate::{Context, Service};
 use pledge_domain::code;
-use pledge_store::{NewRound, Role, RoundRecord};
+use pledge_store::{NewRound, RoundRecord};
 
 /// How far from today a round may be dated, in days (a year back, a year ahead).
 const ROUND_DAYS: u64 = 366;
@@ -111,20 +111,9 @@ impl Service {
     /// The office sees every round; a bank those it takes part in; a park official those that
     /// invite their park or one of its enterprises.
     fn sees_round(&self, cx: &Context, r: &RoundRecord) -> bool {
-        match cx.role() {
-            Role::Admin => true,
-            Role::Bank => cx.own_bank().is_some_and(|b| r.round.banks.contains(b)),
-            Role::Park => match cx.own_park() {
-                None => false,
-                Some(own) if r.round.parks.contains(own) => true,
-                Some(own) => {
-                    let live = self.live.read();
-                    r.round
-                        .enterprises
-                        .iter()
-                        .any(|u| live.index.enterprise(u).is_some_and(|(p, _)| p == own))
-                }
-            },
-        }
+        let live = self.live.read();
+        cx.sees_round(r, |u, park| {
+            live.index.enterprise(u).is_some_and(|(p, _)| p == park)
+        })
     }
 }

@@ -8,7 +8,7 @@ use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
 use chrono::{Datelike, NaiveDate};
 use pledge_domain::{BankCode, DomainError, ParkCode, Step, Uscc, Violation, code};
-use pledge_store::{OutcomeFilter, OutcomeRecord, Role};
+use pledge_store::{OutcomeFilter, OutcomeRecord};
 use std::collections::{BTreeMap, HashMap};
 
 /// What figures may be grouped by.
@@ -322,8 +322,8 @@ impl Service {
             && scope.product_id.is_none()
             && scope.round_id.is_none()
             && scope.uscc.is_none();
-        let firsts = match cx.role() {
-            Role::Bank => None,
+        let firsts = match cx.may().see_other_banks {
+            false => None,
             _ if everything => Some(first_loans(&outcomes)),
             _ => Some(first_loans(
                 &self.store.outcomes(&OutcomeFilter::default()).await?,
@@ -363,7 +363,7 @@ impl Service {
         };
         let whole = match (scope.product_id, &scope.bank) {
             (Some(id), _) => self.park_figures(cx, Some(id)).ok(),
-            (None, Some(b)) if cx.role() != Role::Bank => {
+            (None, Some(b)) if cx.may().see_other_banks => {
                 let ids = products_of(b);
                 Some(self.live.read().index.park_figures(Some(&ids)))
             }

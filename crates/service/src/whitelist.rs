@@ -12,7 +12,7 @@ use pledge_domain::{
 };
 use pledge_store::{
     AuditFilter, AuditRecord, BatchRecord, EntryFilter, EntryRecord, ExportRow, Page,
-    RescreenReport, RescreenReversal, Role, TransitionRequest,
+    RescreenReport, RescreenReversal, TransitionRequest,
 };
 
 /// How many enterprises a look for near misses of the entry criteria reads.
@@ -314,34 +314,18 @@ impl Service {
     pub async fn entries(
         &self,
         cx: &Context,
-        mut filter: EntryFilter,
+        filter: EntryFilter,
         after: Option<i64>,
         limit: u64,
     ) -> Result<Page<EntryRecord>> {
-        match cx.role() {
-            Role::Admin => {}
-            Role::Park => filter.park = cx.park_filter(filter.park.take())?,
-            Role::Bank => {
-                if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
-                    return Err(ServiceError::forbidden(
-                        code::NOT_PUBLISHED,
-                        "银行只能查看已发布条目 / banks see published entries only",
-                    ));
-                }
-                filter.statuses = vec![EntryStatus::Published];
-            }
-        }
+        let filter = cx.entry_scope(filter)?;
         Ok(self.store.entries(&filter, after, limit).await?)
     }
 
     /// One entry the caller may see (anything else is unknown to them).
     pub async fn entry(&self, cx: &Context, id: i64) -> Result<EntryRecord> {
         let e = self.store.entry(id).await?;
-        let visible = e.filter(|e| match cx.role() {
-            Role::Admin => true,
-            Role::Park => cx.own_park() == Some(&e.park),
-            Role::Bank => e.status == EntryStatus::Published,
-        });
+        let visible = e.filter(|e| cx.sees_entry(&e.park, e.status));
         visible.ok_or_else(|| ServiceError::not_found(format!("条目{id}不存在 / no entry {id}")))
     }
 
@@ -367,11 +351,7 @@ impl Service {
         as_of: chrono::NaiveDate,
     ) -> Result<(BatchRecord, Vec<ExportRow>)> {
         let batch = self.batch(cx, id).await?;
-        let statuses = match (cx.role(), batch.status) {
-            (Role::Bank, _) => vec![EntryStatus::Published],
-            (_, BatchStatus::Draft) => vec![EntryStatus::Nominated, EntryStatus::Approved],
-            _ => vec![EntryStatus::Published],
-        };
+        let statuses = cx.exported_statuses(batch.status);
         let rows = self
             .store
             .batch_rows(Some(batch.id), &statuses, cx.own_park(), as_of)

@@ -10,7 +10,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use pledge_domain::{DerivedStatus, Patent, Uscc};
-use pledge_service::{EnterpriseFilter, EntryFilter, Role};
+use pledge_service::{EnterpriseFilter, EntryFilter};
 use serde::Deserialize;
 
 pub fn router() -> axum::Router<AppState> {
@@ -259,7 +259,7 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             }
         })
         .collect();
-    let (history, verdicts) = if me.role() == Role::Bank {
+    let (history, verdicts) = if !me.cx.may().see_unlisted {
         (Vec::new(), Vec::new())
     } else {
         let filter = EntryFilter {
@@ -311,7 +311,7 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
             }
         },
     );
-    let consents = if me.role() == Role::Bank {
+    let consents = if !me.cx.may().see_unlisted {
         Vec::new()
     } else {
         s.service
@@ -344,7 +344,7 @@ async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> 
     Ok(page(&OnePage {
         f: me.frame("/enterprises"),
         consents,
-        writes: me.role() != Role::Bank,
+        writes: me.cx.may().write_registry,
         today: today.to_string(),
         uscc: uscc.to_string(),
         name: e.name.to_string(),

@@ -137,7 +137,7 @@ async fn list(
         })
         .collect();
     // A park official sees their own park's matches only: nothing to choose.
-    let parks = if me.role() == pledge_service::Role::Park {
+    let parks = if !me.cx.may().choose_park {
         Vec::new()
     } else {
         s.service

@@ -475,7 +475,7 @@ fn form_page(t: &impl Template, refused: bool) -> Response {
 
 /// The codes of every park, for the office's choice of one (none for others, who have theirs).
 async fn park_choices(s: &AppState, me: &Signed) -> Result<Vec<String>, Oops> {
-    if me.role() != Role::Admin {
+    if !me.cx.may().choose_park {
         return Ok(Vec::new());
     }
     Ok(s.service

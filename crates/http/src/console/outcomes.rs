@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use pledge_domain::{
     BasisPoints, DeclineReason, DomainError, Money, OutcomeStage, ProductStatus, Step, Uscc,
 };
-use pledge_service::{OutcomeFilter, OutcomeRecord, Role, StepAsk};
+use pledge_service::{OutcomeFilter, OutcomeRecord, StepAsk};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -114,7 +114,7 @@ async fn list_with(
                 .map_or(String::new(), |(_, m)| wan_figure(m.fen())),
         })
         .collect();
-    let bank = me.role() == Role::Bank;
+    let bank = me.cx.may().report_outcomes;
     let products = if bank {
         s.service
             .products(&me.cx)
@@ -319,7 +319,7 @@ async fn outcome_page(s: &AppState, me: &Signed, id: i64, errors: Vec<crate::Fie
         on: st.on().to_string(),
         details: details(st),
     }));
-    let may_step = me.role() == Role::Bank && !o.outcome.is_closed();
+    let may_step = me.cx.may().report_outcomes && !o.outcome.is_closed();
     let refused = !errors.is_empty();
     Ok(super::form_page(
         &OutcomePage {

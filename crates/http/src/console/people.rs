@@ -257,7 +257,7 @@ fn day_start(text: &str, days_after: u64) -> Result<Option<chrono::DateTime<chro
 
 async fn audit(State(s): State<AppState>, me: Signed, Query(q): Query<AuditQuery>) -> Page {
     let person = q.person.trim();
-    let actor_person_id = if person.is_empty() || me.role() != Role::Admin {
+    let actor_person_id = if person.is_empty() || !me.cx.may().administer {
         None
     } else {
         let found = s
@@ -279,7 +279,7 @@ async fn audit(State(s): State<AppState>, me: Signed, Query(q): Query<AuditQuery
     let p = s.service.audit_log(&me.cx, filter, q.after, 100).await?;
     Ok(page(&AuditPage {
         f: me.frame("/audit"),
-        office: me.role() == Role::Admin,
+        office: me.cx.may().administer,
         key: q.key.trim().to_owned(),
         person: person.to_owned(),
         from: q.from.trim().to_owned(),

@@ -13,7 +13,7 @@ use axum::routing::{get, post};
 use pledge_domain::{
     BasisPoints, LoanProduct, Money, ProductStatus, QualificationKind, RiskFlagKind,
 };
-use pledge_service::{MatchFilter, PledgeRatesAsk, ProductAsk, ProductRecord, Role, ServiceError};
+use pledge_service::{MatchFilter, PledgeRatesAsk, ProductAsk, ProductRecord, ServiceError};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -38,7 +38,7 @@ struct ListPage {
 async fn list(State(s): State<AppState>, me: Signed) -> Page {
     Ok(page(&ListPage {
         products: product_lines(&s.service, &me.cx),
-        may_create: me.role() != Role::Park,
+        may_create: me.cx.may().manage_products,
         f: me.frame("/products"),
     }))
 }
@@ -420,7 +420,7 @@ fn product_form(
             version,
             qualifications: choices(&form.q_all, &form.q_any),
             risks: flags(&form.excluded),
-            office: me.role() == Role::Admin,
+            office: me.cx.may().administer,
             form,
             problems,
             preview,
@@ -763,7 +763,7 @@ fn credit_line_bands(s: &AppState, me: &Signed, id: i64) -> Result<String, Oops>
 async fn one(State(s): State<AppState>, me: Signed, Path(raw): Path<String>) -> Page {
     let p = visible(&s, &me, &raw)?;
     let published = p.status == ProductStatus::Published;
-    let manages = me.role() == Role::Admin || me.cx.own_bank() == Some(&p.bank);
+    let manages = me.cx.manages_products_of(&p.bank);
     let (matched, by_park, credit_lines) = if published {
         let total = s
             .service

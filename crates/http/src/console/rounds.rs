@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::get;
 use pledge_domain::{BankCode, ParkCode, RoundKind, Text, Uscc};
-use pledge_service::{NewRound, Role};
+use pledge_service::NewRound;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new().route("/rounds", get(rounds).post(create))
@@ -65,7 +65,7 @@ async fn rounds_page(s: &AppState, me: &Signed, errors: Vec<crate::FieldError>) 
     Ok(super::form_page(
         &RoundsPage {
             f: me.frame("/rounds"),
-            office: me.role() == Role::Admin,
+            office: me.cx.may().administer,
             kinds: RoundKind::ALL
                 .iter()
                 .map(|k| (k.as_str(), k.label_zh()))

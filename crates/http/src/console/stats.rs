@@ -5,7 +5,7 @@ use super::{Frame, Page, Signed, figures, wan_figure};
 use crate::AppState;
 use askama::Template;
 use axum::extract::State;
-use pledge_service::{Dimension, Figures, OutcomeFilter, Role, Stats, StatsAsk};
+use pledge_service::{Dimension, Figures, OutcomeFilter, Stats, StatsAsk};
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -121,10 +121,10 @@ async fn stats(
         .map(|row| line(row.label(), &row.figures))
         .collect();
     let mut charts = vec![chart(&s, &me, "按月：审批与放款金额", &stats, Dimension::Month).await?];
-    if me.role() != Role::Bank {
+    if me.cx.may().see_other_banks {
         charts.push(chart(&s, &me, "按银行：审批与放款金额", &stats, Dimension::Bank).await?);
     }
-    if me.role() != Role::Park {
+    if me.cx.may().choose_park {
         charts.push(chart(&s, &me, "按园区：审批与放款金额", &stats, Dimension::Park).await?);
     }
     let by = stats

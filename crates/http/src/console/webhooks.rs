@@ -7,7 +7,7 @@ use askama::Template;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
-use pledge_service::{EVENTS, Role};
+use pledge_service::EVENTS;
 
 pub fn router() -> axum::Router<AppState> {
     axum::Router::new()
@@ -69,7 +69,7 @@ async fn list_page(s: &AppState, me: &Signed, errors: Vec<crate::FieldError>) ->
     Ok(super::form_page(
         &ListPage {
             f: me.frame("/webhooks"),
-            bank: me.role() == Role::Bank,
+            bank: me.cx.may().report_outcomes,
             events: EVENTS.iter().map(|e| (*e, event_zh(e))).collect(),
             lines,
             errors,

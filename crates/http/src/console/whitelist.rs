@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use pledge_domain::{BatchStatus, EntryStatus, ReasonCode, Text};
 use pledge_service::{
-    CriteriaAsk, EntryFilter, EntryRecord, Result as ServiceResult, Role, ServiceError, decision,
+    CriteriaAsk, EntryFilter, EntryRecord, Result as ServiceResult, ServiceError, decision,
     transition_asked,
 };
 
@@ -72,7 +72,7 @@ async fn batches_page(s: &AppState, me: &Signed, errors: Vec<crate::FieldError>)
     Ok(super::form_page(
         &BatchesPage {
             f: me.frame("/whitelist"),
-            office: me.role() == Role::Admin,
+            office: me.cx.may().administer,
             batches,
             errors,
             default_until: (me.cx.today() + chrono::Months::new(12)).to_string(),
@@ -199,10 +199,10 @@ async fn batch_page(s: &AppState, me: &Signed, raw: &str, outcomes: Vec<Outcome>
     let b = s.service.batch(cx, id).await?;
     let filter = EntryFilter {
         batch: Some(b.id),
-        statuses: if me.role() == Role::Bank {
-            vec![EntryStatus::Published]
-        } else {
+        statuses: if me.cx.may().see_unlisted {
             Vec::new()
+        } else {
+            vec![EntryStatus::Published]
         },
         ..Default::default()
     };
@@ -219,11 +219,11 @@ async fn batch_page(s: &AppState, me: &Signed, raw: &str, outcomes: Vec<Outcome>
         id: b.id,
         name: b.name,
         status: b.status.label_zh(),
-        draft: b.status == BatchStatus::Draft && me.role() != Role::Bank,
+        draft: b.status == BatchStatus::Draft && me.cx.may().write_registry,
         version: b.version,
         valid_until: b.valid_until.to_string(),
         published_on: b.published_on.map(|d| d.to_string()).unwrap_or_default(),
-        office: me.role() == Role::Admin,
+        office: me.cx.may().administer,
         entries,
         outcomes,
     }))
@@ -331,7 +331,7 @@ async fn criteria_page(
     Ok(super::form_page(
         &CriteriaPage {
             f: me.frame("/whitelist"),
-            office: me.role() == Role::Admin,
+            office: me.cx.may().administer,
             version,
             min_valid_invention_patents: number(
                 "min_valid_invention_patents",
