@@ -1,7 +1,8 @@
+use pledge_domain::{Actor, Role};
 use pledge_http::{Application, HttpConfig, Settings};
 use pledge_service::Clock;
+use pledge_store::Store;
 use pledge_store::testing::{Backend, TestDatabase};
-use pledge_store::{Actor, Role, Store};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
@@ -166,7 +167,7 @@ pub async fn spawn_app(backend: Backend) -> TestApp {
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("date"),
             ),
             "test admin",
-            Role::Admin,
+            Role::Office,
             None,
             None,
         )

@@ -171,7 +171,7 @@ async fn jobs_outlive_their_server(app: TestApp) {
         .problem(404, "not_found");
     // A job whose server fell silent eleven seconds ago reads as interrupted, with what it
     // wrote (the rows its import recorded as it committed them; here none).
-    let gone = pledge_store::Actor::cli(
+    let gone = pledge_domain::Actor::cli(
         "gone server",
         app.clock.now() - chrono::Duration::seconds(11),
     );

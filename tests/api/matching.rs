@@ -557,7 +557,7 @@ async fn a_risk_flag_takes_an_enterprise_out_of_matches_at_once(app: TestApp) {
     let number = pledge_domain::PatentApplicationNumber::parse("201710601862.3").expect("number");
     app.store
         .add_patent_appraisal(
-            &pledge_store::Actor::cli_on("test", today),
+            &pledge_domain::Actor::cli_on("test", today),
             &number,
             pledge_domain::Appraisal {
                 amount: pledge_domain::Money::from_yuan(20_000_000).expect("money"),

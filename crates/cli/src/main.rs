@@ -441,7 +441,7 @@ async fn main() -> Result<()> {
                     .create_token(
                         &Caller::command_line("demo", now()),
                         "demo admin",
-                        Role::Admin,
+                        Role::Office,
                         None,
                         None,
                     )
@@ -728,7 +728,7 @@ async fn demo_sign_ins(service: &pledge_service::Service) -> anyhow::Result<()> 
     let park = service.parks(&office).await?.into_iter().next();
     let bank = service.banks(&office).await?.into_iter().next();
     let people = [
-        ("office.demo", "市知识产权局演示", Role::Admin, None, None),
+        ("office.demo", "市知识产权局演示", Role::Office, None, None),
         (
             "park.demo",
             "园区演示",
@@ -751,7 +751,7 @@ async fn demo_sign_ins(service: &pledge_service::Service) -> anyhow::Result<()> 
         .map(|p| p.login)
         .collect();
     for (login, name, role, park, bank) in people {
-        if role != Role::Admin && park.is_none() && bank.is_none() {
+        if role != Role::Office && park.is_none() && bank.is_none() {
             continue;
         }
         if !known.iter().any(|k| k == login) {

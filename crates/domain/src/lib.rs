@@ -43,6 +43,7 @@ macro_rules! named_enum {
     };
 }
 
+mod caller;
 pub mod codes;
 mod enterprise;
 mod error;
@@ -63,6 +64,7 @@ mod uscc;
 mod whitelist;
 pub mod window;
 
+pub use caller::{Actor, Principal, Role, business_day};
 pub use codes::{ERROR_CODES, ErrorCode, code, error_code, error_codes_markdown};
 pub use enterprise::{
     Contact, Enterprise, FinancingNeed, Holding, Qualification, QualificationKind, RiskFlag,

@@ -5,7 +5,7 @@
 //! Nothing below the faces reads a time but through it.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use pledge_store::business_day;
+use pledge_domain::business_day;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, Ordering};
 

@@ -48,13 +48,14 @@ pub use snapshot::Snapshots;
 pub use stats::{Dimension, Figures, KeyPart, Stats, StatsAsk, StatsRow};
 
 // The records the use cases answer with, and the values they take.
+pub use pledge_domain::{Actor, Principal, Role, business_day};
 pub use pledge_store::{
-    Actor, AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts,
-    ConsentRecord, DeliveryRecord, EVENTS, EnterpriseFilter, EnterpriseRecord, EntryFilter,
-    EntryRecord, EventRecord, ExportRow, ImportMode, Lapse, Lapsing, NewConsent, NewOutcome,
-    NewRound, OutcomeFilter, OutcomeRecord, Page, ParkRecord, PatentRecord, PersonRecord,
-    Principal, ProductRecord, RescreenReport, RescreenReversal, Role, RoundRecord, TokenRecord,
-    TrademarkRecord, TransitionRequest, Upserted, Versioned, WebhookRecord, business_day,
+    AppraisalRecord, AuditFilter, AuditRecord, BankRecord, BatchRecord, BulkCounts, ConsentRecord,
+    DeliveryRecord, EVENTS, EnterpriseFilter, EnterpriseRecord, EntryFilter, EntryRecord,
+    EventRecord, ExportRow, ImportMode, Lapse, Lapsing, NewConsent, NewOutcome, NewRound,
+    OutcomeFilter, OutcomeRecord, Page, ParkRecord, PatentRecord, PersonRecord, ProductRecord,
+    RescreenReport, RescreenReversal, RoundRecord, TokenRecord, TrademarkRecord, TransitionRequest,
+    Upserted, Versioned, WebhookRecord,
 };
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -97,7 +98,7 @@ impl Context {
                 login: actor.holder.clone(),
                 person_name: actor.label.clone(),
                 name: actor.label.clone(),
-                role: Role::Admin,
+                role: Role::Office,
                 park: None,
                 bank: None,
             },

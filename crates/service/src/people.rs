@@ -2,13 +2,14 @@
 
 use crate::error::Result;
 use crate::{Context, Service};
+use pledge_domain::Role;
 use pledge_domain::{BankCode, ParkCode};
-use pledge_store::{PersonRecord, Role, TokenRecord};
+use pledge_store::{PersonRecord, TokenRecord};
 
 impl Service {
     /// Every token (the office).
     pub async fn tokens(&self, cx: &Context) -> Result<Vec<TokenRecord>> {
-        cx.require_admin()?;
+        cx.require_office()?;
         Ok(self.store.list_tokens().await?)
     }
 
@@ -21,7 +22,7 @@ impl Service {
         park: Option<&ParkCode>,
         bank: Option<&BankCode>,
     ) -> Result<(TokenRecord, String)> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.create_token(&cx.actor, name, role, park, bank))
             .await
     }
@@ -33,14 +34,14 @@ impl Service {
         login: &str,
         name: &str,
     ) -> Result<(TokenRecord, String)> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.create_person_token(&cx.actor, login, name))
             .await
     }
 
     /// Every person (the office).
     pub async fn people(&self, cx: &Context) -> Result<Vec<PersonRecord>> {
-        cx.require_admin()?;
+        cx.require_office()?;
         Ok(self.store.people().await?)
     }
 
@@ -55,7 +56,7 @@ impl Service {
         park: Option<&ParkCode>,
         bank: Option<&BankCode>,
     ) -> Result<PersonRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(
             self.store
                 .create_person(&cx.actor, login, name, role, park, bank),
@@ -70,14 +71,14 @@ impl Service {
         login: &str,
         reason: Option<String>,
     ) -> Result<PersonRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.disable_person(&cx.actor, login, reason))
             .await
     }
 
     /// Revokes a token (the office): it stops working on the next request.
     pub async fn revoke_token(&self, cx: &Context, id: i64) -> Result<TokenRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.revoke_token(&cx.actor, id)).await
     }
 }

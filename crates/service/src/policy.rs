@@ -2,9 +2,10 @@
 
 use crate::Context;
 use crate::error::{Result, ServiceError};
+use pledge_domain::Role;
 use pledge_domain::code;
 use pledge_domain::{BankCode, BatchStatus, EntryStatus, ParkCode, ProductStatus, Uscc};
-use pledge_store::{EntryFilter, OutcomeFilter, Role, RoundRecord};
+use pledge_store::{EntryFilter, OutcomeFilter, RoundRecord};
 
 /// The refusal banks get for an enterprise not on a published white list.
 pub(crate) fn not_published() -> ServiceError {
@@ -41,7 +42,7 @@ impl Context {
     pub fn may(&self) -> May {
         let role = self.principal.role;
         May {
-            administer: role == Role::Admin,
+            administer: role == Role::Office,
             write_registry: role != Role::Bank,
             manage_products: role != Role::Park,
             report_outcomes: role == Role::Bank,
@@ -53,7 +54,7 @@ impl Context {
 
     /// Whether the caller manages the products of `bank`: its own officers and the office.
     pub fn manages_products_of(&self, bank: &BankCode) -> bool {
-        self.principal.role == Role::Admin || self.own_bank() == Some(bank)
+        self.principal.role == Role::Office || self.own_bank() == Some(bank)
     }
 
     /// Whether the caller may read an enterprise of `park`, `listed` or not: a bank while it
@@ -88,7 +89,7 @@ impl Context {
     /// official published ones, the office every one.
     pub fn sees_product(&self, bank: &BankCode, status: ProductStatus) -> bool {
         match self.principal.role {
-            Role::Admin => true,
+            Role::Office => true,
             Role::Bank => self.own_bank() == Some(bank),
             Role::Park => status == ProductStatus::Published,
         }
@@ -98,7 +99,7 @@ impl Context {
     /// the published ones (asking for others is refused).
     pub fn entry_scope(&self, mut filter: EntryFilter) -> Result<EntryFilter> {
         match self.principal.role {
-            Role::Admin => {}
+            Role::Office => {}
             Role::Park => filter.park = self.park_filter(filter.park.take())?,
             Role::Bank => {
                 if filter.statuses.iter().any(|s| *s != EntryStatus::Published) {
@@ -116,7 +117,7 @@ impl Context {
     /// Whether the caller sees an entry of `park` in `status`.
     pub fn sees_entry(&self, park: &ParkCode, status: EntryStatus) -> bool {
         match self.principal.role {
-            Role::Admin => true,
+            Role::Office => true,
             Role::Park => self.own_park() == Some(park),
             Role::Bank => status == EntryStatus::Published,
         }
@@ -136,7 +137,7 @@ impl Context {
     /// its own; park officials none.
     pub fn webhook_scope(&self) -> Result<Option<BankCode>> {
         match self.principal.role {
-            Role::Admin => Ok(None),
+            Role::Office => Ok(None),
             _ => Ok(Some(self.reporting_bank()?)),
         }
     }
@@ -146,7 +147,7 @@ impl Context {
     /// says whether an enterprise is of a park).
     pub fn sees_round(&self, r: &RoundRecord, in_park: impl Fn(&Uscc, &ParkCode) -> bool) -> bool {
         match self.principal.role {
-            Role::Admin => true,
+            Role::Office => true,
             Role::Bank => self.own_bank().is_some_and(|b| r.round.banks.contains(b)),
             Role::Park => match self.own_park() {
                 None => false,
@@ -162,7 +163,7 @@ impl Context {
     /// official their park's; banks none.
     pub fn audit_scope(&self) -> Result<Option<i64>> {
         match (&self.principal.role, &self.principal.park) {
-            (Role::Admin, _) => Ok(None),
+            (Role::Office, _) => Ok(None),
             (Role::Park, Some((id, _))) => Ok(Some(*id)),
             _ => Err(ServiceError::forbidden(
                 code::ADMIN_ONLY,
@@ -193,9 +194,9 @@ impl Context {
     }
 
     /// Only the city IP office.
-    pub fn require_admin(&self) -> Result<()> {
+    pub fn require_office(&self) -> Result<()> {
         match self.principal.role {
-            Role::Admin => Ok(()),
+            Role::Office => Ok(()),
             _ => Err(ServiceError::forbidden(
                 code::ADMIN_ONLY,
                 "仅市知识产权局可操作 / only the city IP office (admin) may do this",
@@ -207,7 +208,7 @@ impl Context {
     /// the official's park; banks do not write the registry.
     pub fn write_scope(&self) -> Result<Option<ParkCode>> {
         match (&self.principal.role, &self.principal.park) {
-            (Role::Admin, _) => Ok(None),
+            (Role::Office, _) => Ok(None),
             (Role::Park, Some((_, code))) => Ok(Some(code.clone())),
             _ => Err(ServiceError::forbidden(
                 code::READ_ONLY_ROLE,
@@ -226,7 +227,7 @@ impl Context {
         unseen: impl FnOnce() -> ServiceError,
     ) -> Result<()> {
         match (&self.principal.role, &self.principal.park) {
-            (Role::Admin, _) => Ok(()),
+            (Role::Office, _) => Ok(()),
             (Role::Park, Some((_, own))) if own == park => Ok(()),
             (Role::Park, _) => Err(unseen()),
             _ => Err(not_published()),
@@ -236,7 +237,7 @@ impl Context {
     /// The park a listing of enterprises is limited to.
     pub fn list_scope(&self) -> Result<Option<ParkCode>> {
         match (&self.principal.role, &self.principal.park) {
-            (Role::Admin, _) => Ok(None),
+            (Role::Office, _) => Ok(None),
             (Role::Park, Some((_, own))) => Ok(Some(own.clone())),
             _ => Err(not_published()),
         }
@@ -260,7 +261,7 @@ impl Context {
     /// when `consent`: a consent of the enterprise is in force for that bank today.
     pub fn sees_contact(&self, park: &ParkCode, consent: bool) -> bool {
         match (&self.principal.role, &self.principal.park) {
-            (Role::Admin, _) => true,
+            (Role::Office, _) => true,
             (Role::Park, Some((_, own))) => own == park,
             (Role::Bank, _) => consent,
             _ => false,
@@ -280,7 +281,7 @@ impl Context {
                 }
                 _ => Ok(Some(own.clone())),
             },
-            (Role::Admin, _) => named
+            (Role::Office, _) => named
                 .map(|b| BankCode::parse(b).map_err(|e| ServiceError::field("bank", e)))
                 .transpose(),
             _ => Err(ServiceError::forbidden(
@@ -318,7 +319,7 @@ impl Context {
                 ..asked
             },
             Role::Park => OutcomeFilter { park, ..asked },
-            Role::Admin => asked,
+            Role::Office => asked,
         })
     }
 }
@@ -350,10 +351,10 @@ mod tests {
     /// check the use cases make, for every role.
     #[test]
     fn what_may_be_offered_is_what_is_allowed() {
-        for role in [Role::Admin, Role::Park, Role::Bank] {
+        for role in [Role::Office, Role::Park, Role::Bank] {
             let cx = caller(role);
             let may = cx.may();
-            assert_eq!(may.administer, cx.require_admin().is_ok(), "{role:?}");
+            assert_eq!(may.administer, cx.require_office().is_ok(), "{role:?}");
             assert_eq!(may.write_registry, cx.write_scope().is_ok(), "{role:?}");
             assert_eq!(
                 may.manage_products,

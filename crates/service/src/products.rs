@@ -237,7 +237,7 @@ impl Service {
         terms: UsualTerms,
         version: i64,
     ) -> Result<(UsualTerms, i64)> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let violations: Vec<crate::FieldError> =
             terms.violations().into_iter().map(Into::into).collect();
         if !violations.is_empty() {

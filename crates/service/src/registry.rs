@@ -68,7 +68,7 @@ impl Service {
 
     /// Registers a park (the office).
     pub async fn create_park(&self, cx: &Context, p: ParkRecord) -> Result<Versioned<ParkRecord>> {
-        cx.require_admin()?;
+        cx.require_office()?;
         Ok(self.store.create_park(&cx.actor, p).await?)
     }
 
@@ -94,7 +94,7 @@ impl Service {
 
     /// Registers a bank (the office).
     pub async fn create_bank(&self, cx: &Context, b: BankRecord) -> Result<Versioned<BankRecord>> {
-        cx.require_admin()?;
+        cx.require_office()?;
         Ok(self.store.create_bank(&cx.actor, b).await?)
     }
 

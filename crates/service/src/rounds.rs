@@ -14,7 +14,7 @@ impl Service {
     /// products belong to its banks (when it names banks), its day lies within a year of
     /// today; every wrong one is named.
     pub async fn create_round(&self, cx: &Context, r: NewRound) -> Result<RoundRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let mut wrong = Vec::new();
         let mut push = |field: String, code: &str, message: String| {
             wrong.push(FieldError {

@@ -7,8 +7,8 @@ use crate::{Context, FieldError, Service};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHasher, PasswordVerifier};
 use chrono::{DateTime, Duration, Utc};
+use pledge_domain::Actor;
 use pledge_domain::code;
-use pledge_store::Actor;
 
 /// A session ends after this long without a request.
 pub const IDLE: Duration = Duration::minutes(30);
@@ -51,7 +51,7 @@ impl Service {
     /// Sets or resets a person's password (the office, or the command line): 10 to 200
     /// characters, kept only as its argon2id hash.
     pub async fn set_password(&self, cx: &Context, login: &str, password: &str) -> Result<()> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let n = password.chars().count();
         if !(10..=200).contains(&n) {
             return Err(invalid_password(

@@ -143,7 +143,7 @@ impl Service {
         asked: &CriteriaAsk,
         version: i64,
     ) -> Result<(Criteria, i64)> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let criteria = asked.criteria()?;
         Ok(self
             .store
@@ -171,7 +171,7 @@ impl Service {
         name: &Text,
         valid_until: chrono::NaiveDate,
     ) -> Result<BatchRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let today = cx.today();
         if let Some(v) = pledge_domain::Violation::if_outside(
             "valid_until",
@@ -238,7 +238,7 @@ impl Service {
         entries: &[(i64, i64)],
         step: TransitionRequest,
     ) -> Result<Vec<(i64, Result<EntryRecord>)>> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let mut results = Vec::with_capacity(entries.len().min(MANY));
         for &(id, version) in entries.iter().take(MANY) {
             let req = TransitionRequest {
@@ -252,7 +252,7 @@ impl Service {
 
     /// Publishes a batch with the version read (the office).
     pub async fn publish_batch(&self, cx: &Context, id: i64, version: i64) -> Result<BatchRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.publish_batch(&cx.actor, id, version))
             .await
     }
@@ -265,7 +265,7 @@ impl Service {
         id: i64,
         req: TransitionRequest,
     ) -> Result<EntryRecord> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.transition(&cx.actor, id, req))
             .await
     }
@@ -282,7 +282,7 @@ impl Service {
         as_of: chrono::NaiveDate,
         dry_run: bool,
     ) -> Result<RescreenReport> {
-        cx.require_admin()?;
+        cx.require_office()?;
         let today = cx.today();
         let earliest = today - chrono::Days::new(RESCREEN_DAYS_BACK);
         let latest = today + chrono::Days::new(RESCREEN_DAYS_AHEAD);
@@ -304,7 +304,7 @@ impl Service {
 
     /// Undoes the re-screening `run` (the office): see the store's account of what it undoes.
     pub async fn reverse_rescreen(&self, cx: &Context, run: i64) -> Result<RescreenReversal> {
-        cx.require_admin()?;
+        cx.require_office()?;
         self.written(self.store.reverse_rescreen(&cx.actor, run))
             .await
     }

@@ -43,16 +43,17 @@ pub use lapsing::{Lapse, Lapsing};
 pub use outcomes::{NewOutcome, OutcomeFilter, OutcomeRecord};
 pub use patents::{AppraisalRecord, PatentRecord, Upserted};
 pub use people::{PersonRecord, parse_login};
+use pledge_domain::{Actor, Role};
 pub use products::ProductRecord;
 pub use pushes::{
     DeliveryRecord, DueDelivery, EVENT_BATCH_PUBLISHED, EVENT_MATCH_GAINED, EVENT_MATCH_LOST,
     EVENTS, EventRecord, NewEvent, PendingDelivery, WEBHOOKS_PER_BANK, WebhookRecord,
 };
-pub use records::{Actor, EnterpriseFilter, Page, Versioned, business_day};
+pub use records::{EnterpriseFilter, Page, Versioned};
 pub use registry::{BankRecord, EnterpriseRecord, ParkRecord};
 pub use rounds::{NewRound, RoundRecord};
 pub use sessions::{SessionOpened, SessionRecord};
-pub use tokens::{Principal, Role, TokenRecord};
+pub use tokens::TokenRecord;
 pub use trademarks::TrademarkRecord;
 pub use whitelist::{
     BatchRecord, EntryFilter, EntryRecord, ExportRow, RescreenReport, RescreenReversal,

@@ -248,7 +248,7 @@ impl Store {
     ) -> Result<ScopeRows> {
         let mut rows: ScopeRows = (None, None);
         match (role, park, bank) {
-            (Role::Admin, None, None) => {}
+            (Role::Office, None, None) => {}
             (Role::Park, Some(code), None) => {
                 rows.0 = park::Entity::find()
                     .filter(park::Column::Code.eq(code.as_str()))

@@ -1,51 +1,5 @@
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{DateTime, Utc};
 use serde::Serialize;
-
-/// Who makes a change, as the audit log records it, and the business day it is made on
-/// (the day rules that depend on time, such as re-screening the white list, are judged for).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Actor {
-    /// The API token used, if any (`None` for the command line).
-    pub token_id: Option<i64>,
-    /// The person holding the token (`None` for the command line); four-eyes compares it.
-    pub person_id: Option<i64>,
-    /// A readable label: role and the token's name, or `cli:…`.
-    pub label: String,
-    /// The person's login (`cli:…` for the command line).
-    pub holder: String,
-    /// The business day of the change (China's calendar date, UTC+8).
-    pub today: NaiveDate,
-    /// The instant of the change, read once at the edge; every timestamp the change writes.
-    pub now: DateTime<Utc>,
-}
-
-impl Actor {
-    /// The command line, acting for the city IP office.
-    pub fn cli(what: &str, now: DateTime<Utc>) -> Self {
-        Self {
-            token_id: None,
-            person_id: None,
-            label: format!("cli:{what}"),
-            holder: format!("cli:{what}"),
-            today: business_day(now),
-            now,
-        }
-    }
-}
-
-impl Actor {
-    /// The command line acting on a given business day (loaders and tests that fix the day):
-    /// the instant is noon of that day in China.
-    pub fn cli_on(what: &str, today: NaiveDate) -> Self {
-        let noon = today.and_hms_opt(4, 0, 0).unwrap_or_default().and_utc();
-        Self::cli(what, noon)
-    }
-}
-
-/// The business day of an instant: the calendar date in China (UTC+8).
-pub fn business_day(now: DateTime<Utc>) -> NaiveDate {
-    (now + chrono::Duration::hours(8)).date_naive()
-}
 
 /// A stored value with its row id, version and timestamps.
 #[derive(Debug, Clone, PartialEq, Serialize)]

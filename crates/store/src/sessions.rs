@@ -5,9 +5,10 @@
 use crate::audit::{self, Change};
 use crate::entities::{person, session};
 use crate::error::Result;
-use crate::tokens::{Principal, keyed_hash, random_hex};
+use crate::tokens::{keyed_hash, random_hex};
 use crate::{Actor, Store};
 use chrono::{DateTime, Utc};
+use pledge_domain::Principal;
 use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter};
 
 /// A session as stored.

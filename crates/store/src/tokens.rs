@@ -4,81 +4,13 @@ use crate::error::{Result, StoreError};
 use crate::{Actor, Store};
 use chrono::{DateTime, Utc};
 use hmac::{Hmac, KeyInit, Mac};
-use pledge_domain::{BankCode, DomainError, ParkCode, Violation};
+use pledge_domain::{BankCode, ParkCode, Principal, Role, Violation};
 use sea_orm::{
     ActiveValue::{NotSet, Set},
     ColumnTrait, EntityTrait, QueryFilter, QueryOrder,
 };
 use serde::Serialize;
 use sha2::Sha256;
-
-/// What a token may do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    /// The city IP office: everything.
-    Admin,
-    /// A park official, bound to one park.
-    Park,
-    /// A bank officer, bound to one bank.
-    Bank,
-}
-
-impl Role {
-    /// The stable name.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Admin => "admin",
-            Self::Park => "park",
-            Self::Bank => "bank",
-        }
-    }
-
-    /// Parses the stable name.
-    pub fn parse(s: &str) -> Result<Self, DomainError> {
-        match s.trim() {
-            "admin" => Ok(Self::Admin),
-            "park" => Ok(Self::Park),
-            "bank" => Ok(Self::Bank),
-            other => Err(DomainError::UnknownValue {
-                value: other.into(),
-                allowed: "admin, park, bank".into(),
-            }),
-        }
-    }
-}
-
-/// The holder of a valid token, as the API sees it on each request.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Principal {
-    /// The token used; `None` for a console session.
-    pub token_id: Option<i64>,
-    /// The person holding the token: id, login and the name shown.
-    pub person_id: i64,
-    pub login: String,
-    pub person_name: String,
-    /// The token's label.
-    pub name: String,
-    pub role: Role,
-    /// The park a `park` token is bound to: (row id, code).
-    pub park: Option<(i64, ParkCode)>,
-    /// The bank a `bank` token is bound to: (row id, code).
-    pub bank: Option<(i64, BankCode)>,
-}
-
-impl Principal {
-    /// The actor the audit log records for this principal, acting on `today`.
-    pub fn actor(&self, now: chrono::DateTime<chrono::Utc>) -> Actor {
-        Actor {
-            token_id: self.token_id,
-            person_id: Some(self.person_id),
-            label: format!("{}:{}", self.role.as_str(), self.person_name),
-            holder: self.login.clone(),
-            today: crate::records::business_day(now),
-            now,
-        }
-    }
-}
 
 /// A token as listed: never its secret, only the visible prefix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

@@ -143,7 +143,7 @@ async fn large_import_setup(
     let store = db.store().await;
     store
         .create_park(
-            &pledge_store::Actor::cli_on(
+            &pledge_domain::Actor::cli_on(
                 "test",
                 chrono::NaiveDate::from_ymd_opt(2026, 11, 27).expect("day"),
             ),

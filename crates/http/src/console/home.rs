@@ -308,7 +308,7 @@ async fn home(State(s): State<AppState>, me: Signed) -> Page {
                 one_short,
             }))
         }
-        Role::Admin => {
+        Role::Office => {
             let figures = svc.park_figures(cx, None)?;
             let totals = figures.values().fold((0, 0, 0), |t, f| {
                 (t.0 + f.registered, t.1 + f.listed, t.2 + f.matched)

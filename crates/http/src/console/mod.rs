@@ -152,7 +152,7 @@ impl Signed {
                 ("/outcomes", "对接结果"),
                 ("/stats", "融资统计"),
             ],
-            Role::Admin => &[
+            Role::Office => &[
                 ("/", "工作台"),
                 ("/review", "待审核"),
                 ("/whitelist", "白名单批次"),
@@ -367,7 +367,7 @@ pub struct Frame {
 
 fn role_zh(role: Role) -> &'static str {
     match role {
-        Role::Admin => "市知识产权局",
+        Role::Office => "市知识产权局",
         Role::Park => "园区",
         Role::Bank => "银行",
     }

@@ -107,9 +107,9 @@ async fn people(State(s): State<AppState>, me: Signed) -> Page {
 }
 
 async fn create_person(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
-    me.cx.require_admin()?;
+    me.cx.require_office()?;
     let role = match fields.get("role") {
-        "admin" => Role::Admin,
+        "admin" => Role::Office,
         "bank" => Role::Bank,
         _ => Role::Park,
     };
@@ -124,7 +124,7 @@ async fn create_person(State(s): State<AppState>, Posted { me, fields }: Posted)
             Ok(b) => (None, Some(b)),
             Err(e) => return people_page(&s, &me, None, field("scope", e)).await,
         },
-        Role::Admin => (None, None),
+        Role::Office => (None, None),
     };
     let login = fields.get("login");
     let created = s

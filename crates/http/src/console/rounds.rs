@@ -83,7 +83,7 @@ async fn rounds(State(s): State<AppState>, me: Signed) -> Page {
 }
 
 async fn create(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
-    me.cx.require_admin()?;
+    me.cx.require_office()?;
     let mut errors = Vec::new();
     let mut wrong = |field: String, e: pledge_domain::DomainError| {
         errors.extend(crate::error::ApiError::field(&field, e).problem().errors);

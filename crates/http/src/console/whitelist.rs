@@ -434,7 +434,7 @@ struct ReviewPage {
 }
 
 async fn review_page(s: &AppState, me: &Signed, outcomes: Vec<Outcome>) -> Page {
-    me.cx.require_admin()?;
+    me.cx.require_office()?;
     let filter = EntryFilter {
         statuses: vec![EntryStatus::Nominated],
         ..Default::default()
@@ -476,7 +476,7 @@ fn chosen(fields: &Fields) -> Vec<(i64, i64)> {
 }
 
 async fn decide(State(s): State<AppState>, Posted { me, fields }: Posted) -> Page {
-    me.cx.require_admin()?;
+    me.cx.require_office()?;
     // A row's own button approves that row; the buttons below the list act on the ticked.
     let action = if fields.some("one").is_some() {
         "approve"

@@ -127,16 +127,16 @@ fn listed_view(l: Listed) -> ListedView {
     responses((status = 200, body = ApplicantChecks), WriteErrors))]
 async fn check_applicants(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<ApplicantChecks>> {
-    auth.0.managing_bank(None)?;
+    cx.managing_bank(None)?;
     let mut form = multipart(form)?;
     let (name, bytes) = file_part(&mut form, s.upload_limit).await?;
     let codes = s.service.listed_usccs(name, bytes).await?;
-    let checked = s.service.check_applicants(&auth.0, &codes).await?;
+    let checked = s.service.check_applicants(&cx, &codes).await?;
     let mut out = ApplicantChecks {
-        as_of: auth.0.today(),
+        as_of: cx.today(),
         listed: 0,
         not_listed: 0,
         unreadable: 0,

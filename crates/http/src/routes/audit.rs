@@ -82,7 +82,7 @@ pub struct AuditQuery {
 #[utoipa::path(get, path = "/api/v1/audit", tag = "access", security(("bearer" = [])), params(AuditQuery), responses((status = 200, body = Paged<AuditView>), ReadErrors))]
 async fn audit_log(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<AuditQuery>,
 ) -> ApiResult<Json<Paged<AuditView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
@@ -93,7 +93,7 @@ async fn audit_log(
         ..Default::default()
     };
     Ok(Json(Paged::from_page(
-        s.service.audit_log(&auth.0, filter, after, limit).await?,
+        s.service.audit_log(&cx, filter, after, limit).await?,
         AuditView::from,
     )))
 }

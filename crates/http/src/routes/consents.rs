@@ -89,11 +89,11 @@ fn uscc(raw: &str) -> ApiResult<Uscc> {
 #[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/consents", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), responses((status = 200, body = [ConsentView]), ReadErrors))]
 async fn list_consents(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(raw): Path<String>,
 ) -> ApiResult<Json<Vec<ConsentView>>> {
     let uscc = uscc(&raw)?;
-    let all = s.service.consents(&auth.0, &uscc).await?;
+    let all = s.service.consents(&cx, &uscc).await?;
     Ok(Json(all.into_iter().map(ConsentView::from).collect()))
 }
 
@@ -102,11 +102,11 @@ async fn list_consents(
 #[utoipa::path(post, path = "/api/v1/enterprises/{uscc}/consents", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), request_body = ConsentInput, responses((status = 201, body = ConsentView), WriteErrors))]
 async fn record_consent(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(raw): Path<String>,
     ApiJson(input): ApiJson<ConsentInput>,
 ) -> ApiResult<(StatusCode, Json<ConsentView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let uscc = uscc(&raw)?;
     let bank = input
         .bank
@@ -121,7 +121,7 @@ async fn record_consent(
         evidence_reference: input.evidence_reference,
         evidence_date: input.evidence_date,
     };
-    let recorded = s.service.record_consent(&auth.0, &uscc, c).await?;
+    let recorded = s.service.record_consent(&cx, &uscc, c).await?;
     Ok((StatusCode::CREATED, Json(recorded.into())))
 }
 
@@ -129,12 +129,12 @@ async fn record_consent(
 #[utoipa::path(delete, path = "/api/v1/enterprises/{uscc}/consents/{id}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码"), ("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = ConsentView), WriteErrors))]
 async fn withdraw_consent(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((raw, id)): Path<(String, String)>,
 ) -> ApiResult<Json<ConsentView>> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let uscc = uscc(&raw)?;
     let id = parse_id("id", &id)?;
-    let withdrawn = s.service.withdraw_consent(&auth.0, &uscc, id, None).await?;
+    let withdrawn = s.service.withdraw_consent(&cx, &uscc, id, None).await?;
     Ok(Json(withdrawn.into()))
 }

@@ -354,10 +354,10 @@ pub struct EnterpriseQuery {
 #[utoipa::path(get, path = "/api/v1/enterprises", tag = "registry", security(("bearer" = [])), params(EnterpriseQuery), responses((status = 200, body = Paged<EnterpriseView>), ReadErrors))]
 async fn list_enterprises(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<EnterpriseQuery>,
 ) -> ApiResult<Json<Paged<EnterpriseView>>> {
-    auth.0.list_scope()?;
+    cx.list_scope()?;
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
     let mut c = Check::default();
     let park = c
@@ -376,7 +376,7 @@ async fn list_enterprises(
         industry_prefix: q.industry.filter(|i| !i.is_empty()),
         name_contains: q.q.filter(|n| !n.is_empty()),
     };
-    let page = s.service.enterprises(&auth.0, filter, after, limit).await?;
+    let page = s.service.enterprises(&cx, filter, after, limit).await?;
     Ok(Json(Paged::from_page(page, EnterpriseView::new)))
 }
 
@@ -384,18 +384,18 @@ async fn list_enterprises(
 #[utoipa::path(post, path = "/api/v1/enterprises", tag = "registry", security(("bearer" = [])), request_body = EnterpriseInput, responses((status = 201, body = EnterpriseView), WriteErrors))]
 async fn create_enterprise(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<EnterpriseInput>,
 ) -> ApiResult<(StatusCode, Json<EnterpriseView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     if input.version.is_some_and(|v| v != 0) {
         return Err(ApiError::field(
             "version",
             DomainError::NotAllowed { field: "version" },
         ));
     }
-    let e = parse_enterprise(input, auth.0.today())?;
-    let seen = s.service.create_enterprise(&auth.0, e).await?;
+    let e = parse_enterprise(input, cx.today())?;
+    let seen = s.service.create_enterprise(&cx, e).await?;
     Ok((StatusCode::CREATED, Json(EnterpriseView::new(seen))))
 }
 
@@ -407,12 +407,12 @@ fn parse_uscc(raw: &str) -> ApiResult<Uscc> {
 #[utoipa::path(get, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), responses((status = 200, body = EnterpriseView), ReadErrors))]
 async fn get_enterprise(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<EnterpriseView>> {
     let uscc = read_key(parse_uscc(&uscc))?;
     Ok(Json(EnterpriseView::new(
-        s.service.enterprise(&auth.0, &uscc).await?,
+        s.service.enterprise(&cx, &uscc).await?,
     )))
 }
 
@@ -421,11 +421,11 @@ async fn get_enterprise(
 #[utoipa::path(put, path = "/api/v1/enterprises/{uscc}", tag = "registry", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$", description = "统一社会信用代码")), request_body = EnterpriseInput, responses((status = 200, body = EnterpriseView), WriteErrors))]
 async fn update_enterprise(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(uscc): Path<String>,
     ApiJson(input): ApiJson<EnterpriseInput>,
 ) -> ApiResult<Json<EnterpriseView>> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let uscc = parse_uscc(&uscc)?;
     let Some(version) = input.version else {
         return Err(ApiError::field(
@@ -433,7 +433,7 @@ async fn update_enterprise(
             DomainError::Required { field: "version" },
         ));
     };
-    let e = parse_enterprise(input, auth.0.today())?;
+    let e = parse_enterprise(input, cx.today())?;
     if e.uscc != uscc {
         return Err(ApiError::field(
             "uscc",
@@ -442,6 +442,6 @@ async fn update_enterprise(
             },
         ));
     }
-    let seen = s.service.update_enterprise(&auth.0, e, version).await?;
+    let seen = s.service.update_enterprise(&cx, e, version).await?;
     Ok(Json(EnterpriseView::new(seen)))
 }

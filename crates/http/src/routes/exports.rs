@@ -212,10 +212,10 @@ fn patent_pages(s: AppState, cx: Context) -> Pages {
     ))]
 async fn export(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(file): Path<String>,
 ) -> ApiResult<Response> {
-    auth.0.list_scope()?;
+    cx.list_scope()?;
     let unknown = || ApiError::NotFound {
         detail: format!(
             "没有导出{file}；可选 enterprises.xlsx、enterprises.csv、patents.xlsx、patents.csv / no export {file}"
@@ -229,8 +229,8 @@ async fn export(
         _ => return Err(unknown()),
     };
     let rows = match kind {
-        SheetKind::Enterprises => enterprise_pages(s, auth.0),
-        _ => patent_pages(s, auth.0),
+        SheetKind::Enterprises => enterprise_pages(s, cx),
+        _ => patent_pages(s, cx),
     };
     stream_download(format, stem, kind.label_zh(), sheet_columns(kind), rows).await
 }

@@ -142,11 +142,11 @@ pub struct UploadForm {
     responses((status = 202, description = "the import job, running", body = ImportJob), WriteErrors))]
 async fn upload(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<UploadQuery>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Response> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let scope = q
         .park
         .as_deref()
@@ -191,7 +191,7 @@ async fn upload(
         mode,
         dry_run: q.dry_run,
     };
-    let job = s.service.start_import(&auth.0, scope, request).await?;
+    let job = s.service.start_import(&cx, scope, request).await?;
     let id = job.id;
     Ok((
         StatusCode::ACCEPTED,
@@ -207,11 +207,11 @@ async fn upload(
     responses((status = 200, description = "the job", body = ImportJob), ReadErrors))]
 async fn status(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ImportJob>> {
     let id = crate::check::parse_id("id", &id)?;
-    Ok(Json(s.service.import_job(&auth.0, id).await?.into()))
+    Ok(Json(s.service.import_job(&cx, id).await?.into()))
 }
 
 /// The uploaded file with every bad cell marked and a reason column (once the job is done).
@@ -224,11 +224,11 @@ async fn status(
     ))]
 async fn annotated(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Response> {
     let id = crate::check::parse_id("id", &id)?;
-    let bytes = s.service.import_annotated(&auth.0, id).await?;
+    let bytes = s.service.import_annotated(&cx, id).await?;
     Ok(crate::sheet::workbook(
         &format!("import-{id}-annotated.xlsx"),
         bytes,

@@ -301,7 +301,7 @@ pub struct MatchList {
 ))]
 async fn product_matches(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<MatchParams>,
 ) -> ApiResult<Response> {
@@ -370,9 +370,9 @@ async fn product_matches(
         limit: limit as usize,
     };
     if let Some(format) = format {
-        return crate::sheet::matches::download(s, auth.0, format, product_id, filter).await;
+        return crate::sheet::matches::download(s, cx, format, product_id, filter).await;
     }
-    let first = s.service.matches(&auth.0, product_id, filter)?;
+    let first = s.service.matches(&cx, product_id, filter)?;
     Ok(Json(MatchList {
         product_id: first.product_id,
         as_of: first.as_of,
@@ -388,13 +388,13 @@ async fn product_matches(
 #[utoipa::path(get, path = "/api/v1/products/{id}/matches/{uscc}", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), ("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = MatchView), ReadErrors))]
 async fn explain_match(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((id, uscc)): Path<(String, String)>,
 ) -> ApiResult<Json<MatchView>> {
     let product_id = parse_id("id", &id)?;
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
-    let one = s.service.explain(&auth.0, product_id, &uscc)?;
-    let with_items = s.service.with_items(&auth.0, vec![one]).await?;
+    let one = s.service.explain(&cx, product_id, &uscc)?;
+    let with_items = s.service.with_items(&cx, vec![one]).await?;
     let one = with_items
         .into_iter()
         .next()
@@ -431,7 +431,7 @@ pub struct NearMissList {
 #[utoipa::path(get, path = "/api/v1/products/{id}/near-misses", tag = "matching", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), NearMissParams), responses((status = 200, body = NearMissList), ReadErrors))]
 async fn near_misses(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<NearMissParams>,
 ) -> ApiResult<Json<NearMissList>> {
@@ -445,7 +445,7 @@ async fn near_misses(
     let limit = usize::try_from(limit).unwrap_or(50);
     let page = s
         .service
-        .near_misses(&auth.0, product_id, after.as_ref(), limit)?;
+        .near_misses(&cx, product_id, after.as_ref(), limit)?;
     Ok(Json(NearMissList {
         product_id: page.product_id,
         as_of: page.as_of,
@@ -459,11 +459,11 @@ async fn near_misses(
 #[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/matches", tag = "matching", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$")), responses((status = 200, body = [MatchView]), ReadErrors))]
 async fn enterprise_matches(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(uscc): Path<String>,
 ) -> ApiResult<Json<Vec<MatchView>>> {
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
-    let all = s.service.enterprise_matches(&auth.0, &uscc)?;
-    let all = s.service.with_items(&auth.0, all).await?;
+    let all = s.service.enterprise_matches(&cx, &uscc)?;
+    let all = s.service.with_items(&cx, all).await?;
     Ok(Json(all.into_iter().map(shown).collect()))
 }

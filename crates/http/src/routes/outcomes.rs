@@ -57,13 +57,13 @@ pub struct OutcomeImportView {
     responses((status = 200, body = OutcomeImportView), WriteErrors))]
 async fn import_outcomes(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     form: Result<axum::extract::Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<OutcomeImportView>> {
-    auth.0.reporting_bank()?;
+    cx.reporting_bank()?;
     let mut form = crate::upload::multipart(form)?;
     let (name, bytes) = crate::upload::file_part(&mut form, s.upload_limit).await?;
-    let rows = s.service.import_outcomes(&auth.0, name, bytes).await?;
+    let rows = s.service.import_outcomes(&cx, name, bytes).await?;
     Ok(Json(imported(rows)))
 }
 
@@ -369,7 +369,7 @@ pub struct OutcomeQuery {
 #[utoipa::path(get, path = "/api/v1/outcomes", tag = "outcomes", security(("bearer" = [])), params(OutcomeQuery), responses((status = 200, body = Paged<OutcomeView>), ReadErrors))]
 async fn list_outcomes(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<OutcomeQuery>,
 ) -> ApiResult<Json<Paged<OutcomeView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
@@ -397,7 +397,7 @@ async fn list_outcomes(
     };
     c.finish()?;
     Ok(Json(Paged::from_page(
-        s.service.outcomes(&auth.0, filter, after, limit).await?,
+        s.service.outcomes(&cx, filter, after, limit).await?,
         OutcomeView::from,
     )))
 }
@@ -406,14 +406,14 @@ async fn list_outcomes(
 #[utoipa::path(post, path = "/api/v1/outcomes", tag = "outcomes", security(("bearer" = [])), request_body = OutcomeInput, responses((status = 201, body = OutcomeView), WriteErrors))]
 async fn open_outcome(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<OutcomeInput>,
 ) -> ApiResult<(StatusCode, Json<OutcomeView>)> {
     let uscc = Uscc::parse(&input.uscc).map_err(|e| crate::error::ApiError::field("uscc", e))?;
     let o = s
         .service
         .open_outcome(
-            &auth.0,
+            &cx,
             input.product_id,
             uscc,
             input.round_id,
@@ -427,11 +427,11 @@ async fn open_outcome(
 #[utoipa::path(get, path = "/api/v1/outcomes/{id}", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = OutcomeView), ReadErrors))]
 async fn get_outcome(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<OutcomeView>> {
     let id = crate::check::read_key(parse_id("id", &id))?;
-    Ok(Json(s.service.outcome(&auth.0, id).await?.into()))
+    Ok(Json(s.service.outcome(&cx, id).await?.into()))
 }
 
 /// Reports the next step. Steps follow in order, dated in order and not after today; a
@@ -441,16 +441,16 @@ async fn get_outcome(
 #[utoipa::path(post, path = "/api/v1/outcomes/{id}/steps", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StepInput, responses((status = 200, body = OutcomeView), WriteErrors))]
 async fn take_step(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<StepInput>,
 ) -> ApiResult<Json<OutcomeView>> {
     let id = parse_id("id", &id)?;
-    auth.0.reporting_bank()?;
+    cx.reporting_bank()?;
     let step = input.ask().step()?;
     let o = s
         .service
-        .take_outcome_step(&auth.0, id, input.version, step)
+        .take_outcome_step(&cx, id, input.version, step)
         .await?;
     Ok(Json(o.into()))
 }

@@ -414,13 +414,13 @@ fn dates(q: &AsOfQuery, today: NaiveDate) -> ApiResult<(NaiveDate, NaiveDate)> {
 #[utoipa::path(get, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "申请号 or 专利号"), AsOfQuery), responses((status = 200, body = PatentView), ReadErrors))]
 async fn get_patent(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(number): Path<String>,
     ApiQuery(q): ApiQuery<AsOfQuery>,
 ) -> ApiResult<Json<PatentView>> {
     let number = read_key(parse_number(&number))?;
-    let (as_of, loan_end) = dates(&q, auth.0.today())?;
-    let rec = s.service.patent(&auth.0, &number).await?;
+    let (as_of, loan_end) = dates(&q, cx.today())?;
+    let rec = s.service.patent(&cx, &number).await?;
     Ok(Json(PatentView::new(rec, as_of, loan_end)))
 }
 
@@ -429,15 +429,15 @@ async fn get_patent(
 #[utoipa::path(put, path = "/api/v1/patents/{number}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "申请号 in any accepted spelling")), request_body = PatentInput, responses((status = 201, body = PatentView, description = "created"), (status = 200, body = PatentView, description = "replaced or unchanged"), WriteErrors))]
 async fn put_patent(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(number): Path<String>,
     ApiJson(input): ApiJson<PatentInput>,
 ) -> ApiResult<(StatusCode, Json<PatentView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let number = parse_number(&number)?;
-    let as_of = auth.0.today();
+    let as_of = cx.today();
     let (patent, version) = parse_patent(number, input, as_of)?;
-    let (rec, what) = s.service.put_patent(&auth.0, patent, version).await?;
+    let (rec, what) = s.service.put_patent(&cx, patent, version).await?;
     let status = if what == Upserted::Created {
         StatusCode::CREATED
     } else {
@@ -457,14 +457,14 @@ async fn put_patent(
 #[utoipa::path(post, path = "/api/v1/patents/{number}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
 async fn add_appraisal(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(number): Path<String>,
     ApiJson(input): ApiJson<AppraisalInput>,
 ) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let number = parse_number(&number)?;
     let a = input.to_domain()?;
-    let rec = s.service.add_patent_appraisal(&auth.0, &number, a).await?;
+    let rec = s.service.add_patent_appraisal(&cx, &number, a).await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
 
@@ -494,7 +494,7 @@ pub struct PatentListQuery {
 #[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/patents", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$"), PatentListQuery), responses((status = 200, body = Paged<PatentView>), ReadErrors))]
 async fn list_patents(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(uscc): Path<String>,
     ApiQuery(q): ApiQuery<PatentListQuery>,
 ) -> ApiResult<Json<Paged<PatentView>>> {
@@ -504,13 +504,13 @@ async fn list_patents(
             as_of: q.as_of,
             loan_end: q.loan_end,
         },
-        auth.0.today(),
+        cx.today(),
     )?;
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
     // Banks see the patents that count: the valid ones.
     let page = s
         .service
-        .patents_of(&auth.0, &uscc, after, limit, as_of)
+        .patents_of(&cx, &uscc, after, limit, as_of)
         .await?;
     Ok(Json(Paged::from_page(page, |p| {
         PatentView::new(p, as_of, loan_end)

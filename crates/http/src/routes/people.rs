@@ -82,10 +82,13 @@ impl From<PersonRecord> for PersonView {
 
 /// Every person (admin).
 #[utoipa::path(get, path = "/api/v1/people", tag = "access", security(("bearer" = [])), responses((status = 200, body = [PersonView]), ReadErrors))]
-async fn list_people(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<PersonView>>> {
+async fn list_people(
+    State(s): State<AppState>,
+    Auth(cx): Auth,
+) -> ApiResult<Json<Vec<PersonView>>> {
     Ok(Json(
         s.service
-            .people(&auth.0)
+            .people(&cx)
             .await?
             .into_iter()
             .map(PersonView::from)
@@ -97,10 +100,10 @@ async fn list_people(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Ve
 #[utoipa::path(post, path = "/api/v1/people", tag = "access", security(("bearer" = [])), request_body = PersonInput, responses((status = 201, body = PersonView), WriteErrors))]
 async fn create_person(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<PersonInput>,
 ) -> ApiResult<(StatusCode, Json<PersonView>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let mut c = Check::default();
     let role = c.field("role", Role::parse(&input.role));
     let park = c.optional("park", input.park.as_deref(), ParkCode::parse);
@@ -111,7 +114,7 @@ async fn create_person(
     let person = s
         .service
         .create_person(
-            &auth.0,
+            &cx,
             &input.login,
             &input.name,
             role,
@@ -137,7 +140,7 @@ pub struct DisableInput {
 #[utoipa::path(post, path = "/api/v1/people/{login}/disable", tag = "access", security(("bearer" = [])), params(("login" = String, Path, pattern = "^[a-z0-9][a-z0-9._-]{1,63}$")), request_body = DisableInput, responses((status = 200, body = PersonView), WriteErrors))]
 async fn disable_person(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(login): Path<String>,
     ApiJson(input): ApiJson<DisableInput>,
 ) -> ApiResult<Json<PersonView>> {
@@ -150,9 +153,6 @@ async fn disable_person(
         None => None,
     };
     Ok(Json(
-        s.service
-            .disable_person(&auth.0, &login, reason)
-            .await?
-            .into(),
+        s.service.disable_person(&cx, &login, reason).await?.into(),
     ))
 }

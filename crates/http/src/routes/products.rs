@@ -14,7 +14,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{
     BankCode, BasisPoints, DomainError, LoanProduct, Money, ProductStatus, UsualTerms,
 };
-use pledge_service::{PledgeRatesAsk, ProductAsk, ProductRecord};
+use pledge_service::{Context, PledgeRatesAsk, ProductAsk, ProductRecord};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -278,17 +278,20 @@ impl From<ProductRecord> for ProductView {
 
 /// The product as the caller may see it: a bank only its own, a park official only published
 /// ones; anything else is 404.
-pub(crate) fn visible_product(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<ProductRecord> {
+pub(crate) fn visible_product(s: &AppState, cx: &Context, raw: &str) -> ApiResult<ProductRecord> {
     let id = parse_id("id", raw)?;
-    Ok(s.service.product(&auth.0, id)?)
+    Ok(s.service.product(cx, id)?)
 }
 
 /// Products: a bank its own (every status), parks the published ones, the admin all.
 #[utoipa::path(get, path = "/api/v1/products", tag = "products", security(("bearer" = [])), responses((status = 200, body = [ProductView]), ReadErrors))]
-async fn list_products(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ProductView>>> {
+async fn list_products(
+    State(s): State<AppState>,
+    Auth(cx): Auth,
+) -> ApiResult<Json<Vec<ProductView>>> {
     Ok(Json(
         s.service
-            .products(&auth.0)
+            .products(&cx)
             .into_iter()
             .map(ProductView::from)
             .collect(),
@@ -299,17 +302,16 @@ async fn list_products(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<
 #[utoipa::path(post, path = "/api/v1/products", tag = "products", security(("bearer" = [])), request_body = ProductBody, responses((status = 201, body = ProductView), WriteErrors))]
 async fn create_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<(StatusCode, Json<ProductView>)> {
-    let bank = auth
-        .0
+    let bank = cx
         .managing_bank(body.bank.as_deref())?
         .ok_or_else(|| ApiError::field("bank", DomainError::Required { field: "bank" }))?;
     let rules = body.rules()?;
     let rec = s
         .service
-        .create_product(&auth.0, Some(bank.as_str()), rules, body.confirm_unusual)
+        .create_product(&cx, Some(bank.as_str()), rules, body.confirm_unusual)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -318,29 +320,29 @@ async fn create_product(
 #[utoipa::path(get, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = ProductView), ReadErrors))]
 async fn get_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<ProductView>> {
-    Ok(Json(visible_product(&s, &auth, &id)?.into()))
+    Ok(Json(visible_product(&s, &cx, &id)?.into()))
 }
 
 /// Replaces the rules of a draft or published product; send the `version` read.
 #[utoipa::path(put, path = "/api/v1/products/{id}", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = ProductBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn update_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<Json<ProductView>> {
     let id = parse_id("id", &id)?;
-    auth.0.managing_bank(None)?;
+    cx.managing_bank(None)?;
     let version = body
         .version
         .ok_or_else(|| ApiError::field("version", DomainError::Required { field: "version" }))?;
     let rules = body.rules()?;
     let rec = s
         .service
-        .update_product(&auth.0, id, version, rules, body.confirm_unusual)
+        .update_product(&cx, id, version, rules, body.confirm_unusual)
         .await?;
     Ok(Json(rec.into()))
 }
@@ -362,7 +364,7 @@ pub struct StatusBody {
 
 async fn move_product(
     s: &AppState,
-    auth: &Auth,
+    cx: &Context,
     raw: &str,
     body: StatusBody,
     status: ProductStatus,
@@ -378,7 +380,7 @@ async fn move_product(
     };
     let rec = s
         .service
-        .set_product_status(&auth.0, id, body.version, status, reason)
+        .set_product_status(cx, id, body.version, status, reason)
         .await?;
     Ok(Json(rec.into()))
 }
@@ -387,22 +389,22 @@ async fn move_product(
 #[utoipa::path(post, path = "/api/v1/products/{id}/publish", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn publish_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<ProductView>> {
-    move_product(&s, &auth, &id, body, ProductStatus::Published).await
+    move_product(&s, &cx, &id, body, ProductStatus::Published).await
 }
 
 /// Withdraws a published product: it matches nobody from now on; it stays on record.
 #[utoipa::path(post, path = "/api/v1/products/{id}/withdraw", tag = "products", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = StatusBody, responses((status = 200, body = ProductView), WriteErrors))]
 async fn withdraw_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(body): ApiJson<StatusBody>,
 ) -> ApiResult<Json<ProductView>> {
-    move_product(&s, &auth, &id, body, ProductStatus::Withdrawn).await
+    move_product(&s, &cx, &id, body, ProductStatus::Withdrawn).await
 }
 
 /// Eligible enterprises of one park.
@@ -427,15 +429,12 @@ pub struct PreviewView {
 #[utoipa::path(post, path = "/api/v1/products/preview", tag = "products", security(("bearer" = [])), request_body = ProductBody, responses((status = 200, body = PreviewView), WriteErrors))]
 async fn preview_product(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(body): ApiJson<ProductBody>,
 ) -> ApiResult<Json<PreviewView>> {
-    auth.0.managing_bank(None)?;
+    cx.managing_bank(None)?;
     let rules = body.rules()?;
-    let (p, as_of) = s
-        .service
-        .preview(&auth.0, &rules, body.confirm_unusual)
-        .await?;
+    let (p, as_of) = s.service.preview(&cx, &rules, body.confirm_unusual).await?;
     Ok(Json(PreviewView {
         as_of,
         eligible: p.eligible,
@@ -550,13 +549,10 @@ async fn get_usual_terms(
 #[utoipa::path(put, path = "/api/v1/products/usual-terms", tag = "products", security(("bearer" = [])), request_body = UsualTermsBody, responses((status = 200, body = UsualTermsBody), WriteErrors))]
 async fn set_usual_terms(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(body): ApiJson<UsualTermsBody>,
 ) -> ApiResult<Json<UsualTermsBody>> {
     let terms = body.to_domain()?;
-    let (terms, version) = s
-        .service
-        .set_usual_terms(&auth.0, terms, body.version)
-        .await?;
+    let (terms, version) = s.service.set_usual_terms(&cx, terms, body.version).await?;
     Ok(Json(UsualTermsBody::from_domain(terms, version)))
 }

@@ -99,10 +99,10 @@ impl From<Versioned<BankRecord>> for BankView {
 
 /// Every park (any token).
 #[utoipa::path(get, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [ParkView]), ReadErrors))]
-async fn list_parks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<ParkView>>> {
+async fn list_parks(State(s): State<AppState>, Auth(cx): Auth) -> ApiResult<Json<Vec<ParkView>>> {
     Ok(Json(
         s.service
-            .parks(&auth.0)
+            .parks(&cx)
             .await?
             .into_iter()
             .map(ParkView::from)
@@ -114,10 +114,10 @@ async fn list_parks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec
 #[utoipa::path(post, path = "/api/v1/parks", tag = "registry", security(("bearer" = [])), request_body = ParkInput, responses((status = 201, body = ParkView), WriteErrors))]
 async fn create_park(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<ParkInput>,
 ) -> ApiResult<(StatusCode, Json<ParkView>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let mut c = Check::default();
     let code = c.field("code", ParkCode::parse(&input.code));
     let name = c.field("name", Text::parse(&input.name, 2, 100));
@@ -127,7 +127,7 @@ async fn create_park(
     };
     let rec = s
         .service
-        .create_park(&auth.0, ParkRecord { code, name, region })
+        .create_park(&cx, ParkRecord { code, name, region })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -136,18 +136,18 @@ async fn create_park(
 #[utoipa::path(get, path = "/api/v1/parks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = "^[A-Za-z0-9_-]{2,32}$")), responses((status = 200, body = ParkView), ReadErrors))]
 async fn get_park(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<ParkView>> {
     let code = read_key(ParkCode::parse(&code).map_err(|e| ApiError::field("code", e)))?;
-    let park = s.service.park(&auth.0, &code).await?;
+    let park = s.service.park(&cx, &code).await?;
     Ok(Json(park.into()))
 }
 
 /// Banks: all of them for the office and parks; a bank sees only itself.
 #[utoipa::path(get, path = "/api/v1/banks", tag = "registry", security(("bearer" = [])), responses((status = 200, body = [BankView]), ReadErrors))]
-async fn list_banks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<BankView>>> {
-    let banks = s.service.banks(&auth.0).await?;
+async fn list_banks(State(s): State<AppState>, Auth(cx): Auth) -> ApiResult<Json<Vec<BankView>>> {
+    let banks = s.service.banks(&cx).await?;
     Ok(Json(banks.into_iter().map(BankView::from).collect()))
 }
 
@@ -155,10 +155,10 @@ async fn list_banks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec
 #[utoipa::path(post, path = "/api/v1/banks", tag = "registry", security(("bearer" = [])), request_body = BankInput, responses((status = 201, body = BankView), WriteErrors))]
 async fn create_bank(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<BankInput>,
 ) -> ApiResult<(StatusCode, Json<BankView>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let mut c = Check::default();
     let code = c.field("code", BankCode::parse(&input.code));
     let name = c.field("name", Text::parse(&input.name, 2, 100));
@@ -167,7 +167,7 @@ async fn create_bank(
     };
     let rec = s
         .service
-        .create_bank(&auth.0, BankRecord { code, name })
+        .create_bank(&cx, BankRecord { code, name })
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -176,10 +176,10 @@ async fn create_bank(
 #[utoipa::path(get, path = "/api/v1/banks/{code}", tag = "registry", security(("bearer" = [])), params(("code" = String, Path, pattern = "^[A-Za-z0-9_-]{2,32}$")), responses((status = 200, body = BankView), ReadErrors))]
 async fn get_bank(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(code): Path<String>,
 ) -> ApiResult<Json<BankView>> {
     let code = read_key(BankCode::parse(&code).map_err(|e| ApiError::field("code", e)))?;
-    let bank = s.service.bank(&auth.0, &code).await?;
+    let bank = s.service.bank(&cx, &code).await?;
     Ok(Json(bank.into()))
 }

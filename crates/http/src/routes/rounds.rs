@@ -94,8 +94,8 @@ impl From<RoundRecord> for RoundView {
 /// The rounds the caller may see, latest first: the office all, a bank those it takes part
 /// in, a park official those that invite their park or one of its enterprises.
 #[utoipa::path(get, path = "/api/v1/rounds", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = [RoundView]), ReadErrors))]
-async fn list_rounds(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<RoundView>>> {
-    let all = s.service.rounds(&auth.0).await?;
+async fn list_rounds(State(s): State<AppState>, Auth(cx): Auth) -> ApiResult<Json<Vec<RoundView>>> {
+    let all = s.service.rounds(&cx).await?;
     Ok(Json(all.into_iter().map(RoundView::from).collect()))
 }
 
@@ -103,10 +103,10 @@ async fn list_rounds(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Ve
 #[utoipa::path(post, path = "/api/v1/rounds", tag = "whitelist", security(("bearer" = [])), request_body = RoundInput, responses((status = 201, body = RoundView), WriteErrors))]
 async fn create_round(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<RoundInput>,
 ) -> ApiResult<(StatusCode, Json<RoundView>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let mut c = Check::default();
     let name = c.field("name", Text::parse(&input.name, 2, 100));
     let kind = c.field("kind", RoundKind::parse(&input.kind));
@@ -135,7 +135,7 @@ async fn create_round(
         parks,
         enterprises,
     };
-    let kept = s.service.create_round(&auth.0, r).await?;
+    let kept = s.service.create_round(&cx, r).await?;
     Ok((StatusCode::CREATED, Json(kept.into())))
 }
 
@@ -143,9 +143,9 @@ async fn create_round(
 #[utoipa::path(get, path = "/api/v1/rounds/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = RoundView), ReadErrors))]
 async fn get_round(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<RoundView>> {
     let id = crate::check::read_key(parse_id("id", &id))?;
-    Ok(Json(s.service.round(&auth.0, id).await?.into()))
+    Ok(Json(s.service.round(&cx, id).await?.into()))
 }

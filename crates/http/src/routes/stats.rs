@@ -162,11 +162,11 @@ pub struct StatsView {
 ))]
 async fn get_stats(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<StatsQuery>,
 ) -> ApiResult<Response> {
-    let stats = s.service.stats_asked(&auth.0, &q.ask()).await?;
-    let rows = s.service.stats_rows(&auth.0, &stats).await?;
+    let stats = s.service.stats_asked(&cx, &q.ask()).await?;
+    let rows = s.service.stats_rows(&cx, &stats).await?;
     if q.format.as_deref() == Some("xlsx") {
         return crate::sheet::stats::download(&stats, &rows).await;
     }

@@ -93,10 +93,10 @@ pub struct CreatedToken {
 
 /// Every token (admin).
 #[utoipa::path(get, path = "/api/v1/tokens", tag = "access", security(("bearer" = [])), responses((status = 200, body = [TokenView]), ReadErrors))]
-async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<TokenView>>> {
+async fn list_tokens(State(s): State<AppState>, Auth(cx): Auth) -> ApiResult<Json<Vec<TokenView>>> {
     Ok(Json(
         s.service
-            .tokens(&auth.0)
+            .tokens(&cx)
             .await?
             .into_iter()
             .map(TokenView::from)
@@ -108,14 +108,14 @@ async fn list_tokens(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Ve
 #[utoipa::path(post, path = "/api/v1/tokens", tag = "access", security(("bearer" = [])), request_body = TokenInput, responses((status = 201, body = CreatedToken), WriteErrors))]
 async fn create_token(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<TokenInput>,
 ) -> ApiResult<(StatusCode, Json<CreatedToken>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let (record, token) = match (&input.person, &input.role) {
         (Some(login), None) if input.park.is_none() && input.bank.is_none() => {
             s.service
-                .create_person_token(&auth.0, login, &input.name)
+                .create_person_token(&cx, login, &input.name)
                 .await?
         }
         (Some(_), _) => {
@@ -135,7 +135,7 @@ async fn create_token(
                 return Err(c.fail());
             };
             s.service
-                .create_token(&auth.0, &input.name, role, park.as_ref(), bank.as_ref())
+                .create_token(&cx, &input.name, role, park.as_ref(), bank.as_ref())
                 .await?
         }
     };
@@ -152,17 +152,17 @@ async fn create_token(
 #[utoipa::path(delete, path = "/api/v1/tokens/{id}", tag = "access", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = TokenView), WriteErrors))]
 async fn revoke_token(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<TokenView>> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let id = id.parse::<i64>().map_err(|_| {
         ApiError::field(
             "id",
             pledge_domain::DomainError::Format { what: "token id" },
         )
     })?;
-    Ok(Json(s.service.revoke_token(&auth.0, id).await?.into()))
+    Ok(Json(s.service.revoke_token(&cx, id).await?.into()))
 }
 
 /// Who the caller is.
@@ -183,8 +183,8 @@ pub struct Me {
 
 /// The caller's own token: role and scope.
 #[utoipa::path(get, path = "/api/v1/me", tag = "access", security(("bearer" = [])), responses((status = 200, body = Me), ReadErrors))]
-async fn me(auth: Auth) -> Json<Me> {
-    let p = auth.0.principal;
+async fn me(Auth(cx): Auth) -> Json<Me> {
+    let p = cx.principal;
     Json(Me {
         token_id: p.token_id,
         person: p.login,

@@ -117,23 +117,23 @@ fn parse_key(number: &str, class: &str) -> ApiResult<(TrademarkRegistrationNumbe
 #[utoipa::path(get, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64, description = "注册号"), ("class" = u8, Path, minimum = 1, maximum = 45, description = "尼斯分类 1–45")), responses((status = 200, body = TrademarkView), ReadErrors))]
 async fn get_trademark(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((number, class)): Path<(String, String)>,
 ) -> ApiResult<Json<TrademarkView>> {
     let (number, class) = read_key(parse_key(&number, &class))?;
-    let rec = s.service.trademark(&auth.0, number, class).await?;
-    Ok(Json(TrademarkView::new(rec, auth.0.today())))
+    let rec = s.service.trademark(&cx, number, class).await?;
+    Ok(Json(TrademarkView::new(rec, cx.today())))
 }
 
 /// Creates or replaces a trademark registration (replacing needs the `version` read).
 #[utoipa::path(put, path = "/api/v1/trademarks/{number}/{class}", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64), ("class" = u8, Path, minimum = 1, maximum = 45)), request_body = TrademarkInput, responses((status = 201, body = TrademarkView, description = "created"), (status = 200, body = TrademarkView, description = "replaced or unchanged"), WriteErrors))]
 async fn put_trademark(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((number, class)): Path<(String, String)>,
     ApiJson(input): ApiJson<TrademarkInput>,
 ) -> ApiResult<(StatusCode, Json<TrademarkView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let (registration_number, nice_class) = parse_key(&number, &class)?;
     let mut c = Check::default();
     let owner = c.field("owner", Uscc::parse(&input.owner));
@@ -151,31 +151,31 @@ async fn put_trademark(
         pledge: input.pledge.as_ref().map(PledgeDto::to_domain),
         appraisals: vec![],
     };
-    c.violations(t.violations(auth.0.today()));
+    c.violations(t.violations(cx.today()));
     c.finish()?;
-    let (rec, what) = s.service.put_trademark(&auth.0, t, input.version).await?;
+    let (rec, what) = s.service.put_trademark(&cx, t, input.version).await?;
     let status = if what == Upserted::Created {
         StatusCode::CREATED
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(TrademarkView::new(rec, auth.0.today()))))
+    Ok((status, Json(TrademarkView::new(rec, cx.today()))))
 }
 
 /// Adds an appraisal to a trademark registration.
 #[utoipa::path(post, path = "/api/v1/trademarks/{number}/{class}/appraisals", tag = "ip", security(("bearer" = [])), params(("number" = String, Path, max_length = 64), ("class" = u8, Path, minimum = 1, maximum = 45)), request_body = AppraisalInput, responses((status = 201, body = AppraisalView), WriteErrors))]
 async fn add_trademark_appraisal(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((number, class)): Path<(String, String)>,
     ApiJson(input): ApiJson<AppraisalInput>,
 ) -> ApiResult<(StatusCode, Json<AppraisalView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let (number, class) = parse_key(&number, &class)?;
     let a = input.to_domain()?;
     let rec = s
         .service
-        .add_trademark_appraisal(&auth.0, number, class, a)
+        .add_trademark_appraisal(&cx, number, class, a)
         .await?;
     Ok((StatusCode::CREATED, Json(rec.into())))
 }
@@ -198,17 +198,14 @@ pub struct PageQuery {
 #[utoipa::path(get, path = "/api/v1/enterprises/{uscc}/trademarks", tag = "ip", security(("bearer" = [])), params(("uscc" = String, Path, pattern = "^[0-9A-Za-z]{18}$"), PageQuery), responses((status = 200, body = Paged<TrademarkView>), ReadErrors))]
 async fn list_trademarks(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(uscc): Path<String>,
     ApiQuery(q): ApiQuery<PageQuery>,
 ) -> ApiResult<Json<Paged<TrademarkView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
     let uscc = read_key(Uscc::parse(&uscc).map_err(|e| ApiError::field("uscc", e)))?;
-    let page = s
-        .service
-        .trademarks_of(&auth.0, &uscc, after, limit)
-        .await?;
+    let page = s.service.trademarks_of(&cx, &uscc, after, limit).await?;
     Ok(Json(Paged::from_page(page, |t| {
-        TrademarkView::new(t, auth.0.today())
+        TrademarkView::new(t, cx.today())
     })))
 }

@@ -165,8 +165,11 @@ const PATH_ID: &str = "id";
 
 /// The subscriptions the caller may see: a bank its own, the office all.
 #[utoipa::path(get, path = "/api/v1/webhooks", tag = "outcomes", security(("bearer" = [])), responses((status = 200, body = [WebhookView]), ReadErrors))]
-async fn list_webhooks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<WebhookView>>> {
-    let all = s.service.webhooks(&auth.0).await?;
+async fn list_webhooks(
+    State(s): State<AppState>,
+    Auth(cx): Auth,
+) -> ApiResult<Json<Vec<WebhookView>>> {
+    let all = s.service.webhooks(&cx).await?;
     Ok(Json(all.into_iter().map(WebhookView::from).collect()))
 }
 
@@ -175,13 +178,13 @@ async fn list_webhooks(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<
 #[utoipa::path(post, path = "/api/v1/webhooks", tag = "outcomes", security(("bearer" = [])), request_body = WebhookInput, responses((status = 201, body = WebhookView), WriteErrors))]
 async fn create_webhook(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<WebhookInput>,
 ) -> ApiResult<(StatusCode, Json<WebhookView>)> {
     let w = s
         .service
         .create_webhook(
-            &auth.0,
+            &cx,
             &input.url,
             input.events,
             &input.secret,
@@ -195,22 +198,22 @@ async fn create_webhook(
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = WebhookView), ReadErrors))]
 async fn get_webhook(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookView>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
-    Ok(Json(s.service.live_webhook(&auth.0, id).await?.into()))
+    Ok(Json(s.service.live_webhook(&cx, id).await?.into()))
 }
 
 /// Ends a subscription at once: its pending deliveries are dropped.
 #[utoipa::path(delete, path = "/api/v1/webhooks/{id}", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = WebhookView), WriteErrors))]
 async fn remove_webhook(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<WebhookView>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
-    Ok(Json(s.service.remove_webhook(&auth.0, id).await?.into()))
+    Ok(Json(s.service.remove_webhook(&cx, id).await?.into()))
 }
 
 /// The latest deliveries to a live subscription, newest first: status, attempts, the
@@ -218,13 +221,13 @@ async fn remove_webhook(
 #[utoipa::path(get, path = "/api/v1/webhooks/{id}/deliveries", tag = "outcomes", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), LimitQuery), responses((status = 200, body = [DeliveryView]), ReadErrors))]
 async fn list_deliveries(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<LimitQuery>,
 ) -> ApiResult<Json<Vec<DeliveryView>>> {
     let id = read_key(parse_id(PATH_ID, &id))?;
     let (_, limit) = paging(None, q.limit.as_deref())?;
-    let all = s.service.live_deliveries(&auth.0, id, limit).await?;
+    let all = s.service.live_deliveries(&cx, id, limit).await?;
     Ok(Json(all.into_iter().map(DeliveryView::from).collect()))
 }
 
@@ -233,10 +236,10 @@ async fn list_deliveries(
 #[utoipa::path(get, path = "/api/v1/events", tag = "outcomes", security(("bearer" = [])), params(EventQuery), responses((status = 200, body = [EventView]), ReadErrors))]
 async fn list_events(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<EventQuery>,
 ) -> ApiResult<Json<Vec<EventView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
-    let all = s.service.events(&auth.0, after.unwrap_or(0), limit).await?;
+    let all = s.service.events(&cx, after.unwrap_or(0), limit).await?;
     Ok(Json(all.into_iter().map(EventView::from).collect()))
 }

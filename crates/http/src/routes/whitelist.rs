@@ -17,7 +17,7 @@ use axum::response::Response;
 use chrono::{DateTime, NaiveDate, Utc};
 use pledge_domain::{Criteria, DomainError, EntryStatus, ParkCode, Text, Transition, Uscc};
 use pledge_service::{
-    BatchRecord, CriteriaAsk, EntryFilter, EntryRecord, decision, transition_asked,
+    BatchRecord, Context, CriteriaAsk, EntryFilter, EntryRecord, decision, transition_asked,
 };
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -96,8 +96,8 @@ fn criteria_dto(c: &Criteria, version: i64) -> CriteriaDto {
 
 /// The entry criteria in force (admin and parks).
 #[utoipa::path(get, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = CriteriaDto), ReadErrors))]
-async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<CriteriaDto>> {
-    let (c, v) = s.service.criteria(&auth.0).await?;
+async fn get_criteria(State(s): State<AppState>, Auth(cx): Auth) -> ApiResult<Json<CriteriaDto>> {
+    let (c, v) = s.service.criteria(&cx).await?;
     Ok(Json(criteria_dto(&c, v)))
 }
 
@@ -105,7 +105,7 @@ async fn get_criteria(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<C
 #[utoipa::path(put, path = "/api/v1/whitelist/criteria", tag = "whitelist", security(("bearer" = [])), request_body = CriteriaDto, responses((status = 200, body = CriteriaDto), WriteErrors))]
 async fn put_criteria(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<CriteriaDto>,
 ) -> ApiResult<Json<CriteriaDto>> {
     let asked = CriteriaAsk {
@@ -115,10 +115,7 @@ async fn put_criteria(
         any_of_qualifications: input.any_of_qualifications,
         min_years_in_operation: input.min_years_in_operation,
     };
-    let (c, v) = s
-        .service
-        .set_criteria(&auth.0, &asked, input.version)
-        .await?;
+    let (c, v) = s.service.set_criteria(&cx, &asked, input.version).await?;
     Ok(Json(criteria_dto(&c, v)))
 }
 
@@ -162,10 +159,13 @@ impl From<BatchRecord> for BatchView {
 
 /// Batches, newest first (any token).
 #[utoipa::path(get, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), responses((status = 200, body = [BatchView]), ReadErrors))]
-async fn list_batches(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<Vec<BatchView>>> {
+async fn list_batches(
+    State(s): State<AppState>,
+    Auth(cx): Auth,
+) -> ApiResult<Json<Vec<BatchView>>> {
     Ok(Json(
         s.service
-            .batches(&auth.0)
+            .batches(&cx)
             .await?
             .into_iter()
             .map(BatchView::from)
@@ -177,31 +177,31 @@ async fn list_batches(State(s): State<AppState>, auth: Auth) -> ApiResult<Json<V
 #[utoipa::path(post, path = "/api/v1/whitelist/batches", tag = "whitelist", security(("bearer" = [])), request_body = BatchInput, responses((status = 201, body = BatchView), WriteErrors))]
 async fn create_batch(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<BatchInput>,
 ) -> ApiResult<(StatusCode, Json<BatchView>)> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let name = Text::parse(&input.name, 2, 100).map_err(|e| ApiError::field("name", e))?;
     let b = s
         .service
-        .create_batch(&auth.0, &name, input.valid_until)
+        .create_batch(&cx, &name, input.valid_until)
         .await?;
     Ok((StatusCode::CREATED, Json(b.into())))
 }
 
-async fn find_batch(s: &AppState, auth: &Auth, raw: &str) -> ApiResult<BatchRecord> {
+async fn find_batch(s: &AppState, cx: &Context, raw: &str) -> ApiResult<BatchRecord> {
     let id = parse_id("id", raw)?;
-    Ok(s.service.batch(&auth.0, id).await?)
+    Ok(s.service.batch(cx, id).await?)
 }
 
 /// One batch (any token).
 #[utoipa::path(get, path = "/api/v1/whitelist/batches/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = BatchView), ReadErrors))]
 async fn get_batch(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<BatchView>> {
-    Ok(Json(find_batch(&s, &auth, &id).await?.into()))
+    Ok(Json(find_batch(&s, &cx, &id).await?.into()))
 }
 
 /// A nomination.
@@ -303,14 +303,14 @@ impl From<EntryRecord> for EntryView {
 #[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/entries", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = NominationInput, responses((status = 201, body = EntryView), WriteErrors))]
 async fn nominate(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NominationInput>,
 ) -> ApiResult<(StatusCode, Json<EntryView>)> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let id = parse_id("id", &id)?;
     let uscc = Uscc::parse(&input.uscc).map_err(|e| ApiError::field("uscc", e))?;
-    let e = s.service.nominate(&auth.0, id, &uscc).await?;
+    let e = s.service.nominate(&cx, id, &uscc).await?;
     Ok((StatusCode::CREATED, Json(e.into())))
 }
 
@@ -327,15 +327,15 @@ pub struct PublishInput {
 #[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/publish", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = PublishInput, responses((status = 200, body = BatchView), WriteErrors))]
 async fn publish_batch(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<PublishInput>,
 ) -> ApiResult<Json<BatchView>> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let id = parse_id("id", &id)?;
     Ok(Json(
         s.service
-            .publish_batch(&auth.0, id, input.version)
+            .publish_batch(&cx, id, input.version)
             .await?
             .into(),
     ))
@@ -369,11 +369,11 @@ pub struct TransitionInput {
 #[utoipa::path(post, path = "/api/v1/whitelist/entries/{id}/{action}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64), ("action" = String, Path, pattern = "^(approve|reject|suspend|reinstate|remove)$", description = "approve | reject | suspend | reinstate | remove")), request_body = TransitionInput, responses((status = 200, body = EntryView), WriteErrors))]
 async fn transition(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path((id, action)): Path<(String, String)>,
     ApiJson(input): ApiJson<TransitionInput>,
 ) -> ApiResult<Json<EntryView>> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let id = parse_id("id", &id)?;
     let t = decision(&action)?;
     let req = transition_asked(
@@ -383,7 +383,7 @@ async fn transition(
         &input.reason,
         input.override_reason.as_deref(),
     )?;
-    Ok(Json(s.service.transition(&auth.0, id, req).await?.into()))
+    Ok(Json(s.service.transition(&cx, id, req).await?.into()))
 }
 
 /// The most one request nominates or decides.
@@ -458,13 +458,13 @@ fn item(key: String, ok: StatusCode, r: ApiResult<EntryView>) -> ItemResult {
 #[utoipa::path(post, path = "/api/v1/whitelist/batches/{id}/nominations", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), request_body = NominationsInput, responses((status = 200, body = ManyResults), WriteErrors))]
 async fn nominate_many(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiJson(input): ApiJson<NominationsInput>,
 ) -> ApiResult<Json<ManyResults>> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let id = parse_id("id", &id)?;
-    Ok(Json(nominate_each(&s, &auth, id, &input.usccs).await?))
+    Ok(Json(nominate_each(&s, &cx, id, &input.usccs).await?))
 }
 
 /// Nominates the enterprises a sheet lists (its 统一社会信用代码 column, by any header that
@@ -474,11 +474,11 @@ async fn nominate_many(
     responses((status = 200, body = ManyResults), WriteErrors))]
 async fn nominate_sheet(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     form: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> ApiResult<Json<ManyResults>> {
-    auth.0.write_scope()?;
+    cx.write_scope()?;
     let id = parse_id("id", &id)?;
     let mut form = multipart(form)?;
     let (name, bytes) = file_part(&mut form, s.upload_limit).await?;
@@ -489,17 +489,17 @@ async fn nominate_sheet(
             pledge_domain::DomainError::TooMany { max: MANY as usize },
         ));
     }
-    Ok(Json(nominate_each(&s, &auth, id, &usccs).await?))
+    Ok(Json(nominate_each(&s, &cx, id, &usccs).await?))
 }
 
 /// Nominates each of `usccs` into batch `id` on its own, one result per item.
 async fn nominate_each(
     s: &AppState,
-    auth: &Auth,
+    cx: &Context,
     id: i64,
     usccs: &[String],
 ) -> ApiResult<ManyResults> {
-    let results = s.service.nominate_many(&auth.0, id, usccs).await?;
+    let results = s.service.nominate_many(cx, id, usccs).await?;
     Ok(ManyResults::of(
         results
             .into_iter()
@@ -557,10 +557,10 @@ pub struct DecisionsInput {
 #[utoipa::path(post, path = "/api/v1/whitelist/decisions", tag = "whitelist", security(("bearer" = [])), request_body = DecisionsInput, responses((status = 200, body = ManyResults), WriteErrors))]
 async fn decide_many(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<DecisionsInput>,
 ) -> ApiResult<Json<ManyResults>> {
-    auth.0.require_admin()?;
+    cx.require_office()?;
     let t = decision(&input.action)?;
     // One step and one reason for every entry: read once, each entry with its own version.
     let step = transition_asked(
@@ -571,7 +571,7 @@ async fn decide_many(
         input.override_reason.as_deref(),
     )?;
     let entries: Vec<(i64, i64)> = input.entries.iter().map(|e| (e.id, e.version)).collect();
-    let results = s.service.decide_many(&auth.0, &entries, step).await?;
+    let results = s.service.decide_many(&cx, &entries, step).await?;
     Ok(Json(ManyResults::of(
         results
             .into_iter()
@@ -616,7 +616,7 @@ pub struct EntryQuery {
 #[utoipa::path(get, path = "/api/v1/whitelist/entries", tag = "whitelist", security(("bearer" = [])), params(EntryQuery), responses((status = 200, body = Paged<EntryView>), ReadErrors))]
 async fn list_entries(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<EntryQuery>,
 ) -> ApiResult<Json<Paged<EntryView>>> {
     let (after, limit) = paging(q.after.as_deref(), q.limit.as_deref())?;
@@ -641,7 +641,7 @@ async fn list_entries(
         ..Default::default()
     };
     Ok(Json(Paged::from_page(
-        s.service.entries(&auth.0, filter, after, limit).await?,
+        s.service.entries(&cx, filter, after, limit).await?,
         EntryView::from,
     )))
 }
@@ -650,24 +650,24 @@ async fn list_entries(
 #[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = EntryView), ReadErrors))]
 async fn get_entry(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<EntryView>> {
     let id = parse_id("id", &id)?;
-    Ok(Json(s.service.entry(&auth.0, id).await?.into()))
+    Ok(Json(s.service.entry(&cx, id).await?.into()))
 }
 
 /// The history of one entry, oldest first (admin, or its park).
 #[utoipa::path(get, path = "/api/v1/whitelist/entries/{id}/history", tag = "whitelist", security(("bearer" = [])), params(("id" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64)), responses((status = 200, body = [crate::routes::audit::AuditView]), ReadErrors))]
 async fn entry_history(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
 ) -> ApiResult<Json<Vec<crate::routes::audit::AuditView>>> {
     let id = parse_id("id", &id)?;
     Ok(Json(
         s.service
-            .entry_history(&auth.0, id)
+            .entry_history(&cx, id)
             .await?
             .into_iter()
             .map(Into::into)
@@ -711,12 +711,12 @@ pub struct RescreenView {
 #[utoipa::path(post, path = "/api/v1/whitelist/rescreen", tag = "whitelist", security(("bearer" = [])), request_body = RescreenInput, responses((status = 200, body = RescreenView), WriteErrors))]
 async fn rescreen(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiJson(input): ApiJson<RescreenInput>,
 ) -> ApiResult<Json<RescreenView>> {
-    auth.0.require_admin()?;
-    let as_of = input.as_of.unwrap_or(auth.0.today());
-    let r = s.service.rescreen(&auth.0, as_of, input.dry_run).await?;
+    cx.require_office()?;
+    let as_of = input.as_of.unwrap_or(cx.today());
+    let r = s.service.rescreen(&cx, as_of, input.dry_run).await?;
     Ok(Json(RescreenView {
         run: r.run,
         as_of,
@@ -763,12 +763,12 @@ pub struct KeptView {
 #[utoipa::path(post, path = "/api/v1/whitelist/rescreen/{run}/reverse", tag = "whitelist", security(("bearer" = [])), params(("run" = i64, Path, minimum = 1, maximum = 9_007_199_254_740_991_i64, description = "the run a rescreen answered")), request_body = ReverseInput, responses((status = 200, body = ReversalView), WriteErrors))]
 async fn reverse_rescreen(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(run): Path<String>,
     ApiJson(_): ApiJson<ReverseInput>,
 ) -> ApiResult<Json<ReversalView>> {
     let run = crate::check::parse_id("run", &run)?;
-    let r = s.service.reverse_rescreen(&auth.0, run).await?;
+    let r = s.service.reverse_rescreen(&cx, run).await?;
     Ok(Json(ReversalView {
         run: r.run,
         reinstated: r.reinstated,
@@ -822,13 +822,13 @@ fn export_options(q: &ExportQuery, today: NaiveDate) -> ApiResult<(Format, Naive
 ))]
 async fn export_batch(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     Path(id): Path<String>,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
     let id = parse_id("id", &id)?;
-    let (format, as_of) = export_options(&q, auth.0.today())?;
-    crate::sheet::whitelist::batch(&s.service, &auth.0, id, format, as_of).await
+    let (format, as_of) = export_options(&q, cx.today())?;
+    crate::sheet::whitelist::batch(&s.service, &cx, id, format, as_of).await
 }
 
 /// The white list as it stands: every entry in force on the day, across batches (a park
@@ -842,9 +842,9 @@ async fn export_batch(
 ))]
 async fn export_current(
     State(s): State<AppState>,
-    auth: Auth,
+    Auth(cx): Auth,
     ApiQuery(q): ApiQuery<ExportQuery>,
 ) -> ApiResult<Response> {
-    let (format, as_of) = export_options(&q, auth.0.today())?;
-    crate::sheet::whitelist::current(&s.service, &auth.0, format, as_of).await
+    let (format, as_of) = export_options(&q, cx.today())?;
+    crate::sheet::whitelist::current(&s.service, &cx, format, as_of).await
 }

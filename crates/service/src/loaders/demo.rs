@@ -6,6 +6,7 @@
 
 use anyhow::Result;
 use chrono::{Datelike, Days, Months, NaiveDate};
+use pledge_domain::Actor;
 use pledge_domain::{
     Appraisal, BankCode, BasisPoints, Contact, Enterprise, FinancingNeed, HighValueFacts,
     IndustryCode, LegalStatus, Money, NiceClass, ParkCode, Patent, PatentApplicationNumber,
@@ -13,7 +14,7 @@ use pledge_domain::{
     RiskFlagKind, SizeClass, StrategicIndustry, Text, Trademark, TrademarkRegistrationNumber, Uscc,
 };
 use pledge_fixtures::Rng;
-use pledge_store::{Actor, BankRecord, ParkRecord, Store};
+use pledge_store::{BankRecord, ParkRecord, Store};
 
 /// How many enterprises the demo holds.
 const ENTERPRISES: usize = 300;

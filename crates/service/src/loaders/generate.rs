@@ -5,9 +5,10 @@
 use anyhow::{Context, Result};
 use chrono::NaiveDate;
 use indicatif::{ProgressBar, ProgressStyle};
+use pledge_domain::Actor;
 use pledge_domain::{BankCode, Text};
 use pledge_fixtures::synthetic::{DataSet, parks, products};
-use pledge_store::{Actor, BankRecord, BulkCounts, ParkRecord};
+use pledge_store::{BankRecord, BulkCounts, ParkRecord};
 use std::time::Instant;
 
 /// Enterprises per transaction: about 5,000 patents and their appraisals.

@@ -5,8 +5,9 @@
 use crate::snapshot::{day, now, same_answers, snapshots};
 use pledge_domain::{ProductStatus, RiskFlag, RiskFlagKind};
 use pledge_service::loaders::demo;
-use pledge_service::testing::store::{Actor, Role, Store};
+use pledge_service::testing::store::Store;
 use pledge_service::testing::{Backend, TestDatabase};
+use pledge_service::{Actor, Role};
 use pledge_service::{Context, LiveIndex, Service, backups};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -35,7 +36,7 @@ async fn a_backup_under_writes_holds_every_write_answered_before_it() {
             while writing.load(Ordering::Acquire) {
                 n += 1;
                 let (token, _) = store
-                    .create_token(&actor, &format!("写入{n}"), Role::Admin, None, None)
+                    .create_token(&actor, &format!("写入{n}"), Role::Office, None, None)
                     .await
                     .expect("a write");
                 answered.lock().expect("lock").push(token.id);
@@ -167,7 +168,7 @@ async fn a_restored_copy_never_trusts_an_older_snapshot(backend: Backend) {
     let actor = Actor::cli_on("tester", day());
     while store.last_commit().await.expect("commit") < snapshot_commit {
         store
-            .create_token(&actor, "推进", Role::Admin, None, None)
+            .create_token(&actor, "推进", Role::Office, None, None)
             .await
             .expect("a write");
     }

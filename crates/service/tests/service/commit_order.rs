@@ -6,8 +6,8 @@
 
 use chrono::NaiveDate;
 use pledge_domain::{RiskFlag, RiskFlagKind, Uscc};
+use pledge_service::Actor;
 use pledge_service::loaders::demo;
-use pledge_service::testing::store::Actor;
 use pledge_service::testing::{Backend, TestDatabase};
 use pledge_service::{Context, LiveIndex, Service};
 use std::collections::BTreeMap;

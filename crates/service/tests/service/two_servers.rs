@@ -37,7 +37,7 @@ async fn a_revocation_reaches_the_other_server(backend: Backend) {
     });
     let office = Context::command_line_on("test", day());
     let (record, token) = one
-        .create_token(&office, "银行经办人", Role::Admin, None, None)
+        .create_token(&office, "银行经办人", Role::Office, None, None)
         .await
         .expect("token");
     // The other server knows the caller, and keeps it in memory.

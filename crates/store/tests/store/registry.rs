@@ -2,14 +2,13 @@
 //! `PLEDGE_TEST_POSTGRES_URL` is set. Every test runs on both.
 
 use chrono::NaiveDate;
+use pledge_domain::{Actor, Role};
 use pledge_domain::{
     Enterprise, IndustryCode, LegalStatus, ParkCode, Patent, PatentApplicationNumber, RegionCode,
     SizeClass, Text, Uscc,
 };
 use pledge_store::testing::{Backend, TestDatabase};
-use pledge_store::{
-    Actor, AuditFilter, EnterpriseFilter, ParkRecord, Role, Store, StoreError, Upserted,
-};
+use pledge_store::{AuditFilter, EnterpriseFilter, ParkRecord, Store, StoreError, Upserted};
 
 macro_rules! on_both {
     ($($name:ident),* $(,)?) => {

@@ -5,14 +5,13 @@
 //! must have left exactly one audit record per entry it moved.
 
 use chrono::NaiveDate;
+use pledge_domain::Actor;
 use pledge_domain::{
     Enterprise, EntryStatus, IndustryCode, LegalStatus, ParkCode, Patent, PatentApplicationNumber,
     ReasonCode, RegionCode, SizeClass, Text, Transition, Uscc,
 };
 use pledge_store::testing::{Backend, TestDatabase};
-use pledge_store::{
-    Actor, AuditFilter, EntryFilter, ParkRecord, Store, StoreError, TransitionRequest,
-};
+use pledge_store::{AuditFilter, EntryFilter, ParkRecord, Store, StoreError, TransitionRequest};
 use proptest::prelude::*;
 
 const TODAY: (i32, u32, u32) = (2026, 11, 27);
