@@ -98,7 +98,7 @@ impl Store {
     }
 
     /// Rows of `(uscc, credit_line)` a query of the benchmark's SQL baseline answers.
-    pub async fn uscc_amounts(&self, sql: &str) -> Result<Vec<(String, i64)>> {
+    pub(crate) async fn uscc_amounts(&self, sql: &str) -> Result<Vec<(String, i64)>> {
         let backend = self.db.get_database_backend();
         let rows = self
             .db

@@ -25,6 +25,7 @@ mod scratch;
 mod sealed;
 mod sessions;
 mod settings;
+mod sql_baseline;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod tokens;

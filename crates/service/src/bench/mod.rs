@@ -4,7 +4,6 @@
 //! `pledge bench chart` draws query time against data size from several runs' JSON.
 
 mod chart;
-mod sql;
 
 pub use chart::draw;
 
@@ -136,18 +135,30 @@ fn reference_top(
     hits.len()
 }
 
-async fn sql_rows(store: &Store, sql: &str) -> Result<Vec<(String, i64)>> {
+/// The SQL baseline's top 50 of `rules` by credit line.
+async fn sql_rows(
+    store: &Store,
+    rules: &pledge_domain::LoanProduct,
+    as_of: NaiveDate,
+    park: Option<&pledge_domain::ParkCode>,
+) -> Result<Vec<(String, i64)>> {
     store
-        .uscc_amounts(sql)
+        .sql_top_by_credit_line(rules, as_of, park, 50)
         .await
-        .with_context(|| format!("running {sql}"))
+        .with_context(|| format!("running the SQL baseline of {}", rules.name))
 }
 
-async fn sql_times(store: &Store, sql: &str, n: usize) -> Result<Option<Stats>> {
+async fn sql_times(
+    store: &Store,
+    rules: &pledge_domain::LoanProduct,
+    as_of: NaiveDate,
+    park: Option<&pledge_domain::ParkCode>,
+    n: usize,
+) -> Result<Option<Stats>> {
     let mut out = Vec::new();
     for _ in 0..n {
         let t = Instant::now();
-        sql_rows(store, sql).await?;
+        sql_rows(store, rules, as_of, park).await?;
         out.push(t.elapsed());
     }
     Ok(Stats::of(out))
@@ -241,9 +252,8 @@ pub async fn run(service: &crate::Service, o: Options) -> Result<Report> {
     let reference: Vec<Duration> = (0..o.baseline_samples)
         .map(|_| time(|| reference_top(&holdings, &selective, as_of, None)).0)
         .collect();
-    let selective_sql = sql::top_by_credit_line(&selective.rules, as_of, None, 50);
     let sql = if is_pg {
-        sql_times(store, &selective_sql, o.baseline_samples).await?
+        sql_times(store, &selective.rules, as_of, None, o.baseline_samples).await?
     } else {
         None
     };
@@ -254,8 +264,14 @@ pub async fn run(service: &crate::Service, o: Options) -> Result<Report> {
         sql,
     );
     let sql = if is_pg {
-        let q = sql::top_by_credit_line(&selective.rules, as_of, park.as_ref(), 50);
-        sql_times(store, &q, o.baseline_samples).await?
+        sql_times(
+            store,
+            &selective.rules,
+            as_of,
+            park.as_ref(),
+            o.baseline_samples,
+        )
+        .await?
     } else {
         None
     };
@@ -284,9 +300,8 @@ pub async fn run(service: &crate::Service, o: Options) -> Result<Report> {
     let mut sql = Vec::new();
     if is_pg {
         for p in &sampled {
-            let q = sql::top_by_credit_line(&p.rules, as_of, None, 50);
             let t = Instant::now();
-            sql_rows(store, &q).await?;
+            sql_rows(store, &p.rules, as_of, None).await?;
             sql.push(t.elapsed());
         }
     }
@@ -376,7 +391,7 @@ pub async fn run(service: &crate::Service, o: Options) -> Result<Report> {
     );
 
     let sql_agreement = if is_pg {
-        let from_sql = sql_rows(store, &selective_sql).await?;
+        let from_sql = sql_rows(store, &selective.rules, as_of, None).await?;
         let engine: Vec<String> = index
             .matches(selective.id, &by_credit)
             .map(|p| p.items.iter().map(|(_, e)| e.uscc.to_string()).collect())

@@ -4,6 +4,8 @@
 //! may be pledged (latest valid appraisal × the product's pledge rate), capped at the maximum.
 //! PostgreSQL only; the dates are written in.
 
+use crate::Store;
+use crate::error::Result;
 use chrono::{Months, NaiveDate};
 use pledge_domain::{LoanProduct, ParkCode};
 
@@ -42,7 +44,7 @@ const EXPIRY: &str = "(p.filing_date + CASE WHEN p.kind IN ('invention', 'pct_in
 
 /// The top `limit` eligible enterprises of a product by credit line, as (USCC, credit line
 /// in 分), optionally within one park.
-pub fn top_by_credit_line(
+fn top_by_credit_line(
     p: &LoanProduct,
     as_of: NaiveDate,
     park: Option<&ParkCode>,
@@ -183,4 +185,20 @@ pub fn top_by_credit_line(
         max = p.amount_max.fen(),
         min = p.amount_min.fen(),
     )
+}
+
+impl Store {
+    /// The SQL baseline of the benchmark: the top `limit` eligible enterprises of a product's
+    /// rules `p` by credit line, as (USCC, credit line in 分), optionally within one park,
+    /// answered by the query above (PostgreSQL only).
+    pub async fn sql_top_by_credit_line(
+        &self,
+        p: &LoanProduct,
+        as_of: NaiveDate,
+        park: Option<&ParkCode>,
+        limit: usize,
+    ) -> Result<Vec<(String, i64)>> {
+        self.uscc_amounts(&top_by_credit_line(p, as_of, park, limit))
+            .await
+    }
 }
