@@ -39,7 +39,7 @@ pub use error::{FieldError, Result, ServiceError};
 pub use import_jobs::{ImportJob, JobFailure, JobState};
 pub use live_index::{Live, LiveIndex};
 pub use matches::{MatchCursor, MatchFilter, MatchListing, NearMisses, Shown};
-pub use outcomes::{MAX_OUTCOME_ROWS, StepAsk};
+pub use outcomes::{MAX_OUTCOME_ROWS, OutcomeNames, StepAsk};
 pub use pledge_matching::SortBy;
 pub use products::{PledgeRatesAsk, ProductAsk};
 pub use pushes::{Pushes, signature};

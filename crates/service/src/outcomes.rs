@@ -195,6 +195,32 @@ fn unseen(id: i64) -> ServiceError {
     ServiceError::not_found(format!("没有对接结果{id} / no outcome {id}"))
 }
 
+/// What people call an outcome's enterprise and product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutcomeNames {
+    /// The enterprise's name (its USCC when the index does not know it).
+    pub enterprise: String,
+    /// The product's name (`#id` when the index does not know it).
+    pub product: String,
+}
+
+impl Service {
+    /// The names of an outcome's enterprise and product, as the live index knows them: for an
+    /// outcome the caller has read.
+    pub fn outcome_names(&self, o: &OutcomeRecord) -> OutcomeNames {
+        let live = self.live.read();
+        OutcomeNames {
+            enterprise: live
+                .name(&o.uscc)
+                .map_or_else(|| o.uscc.to_string(), str::to_owned),
+            product: live.products.get(&o.product_id).map_or_else(
+                || format!("#{}", o.product_id),
+                |p| p.rules.name.to_string(),
+            ),
+        }
+    }
+}
+
 impl Service {
     /// Opens an outcome: the bank contacted a listed enterprise for one of its own products
     /// (another bank's product is unknown to it), on a day not after today, maybe within a

@@ -59,23 +59,6 @@ struct ListPage {
     imported: Vec<Imported>,
 }
 
-fn product_name(s: &AppState, id: i64) -> String {
-    s.service
-        .live()
-        .read()
-        .products
-        .get(&id)
-        .map_or_else(|| format!("#{id}"), |p| p.rules.name.to_string())
-}
-
-fn enterprise_name(s: &AppState, uscc: &Uscc) -> String {
-    s.service
-        .live()
-        .read()
-        .name(uscc)
-        .map_or_else(|| uscc.to_string(), str::to_owned)
-}
-
 async fn list_page(
     s: &AppState,
     me: &Signed,
@@ -99,14 +82,15 @@ async fn list_with(
     let lines = page
         .items
         .iter()
-        .map(|o| Line {
+        .map(|o| (o, s.service.outcome_names(o)))
+        .map(|(o, names)| Line {
             id: o.id,
             contacted_on: o.outcome.contacted_on.to_string(),
-            enterprise: enterprise_name(s, &o.uscc),
+            enterprise: names.enterprise,
             uscc: o.uscc.to_string(),
             park: o.park.to_string(),
             bank: o.bank.to_string(),
-            product: product_name(s, o.product_id),
+            product: names.product,
             stage: o.stage.label_zh(),
             disbursed: o
                 .outcome
@@ -320,12 +304,13 @@ async fn outcome_page(s: &AppState, me: &Signed, id: i64, errors: Vec<crate::Fie
         details: details(st),
     }));
     let may_step = me.cx.may().report_outcomes && !o.outcome.is_closed();
+    let names = s.service.outcome_names(&o);
     let refused = !errors.is_empty();
     Ok(super::form_page(
         &OutcomePage {
             f: me.frame("/outcomes"),
-            enterprise: enterprise_name(s, &o.uscc),
-            product: product_name(s, o.product_id),
+            enterprise: names.enterprise,
+            product: names.product,
             steps,
             next: o
                 .outcome
