@@ -64,12 +64,7 @@ impl StepAsk {
         ];
         for (field, present) in given {
             if present && !takes(field) {
-                c.push(
-                    field,
-                    DomainError::NotAllowed {
-                        field: static_name(field),
-                    },
-                );
+                c.push(field, DomainError::NotAllowed { field });
             }
         }
         let required = |c: &mut Violations, field: &'static str, v: Option<i64>| {
@@ -174,21 +169,6 @@ impl StepAsk {
         // Every way to no step recorded why.
         step.ok_or_else(|| ServiceError::invalid(Vec::new()))
     }
-}
-
-fn static_name(field: &str) -> &'static str {
-    [
-        "amount_fen",
-        "term_months",
-        "rate_bp",
-        "registration_number",
-        "patents",
-        "trademarks",
-        "reason_code",
-    ]
-    .into_iter()
-    .find(|f| *f == field)
-    .unwrap_or("field")
 }
 
 fn unseen(id: i64) -> ServiceError {

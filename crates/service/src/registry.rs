@@ -47,10 +47,12 @@ impl Service {
     }
 
     /// One record as the caller may read it.
-    async fn seen_one(&self, cx: &Context, record: EnterpriseRecord) -> Result<EnterpriseSeen> {
-        let mut seen = self.seen(cx, vec![record]).await?;
-        seen.pop()
-            .ok_or_else(|| ServiceError::not_found("企业不存在 / no such enterprise"))
+    async fn seen_one(&self, cx: &Context, mut record: EnterpriseRecord) -> Result<EnterpriseSeen> {
+        let withheld = self.decide_contacts(cx, &mut [&mut record.value]).await?;
+        Ok(EnterpriseSeen {
+            contact_withheld: !withheld.is_empty(),
+            record,
+        })
     }
 
     /// Every park (anyone).

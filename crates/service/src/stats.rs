@@ -7,7 +7,7 @@
 use crate::error::{Result, ServiceError};
 use crate::{Context, Service};
 use chrono::{Datelike, NaiveDate};
-use pledge_domain::{BankCode, DomainError, ParkCode, Step, Uscc, Violation, code};
+use pledge_domain::{BankCode, DomainError, ParkCode, Step, Uscc, Violations, code};
 use pledge_store::{OutcomeFilter, OutcomeRecord};
 use std::collections::{BTreeMap, HashMap};
 
@@ -438,24 +438,24 @@ impl StatsAsk {
         &self,
         today: NaiveDate,
     ) -> Result<(NaiveDate, NaiveDate, Vec<Dimension>, OutcomeFilter)> {
-        let mut wrong: Vec<Violation> = Vec::new();
-        let mut day = |field: &str, v: &Option<String>, default: NaiveDate| match v
+        let mut c = Violations::default();
+        let day = |c: &mut Violations, field: &str, v: &Option<String>, default: NaiveDate| match v
             .as_deref()
             .map(str::trim)
             .filter(|s| !s.is_empty())
         {
             None => default,
-            Some(s) => s.parse::<NaiveDate>().unwrap_or_else(|_| {
-                wrong.push(Violation::new(
+            Some(s) => c
+                .field(
                     field,
-                    DomainError::Format { what: "YYYY-MM-DD" },
-                ));
-                default
-            }),
+                    s.parse::<NaiveDate>()
+                        .map_err(|_| DomainError::Format { what: "YYYY-MM-DD" }),
+                )
+                .unwrap_or(default),
         };
         let year_start = NaiveDate::from_ymd_opt(today.year(), 1, 1).unwrap_or(today);
-        let from = day("from", &self.from, year_start);
-        let to = day("to", &self.to, today);
+        let from = day(&mut c, "from", &self.from, year_start);
+        let to = day(&mut c, "to", &self.to, today);
         let mut by = Vec::new();
         for part in self.by.as_deref().unwrap_or("").split(',') {
             if part.trim().is_empty() {
@@ -463,34 +463,28 @@ impl StatsAsk {
             }
             match Dimension::parse(part) {
                 Some(d) if !by.contains(&d) => by.push(d),
-                Some(_) => wrong.push(Violation::new("by", DomainError::Repeated)),
-                None => wrong.push(Violation::new(
+                Some(_) => c.push("by", DomainError::Repeated),
+                None => c.push(
                     "by",
                     DomainError::UnknownValue {
                         value: part.into(),
                         allowed: "bank, product, park, industry, month, round".into(),
                     },
-                )),
+                ),
             }
         }
-        let mut code_of =
-            |field: &str,
-             v: &Option<String>,
-             parse: &dyn Fn(&str) -> std::result::Result<(), DomainError>| {
-                if let Some(v) = v.as_deref()
-                    && let Err(e) = parse(v)
-                {
-                    wrong.push(Violation::new(field, e));
-                }
-            };
-        code_of("bank", &self.bank, &|v| BankCode::parse(v).map(|_| ()));
-        code_of("park", &self.park, &|v| ParkCode::parse(v).map(|_| ()));
-        if !wrong.is_empty() {
-            return Err(ServiceError::invalid(wrong));
-        }
+        let bank = self
+            .bank
+            .as_deref()
+            .and_then(|v| c.field("bank", BankCode::parse(v)));
+        let park = self
+            .park
+            .as_deref()
+            .and_then(|v| c.field("park", ParkCode::parse(v)));
+        c.finish().map_err(ServiceError::invalid)?;
         let filter = OutcomeFilter {
-            bank: self.bank.as_deref().and_then(|v| BankCode::parse(v).ok()),
-            park: self.park.as_deref().and_then(|v| ParkCode::parse(v).ok()),
+            bank,
+            park,
             product_id: self
                 .product_id
                 .as_deref()
